@@ -1,0 +1,42 @@
+# dirtyscope: the entry point people type. `make run` and `make test` do all
+# set-up themselves (apt packages included) and then do their job.
+SHELL := /bin/bash
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+SANITIZE ?= 0
+DEPS_GROUPS := core
+
+ifeq ($(SANITIZE),1)
+BUILD_DIR := build-sanitize
+CMAKE_FLAGS += -DSANITIZE=ON
+endif
+
+.PHONY: all deps build test unit-test run clean
+all: build
+
+deps:
+	@scripts/install-deps.sh $(DEPS_GROUPS)
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Every test: unit tests and live-kernel tests via ctest.
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j 1
+
+# Unit tests only (no /dev/kvm needed); used with SANITIZE=1.
+unit-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+# The main job with defaults: every dirty_log_test mode, verdict table.
+run: build
+	@scripts/run-main.sh $(BUILD_DIR)
+
+clean:
+	rm -rf build build-sanitize
+
+# Feature fragments (kernel module, VM harness, benchmarks) add targets here.
+-include mk/*.mk
