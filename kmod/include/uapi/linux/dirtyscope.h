@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * dirtyscope: the kernel-to-user contract of dirtyscope.ko.
+ *
+ * This is the only header shared by the module and its users (C or C++).
+ * It describes a generic netlink family; see kmod/README.md for examples.
+ *
+ * Compatibility rules: attribute and command numbers are never reused or
+ * renumbered; new ones are appended before the __*_MAX sentinels. A change
+ * that alters the meaning of an existing attribute bumps
+ * DIRTYSCOPE_GENL_VERSION.
+ */
+#ifndef _UAPI_LINUX_DIRTYSCOPE_H
+#define _UAPI_LINUX_DIRTYSCOPE_H
+
+#include <linux/types.h>
+
+#define DIRTYSCOPE_GENL_NAME		"dirtyscope"
+#define DIRTYSCOPE_GENL_VERSION		1
+/* Multicast group announcing ring-full exits and ring resets. */
+#define DIRTYSCOPE_GENL_MCGRP_EVENTS	"events"
+
+/* debugfs layout, relative to the debugfs mount point. */
+#define DIRTYSCOPE_DEBUGFS_DIR		"dirtyscope"
+
+/**
+ * enum dirtyscope_cmd - generic netlink commands
+ * @DIRTYSCOPE_CMD_LIST_VMS: dump request (NLM_F_DUMP). One reply message
+ *	per tracked VM, each carrying %DIRTYSCOPE_ATTR_VM_ID, _VM_PID,
+ *	_VM_FD, _VM_NAME, _NR_VCPUS and a %DIRTYSCOPE_ATTR_STATS nest with the
+ *	VM's totals. No request attributes.
+ * @DIRTYSCOPE_CMD_GET_STATS: do request selecting one VM, either by
+ *	%DIRTYSCOPE_ATTR_VM_ID or by %DIRTYSCOPE_ATTR_VM_PID plus
+ *	%DIRTYSCOPE_ATTR_VM_FD. The reply has the VM attributes of LIST_VMS
+ *	plus one %DIRTYSCOPE_ATTR_VCPU nest per vCPU seen. -ENOENT if no such
+ *	VM, -EINVAL if the selector is incomplete.
+ * @DIRTYSCOPE_CMD_RESET_STATS: do request, needs CAP_NET_ADMIN
+ *	(GENL_ADMIN_PERM). Zeroes the counters of the selected VM (same
+ *	selector as GET_STATS) or of every VM when no selector is given.
+ *	Ring size is kept; the high-water mark restarts from zero.
+ * @DIRTYSCOPE_CMD_EVENT: notification sent to %DIRTYSCOPE_GENL_MCGRP_EVENTS
+ *	with %DIRTYSCOPE_ATTR_EVENT, the VM attributes and
+ *	%DIRTYSCOPE_ATTR_VCPU_INDEX (and %DIRTYSCOPE_ATTR_RESET_ENTRIES for a
+ *	reset). Not accepted as a request.
+ */
+enum dirtyscope_cmd {
+	DIRTYSCOPE_CMD_UNSPEC,
+	DIRTYSCOPE_CMD_LIST_VMS,
+	DIRTYSCOPE_CMD_GET_STATS,
+	DIRTYSCOPE_CMD_RESET_STATS,
+	DIRTYSCOPE_CMD_EVENT,
+
+	__DIRTYSCOPE_CMD_MAX,
+	DIRTYSCOPE_CMD_MAX = __DIRTYSCOPE_CMD_MAX - 1
+};
+
+/**
+ * enum dirtyscope_attr - top-level attributes
+ * @DIRTYSCOPE_ATTR_PAD: padding for 64-bit attributes, ignore.
+ * @DIRTYSCOPE_ATTR_VM_ID: u64, module-assigned VM handle, unique for the
+ *	module's lifetime (a reloaded module starts again at 1).
+ * @DIRTYSCOPE_ATTR_VM_PID: u32, pid in KVM's debugfs name (the thread that
+ *	created the VM), or the thread group id when KVM has no debugfs entry.
+ * @DIRTYSCOPE_ATTR_VM_FD: s32, the VM file descriptor number in that
+ *	process, -1 if it could not be determined.
+ * @DIRTYSCOPE_ATTR_VM_NAME: NUL-terminated string "<pid>-<fd>", the same
+ *	as the VM's directory in /sys/kernel/debug/kvm/ and dirtyscope/.
+ * @DIRTYSCOPE_ATTR_NR_VCPUS: u32, number of vCPUs seen so far.
+ * @DIRTYSCOPE_ATTR_STATS: nest of &enum dirtyscope_stat, VM totals.
+ * @DIRTYSCOPE_ATTR_VCPU: nest of &enum dirtyscope_stat for one vCPU
+ *	(includes %DIRTYSCOPE_STAT_VCPU_INDEX); repeated.
+ * @DIRTYSCOPE_ATTR_EVENT: u32, &enum dirtyscope_event (notifications).
+ * @DIRTYSCOPE_ATTR_VCPU_INDEX: u32, vCPU index of a notification.
+ * @DIRTYSCOPE_ATTR_RESET_ENTRIES: u64, entries a reset recycled.
+ * @DIRTYSCOPE_ATTR_UNATTRIBUTED: u64, module-wide count of set_spte events
+ *	that could not be tied to a vCPU (LIST_VMS does not carry it; it is in
+ *	every GET_STATS reply).
+ */
+enum dirtyscope_attr {
+	DIRTYSCOPE_ATTR_UNSPEC,
+	DIRTYSCOPE_ATTR_PAD,
+	DIRTYSCOPE_ATTR_VM_ID,
+	DIRTYSCOPE_ATTR_VM_PID,
+	DIRTYSCOPE_ATTR_VM_FD,
+	DIRTYSCOPE_ATTR_VM_NAME,
+	DIRTYSCOPE_ATTR_NR_VCPUS,
+	DIRTYSCOPE_ATTR_STATS,
+	DIRTYSCOPE_ATTR_VCPU,
+	DIRTYSCOPE_ATTR_EVENT,
+	DIRTYSCOPE_ATTR_VCPU_INDEX,
+	DIRTYSCOPE_ATTR_RESET_ENTRIES,
+	DIRTYSCOPE_ATTR_UNATTRIBUTED,
+
+	__DIRTYSCOPE_ATTR_MAX,
+	DIRTYSCOPE_ATTR_MAX = __DIRTYSCOPE_ATTR_MAX - 1
+};
+
+/**
+ * enum dirtyscope_stat - counters inside %DIRTYSCOPE_ATTR_STATS and
+ *	%DIRTYSCOPE_ATTR_VCPU nests. Counters are u64 unless noted.
+ * @DIRTYSCOPE_STAT_PAD: padding, ignore.
+ * @DIRTYSCOPE_STAT_VCPU_INDEX: u32, vCPU index (only in _ATTR_VCPU).
+ * @DIRTYSCOPE_STAT_VCPU_ID: u32, the vCPU id userspace gave
+ *	KVM_CREATE_VCPU (only in _ATTR_VCPU).
+ * @DIRTYSCOPE_STAT_RING_PUSHES: kvm:kvm_dirty_ring_push events, i.e. dirty
+ *	GFNs KVM published to the ring.
+ * @DIRTYSCOPE_STAT_RING_RESETS: kvm:kvm_dirty_ring_reset events. KVM
+ *	resets every vCPU's ring on each KVM_RESET_DIRTY_RINGS, so per vCPU
+ *	this is the number of such ioctls.
+ * @DIRTYSCOPE_STAT_RING_RESET_ENTRIES: entries recycled by those resets.
+ * @DIRTYSCOPE_STAT_RING_FULL_EXITS: kvm:kvm_dirty_ring_exit events
+ *	(KVM_EXIT_DIRTY_RING_FULL returned to userspace).
+ * @DIRTYSCOPE_STAT_PAGE_FAULTS: kvm:kvm_page_fault events (guest page
+ *	faults KVM intercepted: NPT/EPT violations or shadow #PF).
+ * @DIRTYSCOPE_STAT_SET_SPTE: kvmmmu:kvm_mmu_set_spte events (SPTEs built
+ *	by the slow fault path; the fast path does not trace here).
+ * @DIRTYSCOPE_STAT_SET_SPTE_WRITABLE: those of them that installed a
+ *	writable SPTE.
+ * @DIRTYSCOPE_STAT_RING_SIZE: u32, ring size in entries (0 if unknown).
+ * @DIRTYSCOPE_STAT_RING_HIGH_WATER: u32, highest ring occupancy (pushed
+ *	but not yet reset entries) seen right after a push. For VM totals,
+ *	the maximum over vCPUs.
+ */
+enum dirtyscope_stat {
+	DIRTYSCOPE_STAT_UNSPEC,
+	DIRTYSCOPE_STAT_PAD,
+	DIRTYSCOPE_STAT_VCPU_INDEX,
+	DIRTYSCOPE_STAT_VCPU_ID,
+	DIRTYSCOPE_STAT_RING_PUSHES,
+	DIRTYSCOPE_STAT_RING_RESETS,
+	DIRTYSCOPE_STAT_RING_RESET_ENTRIES,
+	DIRTYSCOPE_STAT_RING_FULL_EXITS,
+	DIRTYSCOPE_STAT_PAGE_FAULTS,
+	DIRTYSCOPE_STAT_SET_SPTE,
+	DIRTYSCOPE_STAT_SET_SPTE_WRITABLE,
+	DIRTYSCOPE_STAT_RING_SIZE,
+	DIRTYSCOPE_STAT_RING_HIGH_WATER,
+
+	__DIRTYSCOPE_STAT_MAX,
+	DIRTYSCOPE_STAT_MAX = __DIRTYSCOPE_STAT_MAX - 1
+};
+
+/**
+ * enum dirtyscope_event - value of %DIRTYSCOPE_ATTR_EVENT
+ * @DIRTYSCOPE_EVENT_RING_FULL: a vCPU exited with KVM_EXIT_DIRTY_RING_FULL.
+ * @DIRTYSCOPE_EVENT_RING_RESET: a vCPU's ring was reset.
+ */
+enum dirtyscope_event {
+	DIRTYSCOPE_EVENT_UNSPEC,
+	DIRTYSCOPE_EVENT_RING_FULL,
+	DIRTYSCOPE_EVENT_RING_RESET,
+};
+
+#endif /* _UAPI_LINUX_DIRTYSCOPE_H */

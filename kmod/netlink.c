@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink family "dirtyscope"; the contract is documented in
+ * include/uapi/linux/dirtyscope.h. Every request is validated strictly
+ * against ds_policy: unknown attributes, attributes only meant for replies,
+ * wrong lengths and trailing garbage are rejected with an extack message.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <net/genetlink.h>
+#include <uapi/linux/dirtyscope.h>
+
+#include "dirtyscope.h"
+
+static const struct nla_policy ds_policy[DIRTYSCOPE_ATTR_MAX + 1] = {
+	[DIRTYSCOPE_ATTR_PAD]		= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_VM_ID]		= NLA_POLICY_MIN(NLA_U64, 1),
+	[DIRTYSCOPE_ATTR_VM_PID]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[DIRTYSCOPE_ATTR_VM_FD]		= NLA_POLICY_MIN(NLA_S32, 0),
+	/* Reply-only attributes. */
+	[DIRTYSCOPE_ATTR_VM_NAME]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_NR_VCPUS]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_STATS]		= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_VCPU]		= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_EVENT]		= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_VCPU_INDEX]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_RESET_ENTRIES]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_UNATTRIBUTED]	= { .type = NLA_REJECT },
+};
+
+static struct genl_family ds_family;
+
+static const u16 ds_stat_attr[DS_C_NR] = {
+	[DS_C_RING_PUSHES]		= DIRTYSCOPE_STAT_RING_PUSHES,
+	[DS_C_RING_RESETS]		= DIRTYSCOPE_STAT_RING_RESETS,
+	[DS_C_RING_RESET_ENTRIES]	= DIRTYSCOPE_STAT_RING_RESET_ENTRIES,
+	[DS_C_RING_FULL_EXITS]		= DIRTYSCOPE_STAT_RING_FULL_EXITS,
+	[DS_C_PAGE_FAULTS]		= DIRTYSCOPE_STAT_PAGE_FAULTS,
+	[DS_C_SET_SPTE]			= DIRTYSCOPE_STAT_SET_SPTE,
+	[DS_C_SET_SPTE_WRITABLE]	= DIRTYSCOPE_STAT_SET_SPTE_WRITABLE,
+	[DS_C_RING_SIZE]		= DIRTYSCOPE_STAT_RING_SIZE,
+	[DS_C_RING_HIGH_WATER]		= DIRTYSCOPE_STAT_RING_HIGH_WATER,
+};
+
+static int ds_put_counters(struct sk_buff *skb, const struct ds_counters *c)
+{
+	u64 v[DS_C_NR];
+	int i, ret;
+
+	ds_counters_snapshot(c, v);
+	for (i = 0; i < DS_C_NR; i++) {
+		if (i == DS_C_RING_SIZE || i == DS_C_RING_HIGH_WATER)
+			ret = nla_put_u32(skb, ds_stat_attr[i], v[i]);
+		else
+			ret = nla_put_u64_64bit(skb, ds_stat_attr[i], v[i],
+						DIRTYSCOPE_STAT_PAD);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm)
+{
+	if (nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_VM_ID, vm->id,
+			      DIRTYSCOPE_ATTR_PAD) ||
+	    nla_put_u32(skb, DIRTYSCOPE_ATTR_VM_PID, vm->pid) ||
+	    nla_put_s32(skb, DIRTYSCOPE_ATTR_VM_FD, vm->fd) ||
+	    nla_put_string(skb, DIRTYSCOPE_ATTR_VM_NAME, vm->name))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Under rcu_read_lock(). */
+static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
+{
+	struct ds_counters sum;
+	struct ds_vcpu *vc;
+	struct nlattr *nest;
+	unsigned long i;
+
+	if (ds_put_vm_id(skb, vm) ||
+	    nla_put_u32(skb, DIRTYSCOPE_ATTR_NR_VCPUS,
+			atomic_read(&vm->nr_vcpus)))
+		return -EMSGSIZE;
+
+	ds_vm_totals(vm, &sum);
+	nest = nla_nest_start(skb, DIRTYSCOPE_ATTR_STATS);
+	if (!nest || ds_put_counters(skb, &sum))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+
+	if (!per_vcpu)
+		return 0;
+	xa_for_each(&vm->vcpus, i, vc) {
+		nest = nla_nest_start(skb, DIRTYSCOPE_ATTR_VCPU);
+		if (!nest ||
+		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_INDEX, vc->index) ||
+		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_ID, vc->id) ||
+		    ds_put_counters(skb, &vc->c))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+/*
+ * The VM a request names: VM_ID, or VM_PID plus VM_FD. Returns NULL with
+ * *err = 0 when there is no selector, or with *err < 0 on error.
+ * Under rcu_read_lock().
+ */
+static struct ds_vm *ds_select(struct genl_info *info, int *err)
+{
+	struct nlattr **a = info->attrs;
+	struct ds_vm *vm;
+
+	*err = 0;
+	if (a[DIRTYSCOPE_ATTR_VM_ID]) {
+		if (a[DIRTYSCOPE_ATTR_VM_PID] || a[DIRTYSCOPE_ATTR_VM_FD]) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "give VM_ID or VM_PID+VM_FD, not both");
+			*err = -EINVAL;
+			return NULL;
+		}
+		vm = ds_vm_find_id(nla_get_u64(a[DIRTYSCOPE_ATTR_VM_ID]));
+	} else if (a[DIRTYSCOPE_ATTR_VM_PID] && a[DIRTYSCOPE_ATTR_VM_FD]) {
+		vm = ds_vm_find_name(nla_get_u32(a[DIRTYSCOPE_ATTR_VM_PID]),
+				     nla_get_s32(a[DIRTYSCOPE_ATTR_VM_FD]));
+	} else if (a[DIRTYSCOPE_ATTR_VM_PID] || a[DIRTYSCOPE_ATTR_VM_FD]) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "VM_PID and VM_FD go together");
+		*err = -EINVAL;
+		return NULL;
+	} else {
+		return NULL;
+	}
+	if (!vm) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no such VM");
+		*err = -ENOENT;
+	}
+	return vm;
+}
+
+static int ds_nl_list_vms(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	u64 last = cb->args[0];		/* resume after this VM id */
+	struct ds_vm *vm;
+	void *hdr;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(vm, &ds_vm_list, lnode) {
+		if (vm->id <= last)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ds_family, NLM_F_MULTI,
+				  DIRTYSCOPE_CMD_LIST_VMS);
+		if (!hdr)
+			break;
+		if (ds_put_vm(skb, vm, false)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		last = vm->id;
+	}
+	rcu_read_unlock();
+	cb->args[0] = last;
+	return skb->len;
+}
+
+static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	size_t size = NLMSG_GOODSIZE;
+	struct sk_buff *msg;
+	struct ds_vm *vm;
+	int tries, ret;
+	void *hdr;
+
+	/* Many vCPUs may not fit the first guess; grow and retry. */
+	for (tries = 0; tries < 4; tries++, size *= 4) {
+		msg = genlmsg_new(size, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+		hdr = genlmsg_put_reply(msg, info, &ds_family, 0,
+					DIRTYSCOPE_CMD_GET_STATS);
+		if (!hdr) {
+			nlmsg_free(msg);
+			return -EMSGSIZE;
+		}
+		rcu_read_lock();
+		vm = ds_select(info, &ret);
+		if (!vm && !ret) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "GET_STATS needs VM_ID or VM_PID+VM_FD");
+			ret = -EINVAL;
+		}
+		if (vm)
+			ret = ds_put_vm(msg, vm, true);
+		rcu_read_unlock();
+		if (!ret)
+			ret = nla_put_u64_64bit(msg, DIRTYSCOPE_ATTR_UNATTRIBUTED,
+						atomic64_read(&ds_unattributed),
+						DIRTYSCOPE_ATTR_PAD);
+		if (!ret) {
+			genlmsg_end(msg, hdr);
+			return genlmsg_reply(msg, info);
+		}
+		nlmsg_free(msg);
+		if (ret != -EMSGSIZE)
+			return ret;
+	}
+	return -EMSGSIZE;
+}
+
+static int ds_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ds_vm *vm;
+	int ret;
+
+	rcu_read_lock();
+	vm = ds_select(info, &ret);
+	if (vm) {
+		ds_vm_reset(vm);
+	} else if (!ret) {
+		list_for_each_entry_rcu(vm, &ds_vm_list, lnode)
+			ds_vm_reset(vm);
+		atomic64_set(&ds_unattributed, 0);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * Probe context (atomic, under rcu_read_lock()): a notification to the
+ * "events" group, built only when someone listens.
+ */
+void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
+		      u64 entries)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&ds_family, &init_net, 0))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &ds_family, 0, DIRTYSCOPE_CMD_EVENT);
+	if (!hdr ||
+	    nla_put_u32(skb, DIRTYSCOPE_ATTR_EVENT, event) ||
+	    ds_put_vm_id(skb, vm) ||
+	    nla_put_u32(skb, DIRTYSCOPE_ATTR_VCPU_INDEX, vc->index) ||
+	    (event == DIRTYSCOPE_EVENT_RING_RESET &&
+	     nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_RESET_ENTRIES, entries,
+			       DIRTYSCOPE_ATTR_PAD))) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&ds_family, skb, 0, 0, GFP_ATOMIC);
+}
+
+static const struct genl_small_ops ds_ops[] = {
+	{
+		.cmd	= DIRTYSCOPE_CMD_LIST_VMS,
+		.dumpit	= ds_nl_list_vms,
+	},
+	{
+		.cmd	= DIRTYSCOPE_CMD_GET_STATS,
+		.doit	= ds_nl_get_stats,
+	},
+	{
+		.cmd	= DIRTYSCOPE_CMD_RESET_STATS,
+		.doit	= ds_nl_reset_stats,
+		.flags	= GENL_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group ds_mcgrps[] = {
+	{ .name = DIRTYSCOPE_GENL_MCGRP_EVENTS },
+};
+
+static struct genl_family ds_family __ro_after_init = {
+	.name		= DIRTYSCOPE_GENL_NAME,
+	.version	= DIRTYSCOPE_GENL_VERSION,
+	.maxattr	= DIRTYSCOPE_ATTR_MAX,
+	.policy		= ds_policy,
+	.module		= THIS_MODULE,
+	/* Handlers only read RCU-protected state and atomics. */
+	.parallel_ops	= true,
+	.small_ops	= ds_ops,
+	.n_small_ops	= ARRAY_SIZE(ds_ops),
+	/* Reject non-zero reserved header bytes for all our commands. */
+	.resv_start_op	= DIRTYSCOPE_CMD_EVENT + 1,
+	.mcgrps		= ds_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ds_mcgrps),
+};
+
+int ds_netlink_init(void)
+{
+	return genl_register_family(&ds_family);
+}
+
+void ds_netlink_exit(void)
+{
+	genl_unregister_family(&ds_family);
+}

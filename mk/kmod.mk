@@ -1,0 +1,34 @@
+# Kernel module and nested-VM harness targets (owned with kmod/ and vm/).
+#   make kmod       build dirtyscope.ko (KDIR=... to pick the kernel tree)
+#   make kmod-clean remove its build directory
+#   make vm-test    boot Debian's kernel under QEMU/TCG and run the module
+#                   tests, plus VM_TESTS="path args;path args" if given
+KMOD_BUILD := $(BUILD_DIR)/kmod
+# The running kernel's tree if it has one, else the Debian headers that
+# match the linux-image-amd64 meta package (resolved by vm/kdir.sh).
+KDIR ?= $(shell vm/kdir.sh)
+VM_TIMEOUT ?= 300
+VM_TESTS ?=
+
+.PHONY: kmod kmod-deps kmod-clean vm-test vm-deps
+
+kmod-deps:
+	@vm/install-deps.sh kmod
+
+# Build from a copy so generated files never land in the source tree
+# (cp -a keeps mtimes, so rebuilds stay incremental).
+kmod: kmod-deps
+	@mkdir -p $(KMOD_BUILD)
+	@cp -a Kbuild kmod $(KMOD_BUILD)/
+	$(MAKE) -C "$(or $(KDIR),$(shell vm/kdir.sh))" M=$(abspath $(KMOD_BUILD)) modules
+	@echo "built $(KMOD_BUILD)/dirtyscope.ko"
+
+kmod-clean:
+	rm -rf $(KMOD_BUILD)
+
+vm-deps:
+	@vm/install-deps.sh kmod vm
+
+vm-test: vm-deps
+	@BUILD_DIR=$(BUILD_DIR) VM_TIMEOUT=$(VM_TIMEOUT) VM_TESTS="$(VM_TESTS)" \
+		vm/run.sh
