@@ -1,0 +1,83 @@
+/*
+ * Host <-> guest protocol of the dirtyscope workload (x86-64).
+ *
+ * Shared by the guest code (C and assembly) and the host library.
+ *
+ * The guest talks to the host only by `out %eax, %dx` to DS_GUEST_PORT; the
+ * host sees KVM_EXIT_IO and reads the command from the 4 data bytes. The
+ * workload issues it through `int $DS_GUEST_CALL_VECTOR` with the command
+ * in eax, and a CPL0 handler does the `out`: user-mode port I/O needs IOPL
+ * or a TSS I/O bitmap, which not every KVM backend honours (this machine's
+ * PVM backend raises #GP even with IOPL 3), while a gate into CPL0 works.
+ * At CPL0 the workload uses `out` directly: there KVM may run the guest in
+ * its instruction emulator, which handles `out` but not `int`.
+ *
+ *   DS_CMD_PAUSED     the vCPU saw its pause_request and stopped writing;
+ *                     every write it made before is complete. The host
+ *                     resumes it by re-entering KVM_RUN (after clearing
+ *                     pause_request, or it exits again at once).
+ *   DS_CMD_EXCEPTION  an exception reached the guest's IDT: rdi = vector,
+ *                     rsi = error code, rcx = faulting RIP (CR2 in sregs).
+ *                     The vCPU never continues.
+ *
+ * Parameters live in one shared page (struct ds_shared, guest physical
+ * DS_SHARED_GPA): the host writes `iteration` (the stamp) and each vCPU's
+ * region and seed; the guest writes its `writes` counter. Each write the
+ * guest makes is the current iteration, stored as a u64 at the start of a
+ * pseudo-randomly chosen 4 KiB page of the test region.
+ */
+#ifndef DIRTYSCOPE_GUEST_PROTOCOL_H
+#define DIRTYSCOPE_GUEST_PROTOCOL_H
+
+#define DS_GUEST_PORT 0x0d15
+#define DS_CMD_PAUSED 1
+#define DS_CMD_EXCEPTION 2
+
+/* GDT selectors (index << 3 | RPL). */
+#define DS_SEL_KERNEL_CS 0x08
+#define DS_SEL_KERNEL_DS 0x10
+#define DS_SEL_USER_DS 0x1b
+#define DS_SEL_USER_CS 0x23
+#define DS_SEL_TSS 0x28
+
+/* RFLAGS for the workload: only the reserved bit 1 (interrupts off). */
+#define DS_USER_RFLAGS 0x0002
+
+/*
+ * Software interrupt the workload uses to reach DS_GUEST_PORT (gate DPL3).
+ * The breakpoint vector, because it is the one gate every OS opens to user
+ * mode: this machine's PVM backend answers `int $0x80` or `int $0x21` from
+ * CPL3 with #UD but delivers `int $3` through the guest's IDT.
+ */
+#define DS_GUEST_CALL_VECTOR 0x3
+#define DS_IDT_ENTRIES 32
+
+#define DS_MAX_VCPUS 64
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct ds_vcpu_params {
+  uint64_t region_gva;              /* first byte of the test region */
+  uint64_t region_pages;            /* 4 KiB pages in it */
+  uint64_t rng_state;               /* xorshift64 seed, never 0 */
+  volatile uint64_t pause_request;  /* host: 1 = stop writing and report */
+  volatile uint64_t writes;         /* guest: writes made so far */
+  uint64_t cpl;                     /* 3: report via the int gate; 0: `out` directly */
+  uint64_t reserved[2];
+};
+
+struct ds_shared {
+  volatile uint64_t iteration; /* the stamp every write stores */
+  uint64_t reserved[7];
+  struct ds_vcpu_params vcpu[DS_MAX_VCPUS];
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct ds_vcpu_params) == 64, "one cache line per vCPU");
+#else
+_Static_assert(sizeof(struct ds_vcpu_params) == 64, "one cache line per vCPU");
+#endif
+#endif
+
+#endif

@@ -1,0 +1,66 @@
+// The two bitmap interfaces: KVM_GET_DIRTY_LOG alone (fetch-and-protect in
+// one call), and KVM_GET_DIRTY_LOG + KVM_CLEAR_DIRTY_LOG with
+// KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (fetch, then re-protect in chunks).
+#pragma once
+
+#include <random>
+#include <vector>
+
+#include "dirtyscope/collector.hpp"
+
+namespace dirtyscope {
+
+// One KVM-format bitmap per test memslot, reused across collections.
+class SlotBitmaps {
+ public:
+  void allocate(const TestRegion& region);
+  uint64_t* of(size_t slot_index) { return bitmaps_[slot_index].data(); }
+  std::vector<uint64_t>& vec(size_t slot_index) { return bitmaps_[slot_index]; }
+
+ private:
+  std::vector<std::vector<uint64_t>> bitmaps_;
+};
+
+class DirtyLogCollector : public Collector {
+ public:
+  using Collector::Collector;
+  const char* mode() const override { return "dirty-log"; }
+  void prepare_vm(Vm&) override {}
+  void attach(Vm& vm, const TestRegion& region) override;
+
+ protected:
+  void do_collect(DirtySet& into, Phase phase) override;
+
+ private:
+  SlotBitmaps bitmaps_;
+  // SkipClear: the previous Paused collection, handed back once instead of
+  // a fresh one, as a collector with a stale buffer would.
+  std::vector<std::vector<uint64_t>> previous_;
+  uint64_t paused_collections_ = 0;
+};
+
+class ClearLogCollector : public Collector {
+ public:
+  ClearLogCollector(Injection injection, uint64_t seed) : Collector(injection), rng_(seed) {}
+  const char* mode() const override { return "clear-log"; }
+  void prepare_vm(Vm& vm) override;
+  void attach(Vm& vm, const TestRegion& region) override;
+  bool initially_all_dirty() const override { return initially_set_; }
+
+ protected:
+  void do_collect(DirtySet& into, Phase phase) override;
+
+ private:
+  // Clears a slot's reported bits in chunks of pseudo-random size (multiples
+  // of 64 pages, as KVM_CLEAR_DIRTY_LOG requires), never the whole slot at
+  // once unless it is small, skipping chunks with nothing to clear.
+  void clear_in_chunks(const RegionSlot& slot, uint64_t* bitmap);
+
+  bool initially_set_ = false;
+  SlotBitmaps bitmaps_;
+  std::mt19937_64 rng_;
+  // SkipClear: this region page is never cleared again once chosen.
+  std::optional<uint64_t> never_cleared_;
+};
+
+}  // namespace dirtyscope

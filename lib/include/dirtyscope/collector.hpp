@@ -1,0 +1,113 @@
+// A collector asks KVM which pages are dirty, one way per dirty_log_test
+// mode. The runner drives it; the verifier judges what it returns.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dirtyscope/dirty_set.hpp"
+#include "dirtyscope/test_region.hpp"
+#include "dirtyscope/vcpu.hpp"
+#include "dirtyscope/vm.hpp"
+
+namespace dirtyscope {
+
+// Deliberate collector faults (the verifier's negative twins).
+enum class Injection {
+  None,
+  DropDirty,  // lose one collected dirty page per iteration
+  SkipClear,  // clear-log: never clear one page; dirty-log: reuse an old bitmap once
+  SkipReset,  // ring: skip KVM_RESET_DIRTY_RINGS once
+  WrongSlot,  // ring: corrupt one harvested entry's slot id
+};
+std::optional<Injection> parse_injection(std::string_view name);
+const char* injection_name(Injection i);
+
+// When a collection happens: while vCPUs write, or with all of them paused
+// (the last collection of an iteration, and the one before iteration 1).
+enum class Phase { Running, Paused };
+
+// Counters a collector keeps; ring-only fields stay 0 for bitmap modes.
+struct CollectorCounters {
+  uint64_t collections = 0;
+  uint64_t ring_entries_harvested = 0;
+  uint64_t ring_resets = 0;
+  uint64_t ring_full_exits = 0;
+  uint64_t vcpu_blocked_count = 0;
+  uint64_t vcpu_blocked_ns = 0;
+};
+
+class Collector {
+ public:
+  explicit Collector(Injection injection) : injection_(injection) {}
+  virtual ~Collector() = default;
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
+
+  virtual const char* mode() const = 0;
+  // Before memslots and vCPUs exist: enable what the mode needs. A missing
+  // capability throws SkipError naming it.
+  virtual void prepare_vm(Vm& vm) = 0;
+  virtual uint32_t memslot_flags() const { return KVM_MEM_LOG_DIRTY_PAGES; }
+  // After memslots exist, before any vCPU runs.
+  virtual void attach(Vm& vm, const TestRegion& region) {
+    vm_ = &vm;
+    region_ = &region;
+  }
+  virtual void attach_vcpu(Vcpu&) {}
+  // True when KVM reports every page dirty before the first write.
+  virtual bool initially_all_dirty() const { return false; }
+
+  // Adds what KVM reports now to `into`. Throws CollectorError when KVM
+  // handed back something impossible (bad ring entry, reset count).
+  void collect(DirtySet& into, Phase phase) {
+    ++counters_.collections;
+    do_collect(into, phase);
+  }
+  // End of an iteration (after the Paused collection): where DropDirty acts.
+  // Returns the region page it dropped, if it dropped one.
+  std::optional<uint64_t> finish_iteration(DirtySet& reported);
+
+  // vCPU thread, on KVM_EXIT_DIRTY_RING_FULL: returns once the vCPU may
+  // run again. Only ring collectors expect it.
+  virtual void on_ring_full(Vcpu& vcpu);
+  // Runner, while it waits for vCPUs to pause: a collector that lets vCPUs
+  // block (ring-wait) must free them here or they never pause.
+  virtual void while_pausing() {}
+  // The run is ending: release any vCPU thread blocked inside on_ring_full.
+  virtual void shutdown() {}
+
+  const CollectorCounters& counters() const { return counters_; }
+  Injection injection() const { return injection_; }
+
+ protected:
+  virtual void do_collect(DirtySet& into, Phase phase) = 0;
+
+  Injection injection_;
+  CollectorCounters counters_;
+  Vm* vm_ = nullptr;
+  const TestRegion* region_ = nullptr;
+};
+
+// KVM returned data that cannot be right (e.g. a ring entry naming a slot
+// that does not exist): a test failure, not an environment problem.
+class CollectorError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The dirty_log_test modes, in -M all order; names are a contract.
+struct ModeInfo {
+  const char* name;
+  const char* description;
+};
+const std::vector<ModeInfo>& all_modes();
+bool is_mode(std::string_view name);
+
+std::unique_ptr<Collector> make_collector(std::string_view mode, Injection injection,
+                                          uint32_t ring_entries, uint64_t seed);
+
+}  // namespace dirtyscope

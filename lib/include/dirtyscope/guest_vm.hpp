@@ -1,0 +1,53 @@
+// A ready-to-run VM for the dirty-tracking workload: system slot with the
+// x86-64 guest image, test region split into memslots, vCPUs in long mode.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "dirtyscope/collector.hpp"
+#include "dirtyscope/host_memory.hpp"
+#include "dirtyscope/kvm_system.hpp"
+#include "dirtyscope/test_region.hpp"
+#include "dirtyscope/vcpu.hpp"
+#include "dirtyscope/vm.hpp"
+#include "dirtyscope/x86/guest_image.hpp"
+
+namespace dirtyscope {
+
+struct GuestConfig {
+  uint32_t vcpus = 1;
+  uint64_t test_size = 1ULL << 30;
+  uint64_t test_gpa = 4ULL << 30;
+  uint32_t memslots = 1;
+  Backing backing = Backing::Anonymous;
+  x86::GuestCpl cpl = x86::GuestCpl::User;
+  uint64_t seed = 1;
+};
+
+class GuestVm {
+ public:
+  static constexpr uint32_t kSystemSlot = 0;
+  static constexpr uint32_t kFirstTestSlot = 1;
+
+  // Builds everything; the collector enables its capabilities first and is
+  // attached to the memslots and vCPUs. Throws SkipError/UsageError/KvmError.
+  GuestVm(const KvmSystem& kvm, const GuestConfig& config, Collector& collector);
+
+  Vm& vm() { return vm_; }
+  TestRegion& region() { return *region_; }
+  ds_shared* shared() { return x86::GuestImage::shared(system_.data()); }
+  ds_vcpu_params& params(uint32_t i) { return shared()->vcpu[i]; }
+  std::vector<std::unique_ptr<Vcpu>>& vcpus() { return vcpus_; }
+  const GuestConfig& config() const { return config_; }
+
+ private:
+  GuestConfig config_;
+  Vm vm_;
+  x86::GuestImage image_;
+  HostMemory system_;
+  std::unique_ptr<TestRegion> region_;
+  std::vector<std::unique_ptr<Vcpu>> vcpus_;
+};
+
+}  // namespace dirtyscope

@@ -1,0 +1,45 @@
+// A minimal streaming JSON writer: enough for result files, with correct
+// string escaping and no dependency. Commas are handled by the writer.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dirtyscope {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::ostream& out) : out_(out) {}
+
+  JsonWriter& begin_object();
+  JsonWriter& end_object();
+  JsonWriter& begin_array();
+  JsonWriter& end_array();
+  JsonWriter& key(std::string_view k);
+  JsonWriter& value(std::string_view v);
+  JsonWriter& value(const char* v) { return value(std::string_view(v)); }
+  JsonWriter& value(uint64_t v);
+  JsonWriter& value(int64_t v);
+  JsonWriter& value(uint32_t v) { return value(uint64_t{v}); }
+  JsonWriter& value(int v) { return value(int64_t{v}); }
+  JsonWriter& value(double v);
+  JsonWriter& value(bool v);
+  template <typename T>
+  JsonWriter& field(std::string_view k, const T& v) {
+    key(k);
+    return value(v);
+  }
+
+  static std::string escape(std::string_view s);
+
+ private:
+  void separate();  // comma before a value/key when needed
+  std::ostream& out_;
+  std::vector<bool> first_;  // per open container: nothing written yet
+  bool after_key_ = false;
+};
+
+}  // namespace dirtyscope

@@ -1,0 +1,54 @@
+// Runs one dirty_log_test mode end to end on the live kernel: builds the
+// VM, runs iterations of guest writes and collections, verifies each one.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dirtyscope/collector.hpp"
+#include "dirtyscope/guest_vm.hpp"
+#include "dirtyscope/verifier.hpp"
+
+namespace dirtyscope {
+
+struct RunOptions {
+  std::string mode = "dirty-log";
+  GuestConfig guest;
+  uint32_t iterations = 32;
+  uint32_t interval_ms = 10;
+  uint32_t ring_entries = 65536;
+  Injection injection = Injection::None;
+  // No iteration may pass vacuously: each vCPU makes at least this many
+  // writes before the runner pauses it (it waits past the interval if needed).
+  uint64_t min_writes_per_vcpu = 64;
+  std::chrono::milliseconds stall_timeout{60000};
+};
+
+enum class Outcome { Pass, Fail, Skip };
+const char* outcome_name(Outcome o);
+
+struct IterationReport {
+  uint64_t iteration;
+  uint64_t guest_writes;  // all vCPUs, this iteration
+  Verdict verdict;
+};
+
+struct ModeResult {
+  std::string mode;
+  Outcome outcome = Outcome::Pass;
+  std::string reason;                  // why it failed or skipped
+  std::vector<std::string> offenders;  // first offending pages, readable
+  uint64_t iterations = 0;             // completed and verified
+  uint64_t guest_writes = 0;
+  uint64_t pages_reported_dirty = 0;   // sum over iterations
+  CollectorCounters counters;
+  double elapsed_s = 0;
+};
+
+// `diag` receives one line per iteration and per notable event (KTAP '#').
+ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
+                    const std::function<void(const std::string&)>& diag);
+
+}  // namespace dirtyscope

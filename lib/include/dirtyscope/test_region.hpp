@@ -1,0 +1,50 @@
+// The guest memory under test: one host allocation split into N memslots
+// placed back to back in guest physical memory. Pages are numbered across
+// the whole region ("region page"), which is how the verifier sees them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "dirtyscope/host_memory.hpp"
+
+namespace dirtyscope {
+
+struct RegionSlot {
+  uint32_t slot;        // KVM memslot id
+  uint64_t gpa;         // guest physical start
+  uint64_t first_page;  // region page of its first page
+  uint64_t pages;
+  uint8_t* host;
+};
+
+class TestRegion {
+ public:
+  // Splits `memory` into `nslots` equal slots (ids first_slot_id, ...),
+  // the first at guest physical `gpa`.
+  TestRegion(HostMemory memory, uint64_t gpa, uint32_t nslots, uint32_t first_slot_id);
+
+  uint64_t pages() const { return pages_; }
+  uint64_t gpa() const { return gpa_; }
+  uint64_t size() const { return memory_.size(); }
+  const std::vector<RegionSlot>& slots() const { return slots_; }
+  const RegionSlot* find_slot(uint32_t slot_id) const;
+  // Region page of (slot id, page offset in slot); nullopt if outside.
+  std::optional<uint64_t> region_page(uint32_t slot_id, uint64_t offset) const;
+  const RegionSlot& slot_of(uint64_t region_page) const;
+  uint64_t gfn_of(uint64_t region_page) const { return gpa_ / 4096 + region_page; }
+  // The u64 stamp at the start of a page (what the guest last wrote there).
+  uint64_t stamp(uint64_t region_page) const {
+    return *reinterpret_cast<const volatile uint64_t*>(memory_.data() + region_page * 4096);
+  }
+  uint8_t* host() const { return memory_.data(); }
+
+ private:
+  HostMemory memory_;
+  uint64_t gpa_;
+  uint64_t pages_;
+  std::vector<RegionSlot> slots_;
+};
+
+}  // namespace dirtyscope

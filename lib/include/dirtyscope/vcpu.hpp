@@ -1,0 +1,40 @@
+// Owner of a vCPU fd and its kvm_run mapping.
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <cstdint>
+
+#include "dirtyscope/mapping.hpp"
+#include "dirtyscope/unique_fd.hpp"
+#include "dirtyscope/vm.hpp"
+
+namespace dirtyscope {
+
+class Vcpu {
+ public:
+  Vcpu(Vm& vm, uint32_t id);
+
+  uint32_t id() const { return id_; }
+  int fd() const { return fd_.get(); }
+  kvm_run* run_state() const { return run_.as<kvm_run>(); }
+
+  // KVM_RUN. Returns 0, or -EINTR when a signal kicked us out; any other
+  // error throws.
+  int run();
+  kvm_regs get_regs() const;
+  void set_regs(const kvm_regs& regs);
+  kvm_sregs get_sregs() const;
+  void set_sregs(const kvm_sregs& sregs);
+  void set_cpuid(const std::vector<uint8_t>& cpuid2_blob);
+
+  // Maps `bytes` of this vCPU's fd at `page_offset` pages (the dirty ring).
+  Mapping map_region(const char* what, size_t bytes, off_t page_offset, int prot) const;
+
+ private:
+  uint32_t id_;
+  UniqueFd fd_;
+  Mapping run_;
+};
+
+}  // namespace dirtyscope

@@ -1,0 +1,52 @@
+// Owner of a KVM VM fd and the memslots registered on it.
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "dirtyscope/kvm_system.hpp"
+#include "dirtyscope/unique_fd.hpp"
+
+namespace dirtyscope {
+
+struct MemslotDesc {
+  uint32_t slot;
+  uint64_t gpa;
+  uint64_t size;
+  uint8_t* host;  // not owned: HostMemory outlives the VM's use of it
+  uint32_t flags;
+  uint64_t pages() const { return size / 4096; }
+};
+
+class Vm {
+ public:
+  explicit Vm(const KvmSystem& kvm);
+
+  int fd() const { return fd_.get(); }
+  const KvmSystem& system() const { return *kvm_; }
+
+  int check_extension(long cap) const;  // on the VM fd (per-VM answers)
+  void enable_cap(uint32_t cap, uint64_t arg0);
+  void set_memslot(const MemslotDesc& slot);
+  // Flips KVM_MEM_LOG_DIRTY_PAGES on an existing slot.
+  void set_dirty_logging(uint32_t slot, bool on);
+  const std::vector<MemslotDesc>& memslots() const { return slots_; }
+  const MemslotDesc* find_slot(uint32_t slot) const;
+
+  // KVM_GET_DIRTY_LOG into `bitmap` (one bit per page, 64-bit words).
+  void get_dirty_log(uint32_t slot, uint64_t* bitmap);
+  // KVM_CLEAR_DIRTY_LOG; first_page and num_pages as the ioctl requires
+  // (multiples of 64 unless the range reaches the slot's end).
+  void clear_dirty_log(uint32_t slot, uint64_t first_page, uint32_t num_pages, uint64_t* bitmap);
+  // KVM_RESET_DIRTY_RINGS; returns how many entries the kernel reset.
+  uint32_t reset_dirty_rings();
+
+ private:
+  const KvmSystem* kvm_;
+  UniqueFd fd_;
+  std::vector<MemslotDesc> slots_;
+};
+
+}  // namespace dirtyscope

@@ -1,0 +1,57 @@
+// The x86-64 long-mode guest: lays out the system memslot (GDT, IDT, TSSs,
+// shared page, code, stacks, page tables) and gives each vCPU its initial
+// registers. The workload itself is in lib/guest/ (see protocol.h there).
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <cstdint>
+
+extern "C" {
+#include "protocol.h"
+}
+
+namespace dirtyscope::x86 {
+
+enum class GuestCpl { Kernel = 0, User = 3 };
+
+// Guest physical layout of the system slot (slot 0, at GPA 0).
+struct SystemLayout {
+  static constexpr uint64_t kGdt = 0x1000;
+  static constexpr uint64_t kIdt = 0x2000;
+  static constexpr uint64_t kShared = 0x3000;  // struct ds_shared, 2 pages
+  static constexpr uint64_t kTss = 0x5000;     // one 128-byte TSS per vCPU
+  static constexpr uint64_t kCode = 0x10000;   // guest_text, up to 64 KiB
+  static constexpr uint64_t kCodeMax = 0x10000;
+  static constexpr uint64_t kStacks = 0x100000;  // 16 KiB per vCPU: kernel then user
+  static constexpr uint64_t kStackPerVcpu = 0x4000;
+  static constexpr uint64_t kPageTables = 0x200000;
+};
+static_assert(sizeof(ds_shared) <= 2 * 4096);
+static_assert(DS_IDT_ENTRIES * 16 <= 4096);
+static_assert(DS_MAX_VCPUS * SystemLayout::kStackPerVcpu <=
+              SystemLayout::kPageTables - SystemLayout::kStacks);
+
+class GuestImage {
+ public:
+  // Plans a guest whose test region is [test_gpa, test_gpa + test_size).
+  GuestImage(uint64_t test_gpa, uint64_t test_size);
+
+  // Bytes the system slot needs (a multiple of 2 MiB).
+  uint64_t system_size() const { return system_size_; }
+  // Writes GDT, IDT, code, page tables into the system slot's host memory.
+  void write_system(uint8_t* system_host) const;
+  // Initial state of vCPU `index`.
+  kvm_sregs initial_sregs(const kvm_sregs& current, uint32_t index) const;
+  kvm_regs initial_regs(uint32_t index, GuestCpl cpl) const;
+  // The shared page, as the host sees it.
+  static ds_shared* shared(uint8_t* system_host) {
+    return reinterpret_cast<ds_shared*>(system_host + SystemLayout::kShared);
+  }
+
+ private:
+  uint64_t test_gpa_, test_size_;
+  uint64_t system_size_;
+};
+
+}  // namespace dirtyscope::x86

@@ -1,0 +1,45 @@
+#include "dirtyscope/guest_vm.hpp"
+
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/page.hpp"
+
+namespace dirtyscope {
+
+GuestVm::GuestVm(const KvmSystem& kvm, const GuestConfig& config, Collector& collector)
+    : config_(config),
+      vm_(kvm),
+      image_(config.test_gpa, config.test_size),
+      system_(HostMemory::allocate(Backing::Anonymous, image_.system_size())) {
+  if (config.vcpus == 0 || config.vcpus > DS_MAX_VCPUS)
+    throw UsageError("vCPUs " + std::to_string(config.vcpus) + " out of range 1.." +
+                     std::to_string(DS_MAX_VCPUS));
+  collector.prepare_vm(vm_);
+
+  image_.write_system(system_.data());
+  vm_.set_memslot({kSystemSlot, 0, system_.size(), system_.data(), 0});
+
+  region_ = std::make_unique<TestRegion>(HostMemory::allocate(config.backing, config.test_size),
+                                         config.test_gpa, config.memslots, kFirstTestSlot);
+  for (const auto& s : region_->slots())
+    vm_.set_memslot({s.slot, s.gpa, s.pages * kPageSize, s.host, collector.memslot_flags()});
+  collector.attach(vm_, *region_);
+
+  std::vector<uint8_t> cpuid = kvm.supported_cpuid();
+  for (uint32_t i = 0; i < config.vcpus; ++i) {
+    ds_vcpu_params& p = params(i);
+    p.region_gva = config.test_gpa;
+    p.region_pages = region_->pages();
+    // Distinct non-zero xorshift seeds per vCPU, derived from the run seed.
+    p.rng_state = (config.seed * 0x9e3779b97f4a7c15ULL + i + 1) | 1;
+    p.pause_request = 1;  // every vCPU reports in before iteration 1
+    p.cpl = config.cpl == x86::GuestCpl::User ? 3 : 0;
+    auto vcpu = std::make_unique<Vcpu>(vm_, i);
+    vcpu->set_cpuid(cpuid);
+    vcpu->set_sregs(image_.initial_sregs(vcpu->get_sregs(), i));
+    vcpu->set_regs(image_.initial_regs(i, config.cpl));
+    collector.attach_vcpu(*vcpu);
+    vcpus_.push_back(std::move(vcpu));
+  }
+}
+
+}  // namespace dirtyscope

@@ -1,0 +1,53 @@
+#include "dirtyscope/host_limits.hpp"
+
+#include <linux/kvm.h>
+
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/kvm_abi.hpp"
+#include "dirtyscope/size_parse.hpp"
+
+namespace dirtyscope {
+
+unsigned guest_phys_bits(const KvmSystem& kvm) {
+  std::vector<uint8_t> blob = kvm.supported_cpuid();
+  const auto* header = reinterpret_cast<const KvmCpuid2Header*>(blob.data());
+  const auto* entries = reinterpret_cast<const kvm_cpuid_entry2*>(blob.data() + sizeof(*header));
+  for (uint32_t i = 0; i < header->nent; ++i)
+    if (entries[i].function == 0x80000008) return entries[i].eax & 0xff;
+  return 36;  // the architectural default without the leaf
+}
+
+void check_host_limits(const KvmSystem& kvm, const RunOptions& options, bool uses_ring) {
+  const GuestConfig& g = options.guest;
+  const bool hugetlb = g.backing == Backing::AnonymousHugetlb || g.backing == Backing::SharedHugetlb;
+  if (!hugetlb) {  // hugetlb shortfalls are a skip, raised at allocation
+    uint64_t avail = host_available_bytes(g.backing);
+    if (g.test_size > avail)
+      throw UsageError("-b: test memory " + format_size(g.test_size) + " exceeds the " +
+                       format_size(avail & ~((1ULL << 20) - 1)) + " this host can back now (MemAvailable)");
+  }
+  unsigned bits = guest_phys_bits(kvm);
+  uint64_t limit = bits >= 64 ? UINT64_MAX : (1ULL << bits);
+  if (g.test_gpa + g.test_size > limit || g.test_gpa + g.test_size < g.test_gpa)
+    throw UsageError("-p/-b: test memory would end at 0x" + [&] {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(g.test_gpa + g.test_size));
+      return std::string(buf);
+    }() + ", beyond the guest's " + std::to_string(bits) + "-bit physical address space");
+  if (uses_ring) {
+    // KVM_CAP_DIRTY_LOG_RING answers the maximum ring size in bytes; the
+    // minimum is one page. Each entry (struct kvm_dirty_gfn) is 16 bytes.
+    int max_bytes = kvm.check_extension(KVM_CAP_DIRTY_LOG_RING);
+    if (max_bytes > 0) {
+      uint64_t bytes = uint64_t{options.ring_entries} * sizeof(kvm_dirty_gfn);
+      uint64_t min_entries = 4096 / sizeof(kvm_dirty_gfn);
+      uint64_t max_entries = static_cast<uint64_t>(max_bytes) / sizeof(kvm_dirty_gfn);
+      if (bytes < 4096 || bytes > static_cast<uint64_t>(max_bytes))
+        throw UsageError("-c: ring entries " + std::to_string(options.ring_entries) +
+                         " outside KVM's limits " + std::to_string(min_entries) + ".." +
+                         std::to_string(max_entries));
+    }
+  }
+}
+
+}  // namespace dirtyscope

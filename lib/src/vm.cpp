@@ -1,0 +1,75 @@
+#include "dirtyscope/vm.hpp"
+
+#include <algorithm>
+
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/ioctl.hpp"
+
+namespace dirtyscope {
+
+Vm::Vm(const KvmSystem& kvm)
+    : kvm_(&kvm), fd_(static_cast<int>(kvm_ioctl(kvm.fd(), KVM_CREATE_VM, 0UL))) {}
+
+int Vm::check_extension(long cap) const {
+  long r = kvm_ioctl_raw(fd(), KVM_CHECK_EXTENSION, cap);
+  return r < 0 ? 0 : static_cast<int>(r);
+}
+
+void Vm::enable_cap(uint32_t cap, uint64_t arg0) {
+  kvm_enable_cap ec{};
+  ec.cap = cap;
+  ec.args[0] = arg0;
+  kvm_ioctl(fd(), KVM_ENABLE_CAP, &ec);
+}
+
+void Vm::set_memslot(const MemslotDesc& slot) {
+  kvm_userspace_memory_region region{};
+  region.slot = slot.slot;
+  region.flags = slot.flags;
+  region.guest_phys_addr = slot.gpa;
+  region.memory_size = slot.size;
+  region.userspace_addr = reinterpret_cast<uint64_t>(slot.host);
+  kvm_ioctl(fd(), KVM_SET_USER_MEMORY_REGION, &region);
+  auto it = std::find_if(slots_.begin(), slots_.end(),
+                         [&](const MemslotDesc& s) { return s.slot == slot.slot; });
+  if (it != slots_.end()) *it = slot;
+  else slots_.push_back(slot);
+}
+
+void Vm::set_dirty_logging(uint32_t slot, bool on) {
+  const MemslotDesc* s = find_slot(slot);
+  if (!s) throw KvmError("KVM_SET_USER_MEMORY_REGION", ENOENT, "no such slot in this VM");
+  MemslotDesc updated = *s;
+  updated.flags = on ? (updated.flags | KVM_MEM_LOG_DIRTY_PAGES)
+                     : (updated.flags & ~uint32_t{KVM_MEM_LOG_DIRTY_PAGES});
+  set_memslot(updated);
+}
+
+const MemslotDesc* Vm::find_slot(uint32_t slot) const {
+  for (const auto& s : slots_)
+    if (s.slot == slot) return &s;
+  return nullptr;
+}
+
+void Vm::get_dirty_log(uint32_t slot, uint64_t* bitmap) {
+  kvm_dirty_log log{};
+  log.slot = slot;
+  log.dirty_bitmap = bitmap;
+  kvm_ioctl(fd(), KVM_GET_DIRTY_LOG, &log);
+}
+
+void Vm::clear_dirty_log(uint32_t slot, uint64_t first_page, uint32_t num_pages,
+                         uint64_t* bitmap) {
+  kvm_clear_dirty_log clear{};
+  clear.slot = slot;
+  clear.first_page = first_page;
+  clear.num_pages = num_pages;
+  clear.dirty_bitmap = bitmap;
+  kvm_ioctl(fd(), KVM_CLEAR_DIRTY_LOG, &clear);
+}
+
+uint32_t Vm::reset_dirty_rings() {
+  return static_cast<uint32_t>(kvm_ioctl(fd(), KVM_RESET_DIRTY_RINGS, nullptr));
+}
+
+}  // namespace dirtyscope

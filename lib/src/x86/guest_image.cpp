@@ -1,0 +1,146 @@
+#include "dirtyscope/x86/guest_image.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "dirtyscope/x86/page_tables.hpp"
+
+// Bounds of the guest code section and its symbols (lib/guest/).
+extern "C" {
+extern const uint8_t __start_guest_text[];
+extern const uint8_t __stop_guest_text[];
+extern const uint8_t ds_guest_entry[];
+extern const uint8_t ds_exception_stubs[];
+extern const uint8_t ds_guest_call[];
+void ds_guest_main(ds_shared*, ds_vcpu_params*);
+}
+
+namespace dirtyscope::x86 {
+
+namespace {
+constexpr uint64_t k2M = 2ULL << 20;
+
+uint64_t guest_code_addr(const void* host_symbol) {
+  auto offset = static_cast<uint64_t>(static_cast<const uint8_t*>(host_symbol) - __start_guest_text);
+  return SystemLayout::kCode + offset;
+}
+
+// 64-bit GDT descriptors: flat segments; L=1 for code.
+constexpr uint64_t kGdtEntries[] = {
+    0,                      // null
+    0x00af9a000000ffffULL,  // 0x08 kernel code, DPL0, long mode
+    0x00cf92000000ffffULL,  // 0x10 kernel data, DPL0
+    0x00cff2000000ffffULL,  // 0x18 user data, DPL3
+    0x00affa000000ffffULL,  // 0x20 user code, DPL3, long mode
+};
+
+// 64-bit interrupt gate to `handler` on the kernel CS; dpl 3 lets CPL3 use `int`.
+void set_gate(uint64_t* idt, unsigned vec, uint64_t handler, unsigned dpl) {
+  uint64_t type = 0x8e | (uint64_t{dpl} << 5);  // present, 64-bit interrupt gate
+  idt[2 * vec] = (handler & 0xffff) | (uint64_t{DS_SEL_KERNEL_CS} << 16) | (type << 40) |
+                 (((handler >> 16) & 0xffff) << 48);
+  idt[2 * vec + 1] = handler >> 32;
+}
+
+void write_idt(uint8_t* system) {
+  auto* idt = reinterpret_cast<uint64_t*>(system + SystemLayout::kIdt);
+  uint64_t stubs = guest_code_addr(ds_exception_stubs);
+  for (unsigned vec = 0; vec < 32; ++vec) set_gate(idt, vec, stubs + 16 * vec, 0);
+  set_gate(idt, DS_GUEST_CALL_VECTOR, guest_code_addr(ds_guest_call), 3);
+}
+
+uint64_t kernel_stack_top(uint32_t index) {
+  return SystemLayout::kStacks + index * SystemLayout::kStackPerVcpu + SystemLayout::kStackPerVcpu / 2;
+}
+uint64_t user_stack_top(uint32_t index) {
+  // 8 below a 16-byte boundary: the ABI's state just after a call.
+  return SystemLayout::kStacks + (index + 1) * SystemLayout::kStackPerVcpu - 8;
+}
+
+kvm_segment flat_segment(uint16_t selector, uint8_t type, bool code) {
+  kvm_segment s{};
+  s.base = 0;
+  s.limit = 0xffffffff;
+  s.selector = selector;
+  s.type = type;
+  s.present = 1;
+  s.dpl = static_cast<uint8_t>(selector & 3);
+  s.db = code ? 0 : 1;
+  s.s = 1;
+  s.l = code ? 1 : 0;
+  s.g = 1;
+  return s;
+}
+}  // namespace
+
+GuestImage::GuestImage(uint64_t test_gpa, uint64_t test_size)
+    : test_gpa_(test_gpa), test_size_(test_size) {
+  auto code_size = static_cast<uint64_t>(__stop_guest_text - __start_guest_text);
+  if (code_size > SystemLayout::kCodeMax) throw std::logic_error("guest code larger than its area");
+  // Dry run to learn how many table pages the test region needs; the system
+  // area then covers itself and the tables (+3 for its own PDPT/PD/PT).
+  PageTableBuilder probe(SystemLayout::kPageTables);
+  probe.identity_map(test_gpa_, test_size_);
+  uint64_t need = SystemLayout::kPageTables + probe.pool_bytes() + 3 * 4096;
+  system_size_ = (need + k2M - 1) & ~(k2M - 1);
+  if (test_gpa_ < system_size_)
+    throw std::invalid_argument("test memory overlaps the guest's system area (below " +
+                                std::to_string(system_size_) + ")");
+}
+
+void GuestImage::write_system(uint8_t* system) const {
+  std::memcpy(system + SystemLayout::kGdt, kGdtEntries, sizeof(kGdtEntries));
+  write_idt(system);
+  for (uint32_t i = 0; i < DS_MAX_VCPUS; ++i) {
+    // 64-bit TSS: RSP0 at offset 4 is where an exception from CPL3 lands.
+    uint64_t rsp0 = kernel_stack_top(i);
+    std::memcpy(system + SystemLayout::kTss + i * 128 + 4, &rsp0, sizeof(rsp0));
+  }
+  std::memcpy(system + SystemLayout::kCode, __start_guest_text,
+              static_cast<size_t>(__stop_guest_text - __start_guest_text));
+  PageTableBuilder tables(SystemLayout::kPageTables);
+  tables.identity_map(0, system_size_);
+  tables.identity_map(test_gpa_, test_size_);
+  if (SystemLayout::kPageTables + tables.pool_bytes() > system_size_)
+    throw std::logic_error("page tables overflow the system slot");
+  tables.write_to(system);
+}
+
+kvm_sregs GuestImage::initial_sregs(const kvm_sregs& current, uint32_t index) const {
+  kvm_sregs s = current;
+  s.cr0 = 0x80050033;  // PG | AM | WP | NE | ET | MP | PE
+  s.cr4 = 0x20;        // PAE
+  s.efer = 0x500;      // LME | LMA
+  s.cr3 = SystemLayout::kPageTables;
+  s.cs = flat_segment(DS_SEL_KERNEL_CS, 11, true);
+  s.ds = s.es = s.fs = s.gs = s.ss = flat_segment(DS_SEL_KERNEL_DS, 3, false);
+  s.gdt.base = SystemLayout::kGdt;
+  s.gdt.limit = sizeof(kGdtEntries) - 1;
+  s.idt.base = SystemLayout::kIdt;
+  s.idt.limit = DS_IDT_ENTRIES * 16 - 1;
+  // Each vCPU has its own TSS (busy TSS in a loaded TR cannot be shared).
+  s.tr = kvm_segment{};
+  s.tr.base = SystemLayout::kTss + index * 128;
+  s.tr.limit = 0x67;
+  s.tr.selector = DS_SEL_TSS;
+  s.tr.type = 11;
+  s.tr.present = 1;
+  s.ldt = kvm_segment{};
+  s.ldt.unusable = 1;
+  return s;
+}
+
+kvm_regs GuestImage::initial_regs(uint32_t index, GuestCpl cpl) const {
+  kvm_regs r{};
+  r.rip = guest_code_addr(ds_guest_entry);
+  r.rsp = kernel_stack_top(index);
+  r.rflags = 0x2;  // the CPL3 path gets IOPL 3 from its iretq frame
+  r.rdi = SystemLayout::kShared;
+  r.rsi = SystemLayout::kShared + offsetof(ds_shared, vcpu) + index * sizeof(ds_vcpu_params);
+  r.rdx = cpl == GuestCpl::User ? 1 : 0;
+  r.rcx = user_stack_top(index);
+  r.r8 = guest_code_addr(reinterpret_cast<const void*>(&ds_guest_main));
+  return r;
+}
+
+}  // namespace dirtyscope::x86

@@ -1,0 +1,124 @@
+// dirty_log_test: a drop-in for the kernel selftest of that name (same
+// flags, KTAP, kselftest exit codes), with more modes and a stricter
+// verifier. See -h.
+#include <cstdio>
+#include <fstream>
+
+#include "dirty_log_test_options.hpp"
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/host_limits.hpp"
+#include "dirtyscope/json.hpp"
+#include "dirtyscope/size_parse.hpp"
+#include "ktap.hpp"
+
+using namespace dirtyscope;
+
+namespace {
+
+void write_json(const std::string& path, const TestOptions& t, const std::vector<ModeResult>& results) {
+  std::ofstream out(path);
+  if (!out) throw UsageError("--json: cannot write '" + path + "'");
+  JsonWriter j(out);
+  const GuestConfig& g = t.run.guest;
+  j.begin_object().field("tool", "dirty_log_test");
+  j.key("config").begin_object()
+      .field("test_mem_bytes", g.test_size).field("vcpus", g.vcpus).field("memslots", g.memslots)
+      .field("backing", backing_name(g.backing)).field("guest_cpl", g.cpl == x86::GuestCpl::User ? 3 : 0)
+      .field("iterations", t.run.iterations).field("interval_ms", t.run.interval_ms)
+      .field("ring_entries", t.run.ring_entries).field("seed", g.seed)
+      .field("inject", injection_name(t.run.injection))
+      .end_object();
+  j.key("modes").begin_array();
+  for (const auto& r : results) {
+    j.begin_object()
+        .field("mode", r.mode).field("result", outcome_name(r.outcome)).field("reason", r.reason)
+        .field("iterations", r.iterations).field("guest_writes", r.guest_writes)
+        .field("pages_reported_dirty", r.pages_reported_dirty)
+        .field("collections", r.counters.collections)
+        .field("ring_entries_harvested", r.counters.ring_entries_harvested)
+        .field("ring_resets", r.counters.ring_resets)
+        .field("ring_full_exits", r.counters.ring_full_exits)
+        .field("vcpu_blocked_count", r.counters.vcpu_blocked_count)
+        .field("vcpu_blocked_ns", r.counters.vcpu_blocked_ns)
+        .field("elapsed_s", r.elapsed_s);
+    j.key("offenders").begin_array();
+    for (const auto& o : r.offenders) j.value(o);
+    j.end_array().end_object();
+  }
+  j.end_array().end_object();
+  out << "\n";
+}
+
+bool mode_uses_ring(const std::string& mode) { return mode.find("ring") != std::string::npos; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  TestOptions t;
+  try {
+    t = parse_test_options(argc, argv);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "dirty_log_test: %s\n", e.what());
+    return kExitUsage;
+  }
+  if (t.help) {
+    std::fputs(test_usage(argv[0]).c_str(), stdout);
+    return kExitPass;
+  }
+
+  try {
+    KvmSystem kvm = KvmSystem::open();
+    bool ring = false;
+    for (const auto& m : t.modes) ring = ring || mode_uses_ring(m);
+    check_host_limits(kvm, t.run, ring);
+
+    Ktap ktap;
+    ktap.header(t.modes.size());
+    const GuestConfig& g = t.run.guest;
+    ktap.diag("dirty_log_test: " + std::to_string(g.vcpus) + " vCPU(s), " + format_size(g.test_size) +
+              " in " + std::to_string(g.memslots) + " memslot(s) at gpa 0x" + [&] {
+                char b[32];
+                std::snprintf(b, sizeof(b), "%llx", static_cast<unsigned long long>(g.test_gpa));
+                return std::string(b);
+              }() + ", backing " + backing_name(g.backing) + ", guest CPL" +
+              (g.cpl == x86::GuestCpl::User ? "3" : "0") + ", " + std::to_string(t.run.iterations) +
+              " iterations every " + std::to_string(t.run.interval_ms) + " ms, seed " +
+              std::to_string(g.seed) +
+              (t.run.injection != Injection::None ? std::string(", inject ") + injection_name(t.run.injection) : ""));
+
+    std::vector<ModeResult> results;
+    for (const auto& mode : t.modes) {
+      RunOptions run = t.run;
+      run.mode = mode;
+      ModeResult r = run_mode(kvm, run, [&](const std::string& line) { ktap.diag(line); });
+      switch (r.outcome) {
+        case Outcome::Pass:
+          ktap.diag(mode + ": " + std::to_string(r.iterations) + " iterations verified, " +
+                    std::to_string(r.guest_writes) + " guest writes, " +
+                    std::to_string(r.pages_reported_dirty) + " dirty pages reported");
+          ktap.pass(mode);
+          break;
+        case Outcome::Fail:
+          ktap.diag(mode + ": FAIL: " + r.reason);
+          for (const auto& o : r.offenders) ktap.diag(mode + ":   " + o);
+          ktap.fail(mode);
+          break;
+        case Outcome::Skip:
+          ktap.skip(mode, r.reason);
+          break;
+      }
+      results.push_back(std::move(r));
+    }
+    if (t.json_path) write_json(*t.json_path, t, results);
+    return ktap.finish();
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "dirty_log_test: %s\n", e.what());
+    return kExitUsage;
+  } catch (const SkipError& e) {
+    Ktap::skip_all(e.what());
+    return kExitSkip;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dirty_log_test: %s\n", e.what());
+    return kExitFail;
+  }
+}

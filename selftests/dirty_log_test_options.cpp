@@ -1,0 +1,131 @@
+#include "dirty_log_test_options.hpp"
+
+#include <getopt.h>
+
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/page.hpp"
+#include "dirtyscope/size_parse.hpp"
+
+namespace dirtyscope {
+
+namespace {
+enum LongOnly { kSeed = 1000, kJson, kInject };
+
+const option kLongOptions[] = {
+    {"seed", required_argument, nullptr, kSeed},
+    {"json", required_argument, nullptr, kJson},
+    {"inject", required_argument, nullptr, kInject},
+    {"help", no_argument, nullptr, 'h'},
+    {nullptr, 0, nullptr, 0},
+};
+}  // namespace
+
+std::string test_usage(const char* argv0) {
+  std::string modes, backings;
+  for (const auto& m : all_modes()) modes += std::string("    ") + m.name + ": " + m.description + "\n";
+  for (const auto& b : all_backings()) backings += std::string("    ") + b.name + ": " + b.description + "\n";
+  return std::string("usage: ") + argv0 +
+         " [-h] [-M MODE|all] [-i iterations] [-I interval_ms] [-c ring_entries]\n"
+         "       [-p gpa_offset] [-m guest_mode] [-b size] [-v vcpus] [-x memslots]\n"
+         "       [-s backing] [-u 0|3] [--seed N] [--json FILE] [--inject KIND]\n\n"
+         "Verifies that KVM reports every page the guest dirtied, in each mode.\n"
+         "Output is KTAP; exit 0 pass, 1 fail, 2 usage error, 4 all skipped.\n\n"
+         " -M MODE   mode to test, or 'all' (default). Modes:\n" + modes +
+         " -i N      iterations (default 32)\n"
+         " -I MS     interval between collections in ms (default 10)\n"
+         " -c N      dirty ring entries, a power of two (default 65536, limited by\n"
+         "           KVM_CAP_DIRTY_LOG_RING)\n"
+         " -p GPA    guest physical address of test memory (default 0x100000000)\n"
+         " -m MODE   guest mode; x86-64 has one: 0 = PA-bits:ANY, VA-bits:48, 4K pages\n"
+         " -b SIZE   test memory, K/M/G suffixes (default 1G)\n"
+         " -v N      vCPUs (default 1)\n"
+         " -x N      memslots the test memory is split into (default 1)\n"
+         " -s TYPE   backing of test memory (default anonymous):\n" + backings +
+         " -u CPL    guest privilege: 3 = user mode (default), 0 = supervisor mode\n"
+         " --seed N  seed for guest and host randomness (default 1)\n"
+         " --json F  also write results as JSON to F\n"
+         " --inject KIND  make the collector misbehave on purpose; the run must fail:\n"
+         "           drop-dirty, skip-clear, skip-reset, wrong-slot\n\n"
+         "examples:\n  " + argv0 + " -M dirty-log -i 6 -I 20\n  " + argv0 +
+         " -M clear-log -u 0 -v 2 -x 2\n  " + argv0 + " -M dirty-log --inject drop-dirty\n";
+}
+
+TestOptions parse_test_options(int argc, char** argv) {
+  TestOptions t;
+  std::string mode = "all";
+  optind = 0;  // restartable (unit tests parse several command lines)
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":hM:i:I:c:p:m:b:v:x:s:u:", kLongOptions, nullptr)) != -1) {
+    const std::string arg = optarg ? optarg : "";
+    switch (c) {
+      case 'h': t.help = true; break;
+      case 'M': mode = arg; break;
+      case 'i': t.run.iterations = static_cast<uint32_t>(parse_uint("-i", arg, 1, 1000000)); break;
+      case 'I': t.run.interval_ms = static_cast<uint32_t>(parse_uint("-I", arg, 1, 60000)); break;
+      case 'c': {
+        uint64_t n = parse_uint("-c", arg, 1, 1ULL << 31);
+        if (n & (n - 1)) throw UsageError("-c: ring entries " + arg + " is not a power of two");
+        t.run.ring_entries = static_cast<uint32_t>(n);
+        break;
+      }
+      case 'p': {
+        uint64_t gpa = parse_size("-p", arg);
+        if (gpa % kHugePage2M)
+          throw UsageError("-p: guest physical offset " + arg + " is not 2 MiB aligned");
+        t.run.guest.test_gpa = gpa;
+        break;
+      }
+      case 'm': parse_uint("-m", arg, 0, 0); break;  // the only x86-64 mode
+      case 'b': t.run.guest.test_size = parse_size("-b", arg); break;
+      case 'v': t.run.guest.vcpus = static_cast<uint32_t>(parse_uint("-v", arg, 1, DS_MAX_VCPUS)); break;
+      case 'x': t.run.guest.memslots = static_cast<uint32_t>(parse_uint("-x", arg, 1, 256)); break;
+      case 's': {
+        auto b = parse_backing(arg);
+        if (!b) throw UsageError("-s: unknown backing '" + arg + "' (see -h)");
+        t.run.guest.backing = *b;
+        break;
+      }
+      case 'u': {
+        uint64_t cpl = parse_uint("-u", arg, 0, 3);
+        if (cpl != 0 && cpl != 3) throw UsageError("-u: privilege level " + arg + " must be 0 or 3");
+        t.run.guest.cpl = cpl == 0 ? x86::GuestCpl::Kernel : x86::GuestCpl::User;
+        break;
+      }
+      case kSeed: t.run.guest.seed = parse_uint("--seed", arg, 0, UINT64_MAX); break;
+      case kJson: t.json_path = arg; break;
+      case kInject: {
+        auto inj = parse_injection(arg);
+        if (!inj) throw UsageError("--inject: unknown fault '" + arg + "' (see -h)");
+        t.run.injection = *inj;
+        break;
+      }
+      case ':': throw UsageError(std::string("option ") + argv[optind - 1] + " needs a value");
+      default:
+        throw UsageError("unknown option " +
+                         (optopt ? std::string("-") + static_cast<char>(optopt) : std::string(argv[optind - 1])) +
+                         " (see -h)");
+    }
+  }
+  if (optind < argc) throw UsageError(std::string("unexpected argument '") + argv[optind] + "'");
+
+  if (mode == "all") {
+    for (const auto& m : all_modes()) t.modes.push_back(m.name);
+  } else if (is_mode(mode)) {
+    t.modes.push_back(mode);
+  } else {
+    std::string known;
+    for (const auto& m : all_modes()) known += std::string(known.empty() ? "" : ", ") + m.name;
+    throw UsageError("-M: unknown mode '" + mode + "' (known: " + known + ", all)");
+  }
+
+  const uint64_t size = t.run.guest.test_size;
+  const uint64_t unit = backing_alignment(t.run.guest.backing) * t.run.guest.memslots;
+  if (size == 0 || size % unit)
+    throw UsageError("-b: test memory " + format_size(size) + " must be a non-zero multiple of " +
+                     format_size(unit) + " (" + std::to_string(t.run.guest.memslots) + " memslot(s) of " +
+                     backing_name(t.run.guest.backing) + " memory)");
+  return t;
+}
+
+}  // namespace dirtyscope

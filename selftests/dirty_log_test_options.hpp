@@ -1,0 +1,23 @@
+// Command line of dirty_log_test: the kernel selftest's flags plus ours.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dirtyscope/mode_runner.hpp"
+
+namespace dirtyscope {
+
+struct TestOptions {
+  std::vector<std::string> modes;  // expanded from -M (default: all)
+  RunOptions run;                  // shared by every mode
+  std::optional<std::string> json_path;
+  bool help = false;
+};
+
+// Throws UsageError with a one-line message naming the bad value.
+TestOptions parse_test_options(int argc, char** argv);
+std::string test_usage(const char* argv0);
+
+}  // namespace dirtyscope
