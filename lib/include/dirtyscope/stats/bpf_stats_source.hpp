@@ -1,0 +1,58 @@
+// BpfStatsSource: dirty-tracking statistics from BPF programs on KVM's
+// tracepoints. Construction opens the BPF object, sets the knobs, loads and
+// attaches; destruction detaches and frees everything (one owner, RAII).
+//
+//   BpfStatsSource src({.pid = getpid()});   // attach, only this process
+//   run_workload();
+//   DirtyStats s = src.snapshot();           // cumulative since attach
+//
+// Throws StatsUnavailable when BPF cannot be used here (privilege, BPF
+// disabled, no tracepoints), std::runtime_error for anything else.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dirtyscope/stats/stats_source.hpp"
+
+namespace dirtyscope::stats {
+
+// How the KVM hooks are attached. Auto picks tp_btf when the kernel has
+// BTF for the tracepoint, raw_tp otherwise, and the BTF-free classic
+// tracepoint object when the kernel has no BTF at all. The others force a
+// variant (tests use them to exercise every fallback).
+enum class AttachMode { Auto, TpBtf, RawTp, Tp };
+std::string_view attach_mode_name(AttachMode mode);
+
+struct BpfOptions {
+  pid_t pid = 0;                 // count only this process (tgid); 0 = all
+  AttachMode mode = AttachMode::Auto;
+};
+
+class BpfStatsSource final : public StatsSource {
+ public:
+  explicit BpfStatsSource(BpfOptions options = {});
+  ~BpfStatsSource() override;
+  BpfStatsSource(BpfStatsSource&&) noexcept;
+  BpfStatsSource& operator=(BpfStatsSource&&) noexcept;
+  BpfStatsSource(const BpfStatsSource&) = delete;
+  BpfStatsSource& operator=(const BpfStatsSource&) = delete;
+
+  std::string_view name() const override { return "bpf"; }
+  DirtyStats snapshot() override;
+
+  // The variant actually attached (never Auto).
+  AttachMode mode() const;
+  // One line per hook: "kvm_dirty_ring_push: tp_btf", or why it is missing.
+  const std::vector<std::string>& hooks() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dirtyscope::stats

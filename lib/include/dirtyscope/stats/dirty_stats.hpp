@@ -1,0 +1,84 @@
+// DirtyStats: the one shape of dirty-tracking statistics. Any source (BPF
+// tracepoints today, the dirtyscope.ko netlink source later) fills it, so
+// callers print, diff and serialise numbers without caring where they came
+// from. Counters are cumulative since the source started; use delta() for
+// an interval.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "dirtyscope/stats/log2_histogram.hpp"
+
+namespace dirtyscope::stats {
+
+// The dirty-log ioctls whose latency is measured.
+enum class DirtyIoctl : std::uint8_t { GetDirtyLog = 0, ClearDirtyLog = 1, ResetDirtyRings = 2 };
+inline constexpr std::size_t kDirtyIoctlCount = 3;
+inline constexpr std::array<DirtyIoctl, kDirtyIoctlCount> kAllDirtyIoctls = {
+    DirtyIoctl::GetDirtyLog, DirtyIoctl::ClearDirtyLog, DirtyIoctl::ResetDirtyRings};
+// The uapi macro name, e.g. "KVM_GET_DIRTY_LOG"; used as a JSON key.
+std::string_view ioctl_name(DirtyIoctl which);
+
+// vcpu_id used for events that could not be tied to a vCPU.
+inline constexpr int kUnknownVcpu = -1;
+
+struct VcpuCounters {
+  std::uint64_t ring_pushes = 0;      // entries pushed to the dirty ring
+  std::uint64_t ring_resets = 0;      // per-ring resets (one per vCPU per KVM_RESET_DIRTY_RINGS)
+  std::uint64_t ring_full_exits = 0;  // KVM_EXIT_DIRTY_RING_FULL
+  std::uint64_t page_faults = 0;      // kvm:kvm_page_fault (not every backend fires it)
+  std::uint64_t fast_page_faults = 0; // kvmmmu:fast_page_fault
+  std::uint64_t set_spte = 0;         // writable SPTEs installed: write faults
+  std::uint64_t occupancy_hwm = 0;    // max entries in the ring at a push (a max, not a sum)
+
+  // Sums counters and takes the max of occupancy_hwm.
+  VcpuCounters& operator+=(const VcpuCounters& o);
+  bool operator==(const VcpuCounters&) const = default;
+};
+
+struct IoctlStats {
+  std::uint64_t count = 0;     // completed calls
+  std::uint64_t total_ns = 0;  // sum of latencies, for the mean
+  Log2Histogram latency_ns;
+
+  IoctlStats& operator+=(const IoctlStats& o);
+  bool operator==(const IoctlStats&) const = default;
+};
+
+// One VM, identified by its owning process. A process with several VMs is
+// one entry: tracepoint context names the process, not the VM.
+struct VmStats {
+  pid_t pid = 0;
+  std::map<int, VcpuCounters> vcpus;  // by vcpu_id; kUnknownVcpu possible
+  std::array<IoctlStats, kDirtyIoctlCount> ioctls{};
+
+  VcpuCounters totals() const;
+  const IoctlStats& ioctl(DirtyIoctl which) const {
+    return ioctls[static_cast<std::size_t>(which)];
+  }
+  IoctlStats& ioctl(DirtyIoctl which) { return ioctls[static_cast<std::size_t>(which)]; }
+  std::uint64_t ioctl_count() const;
+  bool operator==(const VmStats&) const = default;
+};
+
+struct DirtyStats {
+  std::string source;             // "bpf", "kmod": the JSON key prefix
+  std::map<pid_t, VmStats> vms;   // by pid
+
+  VcpuCounters totals() const;
+  IoctlStats ioctl_total(DirtyIoctl which) const;
+  std::uint64_t ioctl_count() const;
+  bool operator==(const DirtyStats&) const = default;
+};
+
+// after - before, entry by entry, for a refresh interval. occupancy_hwm is
+// not a counter: the result keeps `after`'s value.
+DirtyStats delta(const DirtyStats& after, const DirtyStats& before);
+
+}  // namespace dirtyscope::stats

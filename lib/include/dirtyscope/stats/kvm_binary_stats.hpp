@@ -1,0 +1,62 @@
+// Reader for KVM's binary statistics (KVM_GET_STATS_FD, Linux 5.14+): a
+// header, an id string, one descriptor per statistic and a data block of
+// u64 values, all read with pread from the stats fd. Descriptors are read
+// once; values are re-read on every refresh(). Statistics this code has
+// never heard of are kept like any other: the kernel adds them freely.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dirtyscope::stats {
+
+struct KvmStatDesc {
+  std::string name;
+  std::uint32_t flags = 0;     // KVM_STATS_TYPE_* | KVM_STATS_UNIT_* | KVM_STATS_BASE_*
+  std::int16_t exponent = 0;   // value * base^exponent is in `unit`
+  std::uint16_t size = 0;      // number of u64 values (1, or buckets of a histogram)
+  std::uint32_t offset = 0;    // byte offset inside the data block
+  std::uint32_t bucket_size = 0;
+
+  std::uint32_t type() const { return flags & 0xfu; }          // cumulative, instant, peak, hist...
+  std::uint32_t unit() const { return flags & 0xf0u; }         // none, bytes, seconds, cycles, boolean
+  bool is_histogram() const { return type() == 0x3u || type() == 0x4u; }
+};
+
+class KvmBinaryStats {
+ public:
+  // Takes the stats fd from KVM_GET_STATS_FD on a VM or vCPU fd (the
+  // caller keeps its fd). Throws std::system_error naming the ioctl.
+  static KvmBinaryStats open(int vm_or_vcpu_fd);
+  // Parses an already-opened stats fd; takes ownership.
+  explicit KvmBinaryStats(int stats_fd);
+  ~KvmBinaryStats();
+  KvmBinaryStats(KvmBinaryStats&& o) noexcept;
+  KvmBinaryStats& operator=(KvmBinaryStats&& o) noexcept;
+  KvmBinaryStats(const KvmBinaryStats&) = delete;
+  KvmBinaryStats& operator=(const KvmBinaryStats&) = delete;
+
+  const std::string& id() const { return id_; }   // "kvm-<pid>" or "kvm-<pid>/vcpu-<n>"
+  const std::vector<KvmStatDesc>& descriptors() const { return descs_; }
+
+  // Re-reads the data block; values() and value() see the new numbers.
+  void refresh();
+  // First value of the statistic `name` (the only one for scalars).
+  std::optional<std::uint64_t> value(std::string_view name) const;
+  // All values of the statistic (histogram buckets); empty if unknown.
+  std::vector<std::uint64_t> values(std::string_view name) const;
+
+ private:
+  const KvmStatDesc* find(std::string_view name) const;
+
+  int fd_ = -1;
+  std::string id_;
+  std::vector<KvmStatDesc> descs_;
+  std::uint64_t data_offset_ = 0;
+  std::vector<std::uint64_t> data_;  // the data block, as u64 words
+};
+
+}  // namespace dirtyscope::stats

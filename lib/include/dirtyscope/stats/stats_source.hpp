@@ -1,0 +1,31 @@
+// StatsSource: anything that can hand out a DirtyStats snapshot. The BPF
+// source exists now; a kernel-module (netlink) source will implement the
+// same interface, so tools and tests take a StatsSource&.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "dirtyscope/stats/dirty_stats.hpp"
+
+namespace dirtyscope::stats {
+
+// Thrown when a source cannot run on this host for a reason that is not a
+// bug: missing privilege, BPF disabled, built without the toolchain.
+// Tools exit 4 (skip) on it, tests GTEST_SKIP with what().
+class StatsUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class StatsSource {
+ public:
+  virtual ~StatsSource() = default;
+  // Short lowercase name, used as the JSON key prefix ("bpf").
+  virtual std::string_view name() const = 0;
+  // Cumulative counts since the source was constructed.
+  virtual DirtyStats snapshot() = 0;
+};
+
+}  // namespace dirtyscope::stats

@@ -1,0 +1,194 @@
+// Hand-rolled JSON writer: the output is small, the keys are fixed ASCII,
+// and a JSON library would be one more build dependency for every user.
+#include "dirtyscope/stats/json.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace dirtyscope::stats {
+namespace {
+
+class Writer {
+ public:
+  explicit Writer(int indent) : indent_(indent) {}
+
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+
+  void key(std::string_view k) {
+    separator();
+    string(k);
+    out_ += indent_ > 0 ? ": " : ":";
+    after_key_ = true;
+  }
+  void value(std::uint64_t v) {
+    separator();
+    out_ += std::to_string(v);
+  }
+  void value(std::int64_t v) {
+    separator();
+    out_ += std::to_string(v);
+  }
+  void value(std::string_view s) {
+    separator();
+    string(s);
+  }
+  void null() {
+    separator();
+    out_ += "null";
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  void open(char c) {
+    separator();
+    out_ += c;
+    first_.push_back(true);
+  }
+  void close(char c) {
+    const bool empty = first_.back();
+    first_.pop_back();
+    if (!empty) newline();
+    out_ += c;
+  }
+  // Comma and newline before every element except the first in its
+  // container and a value right after its key.
+  void separator() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (first_.empty()) return;
+    if (!first_.back()) out_ += ',';
+    first_.back() = false;
+    newline();
+  }
+  void newline() {
+    if (indent_ <= 0) return;
+    out_ += '\n';
+    out_.append(first_.size() * static_cast<std::size_t>(indent_), ' ');
+  }
+  // Keys and names here are plain ASCII, but escape anyway: a process name
+  // or a future key must never break the document.
+  void string(std::string_view s) {
+    out_ += '"';
+    for (char c : s) {
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\n': out_ += "\\n"; break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out_ += "\\u00";
+            out_ += hex[(c >> 4) & 0xf];
+            out_ += hex[c & 0xf];
+          } else {
+            out_ += c;
+          }
+      }
+    }
+    out_ += '"';
+  }
+
+  int indent_;
+  std::string out_;
+  std::vector<bool> first_;
+  bool after_key_ = false;
+};
+
+void counters(Writer& w, const std::string& p, const VcpuCounters& c) {
+  w.key(p + "ring_pushes"), w.value(c.ring_pushes);
+  w.key(p + "ring_resets"), w.value(c.ring_resets);
+  w.key(p + "ring_full_exits"), w.value(c.ring_full_exits);
+  w.key(p + "page_faults"), w.value(c.page_faults);
+  w.key(p + "fast_page_faults"), w.value(c.fast_page_faults);
+  w.key(p + "set_spte"), w.value(c.set_spte);
+  w.key(p + "occupancy_hwm"), w.value(c.occupancy_hwm);
+}
+
+void percentile(Writer& w, std::string_view key, const Log2Histogram& h, double p) {
+  w.key(key);
+  const auto v = h.percentile(p);
+  if (v) {
+    w.value(static_cast<std::uint64_t>(std::llround(*v)));
+  } else {
+    w.null();
+  }
+}
+
+void ioctl(Writer& w, const IoctlStats& s) {
+  w.begin_object();
+  w.key("count"), w.value(s.count);
+  w.key("total_ns"), w.value(s.total_ns);
+  w.key("mean_ns");
+  if (s.count) {
+    w.value(s.total_ns / s.count);
+  } else {
+    w.null();
+  }
+  percentile(w, "p50_ns", s.latency_ns, 50);
+  percentile(w, "p90_ns", s.latency_ns, 90);
+  percentile(w, "p99_ns", s.latency_ns, 99);
+  // Index = log2 bucket: element i counts latencies in [2^i, 2^(i+1)) ns.
+  // Trailing empty buckets are left out.
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < Log2Histogram::kSlots; ++i)
+    if (s.latency_ns.bucket(i)) last = i + 1;
+  w.key("log2_hist_ns");
+  w.begin_array();
+  for (std::size_t i = 0; i < last; ++i) w.value(s.latency_ns.bucket(i));
+  w.end_array();
+  w.end_object();
+}
+
+template <typename IoctlOf>
+void ioctls(Writer& w, const std::string& p, std::uint64_t total, IoctlOf&& of) {
+  w.key(p + "ioctl_count"), w.value(total);
+  w.key(p + "ioctl");
+  w.begin_object();
+  for (DirtyIoctl which : kAllDirtyIoctls) {
+    w.key(ioctl_name(which));
+    ioctl(w, of(which));
+  }
+  w.end_object();
+}
+
+}  // namespace
+
+std::string to_json(const DirtyStats& stats, int indent) {
+  const std::string p = stats.source + ".";
+  Writer w(indent);
+  w.begin_object();
+  w.key("source"), w.value(stats.source);
+  counters(w, p, stats.totals());
+  ioctls(w, p, stats.ioctl_count(), [&](DirtyIoctl which) { return stats.ioctl_total(which); });
+  w.key("vms");
+  w.begin_array();
+  for (const auto& [pid, vm] : stats.vms) {
+    w.begin_object();
+    w.key("pid"), w.value(static_cast<std::int64_t>(pid));
+    counters(w, p, vm.totals());
+    ioctls(w, p, vm.ioctl_count(), [&](DirtyIoctl which) { return vm.ioctl(which); });
+    w.key("vcpus");
+    w.begin_array();
+    for (const auto& [id, c] : vm.vcpus) {
+      w.begin_object();
+      w.key("vcpu_id"), w.value(static_cast<std::int64_t>(id));
+      counters(w, p, c);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace dirtyscope::stats

@@ -1,0 +1,154 @@
+#include "dirtyscope/stats/kvm_binary_stats.hpp"
+
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace dirtyscope::stats {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+// The whole range or an error: stats files are small and never short on a
+// healthy kernel, so a short read means the layout is not what we think.
+void pread_all(int fd, void* buf, std::size_t len, std::uint64_t off, const char* what) {
+  auto* p = static_cast<char*>(buf);
+  while (len > 0) {
+    const ssize_t n = ::pread(fd, p, len, static_cast<off_t>(off));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(std::string("pread KVM stats ") + what);
+    }
+    if (n == 0) {
+      errno = EIO;
+      fail(std::string("short read of KVM stats ") + what);
+    }
+    p += n;
+    len -= static_cast<std::size_t>(n);
+    off += static_cast<std::uint64_t>(n);
+  }
+}
+
+// The fixed part of struct kvm_stats_desc. Not sizeof(kvm_stats_desc):
+// in C++ the uapi's __DECLARE_FLEX_ARRAY(char, name) wraps an empty struct,
+// which has size 1 there, making sizeof 20 instead of the ABI's 16.
+struct DescFixed {
+  std::uint32_t flags;
+  std::int16_t exponent;
+  std::uint16_t size;
+  std::uint32_t offset;
+  std::uint32_t bucket_size;
+};
+static_assert(sizeof(DescFixed) == 16, "kvm_stats_desc fixed part is 16 bytes in the ABI");
+
+}  // namespace
+
+KvmBinaryStats KvmBinaryStats::open(int vm_or_vcpu_fd) {
+  const int fd = ::ioctl(vm_or_vcpu_fd, KVM_GET_STATS_FD, nullptr);
+  if (fd < 0) fail("ioctl(KVM_GET_STATS_FD)");
+  return KvmBinaryStats(fd);
+}
+
+KvmBinaryStats::KvmBinaryStats(int stats_fd) : fd_(stats_fd) {
+  try {
+    kvm_stats_header hdr{};
+    pread_all(fd_, &hdr, sizeof(hdr), 0, "header");
+
+    id_.assign(hdr.name_size, '\0');
+    if (hdr.name_size) pread_all(fd_, id_.data(), hdr.name_size, hdr.id_offset, "id");
+    id_.resize(std::strlen(id_.c_str()));
+
+    // Each descriptor is the fixed struct followed by name_size bytes of
+    // name; step by that, not by sizeof, so a kernel with a longer name
+    // field still parses.
+    const std::size_t desc_size = sizeof(DescFixed) + hdr.name_size;
+    std::string raw(desc_size * hdr.num_desc, '\0');
+    if (!raw.empty()) pread_all(fd_, raw.data(), raw.size(), hdr.desc_offset, "descriptors");
+
+    std::uint64_t data_words = 0;
+    descs_.reserve(hdr.num_desc);
+    for (std::uint32_t i = 0; i < hdr.num_desc; ++i) {
+      const char* d = raw.data() + i * desc_size;
+      DescFixed fixed{};
+      std::memcpy(&fixed, d, sizeof(fixed));
+      KvmStatDesc desc;
+      desc.flags = fixed.flags;
+      desc.exponent = fixed.exponent;
+      desc.size = fixed.size;
+      desc.offset = fixed.offset;
+      desc.bucket_size = fixed.bucket_size;
+      const char* name = d + sizeof(DescFixed);
+      desc.name.assign(name, strnlen(name, hdr.name_size));
+      data_words = std::max<std::uint64_t>(data_words, desc.offset / 8 + desc.size);
+      descs_.push_back(std::move(desc));
+    }
+    // A corrupt descriptor must not make us allocate gigabytes.
+    if (data_words > (1u << 20)) {
+      errno = EINVAL;
+      fail("implausible KVM stats data size (" + std::to_string(data_words) + " words)");
+    }
+    data_offset_ = hdr.data_offset;
+    data_.assign(data_words, 0);
+    refresh();
+  } catch (...) {
+    ::close(fd_);
+    throw;
+  }
+}
+
+KvmBinaryStats::~KvmBinaryStats() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+KvmBinaryStats::KvmBinaryStats(KvmBinaryStats&& o) noexcept
+    : fd_(std::exchange(o.fd_, -1)),
+      id_(std::move(o.id_)),
+      descs_(std::move(o.descs_)),
+      data_offset_(o.data_offset_),
+      data_(std::move(o.data_)) {}
+
+KvmBinaryStats& KvmBinaryStats::operator=(KvmBinaryStats&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+    id_ = std::move(o.id_);
+    descs_ = std::move(o.descs_);
+    data_offset_ = o.data_offset_;
+    data_ = std::move(o.data_);
+  }
+  return *this;
+}
+
+void KvmBinaryStats::refresh() {
+  if (!data_.empty()) pread_all(fd_, data_.data(), data_.size() * 8, data_offset_, "data");
+}
+
+const KvmStatDesc* KvmBinaryStats::find(std::string_view name) const {
+  for (const auto& d : descs_)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+std::optional<std::uint64_t> KvmBinaryStats::value(std::string_view name) const {
+  const KvmStatDesc* d = find(name);
+  if (!d || d->size == 0) return std::nullopt;
+  return data_[d->offset / 8];
+}
+
+std::vector<std::uint64_t> KvmBinaryStats::values(std::string_view name) const {
+  const KvmStatDesc* d = find(name);
+  if (!d) return {};
+  const auto first = data_.begin() + static_cast<std::ptrdiff_t>(d->offset / 8);
+  return {first, first + d->size};
+}
+
+}  // namespace dirtyscope::stats
