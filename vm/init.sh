@@ -1,0 +1,96 @@
+#!/bin/busybox sh
+# /init of the test initramfs (vm/run.sh packs it). Runs the module tests
+# and then powers off. KTAP goes to /dev/ttyS1, which QEMU writes to a file
+# the host parses; the kernel console (ttyS0) is kept as a log.
+# Each step is one top-level KTAP result; test programs' own KTAP is
+# indented below their step, as KTAP nests subtests.
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /tmp
+export PATH=/bin:/sbin
+# Shared libraries of VM_TESTS binaries, copied by vm/run.sh.
+[ -f /etc/ld_library_path ] && export LD_LIBRARY_PATH="$(cat /etc/ld_library_path)"
+
+exec 3>/dev/ttyS1
+out() { echo "$*" >&3; }
+n=0
+# result RC NAME: 0 pass, 4 skip (kselftest), else fail
+result() {
+	n=$((n + 1))
+	case $1 in
+	0) out "ok $n $2" ;;
+	4) out "ok $n $2 # SKIP" ;;
+	*) out "not ok $n $2" ;;
+	esac
+}
+# step NAME CMD...: run a shell check, its output as KTAP diagnostics
+step() {
+	name=$1; shift
+	"$@" >/tmp/step.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/step.out >&3
+	result $rc "$name"
+}
+# prog NAME TIMEOUT CMD...: run a KTAP-printing program as a subtest
+prog() {
+	name=$1; tmo=$2; shift 2
+	out "# running: $*"
+	timeout "$tmo" "$@" </dev/null >/tmp/prog.out 2>&1
+	rc=$?
+	sed 's/^/    /' /tmp/prog.out >&3
+	[ $rc -eq 124 ] || [ $rc -eq 143 ] && out "# $name: timed out after ${tmo}s"
+	result $rc "$name"
+}
+status_has() { grep -q "$1" /sys/kernel/debug/dirtyscope/status; }
+attached() {
+	status_has "kvm: module" && ! status_has ": detached" &&
+		status_has "teardown_probe: kvm_arch_destroy_vm" ||
+		{ cat /sys/kernel/debug/dirtyscope/status; return 1; }
+}
+detached() {
+	status_has "kvm: absent" && ! status_has ": attached" ||
+		{ cat /sys/kernel/debug/dirtyscope/status; return 1; }
+}
+insmod_before_kvm() { ! grep -q '^kvm ' /proc/modules && insmod /dirtyscope.ko && detached; }
+load_kvm() { modprobe kvm_amd && test -c /dev/kvm && attached; }
+unload_kvm() { rmmod kvm_amd && rmmod kvm && detached; }
+reload_module() { rmmod dirtyscope && insmod /dirtyscope.ko && attached; }
+final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
+# Only what happened after boot counts: CPU-bug banners under TCG may say
+# WARNING (e.g. RETBleed) before any module is loaded.
+dmesg_clean() {
+	dmesg | tail -n +$(($(wc -l </tmp/dmesg.boot) + 1)) >/tmp/dmesg.txt
+	if grep -E 'WARNING:|BUG:|Oops|Call Trace|leak|general protection|refcount_t' /tmp/dmesg.txt; then
+		return 1
+	fi
+	grep dirtyscope /tmp/dmesg.txt
+	return 0
+}
+
+dmesg >/tmp/dmesg.boot
+ntests=0
+[ -f /tests/list ] && ntests=$(grep -c . /tests/list)
+out "KTAP version 1"
+out "1..$((9 + ntests))"
+out "# guest kernel $(uname -r)"
+step "insmod dirtyscope.ko before kvm.ko" insmod_before_kvm
+step "kvm.ko loaded after dirtyscope.ko: probes attach" load_kvm
+prog "dirtyscope_kmod_test (module loaded before kvm)" 120 /bin/dirtyscope_kmod_test /dirtyscope.ko
+step "kvm.ko unloaded under dirtyscope.ko: probes detach" unload_kvm
+step "kvm.ko loaded again: probes reattach" load_kvm
+step "dirtyscope.ko reloaded after kvm.ko" reload_module
+prog "dirtyscope_kmod_test (module loaded after kvm)" 120 /bin/dirtyscope_kmod_test /dirtyscope.ko
+if [ -f /tests/list ]; then
+	while read -r bin args; do
+		[ -n "$bin" ] || continue
+		# shellcheck disable=SC2086 # args are a word list on purpose
+		prog "$bin $args" "${VM_TEST_TIMEOUT:-200}" /tests/$bin $args
+	done </tests/list
+fi
+step "rmmod dirtyscope after its VMs exited" final_rmmod
+step "dmesg has no warnings, oopses or leaks" dmesg_clean
+out "# dirtyscope-vm: done"
+sync
+poweroff -f

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The nested-VM harness behind `make vm-test`: builds dirtyscope.ko against
+# the Debian kernel that linux-image-amd64 points at, packs a busybox
+# initramfs with that kernel's kvm modules, the module, its test program
+# and any VM_TESTS binaries, boots it under QEMU/TCG and relays the KTAP
+# the guest writes to its second serial port.
+#
+# Environment: BUILD_DIR (build), VM_TIMEOUT (300 s for the whole boot),
+# VM_TESTS ("path args; path args": host-built KTAP programs, run as root
+# in the guest, exit 0 pass / 4 skip / else fail), VM_MEM (1G),
+# VM_KEEP_LOG=1 to print the guest console even on success.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD_DIR=${BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+OUT=$BUILD_DIR/vm
+VM_TIMEOUT=${VM_TIMEOUT:-300}
+VM_MEM=${VM_MEM:-1G}
+VM_TESTS=${VM_TESTS:-}
+start=$SECONDS
+
+ABI=$(vm/kdir.sh --abi)
+if [[ -z $ABI || ! -f /boot/vmlinuz-$ABI || ! -d /usr/src/linux-headers-$ABI ]]; then
+  echo "vm-test: linux-image/linux-headers for '${ABI:-?}' missing (run vm/install-deps.sh kmod vm)" >&2
+  exit 2
+fi
+MODDIR=/lib/modules/$ABI
+mkdir -p "$OUT"
+HOST_KTAP=$OUT/host.ktap
+: >"$HOST_KTAP"
+
+# --- build: the module for the guest's ABI, the static test program -------
+make --no-print-directory -C "$ROOT" kmod KDIR="/usr/src/linux-headers-$ABI" \
+  BUILD_DIR="$BUILD_DIR" >"$OUT/kmod-build.log" 2>&1 || {
+  cat "$OUT/kmod-build.log" >&2; echo "vm-test: module build failed" >&2; exit 1; }
+KO=$BUILD_DIR/kmod/dirtyscope.ko
+gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi \
+  -o "$OUT/dirtyscope_kmod_test" kmod/tests/dirtyscope_kmod_test.c
+
+# --- host-side check: probe prototypes against the guest kvm.ko's BTF -----
+{
+  echo "KTAP version 1"
+  echo "1..1"
+  if out=$(vm/check-tracepoints.sh "$ABI" "$OUT" 2>&1); then
+    echo "$out" | sed 's/^/# /'
+    echo "ok 1 host: probe prototypes match BTF of kvm.ko $ABI"
+  else
+    echo "$out" | sed 's/^/# /'
+    echo "not ok 1 host: probe prototypes match BTF of kvm.ko $ABI"
+  fi
+} >"$HOST_KTAP"
+
+# --- initramfs ----------------------------------------------------------
+STAGE=$OUT/initramfs
+rm -rf "$STAGE"
+mkdir -p "$STAGE"/{bin,sbin,dev,proc,sys,tmp,tests,etc} "$STAGE/lib/modules/$ABI"
+cp /bin/busybox "$STAGE/bin/busybox"
+# Debian's busybox lists itself: a bin/busybox -> busybox link would
+# replace the binary with an ELOOP and panic the kernel at /init.
+for applet in $(/bin/busybox --list); do
+  [[ $applet == busybox ]] && continue
+  ln -sf busybox "$STAGE/bin/$applet"
+done
+cp vm/init.sh "$STAGE/init"
+chmod +x "$STAGE/init"
+cp "$KO" "$STAGE/dirtyscope.ko"
+cp "$OUT/dirtyscope_kmod_test" "$STAGE/bin/"
+
+# kvm-amd.ko (TCG emulates SVM) and everything it depends on.
+declare -A mods=()
+add_module() {
+  local rel=$1 dep
+  [[ -n ${mods[$rel]+x} ]] && return
+  mods[$rel]=1
+  for dep in $(awk -F': *' -v m="$rel" '$1 == m { print $2 }' "$MODDIR/modules.dep"); do
+    add_module "$dep"
+  done
+}
+for name in kvm-amd kvm-intel; do
+  rel=$(awk -F: '{ print $1 }' "$MODDIR/modules.dep" | grep -E "/$name\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
+  [[ -n $rel ]] || { echo "vm-test: $name not found in $MODDIR" >&2; exit 1; }
+  add_module "$rel"
+done
+for rel in "${!mods[@]}"; do
+  dst=$STAGE/lib/modules/$ABI/$rel
+  mkdir -p "$(dirname "$dst")"
+  case $rel in
+  *.ko.xz) xz -dc "$MODDIR/$rel" >"${dst%.xz}" ;;
+  *.ko.zst) zstd -qdc "$MODDIR/$rel" >"${dst%.zst}" ;;
+  *.ko.gz) gzip -dc "$MODDIR/$rel" >"${dst%.gz}" ;;
+  *) cp "$MODDIR/$rel" "$dst" ;;
+  esac
+done
+cp "$MODDIR"/modules.{order,builtin} "$STAGE/lib/modules/$ABI/" 2>/dev/null || true
+depmod -b "$STAGE" "$ABI"
+
+# Extra test binaries with their shared libraries and the dynamic loader.
+libdirs=()
+if [[ -n $VM_TESTS ]]; then
+  IFS=';' read -r -a entries <<<"$VM_TESTS"
+  for entry in "${entries[@]}"; do
+    read -r bin args <<<"$entry" || true
+    [[ -n ${bin:-} ]] || continue
+    [[ -x $bin ]] || { echo "vm-test: VM_TESTS binary '$bin' not found or not executable" >&2; exit 2; }
+    cp -L "$bin" "$STAGE/tests/"
+    echo "$(basename "$bin") ${args:-}" >>"$STAGE/tests/list"
+    # ldd: "libx.so => /path (0x..)" and "/lib64/ld-linux-x86-64.so.2 (0x..)"
+    while read -r lib; do
+      [[ -f $lib ]] || continue
+      mkdir -p "$STAGE$(dirname "$lib")"
+      cp -L "$lib" "$STAGE$lib"
+      libdirs+=("$(dirname "$lib")")
+    done < <(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+' || true)
+  done
+fi
+if ((${#libdirs[@]})); then
+  printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
+fi
+
+CPIO=$OUT/initramfs.cpio
+(cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet) >"$CPIO"
+echo "vm-test: built in $((SECONDS - start)) s; booting $ABI under QEMU/TCG (timeout ${VM_TIMEOUT}s)"
+
+# --- boot ---------------------------------------------------------------
+CONSOLE=$OUT/console.log
+KTAP=$OUT/guest.ktap
+rm -f "$CONSOLE" "$KTAP"
+boot=$SECONDS
+set +e
+timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
+  -machine pc -accel tcg -cpu max -smp 1 -m "$VM_MEM" \
+  -nographic -no-reboot -net none -monitor none \
+  -serial "file:$CONSOLE" -serial "file:$KTAP" \
+  -kernel "/boot/vmlinuz-$ABI" -initrd "$CPIO" \
+  -append "console=ttyS0 panic=-1 oops=panic" </dev/null
+qemu_rc=$?
+set -e
+echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"
+
+rc=0
+python3 vm/ktap_summary.py "$HOST_KTAP" "$KTAP" || rc=$?
+if ((qemu_rc == 124 || qemu_rc == 137)); then
+  echo "vm-test: QEMU timed out after ${VM_TIMEOUT}s" >&2
+  rc=1
+elif ((qemu_rc != 0)); then
+  echo "vm-test: QEMU exited with $qemu_rc" >&2
+  rc=1
+fi
+if ((rc != 0)) || [[ ${VM_KEEP_LOG:-0} == 1 ]]; then
+  echo "---- guest console (last 60 lines of $CONSOLE) ----" >&2
+  tail -n 60 "$CONSOLE" >&2 || true
+fi
+exit "$rc"
