@@ -173,6 +173,8 @@ static DEFINE_MUTEX(ds_attach_lock);
 static struct module *ds_kvm_mod;
 static bool ds_builtin;
 static bool ds_kprobe_armed;
+/* Set on unload: the notifier's replayed GOING events are then ours. */
+static bool ds_shutdown;
 static struct kprobe ds_destroy_kp;
 
 static int ds_destroy_pre(struct kprobe *p, struct pt_regs *regs)
@@ -294,7 +296,9 @@ static int ds_tp_module_notify(struct notifier_block *nb, unsigned long val,
 		return NOTIFY_OK;
 
 	mutex_lock(&ds_attach_lock);
-	if (val == MODULE_STATE_COMING && !ds_kvm_mod && !ds_builtin) {
+	if (ds_shutdown) {
+		/* Unregistering replays GOING; we already detached. */
+	} else if (val == MODULE_STATE_COMING && !ds_kvm_mod && !ds_builtin) {
 		/* Teardown probe first: every VM we learn of can be dropped. */
 		ds_kprobe_arm();
 		for (p = mod->tracepoints_ptrs;
@@ -353,6 +357,7 @@ int ds_probes_init(void)
 	ret = register_tracepoint_module_notifier(&ds_tp_module_nb);
 	if (ret) {
 		mutex_lock(&ds_attach_lock);
+		ds_shutdown = true;
 		ds_detach();
 		mutex_unlock(&ds_attach_lock);
 	}
@@ -361,8 +366,10 @@ int ds_probes_init(void)
 
 void ds_probes_exit(void)
 {
-	unregister_tracepoint_module_notifier(&ds_tp_module_nb);
+	/* Detach first, then stop listening: a kvm.ko load in between is ignored. */
 	mutex_lock(&ds_attach_lock);
+	ds_shutdown = true;
 	ds_detach();
 	mutex_unlock(&ds_attach_lock);
+	unregister_tracepoint_module_notifier(&ds_tp_module_nb);
 }
