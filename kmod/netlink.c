@@ -290,8 +290,11 @@ static struct genl_family ds_family __ro_after_init = {
 	.parallel_ops	= true,
 	.small_ops	= ds_ops,
 	.n_small_ops	= ARRAY_SIZE(ds_ops),
-	/* Reject non-zero reserved header bytes for all our commands. */
-	.resv_start_op	= DIRTYSCOPE_CMD_EVENT + 1,
+	/*
+	 * resv_start_op left 0: every command gets strict attribute
+	 * validation and must have genlmsghdr.reserved == 0 (only legacy
+	 * families set it to exempt their old commands).
+	 */
 	.mcgrps		= ds_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(ds_mcgrps),
 };

@@ -678,6 +678,10 @@ static int malformed(struct nl *nl, int variant)
 	case 6:		/* truncated attribute header: trailing garbage */
 		m.nlh.nlmsg_len += 2;
 		break;
+	case 7:		/* reserved genl header bytes must be zero */
+		m.genl.reserved = 1;
+		msg_put(&m, DIRTYSCOPE_ATTR_VM_ID, &u64, sizeof(u64));
+		break;
 	}
 	return nl_transact(nl, &m, NULL, NULL);
 }
@@ -827,8 +831,8 @@ int main(int argc, char **argv)
 	      "wrong-size VM_ID rejected");
 	CHECK(malformed(&nl, 3) == -EINVAL, "unknown attribute rejected: EINVAL");
 	CHECK(malformed(&nl, 4) == -EINVAL && malformed(&nl, 5) == -ERANGE &&
-	      malformed(&nl, 6) == -EINVAL,
-	      "incomplete selector, VM_ID 0, trailing bytes rejected");
+	      malformed(&nl, 6) == -EINVAL && malformed(&nl, 7) == -EINVAL,
+	      "incomplete selector, VM_ID 0, trailing bytes, reserved bytes rejected");
 	CHECK(get_stats_by_id(&nl, st.id + 1000, &st2) == -ENOENT,
 	      "GET_STATS of an unknown VM: ENOENT");
 
