@@ -242,8 +242,11 @@ static struct ds_task *ds_task_lookup(const struct task_struct *task)
 	return NULL;
 }
 
-/* Remember that current runs vcpu. Probe context, under rcu_read_lock(). */
-void ds_task_note_vcpu(struct kvm_vcpu *vcpu)
+/*
+ * Remember that current runs vcpu; returns its counters (or NULL).
+ * Probe context, under rcu_read_lock().
+ */
+struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu)
 {
 	struct ds_vcpu *vc;
 	struct ds_task *t;
@@ -251,7 +254,7 @@ void ds_task_note_vcpu(struct kvm_vcpu *vcpu)
 
 	vc = ds_vcpu_get(vcpu, &vm);
 	if (!vc)
-		return;
+		return NULL;
 	t = ds_task_lookup(current);
 	if (likely(t)) {
 		if (t->vm_id != vm->id || t->vcpu_idx != vc->index) {
@@ -259,11 +262,11 @@ void ds_task_note_vcpu(struct kvm_vcpu *vcpu)
 			WRITE_ONCE(t->vm_id, vm->id);
 			WRITE_ONCE(t->vcpu_idx, vc->index);
 		}
-		return;
+		return vc;
 	}
 	t = kzalloc(sizeof(*t), GFP_ATOMIC);
 	if (!t)
-		return;
+		return vc;
 	t->task = current;
 	t->key = vm->key;
 	t->vm_id = vm->id;
@@ -276,6 +279,7 @@ void ds_task_note_vcpu(struct kvm_vcpu *vcpu)
 	}
 	spin_unlock(&ds_lock);
 	kfree(t);
+	return vc;
 }
 
 /* The vCPU current last exited from, or NULL. Under rcu_read_lock(). */

@@ -81,7 +81,7 @@ extern struct list_head ds_vm_list;
 extern atomic64_t ds_unattributed;
 
 struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp);
-void ds_task_note_vcpu(struct kvm_vcpu *vcpu);
+struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu);
 struct ds_vcpu *ds_task_vcpu(struct ds_vm **vmp);
 void ds_vm_kill(unsigned long key);
 void ds_vm_kill_all(void);

@@ -106,11 +106,9 @@ static void ds_probe_page_fault(void *data, struct kvm_vcpu *vcpu,
 				u64 fault_address, u64 error_code)
 {
 	struct ds_vcpu *vc;
-	struct ds_vm *vm;
 
 	rcu_read_lock();
-	ds_task_note_vcpu(vcpu);
-	vc = ds_vcpu_get(vcpu, &vm);
+	vc = ds_task_note_vcpu(vcpu);
 	if (vc)
 		atomic64_inc(&vc->c.page_faults);
 	rcu_read_unlock();

@@ -4,11 +4,14 @@
 # Usage: vm/install-deps.sh GROUP...   (groups: kmod vm)
 set -euo pipefail
 
+here=$(dirname "$0")
 declare -A groups=(
-  # linux-image-amd64 too: the headers must match the kernel the VM boots.
-  [kmod]="build-essential linux-image-amd64 linux-headers-amd64"
-  [vm]="qemu-system-x86 busybox-static cpio kmod python3 bpftool"
+  [kmod]="build-essential"
+  # The kernel the VM boots, and tools to boot it and judge its output.
+  [vm]="build-essential linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod xz-utils python3 bpftool"
 )
+# The module build needs headers only when the running kernel has no tree.
+[[ -d /lib/modules/$(uname -r)/build ]] || groups[kmod]+=" linux-headers-amd64"
 
 wanted=()
 for g in "$@"; do
@@ -20,12 +23,12 @@ missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-# The meta packages can be installed while the ABI package they point at
-# is not (after a partial upgrade): check the real headers directory too.
-if [[ " ${wanted[*]} " == *" linux-headers-amd64 "* ]]; then
-  abi=$("$(dirname "$0")/kdir.sh" --abi)
-  if [[ -z $abi || ! -d /usr/src/linux-headers-$abi ]]; then
-    missing+=(linux-headers-amd64)
+# The meta packages can be installed while the headers of the ABI the
+# image points at are not (partial upgrade): ask for exactly those.
+if [[ " ${wanted[*]} " == *" linux-headers-amd64 "* && ${#missing[@]} -eq 0 ]]; then
+  abi=$("$here/kdir.sh" --abi)
+  if [[ -n $abi && ! -d /usr/src/linux-headers-$abi ]]; then
+    missing+=("linux-headers-$abi")
   fi
 fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0

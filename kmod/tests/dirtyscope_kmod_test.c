@@ -122,7 +122,7 @@ static int nl_open(struct nl *nl)
 
 typedef void (*nl_cb)(struct nlmsghdr *nlh, void *ctx);
 
-/* Sends m; feeds each reply to cb. Returns 0 or the negative errno KVM... er, the kernel gave. */
+/* Sends m; feeds each reply to cb. Returns 0 or the kernel's negative errno. */
 static int nl_transact(struct nl *nl, struct msg *m, nl_cb cb, void *ctx)
 {
 	static char buf[1 << 17];
