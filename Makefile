@@ -11,7 +11,7 @@ BUILD_DIR := build-sanitize
 CMAKE_FLAGS += -DSANITIZE=ON
 endif
 
-.PHONY: all deps build test unit-test run clean
+.PHONY: all deps build test unit-test sanitize-unit-test run clean
 all: build
 
 deps:
@@ -23,9 +23,13 @@ $(BUILD_DIR)/CMakeCache.txt:
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Every test: unit tests and live-kernel tests via ctest.
-test: build
+# Every test: unit tests under ASan/UBSan first, then unit and live-kernel
+# tests via ctest (its summary line is the last thing printed).
+test: build sanitize-unit-test
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j 1
+
+sanitize-unit-test: deps
+	$(MAKE) --no-print-directory unit-test SANITIZE=1
 
 # Unit tests only (no /dev/kvm needed); used with SANITIZE=1.
 unit-test: build

@@ -49,6 +49,23 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
   out << "\n";
 }
 
+// The verdict table a person reads at the end (as KTAP diagnostics).
+void print_verdicts(Ktap& ktap, const std::vector<ModeResult>& results) {
+  char line[256];
+  std::snprintf(line, sizeof(line), "%-18s %-6s %6s %13s %12s %10s %10s %8s", "mode", "result", "iters",
+                "guest writes", "dirty pages", "ring full", "blocked", "time");
+  ktap.diag(line);
+  for (const auto& r : results) {
+    std::snprintf(line, sizeof(line), "%-18s %-6s %6llu %13llu %12llu %10llu %10llu %7.1fs", r.mode.c_str(),
+                  outcome_name(r.outcome), static_cast<unsigned long long>(r.iterations),
+                  static_cast<unsigned long long>(r.guest_writes),
+                  static_cast<unsigned long long>(r.pages_reported_dirty),
+                  static_cast<unsigned long long>(r.counters.ring_full_exits),
+                  static_cast<unsigned long long>(r.counters.vcpu_blocked_count), r.elapsed_s);
+    ktap.diag(line);
+  }
+}
+
 bool mode_uses_ring(const std::string& mode) { return mode.find("ring") != std::string::npos; }
 
 }  // namespace
@@ -109,6 +126,7 @@ int main(int argc, char** argv) {
       }
       results.push_back(std::move(r));
     }
+    print_verdicts(ktap, results);
     if (t.json_path) write_json(*t.json_path, t, results);
     return ktap.finish();
   } catch (const UsageError& e) {

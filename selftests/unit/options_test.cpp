@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "dirty_log_test_options.hpp"
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/kvm_system.hpp"
+#include "dirtyscope/size_parse.hpp"
+
+using namespace dirtyscope;
+
+namespace {
+TestOptions parse(std::initializer_list<const char*> args) {
+  std::vector<std::string> store{"dirty_log_test"};
+  for (const char* a : args) store.emplace_back(a);
+  std::vector<char*> argv;
+  for (auto& s : store) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  return parse_test_options(static_cast<int>(store.size()), argv.data());
+}
+
+std::string usage_error(std::initializer_list<const char*> args) {
+  try {
+    parse(args);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Options, KernelDefaults) {
+  TestOptions t = parse({});
+  EXPECT_EQ(t.run.iterations, 32u);
+  EXPECT_EQ(t.run.interval_ms, 10u);
+  EXPECT_EQ(t.run.guest.test_size, 1ULL << 30);
+  EXPECT_EQ(t.run.guest.cpl, x86::GuestCpl::User);
+  EXPECT_EQ(t.modes.size(), all_modes().size());
+}
+
+TEST(Options, ParsesEveryFlag) {
+  TestOptions t = parse({"-M", "clear-log", "-i", "6", "-I", "20", "-b", "256M", "-v", "2", "-x", "2",
+                         "-s", "shmem", "-u", "0", "--seed", "7", "--json", "o.json", "--inject",
+                         "drop-dirty", "-c", "1024", "-p", "0x80000000", "-m", "0"});
+  EXPECT_EQ(t.modes, std::vector<std::string>{"clear-log"});
+  EXPECT_EQ(t.run.iterations, 6u);
+  EXPECT_EQ(t.run.interval_ms, 20u);
+  EXPECT_EQ(t.run.guest.test_size, 256ULL << 20);
+  EXPECT_EQ(t.run.guest.vcpus, 2u);
+  EXPECT_EQ(t.run.guest.memslots, 2u);
+  EXPECT_EQ(t.run.guest.backing, Backing::Shmem);
+  EXPECT_EQ(t.run.guest.cpl, x86::GuestCpl::Kernel);
+  EXPECT_EQ(t.run.guest.seed, 7u);
+  EXPECT_EQ(*t.json_path, "o.json");
+  EXPECT_EQ(t.run.injection, Injection::DropDirty);
+  EXPECT_EQ(t.run.ring_entries, 1024u);
+  EXPECT_EQ(t.run.guest.test_gpa, 0x80000000u);
+}
+
+TEST(Options, BadInputNamesTheValue) {
+  EXPECT_NE(usage_error({"-M", "nonsense"}).find("'nonsense'"), std::string::npos);
+  EXPECT_NE(usage_error({"-c", "1000"}).find("not a power of two"), std::string::npos);
+  EXPECT_NE(usage_error({"-b", "12Q"}).find("suffix"), std::string::npos);
+  EXPECT_NE(usage_error({"-b", "3M", "-s", "anonymous_thp"}).find("multiple of 2M"), std::string::npos);
+  EXPECT_NE(usage_error({"-u", "2"}).find("0 or 3"), std::string::npos);
+  EXPECT_NE(usage_error({"-s", "floppy"}).find("'floppy'"), std::string::npos);
+  EXPECT_NE(usage_error({"--inject", "gremlins"}).find("'gremlins'"), std::string::npos);
+  EXPECT_NE(usage_error({"-i", "0"}).find("between 1"), std::string::npos);
+  EXPECT_NE(usage_error({"-m", "1"}).find("-m"), std::string::npos);
+  EXPECT_NE(usage_error({"-p", "0x1000"}).find("2 MiB"), std::string::npos);
+  EXPECT_NE(usage_error({"-i"}).find("needs a value"), std::string::npos);
+  EXPECT_NE(usage_error({"extra"}).find("'extra'"), std::string::npos);
+}
+
+TEST(SizeParse, Units) {
+  EXPECT_EQ(parse_size("-b", "4K"), 4096u);
+  EXPECT_EQ(parse_size("-b", "1G"), 1ULL << 30);
+  EXPECT_EQ(parse_size("-b", "0x1000"), 4096u);
+  EXPECT_THROW(parse_size("-b", "-1"), UsageError);
+  EXPECT_THROW(parse_size("-b", "99999999999T"), UsageError);
+  EXPECT_EQ(format_size(256ULL << 20), "256M");
+  EXPECT_EQ(format_size(4097), "4097");
+}
+
+TEST(KvmSystem, MissingDeviceIsASkipNamingIt) {
+  try {
+    KvmSystem::open("/nonexistent/kvm");
+    FAIL() << "opened a missing device";
+  } catch (const SkipError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/kvm does not exist"), std::string::npos);
+  }
+}
