@@ -25,7 +25,7 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
       .field("test_mem_bytes", g.test_size).field("vcpus", g.vcpus).field("memslots", g.memslots)
       .field("backing", backing_name(g.backing)).field("guest_cpl", g.cpl == x86::GuestCpl::User ? 3 : 0)
       .field("iterations", t.run.iterations).field("interval_ms", t.run.interval_ms)
-      .field("ring_entries", t.run.ring_entries).field("seed", g.seed)
+      .field("ring_entries_flag", t.run.ring_entries).field("seed", g.seed)
       .field("inject", injection_name(t.run.injection))
       .end_object();
   j.key("modes").begin_array();
@@ -35,9 +35,12 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
         .field("iterations", r.iterations).field("guest_writes", r.guest_writes)
         .field("pages_reported_dirty", r.pages_reported_dirty)
         .field("collections", r.counters.collections)
+        .field("ring_entries", r.ring_entries)
         .field("ring_entries_harvested", r.counters.ring_entries_harvested)
         .field("ring_resets", r.counters.ring_resets)
         .field("ring_full_exits", r.counters.ring_full_exits)
+        .field("ring_high_water", r.counters.ring_high_water)
+        .field("ring_overruns", r.counters.ring_overruns)
         .field("vcpu_blocked_count", r.counters.vcpu_blocked_count)
         .field("vcpu_blocked_ns", r.counters.vcpu_blocked_ns)
         .field("elapsed_s", r.elapsed_s);
@@ -113,6 +116,11 @@ int main(int argc, char** argv) {
           ktap.diag(mode + ": " + std::to_string(r.iterations) + " iterations verified, " +
                     std::to_string(r.guest_writes) + " guest writes, " +
                     std::to_string(r.pages_reported_dirty) + " dirty pages reported");
+          if (r.ring_entries)
+            ktap.diag(mode + ": ring of " + std::to_string(r.ring_entries) + " entries per vCPU: " +
+                      std::to_string(r.counters.ring_full_exits) + " soft-full exits, fullest ring held " +
+                      std::to_string(r.counters.ring_high_water) + " entries at a harvest (soft limit " +
+                      std::to_string(r.ring_entries - 64) + ": KVM reserves 64)");
           ktap.pass(mode);
           break;
         case Outcome::Fail:

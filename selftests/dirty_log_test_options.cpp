@@ -33,8 +33,8 @@ std::string test_usage(const char* argv0) {
          " -M MODE   mode to test, or 'all' (default). Modes:\n" + modes +
          " -i N      iterations (default 32)\n"
          " -I MS     interval between collections in ms (default 10)\n"
-         " -c N      dirty ring entries, a power of two (default 65536, limited by\n"
-         "           KVM_CAP_DIRTY_LOG_RING)\n"
+         " -c N      dirty ring entries per vCPU, a power of two within KVM's limits\n"
+         "           (default 65536; 256 for dirty-ring-wait, so vCPUs fill it)\n"
          " -p GPA    guest physical address of test memory (default 0x100000000)\n"
          " -m MODE   guest mode; x86-64 has one: 0 = PA-bits:ANY, VA-bits:48, 4K pages\n"
          " -b SIZE   test memory, K/M/G suffixes (default 1G)\n"

@@ -64,7 +64,8 @@ struct ds_vcpu_params {
   volatile uint64_t pause_request;  /* host: 1 = stop writing and report */
   volatile uint64_t writes;         /* guest: writes made so far */
   uint64_t cpl;                     /* 3: report via the int gate; 0: `out` directly */
-  uint64_t reserved[2];
+  uint64_t writer_tag;              /* vCPU index + 1, stored beside each stamp */
+  uint64_t reserved[1];
 };
 
 struct ds_shared {

@@ -37,7 +37,8 @@ GUEST void ds_guest_main(struct ds_shared *shared, struct ds_vcpu_params *self) 
     rng = xorshift64(rng);
     uint64_t page = rng % self->region_pages;
     volatile uint64_t *slot = (volatile uint64_t *)(self->region_gva + (page << 12));
-    *slot = shared->iteration;
+    slot[0] = shared->iteration;
+    slot[1] = self->writer_tag;
     self->writes = self->writes + 1;
   }
 }

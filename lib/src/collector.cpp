@@ -2,6 +2,7 @@
 
 #include "dirtyscope/bitmap_collector.hpp"
 #include "dirtyscope/error.hpp"
+#include "dirtyscope/ring_collector.hpp"
 
 namespace dirtyscope {
 
@@ -46,6 +47,9 @@ const std::vector<ModeInfo>& all_modes() {
   static const std::vector<ModeInfo> modes = {
       {"dirty-log", "KVM_GET_DIRTY_LOG: fetch and re-protect in one call"},
       {"clear-log", "KVM_GET_DIRTY_LOG + KVM_CLEAR_DIRTY_LOG in chunks (MANUAL_DIRTY_LOG_PROTECT2)"},
+      {"dirty-ring", "KVM_CAP_DIRTY_LOG_RING harvested while vCPUs run, KVM_RESET_DIRTY_RINGS"},
+      {"dirty-ring-wait", "dirty ring with a lagging collector; vCPUs with a full ring wait for it"},
+      {"ring-with-bitmap", "KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: ring plus backup bitmap"},
   };
   return modes;
 }
@@ -56,9 +60,20 @@ bool is_mode(std::string_view name) {
   return false;
 }
 
+uint32_t default_ring_entries(std::string_view mode) {
+  // ring-wait wants vCPUs to fill their rings quickly: the smallest ring
+  // KVM allows (one page of 16-byte entries). Others: the kernel test's.
+  return mode == "dirty-ring-wait" ? 256 : 65536;
+}
+
 std::unique_ptr<Collector> make_collector(std::string_view mode, Injection injection,
                                           uint32_t ring_entries, uint64_t seed) {
-  (void)ring_entries;
+  if (ring_entries == 0) ring_entries = default_ring_entries(mode);
+  if (mode == "dirty-ring") return std::make_unique<RingCollector>(RingMode::Plain, injection, ring_entries);
+  if (mode == "dirty-ring-wait")
+    return std::make_unique<RingCollector>(RingMode::Wait, injection, ring_entries);
+  if (mode == "ring-with-bitmap")
+    return std::make_unique<RingCollector>(RingMode::WithBitmap, injection, ring_entries);
   if (mode == "dirty-log") return std::make_unique<DirtyLogCollector>(injection);
   if (mode == "clear-log") return std::make_unique<ClearLogCollector>(injection, seed);
   throw UsageError("unknown mode '" + std::string(mode) + "'");

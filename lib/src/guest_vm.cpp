@@ -33,6 +33,7 @@ GuestVm::GuestVm(const KvmSystem& kvm, const GuestConfig& config, Collector& col
     p.rng_state = (config.seed * 0x9e3779b97f4a7c15ULL + i + 1) | 1;
     p.pause_request = 1;  // every vCPU reports in before iteration 1
     p.cpl = config.cpl == x86::GuestCpl::User ? 3 : 0;
+    p.writer_tag = i + 1;
     auto vcpu = std::make_unique<Vcpu>(vm_, i);
     vcpu->set_cpuid(cpuid);
     vcpu->set_sregs(image_.initial_sregs(vcpu->get_sregs(), i));

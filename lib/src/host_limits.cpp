@@ -34,7 +34,7 @@ void check_host_limits(const KvmSystem& kvm, const RunOptions& options, bool use
       std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(g.test_gpa + g.test_size));
       return std::string(buf);
     }() + ", beyond the guest's " + std::to_string(bits) + "-bit physical address space");
-  if (uses_ring) {
+  if (uses_ring && options.ring_entries != 0) {
     // KVM_CAP_DIRTY_LOG_RING answers the maximum ring size in bytes; the
     // minimum is one page. Each entry (struct kvm_dirty_gfn) is 16 bytes.
     int max_bytes = kvm.check_extension(KVM_CAP_DIRTY_LOG_RING);

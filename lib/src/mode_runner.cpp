@@ -26,9 +26,10 @@ std::string describe_offense(const TestRegion& region, const OffendingPage& o, u
   char buf[256];
   std::snprintf(buf, sizeof(buf),
                 "%s: gfn 0x%" PRIx64 " (slot %u offset 0x%" PRIx64 ") holds stamp %" PRIu64
-                ", iteration %" PRIu64,
+                ", iteration %" PRIu64 "%s",
                 offense_name(o.kind), region.gfn_of(o.page), slot.slot, o.page - slot.first_page,
-                o.stamp, iteration);
+                o.stamp, iteration,
+                o.writer ? (", written by vCPU " + std::to_string(o.writer - 1)).c_str() : "");
   return buf;
 }
 
@@ -108,6 +109,12 @@ class Run {
     diag_(std::string(collector_.mode()) + ": iteration " + std::to_string(k) + ": dirty " +
           std::to_string(v.reported) + " clean " + std::to_string(v.clean) + " written " +
           std::to_string(v.written) + " guest writes " + std::to_string(writes));
+    if (auto fault = collector_.take_fault()) {
+      if (!v.ok())
+        for (const auto& o : v.first) result_.offenders.push_back(describe_offense(guest_.region(), o, k));
+      fail("iteration " + std::to_string(k) + ": " + *fault + "; verifier: " + v.summary());
+      return false;
+    }
     if (!judge(v, k)) return false;
     if (v.written == 0) {
       fail("iteration " + std::to_string(k) + ": guest made " + std::to_string(writes) +
@@ -118,8 +125,21 @@ class Run {
     return true;
   }
 
+  // The interval is over; the iteration may end once every vCPU made its
+  // minimum writes and the collector agrees (ring-wait: all have blocked).
   bool wait_min_writes(VcpuPool& pool, const std::vector<uint64_t>& before) {
     auto deadline = std::chrono::steady_clock::now() + options_.stall_timeout;
+    while (!collector_.interval_may_end()) {
+      if (auto err = pool.error()) {
+        fail(*err);
+        return false;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        fail(collector_.waiting_for() + " within " + std::to_string(options_.stall_timeout.count()) + " ms");
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
     for (uint32_t i = 0; i < before.size(); ++i) {
       while (guest_.params(i).writes - before[i] < options_.min_writes_per_vcpu) {
         if (auto err = pool.error()) {
@@ -133,7 +153,6 @@ class Run {
                std::to_string(options_.stall_timeout.count()) + " ms");
           return false;
         }
-        collector_.while_pausing();
         std::this_thread::sleep_for(std::chrono::microseconds(200));
       }
     }
@@ -174,6 +193,9 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
   std::unique_ptr<Collector> collector;
   try {
     collector = make_collector(options.mode, options.injection, options.ring_entries, options.guest.seed);
+    if (!collector->supports(options.injection))
+      throw SkipError(std::string("--inject ") + injection_name(options.injection) + " does not apply to " +
+                      options.mode);
     Run run(kvm, options, *collector, diag, result);
     run.execute();
   } catch (const SkipError& e) {
@@ -185,7 +207,10 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
     result.outcome = Outcome::Fail;
     result.reason = e.what();
   }
-  if (collector) result.counters = collector->counters();
+  if (collector) {
+    result.counters = collector->counters();
+    result.ring_entries = collector->ring_entries();
+  }
   result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

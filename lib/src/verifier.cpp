@@ -14,19 +14,27 @@ const char* offense_name(Offense o) {
 }
 
 std::string Verdict::summary() const {
-  return "missed " + std::to_string(missed) + ", stale " + std::to_string(stale) + ", future " +
+  std::string by_vcpu;
+  for (const auto& [writer, n] : missed_by_writer)
+    by_vcpu += (by_vcpu.empty() ? " (" : ", ") + std::string("vCPU ") +
+               (writer ? std::to_string(writer - 1) : "?") + ": " + std::to_string(n);
+  if (!by_vcpu.empty()) by_vcpu += ")";
+  return "missed " + std::to_string(missed) + by_vcpu + ", stale " + std::to_string(stale) + ", future " +
          std::to_string(future) + (initial_wrong ? ", initial " + std::to_string(initial_wrong) : "");
 }
 
 namespace {
-void record(Verdict& v, Offense kind, uint64_t page, uint64_t stamp) {
+void record(Verdict& v, Offense kind, uint64_t page, uint64_t stamp, uint64_t writer) {
   switch (kind) {
-    case Offense::Missed: ++v.missed; break;
+    case Offense::Missed:
+      ++v.missed;
+      ++v.missed_by_writer[writer];
+      break;
     case Offense::Stale: ++v.stale; break;
     case Offense::Future: ++v.future; break;
     default: ++v.initial_wrong; break;
   }
-  if (v.first.size() < Verdict::kMaxListed) v.first.push_back({kind, page, stamp});
+  if (v.first.size() < Verdict::kMaxListed) v.first.push_back({kind, page, stamp, writer});
 }
 }  // namespace
 
@@ -38,9 +46,9 @@ Verdict verify_iteration(uint64_t iteration, const StampView& stamps, const Dirt
     const bool dirty = reported.test(p);
     dirty ? ++v.reported : ++v.clean;
     if (stamp == iteration) ++v.written;
-    if (stamp > iteration) record(v, Offense::Future, p, stamp);
-    else if (stamp == iteration && !dirty) record(v, Offense::Missed, p, stamp);
-    else if (stamp != iteration && dirty) record(v, Offense::Stale, p, stamp);
+    if (stamp > iteration) record(v, Offense::Future, p, stamp, stamps.writer(p));
+    else if (stamp == iteration && !dirty) record(v, Offense::Missed, p, stamp, stamps.writer(p));
+    else if (stamp != iteration && dirty) record(v, Offense::Stale, p, stamp, stamps.writer(p));
   }
   return v;
 }
@@ -51,9 +59,9 @@ Verdict verify_initial(const StampView& stamps, const DirtySet& reported, bool e
     const uint64_t stamp = stamps.stamp(p);
     const bool dirty = reported.test(p);
     dirty ? ++v.reported : ++v.clean;
-    if (stamp != 0) record(v, Offense::Future, p, stamp);
-    else if (expect_all && !dirty) record(v, Offense::InitialMissing, p, stamp);
-    else if (!expect_all && dirty) record(v, Offense::InitialUnexpected, p, stamp);
+    if (stamp != 0) record(v, Offense::Future, p, stamp, stamps.writer(p));
+    else if (expect_all && !dirty) record(v, Offense::InitialMissing, p, stamp, stamps.writer(p));
+    else if (!expect_all && dirty) record(v, Offense::InitialUnexpected, p, stamp, stamps.writer(p));
   }
   return v;
 }

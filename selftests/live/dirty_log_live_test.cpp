@@ -10,6 +10,7 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/mode_runner.hpp"
+#include "dirtyscope/ring_collector.hpp"
 
 using namespace dirtyscope;
 
@@ -24,6 +25,14 @@ const KvmSystem* kvm_or_null() {
     }
   }();
   return kvm.get();
+}
+
+// True when `summary` says "<kind> N" with N > 0.
+bool counts_some(const std::string& summary, const std::string& kind) {
+  size_t at = summary.find(kind + " ");
+  if (at == std::string::npos) return false;
+  char digit = summary[at + kind.size() + 1];
+  return digit >= '1' && digit <= '9';
 }
 
 RunOptions brief(const std::string& mode) {
@@ -77,7 +86,10 @@ INSTANTIATE_TEST_SUITE_P(BitmapModes, ModeAtCpl,
                          ::testing::Values(ModeCpl{"dirty-log", x86::GuestCpl::User},
                                            ModeCpl{"dirty-log", x86::GuestCpl::Kernel},
                                            ModeCpl{"clear-log", x86::GuestCpl::User},
-                                           ModeCpl{"clear-log", x86::GuestCpl::Kernel}),
+                                           ModeCpl{"clear-log", x86::GuestCpl::Kernel},
+                                           ModeCpl{"dirty-ring", x86::GuestCpl::User},
+                                           ModeCpl{"dirty-ring", x86::GuestCpl::Kernel},
+                                           ModeCpl{"dirty-ring-wait", x86::GuestCpl::User}),
                          mode_cpl_name);
 
 // Reserves 2 MiB huge pages for one test and gives them back after, so the
@@ -131,7 +143,7 @@ INSTANTIATE_TEST_SUITE_P(AllBackings, Backings,
                          [](const auto& p) { return std::string(backing_name(p.param)); });
 
 TEST(Live, TwoVcpusTwoMemslots) {
-  for (const char* mode : {"dirty-log", "clear-log"}) {
+  for (const char* mode : {"dirty-log", "clear-log", "dirty-ring", "dirty-ring-wait"}) {
     RunOptions o = brief(mode);
     o.guest.vcpus = 2;
     o.guest.memslots = 2;
@@ -149,18 +161,12 @@ TEST(Live, UnalignedSlotsMappedWithSmallGuestPages) {
 struct Fault {
   const char* mode;
   Injection injection;
-  const char* expected;  // offence kind the verifier must name
+  const char* expected;  // offence kind the verifier counts, or text of the collector's error
+  bool verifier = true;  // caught by the verifier (pages listed) or by the collector's checks
 };
 
 class Injected : public ::testing::TestWithParam<Fault> {};
 
-// True when `summary` says "<kind> N" with N > 0.
-bool counts_some(const std::string& summary, const std::string& kind) {
-  size_t at = summary.find(kind + " ");
-  if (at == std::string::npos) return false;
-  char digit = summary[at + kind.size() + 1];
-  return digit >= '1' && digit <= '9';
-}
 
 TEST_P(Injected, RunFailsNamingThePage) {
   RunOptions o = brief(GetParam().mode);
@@ -169,21 +175,135 @@ TEST_P(Injected, RunFailsNamingThePage) {
   ModeResult r = run(o);
   if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
   EXPECT_EQ(r.outcome, Outcome::Fail);
+  if (!GetParam().verifier) {
+    EXPECT_NE(r.reason.find(GetParam().expected), std::string::npos) << r.reason;
+    return;
+  }
   ASSERT_FALSE(r.offenders.empty()) << r.reason;
   // The summary counts the expected kind of offence ("missed 3, stale 0").
   EXPECT_TRUE(counts_some(r.reason, GetParam().expected)) << r.reason;
   EXPECT_NE(r.offenders.front().find("gfn 0x"), std::string::npos);
+  EXPECT_NE(r.offenders.front().find("written by vCPU"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    BitmapFaults, Injected,
+    EveryFault, Injected,
     ::testing::Values(Fault{"dirty-log", Injection::DropDirty, "missed"},
                       Fault{"dirty-log", Injection::SkipClear, "missed"},
                       Fault{"clear-log", Injection::DropDirty, "missed"},
-                      Fault{"clear-log", Injection::SkipClear, "stale"}),
+                      Fault{"clear-log", Injection::SkipClear, "stale"},
+                      Fault{"dirty-ring", Injection::DropDirty, "missed"},
+                      Fault{"dirty-ring", Injection::SkipReset,
+                            "KVM_RESET_DIRTY_RINGS reset", false},
+                      Fault{"dirty-ring", Injection::WrongSlot, "is not a page of any test memslot", false},
+                      Fault{"dirty-ring-wait", Injection::DropDirty, "missed"},
+                      Fault{"dirty-ring-wait", Injection::SkipReset, "KVM_RESET_DIRTY_RINGS reset", false},
+                      Fault{"dirty-ring-wait", Injection::WrongSlot, "is not a page of any test memslot",
+                            false}),
     [](const auto& p) {
       std::string n = std::string(p.param.mode) + "_" + injection_name(p.param.injection);
       for (auto& c : n)
         if (c == '-') c = '_';
       return n;
     });
+
+// An injection a mode cannot act on must not let that mode pass.
+TEST(Live, InapplicableInjectionSkips) {
+  RunOptions o = brief("dirty-log");
+  o.injection = Injection::WrongSlot;
+  ModeResult r = run(o);
+  EXPECT_EQ(r.outcome, Outcome::Skip);
+  EXPECT_NE(r.reason.find("does not apply to dirty-log"), std::string::npos) << r.reason;
+}
+
+// Soft-full: a small ring makes vCPUs exit with KVM_EXIT_DIRTY_RING_FULL;
+// the run handles and counts it, with 1 and 2 vCPUs. (CPL0: see KnownIssue.)
+class SoftFull : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(SoftFull, RingFullExitsAreHandled) {
+  RunOptions o = brief("dirty-ring");
+  o.ring_entries = 256;  // soft limit 192: reached within one 10 ms interval here
+  o.guest.vcpus = GetParam();
+  ModeResult r = run(o);
+  EXPECT_RUN_PASSES(r);
+  EXPECT_GT(r.counters.ring_full_exits, 0u);
+  EXPECT_GE(r.counters.ring_high_water, 256u - RingCollector::kReservedEntries);
+  EXPECT_EQ(r.counters.ring_overruns, 0u);
+}
+
+// ring-wait: vCPUs block on the full ring until the lagging collector
+// frees it; every iteration waits for each vCPU to have blocked.
+TEST_P(SoftFull, RingWaitBlocksVcpus) {
+  RunOptions o = brief("dirty-ring-wait");
+  o.guest.vcpus = GetParam();
+  ModeResult r = run(o);
+  EXPECT_RUN_PASSES(r);
+  EXPECT_GE(r.counters.vcpu_blocked_count, uint64_t{o.iterations} * o.guest.vcpus);
+  EXPECT_GT(r.counters.vcpu_blocked_ns, 0u);
+  EXPECT_EQ(r.ring_entries, 256u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Vcpus, SoftFull, ::testing::Values(1u, 2u),
+                         [](const auto& p) { return std::to_string(p.param) + "vcpu"; });
+
+// KNOWN ISSUE (found by this test suite on the 6.18 PVM host): guest CPL0
+// code runs in PVM's batch emulator (kvm_pvm.pvm_emul_batch=1024
+// instructions), which keeps emulating guest writes after the ring reaches
+// its soft limit, through KVM's 64 reserved entries, until
+// kvm_dirty_ring_push() WARNs on a full ring and overwrites entries not yet
+// harvested: dirty pages are lost, or the ring wedges. Any ring small
+// enough to reach soft-full within an interval triggers it at CPL0 (256,
+// 512, 1024 entries seen). This keeps that configuration as a check that
+// the loss is *detected*: on a PVM host the run must fail, naming the vCPU
+// and what was lost; elsewhere it must pass. It must never pass on PVM.
+bool host_runs_pvm() { return std::ifstream("/sys/module/kvm_pvm/parameters/pvm_emul_batch").good(); }
+
+struct Overrun {
+  const char* mode;
+  uint32_t vcpus;
+};
+
+class KnownIssuePvmCpl0RingOverrun : public ::testing::TestWithParam<Overrun> {};
+
+TEST_P(KnownIssuePvmCpl0RingOverrun, LossIsDetected) {
+  RunOptions o = brief(GetParam().mode);
+  o.iterations = 100;  // the overrun shows within ~10 iterations here
+  o.ring_entries = 256;
+  o.guest.cpl = x86::GuestCpl::Kernel;
+  o.guest.vcpus = GetParam().vcpus;
+  o.stall_timeout = std::chrono::milliseconds(10000);
+  ModeResult r = run(o);
+  if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
+  if (!host_runs_pvm()) {
+    EXPECT_RUN_PASSES(r);
+    return;
+  }
+  ASSERT_EQ(r.outcome, Outcome::Fail) << "the PVM host lost no ring entry in 100 iterations at CPL0: "
+                                         "fixed kernel? then move this case back to SoftFull";
+  const bool named = r.reason.find("completely full") != std::string::npos ||
+                     r.reason.find("nothing left to harvest") != std::string::npos ||
+                     r.reason.find("KVM_RESET_DIRTY_RINGS reset") != std::string::npos ||
+                     counts_some(r.reason, "missed");
+  EXPECT_TRUE(named) << r.reason;
+  EXPECT_NE(r.reason.find("vCPU"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.counters.ring_high_water, 256u) << "the ring never filled: a different failure";
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, KnownIssuePvmCpl0RingOverrun,
+                         ::testing::Values(Overrun{"dirty-ring", 1}, Overrun{"dirty-ring", 2},
+                                           Overrun{"dirty-ring-wait", 1}, Overrun{"dirty-ring-wait", 2}),
+                         [](const auto& p) {
+                           std::string n = std::string(p.param.mode) + "_" + std::to_string(p.param.vcpus) + "vcpu";
+                           for (auto& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+TEST(Live, RingWithBitmapRunsOrSkipsNamingTheCapability) {
+  ModeResult r = run(brief("ring-with-bitmap"));
+  if (r.outcome == Outcome::Skip) {
+    EXPECT_NE(r.reason.find("KVM_CAP_DIRTY_LOG_RING"), std::string::npos) << r.reason;
+    GTEST_SKIP() << r.reason;
+  }
+  EXPECT_RUN_PASSES(r);
+}

@@ -12,7 +12,11 @@ namespace {
 // Guest memory stand-in: `pages` pages, stamps at each page's start.
 struct FakeMemory {
   explicit FakeMemory(uint64_t n) : bytes(n * 4096, 0), pages(n) {}
-  void write(uint64_t page, uint64_t stamp) { *reinterpret_cast<uint64_t*>(&bytes[page * 4096]) = stamp; }
+  void write(uint64_t page, uint64_t stamp, uint64_t writer_tag = 1) {
+    auto* words = reinterpret_cast<uint64_t*>(&bytes[page * 4096]);
+    words[0] = stamp;
+    words[1] = writer_tag;
+  }
   StampView view() const { return {bytes.data(), pages}; }
   std::vector<uint8_t> bytes;
   uint64_t pages;
@@ -56,6 +60,20 @@ TEST(Verifier, DroppedDirtyPageIsMissed) {
   EXPECT_EQ(v.first[0].kind, Offense::Missed);
   EXPECT_EQ(v.first[0].page, 9u);
   EXPECT_EQ(v.first[0].stamp, 4u);
+}
+
+// What was lost is attributed to the vCPU that wrote it.
+TEST(Verifier, MissedPagesAreCountedPerWritingVcpu) {
+  FakeMemory mem(64);
+  DirtySet reported(64);
+  mem.write(1, 2, 1);  // vCPU 0
+  mem.write(2, 2, 2);  // vCPU 1
+  mem.write(3, 2, 2);  // vCPU 1
+  Verdict v = verify_iteration(2, mem.view(), reported);
+  EXPECT_EQ(v.missed_by_writer.at(1), 1u);
+  EXPECT_EQ(v.missed_by_writer.at(2), 2u);
+  EXPECT_NE(v.summary().find("missed 3 (vCPU 0: 1, vCPU 1: 2)"), std::string::npos) << v.summary();
+  EXPECT_EQ(v.first[1].writer, 2u);
 }
 
 // skip-clear (clear-log): a page never re-protected stays reported dirty

@@ -37,6 +37,8 @@ struct CollectorCounters {
   uint64_t ring_entries_harvested = 0;
   uint64_t ring_resets = 0;
   uint64_t ring_full_exits = 0;
+  uint64_t ring_high_water = 0;  // most entries one ring held at a harvest
+  uint64_t ring_overruns = 0;    // harvests that found a ring completely full
   uint64_t vcpu_blocked_count = 0;
   uint64_t vcpu_blocked_ns = 0;
 };
@@ -49,6 +51,12 @@ class Collector {
   Collector& operator=(const Collector&) = delete;
 
   virtual const char* mode() const = 0;
+  // Whether this collector can misbehave as `injection` asks (a mode an
+  // injection does not apply to is skipped, never passed).
+  virtual bool supports(Injection injection) const {
+    return injection == Injection::None || injection == Injection::DropDirty ||
+           injection == Injection::SkipClear;
+  }
   // Before memslots and vCPUs exist: enable what the mode needs. A missing
   // capability throws SkipError naming it.
   virtual void prepare_vm(Vm& vm) = 0;
@@ -78,10 +86,21 @@ class Collector {
   // Runner, while it waits for vCPUs to pause: a collector that lets vCPUs
   // block (ring-wait) must free them here or they never pause.
   virtual void while_pausing() {}
+  // Runner, after the interval: may the iteration end now? ring-wait says
+  // no until every vCPU has really blocked on its full ring.
+  virtual bool interval_may_end() { return true; }
+  // A one-line reason when interval_may_end() kept the runner waiting too long.
+  virtual std::string waiting_for() const { return {}; }
   // The run is ending: release any vCPU thread blocked inside on_ring_full.
   virtual void shutdown() {}
 
   const CollectorCounters& counters() const { return counters_; }
+  // A broken kernel contract the collector saw (e.g. a ring filled past its
+  // soft limit and reserve); returned once, then cleared. The runner fails
+  // the iteration with it, alongside whatever the verifier found.
+  virtual std::optional<std::string> take_fault() { return std::nullopt; }
+  // Entries per vCPU ring; 0 for collectors without a ring.
+  virtual uint32_t ring_entries() const { return 0; }
   Injection injection() const { return injection_; }
 
  protected:
@@ -107,6 +126,10 @@ struct ModeInfo {
 const std::vector<ModeInfo>& all_modes();
 bool is_mode(std::string_view name);
 
+// Ring entries a mode uses when -c is not given.
+uint32_t default_ring_entries(std::string_view mode);
+
+// ring_entries 0 means the mode's default.
 std::unique_ptr<Collector> make_collector(std::string_view mode, Injection injection,
                                           uint32_t ring_entries, uint64_t seed);
 

@@ -18,7 +18,7 @@ struct RunOptions {
   GuestConfig guest;
   uint32_t iterations = 32;
   uint32_t interval_ms = 10;
-  uint32_t ring_entries = 65536;
+  uint32_t ring_entries = 0;  // 0: the mode's default (default_ring_entries)
   Injection injection = Injection::None;
   // No iteration may pass vacuously: each vCPU makes at least this many
   // writes before the runner pauses it (it waits past the interval if needed).
@@ -44,6 +44,7 @@ struct ModeResult {
   uint64_t guest_writes = 0;
   uint64_t pages_reported_dirty = 0;   // sum over iterations
   CollectorCounters counters;
+  uint32_t ring_entries = 0;           // per vCPU ring; 0 for bitmap modes
   double elapsed_s = 0;
 };
 

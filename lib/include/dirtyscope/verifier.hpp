@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,9 @@ const char* offense_name(Offense o);
 
 struct OffendingPage {
   Offense kind;
-  uint64_t page;   // region page
-  uint64_t stamp;  // what the page held
+  uint64_t page;    // region page
+  uint64_t stamp;   // what the page held
+  uint64_t writer;  // vCPU index + 1 that last wrote it; 0 = never written
 };
 
 // Read-only view of the stamps: the region's memory, one u64 per 4 KiB page.
@@ -40,6 +42,9 @@ struct StampView {
   uint64_t pages;
   uint64_t stamp(uint64_t page) const {
     return *reinterpret_cast<const volatile uint64_t*>(base + page * 4096);
+  }
+  uint64_t writer(uint64_t page) const {
+    return *reinterpret_cast<const volatile uint64_t*>(base + page * 4096 + 8);
   }
 };
 
@@ -51,6 +56,7 @@ struct Verdict {
   uint64_t written = 0;   // pages holding this iteration's stamp
   uint64_t missed = 0, stale = 0, future = 0, initial_wrong = 0;
   std::vector<OffendingPage> first;  // the first kMaxListed offences, page order
+  std::map<uint64_t, uint64_t> missed_by_writer;  // writer tag -> missed pages
 
   bool ok() const { return missed + stale + future + initial_wrong == 0; }
   std::string summary() const;  // "missed 1, stale 0, future 0"

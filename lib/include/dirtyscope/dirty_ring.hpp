@@ -1,0 +1,42 @@
+// One vCPU's dirty ring (KVM_CAP_DIRTY_LOG_RING): the kvm_dirty_gfn array
+// mapped from the vCPU fd at KVM_DIRTY_LOG_PAGE_OFFSET. Owns the mapping
+// and the consumer index. KVM produces entries; we consume them.
+//
+// Ordering (Documentation/virt/kvm/api.rst, KVM_CAP_DIRTY_LOG_RING_ACQ_REL):
+// KVM fills slot/offset, then publishes the entry by setting
+// KVM_DIRTY_GFN_F_DIRTY with release semantics; we load flags with acquire
+// before reading slot/offset, and hand the entry back by storing
+// KVM_DIRTY_GFN_F_RESET with release, so KVM_RESET_DIRTY_RINGS (which
+// acquires flags) sees our reads completed.
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <cstdint>
+#include <functional>
+
+#include "dirtyscope/mapping.hpp"
+#include "dirtyscope/vcpu.hpp"
+
+namespace dirtyscope {
+
+class DirtyRing {
+ public:
+  DirtyRing(const Vcpu& vcpu, uint32_t entries);
+
+  uint32_t vcpu_id() const { return vcpu_id_; }
+  uint32_t entries() const { return entries_; }
+  // Consumes every published entry in order, calling visit(slot, offset)
+  // for each, and marks it collected. Returns how many it consumed.
+  uint32_t harvest(const std::function<void(uint32_t slot, uint64_t offset)>& visit);
+  // Entries harvested since the ring was created (the consumer index).
+  uint64_t fetch_index() const { return fetch_index_; }
+
+ private:
+  uint32_t vcpu_id_;
+  uint32_t entries_;
+  Mapping mapping_;
+  uint64_t fetch_index_ = 0;
+};
+
+}  // namespace dirtyscope

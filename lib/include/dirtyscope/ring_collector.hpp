@@ -1,0 +1,84 @@
+// The dirty ring interface: KVM_CAP_DIRTY_LOG_RING (ACQ_REL when offered),
+// one ring per vCPU, harvested then handed back with KVM_RESET_DIRTY_RINGS.
+//
+// Three modes share it:
+//  - dirty-ring: harvests at random points while vCPUs run; a vCPU whose
+//    ring is soft-full (KVM_EXIT_DIRTY_RING_FULL) harvests and resets itself.
+//  - dirty-ring-wait: the collector lags on purpose (harvests only at
+//    interval ends); a vCPU with a full ring blocks on a wait queue until
+//    the collector has harvested and reset, as the ring series' wait queue
+//    did in the kernel. Counts how often and how long vCPUs blocked.
+//  - ring-with-bitmap: KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP; the ring plus a
+//    backup bitmap (pages dirtied with no running vCPU), collected last.
+//
+// Every entry is checked: its slot must be a test memslot and its offset
+// inside it. Every reset is checked: KVM must reset exactly the entries
+// harvested since the previous reset.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "dirtyscope/bitmap_collector.hpp"
+#include "dirtyscope/collector.hpp"
+#include "dirtyscope/dirty_ring.hpp"
+
+namespace dirtyscope {
+
+enum class RingMode { Plain, Wait, WithBitmap };
+
+class RingCollector : public Collector {
+ public:
+  RingCollector(RingMode mode, Injection injection, uint32_t entries);
+  const char* mode() const override;
+  bool supports(Injection injection) const override;
+  void prepare_vm(Vm& vm) override;
+  void attach(Vm& vm, const TestRegion& region) override;
+  void attach_vcpu(Vcpu& vcpu) override;
+  void on_ring_full(Vcpu& vcpu) override;
+  void while_pausing() override;
+  void shutdown() override;
+  bool interval_may_end() override;
+  std::string waiting_for() const override;
+  bool acq_rel() const { return acq_rel_; }
+  uint32_t ring_entries() const override { return entries_; }
+  std::optional<std::string> take_fault() override;
+
+  // KVM keeps this many entries in reserve past the soft limit
+  // (KVM_DIRTY_RING_RSVD_ENTRIES); a vCPU exits once the rest is used.
+  static constexpr uint32_t kReservedEntries = 64;
+  // Ring-full exits in a row with nothing to harvest before we call the
+  // ring wedged (KVM will not let the vCPU run, and nothing frees it).
+  static constexpr uint64_t kMaxEmptyRingFullExits = 10000;
+
+ protected:
+  void do_collect(DirtySet& into, Phase phase) override;
+
+ private:
+  // Harvests every ring and resets; caller holds mutex_. Pages go to pending_.
+  void harvest_and_reset_locked(bool final_collection);
+  void record_entry(uint32_t vcpu, uint32_t slot, uint64_t offset);
+
+  RingMode ring_mode_;
+  uint32_t entries_;
+  bool acq_rel_ = false;
+  std::vector<std::unique_ptr<DirtyRing>> rings_;  // by vCPU id
+
+  std::mutex mutex_;
+  std::condition_variable reset_done_;  // ring-wait: a harvest+reset happened
+  uint64_t reset_generation_ = 0;
+  bool shutting_down_ = false;
+  DirtySet pending_;                      // harvested, not yet handed to the runner
+  uint64_t harvested_since_reset_ = 0;
+  uint64_t entries_seen_ = 0;             // for wrong-slot: which entry to corrupt
+  bool reset_skipped_ = false;            // skip-reset fired
+  uint64_t paused_collections_ = 0;
+  std::vector<bool> blocked_since_harvest_;  // ring-wait: by vCPU id
+  std::vector<uint64_t> empty_full_exits_;   // consecutive, by vCPU id
+  std::optional<std::string> fault_;
+  SlotBitmaps bitmaps_;                   // ring-with-bitmap's backup bitmap
+};
+
+}  // namespace dirtyscope

@@ -1,0 +1,207 @@
+#include "dirtyscope/ring_collector.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <utility>
+
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/kvm_abi.hpp"
+
+namespace dirtyscope {
+
+RingCollector::RingCollector(RingMode mode, Injection injection, uint32_t entries)
+    : Collector(injection), ring_mode_(mode), entries_(entries) {}
+
+const char* RingCollector::mode() const {
+  switch (ring_mode_) {
+    case RingMode::Plain: return "dirty-ring";
+    case RingMode::Wait: return "dirty-ring-wait";
+    case RingMode::WithBitmap: return "ring-with-bitmap";
+  }
+  return "?";
+}
+
+bool RingCollector::supports(Injection injection) const {
+  return injection == Injection::None || injection == Injection::DropDirty ||
+         injection == Injection::SkipReset || injection == Injection::WrongSlot;
+}
+
+void RingCollector::prepare_vm(Vm& vm) {
+  const int max_bytes = vm.check_extension(KVM_CAP_DIRTY_LOG_RING);
+  const int acq_rel_max = vm.check_extension(KVM_CAP_DIRTY_LOG_RING_ACQ_REL);
+  if (max_bytes <= 0 && acq_rel_max <= 0)
+    throw SkipError("KVM_CAP_DIRTY_LOG_RING not supported");
+  if (ring_mode_ == RingMode::WithBitmap && vm.check_extension(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP) <= 0)
+    throw SkipError("KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP not supported");
+  const uint64_t bytes = uint64_t{entries_} * sizeof(kvm_dirty_gfn);
+  const int limit = acq_rel_max > 0 ? acq_rel_max : max_bytes;
+  if (bytes < 4096 || bytes > static_cast<uint64_t>(limit) || (entries_ & (entries_ - 1)))
+    throw UsageError("-c: ring entries " + std::to_string(entries_) + " outside KVM's limits " +
+                     std::to_string(4096 / sizeof(kvm_dirty_gfn)) + ".." +
+                     std::to_string(limit / sizeof(kvm_dirty_gfn)) + " (power of two)");
+  // ACQ_REL when offered: it is the capability that promises the ordering
+  // DirtyRing::harvest relies on (on x86 both behave the same).
+  acq_rel_ = acq_rel_max > 0;
+  vm.enable_cap(acq_rel_ ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING, bytes);
+  if (ring_mode_ == RingMode::WithBitmap) vm.enable_cap(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP, 0);
+}
+
+void RingCollector::attach(Vm& vm, const TestRegion& region) {
+  Collector::attach(vm, region);
+  pending_ = DirtySet(region.pages());
+  if (ring_mode_ == RingMode::WithBitmap) bitmaps_.allocate(region);
+}
+
+void RingCollector::attach_vcpu(Vcpu& vcpu) {
+  if (rings_.size() <= vcpu.id()) {
+    rings_.resize(vcpu.id() + 1);
+    blocked_since_harvest_.resize(vcpu.id() + 1, false);
+    empty_full_exits_.resize(vcpu.id() + 1, 0);
+  }
+  rings_[vcpu.id()] = std::make_unique<DirtyRing>(vcpu, entries_);
+}
+
+void RingCollector::record_entry(uint32_t vcpu, uint32_t slot, uint64_t offset) {
+  ++entries_seen_;
+  // WrongSlot: the 10th entry read (or the first, in a tiny run) has its
+  // slot id corrupted as a buggy collector might misread it.
+  if (injection_ == Injection::WrongSlot && entries_seen_ == 10) slot ^= 0x7f00;
+  const uint32_t as_id = slot >> 16, slot_id = slot & 0xffff;
+  auto page = as_id == 0 ? region_->region_page(slot_id, offset) : std::nullopt;
+  if (!page) {
+    char buf[200];
+    std::snprintf(buf, sizeof(buf),
+                  "vCPU %u ring entry %" PRIu64 ": slot 0x%x (address space %u) offset 0x%" PRIx64
+                  " is not a page of any test memslot",
+                  vcpu, entries_seen_, slot_id, as_id, offset);
+    throw CollectorError(buf);
+  }
+  pending_.set(*page);
+}
+
+void RingCollector::harvest_and_reset_locked(bool final_collection) {
+  uint64_t harvested = 0;
+  for (auto& ring : rings_) {
+    if (!ring) continue;
+    uint32_t n = ring->harvest([&](uint32_t slot, uint64_t offset) {
+      record_entry(ring->vcpu_id(), slot, offset);
+    });
+    harvested += n;
+    counters_.ring_high_water = std::max<uint64_t>(counters_.ring_high_water, n);
+    if (n == entries_) {
+      // KVM should have stopped the vCPU at the soft limit, with
+      // kReservedEntries to spare; a full ring means it did not, and any
+      // further push overwrote an entry we had not harvested yet.
+      ++counters_.ring_overruns;
+      if (!fault_)
+        fault_ = "vCPU " + std::to_string(ring->vcpu_id()) + "'s dirty ring was completely full at a harvest (" +
+                 std::to_string(n) + " of " + std::to_string(entries_) + " entries; the soft-full exit was due at " +
+                 std::to_string(entries_ - kReservedEntries) +
+                 "): KVM ran the vCPU past its soft limit and reserve, so later pushes overwrote unharvested entries";
+    }
+  }
+  counters_.ring_entries_harvested += harvested;
+  harvested_since_reset_ += harvested;
+
+  // SkipReset: the first final collection after iteration 1 that harvested
+  // something "forgets" the ioctl but books the entries as reset.
+  if (injection_ == Injection::SkipReset && final_collection && !reset_skipped_ &&
+      paused_collections_ >= 3 && harvested > 0) {
+    reset_skipped_ = true;
+    harvested_since_reset_ = 0;
+    return;
+  }
+  const uint32_t reset = vm_->reset_dirty_rings();
+  ++counters_.ring_resets;
+  if (reset != harvested_since_reset_)
+    throw CollectorError("KVM_RESET_DIRTY_RINGS reset " + std::to_string(reset) + " entries, but " +
+                         std::to_string(harvested_since_reset_) +
+                         " were harvested since the previous reset");
+  harvested_since_reset_ = 0;
+  ++reset_generation_;
+  reset_done_.notify_all();
+}
+
+bool RingCollector::interval_may_end() {
+  if (ring_mode_ != RingMode::Wait) return true;
+  std::lock_guard lock(mutex_);
+  for (size_t i = 0; i < rings_.size(); ++i)
+    if (rings_[i] && !blocked_since_harvest_[i]) return false;
+  return true;
+}
+
+std::string RingCollector::waiting_for() const {
+  std::string who;
+  for (size_t i = 0; i < rings_.size(); ++i)
+    if (rings_[i] && !blocked_since_harvest_[i]) who += (who.empty() ? "" : ",") + std::to_string(i);
+  return who.empty() ? std::string() : "vCPU(s) " + who + " never blocked on a full " +
+                                           std::to_string(entries_) + "-entry dirty ring";
+}
+
+void RingCollector::do_collect(DirtySet& into, Phase phase) {
+  std::lock_guard lock(mutex_);
+  const bool final_collection = phase == Phase::Paused;
+  if (final_collection) ++paused_collections_;
+  // ring-wait lags on purpose: it harvests only at interval ends.
+  if (ring_mode_ != RingMode::Wait || final_collection) harvest_and_reset_locked(final_collection);
+  if (final_collection) std::fill(blocked_since_harvest_.begin(), blocked_since_harvest_.end(), false);
+  if (ring_mode_ == RingMode::WithBitmap && final_collection) {
+    // The backup bitmap holds pages dirtied with no running vCPU; per
+    // api.rst it is collected after the last ring harvest, vCPUs stopped.
+    const auto& slots = region_->slots();
+    for (size_t i = 0; i < slots.size(); ++i) {
+      vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i));
+      into.merge_bitmap(slots[i].first_page, bitmaps_.of(i), slots[i].pages);
+    }
+  }
+  for (uint64_t w = 0; w < (pending_.pages() + 63) / 64; ++w) into.words()[w] |= pending_.words()[w];
+  pending_.clear();
+}
+
+std::optional<std::string> RingCollector::take_fault() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(fault_, std::nullopt);
+}
+
+void RingCollector::on_ring_full(Vcpu& vcpu) {
+  std::unique_lock lock(mutex_);
+  ++counters_.ring_full_exits;
+  if (ring_mode_ != RingMode::Wait) {
+    const uint64_t before = counters_.ring_entries_harvested;
+    harvest_and_reset_locked(false);
+    uint64_t& empty = empty_full_exits_[vcpu.id()];
+    empty = counters_.ring_entries_harvested == before ? empty + 1 : 0;
+    if (empty >= kMaxEmptyRingFullExits)
+      throw CollectorError("KVM_EXIT_DIRTY_RING_FULL " + std::to_string(empty) +
+                           " times in a row with nothing left to harvest: KVM_RESET_DIRTY_RINGS does not free "
+                           "the ring, its indices are inconsistent" +
+                           (counters_.ring_overruns ? " after an overrun (" + *fault_ + ")" : std::string()));
+    return;
+  }
+  // Block until the (lagging) collector has harvested and reset.
+  ++counters_.vcpu_blocked_count;
+  blocked_since_harvest_[vcpu.id()] = true;
+  const auto start = std::chrono::steady_clock::now();
+  const uint64_t generation = reset_generation_;
+  reset_done_.wait(lock, [&] { return shutting_down_ || reset_generation_ != generation; });
+  counters_.vcpu_blocked_ns += static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+}
+
+void RingCollector::while_pausing() {
+  // Interval end for ring-wait: free vCPUs blocked on a full ring so they
+  // can see the pause request. Plain rings free themselves.
+  if (ring_mode_ != RingMode::Wait) return;
+  std::lock_guard lock(mutex_);
+  harvest_and_reset_locked(false);
+}
+
+void RingCollector::shutdown() {
+  std::lock_guard lock(mutex_);
+  shutting_down_ = true;
+  reset_done_.notify_all();
+}
+
+}  // namespace dirtyscope
