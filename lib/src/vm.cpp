@@ -55,6 +55,7 @@ void Vm::get_dirty_log(uint32_t slot, uint64_t* bitmap) {
   kvm_dirty_log log{};
   log.slot = slot;
   log.dirty_bitmap = bitmap;
+  ++counts_.get_dirty_log;
   kvm_ioctl(fd(), KVM_GET_DIRTY_LOG, &log);
 }
 
@@ -65,10 +66,12 @@ void Vm::clear_dirty_log(uint32_t slot, uint64_t first_page, uint32_t num_pages,
   clear.first_page = first_page;
   clear.num_pages = num_pages;
   clear.dirty_bitmap = bitmap;
+  ++counts_.clear_dirty_log;
   kvm_ioctl(fd(), KVM_CLEAR_DIRTY_LOG, &clear);
 }
 
 uint32_t Vm::reset_dirty_rings() {
+  ++counts_.reset_dirty_rings;
   return static_cast<uint32_t>(kvm_ioctl(fd(), KVM_RESET_DIRTY_RINGS, nullptr));
 }
 

@@ -11,6 +11,14 @@
 
 namespace dirtyscope {
 
+// How many dirty-log ioctls this VM issued: what BPF or the module must
+// have seen (one latency sample per call).
+struct DirtyIoctlCounts {
+  uint64_t get_dirty_log = 0;
+  uint64_t clear_dirty_log = 0;
+  uint64_t reset_dirty_rings = 0;
+};
+
 struct MemslotDesc {
   uint32_t slot;
   uint64_t gpa;
@@ -42,11 +50,13 @@ class Vm {
   void clear_dirty_log(uint32_t slot, uint64_t first_page, uint32_t num_pages, uint64_t* bitmap);
   // KVM_RESET_DIRTY_RINGS; returns how many entries the kernel reset.
   uint32_t reset_dirty_rings();
+  const DirtyIoctlCounts& dirty_ioctl_counts() const { return counts_; }
 
  private:
   const KvmSystem* kvm_;
   UniqueFd fd_;
   std::vector<MemslotDesc> slots_;
+  DirtyIoctlCounts counts_;
 };
 
 }  // namespace dirtyscope
