@@ -1,21 +1,57 @@
 // dirty_log_test: a drop-in for the kernel selftest of that name (same
 // flags, KTAP, kselftest exit codes), with more modes and a stricter
 // verifier. See -h.
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <memory>
 
 #include "dirty_log_test_options.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/host_limits.hpp"
 #include "dirtyscope/json.hpp"
 #include "dirtyscope/size_parse.hpp"
+#include "dirtyscope/stats/json.hpp"
+#include "dirtyscope/stats/source_factory.hpp"
 #include "ktap.hpp"
+#include "stats_agreement.hpp"
 
 using namespace dirtyscope;
 
 namespace {
 
-void write_json(const std::string& path, const TestOptions& t, const std::vector<ModeResult>& results) {
+// What --stats saw during one mode, and how it compared with the run.
+struct ModeStats {
+  std::string json;  // the source's delta over the mode, as stats::to_json
+  std::vector<StatsComparison> comparisons;
+};
+
+// Snapshots the source when the VM is ready and when it is done (still
+// alive: the module forgets a VM once it is destroyed), narrowed to us.
+class StatsWatch {
+ public:
+  explicit StatsWatch(stats::StatsSource& source) : source_(source) {}
+  RunHooks hooks(ModeStats& out) {
+    return RunHooks{
+        [this] { before_ = source_.snapshot(); },
+        [this, &out](ModeResult& r) {
+          stats::DirtyStats d = stats::delta(source_.snapshot(), before_);
+          stats::DirtyStats mine{d.source, {}};
+          if (auto it = d.vms.find(getpid()); it != d.vms.end()) mine.vms.insert(*it);
+          out.json = stats::to_json(mine);
+          out.comparisons = compare_stats(mine, r);
+        }};
+  }
+
+ private:
+  stats::StatsSource& source_;
+  stats::DirtyStats before_;
+};
+
+void write_json(const std::string& path, const TestOptions& t, const std::vector<ModeResult>& results,
+                const std::map<std::string, ModeStats>& mode_stats) {
   std::ofstream out(path);
   if (!out) throw UsageError("--json: cannot write '" + path + "'");
   JsonWriter j(out);
@@ -46,7 +82,16 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
         .field("elapsed_s", r.elapsed_s);
     j.key("offenders").begin_array();
     for (const auto& o : r.offenders) j.value(o);
-    j.end_array().end_object();
+    j.end_array();
+    if (auto it = mode_stats.find(r.mode); it != mode_stats.end() && !it->second.json.empty()) {
+      j.key("stats").raw(it->second.json);
+      j.key("stats_agreement").begin_array();
+      for (const auto& c : it->second.comparisons)
+        j.begin_object().field("key", c.what).field("seen", c.seen).field("expected", c.expected)
+            .field("agrees", c.agrees()).end_object();
+      j.end_array();
+    }
+    j.end_object();
   }
   j.end_array().end_object();
   out << "\n";
@@ -92,6 +137,17 @@ int main(int argc, char** argv) {
     for (const auto& m : t.modes) ring = ring || mode_uses_ring(m);
     check_host_limits(kvm, t.run, ring);
 
+    std::unique_ptr<stats::StatsSource> stats_source;
+    if (t.stats_source) {
+      try {
+        stats_source = stats::make_stats_source(*t.stats_source, getpid());
+      } catch (const stats::StatsUnavailable& e) {
+        Ktap::skip_all(std::string("--stats: ") + e.what());
+        return kExitSkip;
+      }
+    }
+    std::map<std::string, ModeStats> mode_stats;
+
     Ktap ktap;
     ktap.header(t.modes.size());
     const GuestConfig& g = t.run.guest;
@@ -110,7 +166,21 @@ int main(int argc, char** argv) {
     for (const auto& mode : t.modes) {
       RunOptions run = t.run;
       run.mode = mode;
+      std::optional<StatsWatch> watch;
+      if (stats_source) {
+        watch.emplace(*stats_source);
+        run.hooks = watch->hooks(mode_stats[mode]);
+      }
       ModeResult r = run_mode(kvm, run, [&](const std::string& line) { ktap.diag(line); });
+      if (auto it = mode_stats.find(mode); it != mode_stats.end()) {
+        for (const auto& c : it->second.comparisons) {
+          ktap.diag(mode + ": stats: " + c.describe());
+          if (!c.agrees() && r.outcome == Outcome::Pass) {
+            r.outcome = Outcome::Fail;
+            r.reason = "statistics disagree with the run: " + c.describe();
+          }
+        }
+      }
       switch (r.outcome) {
         case Outcome::Pass:
           ktap.diag(mode + ": " + std::to_string(r.iterations) + " iterations verified, " +
@@ -135,7 +205,7 @@ int main(int argc, char** argv) {
       results.push_back(std::move(r));
     }
     print_verdicts(ktap, results);
-    if (t.json_path) write_json(*t.json_path, t, results);
+    if (t.json_path) write_json(*t.json_path, t, results, mode_stats);
     return ktap.finish();
   } catch (const UsageError& e) {
     std::fprintf(stderr, "dirty_log_test: %s\n", e.what());

@@ -9,12 +9,14 @@
 namespace dirtyscope {
 
 namespace {
-enum LongOnly { kSeed = 1000, kJson, kInject };
+enum LongOnly { kSeed = 1000, kJson, kInject, kStats, kStatsSource };
 
 const option kLongOptions[] = {
     {"seed", required_argument, nullptr, kSeed},
     {"json", required_argument, nullptr, kJson},
     {"inject", required_argument, nullptr, kInject},
+    {"stats", no_argument, nullptr, kStats},
+    {"stats-source", required_argument, nullptr, kStatsSource},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
 };
@@ -27,7 +29,8 @@ std::string test_usage(const char* argv0) {
   return std::string("usage: ") + argv0 +
          " [-h] [-M MODE|all] [-i iterations] [-I interval_ms] [-c ring_entries]\n"
          "       [-p gpa_offset] [-m guest_mode] [-b size] [-v vcpus] [-x memslots]\n"
-         "       [-s backing] [-u 0|3] [--seed N] [--json FILE] [--inject KIND]\n\n"
+         "       [-s backing] [-u 0|3] [--seed N] [--json FILE] [--inject KIND]\n"
+         "       [--stats [--stats-source bpf|kmod|auto]]\n\n"
          "Verifies that KVM reports every page the guest dirtied, in each mode.\n"
          "Output is KTAP; exit 0 pass, 1 fail, 2 usage error, 4 all skipped.\n\n"
          " -M MODE   mode to test, or 'all' (default). Modes:\n" + modes +
@@ -45,7 +48,11 @@ std::string test_usage(const char* argv0) {
          " --seed N  seed for guest and host randomness (default 1)\n"
          " --json F  also write results as JSON to F\n"
          " --inject KIND  make the collector misbehave on purpose; the run must fail:\n"
-         "           drop-dirty, skip-clear, skip-reset, wrong-slot\n\n"
+         "           drop-dirty, skip-clear, skip-reset, wrong-slot\n"
+         " --stats   watch each mode with a statistics source (BPF tracepoints or\n"
+         "           dirtyscope.ko over netlink) and require its counts to equal the\n"
+         "           run's own: ring pushes, resets, ring-full exits, ioctl calls\n"
+         " --stats-source S  bpf, kmod or auto (default; kmod when loaded)\n\n"
          "examples:\n  " + argv0 + " -M dirty-log -i 6 -I 20\n  " + argv0 +
          " -M clear-log -u 0 -v 2 -x 2\n  " + argv0 + " -M dirty-log --inject drop-dirty\n";
 }
@@ -94,6 +101,14 @@ TestOptions parse_test_options(int argc, char** argv) {
       }
       case kSeed: t.run.guest.seed = parse_uint("--seed", arg, 0, UINT64_MAX); break;
       case kJson: t.json_path = arg; break;
+      case kStats:
+        if (!t.stats_source) t.stats_source = "auto";
+        break;
+      case kStatsSource:
+        if (arg != "bpf" && arg != "kmod" && arg != "auto")
+          throw UsageError("--stats-source: unknown source '" + arg + "' (bpf, kmod, auto)");
+        t.stats_source = arg;
+        break;
       case kInject: {
         auto inj = parse_injection(arg);
         if (!inj) throw UsageError("--inject: unknown fault '" + arg + "' (see -h)");

@@ -13,6 +13,7 @@ struct TestOptions {
   std::vector<std::string> modes;  // expanded from -M (default: all)
   RunOptions run;                  // shared by every mode
   std::optional<std::string> json_path;
+  std::optional<std::string> stats_source;  // --stats [--stats-source NAME]
   bool help = false;
 };
 

@@ -76,6 +76,12 @@ JsonWriter& JsonWriter::value(bool v) {
   return *this;
 }
 
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  separate();
+  out_ << json;
+  return *this;
+}
+
 std::string JsonWriter::escape(std::string_view s) {
   std::string out;
   for (char c : s) {

@@ -54,11 +54,17 @@ class Run {
         reported_(guest_.region().pages()) {}
 
   void execute() {
+    result_.vcpus = static_cast<uint32_t>(guest_.vcpus().size());
+    if (options_.hooks.vm_ready) options_.hooks.vm_ready();
     VcpuPool pool(guest_, collector_);
     if (!pool.wait_all_paused(options_.stall_timeout)) return fail(*pool.error());
     if (!check_initial()) return;
     for (uint64_t k = 1; k <= options_.iterations; ++k)
       if (!iterate(pool, k)) return;
+    result_.ioctls = guest_.vm().dirty_ioctl_counts();
+    result_.counters = collector_.counters();
+    result_.ring_entries = collector_.ring_entries();
+    if (options_.hooks.vm_done) options_.hooks.vm_done(result_);
   }
 
  private:

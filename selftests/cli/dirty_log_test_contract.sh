@@ -80,6 +80,21 @@ assert wait["result"] == "pass" and wait["vcpu_blocked_count"] > 0 and wait["vcp
 PY
 then echo "ok - ring counters"; else echo "not ok - ring counters"; failures=$((failures + 1)); fi
 
+# --stats: BPF's ring pushes equal the entries userspace harvested (exit 4,
+# a skip, when BPF cannot be used here).
+"$bin" -M dirty-ring -i 8 --stats --json "$tmp/s.json" >"$tmp/out" 2>&1
+got=$?
+if [[ $got -eq 4 ]]; then
+  echo "ok - stats agreement # SKIP $(grep -m1 SKIP "$tmp/out")"
+elif [[ $got -eq 0 ]] && python3 - "$tmp/s.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["modes"][0]
+assert m["stats"]["bpf.ring_pushes"] == m["ring_entries_harvested"] > 0, m
+assert all(c["agrees"] for c in m["stats_agreement"]) and len(m["stats_agreement"]) == 6, m
+PY
+then echo "ok - stats agreement"
+else echo "not ok - stats agreement: exit $got"; tail -5 "$tmp/out"; failures=$((failures + 1)); fi
+
 # Permission denied on /dev/kvm is a skip that says so.
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && [[ -e /dev/kvm ]] &&
    ! setpriv --reuid=65534 --regid=65534 --clear-groups test -r /dev/kvm 2>/dev/null &&

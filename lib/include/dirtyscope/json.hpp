@@ -27,6 +27,8 @@ class JsonWriter {
   JsonWriter& value(int v) { return value(int64_t{v}); }
   JsonWriter& value(double v);
   JsonWriter& value(bool v);
+  // Embeds an already-rendered JSON value (e.g. stats::to_json()) as is.
+  JsonWriter& raw(std::string_view json);
   template <typename T>
   JsonWriter& field(std::string_view k, const T& v) {
     key(k);

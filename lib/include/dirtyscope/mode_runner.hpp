@@ -13,6 +13,15 @@
 
 namespace dirtyscope {
 
+struct ModeResult;
+
+// Points in a run where a caller may look at the kernel from outside (e.g.
+// statistics sources), while the VM exists.
+struct RunHooks {
+  std::function<void()> vm_ready;            // VM built, nothing dirtied yet
+  std::function<void(ModeResult&)> vm_done;  // iterations over, vCPUs paused, VM alive
+};
+
 struct RunOptions {
   std::string mode = "dirty-log";
   GuestConfig guest;
@@ -24,6 +33,7 @@ struct RunOptions {
   // writes before the runner pauses it (it waits past the interval if needed).
   uint64_t min_writes_per_vcpu = 64;
   std::chrono::milliseconds stall_timeout{60000};
+  RunHooks hooks;
 };
 
 enum class Outcome { Pass, Fail, Skip };
@@ -45,6 +55,8 @@ struct ModeResult {
   uint64_t pages_reported_dirty = 0;   // sum over iterations
   CollectorCounters counters;
   uint32_t ring_entries = 0;           // per vCPU ring; 0 for bitmap modes
+  uint32_t vcpus = 0;
+  DirtyIoctlCounts ioctls;             // dirty-log ioctls the run issued
   double elapsed_s = 0;
 };
 

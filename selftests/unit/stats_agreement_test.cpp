@@ -1,0 +1,92 @@
+// --stats agreement on synthetic numbers: it passes when the source saw
+// exactly what the run did, and each kind of disagreement is caught.
+#include <gtest/gtest.h>
+
+#include "stats_agreement.hpp"
+
+using namespace dirtyscope;
+
+namespace {
+ModeResult ring_run() {
+  ModeResult r;
+  r.mode = "dirty-ring";
+  r.ring_entries = 1024;
+  r.vcpus = 2;
+  r.counters.ring_entries_harvested = 500;
+  r.counters.ring_full_exits = 3;
+  r.ioctls.reset_dirty_rings = 10;
+  return r;
+}
+
+stats::DirtyStats seen(const char* source, uint64_t pushes, uint64_t resets, uint64_t full,
+                       uint64_t reset_ioctls) {
+  stats::DirtyStats s;
+  s.source = source;
+  stats::VmStats& vm = s.vms[1234];
+  vm.pid = 1234;
+  vm.vcpus[0].ring_pushes = pushes / 2;
+  vm.vcpus[1].ring_pushes = pushes - pushes / 2;
+  vm.vcpus[0].ring_resets = resets / 2;
+  vm.vcpus[1].ring_resets = resets - resets / 2;
+  vm.vcpus[1].ring_full_exits = full;
+  vm.ioctl(stats::DirtyIoctl::ResetDirtyRings).count = reset_ioctls;
+  return s;
+}
+
+size_t disagreements(const std::vector<StatsComparison>& cs) {
+  size_t n = 0;
+  for (const auto& c : cs) n += !c.agrees();
+  return n;
+}
+}  // namespace
+
+TEST(StatsAgreement, ExactCountsAgree) {
+  auto cs = compare_stats(seen("bpf", 500, 20, 3, 10), ring_run());
+  EXPECT_EQ(cs.size(), 6u);  // 3 ring counters + 3 ioctl counts
+  EXPECT_EQ(disagreements(cs), 0u);
+}
+
+TEST(StatsAgreement, DroppedPushIsCaught) {
+  auto cs = compare_stats(seen("bpf", 499, 20, 3, 10), ring_run());
+  ASSERT_EQ(disagreements(cs), 1u);
+  EXPECT_EQ(cs[0].what, "bpf.ring_pushes");
+  EXPECT_EQ(cs[0].describe(), "bpf.ring_pushes 499 != 500 ring entries harvested");
+}
+
+TEST(StatsAgreement, ResetsMustBeCallsTimesVcpus) {
+  EXPECT_EQ(disagreements(compare_stats(seen("bpf", 500, 10, 3, 10), ring_run())), 1u);
+}
+
+TEST(StatsAgreement, MissedRingFullExitIsCaught) {
+  EXPECT_EQ(disagreements(compare_stats(seen("bpf", 500, 20, 2, 10), ring_run())), 1u);
+}
+
+TEST(StatsAgreement, LostIoctlSampleIsCaught) {
+  auto cs = compare_stats(seen("bpf", 500, 20, 3, 9), ring_run());
+  ASSERT_EQ(disagreements(cs), 1u);
+  for (const auto& c : cs)
+    if (!c.agrees()) {
+      EXPECT_EQ(c.what, "bpf.ioctl.KVM_RESET_DIRTY_RINGS.count");
+    }
+}
+
+TEST(StatsAgreement, KmodSourceIsNotAskedForIoctlLatencies) {
+  auto cs = compare_stats(seen("kmod", 500, 20, 3, 0), ring_run());
+  EXPECT_EQ(cs.size(), 3u);
+  EXPECT_EQ(disagreements(cs), 0u);
+  EXPECT_EQ(cs[0].what, "kmod.ring_pushes");
+}
+
+TEST(StatsAgreement, BitmapModesCompareIoctlsOnly) {
+  ModeResult r;
+  r.mode = "clear-log";
+  r.ioctls.get_dirty_log = 7;
+  r.ioctls.clear_dirty_log = 40;
+  stats::DirtyStats s;
+  s.source = "bpf";
+  s.vms[1].ioctl(stats::DirtyIoctl::GetDirtyLog).count = 7;
+  s.vms[1].ioctl(stats::DirtyIoctl::ClearDirtyLog).count = 39;
+  auto cs = compare_stats(s, r);
+  EXPECT_EQ(cs.size(), 3u);
+  EXPECT_EQ(disagreements(cs), 1u);
+}
