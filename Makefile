@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 SANITIZE ?= 0
-DEPS_GROUPS := core bpf netlink plot
+DEPS_GROUPS := core bpf netlink plot kmod vm
 
 ifeq ($(SANITIZE),1)
 BUILD_DIR := build-sanitize
@@ -16,7 +16,6 @@ all: build
 
 deps:
 	@scripts/install-deps.sh $(DEPS_GROUPS)
-	@vm/install-deps.sh kmod vm
 
 $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)

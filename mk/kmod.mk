@@ -13,7 +13,7 @@ VM_TESTS ?=
 .PHONY: kmod kmod-deps kmod-clean vm-test vm-deps
 
 kmod-deps:
-	@vm/install-deps.sh kmod
+	@scripts/install-deps.sh kmod
 
 # Build from a copy so generated files never land in the source tree
 # (cp -a keeps mtimes, so rebuilds stay incremental).
@@ -27,7 +27,7 @@ kmod-clean:
 	rm -rf $(KMOD_BUILD)
 
 vm-deps:
-	@vm/install-deps.sh kmod vm
+	@scripts/install-deps.sh kmod vm
 
 vm-test: vm-deps
 	@BUILD_DIR=$(BUILD_DIR) VM_TIMEOUT=$(VM_TIMEOUT) VM_TESTS="$(VM_TESTS)" \

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a feature set needs, only when missing, so
 # `make deps` is idempotent and cheap on a machine that already has them.
-# Usage: install-deps.sh GROUP...   (groups: core bpf kmod vm plot)
+# Usage: install-deps.sh GROUP...   (groups: core bpf netlink plot kmod vm)
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 declare -A groups=(
   [core]="build-essential cmake g++ libgtest-dev libgmock-dev libbenchmark-dev pkg-config"
   [bpf]="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev"
   [netlink]="libnl-3-dev libnl-genl-3-dev"
   [plot]="gnuplot-nox"
+  # The module build; headers only when the running kernel has no tree.
+  [kmod]="build-essential"
+  # The kernel the VM harness boots, and tools to boot it and judge its output.
+  [vm]="build-essential linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod xz-utils python3 bpftool"
 )
+[[ -d /lib/modules/$(uname -r)/build ]] || groups[kmod]+=" linux-headers-amd64"
 
 wanted=()
 for g in "$@"; do
@@ -21,6 +27,14 @@ missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# The headers meta package can be installed while the headers of the ABI
+# the image points at are not (a partial upgrade): ask for exactly those.
+if [[ " ${wanted[*]} " == *" linux-headers-amd64 "* && ${#missing[@]} -eq 0 ]]; then
+  abi=$("$here/../vm/kdir.sh" --abi)
+  if [[ -n $abi && ! -d /usr/src/linux-headers-$abi ]]; then
+    missing+=("linux-headers-$abi")
+  fi
+fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -ne 0 ]]; then

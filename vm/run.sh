@@ -23,7 +23,7 @@ start=$SECONDS
 
 ABI=$(vm/kdir.sh --abi)
 if [[ -z $ABI || ! -f /boot/vmlinuz-$ABI || ! -d /usr/src/linux-headers-$ABI ]]; then
-  echo "vm-test: linux-image/linux-headers for '${ABI:-?}' missing (run vm/install-deps.sh kmod vm)" >&2
+  echo "vm-test: linux-image/linux-headers for '${ABI:-?}' missing (run scripts/install-deps.sh kmod vm)" >&2
   exit 2
 fi
 MODDIR=/lib/modules/$ABI
