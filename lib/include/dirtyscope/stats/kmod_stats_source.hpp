@@ -1,0 +1,194 @@
+// KmodStatsSource: dirty-tracking statistics from dirtyscope.ko over its
+// generic netlink family "dirtyscope" (kmod/include/uapi/linux/dirtyscope.h),
+// through libnl-genl. Same DirtyStats shape as BpfStatsSource, name "kmod".
+//
+//   KmodStatsSource src({.pid = getpid()});  // throws StatsUnavailable if
+//   run_workload();                          // the module is not loaded
+//   DirtyStats s = src.snapshot();           // cumulative since construction
+//
+// What the module counts and how it lands in DirtyStats (kmod_to_dirty_stats):
+//
+//   module counter            DirtyStats field
+//   RING_PUSHES            -> ring_pushes
+//   RING_RESETS            -> ring_resets
+//   RING_FULL_EXITS        -> ring_full_exits
+//   PAGE_FAULTS            -> page_faults
+//   SET_SPTE_WRITABLE      -> set_spte (BPF counts only writable SPTEs too)
+//   RING_HIGH_WATER        -> occupancy_hwm (a max, never subtracted)
+//
+// Always 0 from this source (the module has no such probe): fast_page_faults
+// and every ioctl count and latency (ioctls[], "kmod.ioctl_count"). The
+// module's RING_RESET_ENTRIES, RING_SIZE, all-SPTE SET_SPTE, VM names/fds and
+// the module-wide UNATTRIBUTED count have no DirtyStats field; vms() returns
+// them raw.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dirtyscope/stats/stats_source.hpp"
+
+struct nlmsghdr;
+
+namespace dirtyscope::stats {
+
+// The exact reason given when the family is not registered: tools print it
+// and exit 4, tests skip with it.
+inline constexpr std::string_view kKmodNotLoaded =
+    "generic netlink family 'dirtyscope' not registered: dirtyscope.ko is not loaded";
+
+// A reply that does not follow the uapi contract (short or oversized
+// attribute, missing attribute, trailing bytes, wrong command or version).
+// Never a skip: the module and this client disagree, which is a bug.
+class KmodProtocolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One set of the module's counters (enum dirtyscope_stat), as sent.
+struct KmodCounters {
+  std::uint64_t ring_pushes = 0;
+  std::uint64_t ring_resets = 0;
+  std::uint64_t ring_reset_entries = 0;
+  std::uint64_t ring_full_exits = 0;
+  std::uint64_t page_faults = 0;
+  std::uint64_t set_spte = 0;
+  std::uint64_t set_spte_writable = 0;
+  std::uint32_t ring_size = 0;
+  std::uint32_t ring_high_water = 0;
+  bool operator==(const KmodCounters&) const = default;
+};
+
+struct KmodVcpu {
+  std::uint32_t index = 0;  // the module's vCPU index (KVM's vcpu_idx)
+  std::uint32_t id = 0;     // the id given to KVM_CREATE_VCPU
+  KmodCounters counters;
+  bool operator==(const KmodVcpu&) const = default;
+};
+
+// One VM as LIST_VMS (totals only, vcpus empty) or GET_STATS reports it.
+struct KmodVm {
+  std::uint64_t id = 0;   // module handle, unique while the module is loaded
+  std::uint32_t pid = 0;  // pid in KVM's debugfs name: the creating thread
+  std::int32_t fd = -1;
+  std::string name;       // "<pid>-<fd>"
+  std::uint32_t nr_vcpus = 0;
+  KmodCounters totals;
+  std::vector<KmodVcpu> vcpus;               // GET_STATS only
+  std::optional<std::uint64_t> unattributed;  // GET_STATS only, module-wide
+  bool operator==(const KmodVm&) const = default;
+};
+
+enum class KmodEventKind : std::uint32_t { RingFull = 1, RingReset = 2 };
+
+// A notification from the "events" multicast group.
+struct KmodEvent {
+  std::uint32_t kind = 0;  // KmodEventKind; unknown future values kept as-is
+  std::uint64_t vm_id = 0;
+  std::uint32_t pid = 0;
+  std::int32_t fd = -1;
+  std::string vm_name;
+  std::uint32_t vcpu_index = 0;
+  std::uint64_t reset_entries = 0;  // RingReset only
+  bool operator==(const KmodEvent&) const = default;
+};
+
+// --- Wire format (pure functions, unit-tested on messages built in memory).
+
+// Parses one LIST_VMS (`cmd` = DIRTYSCOPE_CMD_LIST_VMS) or GET_STATS reply
+// message. Checks the genetlink header (command, version), that every
+// attribute lies inside the message with no trailing bytes, the exact
+// payload size of every known attribute, nesting, and that every attribute
+// v1 always sends is there. Unknown (newer) attributes are skipped.
+// Throws KmodProtocolError naming the attribute and the sizes.
+KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd);
+// Same for a DIRTYSCOPE_CMD_EVENT notification.
+KmodEvent parse_kmod_event(const nlmsghdr* msg);
+
+// `now` minus `base` (the same VM earlier), per vCPU index. A vCPU whose
+// counters went backwards was reset (RESET_STATS) in between and is taken
+// from zero. High-water marks and ring size are not counters: `now`'s.
+KmodVm kmod_since(const KmodVm& now, const KmodVm& base);
+
+// The DirtyStats form, keyed by process. `process_of` maps the module's
+// pid (the thread that created the VM) to its process; identity if empty.
+// Several VMs of one process are summed into one VmStats, vCPUs with the
+// same vcpu_id adding up: DirtyStats is keyed by pid, like the BPF source.
+DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
+                               const std::function<pid_t(std::uint32_t)>& process_of = {});
+
+// --- The source.
+
+struct KmodOptions {
+  pid_t pid = 0;  // only the VMs of this process; 0 = all
+};
+
+class KmodStatsSource final : public StatsSource {
+ public:
+  // Connects, resolves the family (StatsUnavailable with kKmodNotLoaded if
+  // it is not registered) and takes the baseline that snapshot() subtracts.
+  explicit KmodStatsSource(KmodOptions options = {});
+  ~KmodStatsSource() override;
+  KmodStatsSource(KmodStatsSource&&) noexcept;
+  KmodStatsSource& operator=(KmodStatsSource&&) noexcept;
+  KmodStatsSource(const KmodStatsSource&) = delete;
+  KmodStatsSource& operator=(const KmodStatsSource&) = delete;
+
+  std::string_view name() const override { return "kmod"; }
+  // Cumulative since construction (or since reset() for the VMs it reset).
+  DirtyStats snapshot() override;
+
+  // Raw GET_STATS of every VM (of options.pid, if set), as the module
+  // reports them: counters since module load or the last RESET_STATS.
+  std::vector<KmodVm> vms();
+
+  // RESET_STATS: zeroes the module's counters of `pid`'s VMs, or of every
+  // VM (and the unattributed count) with pid 0. Needs CAP_NET_ADMIN:
+  // StatsUnavailable without it. Baselines of the reset VMs are dropped so
+  // snapshot() stays consistent.
+  void reset(pid_t pid = 0);
+
+  // True when the family is registered (dirtyscope.ko loaded); never throws
+  // StatsUnavailable. `dirtyscope stats --source auto` uses it.
+  static bool available();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// RESET_STATS without keeping a source open (see KmodStatsSource::reset).
+void kmod_reset_stats(pid_t pid = 0);
+
+// Subscribes to the "events" multicast group for as long as it lives (RAII,
+// move-only). Events are sent only while someone listens.
+class KmodEventSubscriber {
+ public:
+  KmodEventSubscriber();  // StatsUnavailable if the module is not loaded
+  ~KmodEventSubscriber();
+  KmodEventSubscriber(KmodEventSubscriber&&) noexcept;
+  KmodEventSubscriber& operator=(KmodEventSubscriber&&) noexcept;
+  KmodEventSubscriber(const KmodEventSubscriber&) = delete;
+  KmodEventSubscriber& operator=(const KmodEventSubscriber&) = delete;
+
+  // Waits up to timeout_ms (0: just look, -1: forever) for events and
+  // returns those that arrived (possibly none).
+  std::vector<KmodEvent> poll(int timeout_ms);
+  // The socket's fd, for an external poll loop.
+  int fd() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dirtyscope::stats

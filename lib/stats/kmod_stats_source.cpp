@@ -1,0 +1,740 @@
+// KmodStatsSource and KmodEventSubscriber: a libnl-genl client of
+// dirtyscope.ko's generic netlink family. The wire contract is the uapi
+// header; this file parses replies strictly (a reply that breaks the
+// contract is an error naming the attribute, never a guess or a crash),
+// and maps the module's per-VM, per-vCPU counters onto DirtyStats.
+#include "dirtyscope/stats/kmod_stats_source.hpp"
+
+#include <linux/dirtyscope.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/handlers.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <new>
+#include <system_error>
+#include <utility>
+
+namespace dirtyscope::stats {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Strict attribute parsing.
+
+enum class Kind : std::uint8_t { Absent, Ignore, U32, S32, U64, String, Nest };
+
+struct AttrSpec {
+  const char* name = nullptr;
+  Kind kind = Kind::Absent;  // Absent: not expected here, skipped like unknown
+  bool repeated = false;
+};
+
+// Top-level attributes (enum dirtyscope_attr).
+constexpr std::array<AttrSpec, DIRTYSCOPE_ATTR_MAX + 1> kAttrSpecs = [] {
+  std::array<AttrSpec, DIRTYSCOPE_ATTR_MAX + 1> a{};
+  a[DIRTYSCOPE_ATTR_PAD] = {"PAD", Kind::Ignore};
+  a[DIRTYSCOPE_ATTR_VM_ID] = {"VM_ID", Kind::U64};
+  a[DIRTYSCOPE_ATTR_VM_PID] = {"VM_PID", Kind::U32};
+  a[DIRTYSCOPE_ATTR_VM_FD] = {"VM_FD", Kind::S32};
+  a[DIRTYSCOPE_ATTR_VM_NAME] = {"VM_NAME", Kind::String};
+  a[DIRTYSCOPE_ATTR_NR_VCPUS] = {"NR_VCPUS", Kind::U32};
+  a[DIRTYSCOPE_ATTR_STATS] = {"STATS", Kind::Nest};
+  a[DIRTYSCOPE_ATTR_VCPU] = {"VCPU", Kind::Nest, true};
+  a[DIRTYSCOPE_ATTR_EVENT] = {"EVENT", Kind::U32};
+  a[DIRTYSCOPE_ATTR_VCPU_INDEX] = {"VCPU_INDEX", Kind::U32};
+  a[DIRTYSCOPE_ATTR_RESET_ENTRIES] = {"RESET_ENTRIES", Kind::U64};
+  a[DIRTYSCOPE_ATTR_UNATTRIBUTED] = {"UNATTRIBUTED", Kind::U64};
+  return a;
+}();
+
+// Counters inside STATS / VCPU nests (enum dirtyscope_stat).
+constexpr std::array<AttrSpec, DIRTYSCOPE_STAT_MAX + 1> kStatSpecs = [] {
+  std::array<AttrSpec, DIRTYSCOPE_STAT_MAX + 1> a{};
+  a[DIRTYSCOPE_STAT_PAD] = {"STAT_PAD", Kind::Ignore};
+  a[DIRTYSCOPE_STAT_VCPU_INDEX] = {"STAT_VCPU_INDEX", Kind::U32};
+  a[DIRTYSCOPE_STAT_VCPU_ID] = {"STAT_VCPU_ID", Kind::U32};
+  a[DIRTYSCOPE_STAT_RING_PUSHES] = {"STAT_RING_PUSHES", Kind::U64};
+  a[DIRTYSCOPE_STAT_RING_RESETS] = {"STAT_RING_RESETS", Kind::U64};
+  a[DIRTYSCOPE_STAT_RING_RESET_ENTRIES] = {"STAT_RING_RESET_ENTRIES", Kind::U64};
+  a[DIRTYSCOPE_STAT_RING_FULL_EXITS] = {"STAT_RING_FULL_EXITS", Kind::U64};
+  a[DIRTYSCOPE_STAT_PAGE_FAULTS] = {"STAT_PAGE_FAULTS", Kind::U64};
+  a[DIRTYSCOPE_STAT_SET_SPTE] = {"STAT_SET_SPTE", Kind::U64};
+  a[DIRTYSCOPE_STAT_SET_SPTE_WRITABLE] = {"STAT_SET_SPTE_WRITABLE", Kind::U64};
+  a[DIRTYSCOPE_STAT_RING_SIZE] = {"STAT_RING_SIZE", Kind::U32};
+  a[DIRTYSCOPE_STAT_RING_HIGH_WATER] = {"STAT_RING_HIGH_WATER", Kind::U32};
+  return a;
+}();
+
+[[noreturn]] void bad(const std::string& where, const std::string& what) {
+  throw KmodProtocolError("dirtyscope.ko " + where + ": " + what);
+}
+
+// The attributes of one level (message payload or one nest), validated.
+template <std::size_t N>
+class Attrs {
+ public:
+  Attrs(const nlattr* head, int len, const std::array<AttrSpec, N>& specs, std::string where)
+      : specs_(specs), where_(std::move(where)) {
+    int rem = len;
+    const nlattr* pos = head;
+    // nla_ok() refuses an attribute whose header or declared length does
+    // not fit in what is left, so a short or overlong attribute ends the
+    // walk with bytes remaining: that is the error, not a silent stop.
+    for (; nla_ok(pos, rem); pos = nla_next(pos, &rem)) {
+      const int type = nla_type(pos);
+      // Unknown types come from a newer module (the uapi appends, never
+      // renumbers): skip them, as the compatibility rules intend.
+      if (type <= 0 || static_cast<std::size_t>(type) >= N) continue;
+      const AttrSpec& s = specs[static_cast<std::size_t>(type)];
+      if (s.kind == Kind::Absent || s.kind == Kind::Ignore) continue;
+      check_size(*pos, s);
+      if (s.repeated) {
+        repeated_.push_back(pos);
+      } else {
+        if (one_[static_cast<std::size_t>(type)])
+          bad(where_, std::string("attribute ") + s.name + " appears twice");
+        one_[static_cast<std::size_t>(type)] = pos;
+      }
+    }
+    // The kernel pads every attribute to 4 bytes, so a well-formed level
+    // ends exactly at its end. Anything left is a truncated attribute.
+    if (rem > 0) {
+      const auto offset = len - rem;
+      std::string what = std::to_string(rem) + " byte(s) at offset " + std::to_string(offset) +
+                         " of " + std::to_string(len) + " are not a whole attribute";
+      if (rem >= static_cast<int>(sizeof(nlattr)))
+        what += " (attribute type " + std::to_string(nla_type(pos)) + " claims " +
+                std::to_string(pos->nla_len) + " bytes)";
+      bad(where_, "malformed attribute: " + what);
+    }
+  }
+
+  const nlattr* get(int type) const { return one_[static_cast<std::size_t>(type)]; }
+  const nlattr* need(int type) const {
+    const nlattr* a = get(type);
+    if (!a) bad(where_, std::string("missing attribute ") + specs_[static_cast<std::size_t>(type)].name);
+    return a;
+  }
+  const std::vector<const nlattr*>& repeated() const { return repeated_; }
+  const std::string& where() const { return where_; }
+
+ private:
+  void check_size(const nlattr& a, const AttrSpec& s) const {
+    const int got = nla_len(&a);
+    int want = -1;
+    switch (s.kind) {
+      case Kind::U32:
+      case Kind::S32: want = 4; break;
+      case Kind::U64: want = 8; break;
+      case Kind::String:
+        if (got < 1 || static_cast<const char*>(nla_data(&a))[got - 1] != '\0')
+          bad(where_, std::string("attribute ") + s.name + " (" + std::to_string(got) +
+                          " bytes) is not a NUL-terminated string");
+        return;
+      default: return;  // nests are checked when parsed
+    }
+    if (got != want)
+      bad(where_, std::string("attribute ") + s.name + " has " + std::to_string(got) +
+                      " bytes of payload, want " + std::to_string(want));
+  }
+
+  const std::array<AttrSpec, N>& specs_;
+  std::string where_;
+  std::array<const nlattr*, N> one_{};
+  std::vector<const nlattr*> repeated_;
+};
+
+// Payload reads by memcpy: sizes are checked already, and netlink only
+// guarantees 4-byte alignment, so a u64 may sit unaligned.
+std::uint32_t u32(const nlattr* a) {
+  std::uint32_t v;
+  std::memcpy(&v, nla_data(a), sizeof(v));
+  return v;
+}
+std::int32_t s32(const nlattr* a) {
+  std::int32_t v;
+  std::memcpy(&v, nla_data(a), sizeof(v));
+  return v;
+}
+std::uint64_t u64(const nlattr* a) {
+  std::uint64_t v;
+  std::memcpy(&v, nla_data(a), sizeof(v));
+  return v;
+}
+
+using StatAttrs = Attrs<DIRTYSCOPE_STAT_MAX + 1>;
+using TopAttrs = Attrs<DIRTYSCOPE_ATTR_MAX + 1>;
+
+StatAttrs nest(const TopAttrs& top, const nlattr* a, const std::string& name) {
+  return StatAttrs(static_cast<const nlattr*>(nla_data(a)), nla_len(a), kStatSpecs,
+                   top.where() + ", " + name);
+}
+
+// Every v1 counter is required: the module always sends all of them, so a
+// missing one means the two sides disagree about the contract.
+KmodCounters counters(const StatAttrs& s) {
+  KmodCounters c;
+  c.ring_pushes = u64(s.need(DIRTYSCOPE_STAT_RING_PUSHES));
+  c.ring_resets = u64(s.need(DIRTYSCOPE_STAT_RING_RESETS));
+  c.ring_reset_entries = u64(s.need(DIRTYSCOPE_STAT_RING_RESET_ENTRIES));
+  c.ring_full_exits = u64(s.need(DIRTYSCOPE_STAT_RING_FULL_EXITS));
+  c.page_faults = u64(s.need(DIRTYSCOPE_STAT_PAGE_FAULTS));
+  c.set_spte = u64(s.need(DIRTYSCOPE_STAT_SET_SPTE));
+  c.set_spte_writable = u64(s.need(DIRTYSCOPE_STAT_SET_SPTE_WRITABLE));
+  c.ring_size = u32(s.need(DIRTYSCOPE_STAT_RING_SIZE));
+  c.ring_high_water = u32(s.need(DIRTYSCOPE_STAT_RING_HIGH_WATER));
+  return c;
+}
+
+const char* cmd_name(unsigned cmd) {
+  switch (cmd) {
+    case DIRTYSCOPE_CMD_LIST_VMS: return "LIST_VMS";
+    case DIRTYSCOPE_CMD_GET_STATS: return "GET_STATS";
+    case DIRTYSCOPE_CMD_RESET_STATS: return "RESET_STATS";
+    case DIRTYSCOPE_CMD_EVENT: return "EVENT";
+    default: return "command";
+  }
+}
+
+// Checks the generic netlink header and returns the top-level attributes.
+TopAttrs top_attrs(const nlmsghdr* msg, std::uint8_t cmd) {
+  const std::string where = std::string(cmd_name(cmd)) + " message";
+  if (!msg) bad(where, "no message");
+  // By hand rather than genlmsg_valid_hdr(), which wants a mutable header.
+  constexpr std::uint32_t kHeaders = NLMSG_HDRLEN + GENL_HDRLEN;
+  if (msg->nlmsg_len < kHeaders)
+    bad(where, "message of " + std::to_string(msg->nlmsg_len) +
+                   " bytes is too short for the netlink and genetlink headers (" +
+                   std::to_string(kHeaders) + ")");
+  const auto* gh = static_cast<const genlmsghdr*>(nlmsg_data(msg));
+  if (gh->cmd != cmd)
+    bad(where, "reply carries command " + std::to_string(gh->cmd) + " (" + cmd_name(gh->cmd) +
+                   "), want " + std::to_string(cmd));
+  // A version bump means an existing attribute changed meaning: refuse to
+  // misread it rather than guess.
+  if (gh->version != DIRTYSCOPE_GENL_VERSION)
+    bad(where, "family version " + std::to_string(gh->version) + ", this client speaks " +
+                   std::to_string(DIRTYSCOPE_GENL_VERSION));
+  const auto* head =
+      reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(msg) + kHeaders);
+  return TopAttrs(head, static_cast<int>(msg->nlmsg_len - kHeaders), kAttrSpecs, where);
+}
+
+// ---------------------------------------------------------------------------
+// libnl plumbing: move-only owners and one request/response exchange.
+
+// The one owner of an nl_sock (and so of its fd). Move-only.
+class NlSocket {
+ public:
+  NlSocket() : sk_(nl_socket_alloc()) {
+    if (!sk_) throw std::bad_alloc();
+  }
+  ~NlSocket() { reset(); }
+  NlSocket(NlSocket&& o) noexcept : sk_(std::exchange(o.sk_, nullptr)) {}
+  NlSocket& operator=(NlSocket&& o) noexcept {
+    if (this != &o) {
+      reset();
+      sk_ = std::exchange(o.sk_, nullptr);
+    }
+    return *this;
+  }
+  NlSocket(const NlSocket&) = delete;
+  NlSocket& operator=(const NlSocket&) = delete;
+  nl_sock* get() const { return sk_; }
+
+ private:
+  void reset() {
+    if (sk_) nl_socket_free(sk_);  // closes the fd too
+    sk_ = nullptr;
+  }
+  nl_sock* sk_;
+};
+
+struct MsgFree {
+  void operator()(nl_msg* m) const { nlmsg_free(m); }
+};
+using MsgPtr = std::unique_ptr<nl_msg, MsgFree>;
+struct CbPut {
+  void operator()(nl_cb* c) const { nl_cb_put(c); }
+};
+using CbPtr = std::unique_ptr<nl_cb, CbPut>;
+
+std::string nl_error(int err) { return nl_geterror(err < 0 ? -err : err); }
+
+// A request the kernel refused: errno plus the module's extack text.
+class KmodRequestError : public std::system_error {
+ public:
+  KmodRequestError(int err, const std::string& what) : std::system_error(err, std::generic_category(), what) {}
+};
+
+// How long a reply may take. The module answers at once; this only keeps a
+// wedged kernel from hanging a tool forever.
+constexpr int kReplyTimeoutS = 5;
+
+struct Connected {
+  NlSocket sock;
+  int family = 0;
+};
+
+// Connects a generic netlink socket and resolves the family.
+// StatsUnavailable when the family is not registered.
+Connected connect_family() {
+  Connected c;
+  if (const int rc = genl_connect(c.sock.get()); rc < 0)
+    throw StatsUnavailable("cannot open a generic netlink socket: " + nl_error(rc));
+  const int fd = nl_socket_get_fd(c.sock.get());
+  const int one = 1;
+  // Extended acks carry the module's reason ("no such VM") with an error;
+  // capped acks leave our request out of them. Both are optional: without
+  // them errors are just errno.
+  (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+  (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+  timeval tv{.tv_sec = kReplyTimeoutS, .tv_usec = 0};
+  (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  // GET_STATS of a VM with many vCPUs exceeds a page; peeking sizes the
+  // receive buffer to the datagram instead of truncating it.
+  nl_socket_enable_msg_peek(c.sock.get());
+  const int family = genl_ctrl_resolve(c.sock.get(), DIRTYSCOPE_GENL_NAME);
+  if (family == -NLE_OBJ_NOTFOUND) throw StatsUnavailable(std::string(kKmodNotLoaded));
+  if (family < 0)
+    throw std::runtime_error("resolving generic netlink family '" DIRTYSCOPE_GENL_NAME "': " +
+                             nl_error(family));
+  c.family = family;
+  return c;
+}
+
+// State of one exchange, shared with the C callbacks.
+struct Exchange {
+  int family = 0;
+  std::uint8_t cmd = 0;
+  const std::function<void(const nlmsghdr*)>* on_msg = nullptr;
+  bool done = false;
+  int error = 0;
+  std::string extack;
+  std::exception_ptr failure;  // first exception from on_msg
+};
+
+// The module's extack message, if the error carries one.
+std::string extack_of(const nlmsgerr* e) {
+  const auto* hdr = reinterpret_cast<const nlmsghdr*>(reinterpret_cast<const char*>(e) - NLMSG_HDRLEN);
+  if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
+  // TLVs follow the error, after the echoed request unless it was capped.
+  std::size_t off = NLMSG_HDRLEN + sizeof(nlmsgerr);
+  if (!(hdr->nlmsg_flags & NLM_F_CAPPED)) off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+  off = NLMSG_ALIGN(off);
+  if (off >= hdr->nlmsg_len) return {};
+  const auto* head = reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(hdr) + off);
+  int rem = static_cast<int>(hdr->nlmsg_len - off);
+  for (const nlattr* a = head; nla_ok(a, rem); a = nla_next(a, &rem)) {
+    if (nla_type(a) != NLMSGERR_ATTR_MSG || nla_len(a) < 1) continue;
+    const char* s = static_cast<const char*>(nla_data(a));
+    return std::string(s, strnlen(s, static_cast<std::size_t>(nla_len(a))));
+  }
+  return {};
+}
+
+int on_valid(nl_msg* msg, void* arg) {
+  auto* x = static_cast<Exchange*>(arg);
+  const nlmsghdr* h = nlmsg_hdr(msg);
+  // Keep reading after a bad message: the rest of the dump must be drained
+  // so the socket is clean for the next request. The first error wins.
+  if (x->failure) return NL_OK;
+  try {
+    if (h->nlmsg_type != x->family)
+      bad(std::string(cmd_name(x->cmd)) + " reply",
+          "message type " + std::to_string(h->nlmsg_type) + " is not the family's id " +
+              std::to_string(x->family));
+    (*x->on_msg)(h);
+  } catch (...) {
+    x->failure = std::current_exception();
+  }
+  return NL_OK;
+}
+int on_finish(nl_msg*, void* arg) {
+  static_cast<Exchange*>(arg)->done = true;
+  return NL_STOP;
+}
+int on_error(sockaddr_nl*, nlmsgerr* e, void* arg) {
+  auto* x = static_cast<Exchange*>(arg);
+  x->done = true;
+  x->error = -e->error;
+  x->extack = extack_of(e);
+  return NL_STOP;
+}
+
+// Sends `msg` and feeds every reply message to on_msg until the exchange
+// ends: ACK (do), DONE (dump) or an error. Throws KmodRequestError with
+// the errno and extack text if the kernel refused.
+void transact(const Connected& c, nl_msg* msg, std::uint8_t cmd,
+              const std::function<void(const nlmsghdr*)>& on_msg) {
+  CbPtr cb(nl_cb_alloc(NL_CB_DEFAULT));
+  if (!cb) throw std::bad_alloc();
+  Exchange x{.family = c.family, .cmd = cmd, .on_msg = &on_msg};
+  nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &x);
+  nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &x);
+  nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_finish, &x);
+  nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &x);
+
+  const std::string what = std::string("dirtyscope ") + cmd_name(cmd);
+  if (const int rc = nl_send_auto(c.sock.get(), msg); rc < 0)
+    throw std::runtime_error(what + ": send: " + nl_error(rc));
+  while (!x.done) {
+    const int n = nl_recvmsgs_report(c.sock.get(), cb.get());
+    if (x.done) break;
+    if (n == 0 || n == -NLE_AGAIN)
+      throw std::runtime_error(what + ": no reply within " + std::to_string(kReplyTimeoutS) + " s");
+    if (n < 0) throw std::runtime_error(what + ": receive: " + nl_error(n));
+  }
+  if (x.error) {
+    std::string m = what + ": " + std::strerror(x.error);
+    if (!x.extack.empty()) m += " (" + x.extack + ")";
+    throw KmodRequestError(x.error, m);
+  }
+  if (x.failure) std::rethrow_exception(x.failure);
+}
+
+MsgPtr request(const Connected& c, std::uint8_t cmd, int flags) {
+  MsgPtr m(nlmsg_alloc());
+  if (!m) throw std::bad_alloc();
+  if (!genlmsg_put(m.get(), NL_AUTO_PORT, NL_AUTO_SEQ, c.family, 0, flags, cmd,
+                   DIRTYSCOPE_GENL_VERSION))
+    throw std::runtime_error("genlmsg_put failed");
+  return m;
+}
+
+std::vector<KmodVm> list_vms(const Connected& c) {
+  std::vector<KmodVm> out;
+  auto m = request(c, DIRTYSCOPE_CMD_LIST_VMS, NLM_F_DUMP);
+  transact(c, m.get(), DIRTYSCOPE_CMD_LIST_VMS,
+           [&](const nlmsghdr* h) { out.push_back(parse_kmod_vm(h, DIRTYSCOPE_CMD_LIST_VMS)); });
+  return out;
+}
+
+// GET_STATS of one VM by id; nullopt if it is gone (destroyed since listed).
+std::optional<KmodVm> get_stats(const Connected& c, std::uint64_t vm_id) {
+  auto m = request(c, DIRTYSCOPE_CMD_GET_STATS, 0);
+  if (nla_put_u64(m.get(), DIRTYSCOPE_ATTR_VM_ID, vm_id) < 0)
+    throw std::runtime_error("nla_put_u64 VM_ID failed");
+  std::optional<KmodVm> vm;
+  try {
+    transact(c, m.get(), DIRTYSCOPE_CMD_GET_STATS, [&](const nlmsghdr* h) {
+      if (vm) bad("GET_STATS reply", "more than one reply message");
+      vm = parse_kmod_vm(h, DIRTYSCOPE_CMD_GET_STATS);
+    });
+  } catch (const KmodRequestError& e) {
+    if (e.code().value() == ENOENT) return std::nullopt;
+    throw;
+  }
+  if (!vm) bad("GET_STATS reply", "acknowledged without a reply message");
+  if (vm->id != vm_id)
+    bad("GET_STATS reply", "asked for VM " + std::to_string(vm_id) + ", got VM " + std::to_string(vm->id));
+  return vm;
+}
+
+void reset_stats(const Connected& c, std::optional<std::uint64_t> vm_id) {
+  auto m = request(c, DIRTYSCOPE_CMD_RESET_STATS, 0);
+  if (vm_id && nla_put_u64(m.get(), DIRTYSCOPE_ATTR_VM_ID, *vm_id) < 0)
+    throw std::runtime_error("nla_put_u64 VM_ID failed");
+  try {
+    transact(c, m.get(), DIRTYSCOPE_CMD_RESET_STATS, [](const nlmsghdr*) {
+      bad("RESET_STATS reply", "unexpected reply message (only an ack is sent)");
+    });
+  } catch (const KmodRequestError& e) {
+    // A missing privilege is "cannot do this here", like the BPF source's.
+    if (e.code().value() == EPERM)
+      throw StatsUnavailable(std::string(e.what()) + ": RESET_STATS needs CAP_NET_ADMIN");
+    if (e.code().value() == ENOENT && vm_id) return;  // VM gone: nothing left to reset
+    throw;
+  }
+}
+
+// The module names VMs by the thread that created them (KVM's debugfs
+// name); DirtyStats, like the BPF source, keys by process. A thread that
+// has exited since cannot be resolved and keeps its own id.
+pid_t process_of_thread(std::uint32_t tid) {
+  std::ifstream f("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("Tgid:", 0) == 0) {
+      try {
+        return static_cast<pid_t>(std::stol(line.substr(5)));
+      } catch (const std::exception&) {
+        break;
+      }
+    }
+  }
+  return static_cast<pid_t>(tid);
+}
+
+VcpuCounters to_vcpu_counters(const KmodCounters& k) {
+  VcpuCounters v;
+  v.ring_pushes = k.ring_pushes;
+  v.ring_resets = k.ring_resets;
+  v.ring_full_exits = k.ring_full_exits;
+  v.page_faults = k.page_faults;
+  // BPF's set_spte counts writable SPTEs only (write faults); match it.
+  v.set_spte = k.set_spte_writable;
+  v.occupancy_hwm = k.ring_high_water;
+  // fast_page_faults: the module has no fast_page_fault probe, stays 0.
+  return v;
+}
+
+bool went_backwards(const KmodCounters& now, const KmodCounters& base) {
+  return now.ring_pushes < base.ring_pushes || now.ring_resets < base.ring_resets ||
+         now.ring_reset_entries < base.ring_reset_entries ||
+         now.ring_full_exits < base.ring_full_exits || now.page_faults < base.page_faults ||
+         now.set_spte < base.set_spte || now.set_spte_writable < base.set_spte_writable;
+}
+
+KmodCounters minus(const KmodCounters& now, const KmodCounters& base) {
+  KmodCounters d = now;  // ring_size, ring_high_water: not counters
+  d.ring_pushes -= base.ring_pushes;
+  d.ring_resets -= base.ring_resets;
+  d.ring_reset_entries -= base.ring_reset_entries;
+  d.ring_full_exits -= base.ring_full_exits;
+  d.page_faults -= base.page_faults;
+  d.set_spte -= base.set_spte;
+  d.set_spte_writable -= base.set_spte_writable;
+  return d;
+}
+
+void add(KmodCounters& sum, const KmodCounters& c) {
+  sum.ring_pushes += c.ring_pushes;
+  sum.ring_resets += c.ring_resets;
+  sum.ring_reset_entries += c.ring_reset_entries;
+  sum.ring_full_exits += c.ring_full_exits;
+  sum.page_faults += c.page_faults;
+  sum.set_spte += c.set_spte;
+  sum.set_spte_writable += c.set_spte_writable;
+  // The module's VM totals take the max of these two over vCPUs; so do we.
+  sum.ring_size = std::max(sum.ring_size, c.ring_size);
+  sum.ring_high_water = std::max(sum.ring_high_water, c.ring_high_water);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Wire format.
+
+KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd) {
+  const TopAttrs a = top_attrs(msg, cmd);
+  KmodVm vm;
+  vm.id = u64(a.need(DIRTYSCOPE_ATTR_VM_ID));
+  if (vm.id == 0) bad(a.where(), "VM_ID 0 (ids start at 1)");
+  vm.pid = u32(a.need(DIRTYSCOPE_ATTR_VM_PID));
+  vm.fd = s32(a.need(DIRTYSCOPE_ATTR_VM_FD));
+  vm.name = static_cast<const char*>(nla_data(a.need(DIRTYSCOPE_ATTR_VM_NAME)));
+  vm.nr_vcpus = u32(a.need(DIRTYSCOPE_ATTR_NR_VCPUS));
+  vm.totals = counters(nest(a, a.need(DIRTYSCOPE_ATTR_STATS), "STATS"));
+  if (cmd == DIRTYSCOPE_CMD_GET_STATS) {
+    vm.unattributed = u64(a.need(DIRTYSCOPE_ATTR_UNATTRIBUTED));
+    for (const nlattr* v : a.repeated()) {
+      const StatAttrs s = nest(a, v, "VCPU #" + std::to_string(vm.vcpus.size()));
+      KmodVcpu vc;
+      vc.index = u32(s.need(DIRTYSCOPE_STAT_VCPU_INDEX));
+      vc.id = u32(s.need(DIRTYSCOPE_STAT_VCPU_ID));
+      vc.counters = counters(s);
+      for (const KmodVcpu& seen : vm.vcpus)
+        if (seen.index == vc.index)
+          bad(a.where(), "vCPU index " + std::to_string(vc.index) + " reported twice");
+      vm.vcpus.push_back(vc);
+    }
+  } else if (!a.repeated().empty()) {
+    bad(a.where(), "VCPU nests in a LIST_VMS message (GET_STATS only)");
+  }
+  return vm;
+}
+
+KmodEvent parse_kmod_event(const nlmsghdr* msg) {
+  const TopAttrs a = top_attrs(msg, DIRTYSCOPE_CMD_EVENT);
+  KmodEvent e;
+  e.kind = u32(a.need(DIRTYSCOPE_ATTR_EVENT));
+  e.vm_id = u64(a.need(DIRTYSCOPE_ATTR_VM_ID));
+  e.pid = u32(a.need(DIRTYSCOPE_ATTR_VM_PID));
+  e.fd = s32(a.need(DIRTYSCOPE_ATTR_VM_FD));
+  e.vm_name = static_cast<const char*>(nla_data(a.need(DIRTYSCOPE_ATTR_VM_NAME)));
+  e.vcpu_index = u32(a.need(DIRTYSCOPE_ATTR_VCPU_INDEX));
+  if (e.kind == static_cast<std::uint32_t>(KmodEventKind::RingReset))
+    e.reset_entries = u64(a.need(DIRTYSCOPE_ATTR_RESET_ENTRIES));
+  return e;
+}
+
+KmodVm kmod_since(const KmodVm& now, const KmodVm& base) {
+  KmodVm out = now;
+  out.totals = KmodCounters{};
+  for (KmodVcpu& vc : out.vcpus) {
+    const auto it = std::find_if(base.vcpus.begin(), base.vcpus.end(),
+                                 [&](const KmodVcpu& b) { return b.index == vc.index; });
+    // A vCPU new since the baseline, or one whose counters were zeroed by a
+    // RESET_STATS in between, counts from zero.
+    if (it != base.vcpus.end() && !went_backwards(vc.counters, it->counters))
+      vc.counters = minus(vc.counters, it->counters);
+    add(out.totals, vc.counters);
+  }
+  if (now.vcpus.empty()) out.totals = now.totals;  // a LIST_VMS record: nothing to subtract by
+  if (now.unattributed && base.unattributed && *now.unattributed >= *base.unattributed)
+    out.unattributed = *now.unattributed - *base.unattributed;
+  return out;
+}
+
+DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
+                               const std::function<pid_t(std::uint32_t)>& process_of) {
+  DirtyStats out;
+  out.source = "kmod";
+  for (const KmodVm& vm : vms) {
+    const pid_t pid = process_of ? process_of(vm.pid) : static_cast<pid_t>(vm.pid);
+    // Several VMs of one process (or two VMs whose creating threads belong
+    // to one process) become one VmStats: DirtyStats is keyed by process,
+    // as the BPF source sees it. Their vCPUs with the same id add up.
+    VmStats& v = out.vms[pid];
+    v.pid = pid;
+    for (const KmodVcpu& vc : vm.vcpus) v.vcpus[static_cast<int>(vc.id)] += to_vcpu_counters(vc.counters);
+    // A LIST_VMS record has only totals; keep them rather than drop them.
+    if (vm.vcpus.empty() && vm.totals != KmodCounters{})
+      v.vcpus[kUnknownVcpu] += to_vcpu_counters(vm.totals);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// KmodStatsSource.
+
+struct KmodStatsSource::Impl {
+  KmodOptions options;
+  Connected conn;
+  std::map<std::uint64_t, KmodVm> baseline;  // by VM id (never reused while loaded)
+
+  std::vector<KmodVm> all() {
+    std::vector<KmodVm> out;
+    for (const KmodVm& listed : list_vms(conn)) {
+      if (options.pid && process_of_thread(listed.pid) != options.pid) continue;
+      if (auto vm = get_stats(conn, listed.id)) out.push_back(std::move(*vm));
+    }
+    return out;
+  }
+};
+
+KmodStatsSource::KmodStatsSource(KmodOptions options)
+    : impl_(std::make_unique<Impl>(Impl{options, connect_family(), {}})) {
+  for (KmodVm& vm : impl_->all()) impl_->baseline.emplace(vm.id, std::move(vm));
+}
+
+KmodStatsSource::~KmodStatsSource() = default;
+KmodStatsSource::KmodStatsSource(KmodStatsSource&&) noexcept = default;
+KmodStatsSource& KmodStatsSource::operator=(KmodStatsSource&&) noexcept = default;
+
+std::vector<KmodVm> KmodStatsSource::vms() { return impl_->all(); }
+
+DirtyStats KmodStatsSource::snapshot() {
+  std::vector<KmodVm> now = impl_->all();
+  std::map<std::uint64_t, KmodVm> still;
+  for (KmodVm& vm : now) {
+    if (const auto it = impl_->baseline.find(vm.id); it != impl_->baseline.end()) {
+      vm = kmod_since(vm, it->second);
+      still.insert(impl_->baseline.extract(it));
+    }
+  }
+  // Baselines of destroyed VMs are dropped: their ids never come back.
+  impl_->baseline = std::move(still);
+  return kmod_to_dirty_stats(now, process_of_thread);
+}
+
+void KmodStatsSource::reset(pid_t pid) {
+  if (pid == 0) {
+    reset_stats(impl_->conn, std::nullopt);
+    impl_->baseline.clear();
+    return;
+  }
+  for (const KmodVm& vm : list_vms(impl_->conn)) {
+    if (process_of_thread(vm.pid) != pid) continue;
+    reset_stats(impl_->conn, vm.id);
+    impl_->baseline.erase(vm.id);
+  }
+}
+
+bool KmodStatsSource::available() {
+  try {
+    (void)connect_family();
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void kmod_reset_stats(pid_t pid) {
+  const Connected c = connect_family();
+  if (pid == 0) return reset_stats(c, std::nullopt);
+  for (const KmodVm& vm : list_vms(c))
+    if (process_of_thread(vm.pid) == pid) reset_stats(c, vm.id);
+}
+
+// ---------------------------------------------------------------------------
+// KmodEventSubscriber.
+
+struct KmodEventSubscriber::Impl {
+  Connected conn;
+};
+
+KmodEventSubscriber::KmodEventSubscriber() : impl_(std::make_unique<Impl>(Impl{connect_family()})) {
+  nl_sock* sk = impl_->conn.sock.get();
+  const int grp = genl_ctrl_resolve_grp(sk, DIRTYSCOPE_GENL_NAME, DIRTYSCOPE_GENL_MCGRP_EVENTS);
+  if (grp == -NLE_OBJ_NOTFOUND) throw StatsUnavailable(std::string(kKmodNotLoaded));
+  if (grp < 0)
+    throw std::runtime_error("resolving multicast group '" DIRTYSCOPE_GENL_MCGRP_EVENTS "': " + nl_error(grp));
+  if (const int rc = nl_socket_add_membership(sk, grp); rc < 0)
+    throw std::runtime_error("joining multicast group '" DIRTYSCOPE_GENL_MCGRP_EVENTS "': " + nl_error(rc));
+  // Notifications carry sequence number 0, not the one of a request.
+  nl_socket_disable_seq_check(sk);
+  // poll() drains whatever is queued and must not block on an empty socket.
+  if (const int rc = nl_socket_set_nonblocking(sk); rc < 0)
+    throw std::runtime_error("nl_socket_set_nonblocking: " + nl_error(rc));
+}
+
+KmodEventSubscriber::~KmodEventSubscriber() = default;
+KmodEventSubscriber::KmodEventSubscriber(KmodEventSubscriber&&) noexcept = default;
+KmodEventSubscriber& KmodEventSubscriber::operator=(KmodEventSubscriber&&) noexcept = default;
+
+int KmodEventSubscriber::fd() const { return nl_socket_get_fd(impl_->conn.sock.get()); }
+
+std::vector<KmodEvent> KmodEventSubscriber::poll(int timeout_ms) {
+  std::vector<KmodEvent> events;
+  pollfd p{.fd = fd(), .events = POLLIN, .revents = 0};
+  const int r = ::poll(&p, 1, timeout_ms);
+  if (r < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+  if (r <= 0) return events;
+
+  const std::function<void(const nlmsghdr*)> on_msg = [&](const nlmsghdr* h) {
+    events.push_back(parse_kmod_event(h));
+  };
+  CbPtr cb(nl_cb_alloc(NL_CB_DEFAULT));
+  if (!cb) throw std::bad_alloc();
+  Exchange x{.family = impl_->conn.family, .cmd = DIRTYSCOPE_CMD_EVENT, .on_msg = &on_msg};
+  nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &x);
+  for (;;) {
+    const int n = nl_recvmsgs_report(impl_->conn.sock.get(), cb.get());
+    if (n == 0 || n == -NLE_AGAIN) break;  // drained
+    // ENOBUFS: the kernel dropped notifications because we read too slowly.
+    if (n == -NLE_NOMEM)
+      throw std::runtime_error("dirtyscope events: notifications lost (socket receive buffer overflowed)");
+    if (n < 0) throw std::runtime_error("dirtyscope events: receive: " + nl_error(n));
+    if (x.failure) std::rethrow_exception(x.failure);
+  }
+  if (x.failure) std::rethrow_exception(x.failure);
+  return events;
+}
+
+}  // namespace dirtyscope::stats
