@@ -19,12 +19,29 @@
  *   DS_CMD_EXCEPTION  an exception reached the guest's IDT: rdi = vector,
  *                     rsi = error code, rcx = faulting RIP (CR2 in sregs).
  *                     The vCPU never continues.
+ *   DS_CMD_ITERATION_DONE  (perf workload only) the vCPU finished one pass
+ *                     over its region; every write of the pass is complete.
+ *                     The host starts the next pass by re-entering KVM_RUN,
+ *                     so a vCPU waits between passes without spinning.
  *
  * Parameters live in one shared page (struct ds_shared, guest physical
  * DS_SHARED_GPA): the host writes `iteration` (the stamp) and each vCPU's
  * region and seed; the guest writes its `writes` counter. Each write the
  * guest makes is the current iteration, stored as a u64 at the start of a
  * pseudo-randomly chosen 4 KiB page of the test region.
+ *
+ * Two guest programs share this layout; the host picks one per VM by the
+ * entry address it gives the vCPU (x86::GuestProgram):
+ *   - ds_guest_main (workload.c): the verified random-page writer above.
+ *   - ds_perf_guest_main (perf_workload.c): dirty_log_perf's workload. Each
+ *     pass touches every page of [region_gva, region_gva + region_pages
+ *     pages) in order, writing `iteration` to the first u64 of every
+ *     write_stride-th page and reading the others, adds the pages it wrote
+ *     to `writes`, and reports DS_CMD_ITERATION_DONE. pause_request, rng_state
+ *     and writer_tag are unused there.
+ *
+ * Protocol changes keep every existing offset: new per-vCPU fields come out
+ * of reserved[] only (write_stride took ds_vcpu_params.reserved[0]).
  */
 #ifndef DIRTYSCOPE_GUEST_PROTOCOL_H
 #define DIRTYSCOPE_GUEST_PROTOCOL_H
@@ -32,6 +49,7 @@
 #define DS_GUEST_PORT 0x0d15
 #define DS_CMD_PAUSED 1
 #define DS_CMD_EXCEPTION 2
+#define DS_CMD_ITERATION_DONE 3
 
 /* GDT selectors (index << 3 | RPL). */
 #define DS_SEL_KERNEL_CS 0x08
@@ -65,7 +83,7 @@ struct ds_vcpu_params {
   volatile uint64_t writes;         /* guest: writes made so far */
   uint64_t cpl;                     /* 3: report via the int gate; 0: `out` directly */
   uint64_t writer_tag;              /* vCPU index + 1, stored beside each stamp */
-  uint64_t reserved[1];
+  uint64_t write_stride;            /* perf: write every Nth page, read the rest (0 = 1) */
 };
 
 struct ds_shared {
@@ -75,10 +93,15 @@ struct ds_shared {
 };
 
 #ifdef __cplusplus
-static_assert(sizeof(struct ds_vcpu_params) == 64, "one cache line per vCPU");
+#define DS_STATIC_ASSERT static_assert
 #else
-_Static_assert(sizeof(struct ds_vcpu_params) == 64, "one cache line per vCPU");
+#define DS_STATIC_ASSERT _Static_assert
 #endif
+DS_STATIC_ASSERT(sizeof(struct ds_vcpu_params) == 64, "one cache line per vCPU");
+/* Offsets are ABI between host and guest builds: pin the ones added later. */
+DS_STATIC_ASSERT(__builtin_offsetof(struct ds_vcpu_params, writer_tag) == 48, "writer_tag moved");
+DS_STATIC_ASSERT(__builtin_offsetof(struct ds_vcpu_params, write_stride) == 56, "write_stride moved");
+#undef DS_STATIC_ASSERT
 #endif
 
 #endif

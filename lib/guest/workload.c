@@ -5,23 +5,13 @@
  * the host can copy it into the guest. It must not reference anything
  * outside that section: no globals, no string literals, no jump tables.
  */
-#include "protocol.h"
-
-#define GUEST __attribute__((section("guest_text"), used))
+#include "guest_report.h"
 
 static inline GUEST uint64_t xorshift64(uint64_t x) {
   x ^= x << 13;
   x ^= x >> 7;
   x ^= x << 17;
   return x;
-}
-
-/* At CPL3 through the gate into CPL0, at CPL0 directly (see protocol.h). */
-static inline GUEST void report(const struct ds_vcpu_params *self, uint32_t cmd) {
-  if (self->cpl == 3)
-    __asm__ volatile("int %1" : : "a"(cmd), "i"(DS_GUEST_CALL_VECTOR) : "memory");
-  else
-    __asm__ volatile("outl %0, %w1" : : "a"(cmd), "Nd"(DS_GUEST_PORT) : "memory");
 }
 
 void ds_guest_main(struct ds_shared *shared, struct ds_vcpu_params *self);

@@ -20,8 +20,11 @@ GuestVm::GuestVm(const KvmSystem& kvm, const GuestConfig& config, Collector& col
 
   region_ = std::make_unique<TestRegion>(HostMemory::allocate(config.backing, config.test_size),
                                          config.test_gpa, config.memslots, kFirstTestSlot);
+  const uint32_t flags = config.log_dirty_from_start
+                             ? collector.memslot_flags()
+                             : collector.memslot_flags() & ~uint32_t{KVM_MEM_LOG_DIRTY_PAGES};
   for (const auto& s : region_->slots())
-    vm_.set_memslot({s.slot, s.gpa, s.pages * kPageSize, s.host, collector.memslot_flags()});
+    vm_.set_memslot({s.slot, s.gpa, s.pages * kPageSize, s.host, flags});
   collector.attach(vm_, *region_);
 
   std::vector<uint8_t> cpuid = kvm.supported_cpuid();
@@ -37,7 +40,7 @@ GuestVm::GuestVm(const KvmSystem& kvm, const GuestConfig& config, Collector& col
     auto vcpu = std::make_unique<Vcpu>(vm_, i);
     vcpu->set_cpuid(cpuid);
     vcpu->set_sregs(image_.initial_sregs(vcpu->get_sregs(), i));
-    vcpu->set_regs(image_.initial_regs(i, config.cpl));
+    vcpu->set_regs(image_.initial_regs(i, config.cpl, config.program));
     collector.attach_vcpu(*vcpu);
     vcpus_.push_back(std::move(vcpu));
   }

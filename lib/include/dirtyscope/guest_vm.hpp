@@ -23,6 +23,10 @@ struct GuestConfig {
   Backing backing = Backing::Anonymous;
   x86::GuestCpl cpl = x86::GuestCpl::User;
   uint64_t seed = 1;
+  x86::GuestProgram program = x86::GuestProgram::RandomWrites;
+  // False: test memslots start without KVM_MEM_LOG_DIRTY_PAGES, so memory
+  // can be populated before logging is turned on (dirty_log_perf does).
+  bool log_dirty_from_start = true;
 };
 
 class GuestVm {

@@ -13,6 +13,7 @@ extern const uint8_t ds_guest_entry[];
 extern const uint8_t ds_exception_stubs[];
 extern const uint8_t ds_guest_call[];
 void ds_guest_main(ds_shared*, ds_vcpu_params*);
+void ds_perf_guest_main(ds_shared*, ds_vcpu_params*);
 }
 
 namespace dirtyscope::x86 {
@@ -130,7 +131,7 @@ kvm_sregs GuestImage::initial_sregs(const kvm_sregs& current, uint32_t index) co
   return s;
 }
 
-kvm_regs GuestImage::initial_regs(uint32_t index, GuestCpl cpl) const {
+kvm_regs GuestImage::initial_regs(uint32_t index, GuestCpl cpl, GuestProgram program) const {
   kvm_regs r{};
   r.rip = guest_code_addr(ds_guest_entry);
   r.rsp = kernel_stack_top(index);
@@ -139,7 +140,9 @@ kvm_regs GuestImage::initial_regs(uint32_t index, GuestCpl cpl) const {
   r.rsi = SystemLayout::kShared + offsetof(ds_shared, vcpu) + index * sizeof(ds_vcpu_params);
   r.rdx = cpl == GuestCpl::User ? 1 : 0;
   r.rcx = user_stack_top(index);
-  r.r8 = guest_code_addr(reinterpret_cast<const void*>(&ds_guest_main));
+  r.r8 = guest_code_addr(program == GuestProgram::PerfPasses
+                             ? reinterpret_cast<const void*>(&ds_perf_guest_main)
+                             : reinterpret_cast<const void*>(&ds_guest_main));
   return r;
 }
 

@@ -15,6 +15,12 @@ namespace dirtyscope::x86 {
 
 enum class GuestCpl { Kernel = 0, User = 3 };
 
+// Which guest program the vCPUs run (lib/guest/protocol.h describes both).
+enum class GuestProgram {
+  RandomWrites,  // ds_guest_main: verified pseudo-random page writes
+  PerfPasses,    // ds_perf_guest_main: one in-order pass per host request
+};
+
 // Guest physical layout of the system slot (slot 0, at GPA 0).
 struct SystemLayout {
   static constexpr uint64_t kGdt = 0x1000;
@@ -43,7 +49,8 @@ class GuestImage {
   void write_system(uint8_t* system_host) const;
   // Initial state of vCPU `index`.
   kvm_sregs initial_sregs(const kvm_sregs& current, uint32_t index) const;
-  kvm_regs initial_regs(uint32_t index, GuestCpl cpl) const;
+  kvm_regs initial_regs(uint32_t index, GuestCpl cpl,
+                        GuestProgram program = GuestProgram::RandomWrites) const;
   // The shared page, as the host sees it.
   static ds_shared* shared(uint8_t* system_host) {
     return reinterpret_cast<ds_shared*>(system_host + SystemLayout::kShared);

@@ -1,0 +1,21 @@
+/*
+ * What every guest program needs: the section attribute that gets code
+ * copied into the guest, and the one way to talk to the host (see
+ * protocol.h). Freestanding rules as in workload.c.
+ */
+#ifndef DIRTYSCOPE_GUEST_REPORT_H
+#define DIRTYSCOPE_GUEST_REPORT_H
+
+#include "protocol.h"
+
+#define GUEST __attribute__((section("guest_text"), used))
+
+/* At CPL3 through the gate into CPL0, at CPL0 directly (see protocol.h). */
+static inline GUEST void report(const struct ds_vcpu_params *self, uint32_t cmd) {
+  if (self->cpl == 3)
+    __asm__ volatile("int %1" : : "a"(cmd), "i"(DS_GUEST_CALL_VECTOR) : "memory");
+  else
+    __asm__ volatile("outl %0, %w1" : : "a"(cmd), "Nd"(DS_GUEST_PORT) : "memory");
+}
+
+#endif
