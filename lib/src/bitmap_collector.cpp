@@ -36,7 +36,7 @@ void DirtyLogCollector::do_collect(DirtySet& into, Phase phase) {
   // one before iteration 1 and iteration 1's) returns iteration 1's bitmap.
   const bool use_stale = injection_ == Injection::SkipClear && paused_collections_ == 3;
   for (size_t i = 0; i < slots.size(); ++i) {
-    vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i));
+    in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i)); });
     const uint64_t* source = use_stale ? previous_[i].data() : bitmaps_.of(i);
     into.merge_bitmap(slots[i].first_page, source, slots[i].pages);
   }
@@ -63,7 +63,7 @@ void ClearLogCollector::do_collect(DirtySet& into, Phase phase) {
   const auto& slots = region_->slots();
   for (size_t i = 0; i < slots.size(); ++i) {
     uint64_t* bitmap = bitmaps_.of(i);
-    vm_->get_dirty_log(slots[i].slot, bitmap);
+    in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmap); });
     into.merge_bitmap(slots[i].first_page, bitmap, slots[i].pages);
     // SkipClear: from iteration 1's last collection on, the first page it
     // reported is never cleared, so KVM never write-protects it again.
@@ -80,13 +80,18 @@ void ClearLogCollector::do_collect(DirtySet& into, Phase phase) {
 }
 
 void ClearLogCollector::clear_in_chunks(const RegionSlot& slot, uint64_t* bitmap) {
+  if (chunks_ == Chunks::WholeSlot) {
+    in_kernel([&] { vm_->clear_dirty_log(slot.slot, 0, static_cast<uint32_t>(slot.pages), bitmap); });
+    return;
+  }
   std::uniform_int_distribution<uint64_t> chunk_words(1, 64);  // 64 .. 4096 pages
   uint64_t first = 0;
   while (first < slot.pages) {
     uint64_t n = std::min(chunk_words(rng_) * 64, slot.pages - first);
     bool any = std::any_of(bitmap + first / 64, bitmap + (first + n + 63) / 64,
                            [](uint64_t w) { return w != 0; });
-    if (any) vm_->clear_dirty_log(slot.slot, first, static_cast<uint32_t>(n), bitmap + first / 64);
+    if (any)
+      in_kernel([&] { vm_->clear_dirty_log(slot.slot, first, static_cast<uint32_t>(n), bitmap + first / 64); });
     first += n;
   }
 }

@@ -113,7 +113,7 @@ void RingCollector::harvest_and_reset_locked(bool final_collection) {
     harvested_since_reset_ = 0;
     return;
   }
-  const uint32_t reset = vm_->reset_dirty_rings();
+  const uint32_t reset = in_kernel([&] { return vm_->reset_dirty_rings(); });
   ++counters_.ring_resets;
   if (reset != harvested_since_reset_)
     throw CollectorError("KVM_RESET_DIRTY_RINGS reset " + std::to_string(reset) + " entries, but " +
@@ -152,7 +152,7 @@ void RingCollector::do_collect(DirtySet& into, Phase phase) {
     // api.rst it is collected after the last ring harvest, vCPUs stopped.
     const auto& slots = region_->slots();
     for (size_t i = 0; i < slots.size(); ++i) {
-      vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i));
+      in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i)); });
       into.merge_bitmap(slots[i].first_page, bitmaps_.of(i), slots[i].pages);
     }
   }

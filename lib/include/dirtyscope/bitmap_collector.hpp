@@ -41,7 +41,12 @@ class DirtyLogCollector : public Collector {
 
 class ClearLogCollector : public Collector {
  public:
-  ClearLogCollector(Injection injection, uint64_t seed) : Collector(injection), rng_(seed) {}
+  // How KVM_CLEAR_DIRTY_LOG is issued: in pseudo-random chunks (the
+  // selftest: exercises partial clears), or once per slot over all of it
+  // (dirty_log_perf: what the kernel's dirty_log_perf_test does).
+  enum class Chunks { Random, WholeSlot };
+  ClearLogCollector(Injection injection, uint64_t seed, Chunks chunks = Chunks::Random)
+      : Collector(injection), rng_(seed), chunks_(chunks) {}
   const char* mode() const override { return "clear-log"; }
   void prepare_vm(Vm& vm) override;
   void attach(Vm& vm, const TestRegion& region) override;
@@ -59,6 +64,7 @@ class ClearLogCollector : public Collector {
   bool initially_set_ = false;
   SlotBitmaps bitmaps_;
   std::mt19937_64 rng_;
+  Chunks chunks_;
   // SkipClear: this region page is never cleared again once chosen.
   std::optional<uint64_t> never_cleared_;
 };

@@ -2,6 +2,7 @@
 // mode. The runner drives it; the verifier judges what it returns.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,6 +42,10 @@ struct CollectorCounters {
   uint64_t ring_overruns = 0;    // harvests that found a ring completely full
   uint64_t vcpu_blocked_count = 0;
   uint64_t vcpu_blocked_ns = 0;
+  // Time inside the collecting ioctls (KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
+  // KVM_RESET_DIRTY_RINGS): the kernel's share of collection, which
+  // dirty_log_perf subtracts from wall time to get the userspace share.
+  uint64_t collect_kernel_ns = 0;
 };
 
 class Collector {
@@ -105,6 +110,22 @@ class Collector {
 
  protected:
   virtual void do_collect(DirtySet& into, Phase phase) = 0;
+
+  // Runs `ioctl` (a collecting ioctl wrapper) and books its wall time as
+  // collect_kernel_ns. Two clock reads (vDSO, tens of ns) per ioctl.
+  template <typename Ioctl>
+  decltype(auto) in_kernel(Ioctl&& ioctl) {
+    struct Book {
+      uint64_t& total;
+      std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+      ~Book() {
+        total += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::steady_clock::now() - start)
+                                           .count());
+      }
+    } book{counters_.collect_kernel_ns};
+    return ioctl();
+  }
 
   Injection injection_;
   CollectorCounters counters_;

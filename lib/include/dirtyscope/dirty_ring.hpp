@@ -12,6 +12,7 @@
 
 #include <linux/kvm.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 
@@ -19,6 +20,30 @@
 #include "dirtyscope/vcpu.hpp"
 
 namespace dirtyscope {
+
+// The consumer's per-entry protocol on any kvm_dirty_gfn array of
+// `entries` (a power of two) entries: the mapped ring, or plain memory in
+// the micro-benchmarks, so both run this one implementation. Consumes every
+// published entry from `fetch_index` on, in order, calling visit(slot,
+// offset), and marks each collected; advances fetch_index. Returns how many.
+template <typename Visit>
+uint32_t consume_dirty_gfns(kvm_dirty_gfn* gfns, uint32_t entries, uint64_t& fetch_index, Visit&& visit) {
+  uint32_t n = 0;
+  for (;;) {
+    kvm_dirty_gfn& e = gfns[fetch_index & (entries - 1)];
+    std::atomic_ref<uint32_t> flags(e.flags);
+    // Acquire: pairs with KVM's release when it published the entry.
+    if (!(flags.load(std::memory_order_acquire) & KVM_DIRTY_GFN_F_DIRTY)) break;
+    visit(e.slot, e.offset);
+    // Release: our reads of slot/offset happen before KVM may reuse it.
+    flags.store(KVM_DIRTY_GFN_F_RESET, std::memory_order_release);
+    ++fetch_index;
+    // A ring holds `entries` entries; consuming more in one pass means KVM
+    // is producing as fast as we consume. Stop: the rest is next time's.
+    if (++n == entries) break;
+  }
+  return n;
+}
 
 class DirtyRing {
  public:
