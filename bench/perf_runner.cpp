@@ -1,0 +1,192 @@
+#include "perf_runner.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "dirtyscope/bitmap_collector.hpp"
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/guest_vm.hpp"
+#include "dirtyscope/ring_collector.hpp"
+#include "perf_vcpu_pool.hpp"
+
+namespace dirtyscope::bench {
+
+const char* perf_status_name(PerfStatus s) {
+  switch (s) {
+    case PerfStatus::Ok: return "ok";
+    case PerfStatus::Skip: return "skip";
+    case PerfStatus::Fail: return "fail";
+  }
+  return "?";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint64_t ns_since(Clock::time_point start) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+}
+
+std::string seconds(uint64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.9fs", static_cast<double>(ns) / 1e9);
+  return buf;
+}
+
+// The kernel test's semantics per mode: clear-log is GET + one CLEAR per
+// slot over all of it; with -g (no manual protect) it is GET alone.
+std::unique_ptr<Collector> make_perf_collector(const PerfOptions& o, const std::string& mode) {
+  if (mode == "dirty-log") return std::make_unique<DirtyLogCollector>(Injection::None);
+  if (mode == "clear-log") {
+    if (!o.manual_protect) return std::make_unique<DirtyLogCollector>(Injection::None);
+    return std::make_unique<ClearLogCollector>(Injection::None, 1, ClearLogCollector::Chunks::WholeSlot);
+  }
+  return std::make_unique<RingCollector>(RingMode::Plain, Injection::None, o.ring_entries);
+}
+
+std::string describe_variant(const PerfOptions& o, const std::string& mode, Collector& c) {
+  if (mode == "dirty-log") return "KVM_GET_DIRTY_LOG";
+  if (mode == "clear-log") {
+    if (!o.manual_protect) return "-g: manual protect off, KVM_GET_DIRTY_LOG alone";
+    auto& clear = static_cast<ClearLogCollector&>(c);
+    return std::string("KVM_GET_DIRTY_LOG + KVM_CLEAR_DIRTY_LOG per slot") +
+           (clear.initially_all_dirty() ? ", KVM_DIRTY_LOG_INITIALLY_SET" : "");
+  }
+  auto& ring = static_cast<RingCollector&>(c);
+  return std::string(ring.acq_rel() ? "KVM_CAP_DIRTY_LOG_RING_ACQ_REL" : "KVM_CAP_DIRTY_LOG_RING") + ", " +
+         std::to_string(ring.ring_entries()) + " entries per vCPU";
+}
+
+class PerfRun {
+ public:
+  PerfRun(const KvmSystem& kvm, const PerfOptions& o, const std::string& mode,
+          const std::function<void(const std::string&)>& diag, PerfModeResult& result)
+      : o_(o), diag_(diag), result_(result), collector_(make_perf_collector(o, mode)),
+        guest_(kvm, guest_config(o), *collector_) {
+    result_.variant = describe_variant(o, mode, *collector_);
+  }
+
+  void execute() {
+    set_regions();
+    // Generous: a first write under logging costs ~13 us here, emulated
+    // CPL0 more; a stuck guest still ends the run.
+    const auto timeout = std::chrono::milliseconds(60000 + o_.pages_per_vcpu() / 5);
+    PerfVcpuPool pool(guest_, *collector_);
+    const std::string& m = result_.mode;
+
+    guest_.shared()->iteration = 0;
+    auto start = Clock::now();
+    pool.run_pass(timeout);
+    result_.populate_ns = ns_since(start);
+    diag_(m + ": populate memory time: " + seconds(result_.populate_ns));
+
+    start = Clock::now();
+    for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, true);
+    result_.enable_ns = ns_since(start);
+    diag_(m + ": enabling dirty logging time: " + seconds(result_.enable_ns));
+
+    for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) guest_.params(i).write_stride = o_.write_fraction;
+    DirtySet collected(guest_.region().pages());
+    for (uint32_t k = 1; k <= o_.iterations; ++k) {
+      IterationTimes t;
+      const CollectorCounters before = collector_->counters();
+      const uint64_t ring_full_before = pool.ring_full_ns();
+      guest_.shared()->iteration = k;
+      start = Clock::now();
+      pool.run_pass(timeout);
+      t.dirty_ns = ns_since(start);
+
+      collected.clear();
+      start = Clock::now();
+      collector_->collect(collected, Phase::Paused);
+      const uint64_t final_collect_ns = ns_since(start);
+      const CollectorCounters after = collector_->counters();
+
+      t.collect_in_dirty_ns = pool.ring_full_ns() - ring_full_before;
+      t.collect_ns = final_collect_ns + t.collect_in_dirty_ns;
+      t.collect_kernel_ns = after.collect_kernel_ns - before.collect_kernel_ns;
+      t.collect_user_ns = t.collect_ns > t.collect_kernel_ns ? t.collect_ns - t.collect_kernel_ns : 0;
+      t.pages_collected = collected.count();
+      t.ring_full_exits = after.ring_full_exits - before.ring_full_exits;
+      result_.iterations.push_back(t);
+      char line[256];
+      std::snprintf(line, sizeof(line),
+                    "%s: iteration %u: dirty memory time %s, collect %s (kernel %s, user %s%s), %llu pages",
+                    m.c_str(), k, seconds(t.dirty_ns).c_str(), seconds(t.collect_ns).c_str(),
+                    seconds(t.collect_kernel_ns).c_str(), seconds(t.collect_user_ns).c_str(),
+                    t.ring_full_exits ? (", " + std::to_string(t.ring_full_exits) + " ring-full exits").c_str() : "",
+                    static_cast<unsigned long long>(t.pages_collected));
+      diag_(line);
+      if (auto fault = collector_->take_fault()) return fail(*fault);
+    }
+
+    // -e: vCPUs keep dirtying memory while logging is switched off.
+    if (o_.run_while_disabling) pool.keep_running();
+    start = Clock::now();
+    for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, false);
+    result_.disable_ns = ns_since(start);
+    diag_(m + ": disabling dirty logging time: " + seconds(result_.disable_ns));
+  }
+
+ private:
+  static GuestConfig guest_config(const PerfOptions& o) {
+    GuestConfig g;
+    g.vcpus = o.vcpus;
+    g.test_size = o.total_bytes();
+    g.test_gpa = o.gpa;
+    g.memslots = o.memslots;
+    g.backing = o.backing;
+    g.cpl = o.cpl;
+    g.program = x86::GuestProgram::PerfPasses;
+    g.log_dirty_from_start = false;  // populate first, as the kernel test does
+    return g;
+  }
+
+  // Each vCPU's own part of memory, or all of it with -o (memstress's
+  // partition_vcpu_memory_access). Populate writes every page.
+  void set_regions() {
+    for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) {
+      ds_vcpu_params& p = guest_.params(i);
+      p.region_gva = o_.gpa + (o_.overlap ? 0 : uint64_t{i} * o_.bytes_per_vcpu);
+      p.region_pages = o_.pages_per_vcpu();
+      p.write_stride = 1;
+      p.writes = 0;
+    }
+  }
+
+  void fail(const std::string& why) {
+    result_.status = PerfStatus::Fail;
+    result_.reason = why;
+  }
+
+  const PerfOptions& o_;
+  const std::function<void(const std::string&)>& diag_;
+  PerfModeResult& result_;
+  std::unique_ptr<Collector> collector_;
+  GuestVm guest_;
+};
+
+}  // namespace
+
+PerfModeResult run_perf_mode(const KvmSystem& kvm, const PerfOptions& options, const std::string& mode,
+                             const std::function<void(const std::string&)>& diag) {
+  PerfModeResult result;
+  result.mode = mode;
+  try {
+    PerfRun run(kvm, options, mode, diag, result);
+    run.execute();
+  } catch (const SkipError& e) {
+    result.status = PerfStatus::Skip;
+    result.reason = e.what();
+  } catch (const UsageError&) {
+    throw;  // e.g. -c outside KVM's limits: the caller exits 2
+  } catch (const std::exception& e) {
+    result.status = PerfStatus::Fail;
+    result.reason = e.what();
+  }
+  return result;
+}
+
+}  // namespace dirtyscope::bench

@@ -1,0 +1,50 @@
+// Runs one dirty_log_perf mode: builds a VM for the perf guest, populates
+// memory, enables logging, then per iteration lets every vCPU make one pass
+// and collects through the mode's collector, timing each step.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dirtyscope/kvm_system.hpp"
+#include "perf_options.hpp"
+
+namespace dirtyscope::bench {
+
+// One iteration's numbers. collect_ns is all collection work of the
+// iteration: the collect call after the pass, plus (dirty ring) the
+// harvests vCPU threads made on soft-full exits during the pass, which
+// collect_in_dirty_ns shows on its own (those also lie inside dirty_ns:
+// the vCPU is stopped while its ring is harvested).
+struct IterationTimes {
+  uint64_t dirty_ns = 0;
+  uint64_t collect_ns = 0;
+  uint64_t collect_kernel_ns = 0;  // inside GET/CLEAR/RESET ioctls
+  uint64_t collect_user_ns = 0;    // collect_ns - collect_kernel_ns
+  uint64_t collect_in_dirty_ns = 0;
+  uint64_t pages_collected = 0;    // distinct pages KVM reported dirty
+  uint64_t ring_full_exits = 0;
+};
+
+enum class PerfStatus { Ok, Skip, Fail };
+const char* perf_status_name(PerfStatus s);
+
+struct PerfModeResult {
+  std::string mode;
+  PerfStatus status = PerfStatus::Ok;
+  std::string reason;  // why it skipped or failed
+  std::string variant; // how the mode ran, e.g. "KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 65536 entries"
+  uint64_t populate_ns = 0;
+  uint64_t enable_ns = 0;
+  uint64_t disable_ns = 0;
+  std::vector<IterationTimes> iterations;
+};
+
+// `diag` receives a line per step as it completes (the kernel test's
+// pr_info lines). Never throws for kernel trouble: that is a Skip or Fail.
+PerfModeResult run_perf_mode(const KvmSystem& kvm, const PerfOptions& options, const std::string& mode,
+                             const std::function<void(const std::string&)>& diag);
+
+}  // namespace dirtyscope::bench
