@@ -697,8 +697,6 @@ KmodEventSubscriber::KmodEventSubscriber() : impl_(std::make_unique<Impl>(Impl{c
     throw std::runtime_error("resolving multicast group '" DIRTYSCOPE_GENL_MCGRP_EVENTS "': " + nl_error(grp));
   if (const int rc = nl_socket_add_membership(sk, grp); rc < 0)
     throw std::runtime_error("joining multicast group '" DIRTYSCOPE_GENL_MCGRP_EVENTS "': " + nl_error(rc));
-  // Notifications carry sequence number 0, not the one of a request.
-  nl_socket_disable_seq_check(sk);
   // poll() drains whatever is queued and must not block on an empty socket.
   if (const int rc = nl_socket_set_nonblocking(sk); rc < 0)
     throw std::runtime_error("nl_socket_set_nonblocking: " + nl_error(rc));
@@ -724,6 +722,10 @@ std::vector<KmodEvent> KmodEventSubscriber::poll(int timeout_ms) {
   if (!cb) throw std::bad_alloc();
   Exchange x{.family = impl_->conn.family, .cmd = DIRTYSCOPE_CMD_EVENT, .on_msg = &on_msg};
   nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &x);
+  // Notifications carry sequence number 0, not that of a request of ours.
+  // nl_socket_disable_seq_check() would only change the socket's own
+  // callbacks, not this set, so accept every sequence number here.
+  nl_cb_set(cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, [](nl_msg*, void*) { return static_cast<int>(NL_OK); }, nullptr);
   for (;;) {
     const int n = nl_recvmsgs_report(impl_->conn.sock.get(), cb.get());
     if (n == 0 || n == -NLE_AGAIN) break;  // drained
