@@ -43,6 +43,16 @@ if [[ $part == unit ]]; then
   expect 2 "pid of no process" -- "$bin" stats -p 4000000 && one_line "pid of no process"
   expect 2 "bad mode" -- "$bin" stats --mode kprobe && one_line "bad mode"
   expect 2 "stray argument" -- "$bin" stats extra && one_line "stray argument"
+  expect 0 "stats --help documents --source" -- "$bin" stats --help && { contains "$out" "--source SOURCE" "stats --help"; contains "$out" "kmod" "stats --help"; }
+  expect 2 "bad source" -- "$bin" stats --source ebpf && { one_line "bad source"; contains "$err" "'ebpf'" "bad source names the value"; }
+  expect 2 "source without value" -- "$bin" stats --source && one_line "source without value"
+  expect 2 "bpf mode with kmod" -- "$bin" stats --source kmod --mode tp && one_line "bpf mode with kmod"
+  # Where dirtyscope.ko is not loaded (this project's host), the kmod source
+  # is a one-line skip naming the module, never a crash or an empty success.
+  if [[ ! -e /sys/module/dirtyscope ]]; then
+    expect 4 "kmod source without the module" -- "$bin" stats --source kmod -1 -i 0.1 --json &&
+      { one_line "kmod source without the module"; contains "$err" "dirtyscope.ko is not loaded" "kmod skip reason"; }
+  fi
   # Without privilege: a clear one-line reason and exit 4, never a crash.
   if command -v setpriv >/dev/null && [[ $(id -u) -eq 0 ]]; then
     expect 4 "unprivileged" -- setpriv --reuid=65534 --regid=65534 --clear-groups \
@@ -64,6 +74,10 @@ else
     python3 -m json.tool "$out" >/dev/null || { echo "FAIL: --json output is not JSON"; fails=$((fails + 1)); }
   fi
   expect 0 "stats -1 text" -- "$bin" stats -1 -i 0.2 && contains "$out" "dirtyscope stats" "text header"
+  if [[ -e /sys/module/dirtyscope ]]; then
+    expect 0 "stats --source kmod" -- "$bin" stats --source kmod -1 -i 0.2 --json &&
+      { contains "$out" '"kmod.ring_pushes":' "kmod json batch"; contains "$out" '"source":"kmod"' "kmod json batch"; }
+  fi
 fi
 
 echo "$((checks - fails)) passed, $fails failed"
