@@ -5,5 +5,6 @@
 namespace dirtyscope::tools {
 
 int stats_main(int argc, char** argv);
+int report_main(int argc, char** argv);
 
 }  // namespace dirtyscope::tools

@@ -21,6 +21,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"stats", "live dirty-tracking statistics of running VMs (like kvm_stat)",
      dirtyscope::tools::stats_main},
+    {"report", "tables and a bitmap-vs-ring plot from dirty_log_perf --json files",
+     dirtyscope::tools::report_main},
 };
 
 void usage(std::FILE* out) {
@@ -40,7 +42,8 @@ void usage(std::FILE* out) {
       "EXAMPLES:\n"
       "  dirtyscope stats                 # every VM on the host, refreshed each second\n"
       "  dirtyscope stats -p 1234 -i 2    # one QEMU, every 2 seconds\n"
-      "  dirtyscope stats -1 --json       # one batch as JSON, then exit\n",
+      "  dirtyscope stats -1 --json       # one batch as JSON, then exit\n"
+      "  dirtyscope report -o plot.png build/bench/*.json   # bitmap vs ring\n",
       out);
 }
 

@@ -1,0 +1,111 @@
+#include "report_data.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "dirtyscope/json_value.hpp"
+
+namespace dirtyscope::tools {
+
+std::vector<ReportPoint> parse_report_points(const std::string& json, const std::string& name) {
+  std::vector<ReportPoint> points;
+  try {
+    const JsonValue doc = JsonValue::parse(json);
+    if (const JsonValue* tool = doc.find("tool"); !tool || !tool->is_string() || tool->string() != "dirty_log_perf")
+      throw std::runtime_error("not a dirty_log_perf --json file (\"tool\" is not \"dirty_log_perf\")");
+    const JsonValue& config = doc.at("config");
+    for (const auto& m : doc.at("modes").array()) {
+      if (m.at("result").string() != "ok") continue;
+      const JsonValue& med = m.at("median");
+      ReportPoint p;
+      p.file = name;
+      p.mode = m.at("mode").string();
+      p.total_bytes = config.at("total_bytes").number();
+      p.write_fraction = config.at("write_fraction").number();
+      p.pages = p.total_bytes / 4096;
+      p.pages_collected = med.at("pages_collected").number();
+      p.collect_ns = med.at("collect_ns").number();
+      p.collect_kernel_ns = med.at("collect_kernel_ns").number();
+      p.collect_user_ns = med.at("collect_user_ns").number();
+      points.push_back(p);
+    }
+  } catch (const std::exception& e) {
+    throw std::runtime_error(name + ": " + e.what());
+  }
+  return points;
+}
+
+std::vector<ReportPoint> load_report_points(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_report_points(text.str(), path);
+}
+
+namespace {
+std::string size_text(double bytes) {
+  char buf[32];
+  if (bytes >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof(buf), "%gG", bytes / (1024.0 * 1024 * 1024));
+  else std::snprintf(buf, sizeof(buf), "%gM", bytes / (1024.0 * 1024));
+  return buf;
+}
+}  // namespace
+
+std::string report_table(const std::vector<ReportPoint>& points) {
+  // Modes in the order dirty_log_perf runs them, then any others.
+  std::vector<std::string> modes;
+  for (const char* m : {"dirty-log", "clear-log", "dirty-ring"})
+    for (const auto& p : points)
+      if (p.mode == m) { modes.push_back(m); break; }
+  for (const auto& p : points)
+    if (std::find(modes.begin(), modes.end(), p.mode) == modes.end()) modes.push_back(p.mode);
+
+  using Key = std::pair<double, double>;  // (size, -f)
+  std::map<Key, std::map<std::string, const ReportPoint*>> rows;
+  for (const auto& p : points) rows[{p.total_bytes, p.write_fraction}][p.mode] = &p;
+
+  std::string out;
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%8s %6s %10s", "memory", "-f", "dirty");
+  out += buf;
+  for (const auto& m : modes) {
+    std::snprintf(buf, sizeof(buf), " %14s", (m + " ms").c_str());
+    out += buf;
+  }
+  for (const auto& m : modes)
+    if (m != "dirty-log") {
+      std::snprintf(buf, sizeof(buf), " %14s", (m + "/dl").c_str());
+      out += buf;
+    }
+  out += "\n";
+  for (const auto& [key, by_mode] : rows) {
+    std::snprintf(buf, sizeof(buf), "%8s %6g %9.3g%%", size_text(key.first).c_str(), key.second, 100.0 / key.second);
+    out += buf;
+    for (const auto& m : modes) {
+      auto it = by_mode.find(m);
+      if (it == by_mode.end()) std::snprintf(buf, sizeof(buf), " %14s", "-");
+      else std::snprintf(buf, sizeof(buf), " %14.3f", it->second->collect_ns / 1e6);
+      out += buf;
+    }
+    const auto base = by_mode.find("dirty-log");
+    for (const auto& m : modes) {
+      if (m == "dirty-log") continue;
+      auto it = by_mode.find(m);
+      if (it == by_mode.end() || base == by_mode.end() || base->second->collect_ns <= 0)
+        std::snprintf(buf, sizeof(buf), " %14s", "-");
+      else
+        std::snprintf(buf, sizeof(buf), " %13.2fx", it->second->collect_ns / base->second->collect_ns);
+      out += buf;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace dirtyscope::tools
