@@ -8,10 +8,15 @@
 
 namespace dirtyscope {
 
+// Entries past the result that bitmap_to_pages may use as scratch.
+inline constexpr uint64_t kBitmapPagesSlack = 16;
+
 // Writes first_page + i for every set bit i < nbits to `out`, in order, and
-// returns how many. `out` needs room for the set bits (at most nbits).
-// Word at a time: runs of zero words cost a load and an OR each, all-ones
-// words are written as a run, others walk their bits with countr_zero.
+// returns how many. `out` needs room for the set bits plus
+// kBitmapPagesSlack (nbits + kBitmapPagesSlack always suffices).
+// Word at a time: zero words are skipped a cache line at a time, all-ones
+// words are written as a run, others are flattened with countr_zero, 8
+// candidates at a time without a per-bit branch.
 uint64_t bitmap_to_pages(const uint64_t* bitmap, uint64_t nbits, uint64_t first_page, uint64_t* out);
 
 // The same result bit by bit: the reference the tests compare against and
