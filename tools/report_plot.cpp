@@ -78,8 +78,8 @@ std::string gnuplot_script(const std::vector<ReportPoint>& points, const std::st
   }
 
   const bool svg = output.size() >= 4 && output.compare(output.size() - 4, 4, ".svg") == 0;
-  s << (svg ? "set terminal svg size 1200,520 dynamic font 'sans,12'\n"
-            : "set terminal pngcairo size 1200,520 font 'sans,11'\n");
+  s << (svg ? "set terminal svg size 1200,520 dynamic noenhanced font 'sans,12'\n"
+            : "set terminal pngcairo size 1200,520 noenhanced font 'sans,11'\n");
   s << "set output '" << output << "'\n"
     << "set multiplot layout 1,2 title 'dirty_log_perf: median collection cost per iteration "
        "(lower is better)'\n"
