@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: the main job with defaults. Every dirty_log_test mode against
 # the live kernel, ending in a verdict table; JSON lands in BUILD/run.json.
+# Then a short bitmap-vs-ring comparison (dirty_log_perf, ~6 s): its
+# side-by-side table; JSON in BUILD/run-perf.json. The exit status is the
+# selftest's: the comparison informs, it does not judge.
 set -uo pipefail
 build=${1:-build}
 bin="$build/bin"
@@ -12,4 +15,11 @@ case $status in
   4) echo "== verdict: every mode skipped: this kernel lacks what the modes need" ;;
   *) echo "== verdict: FAILED (exit $status): see the 'not ok' lines above" ;;
 esac
+
+echo
+echo "== bitmap vs ring: dirty_log_perf -b 256M -i 3 (medians; what each row means: bench/README.md)"
+"$bin/dirty_log_perf" -b 256M -i 3 --json "$build/run-perf.json" >"$build/run-perf.log" 2>&1
+perf_status=$?
+sed -n '/^side by side/,$p' "$build/run-perf.log"
+[[ $perf_status -eq 0 ]] || { echo "== dirty_log_perf exit $perf_status; its output:"; tail -5 "$build/run-perf.log"; }
 exit $status

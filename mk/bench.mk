@@ -1,0 +1,12 @@
+# Benchmarks (bench/README.md):
+#   make bench        dirty_log_perf sweep (bitmap vs ring), JSON + table +
+#                     plot under $(BUILD_DIR)/bench/ (~4 minutes here)
+#   make microbench   Google Benchmark of the userspace side (~1 minute)
+.PHONY: bench microbench
+
+bench: build
+	@bench/sweep.sh $(BUILD_DIR)
+
+microbench: build
+	@mkdir -p $(BUILD_DIR)/bench
+	$(BUILD_DIR)/bin/dirtyscope_microbench | tee $(BUILD_DIR)/bench/microbench.txt
