@@ -58,6 +58,7 @@ void RingCollector::attach_vcpu(Vcpu& vcpu) {
   if (rings_.size() <= vcpu.id()) {
     rings_.resize(vcpu.id() + 1);
     blocked_since_harvest_.resize(vcpu.id() + 1, false);
+    vcpu_harvested_since_reset_.resize(vcpu.id() + 1, 0);
     empty_full_exits_.resize(vcpu.id() + 1, 0);
   }
   rings_[vcpu.id()] = std::make_unique<DirtyRing>(vcpu, entries_);
@@ -89,6 +90,7 @@ void RingCollector::harvest_and_reset_locked(bool final_collection) {
       record_entry(ring->vcpu_id(), slot, offset);
     });
     harvested += n;
+    vcpu_harvested_since_reset_[ring->vcpu_id()] += n;
     counters_.ring_high_water = std::max<uint64_t>(counters_.ring_high_water, n);
     if (n == entries_) {
       // KVM should have stopped the vCPU at the soft limit, with
@@ -111,15 +113,22 @@ void RingCollector::harvest_and_reset_locked(bool final_collection) {
       paused_collections_ >= 3 && harvested > 0) {
     reset_skipped_ = true;
     harvested_since_reset_ = 0;
+    std::fill(vcpu_harvested_since_reset_.begin(), vcpu_harvested_since_reset_.end(), 0);
     return;
   }
   const uint32_t reset = in_kernel([&] { return vm_->reset_dirty_rings(); });
   ++counters_.ring_resets;
-  if (reset != harvested_since_reset_)
+  if (reset != harvested_since_reset_) {
+    std::string per_vcpu;
+    for (size_t i = 0; i < vcpu_harvested_since_reset_.size(); ++i)
+      per_vcpu += (per_vcpu.empty() ? "" : ", ") + std::string("vCPU ") + std::to_string(i) + ": " +
+                  std::to_string(vcpu_harvested_since_reset_[i]);
     throw CollectorError("KVM_RESET_DIRTY_RINGS reset " + std::to_string(reset) + " entries, but " +
-                         std::to_string(harvested_since_reset_) +
-                         " were harvested since the previous reset");
+                         std::to_string(harvested_since_reset_) + " were harvested since the previous reset (" +
+                         per_vcpu + ")" + (fault_ ? "; earlier: " + *fault_ : std::string()));
+  }
   harvested_since_reset_ = 0;
+  std::fill(vcpu_harvested_since_reset_.begin(), vcpu_harvested_since_reset_.end(), 0);
   ++reset_generation_;
   reset_done_.notify_all();
 }

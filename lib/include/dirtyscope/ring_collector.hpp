@@ -72,6 +72,7 @@ class RingCollector : public Collector {
   bool shutting_down_ = false;
   DirtySet pending_;                      // harvested, not yet handed to the runner
   uint64_t harvested_since_reset_ = 0;
+  std::vector<uint64_t> vcpu_harvested_since_reset_;  // by vCPU id, for messages
   uint64_t entries_seen_ = 0;             // for wrong-slot: which entry to corrupt
   bool reset_skipped_ = false;            // skip-reset fired
   uint64_t paused_collections_ = 0;
