@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 
+#include "dirtyscope/cli_flags.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/page.hpp"
 #include "dirtyscope/size_parse.hpp"
@@ -76,47 +77,23 @@ PerfOptions parse_perf_options(int argc, char** argv) {
         o.iterations = static_cast<uint32_t>(n);
         break;
       }
-      case 'p': {
-        uint64_t gpa = parse_size("-p", arg);
-        if (gpa % kHugePage2M) throw UsageError("-p: guest physical offset " + arg + " is not 2 MiB aligned");
-        o.gpa = gpa;
-        break;
-      }
+      case 'p': o.gpa = parse_gpa_flag(arg); break;
       case 'g': o.manual_protect = false; break;
-      case 'm': parse_uint("-m", arg, 0, 0); break;  // the only x86-64 mode
+      case 'm': parse_guest_mode_flag(arg); break;
       case 'b': o.bytes_per_vcpu = parse_size("-b", arg); break;
       case 'v': o.vcpus = static_cast<uint32_t>(parse_uint("-v", arg, 1, DS_MAX_VCPUS)); break;
       case 'o': o.overlap = true; break;
       case 'e': o.run_while_disabling = true; break;
       case 'f': o.write_fraction = parse_uint("-f", arg, 1, 1ULL << 40); break;
-      case 's': {
-        auto b = parse_backing(arg);
-        if (!b) throw UsageError("-s: unknown backing '" + arg + "' (see -h)");
-        o.backing = *b;
-        break;
-      }
+      case 's': o.backing = parse_backing_flag(arg); break;
       case 'x': o.memslots = static_cast<uint32_t>(parse_uint("-x", arg, 1, 256)); break;
-      case 'c': {
-        uint64_t n = parse_uint("-c", arg, 1, 1ULL << 31);
-        if (n & (n - 1)) throw UsageError("-c: ring entries " + arg + " is not a power of two");
-        o.ring_entries = static_cast<uint32_t>(n);
-        break;
-      }
-      case 'u': {
-        uint64_t cpl = parse_uint("-u", arg, 0, 3);
-        if (cpl != 0 && cpl != 3) throw UsageError("-u: privilege level " + arg + " must be 0 or 3");
-        o.cpl = cpl == 0 ? x86::GuestCpl::Kernel : x86::GuestCpl::User;
-        break;
-      }
+      case 'c': o.ring_entries = parse_ring_entries_flag(arg); break;
+      case 'u': o.cpl = parse_cpl_flag(arg); break;
       case kJson: o.json_path = arg; break;
-      case ':': throw UsageError(std::string("option ") + argv[optind - 1] + " needs a value");
-      default:
-        throw UsageError("unknown option " +
-                         (optopt ? std::string("-") + static_cast<char>(optopt) : std::string(argv[optind - 1])) +
-                         " (see -h)");
+      default: throw_getopt_error(c, argv);
     }
   }
-  if (optind < argc) throw UsageError(std::string("unexpected argument '") + argv[optind] + "'");
+  reject_positional_args(argc, argv);
 
   if (mode == "all") {
     o.modes = perf_modes();

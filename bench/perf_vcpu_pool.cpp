@@ -1,5 +1,7 @@
 #include "perf_vcpu_pool.hpp"
 
+#include "dirtyscope/vcpu_exit.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -8,24 +10,6 @@
 namespace dirtyscope::bench {
 
 namespace {
-// SIGUSR1 only interrupts KVM_RUN (which then returns EINTR).
-void kick_handler(int) {}
-void install_kick_handler() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction sa {};
-    sa.sa_handler = kick_handler;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, nullptr);
-  });
-}
-
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 uint64_t ns_since(std::chrono::steady_clock::time_point start) {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
@@ -34,7 +18,7 @@ uint64_t ns_since(std::chrono::steady_clock::time_point start) {
 
 PerfVcpuPool::PerfVcpuPool(GuestVm& guest, Collector& collector)
     : guest_(guest), collector_(collector), completed_(guest.vcpus().size(), 0) {
-  install_kick_handler();
+  install_vcpu_kick_handler();
   for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) threads_.emplace_back([this, i] { thread_main(i); });
 }
 
@@ -46,10 +30,10 @@ PerfVcpuPool::~PerfVcpuPool() {
   }
   collector_.shutdown();
   // immediate_exit covers a kick that lands just before a thread enters
-  // KVM_RUN; SIGUSR1 covers one already inside.
+  // KVM_RUN; the kick signal covers one already inside.
   for (auto& vcpu : guest_.vcpus()) vcpu->run_state()->immediate_exit = 1;
   for (auto& t : threads_) {
-    pthread_kill(t.native_handle(), SIGUSR1);
+    pthread_kill(t.native_handle(), kVcpuKickSignal);
     t.join();
   }
 }
@@ -91,37 +75,21 @@ bool PerfVcpuPool::run_one_pass(uint32_t index) {
       continue;
     }
     switch (run->exit_reason) {
-      case KVM_EXIT_IO: {
-        if (run->io.port != DS_GUEST_PORT || run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4)
-          throw std::runtime_error(who + "unexpected port I/O at port " + hex(run->io.port));
-        const uint32_t cmd =
-            *reinterpret_cast<uint32_t*>(reinterpret_cast<uint8_t*>(run) + run->io.data_offset);
-        if (cmd == DS_CMD_ITERATION_DONE) return true;
-        if (cmd == DS_CMD_EXCEPTION) {
-          const kvm_regs r = vcpu.get_regs();
-          throw std::runtime_error(who + "guest exception vector " + std::to_string(r.rdi) + " error code " +
-                                   hex(r.rsi) + " at rip " + hex(r.rcx) + ", cr2 " + hex(vcpu.get_sregs().cr2));
-        }
-        throw std::runtime_error(who + "unknown guest command " + std::to_string(cmd));
-      }
+      case KVM_EXIT_IO:
+        if (guest_command(run) == DS_CMD_ITERATION_DONE) return true;
+        break;  // anything else on the port ends the run
       case KVM_EXIT_DIRTY_RING_FULL: {
         // Collection work done on the vCPU's thread while it is stopped:
         // booked so the runner can count it as collection, not dirtying.
         const auto start = std::chrono::steady_clock::now();
         collector_.on_ring_full(vcpu);
         ring_full_ns_ += ns_since(start);
-        break;
+        continue;
       }
       case KVM_EXIT_INTR:
-        break;
-      case KVM_EXIT_SHUTDOWN:
-        throw std::runtime_error(who + "guest shut down (triple fault) at rip " + hex(vcpu.get_regs().rip));
-      case KVM_EXIT_INTERNAL_ERROR:
-        throw std::runtime_error(who + "KVM_EXIT_INTERNAL_ERROR suberror " + std::to_string(run->internal.suberror) +
-                                 " at rip " + hex(vcpu.get_regs().rip));
-      default:
-        throw std::runtime_error(who + "unexpected exit reason " + std::to_string(run->exit_reason));
+        continue;
     }
+    throw std::runtime_error(who + describe_fatal_exit(vcpu));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 
+#include "dirtyscope/cli_flags.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/page.hpp"
 #include "dirtyscope/size_parse.hpp"
@@ -70,35 +71,14 @@ TestOptions parse_test_options(int argc, char** argv) {
       case 'M': mode = arg; break;
       case 'i': t.run.iterations = static_cast<uint32_t>(parse_uint("-i", arg, 1, 1000000)); break;
       case 'I': t.run.interval_ms = static_cast<uint32_t>(parse_uint("-I", arg, 1, 60000)); break;
-      case 'c': {
-        uint64_t n = parse_uint("-c", arg, 1, 1ULL << 31);
-        if (n & (n - 1)) throw UsageError("-c: ring entries " + arg + " is not a power of two");
-        t.run.ring_entries = static_cast<uint32_t>(n);
-        break;
-      }
-      case 'p': {
-        uint64_t gpa = parse_size("-p", arg);
-        if (gpa % kHugePage2M)
-          throw UsageError("-p: guest physical offset " + arg + " is not 2 MiB aligned");
-        t.run.guest.test_gpa = gpa;
-        break;
-      }
-      case 'm': parse_uint("-m", arg, 0, 0); break;  // the only x86-64 mode
+      case 'c': t.run.ring_entries = parse_ring_entries_flag(arg); break;
+      case 'p': t.run.guest.test_gpa = parse_gpa_flag(arg); break;
+      case 'm': parse_guest_mode_flag(arg); break;
       case 'b': t.run.guest.test_size = parse_size("-b", arg); break;
       case 'v': t.run.guest.vcpus = static_cast<uint32_t>(parse_uint("-v", arg, 1, DS_MAX_VCPUS)); break;
       case 'x': t.run.guest.memslots = static_cast<uint32_t>(parse_uint("-x", arg, 1, 256)); break;
-      case 's': {
-        auto b = parse_backing(arg);
-        if (!b) throw UsageError("-s: unknown backing '" + arg + "' (see -h)");
-        t.run.guest.backing = *b;
-        break;
-      }
-      case 'u': {
-        uint64_t cpl = parse_uint("-u", arg, 0, 3);
-        if (cpl != 0 && cpl != 3) throw UsageError("-u: privilege level " + arg + " must be 0 or 3");
-        t.run.guest.cpl = cpl == 0 ? x86::GuestCpl::Kernel : x86::GuestCpl::User;
-        break;
-      }
+      case 's': t.run.guest.backing = parse_backing_flag(arg); break;
+      case 'u': t.run.guest.cpl = parse_cpl_flag(arg); break;
       case kSeed: t.run.guest.seed = parse_uint("--seed", arg, 0, UINT64_MAX); break;
       case kJson: t.json_path = arg; break;
       case kStats:
@@ -115,14 +95,10 @@ TestOptions parse_test_options(int argc, char** argv) {
         t.run.injection = *inj;
         break;
       }
-      case ':': throw UsageError(std::string("option ") + argv[optind - 1] + " needs a value");
-      default:
-        throw UsageError("unknown option " +
-                         (optopt ? std::string("-") + static_cast<char>(optopt) : std::string(argv[optind - 1])) +
-                         " (see -h)");
+      default: throw_getopt_error(c, argv);
     }
   }
-  if (optind < argc) throw UsageError(std::string("unexpected argument '") + argv[optind] + "'");
+  reject_positional_args(argc, argv);
 
   if (mode == "all") {
     for (const auto& m : all_modes()) t.modes.push_back(m.name);

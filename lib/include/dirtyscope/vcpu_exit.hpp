@@ -1,0 +1,30 @@
+// vCPU exits decoded the same way by every runner (selftest and
+// benchmark): the guest's commands on DS_GUEST_PORT, the kick that gets a
+// thread out of KVM_RUN, and the text for exits that end a run.
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "dirtyscope/vcpu.hpp"
+
+namespace dirtyscope {
+
+// The signal that interrupts KVM_RUN in a vCPU thread (KVM_RUN returns
+// EINTR); its handler does nothing. Installed once per process.
+inline constexpr int kVcpuKickSignal = 10;  // SIGUSR1
+void install_vcpu_kick_handler();
+
+// The command the guest wrote to DS_GUEST_PORT (lib/guest/protocol.h), or
+// nullopt when this exit is anything else.
+std::optional<uint32_t> guest_command(const kvm_run* run);
+
+// Why this exit ends the run: a guest exception (vector, error code, RIP,
+// CR2), an unknown command, port I/O elsewhere, a triple fault, a failed
+// entry, KVM's emulator giving up, or an exit reason we do not handle.
+std::string describe_fatal_exit(const Vcpu& vcpu);
+
+}  // namespace dirtyscope
