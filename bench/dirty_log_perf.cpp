@@ -1,8 +1,11 @@
 // dirty_log_perf: the kernel's dirty_log_perf_test options and timings,
 // with the dirty ring beside the two bitmap interfaces, so bitmap vs ring
 // is one command. See -h and bench/README.md.
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "perf_options.hpp"
 #include "perf_output.hpp"
 #include "perf_runner.hpp"
+#include "dirtyscope/stats/source_factory.hpp"
 
 using namespace dirtyscope;
 using namespace dirtyscope::bench;
@@ -85,12 +89,25 @@ int main(int argc, char** argv) {
                   o.ring_entries, static_cast<unsigned long long>(o.pages_per_vcpu() + 64));
     std::fflush(stdout);
 
+    std::unique_ptr<stats::StatsSource> stats_source;
+    if (o.stats_source) {
+      try {
+        stats_source = stats::make_stats_source(*o.stats_source, getpid());
+      } catch (const stats::StatsUnavailable& e) {
+        std::fprintf(stderr, "dirty_log_perf: --stats: %s\n", e.what());
+        return kExitSkip;
+      }
+    }
+
     std::vector<PerfModeResult> results;
     for (const auto& mode : o.modes) {
-      results.push_back(run_perf_mode(kvm, o, mode, [](const std::string& line) {
-        std::printf("%s\n", line.c_str());
-        std::fflush(stdout);
-      }));
+      results.push_back(run_perf_mode(
+          kvm, o, mode,
+          [](const std::string& line) {
+            std::printf("%s\n", line.c_str());
+            std::fflush(stdout);
+          },
+          stats_source.get()));
       const PerfModeResult& r = results.back();
       if (r.status != PerfStatus::Ok)
         std::printf("%s: %s: %s\n", mode.c_str(), perf_status_name(r.status), r.reason.c_str());

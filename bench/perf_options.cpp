@@ -10,9 +10,11 @@
 namespace dirtyscope::bench {
 
 namespace {
-enum LongOnly { kJson = 1000 };
+enum LongOnly { kJson = 1000, kStats, kStatsSource };
 const option kLongOptions[] = {
     {"json", required_argument, nullptr, kJson},
+    {"stats", no_argument, nullptr, kStats},
+    {"stats-source", required_argument, nullptr, kStatsSource},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
 };
@@ -29,7 +31,7 @@ std::string perf_usage(const char* argv0) {
   return std::string("usage: ") + argv0 +
          " [-h] [-M MODE|all] [-i iterations] [-p offset] [-g] [-m mode]\n"
          "       [-b vcpu bytes] [-v vcpus] [-o] [-e] [-f N] [-s mem type] [-x memslots]\n"
-         "       [-c ring entries] [-u 0|3] [--json FILE]\n\n"
+         "       [-c ring entries] [-u 0|3] [--json FILE] [--stats [--stats-source S]]\n\n"
          "Times KVM's dirty-tracking interfaces under one workload, side by side.\n"
          "Options and their meanings follow the kernel's dirty_log_perf_test.\n"
          "Each vCPU first touches all its memory (populate), logging is enabled,\n"
@@ -56,7 +58,10 @@ std::string perf_usage(const char* argv0) {
          "          (default 65536)\n"
          " -u CPL   guest privilege: 3 (default) or 0. At CPL0 this machine's PVM\n"
          "          backend can overrun a ring that reaches soft-full (see README)\n"
-         " --json F also write every number as JSON to F\n\n"
+         " --json F also write every number as JSON to F\n"
+         " --stats  also count each mode with a statistics source (BPF tracepoints or\n"
+         "          dirtyscope.ko): pushes, resets, write faults, ioctls, in output and JSON\n"
+         " --stats-source S  bpf, kmod or auto (default)\n\n"
          "examples:\n  " + argv0 + " -b 256M -i 3\n  " + argv0 + " -M dirty-ring -b 1G -f 16 --json out.json\n";
 }
 
@@ -90,6 +95,10 @@ PerfOptions parse_perf_options(int argc, char** argv) {
       case 'c': o.ring_entries = parse_ring_entries_flag(arg); break;
       case 'u': o.cpl = parse_cpl_flag(arg); break;
       case kJson: o.json_path = arg; break;
+      case kStats:
+        if (!o.stats_source) o.stats_source = "auto";
+        break;
+      case kStatsSource: o.stats_source = parse_stats_source_flag(arg); break;
       default: throw_getopt_error(c, argv);
     }
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ struct PerfOptions {
   x86::GuestCpl cpl = x86::GuestCpl::User;  // -u
   std::vector<std::string> modes;        // -M, expanded
   std::string json_path;                 // --json
+  std::optional<std::string> stats_source;  // --stats [--stats-source bpf|kmod|auto]
   bool help = false;                     // -h
 
   uint64_t total_bytes() const { return bytes_per_vcpu * vcpus; }

@@ -1,5 +1,7 @@
 #include "perf_output.hpp"
 
+#include "dirtyscope/stats/json.hpp"
+
 #include <cstdio>
 #include <functional>
 
@@ -117,6 +119,7 @@ void write_perf_json(std::ostream& out, const PerfOptions& o, const std::vector<
         .field("mode", r.mode).field("result", perf_status_name(r.status)).field("reason", r.reason)
         .field("variant", r.variant).field("populate_ns", r.populate_ns).field("enable_ns", r.enable_ns)
         .field("disable_ns", r.disable_ns);
+    if (r.stats) j.key("stats").raw(stats::to_json(*r.stats));
     j.key("iterations").begin_array();
     for (const auto& t : r.iterations)
       j.begin_object()

@@ -1,5 +1,7 @@
 #include "perf_runner.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -8,6 +10,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/guest_vm.hpp"
 #include "dirtyscope/ring_collector.hpp"
+#include "dirtyscope/stats/stats_window.hpp"
 #include "perf_vcpu_pool.hpp"
 
 namespace dirtyscope::bench {
@@ -62,13 +65,29 @@ std::string describe_variant(const PerfOptions& o, const std::string& mode, Coll
 class PerfRun {
  public:
   PerfRun(const KvmSystem& kvm, const PerfOptions& o, const std::string& mode,
-          const std::function<void(const std::string&)>& diag, PerfModeResult& result)
+          const std::function<void(const std::string&)>& diag, PerfModeResult& result,
+          stats::StatsSource* stats)
       : o_(o), diag_(diag), result_(result), collector_(make_perf_collector(o, mode)),
         guest_(kvm, guest_config(o), *collector_) {
+    if (stats) window_.emplace(*stats);
     result_.variant = describe_variant(o, mode, *collector_);
   }
 
   void execute() {
+    if (window_) window_->open();
+    execute_passes();
+    if (window_) {
+      result_.stats = window_->close(getpid());
+      const stats::VcpuCounters t = result_.stats->totals();
+      diag_(result_.mode + ": stats (" + result_.stats->source + "): ring pushes " + std::to_string(t.ring_pushes) +
+            ", ring resets " + std::to_string(t.ring_resets) + ", ring-full exits " +
+            std::to_string(t.ring_full_exits) + ", write faults (set_spte) " + std::to_string(t.set_spte) +
+            ", dirty-log ioctls " + std::to_string(result_.stats->ioctl_count()));
+    }
+  }
+
+ private:
+  void execute_passes() {
     set_regions();
     // Generous: a first write under logging costs ~13 us here, emulated
     // CPL0 more; a stuck guest still ends the run.
@@ -130,7 +149,6 @@ class PerfRun {
     diag_(m + ": disabling dirty logging time: " + seconds(result_.disable_ns));
   }
 
- private:
   static GuestConfig guest_config(const PerfOptions& o) {
     GuestConfig g;
     g.vcpus = o.vcpus;
@@ -166,16 +184,18 @@ class PerfRun {
   PerfModeResult& result_;
   std::unique_ptr<Collector> collector_;
   GuestVm guest_;
+  std::optional<stats::StatsWindow> window_;
 };
 
 }  // namespace
 
 PerfModeResult run_perf_mode(const KvmSystem& kvm, const PerfOptions& options, const std::string& mode,
-                             const std::function<void(const std::string&)>& diag) {
+                             const std::function<void(const std::string&)>& diag,
+                             stats::StatsSource* stats) {
   PerfModeResult result;
   result.mode = mode;
   try {
-    PerfRun run(kvm, options, mode, diag, result);
+    PerfRun run(kvm, options, mode, diag, result, stats);
     run.execute();
   } catch (const SkipError& e) {
     result.status = PerfStatus::Skip;

@@ -5,7 +5,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+
+#include "dirtyscope/stats/stats_source.hpp"
 #include <vector>
 
 #include "dirtyscope/kvm_system.hpp"
@@ -40,11 +43,15 @@ struct PerfModeResult {
   uint64_t enable_ns = 0;
   uint64_t disable_ns = 0;
   std::vector<IterationTimes> iterations;
+  std::optional<stats::DirtyStats> stats;  // --stats: what the source counted for this mode
 };
 
 // `diag` receives a line per step as it completes (the kernel test's
 // pr_info lines). Never throws for kernel trouble: that is a Skip or Fail.
+// With `stats`, the source is read when the VM is ready and at the end of
+// the run (VM still alive) and the difference lands in result.stats.
 PerfModeResult run_perf_mode(const KvmSystem& kvm, const PerfOptions& options, const std::string& mode,
-                             const std::function<void(const std::string&)>& diag);
+                             const std::function<void(const std::string&)>& diag,
+                             stats::StatsSource* stats = nullptr);
 
 }  // namespace dirtyscope::bench

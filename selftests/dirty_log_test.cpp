@@ -15,6 +15,7 @@
 #include "dirtyscope/size_parse.hpp"
 #include "dirtyscope/stats/json.hpp"
 #include "dirtyscope/stats/source_factory.hpp"
+#include "dirtyscope/stats/stats_window.hpp"
 #include "ktap.hpp"
 #include "stats_agreement.hpp"
 
@@ -28,27 +29,16 @@ struct ModeStats {
   std::vector<StatsComparison> comparisons;
 };
 
-// Snapshots the source when the VM is ready and when it is done (still
-// alive: the module forgets a VM once it is destroyed), narrowed to us.
-class StatsWatch {
- public:
-  explicit StatsWatch(stats::StatsSource& source) : source_(source) {}
-  RunHooks hooks(ModeStats& out) {
-    return RunHooks{
-        [this] { before_ = source_.snapshot(); },
-        [this, &out](ModeResult& r) {
-          stats::DirtyStats d = stats::delta(source_.snapshot(), before_);
-          stats::DirtyStats mine{d.source, {}};
-          if (auto it = d.vms.find(getpid()); it != d.vms.end()) mine.vms.insert(*it);
-          out.json = stats::to_json(mine);
-          out.comparisons = compare_stats(mine, r);
-        }};
-  }
-
- private:
-  stats::StatsSource& source_;
-  stats::DirtyStats before_;
-};
+// The run's hooks open a stats window when the VM is ready and close it
+// when the iterations are over, then compare what the source saw.
+RunHooks watch_stats(stats::StatsWindow& window, ModeStats& out) {
+  return RunHooks{[&window] { window.open(); },
+                  [&window, &out](ModeResult& r) {
+                    stats::DirtyStats mine = window.close(getpid());
+                    out.json = stats::to_json(mine);
+                    out.comparisons = compare_stats(mine, r);
+                  }};
+}
 
 void write_json(const std::string& path, const TestOptions& t, const std::vector<ModeResult>& results,
                 const std::map<std::string, ModeStats>& mode_stats) {
@@ -166,10 +156,10 @@ int main(int argc, char** argv) {
     for (const auto& mode : t.modes) {
       RunOptions run = t.run;
       run.mode = mode;
-      std::optional<StatsWatch> watch;
+      std::optional<stats::StatsWindow> window;
       if (stats_source) {
-        watch.emplace(*stats_source);
-        run.hooks = watch->hooks(mode_stats[mode]);
+        window.emplace(*stats_source);
+        run.hooks = watch_stats(*window, mode_stats[mode]);
       }
       ModeResult r = run_mode(kvm, run, [&](const std::string& line) { ktap.diag(line); });
       if (auto it = mode_stats.find(mode); it != mode_stats.end()) {

@@ -84,11 +84,7 @@ TestOptions parse_test_options(int argc, char** argv) {
       case kStats:
         if (!t.stats_source) t.stats_source = "auto";
         break;
-      case kStatsSource:
-        if (arg != "bpf" && arg != "kmod" && arg != "auto")
-          throw UsageError("--stats-source: unknown source '" + arg + "' (bpf, kmod, auto)");
-        t.stats_source = arg;
-        break;
+      case kStatsSource: t.stats_source = parse_stats_source_flag(arg); break;
       case kInject: {
         auto inj = parse_injection(arg);
         if (!inj) throw UsageError("--inject: unknown fault '" + arg + "' (see -h)");

@@ -34,6 +34,12 @@ x86::GuestCpl parse_cpl_flag(const std::string& arg) {
   return cpl == 0 ? x86::GuestCpl::Kernel : x86::GuestCpl::User;
 }
 
+std::string parse_stats_source_flag(const std::string& arg) {
+  if (arg != "bpf" && arg != "kmod" && arg != "auto")
+    throw UsageError("--stats-source: unknown source '" + arg + "' (bpf, kmod, auto)");
+  return arg;
+}
+
 void throw_getopt_error(int c, char** argv) {
   if (c == ':') throw UsageError(std::string("option ") + argv[optind - 1] + " needs a value");
   throw UsageError("unknown option " +

@@ -16,6 +16,7 @@ void parse_guest_mode_flag(const std::string& arg);        // -m: x86-64 has mod
 Backing parse_backing_flag(const std::string& arg);        // -s
 uint32_t parse_ring_entries_flag(const std::string& arg);  // -c: a power of two
 x86::GuestCpl parse_cpl_flag(const std::string& arg);      // -u: 0 or 3
+std::string parse_stats_source_flag(const std::string& arg);  // --stats-source: bpf, kmod, auto
 
 // getopt_long returned ':' (missing value) or '?' (unknown option): throws
 // the UsageError that names the option. Reads getopt's optind/optopt.

@@ -1,0 +1,12 @@
+#include "dirtyscope/stats/stats_window.hpp"
+
+namespace dirtyscope::stats {
+
+DirtyStats StatsWindow::close(pid_t pid) {
+  DirtyStats d = delta(source_.snapshot(), before_);
+  DirtyStats mine{d.source, {}};
+  if (auto it = d.vms.find(pid); it != d.vms.end()) mine.vms.insert(*it);
+  return mine;
+}
+
+}  // namespace dirtyscope::stats
