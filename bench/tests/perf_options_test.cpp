@@ -8,26 +8,17 @@
 
 #include "dirtyscope/error.hpp"
 #include "perf_options.hpp"
+#include "testing/argv.hpp"
 
 using namespace dirtyscope;
 using namespace dirtyscope::bench;
 
 namespace {
 PerfOptions parse(std::initializer_list<const char*> args) {
-  std::vector<std::string> storage = {"dirty_log_perf"};
-  for (const char* a : args) storage.emplace_back(a);
-  std::vector<char*> argv;
-  for (auto& s : storage) argv.push_back(s.data());
-  return parse_perf_options(static_cast<int>(argv.size()), argv.data());
+  return dirtyscope::testing::parse_args("dirty_log_perf", args, parse_perf_options);
 }
-
 std::string error_of(std::initializer_list<const char*> args) {
-  try {
-    parse(args);
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "";
+  return dirtyscope::testing::usage_error_of("dirty_log_perf", args, parse_perf_options);
 }
 }  // namespace
 

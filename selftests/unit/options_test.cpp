@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "dirty_log_test_options.hpp"
+#include "testing/argv.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/kvm_system.hpp"
 #include "dirtyscope/size_parse.hpp"
@@ -13,21 +14,10 @@ using namespace dirtyscope;
 
 namespace {
 TestOptions parse(std::initializer_list<const char*> args) {
-  std::vector<std::string> store{"dirty_log_test"};
-  for (const char* a : args) store.emplace_back(a);
-  std::vector<char*> argv;
-  for (auto& s : store) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  return parse_test_options(static_cast<int>(store.size()), argv.data());
+  return dirtyscope::testing::parse_args("dirty_log_test", args, parse_test_options);
 }
-
 std::string usage_error(std::initializer_list<const char*> args) {
-  try {
-    parse(args);
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "";
+  return dirtyscope::testing::usage_error_of("dirty_log_test", args, parse_test_options);
 }
 }  // namespace
 
