@@ -137,19 +137,7 @@ int BPF_PROG(raw_mmu_set_spte, int level, u64 gfn, u64 *sptep)
 
 /* ---- ioctl latency ---- */
 
-SEC("tp/syscalls/sys_enter_ioctl")
-int tp_sys_enter_ioctl(struct ds_tp_sys_enter_ioctl *ctx)
-{
-	ds_on_ioctl_enter((__u32)ctx->cmd);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_ioctl")
-int tp_sys_exit_ioctl(struct ds_tp_sys_exit_ioctl *ctx)
-{
-	ds_on_ioctl_exit();
-	return 0;
-}
+#include "ioctl_tp.bpf.h"
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long id)

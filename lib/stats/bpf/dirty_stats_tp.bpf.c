@@ -53,19 +53,6 @@ int tp_mmu_set_spte(struct ds_tp_mmu_set_spte *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_ioctl")
-int tp_sys_enter_ioctl(struct ds_tp_sys_enter_ioctl *ctx)
-{
-	ds_on_ioctl_enter((__u32)ctx->cmd);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_ioctl")
-int tp_sys_exit_ioctl(struct ds_tp_sys_exit_ioctl *ctx)
-{
-	(void)ctx;
-	ds_on_ioctl_exit();
-	return 0;
-}
+#include "ioctl_tp.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
