@@ -93,18 +93,18 @@ HostMemory HostMemory::allocate(Backing backing, uint64_t size) {
       Mapping m = Mapping::map("anonymous memory", size, PROT_READ | PROT_WRITE,
                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       ::madvise(m.get(), size, MADV_NOHUGEPAGE);
-      return HostMemory(backing, UniqueFd(), std::move(m));
+      return HostMemory(UniqueFd(), std::move(m));
     }
     case Backing::AnonymousThp: {
       Mapping m = map_aligned_anonymous(size, kHugePage2M);
       if (::madvise(m.get(), size, MADV_HUGEPAGE) != 0)
         throw SkipError("transparent huge pages unavailable (madvise MADV_HUGEPAGE failed)");
-      return HostMemory(backing, UniqueFd(), std::move(m));
+      return HostMemory(UniqueFd(), std::move(m));
     }
     case Backing::AnonymousHugetlb: {
       Mapping m = Mapping::map("hugetlb memory", size, PROT_READ | PROT_WRITE,
                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
-      return HostMemory(backing, UniqueFd(), std::move(m));
+      return HostMemory(UniqueFd(), std::move(m));
     }
     case Backing::Shmem:
     case Backing::SharedHugetlb: {
@@ -114,7 +114,7 @@ HostMemory HostMemory::allocate(Backing backing, uint64_t size) {
       if (!fd.valid()) throw KvmError("memfd_create", errno);
       if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) throw KvmError("ftruncate memfd", errno);
       Mapping m = Mapping::map("shared memory", size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
-      return HostMemory(backing, std::move(fd), std::move(m));
+      return HostMemory(std::move(fd), std::move(m));
     }
   }
   throw UsageError("unknown backing");

@@ -33,12 +33,6 @@ std::string describe_offense(const TestRegion& region, const OffendingPage& o, u
   return buf;
 }
 
-uint64_t total_writes(GuestVm& guest) {
-  uint64_t n = 0;
-  for (uint32_t i = 0; i < guest.vcpus().size(); ++i) n += guest.params(i).writes;
-  return n;
-}
-
 // The runner's side of one run; owns the VM for the run's lifetime.
 class Run {
  public:
@@ -86,7 +80,6 @@ class Run {
   bool iterate(VcpuPool& pool, uint64_t k) {
     guest_.shared()->iteration = k;
     reported_.clear();
-    const uint64_t writes_before = total_writes(guest_);
     std::vector<uint64_t> per_vcpu_before;
     for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) per_vcpu_before.push_back(uint64_t{guest_.params(i).writes});
 
@@ -108,7 +101,8 @@ class Run {
     if (auto dropped = collector_.finish_iteration(reported_))
       diag_("inject drop-dirty: dropped gfn 0x" + to_hex(guest_.region().gfn_of(*dropped)));
 
-    const uint64_t writes = total_writes(guest_) - writes_before;
+    uint64_t writes = 0;
+    for (uint32_t i = 0; i < per_vcpu_before.size(); ++i) writes += guest_.params(i).writes - per_vcpu_before[i];
     Verdict v = verify_iteration(k, stamps_, reported_);
     result_.guest_writes += writes;
     result_.pages_reported_dirty += v.reported;

@@ -54,8 +54,6 @@ class DirtyRing {
   // Consumes every published entry in order, calling visit(slot, offset)
   // for each, and marks it collected. Returns how many it consumed.
   uint32_t harvest(const std::function<void(uint32_t slot, uint64_t offset)>& visit);
-  // Entries harvested since the ring was created (the consumer index).
-  uint64_t fetch_index() const { return fetch_index_; }
 
  private:
   uint32_t vcpu_id_;

@@ -38,12 +38,9 @@ class HostMemory {
 
   uint8_t* data() const { return mapping_.as<uint8_t>(); }
   uint64_t size() const { return mapping_.size(); }
-  Backing backing() const { return backing_; }
 
  private:
-  HostMemory(Backing b, UniqueFd fd, Mapping m)
-      : backing_(b), memfd_(std::move(fd)), mapping_(std::move(m)) {}
-  Backing backing_;
+  HostMemory(UniqueFd fd, Mapping m) : memfd_(std::move(fd)), mapping_(std::move(m)) {}
   UniqueFd memfd_;
   Mapping mapping_;
 };

@@ -40,7 +40,6 @@ class Vm {
   void set_memslot(const MemslotDesc& slot);
   // Flips KVM_MEM_LOG_DIRTY_PAGES on an existing slot.
   void set_dirty_logging(uint32_t slot, bool on);
-  const std::vector<MemslotDesc>& memslots() const { return slots_; }
   const MemslotDesc* find_slot(uint32_t slot) const;
 
   // KVM_GET_DIRTY_LOG into `bitmap` (one bit per page, 64-bit words).
