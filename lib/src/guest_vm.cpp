@@ -5,6 +5,14 @@
 
 namespace dirtyscope {
 
+uint64_t vcpu_rng_seed(uint64_t run_seed, uint32_t index) {
+  uint64_t z = run_seed + (uint64_t{index} + 1) * 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return z ? z : 1;
+}
+
 GuestVm::GuestVm(const KvmSystem& kvm, const GuestConfig& config, Collector& collector)
     : config_(config),
       vm_(kvm),
@@ -32,8 +40,7 @@ GuestVm::GuestVm(const KvmSystem& kvm, const GuestConfig& config, Collector& col
     ds_vcpu_params& p = params(i);
     p.region_gva = config.test_gpa;
     p.region_pages = region_->pages();
-    // Distinct non-zero xorshift seeds per vCPU, derived from the run seed.
-    p.rng_state = (config.seed * 0x9e3779b97f4a7c15ULL + i + 1) | 1;
+    p.rng_state = vcpu_rng_seed(config.seed, i);
     p.pause_request = 1;  // every vCPU reports in before iteration 1
     p.cpl = config.cpl == x86::GuestCpl::User ? 3 : 0;
     p.writer_tag = i + 1;

@@ -1,9 +1,11 @@
 // The guest's page tables and JSON output, checked without running a VM.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 #include <vector>
 
+#include "dirtyscope/guest_vm.hpp"
 #include "dirtyscope/json.hpp"
 #include "dirtyscope/x86/page_tables.hpp"
 
@@ -57,4 +59,16 @@ TEST(Json, WritesNestedValuesWithEscaping) {
   j.key("list").begin_array().value(1).value("two").end_array();
   j.end_object();
   EXPECT_EQ(out.str(), R"({"a":"x\"y\n","n":3,"ok":true,"list":[1,"two"]})");
+}
+
+TEST(GuestSeeds, DistinctPerVcpuAndNeverZero) {
+  for (uint64_t run_seed : {0ULL, 1ULL, 2ULL, 0x9e3779b97f4a7c15ULL}) {
+    std::set<uint64_t> seen;
+    for (uint32_t i = 0; i < DS_MAX_VCPUS; ++i) {
+      uint64_t s = vcpu_rng_seed(run_seed, i);
+      EXPECT_NE(s, 0u);
+      EXPECT_TRUE(seen.insert(s).second) << "vCPU " << i << " repeats a seed for run seed " << run_seed;
+    }
+  }
+  EXPECT_NE(vcpu_rng_seed(1, 0), vcpu_rng_seed(2, 0));
 }

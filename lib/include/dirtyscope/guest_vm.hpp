@@ -29,6 +29,11 @@ struct GuestConfig {
   bool log_dirty_from_start = true;
 };
 
+// The guest's xorshift64 seed for vCPU `index`: distinct per vCPU (so
+// vCPUs do not write the same page sequence) and never 0 (xorshift's
+// fixed point). splitmix64 of (run seed, index).
+uint64_t vcpu_rng_seed(uint64_t run_seed, uint32_t index);
+
 class GuestVm {
  public:
   static constexpr uint32_t kSystemSlot = 0;
