@@ -444,6 +444,11 @@ static int guest_create(struct guest *g, const char **why)
 		return 1;
 	}
 	r = ioctl(g->vm, KVM_CHECK_EXTENSION, KVM_CAP_DIRTY_LOG_RING);
+	/* A failing call is not "capability 0": a skip would hide it. */
+	if (r < 0) {
+		*why = "KVM_CHECK_EXTENSION(DIRTY_LOG_RING) failed";
+		return 1;
+	}
 	if (r < RING_ENTRIES * (int)sizeof(struct kvm_dirty_gfn)) {
 		*why = "KVM_CAP_DIRTY_LOG_RING unsupported";
 		return 4;

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "dirtyscope/capability.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/ioctl.hpp"
 #include "dirtyscope/kvm_abi.hpp"
@@ -28,10 +29,7 @@ KvmSystem KvmSystem::open(const char* path) {
   return sys;
 }
 
-int KvmSystem::check_extension(long cap) const {
-  long r = kvm_ioctl_raw(fd(), KVM_CHECK_EXTENSION, cap);
-  return r < 0 ? 0 : static_cast<int>(r);
-}
+int KvmSystem::check_extension(long cap) const { return dirtyscope::check_extension(fd(), cap); }
 
 int KvmSystem::vcpu_mmap_size() const {
   return static_cast<int>(kvm_ioctl(fd(), KVM_GET_VCPU_MMAP_SIZE, nullptr));

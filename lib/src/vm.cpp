@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dirtyscope/capability.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/ioctl.hpp"
 
@@ -10,10 +11,7 @@ namespace dirtyscope {
 Vm::Vm(const KvmSystem& kvm)
     : kvm_(&kvm), fd_(static_cast<int>(kvm_ioctl(kvm.fd(), KVM_CREATE_VM, 0UL))) {}
 
-int Vm::check_extension(long cap) const {
-  long r = kvm_ioctl_raw(fd(), KVM_CHECK_EXTENSION, cap);
-  return r < 0 ? 0 : static_cast<int>(r);
-}
+int Vm::check_extension(long cap) const { return dirtyscope::check_extension(fd(), cap); }
 
 void Vm::enable_cap(uint32_t cap, uint64_t arg0) {
   kvm_enable_cap ec{};

@@ -18,7 +18,8 @@ class KvmSystem {
   static KvmSystem open(const char* path = "/dev/kvm");
 
   int fd() const { return fd_.get(); }
-  // KVM_CHECK_EXTENSION on the system fd (0 when unsupported).
+  // KVM_CHECK_EXTENSION on the system fd: 0 when unsupported; throws
+  // KvmError when the call itself fails.
   int check_extension(long cap) const;
   int vcpu_mmap_size() const;
   // KVM_GET_SUPPORTED_CPUID, to hand to every vCPU unchanged.

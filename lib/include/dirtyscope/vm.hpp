@@ -35,7 +35,9 @@ class Vm {
   int fd() const { return fd_.get(); }
   const KvmSystem& system() const { return *kvm_; }
 
-  int check_extension(long cap) const;  // on the VM fd (per-VM answers)
+  // KVM_CHECK_EXTENSION on the VM fd (per-VM answers): 0 when unsupported;
+  // throws KvmError when the call itself fails.
+  int check_extension(long cap) const;
   void enable_cap(uint32_t cap, uint64_t arg0);
   void set_memslot(const MemslotDesc& slot);
   // Flips KVM_MEM_LOG_DIRTY_PAGES on an existing slot.

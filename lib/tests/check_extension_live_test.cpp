@@ -1,0 +1,79 @@
+// KVM_CHECK_EXTENSION through the owners, on the real /dev/kvm: a
+// capability the kernel lacks is 0, and a call that fails throws instead
+// of reading as 0 (which would turn a broken fd into "capability missing,
+// skip").
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/kvm.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/kvm_system.hpp"
+#include "dirtyscope/unique_fd.hpp"
+#include "dirtyscope/vm.hpp"
+
+namespace dirtyscope {
+namespace {
+
+// No capability has this number: KVM's answer for it is 0, on any kernel.
+constexpr long kNoSuchCapability = 0x7fff0000;
+
+std::optional<KvmSystem> open_kvm() {
+  try {
+    return KvmSystem::open();
+  } catch (const SkipError&) {
+    return std::nullopt;
+  }
+}
+
+// Points `fd` at /dev/null, so the next ioctl on it fails with ENOTTY: a
+// stand-in for a KVM fd that has gone bad under its owner.
+void break_fd(int fd) {
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  ASSERT_TRUE(null.valid());
+  ASSERT_EQ(::dup2(null.get(), fd), fd);
+}
+
+TEST(CheckExtensionLive, UnknownCapabilityIsZero) {
+  auto kvm = open_kvm();
+  if (!kvm) GTEST_SKIP() << "/dev/kvm unavailable";
+  EXPECT_EQ(kvm->check_extension(kNoSuchCapability), 0);
+  Vm vm(*kvm);
+  EXPECT_EQ(vm.check_extension(kNoSuchCapability), 0);
+  // A capability every KVM has answers non-zero through both fds.
+  EXPECT_GT(kvm->check_extension(KVM_CAP_USER_MEMORY), 0);
+  EXPECT_GT(vm.check_extension(KVM_CAP_USER_MEMORY), 0);
+}
+
+TEST(CheckExtensionLive, FailingCallOnSystemFdThrows) {
+  auto kvm = open_kvm();
+  if (!kvm) GTEST_SKIP() << "/dev/kvm unavailable";
+  break_fd(kvm->fd());
+  try {
+    kvm->check_extension(KVM_CAP_DIRTY_LOG_RING);
+    FAIL() << "KvmSystem::check_extension returned on a failing ioctl";
+  } catch (const KvmError& e) {
+    EXPECT_EQ(e.call(), "KVM_CHECK_EXTENSION");
+    EXPECT_EQ(e.err(), ENOTTY);
+  }
+}
+
+TEST(CheckExtensionLive, FailingCallOnVmFdThrows) {
+  auto kvm = open_kvm();
+  if (!kvm) GTEST_SKIP() << "/dev/kvm unavailable";
+  Vm vm(*kvm);
+  break_fd(vm.fd());
+  try {
+    vm.check_extension(KVM_CAP_DIRTY_LOG_RING);
+    FAIL() << "Vm::check_extension returned on a failing ioctl";
+  } catch (const KvmError& e) {
+    EXPECT_EQ(e.call(), "KVM_CHECK_EXTENSION");
+    EXPECT_EQ(e.err(), ENOTTY);
+  }
+}
+
+}  // namespace
+}  // namespace dirtyscope
