@@ -2,13 +2,16 @@
 #   make kmod       build dirtyscope.ko (KDIR=... to pick the kernel tree)
 #   make kmod-clean remove its build directory
 #   make vm-test    boot Debian's kernel under QEMU/TCG and run the module
-#                   tests, plus VM_TESTS="path args;path args" if given
+#                   tests, plus VM_TESTS="path args;path args" if given;
+#                   KVM_PATCHES="a.patch b.patch" boots kvm*.ko rebuilt
+#                   from Debian's linux-source with those patches
 KMOD_BUILD := $(BUILD_DIR)/kmod
 # The running kernel's tree if it has one, else the Debian headers that
 # match the linux-image-amd64 meta package (resolved by vm/kdir.sh).
 KDIR ?= $(shell vm/kdir.sh)
 VM_TIMEOUT ?= 300
 VM_TESTS ?=
+KVM_PATCHES ?=
 
 .PHONY: kmod kmod-deps kmod-clean vm-test vm-deps
 
@@ -27,8 +30,8 @@ kmod-clean:
 	rm -rf $(KMOD_BUILD)
 
 vm-deps:
-	@scripts/install-deps.sh kmod vm
+	@scripts/install-deps.sh kmod vm $(if $(strip $(KVM_PATCHES)),kvmsrc)
 
 vm-test: vm-deps
 	@BUILD_DIR=$(BUILD_DIR) VM_TIMEOUT=$(VM_TIMEOUT) VM_TESTS="$(VM_TESTS)" \
-		vm/run.sh
+		KVM_PATCHES="$(KVM_PATCHES)" vm/run.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a feature set needs, only when missing, so
 # `make deps` is idempotent and cheap on a machine that already has them.
-# Usage: install-deps.sh GROUP...   (groups: core bpf netlink plot kmod vm)
+# Usage: install-deps.sh GROUP...   (groups: core bpf netlink plot kmod vm kvmsrc)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +14,10 @@ declare -A groups=(
   [kmod]="build-essential"
   # The kernel the VM harness boots, and tools to boot it and judge its output.
   [vm]="build-essential linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod xz-utils python3 bpftool"
+  # Rebuilding kvm*.ko from linux-source-6.1 (vm/kvm-build.sh): kconfig needs
+  # flex and bison, the build bc, libelf (objtool), libssl (sign-file); git
+  # keeps the pristine tree.
+  [kvmsrc]="build-essential bc flex bison libssl-dev libelf-dev git patch xz-utils"
 )
 [[ -d /lib/modules/$(uname -r)/build ]] || groups[kmod]+=" linux-headers-amd64"
 

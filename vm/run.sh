@@ -9,9 +9,21 @@
 # VM_TESTS ("path args; path args": host-built KTAP programs, run as root
 # in the guest, exit 0 pass / 4 skip / else fail), VM_MEM (1G),
 # VM_KEEP_LOG=1 to print the guest console even on success.
+# KVM_PATCHES ("a.patch b.patch"): rebuild kvm.ko, kvm-amd.ko and
+# kvm-intel.ko from Debian's linux-source with these patches applied
+# (vm/kvm-build.sh) and boot with those instead of the image's; a patch
+# that does not apply or compile is exit 2. KVM_MODULES_DIR: a directory
+# holding such an already built set (with its patches.txt), used as is.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# Patch paths are relative to where we were called from.
+KVM_PATCH_PATHS=()
+for p in ${KVM_PATCHES:-}; do
+  [[ -f $p ]] || { echo "vm-test: KVM_PATCHES: '$p' not found" >&2; exit 2; }
+  KVM_PATCH_PATHS+=("$(realpath "$p")")
+done
+KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
 cd "$ROOT"
 BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
@@ -39,10 +51,27 @@ KO=$BUILD_DIR/kmod/dirtyscope.ko
 gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi \
   -o "$OUT/dirtyscope_kmod_test" kmod/tests/dirtyscope_kmod_test.c
 
+# --- kvm modules rebuilt with KVM_PATCHES -------------------------------
+if ((${#KVM_PATCH_PATHS[@]})); then
+  KVM_MODULES_DIR=$OUT/kvm-modules
+  rm -rf "$KVM_MODULES_DIR"
+  BUILD_DIR=$BUILD_DIR vm/kvm-build.sh "$KVM_MODULES_DIR" "${KVM_PATCH_PATHS[@]}"
+fi
+if [[ -n $KVM_MODULES_DIR ]]; then
+  for m in kvm kvm-amd kvm-intel; do
+    [[ -f $KVM_MODULES_DIR/$m.ko ]] || { echo "vm-test: $KVM_MODULES_DIR/$m.ko missing" >&2; exit 2; }
+  done
+  kvm_patch_list=$(awk '{ print $1 }' "$KVM_MODULES_DIR/patches.txt" 2>/dev/null | paste -sd' ')
+  echo "vm-test: kvm modules rebuilt from linux-source with patches: ${kvm_patch_list:-none}"
+fi
+
 # --- host-side check: probe prototypes against the guest kvm.ko's BTF -----
 {
   echo "KTAP version 1"
   echo "1..1"
+  if [[ -n $KVM_MODULES_DIR ]]; then
+    echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
+  fi
   if out=$(vm/check-tracepoints.sh "$ABI" "$OUT" 2>&1); then
     echo "$out" | sed 's/^/# /'
     echo "ok 1 host: probe prototypes match BTF of kvm.ko $ABI"
@@ -67,6 +96,10 @@ cp vm/init.sh "$STAGE/init"
 chmod +x "$STAGE/init"
 cp "$KO" "$STAGE/dirtyscope.ko"
 cp "$OUT/dirtyscope_kmod_test" "$STAGE/bin/"
+# The guest's KTAP names the kvm patches the modules were built with.
+if [[ -n $KVM_MODULES_DIR ]]; then
+  cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
+fi
 
 # kvm-amd.ko (TCG emulates SVM) and everything it depends on.
 declare -A mods=()
@@ -92,6 +125,11 @@ for rel in "${!mods[@]}"; do
   *.ko.gz) gzip -dc "$MODDIR/$rel" >"${dst%.gz}" ;;
   *) cp "$MODDIR/$rel" "$dst" ;;
   esac
+  # Rebuilt kvm modules replace the image's (their dependencies stay).
+  base=$(basename "$rel"); base=${base%%.ko*}
+  if [[ -n $KVM_MODULES_DIR && $base =~ ^(kvm|kvm-amd|kvm-intel)$ ]]; then
+    cp "$KVM_MODULES_DIR/$base.ko" "${dst%.ko*}.ko"
+  fi
 done
 cp "$MODDIR"/modules.{order,builtin} "$STAGE/lib/modules/$ABI/" 2>/dev/null || true
 depmod -b "$STAGE" "$ABI"

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Rebuilds kvm.ko, kvm-amd.ko and kvm-intel.ko for the nested VM's guest
+# kernel from Debian's own sources, with patches applied, so a KVM patch
+# (or a deliberately buggy "mutant", see vm/mutants/) can be tested against
+# Debian's kernel without building a whole kernel.
+#
+# Usage: vm/kvm-build.sh OUTDIR [PATCH...]
+#   Writes OUTDIR/{kvm,kvm-amd,kvm-intel}.ko and OUTDIR/patches.txt (one
+#   line per patch: name and sha256). No patches = the unpatched sources.
+#
+# How:
+#   1. The guest's ABI (vm/kdir.sh --abi) and the version of its image
+#      package; `apt-get download linux-source-6.1=<that version>` into the
+#      cache (no install, no change to the host's apt configuration).
+#   2. Once per version: dpkg-deb -x, untar the source tree, take
+#      /boot/config-<abi> with debug info and BTF off, the headers package's
+#      Module.symvers, `make olddefconfig modules_prepare`. A stamp file marks
+#      the tree prepared; an interrupted preparation starts over.
+#   3. Per call: apply the patches in order (git apply; patch -p1 as a fuzzy
+#      fallback), `make M=arch/x86/kvm modules KERNELRELEASE=<abi>`, copy the
+#      modules out, then put every touched file back as it was. Restored files
+#      get a fresh mtime, so the next build recompiles exactly them: builds
+#      stay incremental. The results are also cached by the patches' content.
+#
+# Environment: BUILD_DIR (build); KVM_SRC_CACHE (default $BUILD_DIR/kvm-src):
+# where the download, the prepared tree and built module sets live.
+# Exit codes: 0 built; 2 a patch that does not apply or does not compile,
+# or the source package is unavailable (one line on stderr says which);
+# 1 anything else. Progress goes to stderr.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+die() { echo "kvm-build: $*" >&2; exit 2; }
+note() { echo "kvm-build: $*" >&2; }
+
+[[ $# -ge 1 ]] || die "usage: vm/kvm-build.sh OUTDIR [PATCH...]"
+OUTDIR=$1
+shift
+PATCHES=()
+for p in "$@"; do
+  [[ -f $p ]] || die "patch '$p' not found"
+  PATCHES+=("$(realpath "$p")")
+done
+mkdir -p "$OUTDIR"
+OUTDIR=$(realpath "$OUTDIR")
+
+BUILD_DIR=${BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+CACHE=${KVM_SRC_CACHE:-$BUILD_DIR/kvm-src}
+mkdir -p "$CACHE"
+CACHE=$(realpath "$CACHE")
+JOBS=$(nproc)
+
+ABI=$("$ROOT/vm/kdir.sh" --abi)
+[[ -n $ABI && -f /boot/config-$ABI && -f /usr/src/linux-headers-$ABI/Module.symvers ]] ||
+  die "guest kernel image/headers for '${ABI:-?}' missing (run scripts/install-deps.sh kmod vm)"
+VERSION=$(dpkg-query -W -f='${Version}' "linux-image-$ABI" 2>/dev/null || true)
+[[ -n $VERSION ]] || die "cannot tell the version of linux-image-$ABI"
+SERIES=${ABI%%.0-*}      # 6.1.0-57-amd64 -> 6.1
+SRC_PKG=linux-source-$SERIES
+TREE=$CACHE/$SRC_PKG-$VERSION
+STAMP=$TREE/.dirtyscope-prepared
+BACKUP=$CACHE/backup     # exists only while a patch set is applied
+# git must not find /work/main's repository above the tree: `git apply`
+# inside another repo's subdirectory silently skips paths.
+export GIT_CEILING_DIRECTORIES=$CACHE
+
+# One user of the tree at a time.
+exec 9>"$CACHE/.lock"
+flock 9
+
+# Puts back every file the last patch set touched (also after a crash).
+restore_tree() {
+  [[ -d $BACKUP ]] || return 0
+  local rel
+  while IFS= read -r -d '' rel; do
+    if [[ -e $BACKUP/files/$rel ]]; then
+      mkdir -p "$(dirname "$TREE/$rel")"
+      cp "$BACKUP/files/$rel" "$TREE/$rel"   # fresh mtime: recompiled next time
+    else
+      rm -f "$TREE/$rel"                       # the patch created it
+    fi
+  done <"$BACKUP/touched"
+  rm -rf "$BACKUP"
+}
+restore_tree
+
+# --- 1. fetch -----------------------------------------------------------
+fetch_source() {
+  local debs=$CACHE/debs deb
+  mkdir -p "$debs"
+  deb=$(ls "$debs/${SRC_PKG}_${VERSION//:/%3a}_all.deb" 2>/dev/null || true)
+  [[ -n $deb ]] && { echo "$deb"; return; }
+  note "downloading $SRC_PKG=$VERSION (same version as linux-image-$ABI)"
+  # As root apt drops to _apt for downloads, which cannot write here.
+  if ! (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$VERSION" >&2); then
+    # A fresh machine's lists may be old: refresh once, then give up.
+    [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true
+    (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$VERSION" >&2) ||
+      die "$SRC_PKG=$VERSION (the guest image's version) is not available from apt; cannot rebuild kvm.ko"
+  fi
+  ls "$debs/${SRC_PKG}_"*"_all.deb" | grep -F "_${VERSION//:/%3a}_" | head -n1
+}
+
+# --- 2. extract and prepare (once per version) --------------------------
+prepare_tree() {
+  local deb=$1 t0=$SECONDS tmp
+  note "preparing $TREE (once per version)"
+  rm -rf "$TREE" "$CACHE/extract"
+  tmp=$CACHE/extract
+  mkdir -p "$tmp/deb"
+  dpkg-deb -x "$deb" "$tmp/deb"
+  tar -xf "$tmp/deb/usr/src/$SRC_PKG.tar.xz" -C "$tmp"
+  mv "$tmp/$SRC_PKG" "$TREE"
+  rm -rf "$tmp"
+  note "extracted in $((SECONDS - t0)) s"
+  cp "/boot/config-$ABI" "$TREE/.config"
+  cp "/usr/src/linux-headers-$ABI/Module.symvers" "$TREE/Module.symvers"
+  # Debug info and BTF off: 10x faster, and the guest does not need them.
+  # Debian's trusted-key files are not in the source package.
+  (cd "$TREE" && scripts/config \
+    --disable DEBUG_INFO --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
+    --disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5 \
+    --disable DEBUG_INFO_BTF --disable DEBUG_INFO_BTF_MODULES \
+    --enable DEBUG_INFO_NONE \
+    --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "")
+  make -C "$TREE" -s olddefconfig >"$CACHE/prepare.log" 2>&1 &&
+    make -C "$TREE" -s -j"$JOBS" modules_prepare KERNELRELEASE="$ABI" >>"$CACHE/prepare.log" 2>&1 || {
+    tail -n 30 "$CACHE/prepare.log" >&2
+    echo "kvm-build: preparing the kernel tree failed (log: $CACHE/prepare.log)" >&2
+    exit 1
+  }
+  echo "$SRC_PKG $VERSION $ABI" >"$STAMP"
+  note "prepared in $((SECONDS - t0)) s"
+}
+
+if [[ ! -f $STAMP ]]; then
+  prepare_tree "$(fetch_source)"
+fi
+
+# --- 3. patch, build, copy out, restore ---------------------------------
+# The result depends only on the tree and the patches' content.
+key=$( { echo "$SRC_PKG $VERSION $ABI"; for p in "${PATCHES[@]}"; do sha256sum <"$p"; done; } |
+  sha256sum | cut -c1-16)
+RESULT=$CACHE/out/$key
+write_patch_list() {
+  local p
+  for p in "${PATCHES[@]}"; do
+    echo "$(basename "$p") sha256:$(sha256sum <"$p" | cut -c1-12)"
+  done >"$1/patches.txt"
+}
+
+if [[ ! -f $RESULT/kvm.ko ]]; then
+  t0=$SECONDS
+  # Back up every file any patch touches before touching one.
+  rm -rf "$BACKUP"
+  mkdir -p "$BACKUP/files"
+  : >"$BACKUP/touched"
+  for p in "${PATCHES[@]}"; do
+    git -C "$TREE" apply --numstat -z "$p" 2>/dev/null | python3 -c '
+import sys
+# numstat -z: "add\tdel\tpath\0", or for a rename "add\tdel\t\0old\0new\0"
+parts = sys.stdin.buffer.read().split(b"\0")
+i = 0
+while i < len(parts):
+    rec = parts[i]
+    if not rec:
+        i += 1
+        continue
+    fields = rec.split(b"\t", 2)
+    if len(fields) == 3 and fields[2]:
+        sys.stdout.buffer.write(fields[2] + b"\0"); i += 1
+    else:
+        sys.stdout.buffer.write(parts[i + 1] + b"\0" + parts[i + 2] + b"\0"); i += 3
+' >>"$BACKUP/touched" || true
+  done
+  while IFS= read -r -d '' rel; do
+    [[ -e $BACKUP/files/$rel || ! -e $TREE/$rel ]] && continue
+    mkdir -p "$(dirname "$BACKUP/files/$rel")"
+    cp -p "$TREE/$rel" "$BACKUP/files/$rel"
+  done <"$BACKUP/touched"
+
+  for p in "${PATCHES[@]}"; do
+    name=$(basename "$p")
+    if ! err=$(cd "$TREE" && git apply --whitespace=nowarn "$p" 2>&1); then
+      # Context that moved a little: let patch(1) try with fuzz, dry run first.
+      if (cd "$TREE" && patch -p1 --dry-run --batch --forward -s <"$p" >/dev/null 2>&1); then
+        (cd "$TREE" && patch -p1 --batch --forward -s --no-backup-if-mismatch -r - <"$p" >/dev/null)
+      else
+        restore_tree
+        die "patch $name does not apply to $SRC_PKG $VERSION: $(echo "$err" | grep -m1 -E 'error|fatal' || echo "$err" | head -n1)"
+      fi
+    fi
+  done
+
+  log=$CACHE/build.log
+  if ! make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$ABI" >"$log" 2>&1; then
+    restore_tree
+    names=$(for p in "${PATCHES[@]}"; do basename "$p"; done | paste -sd' ')
+    echo "kvm-build: kvm modules do not compile with ${names:-no patches} (log: $log):" >&2
+    grep -E -A3 'error:|Error [0-9]|undefined!' "$log" | head -n 30 >&2
+    exit 2
+  fi
+  mkdir -p "$RESULT.tmp"
+  for m in kvm kvm-amd kvm-intel; do
+    cp "$TREE/arch/x86/kvm/$m.ko" "$RESULT.tmp/"
+  done
+  restore_tree
+  write_patch_list "$RESULT.tmp"
+  rm -rf "$RESULT"
+  mv "$RESULT.tmp" "$RESULT"
+  note "built kvm modules with ${#PATCHES[@]} patch(es) in $((SECONDS - t0)) s"
+else
+  note "kvm modules for these ${#PATCHES[@]} patch(es) cached in $RESULT"
+fi
+cp "$RESULT"/{kvm,kvm-amd,kvm-intel}.ko "$OUTDIR/"
+write_patch_list "$OUTDIR"
