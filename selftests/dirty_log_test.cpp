@@ -53,6 +53,7 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
       .field("iterations", t.run.iterations).field("interval_ms", t.run.interval_ms)
       .field("ring_entries_flag", t.run.ring_entries).field("seed", g.seed)
       .field("inject", injection_name(t.run.injection))
+      .field("sweep", t.run.mix.sweep).field("rewrite", t.run.mix.rewrite).field("soft_full", t.run.soft_full)
       .end_object();
   j.key("modes").begin_array();
   for (const auto& r : results) {
@@ -60,6 +61,10 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
         .field("mode", r.mode).field("result", outcome_name(r.outcome)).field("reason", r.reason)
         .field("iterations", r.iterations).field("guest_writes", r.guest_writes)
         .field("pages_reported_dirty", r.pages_reported_dirty)
+        .field("seed", r.seed)
+        .field("pages_written", r.pages_written)
+        .field("pages_rewritten", r.pages_rewritten)
+        .field("verified_collections", r.verified_collections)
         .field("collections", r.counters.collections)
         .field("ring_entries", r.ring_entries)
         .field("ring_entries_harvested", r.counters.ring_entries_harvested)
@@ -173,9 +178,12 @@ int main(int argc, char** argv) {
       }
       switch (r.outcome) {
         case Outcome::Pass:
-          ktap.diag(mode + ": " + std::to_string(r.iterations) + " iterations verified, " +
-                    std::to_string(r.guest_writes) + " guest writes, " +
-                    std::to_string(r.pages_reported_dirty) + " dirty pages reported");
+          ktap.diag(mode + ": " + std::to_string(r.iterations) + " iterations, " +
+                    std::to_string(r.verified_collections) + " collections verified, " +
+                    std::to_string(r.guest_writes) + " guest writes to " + std::to_string(r.pages_written) +
+                    " distinct pages, " + std::to_string(r.pages_reported_dirty) + " dirty pages reported (" +
+                    std::to_string(r.pages_rewritten) + " of them rewritten after an earlier report), seed " +
+                    std::to_string(r.seed));
           if (r.ring_entries)
             ktap.diag(mode + ": ring of " + std::to_string(r.ring_entries) + " entries per vCPU: " +
                       std::to_string(r.counters.ring_full_exits) + " soft-full exits, fullest ring held " +

@@ -10,7 +10,7 @@
 namespace dirtyscope {
 
 namespace {
-enum LongOnly { kSeed = 1000, kJson, kInject, kStats, kStatsSource };
+enum LongOnly { kSeed = 1000, kJson, kInject, kStats, kStatsSource, kNoSweep, kNoRewrite, kSoftFull };
 
 const option kLongOptions[] = {
     {"seed", required_argument, nullptr, kSeed},
@@ -18,6 +18,9 @@ const option kLongOptions[] = {
     {"inject", required_argument, nullptr, kInject},
     {"stats", no_argument, nullptr, kStats},
     {"stats-source", required_argument, nullptr, kStatsSource},
+    {"no-sweep", no_argument, nullptr, kNoSweep},
+    {"no-rewrite", no_argument, nullptr, kNoRewrite},
+    {"soft-full", no_argument, nullptr, kSoftFull},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
 };
@@ -31,7 +34,8 @@ std::string test_usage(const char* argv0) {
          " [-h] [-M MODE|all] [-i iterations] [-I interval_ms] [-c ring_entries]\n"
          "       [-p gpa_offset] [-m guest_mode] [-b size] [-v vcpus] [-x memslots]\n"
          "       [-s backing] [-u 0|3] [--seed N] [--json FILE] [--inject KIND]\n"
-         "       [--stats [--stats-source bpf|kmod|auto]]\n\n"
+         "       [--stats [--stats-source bpf|kmod|auto]] [--no-sweep] [--no-rewrite]\n"
+         "       [--soft-full]\n\n"
          "Verifies that KVM reports every page the guest dirtied, in each mode.\n"
          "Output is KTAP; exit 0 pass, 1 fail, 2 usage error, 4 all skipped.\n\n"
          " -M MODE   mode to test, or 'all' (default). Modes:\n" + modes +
@@ -46,7 +50,12 @@ std::string test_usage(const char* argv0) {
          " -x N      memslots the test memory is split into (default 1)\n"
          " -s TYPE   backing of test memory (default anonymous):\n" + backings +
          " -u CPL    guest privilege: 3 = user mode (default), 0 = supervisor mode\n"
-         " --seed N  seed for guest and host randomness (default 1)\n"
+         " --seed N  seed for guest and host randomness (default 1); each mode mixes in\n"
+         "           its name, so -M MODE --seed N repeats that mode of -M all --seed N\n"
+         " --no-sweep    no moving window that writes every page once per run\n"
+         " --no-rewrite  no rewrites of pages a collection has just reported\n"
+         " --soft-full   dirty-ring: harvest only on soft-full exits; every iteration\n"
+         "           waits until each vCPU has exited KVM_EXIT_DIRTY_RING_FULL\n"
          " --json F  also write results as JSON to F\n"
          " --inject KIND  make the collector misbehave on purpose; the run must fail:\n"
          "           drop-dirty, skip-clear, skip-reset, wrong-slot\n"
@@ -85,6 +94,9 @@ TestOptions parse_test_options(int argc, char** argv) {
         if (!t.stats_source) t.stats_source = "auto";
         break;
       case kStatsSource: t.stats_source = parse_stats_source_flag(arg); break;
+      case kNoSweep: t.run.mix.sweep = false; break;
+      case kNoRewrite: t.run.mix.rewrite = false; break;
+      case kSoftFull: t.run.soft_full = true; break;
       case kInject: {
         auto inj = parse_injection(arg);
         if (!inj) throw UsageError("--inject: unknown fault '" + arg + "' (see -h)");
@@ -106,12 +118,14 @@ TestOptions parse_test_options(int argc, char** argv) {
     throw UsageError("-M: unknown mode '" + mode + "' (known: " + known + ", all)");
   }
 
+  // Slots are whole backing pages; all but the last are the same size.
   const uint64_t size = t.run.guest.test_size;
-  const uint64_t unit = backing_alignment(t.run.guest.backing) * t.run.guest.memslots;
-  if (size == 0 || size % unit)
-    throw UsageError("-b: test memory " + format_size(size) + " must be a non-zero multiple of " +
-                     format_size(unit) + " (" + std::to_string(t.run.guest.memslots) + " memslot(s) of " +
-                     backing_name(t.run.guest.backing) + " memory)");
+  const uint64_t unit = backing_alignment(t.run.guest.backing);
+  if (size == 0 || size % unit || size / unit < t.run.guest.memslots)
+    throw UsageError("-b: test memory " + format_size(size) + " must be a multiple of " + format_size(unit) +
+                     " and at least " + std::to_string(t.run.guest.memslots) + " of them (" +
+                     std::to_string(t.run.guest.memslots) + " memslot(s) of " + backing_name(t.run.guest.backing) +
+                     " memory)");
   return t;
 }
 

@@ -24,11 +24,32 @@
  *                     The host starts the next pass by re-entering KVM_RUN,
  *                     so a vCPU waits between passes without spinning.
  *
- * Parameters live in one shared page (struct ds_shared, guest physical
- * DS_SHARED_GPA): the host writes `iteration` (the stamp) and each vCPU's
- * region and seed; the guest writes its `writes` counter. Each write the
- * guest makes is the current iteration, stored as a u64 at the start of a
- * pseudo-randomly chosen 4 KiB page of the test region.
+ * Parameters live in shared pages (struct ds_shared, guest physical
+ * SystemLayout::kShared): the host writes `iteration` (the stamp) and each
+ * vCPU's region, seed and write mix; the guest writes its `writes` counter
+ * and its progress through the mix.
+ *
+ * Every write of the verified workload makes the page it writes tell who
+ * wrote it and when: u64 0 = the iteration (stamp), u64 1 =
+ * DS_WRITE_WORD(writer_tag, seq), where seq is the writer's `writes` before
+ * this write. The second word is one aligned store, so it never tears, even
+ * when two vCPUs write one page; both store the same stamp (the stamp only
+ * changes while every vCPU is paused). `writes` is incremented after both
+ * stores, so a host that reads writes == n knows writes 0..n-1 are in
+ * memory (x86 keeps stores in order): that is what lets the verifier judge
+ * each collection on its own.
+ *
+ * The write mix (struct ds_vcpu_mix), interleaved in one loop:
+ *   - sweep: [sweep_first, +sweep_count), in order, once per iteration; the
+ *     host moves the window so a run covers every page of test memory;
+ *   - carry: [carry_first, +carry_count), pages an earlier collection
+ *     reported (the previous iteration's sweep), written again;
+ *   - recent: [recent_first, +recent_count), published while the vCPU runs
+ *     by bumping recent_gen (the range is stored first): pages reported by
+ *     the collection that just ran, written again after it; the guest
+ *     reports DS_RECENT_PROGRESS(gen, pages done) in recent_progress;
+ *   - random: a pseudo-random page (xorshift64), every DS_RANDOM_EVERY-th
+ *     step while other parts are pending, every step once they are done.
  *
  * Two guest programs share this layout; the host picks one per VM by the
  * entry address it gives the vCPU (x86::GuestProgram):
@@ -72,6 +93,14 @@
 
 #define DS_MAX_VCPUS 64
 
+/* The second word of a written page: writer tag (vCPU index + 1) in the top
+ * 16 bits, the writer's sequence number in the low 48. */
+#define DS_WRITER_SHIFT 48
+#define DS_SEQ_MASK ((1ULL << DS_WRITER_SHIFT) - 1)
+#define DS_WRITE_WORD(tag, seq) (((uint64_t)(tag) << DS_WRITER_SHIFT) | ((seq) & DS_SEQ_MASK))
+#define DS_RECENT_PROGRESS(gen, done) (((uint64_t)(gen) << 32) | (uint32_t)(done))
+#define DS_RANDOM_EVERY 4
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -86,10 +115,27 @@ struct ds_vcpu_params {
   uint64_t write_stride;            /* perf: write every Nth page, read the rest (0 = 1) */
 };
 
+/* One vCPU's write mix (see above). Host fields change only while the
+ * vCPU is paused, except recent_*, published through recent_gen. */
+struct ds_vcpu_mix {
+  uint64_t sweep_first;               /* host: region page */
+  uint64_t sweep_count;               /* host */
+  volatile uint64_t sweep_done;       /* guest: pages of the window written (host zeroes it) */
+  uint64_t carry_first;               /* host: region page */
+  uint64_t carry_count;               /* host */
+  volatile uint64_t carry_done;       /* guest (host zeroes it) */
+  volatile uint64_t recent_first;     /* host: region page */
+  volatile uint64_t recent_count;     /* host */
+  volatile uint64_t recent_gen;       /* host: bumped after recent_first/count are stored */
+  volatile uint64_t recent_progress;  /* guest: DS_RECENT_PROGRESS(gen seen, pages done) */
+  uint64_t reserved[6];
+};
+
 struct ds_shared {
   volatile uint64_t iteration; /* the stamp every write stores */
   uint64_t reserved[7];
   struct ds_vcpu_params vcpu[DS_MAX_VCPUS];
+  struct ds_vcpu_mix mix[DS_MAX_VCPUS]; /* by vCPU index (writer_tag - 1) */
 };
 
 #ifdef __cplusplus
@@ -101,6 +147,7 @@ DS_STATIC_ASSERT(sizeof(struct ds_vcpu_params) == 64, "one cache line per vCPU")
 /* Offsets are ABI between host and guest builds: pin the ones added later. */
 DS_STATIC_ASSERT(__builtin_offsetof(struct ds_vcpu_params, writer_tag) == 48, "writer_tag moved");
 DS_STATIC_ASSERT(__builtin_offsetof(struct ds_vcpu_params, write_stride) == 56, "write_stride moved");
+DS_STATIC_ASSERT(sizeof(struct ds_vcpu_mix) == 128, "two cache lines per vCPU");
 #undef DS_STATIC_ASSERT
 #endif
 

@@ -30,7 +30,7 @@ const char* injection_name(Injection injection) {
   return "?";
 }
 
-std::optional<uint64_t> Collector::finish_iteration(DirtySet& reported) {
+std::optional<uint64_t> Collector::inject_drop(DirtySet& reported) {
   if (injection_ != Injection::DropDirty) return std::nullopt;
   uint64_t page = reported.next_set(0);
   if (page == reported.pages()) return std::nullopt;
@@ -67,9 +67,12 @@ uint32_t default_ring_entries(std::string_view mode) {
 }
 
 std::unique_ptr<Collector> make_collector(std::string_view mode, Injection injection,
-                                          uint32_t ring_entries, uint64_t seed) {
+                                          uint32_t ring_entries, uint64_t seed, bool soft_full) {
   if (ring_entries == 0) ring_entries = default_ring_entries(mode);
-  if (mode == "dirty-ring") return std::make_unique<RingCollector>(RingMode::Plain, injection, ring_entries);
+  if (soft_full && mode != "dirty-ring") throw SkipError("--soft-full applies to dirty-ring only, not " + std::string(mode));
+  if (mode == "dirty-ring")
+    return std::make_unique<RingCollector>(RingMode::Plain, injection, ring_entries,
+                                           soft_full ? RingHarvest::OnFullOnly : RingHarvest::Periodic);
   if (mode == "dirty-ring-wait")
     return std::make_unique<RingCollector>(RingMode::Wait, injection, ring_entries);
   if (mode == "ring-with-bitmap")

@@ -27,7 +27,8 @@ GuestVm::GuestVm(const KvmSystem& kvm, const GuestConfig& config, Collector& col
   vm_.set_memslot({kSystemSlot, 0, system_.size(), system_.data(), 0});
 
   region_ = std::make_unique<TestRegion>(HostMemory::allocate(config.backing, config.test_size),
-                                         config.test_gpa, config.memslots, kFirstTestSlot);
+                                         config.test_gpa, config.memslots, kFirstTestSlot,
+                                         backing_alignment(config.backing) / kPageSize);
   const uint32_t flags = config.log_dirty_from_start
                              ? collector.memslot_flags()
                              : collector.memslot_flags() & ~uint32_t{KVM_MEM_LOG_DIRTY_PAGES};

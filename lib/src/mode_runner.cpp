@@ -19,18 +19,30 @@ const char* outcome_name(Outcome o) {
   return "?";
 }
 
+uint64_t mode_seed(uint64_t run_seed, std::string_view mode) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a of the name, then splitmix64
+  for (char c : mode) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  uint64_t z = run_seed ^ h;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 namespace {
 
-std::string describe_offense(const TestRegion& region, const OffendingPage& o, uint64_t iteration) {
+std::string describe_offense(const TestRegion& region, const Verdict& v, const OffendingPage& o) {
   const RegionSlot& slot = region.slot_of(o.page);
-  char buf[256];
-  std::snprintf(buf, sizeof(buf),
-                "%s: gfn 0x%" PRIx64 " (slot %u offset 0x%" PRIx64 ") holds stamp %" PRIu64
-                ", iteration %" PRIu64 "%s",
-                offense_name(o.kind), region.gfn_of(o.page), slot.slot, o.page - slot.first_page,
-                o.stamp, iteration,
-                o.writer ? (", written by vCPU " + std::to_string(o.writer - 1)).c_str() : "");
-  return buf;
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "%s at %s: gfn 0x%" PRIx64 " (slot %u offset 0x%" PRIx64 ") holds ",
+                offense_name(o.kind), v.where().c_str(), region.gfn_of(o.page), slot.slot,
+                o.page - slot.first_page);
+  std::string s = buf + o.now.describe();
+  if (o.now.writer) s += ", written by vCPU " + std::to_string(o.now.writer - 1);
+  if (o.carried) s += " while the previous collection ran, which did not report it";
+  s += o.then_collection ? "; when last reported (collection " + std::to_string(o.then_collection) +
+                               ") it held " + o.then.describe()
+                         : "; never reported before";
+  return s;
 }
 
 // The runner's side of one run; owns the VM for the run's lifetime.
@@ -44,8 +56,10 @@ class Run {
         result_(result),
         guest_(kvm, options.guest, collector),
         rng_(options.guest.seed),
-        stamps_{guest_.region().host(), guest_.region().pages()},
-        reported_(guest_.region().pages()) {}
+        memory_{guest_.region().host(), guest_.region().pages()},
+        verifier_(guest_.region().pages(), static_cast<uint32_t>(guest_.vcpus().size())),
+        mix_(guest_, options.iterations, options.mix),
+        collected_(guest_.region().pages()) {}
 
   void execute() {
     result_.vcpus = static_cast<uint32_t>(guest_.vcpus().size());
@@ -55,6 +69,7 @@ class Run {
     if (!check_initial()) return;
     for (uint64_t k = 1; k <= options_.iterations; ++k)
       if (!iterate(pool, k)) return;
+    for (uint64_t p = 0; p < memory_.pages; ++p) result_.pages_written += memory_.read(p).writer != 0;
     result_.ioctls = guest_.vm().dirty_ioctl_counts();
     result_.counters = collector_.counters();
     result_.ring_entries = collector_.ring_entries();
@@ -67,55 +82,115 @@ class Run {
     if (result_.reason.empty()) result_.reason = reason;
   }
 
+  std::vector<uint64_t> write_counts() {
+    std::vector<uint64_t> n;
+    for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) n.push_back(uint64_t{guest_.params(i).writes});
+    return n;
+  }
+
   bool check_initial() {
-    reported_.clear();
-    collector_.collect(reported_, Phase::Paused);
-    Verdict v = verify_initial(stamps_, reported_, collector_.initially_all_dirty());
-    diag_(std::string(collector_.mode()) + ": before iteration 1: reported " +
-          std::to_string(v.reported) + " of " + std::to_string(stamps_.pages) + " pages (expected " +
+    collected_.clear();
+    collector_.collect(collected_, Phase::Paused);
+    Verdict v = verifier_.initial(memory_, collected_, collector_.initially_all_dirty());
+    diag_(std::string(collector_.mode()) + ": before iteration 1: reported " + std::to_string(v.reported) +
+          " of " + std::to_string(memory_.pages) + " pages (expected " +
           (collector_.initially_all_dirty() ? "all: KVM_DIRTY_LOG_INITIALLY_SET" : "none") + ")");
-    return judge(v, 0);
+    ++result_.verified_collections;
+    return judge(v);
+  }
+
+  // One collection, judged on its own. The write counters around it are
+  // the window the verifier needs (see verifier.hpp).
+  bool collect_and_judge(uint64_t k, Phase phase, Verdict& v) {
+    Collection c;
+    c.number = ++collection_number_;
+    c.iteration = k;
+    c.paused = phase == Phase::Paused;
+    collected_.clear();
+    c.writes_before = write_counts();
+    collector_.collect(collected_, phase);
+    c.writes_after = write_counts();
+    if (collector_.injection() == Injection::DropDirty && !dropped_this_iteration_)
+      if (auto dropped = collector_.inject_drop(collected_)) {
+        dropped_this_iteration_ = true;
+        diag_("inject drop-dirty: dropped gfn 0x" + to_hex(guest_.region().gfn_of(*dropped)) + " from collection " +
+              std::to_string(c.number));
+      }
+    v = verifier_.judge(c, memory_, collected_);
+    ++result_.verified_collections;
+    result_.pages_reported_dirty += v.reported;
+    result_.pages_rewritten += v.rewritten;
+    if (auto fault = collector_.take_fault()) {
+      for (const auto& o : v.first) result_.offenders.push_back(describe_offense(guest_.region(), v, o));
+      fail("iteration " + std::to_string(k) + ": " + *fault + "; verifier at " + v.where() + ": " + v.summary());
+      return false;
+    }
+    return judge(v);
   }
 
   bool iterate(VcpuPool& pool, uint64_t k) {
     guest_.shared()->iteration = k;
-    reported_.clear();
-    std::vector<uint64_t> per_vcpu_before;
-    for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) per_vcpu_before.push_back(uint64_t{guest_.params(i).writes});
+    dropped_this_iteration_ = false;
+    mix_.plan_iteration(k);
+    const std::vector<uint64_t> before = write_counts();
+    uint64_t reported = 0, rewritten = 0, collections = 0;
+    Verdict v;
 
     pool.resume_all();
-    // One collection at a pseudo-random point while the vCPUs write, so
-    // collection races with writes as it does in a live migration.
-    auto interval = std::chrono::microseconds(options_.interval_ms * 1000ULL);
+    // Collections at pseudo-random points while the vCPUs write (one per
+    // interval), so collection races with writes as in a live migration;
+    // the iteration ends once the interval is over and every vCPU has done
+    // its part of the write mix (see wait_for_guest).
+    const auto interval = std::chrono::microseconds(options_.interval_ms * 1000ULL);
     std::uniform_int_distribution<int64_t> point(0, interval.count());
-    auto mid = std::chrono::microseconds(point(rng_));
-    std::this_thread::sleep_for(mid);
-    collector_.collect(reported_, Phase::Running);
-    std::this_thread::sleep_for(interval - mid);
-    if (!wait_min_writes(pool, per_vcpu_before)) return false;
+    const auto start = std::chrono::steady_clock::now();
+    auto next = start + std::chrono::microseconds(point(rng_));
+    const auto deadline = start + options_.stall_timeout;
+    bool ran_one = !collector_.collects_while_running();
+    for (;;) {
+      const auto now = std::chrono::steady_clock::now();
+      if (collector_.collects_while_running() && now >= next) {
+        if (!collect_and_judge(k, Phase::Running, v)) return false;
+        reported += v.reported;
+        rewritten += v.rewritten;
+        ++collections;
+        mix_.after_running_collection();
+        ran_one = true;
+        next = std::chrono::steady_clock::now() + std::chrono::microseconds(point(rng_));
+      }
+      if (ran_one && now >= start + interval) {
+        std::string behind = guest_behind(before);
+        if (behind.empty()) break;
+        if (now > deadline) {
+          fail("iteration " + std::to_string(k) + ": the guest did not finish its writes within " +
+               std::to_string(options_.stall_timeout.count()) + " ms: " + behind);
+          return false;
+        }
+      }
+      if (auto err = pool.error()) {
+        fail(*err);
+        return false;
+      }
+      collector_.while_waiting();
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
     if (!pool.pause_all(options_.stall_timeout)) {
       fail(*pool.error());
       return false;
     }
-    collector_.collect(reported_, Phase::Paused);
-    if (auto dropped = collector_.finish_iteration(reported_))
-      diag_("inject drop-dirty: dropped gfn 0x" + to_hex(guest_.region().gfn_of(*dropped)));
+    if (!collect_and_judge(k, Phase::Paused, v)) return false;
+    reported += v.reported;
+    rewritten += v.rewritten;
+    ++collections;
 
     uint64_t writes = 0;
-    for (uint32_t i = 0; i < per_vcpu_before.size(); ++i) writes += guest_.params(i).writes - per_vcpu_before[i];
-    Verdict v = verify_iteration(k, stamps_, reported_);
+    const std::vector<uint64_t> after = write_counts();
+    for (uint32_t i = 0; i < after.size(); ++i) writes += after[i] - before[i];
     result_.guest_writes += writes;
-    result_.pages_reported_dirty += v.reported;
-    diag_(std::string(collector_.mode()) + ": iteration " + std::to_string(k) + ": dirty " +
-          std::to_string(v.reported) + " clean " + std::to_string(v.clean) + " written " +
-          std::to_string(v.written) + " guest writes " + std::to_string(writes));
-    if (auto fault = collector_.take_fault()) {
-      if (!v.ok())
-        for (const auto& o : v.first) result_.offenders.push_back(describe_offense(guest_.region(), o, k));
-      fail("iteration " + std::to_string(k) + ": " + *fault + "; verifier: " + v.summary());
-      return false;
-    }
-    if (!judge(v, k)) return false;
+    diag_(std::string(collector_.mode()) + ": iteration " + std::to_string(k) + ": " + std::to_string(collections) +
+          " collections reported " + std::to_string(reported) + " pages (" + std::to_string(rewritten) +
+          " rewritten since reported), " + std::to_string(v.written) + " pages hold stamp " + std::to_string(k) +
+          ", guest writes " + std::to_string(writes));
     if (v.written == 0) {
       fail("iteration " + std::to_string(k) + ": guest made " + std::to_string(writes) +
            " writes but no page holds stamp " + std::to_string(k));
@@ -125,44 +200,25 @@ class Run {
     return true;
   }
 
-  // The interval is over; the iteration may end once every vCPU made its
-  // minimum writes and the collector agrees (ring-wait: all have blocked).
-  bool wait_min_writes(VcpuPool& pool, const std::vector<uint64_t>& before) {
-    auto deadline = std::chrono::steady_clock::now() + options_.stall_timeout;
-    while (!collector_.interval_may_end()) {
-      if (auto err = pool.error()) {
-        fail(*err);
-        return false;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        fail(collector_.waiting_for() + " within " + std::to_string(options_.stall_timeout.count()) + " ms");
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
+  // Empty when the iteration may end: every vCPU did its write mix and its
+  // minimum of writes, and the collector agrees (ring-wait: every vCPU has
+  // blocked; --soft-full: every vCPU exited ring-full). Else who is behind.
+  std::string guest_behind(const std::vector<uint64_t>& before) {
+    std::string behind = mix_.pending();
     for (uint32_t i = 0; i < before.size(); ++i) {
-      while (guest_.params(i).writes - before[i] < options_.min_writes_per_vcpu) {
-        if (auto err = pool.error()) {
-          fail(*err);
-          return false;
-        }
-        if (std::chrono::steady_clock::now() > deadline) {
-          fail("vCPU " + std::to_string(i) + " made only " +
-               std::to_string(guest_.params(i).writes - before[i]) + " of " +
-               std::to_string(options_.min_writes_per_vcpu) + " writes within " +
-               std::to_string(options_.stall_timeout.count()) + " ms");
-          return false;
-        }
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-      }
+      const uint64_t made = guest_.params(i).writes - before[i];
+      if (made < options_.min_writes_per_vcpu)
+        behind += (behind.empty() ? "" : "; ") + std::string("vCPU ") + std::to_string(i) + " made " +
+                  std::to_string(made) + " of " + std::to_string(options_.min_writes_per_vcpu) + " writes";
     }
-    return true;
+    if (!collector_.interval_may_end()) behind += (behind.empty() ? "" : "; ") + collector_.waiting_for();
+    return behind;
   }
 
-  bool judge(const Verdict& v, uint64_t k) {
+  bool judge(const Verdict& v) {
     if (v.ok()) return true;
-    for (const auto& o : v.first) result_.offenders.push_back(describe_offense(guest_.region(), o, k));
-    fail("iteration " + std::to_string(k) + ": " + v.summary() +
+    for (const auto& o : v.first) result_.offenders.push_back(describe_offense(guest_.region(), v, o));
+    fail("iteration " + std::to_string(v.iteration) + ": " + v.summary() +
          (result_.offenders.empty() ? "" : "; first: " + result_.offenders.front()));
     return false;
   }
@@ -179,8 +235,12 @@ class Run {
   ModeResult& result_;
   GuestVm guest_;
   std::mt19937_64 rng_;
-  StampView stamps_;
-  DirtySet reported_;
+  StampView memory_;
+  CollectionVerifier verifier_;
+  WriteMix mix_;
+  DirtySet collected_;
+  uint64_t collection_number_ = 0;
+  bool dropped_this_iteration_ = false;
 };
 
 }  // namespace
@@ -189,14 +249,17 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
                     const std::function<void(const std::string&)>& diag) {
   ModeResult result;
   result.mode = options.mode;
+  result.seed = mode_seed(options.guest.seed, options.mode);
+  RunOptions seeded = options;
+  seeded.guest.seed = result.seed;
   auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Collector> collector;
   try {
-    collector = make_collector(options.mode, options.injection, options.ring_entries, options.guest.seed);
+    collector = make_collector(options.mode, options.injection, options.ring_entries, result.seed, options.soft_full);
     if (!collector->supports(options.injection))
       throw SkipError(std::string("--inject ") + injection_name(options.injection) + " does not apply to " +
                       options.mode);
-    Run run(kvm, options, *collector, diag, result);
+    Run run(kvm, seeded, *collector, diag, result);
     run.execute();
   } catch (const SkipError& e) {
     result.outcome = Outcome::Skip;

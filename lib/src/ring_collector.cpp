@@ -11,8 +11,8 @@
 
 namespace dirtyscope {
 
-RingCollector::RingCollector(RingMode mode, Injection injection, uint32_t entries)
-    : Collector(injection), ring_mode_(mode), entries_(entries) {}
+RingCollector::RingCollector(RingMode mode, Injection injection, uint32_t entries, RingHarvest harvest)
+    : Collector(injection), ring_mode_(mode), entries_(entries), harvest_(harvest) {}
 
 const char* RingCollector::mode() const {
   switch (ring_mode_) {
@@ -58,6 +58,9 @@ void RingCollector::attach_vcpu(Vcpu& vcpu) {
   if (rings_.size() <= vcpu.id()) {
     rings_.resize(vcpu.id() + 1);
     blocked_since_harvest_.resize(vcpu.id() + 1, false);
+    blocked_now_.resize(vcpu.id() + 1, false);
+    empty_harvests_while_blocked_.resize(vcpu.id() + 1, 0);
+    full_exit_since_paused_.resize(vcpu.id() + 1, false);
     vcpu_harvested_since_reset_.resize(vcpu.id() + 1, 0);
     empty_full_exits_.resize(vcpu.id() + 1, 0);
   }
@@ -82,31 +85,53 @@ void RingCollector::record_entry(uint32_t vcpu, uint32_t slot, uint64_t offset) 
   pending_.set(*page);
 }
 
-void RingCollector::harvest_and_reset_locked(bool final_collection) {
+uint32_t RingCollector::harvest_ring_locked(DirtyRing& ring) {
+  const uint32_t n = ring.harvest([&](uint32_t slot, uint64_t offset) { record_entry(ring.vcpu_id(), slot, offset); });
+  vcpu_harvested_since_reset_[ring.vcpu_id()] += n;
+  counters_.ring_high_water = std::max<uint64_t>(counters_.ring_high_water, n);
+  if (n == entries_) {
+    // KVM should have stopped the vCPU at the soft limit, with
+    // kReservedEntries to spare; a full ring means it did not, and any
+    // further push overwrote an entry we had not harvested yet.
+    ++counters_.ring_overruns;
+    if (!fault_)
+      fault_ = "vCPU " + std::to_string(ring.vcpu_id()) + "'s dirty ring was completely full at a harvest (" +
+               std::to_string(n) + " of " + std::to_string(entries_) + " entries; the soft-full exit was due at " +
+               std::to_string(entries_ - kReservedEntries) +
+               "): KVM ran the vCPU past its soft limit and reserve, so later pushes overwrote unharvested entries";
+  }
+  return n;
+}
+
+void RingCollector::harvest_and_reset_locked(bool final_collection, const DirtyRing* only) {
   uint64_t harvested = 0;
+  std::vector<uint32_t> by_vcpu(rings_.size(), 0);
   for (auto& ring : rings_) {
-    if (!ring) continue;
-    uint32_t n = ring->harvest([&](uint32_t slot, uint64_t offset) {
-      record_entry(ring->vcpu_id(), slot, offset);
-    });
-    harvested += n;
-    vcpu_harvested_since_reset_[ring->vcpu_id()] += n;
-    counters_.ring_high_water = std::max<uint64_t>(counters_.ring_high_water, n);
-    if (n == entries_) {
-      // KVM should have stopped the vCPU at the soft limit, with
-      // kReservedEntries to spare; a full ring means it did not, and any
-      // further push overwrote an entry we had not harvested yet.
-      ++counters_.ring_overruns;
-      if (!fault_)
-        fault_ = "vCPU " + std::to_string(ring->vcpu_id()) + "'s dirty ring was completely full at a harvest (" +
-                 std::to_string(n) + " of " + std::to_string(entries_) + " entries; the soft-full exit was due at " +
-                 std::to_string(entries_ - kReservedEntries) +
-                 "): KVM ran the vCPU past its soft limit and reserve, so later pushes overwrote unharvested entries";
-    }
+    if (!ring || (only && ring.get() != only)) continue;
+    by_vcpu[ring->vcpu_id()] = harvest_ring_locked(*ring);
+    harvested += by_vcpu[ring->vcpu_id()];
   }
   counters_.ring_entries_harvested += harvested;
   harvested_since_reset_ += harvested;
+  if (ring_mode_ == RingMode::Wait) check_blocked_rings_locked(by_vcpu);
+  reset_locked(final_collection, harvested);
+}
 
+void RingCollector::check_blocked_rings_locked(const std::vector<uint32_t>& harvested_by_vcpu) {
+  for (size_t i = 0; i < rings_.size(); ++i) {
+    if (!rings_[i]) continue;
+    uint64_t& empty = empty_harvests_while_blocked_[i];
+    empty = blocked_now_[i] && harvested_by_vcpu[i] == 0 ? empty + 1 : 0;
+    if (empty >= kMaxEmptyHarvestsWhileBlocked)
+      throw CollectorError("vCPU " + std::to_string(i) + " blocked on KVM_EXIT_DIRTY_RING_FULL again and again (" +
+                           std::to_string(empty) +
+                           " harvests in a row found nothing in its ring): KVM_RESET_DIRTY_RINGS does not free the "
+                           "ring, it is wedged" +
+                           (counters_.ring_overruns ? " after an overrun (" + fault_.value_or("reported earlier") + ")" : std::string()));
+  }
+}
+
+void RingCollector::reset_locked(bool final_collection, uint64_t harvested) {
   // SkipReset: the first final collection after iteration 1 that harvested
   // something "forgets" the ioctl but books the entries as reset.
   if (injection_ == Injection::SkipReset && final_collection && !reset_skipped_ &&
@@ -130,23 +155,34 @@ void RingCollector::harvest_and_reset_locked(bool final_collection) {
   harvested_since_reset_ = 0;
   std::fill(vcpu_harvested_since_reset_.begin(), vcpu_harvested_since_reset_.end(), 0);
   ++reset_generation_;
+  // Every blocked vCPU is released now; one that blocks again is counted
+  // afresh by check_blocked_rings_locked.
+  std::fill(blocked_now_.begin(), blocked_now_.end(), false);
   reset_done_.notify_all();
 }
 
-bool RingCollector::interval_may_end() {
-  if (ring_mode_ != RingMode::Wait) return true;
-  std::lock_guard lock(mutex_);
-  for (size_t i = 0; i < rings_.size(); ++i)
-    if (rings_[i] && !blocked_since_harvest_[i]) return false;
-  return true;
+bool RingCollector::collects_while_running() const {
+  return ring_mode_ != RingMode::Wait && harvest_ != RingHarvest::OnFullOnly;
 }
 
-std::string RingCollector::waiting_for() const {
+// Which vCPUs the iteration still waits for: ring-wait, those that have not
+// blocked on a full ring since the last harvest at an interval end;
+// OnFullOnly, those that have not exited ring-full since the last pause.
+bool RingCollector::interval_may_end() { return waiting_for().empty(); }
+
+std::string RingCollector::waiting_for() {
+  const bool wait = ring_mode_ == RingMode::Wait;
+  if (!wait && harvest_ != RingHarvest::OnFullOnly) return {};
+  std::lock_guard lock(mutex_);
+  const std::vector<bool>& done = wait ? blocked_since_harvest_ : full_exit_since_paused_;
   std::string who;
   for (size_t i = 0; i < rings_.size(); ++i)
-    if (rings_[i] && !blocked_since_harvest_[i]) who += (who.empty() ? "" : ",") + std::to_string(i);
-  return who.empty() ? std::string() : "vCPU(s) " + who + " never blocked on a full " +
-                                           std::to_string(entries_) + "-entry dirty ring";
+    if (rings_[i] && !done[i]) who += (who.empty() ? "" : ",") + std::to_string(i);
+  if (who.empty()) return {};
+  return "vCPU(s) " + who + (wait ? " never blocked on a full " : " never exited KVM_EXIT_DIRTY_RING_FULL on a ") +
+         std::to_string(entries_) + "-entry dirty ring (highest fill seen " +
+         std::to_string(counters_.ring_high_water) + ", soft limit " + std::to_string(entries_ - kReservedEntries) +
+         ")";
 }
 
 void RingCollector::do_collect(DirtySet& into, Phase phase) {
@@ -154,8 +190,12 @@ void RingCollector::do_collect(DirtySet& into, Phase phase) {
   const bool final_collection = phase == Phase::Paused;
   if (final_collection) ++paused_collections_;
   // ring-wait lags on purpose: it harvests only at interval ends.
-  if (ring_mode_ != RingMode::Wait || final_collection) harvest_and_reset_locked(final_collection);
-  if (final_collection) std::fill(blocked_since_harvest_.begin(), blocked_since_harvest_.end(), false);
+  // OnFullOnly leaves harvesting to soft-full vCPUs until the pause.
+  if (collects_while_running() || final_collection) harvest_and_reset_locked(final_collection);
+  if (final_collection) {
+    std::fill(blocked_since_harvest_.begin(), blocked_since_harvest_.end(), false);
+    std::fill(full_exit_since_paused_.begin(), full_exit_since_paused_.end(), false);
+  }
   if (ring_mode_ == RingMode::WithBitmap && final_collection) {
     // The backup bitmap holds pages dirtied with no running vCPU; per
     // api.rst it is collected after the last ring harvest, vCPUs stopped.
@@ -179,19 +219,24 @@ void RingCollector::on_ring_full(Vcpu& vcpu) {
   ++counters_.ring_full_exits;
   if (ring_mode_ != RingMode::Wait) {
     const uint64_t before = counters_.ring_entries_harvested;
-    harvest_and_reset_locked(false);
+    // OnFullOnly: only this vCPU's ring, so no vCPU empties another's ring
+    // before that one reaches its own soft limit.
+    const bool own_only = harvest_ == RingHarvest::OnFullOnly;
+    harvest_and_reset_locked(false, own_only ? rings_[vcpu.id()].get() : nullptr);
+    if (own_only) full_exit_since_paused_[vcpu.id()] = true;
     uint64_t& empty = empty_full_exits_[vcpu.id()];
     empty = counters_.ring_entries_harvested == before ? empty + 1 : 0;
     if (empty >= kMaxEmptyRingFullExits)
       throw CollectorError("KVM_EXIT_DIRTY_RING_FULL " + std::to_string(empty) +
                            " times in a row with nothing left to harvest: KVM_RESET_DIRTY_RINGS does not free "
                            "the ring, its indices are inconsistent" +
-                           (counters_.ring_overruns ? " after an overrun (" + *fault_ + ")" : std::string()));
+                           (counters_.ring_overruns ? " after an overrun (" + fault_.value_or("reported earlier") + ")" : std::string()));
     return;
   }
   // Block until the (lagging) collector has harvested and reset.
   ++counters_.vcpu_blocked_count;
   blocked_since_harvest_[vcpu.id()] = true;
+  blocked_now_[vcpu.id()] = true;
   const auto start = std::chrono::steady_clock::now();
   const uint64_t generation = reset_generation_;
   reset_done_.wait(lock, [&] { return shutting_down_ || reset_generation_ != generation; });
@@ -204,6 +249,17 @@ void RingCollector::while_pausing() {
   // can see the pause request. Plain rings free themselves.
   if (ring_mode_ != RingMode::Wait) return;
   std::lock_guard lock(mutex_);
+  harvest_and_reset_locked(false);
+}
+
+void RingCollector::while_waiting() {
+  // ring-wait: the lagging collector frees the rings only once every vCPU
+  // is blocked on its full ring, so an iteration that must write more pages
+  // than a ring holds still ends, and every vCPU really waits.
+  if (ring_mode_ != RingMode::Wait) return;
+  std::lock_guard lock(mutex_);
+  for (size_t i = 0; i < rings_.size(); ++i)
+    if (rings_[i] && !blocked_now_[i]) return;
   harvest_and_reset_locked(false);
 }
 

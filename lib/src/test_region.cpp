@@ -1,19 +1,22 @@
 #include "dirtyscope/test_region.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "dirtyscope/page.hpp"
 
 namespace dirtyscope {
 
-TestRegion::TestRegion(HostMemory memory, uint64_t gpa, uint32_t nslots, uint32_t first_slot_id)
+TestRegion::TestRegion(HostMemory memory, uint64_t gpa, uint32_t nslots, uint32_t first_slot_id,
+                       uint64_t slot_unit_pages)
     : memory_(std::move(memory)), gpa_(gpa), pages_(memory_.size() / kPageSize) {
-  if (nslots == 0 || pages_ % nslots != 0)
-    throw std::invalid_argument("test region does not split evenly into memslots");
-  uint64_t per_slot = pages_ / nslots;
+  if (nslots == 0 || slot_unit_pages == 0 || pages_ % slot_unit_pages != 0 || pages_ / slot_unit_pages < nslots)
+    throw std::invalid_argument("test region does not split into memslots of whole units");
+  const uint64_t per_slot = pages_ / slot_unit_pages / nslots * slot_unit_pages;
   for (uint32_t i = 0; i < nslots; ++i) {
-    uint64_t first = i * per_slot;
-    slots_.push_back(RegionSlot{first_slot_id + i, gpa_ + first * kPageSize, first, per_slot,
+    const uint64_t first = i * per_slot;
+    const uint64_t pages = i + 1 == nslots ? pages_ - first : per_slot;
+    slots_.push_back(RegionSlot{first_slot_id + i, gpa_ + first * kPageSize, first, pages,
                                 memory_.data() + first * kPageSize});
   }
 }
@@ -31,7 +34,10 @@ std::optional<uint64_t> TestRegion::region_page(uint32_t slot_id, uint64_t offse
 }
 
 const RegionSlot& TestRegion::slot_of(uint64_t region_page) const {
-  return slots_.at(region_page / slots_.front().pages);
+  // Every slot but the last has the first one's size.
+  const uint64_t i = std::min<uint64_t>(region_page / slots_.front().pages, slots_.size() - 1);
+  if (region_page >= pages_) throw std::out_of_range("region page beyond the test region");
+  return slots_[i];
 }
 
 }  // namespace dirtyscope

@@ -1,5 +1,7 @@
 #include "dirtyscope/verifier.hpp"
 
+#include "protocol.h"
+
 namespace dirtyscope {
 
 const char* offense_name(Offense o) {
@@ -13,6 +15,16 @@ const char* offense_name(Offense o) {
   return "?";
 }
 
+PageWrite PageWrite::decode(uint64_t stamp_word, uint64_t writer_word) {
+  return PageWrite{stamp_word, static_cast<uint32_t>(writer_word >> DS_WRITER_SHIFT), writer_word & DS_SEQ_MASK};
+}
+
+std::string PageWrite::describe() const {
+  if (writer == 0) return stamp ? "stamp " + std::to_string(stamp) + " with no writer" : "never written";
+  return "stamp " + std::to_string(stamp) + " by vCPU " + std::to_string(writer - 1) + " write #" +
+         std::to_string(seq);
+}
+
 std::string Verdict::summary() const {
   std::string by_vcpu;
   for (const auto& [writer, n] : missed_by_writer)
@@ -23,46 +35,113 @@ std::string Verdict::summary() const {
          std::to_string(future) + (initial_wrong ? ", initial " + std::to_string(initial_wrong) : "");
 }
 
+std::string Verdict::where() const {
+  if (collection == 0) return "collection 0 (before iteration 1)";
+  return "collection " + std::to_string(collection) + " (iteration " + std::to_string(iteration) +
+         (paused ? ", vCPUs paused)" : ", vCPUs running)");
+}
+
 namespace {
-void record(Verdict& v, Offense kind, uint64_t page, uint64_t stamp, uint64_t writer) {
-  switch (kind) {
+void record(Verdict& v, const OffendingPage& o) {
+  switch (o.kind) {
     case Offense::Missed:
       ++v.missed;
-      ++v.missed_by_writer[writer];
+      ++v.missed_by_writer[o.now.writer];
       break;
     case Offense::Stale: ++v.stale; break;
     case Offense::Future: ++v.future; break;
     default: ++v.initial_wrong; break;
   }
-  if (v.first.size() < Verdict::kMaxListed) v.first.push_back({kind, page, stamp, writer});
+  if (v.first.size() < Verdict::kMaxListed) v.first.push_back(o);
 }
 }  // namespace
 
-Verdict verify_iteration(uint64_t iteration, const StampView& stamps, const DirtySet& reported) {
+CollectionVerifier::CollectionVerifier(uint64_t pages, uint32_t vcpus)
+    : vcpus_(vcpus),
+      prev_before_(vcpus, 0),
+      prev_first_after_(vcpus, 0),
+      carry_(pages),
+      then_stamp_(pages, 0),
+      then_writer_(pages, 0),
+      then_collection_(pages, 0) {}
+
+void CollectionVerifier::remember_report(uint64_t page, const PageWrite& now, uint64_t collection) {
+  then_stamp_[page] = now.stamp;
+  then_writer_[page] = DS_WRITE_WORD(now.writer, now.seq);
+  then_collection_[page] = collection;
+}
+
+OffendingPage CollectionVerifier::offence(Offense kind, uint64_t page, const PageWrite& now, bool carried) const {
+  return OffendingPage{kind, page, now, PageWrite::decode(then_stamp_[page], then_writer_[page]),
+                       then_collection_[page], carried};
+}
+
+Verdict CollectionVerifier::initial(const StampView& memory, const DirtySet& reported, bool expect_all) {
   Verdict v;
-  v.iteration = iteration;
-  for (uint64_t p = 0; p < stamps.pages; ++p) {
-    const uint64_t stamp = stamps.stamp(p);
+  for (uint64_t p = 0; p < memory.pages; ++p) {
+    const PageWrite now = memory.read(p);
     const bool dirty = reported.test(p);
     dirty ? ++v.reported : ++v.clean;
-    if (stamp == iteration) ++v.written;
-    if (stamp > iteration) record(v, Offense::Future, p, stamp, stamps.writer(p));
-    else if (stamp == iteration && !dirty) record(v, Offense::Missed, p, stamp, stamps.writer(p));
-    else if (stamp != iteration && dirty) record(v, Offense::Stale, p, stamp, stamps.writer(p));
+    if (now.stamp != 0 || now.writer != 0) record(v, offence(Offense::Future, p, now));
+    else if (expect_all && !dirty) record(v, offence(Offense::InitialMissing, p, now));
+    else if (!expect_all && dirty) record(v, offence(Offense::InitialUnexpected, p, now));
   }
   return v;
 }
 
-Verdict verify_initial(const StampView& stamps, const DirtySet& reported, bool expect_all) {
+// The first write of vCPU `w` that surely began after `c` returned. The
+// counter read after it says writes 0..a-1 are complete; while vCPUs run,
+// write a may already be under way, with them paused it has not begun.
+uint64_t CollectionVerifier::first_after(const Collection& c, uint32_t w) {
+  return c.paused ? c.writes_after[w] : c.writes_after[w] + 1;
+}
+
+Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, const DirtySet& reported) {
   Verdict v;
-  for (uint64_t p = 0; p < stamps.pages; ++p) {
-    const uint64_t stamp = stamps.stamp(p);
+  v.collection = c.number;
+  v.iteration = c.iteration;
+  v.paused = c.paused;
+  DirtySet carry_next(memory.pages);
+  for (uint64_t p = 0; p < memory.pages; ++p) {
+    const PageWrite now = memory.read(p);
     const bool dirty = reported.test(p);
     dirty ? ++v.reported : ++v.clean;
-    if (stamp != 0) record(v, Offense::Future, p, stamp, stamps.writer(p));
-    else if (expect_all && !dirty) record(v, Offense::InitialMissing, p, stamp, stamps.writer(p));
-    else if (!expect_all && dirty) record(v, Offense::InitialUnexpected, p, stamp, stamps.writer(p));
+    if (now.stamp == c.iteration) ++v.written;
+    if (dirty && then_collection_[p] &&
+        (then_stamp_[p] != now.stamp || then_writer_[p] != DS_WRITE_WORD(now.writer, now.seq)))
+      ++v.rewritten;
+
+    if (now.stamp > c.iteration || now.writer > vcpus_ || (now.writer == 0) != (now.stamp == 0)) {
+      // A stamp from the future, a writer that does not exist, or half a
+      // write: only possible at a paused collection if memory is corrupt
+      // (while vCPUs run, a write in progress may show its stamp first).
+      if (c.paused || now.stamp > c.iteration || now.writer > vcpus_) record(v, offence(Offense::Future, p, now));
+    } else if (now.writer != 0) {
+      const uint32_t w = now.writer - 1;
+      const uint64_t s = now.seq;
+      if (s >= first_after(c, w)) {
+        // Began after this collection returned: a later one judges it.
+      } else if (s >= c.writes_before[w]) {
+        if (!dirty) carry_next.set(p);  // overlapped this collection: due at the next
+      } else if (s >= prev_first_after_[w] || (s >= prev_before_[w] && carry_.test(p))) {
+        // Complete before this collection began, and begun after the
+        // previous one had re-protected the page (or overlapped it
+        // unreported): due now.
+        if (!dirty) record(v, offence(Offense::Missed, p, now, s < prev_first_after_[w]));
+      } else if (s < prev_before_[w] && dirty && c.paused) {
+        // Complete before the previous collection began, which had to
+        // report it; nothing wrote it since. (While vCPUs run, a write in
+        // progress may have dirtied the page before its words changed.)
+        record(v, offence(Offense::Stale, p, now));
+      }
+    } else if (dirty && c.paused) {
+      record(v, offence(Offense::Stale, p, now));  // never written, yet reported
+    }
+    if (dirty) remember_report(p, now, c.number);
   }
+  prev_before_ = c.writes_before;
+  for (uint32_t w = 0; w < vcpus_; ++w) prev_first_after_[w] = first_after(c, w);
+  carry_ = std::move(carry_next);
   return v;
 }
 

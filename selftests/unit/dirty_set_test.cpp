@@ -47,9 +47,9 @@ TEST(Injection, DropDirtyRemovesOnePage) {
   DirtySet set(64);
   set.set(3);
   set.set(40);
-  EXPECT_FALSE(honest.finish_iteration(set).has_value());
+  EXPECT_FALSE(honest.inject_drop(set).has_value());
   EXPECT_EQ(set.count(), 2u);
-  auto dropped = dropping.finish_iteration(set);
+  auto dropped = dropping.inject_drop(set);
   ASSERT_TRUE(dropped.has_value());
   EXPECT_EQ(*dropped, 3u);
   EXPECT_EQ(set.count(), 1u);

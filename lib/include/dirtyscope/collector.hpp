@@ -81,9 +81,9 @@ class Collector {
     ++counters_.collections;
     do_collect(into, phase);
   }
-  // End of an iteration (after the Paused collection): where DropDirty acts.
-  // Returns the region page it dropped, if it dropped one.
-  std::optional<uint64_t> finish_iteration(DirtySet& reported);
+  // Where DropDirty acts: the runner offers each collection's pages until
+  // one was dropped in the iteration. Returns the region page it dropped.
+  std::optional<uint64_t> inject_drop(DirtySet& collected);
 
   // vCPU thread, on KVM_EXIT_DIRTY_RING_FULL: returns once the vCPU may
   // run again. Only ring collectors expect it.
@@ -91,11 +91,18 @@ class Collector {
   // Runner, while it waits for vCPUs to pause: a collector that lets vCPUs
   // block (ring-wait) must free them here or they never pause.
   virtual void while_pausing() {}
+  // Runner, while it waits for the guest to finish an iteration's writes:
+  // ring-wait frees the rings here once every vCPU is blocked on one.
+  virtual void while_waiting() {}
   // Runner, after the interval: may the iteration end now? ring-wait says
   // no until every vCPU has really blocked on its full ring.
   virtual bool interval_may_end() { return true; }
   // A one-line reason when interval_may_end() kept the runner waiting too long.
-  virtual std::string waiting_for() const { return {}; }
+  virtual std::string waiting_for() { return {}; }
+  // False when a Running collection is no snapshot of what KVM logged so
+  // far (ring-wait lags on purpose; --soft-full leaves harvesting to the
+  // soft-full vCPU): the runner then collects only with vCPUs paused.
+  virtual bool collects_while_running() const { return true; }
   // The run is ending: release any vCPU thread blocked inside on_ring_full.
   virtual void shutdown() {}
 
@@ -150,8 +157,10 @@ bool is_mode(std::string_view name);
 // Ring entries a mode uses when -c is not given.
 uint32_t default_ring_entries(std::string_view mode);
 
-// ring_entries 0 means the mode's default.
+// ring_entries 0 means the mode's default. `soft_full` (dirty-ring only):
+// harvest only on soft-full exits, and end no iteration before every vCPU
+// has exited ring-full (RingHarvest::OnFullOnly).
 std::unique_ptr<Collector> make_collector(std::string_view mode, Injection injection,
-                                          uint32_t ring_entries, uint64_t seed);
+                                          uint32_t ring_entries, uint64_t seed, bool soft_full = false);
 
 }  // namespace dirtyscope

@@ -10,6 +10,7 @@
 #include "dirtyscope/collector.hpp"
 #include "dirtyscope/guest_vm.hpp"
 #include "dirtyscope/verifier.hpp"
+#include "dirtyscope/write_mix.hpp"
 
 namespace dirtyscope {
 
@@ -29,8 +30,13 @@ struct RunOptions {
   uint32_t interval_ms = 10;
   uint32_t ring_entries = 0;  // 0: the mode's default (default_ring_entries)
   Injection injection = Injection::None;
+  WriteMixOptions mix;
+  // dirty-ring: harvest only on soft-full exits, each vCPU exits ring-full
+  // every iteration (RingHarvest::OnFullOnly); other modes skip.
+  bool soft_full = false;
   // No iteration may pass vacuously: each vCPU makes at least this many
-  // writes before the runner pauses it (it waits past the interval if needed).
+  // writes before the runner pauses it (it waits past the interval if
+  // needed), besides finishing its part of the write mix.
   uint64_t min_writes_per_vcpu = 64;
   std::chrono::milliseconds stall_timeout{60000};
   RunHooks hooks;
@@ -39,11 +45,10 @@ struct RunOptions {
 enum class Outcome { Pass, Fail, Skip };
 const char* outcome_name(Outcome o);
 
-struct IterationReport {
-  uint64_t iteration;
-  uint64_t guest_writes;  // all vCPUs, this iteration
-  Verdict verdict;
-};
+// The seed a mode runs with: the run's --seed mixed with the mode's name,
+// so `-M all` writes different pages in each mode and `-M <mode> --seed S`
+// repeats exactly what `-M all --seed S` did in that mode.
+uint64_t mode_seed(uint64_t run_seed, std::string_view mode);
 
 struct ModeResult {
   std::string mode;
@@ -51,8 +56,12 @@ struct ModeResult {
   std::string reason;                  // why it failed or skipped
   std::vector<std::string> offenders;  // first offending pages, readable
   uint64_t iterations = 0;             // completed and verified
+  uint64_t seed = 0;                   // mode_seed() of the run's seed
   uint64_t guest_writes = 0;
-  uint64_t pages_reported_dirty = 0;   // sum over iterations
+  uint64_t pages_reported_dirty = 0;   // sum over collections
+  uint64_t pages_written = 0;          // distinct test pages written in the run
+  uint64_t pages_rewritten = 0;        // reports of pages whose content changed since their last report
+  uint64_t verified_collections = 0;   // collections judged on their own (incl. the one before iteration 1)
   CollectorCounters counters;
   uint32_t ring_entries = 0;           // per vCPU ring; 0 for bitmap modes
   uint32_t vcpus = 0;

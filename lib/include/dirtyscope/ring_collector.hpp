@@ -4,6 +4,10 @@
 // Three modes share it:
 //  - dirty-ring: harvests at random points while vCPUs run; a vCPU whose
 //    ring is soft-full (KVM_EXIT_DIRTY_RING_FULL) harvests and resets itself.
+//    With RingHarvest::OnFullOnly (--soft-full) nothing is harvested while
+//    vCPUs run except by the vCPU whose ring is soft-full (its own ring),
+//    and an iteration ends only once every vCPU has exited ring-full: the
+//    soft-full path runs every iteration however fast the guest writes.
 //  - dirty-ring-wait: the collector lags on purpose (harvests only at
 //    interval ends); a vCPU with a full ring blocks on a wait queue until
 //    the collector has harvested and reset, as the ring series' wait queue
@@ -28,10 +32,14 @@
 namespace dirtyscope {
 
 enum class RingMode { Plain, Wait, WithBitmap };
+// Who harvests while vCPUs run (dirty-ring): the runner at random points
+// and any vCPU on soft-full (Periodic), or only the soft-full vCPU itself.
+enum class RingHarvest { Periodic, OnFullOnly };
 
 class RingCollector : public Collector {
  public:
-  RingCollector(RingMode mode, Injection injection, uint32_t entries);
+  RingCollector(RingMode mode, Injection injection, uint32_t entries,
+                RingHarvest harvest = RingHarvest::Periodic);
   const char* mode() const override;
   bool supports(Injection injection) const override;
   void prepare_vm(Vm& vm) override;
@@ -39,9 +47,11 @@ class RingCollector : public Collector {
   void attach_vcpu(Vcpu& vcpu) override;
   void on_ring_full(Vcpu& vcpu) override;
   void while_pausing() override;
+  void while_waiting() override;
   void shutdown() override;
   bool interval_may_end() override;
-  std::string waiting_for() const override;
+  std::string waiting_for() override;
+  bool collects_while_running() const override;
   bool acq_rel() const { return acq_rel_; }
   uint32_t ring_entries() const override { return entries_; }
   std::optional<std::string> take_fault() override;
@@ -52,17 +62,28 @@ class RingCollector : public Collector {
   // Ring-full exits in a row with nothing to harvest before we call the
   // ring wedged (KVM will not let the vCPU run, and nothing frees it).
   static constexpr uint64_t kMaxEmptyRingFullExits = 10000;
+  // ring-wait: harvests in a row that found nothing in the ring of a vCPU
+  // blocked on ring-full before we call its ring wedged. One empty harvest
+  // is legitimate (a harvest between the vCPU's exit and its block).
+  static constexpr uint64_t kMaxEmptyHarvestsWhileBlocked = 3;
 
  protected:
   void do_collect(DirtySet& into, Phase phase) override;
 
  private:
-  // Harvests every ring and resets; caller holds mutex_. Pages go to pending_.
-  void harvest_and_reset_locked(bool final_collection);
+  // Harvests every ring (or only `only`'s) and resets; caller holds
+  // mutex_. Pages go to pending_.
+  void harvest_and_reset_locked(bool final_collection, const DirtyRing* only = nullptr);
+  uint32_t harvest_ring_locked(DirtyRing& ring);
+  void reset_locked(bool final_collection, uint64_t harvested);
+  // ring-wait: a vCPU blocked on ring-full whose ring keeps yielding
+  // nothing is wedged; fails the run instead of waiting for the stall limit.
+  void check_blocked_rings_locked(const std::vector<uint32_t>& harvested_by_vcpu);
   void record_entry(uint32_t vcpu, uint32_t slot, uint64_t offset);
 
   RingMode ring_mode_;
   uint32_t entries_;
+  RingHarvest harvest_;
   bool acq_rel_ = false;
   std::vector<std::unique_ptr<DirtyRing>> rings_;  // by vCPU id
 
@@ -77,6 +98,9 @@ class RingCollector : public Collector {
   bool reset_skipped_ = false;            // skip-reset fired
   uint64_t paused_collections_ = 0;
   std::vector<bool> blocked_since_harvest_;  // ring-wait: by vCPU id
+  std::vector<bool> blocked_now_;            // ring-wait: inside on_ring_full, by vCPU id
+  std::vector<uint64_t> empty_harvests_while_blocked_;  // ring-wait: consecutive, by vCPU id
+  std::vector<bool> full_exit_since_paused_;  // OnFullOnly: by vCPU id
   std::vector<uint64_t> empty_full_exits_;   // consecutive, by vCPU id
   std::optional<std::string> fault_;
   SlotBitmaps bitmaps_;                   // ring-with-bitmap's backup bitmap

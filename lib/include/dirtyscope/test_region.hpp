@@ -21,9 +21,13 @@ struct RegionSlot {
 
 class TestRegion {
  public:
-  // Splits `memory` into `nslots` equal slots (ids first_slot_id, ...),
-  // the first at guest physical `gpa`.
-  TestRegion(HostMemory memory, uint64_t gpa, uint32_t nslots, uint32_t first_slot_id);
+  // Splits `memory` into `nslots` slots (ids first_slot_id, ...), the first
+  // at guest physical `gpa`: each a whole number of `slot_unit_pages` (the
+  // backing's page size), all of one size but the last, which takes the
+  // rest. So a size that is no multiple of 64 pages gives slots that end
+  // inside a bitmap word, as the kernel's own test does.
+  TestRegion(HostMemory memory, uint64_t gpa, uint32_t nslots, uint32_t first_slot_id,
+             uint64_t slot_unit_pages = 1);
 
   uint64_t pages() const { return pages_; }
   uint64_t gpa() const { return gpa_; }

@@ -1,20 +1,30 @@
 // The verifier: decides from page contents and what a collector reported
-// whether any dirty page was missed. It is the product; see DESIGN.md.
+// whether KVM missed a dirty page. It is the product; see the README's
+// "What verified means".
 //
-// Protocol it relies on (enforced by the runner): in iteration k every guest
-// write stores k at the start of a page; vCPUs are paused before the last
-// collection of an iteration, and k changes only while they are paused. So
-// after iteration k's last collection, with R = every page reported in it:
-//   1. stamp(p) == k  =>  p in R        (else: a dirty page was MISSED)
-//   2. p in R         =>  stamp(p) == k (else: STALE report - the page was
-//                                        not written since it was last
-//                                        collected, e.g. never re-protected)
-//   3. stamp(p) <= k                    (else: memory holds a FUTURE stamp)
-// Rule 2 is stricter than the kernel's dirty_log_test, which accepts k-1
-// because it collects while the vCPU still runs.
+// Every guest write leaves in its page the iteration k (stamp) and who
+// wrote it: the writer (vCPU) and that writer's sequence number s (see
+// lib/guest/protocol.h). Around every collection the runner reads each
+// vCPU's write counter just before the collection starts (b: writes
+// 0..b-1 are complete) and just after it returns (a), so for the write a
+// page holds now:
+//   s <  b   the write was complete before the collection began;
+//   b <= s <= a  it overlapped the collection (KVM may report it now or at
+//            the next collection: both are right);
+//   s >  a   it began after the collection returned.
+// With the vCPUs paused no write is under way, so s == a has not begun.
+// KVM must report a page at collection c when the write it holds began
+// after collection c-1 had returned (so after c-1 re-protected the page)
+// and was complete before c began; or when it overlapped c-1 and c-1 did
+// not report it. Otherwise the page was MISSED at c. With the vCPUs paused
+// KVM may not report a page whose last write was complete before c-1
+// began: c-1 had to report it, and nothing wrote it since, so the report
+// is STALE (e.g. KVM never re-protected it). A stamp above the current
+// iteration is FUTURE. Each collection is judged on its own, so a page
+// written again after a collection reported it must be reported again.
 //
-// Before iteration 1 nothing has been written (stamp 0); what must be
-// reported then depends on KVM_DIRTY_LOG_INITIALLY_SET: all pages or none.
+// Before iteration 1 nothing has been written; what must be reported then
+// depends on KVM_DIRTY_LOG_INITIALLY_SET: all pages or none.
 #pragma once
 
 #include <cstdint>
@@ -29,41 +39,88 @@ namespace dirtyscope {
 enum class Offense { Missed, Stale, Future, InitialMissing, InitialUnexpected };
 const char* offense_name(Offense o);
 
-struct OffendingPage {
-  Offense kind;
-  uint64_t page;    // region page
-  uint64_t stamp;   // what the page held
-  uint64_t writer;  // vCPU index + 1 that last wrote it; 0 = never written
+// What a page holds: the first two u64 of the page, decoded.
+struct PageWrite {
+  uint64_t stamp = 0;   // iteration of the last write; 0 = never written
+  uint32_t writer = 0;  // vCPU index + 1 of the last write; 0 = never written
+  uint64_t seq = 0;     // that vCPU's write number
+  static PageWrite decode(uint64_t stamp_word, uint64_t writer_word);
+  std::string describe() const;  // "stamp 3 by vCPU 0 write #1234", "never written"
 };
 
-// Read-only view of the stamps: the region's memory, one u64 per 4 KiB page.
+// Read-only view of the test memory, one 4 KiB page each.
 struct StampView {
   const uint8_t* base;
   uint64_t pages;
-  uint64_t stamp(uint64_t page) const {
-    return *reinterpret_cast<const volatile uint64_t*>(base + page * 4096);
+  uint64_t stamp(uint64_t page) const { return word(page, 0); }
+  PageWrite read(uint64_t page) const { return PageWrite::decode(word(page, 0), word(page, 1)); }
+
+ private:
+  uint64_t word(uint64_t page, uint64_t i) const {
+    return *reinterpret_cast<const volatile uint64_t*>(base + page * 4096 + i * 8);
   }
-  uint64_t writer(uint64_t page) const {
-    return *reinterpret_cast<const volatile uint64_t*>(base + page * 4096 + 8);
-  }
+};
+
+// One collection as the verifier sees it.
+struct Collection {
+  uint64_t number = 0;     // 0 = before iteration 1, then counting up
+  uint64_t iteration = 0;  // the stamp vCPUs write now
+  bool paused = false;     // every vCPU paused: all writes complete
+  std::vector<uint64_t> writes_before;  // each vCPU's write counter before it began
+  std::vector<uint64_t> writes_after;   // ... and after it returned
+};
+
+struct OffendingPage {
+  Offense kind;
+  uint64_t page;          // region page
+  PageWrite now;          // what it holds at this collection
+  PageWrite then;         // what it held when last reported (never: writer 0)
+  uint64_t then_collection = 0;  // which collection last reported it
+  bool carried = false;   // missed: its write overlapped the previous collection
 };
 
 struct Verdict {
   static constexpr size_t kMaxListed = 10;
+  uint64_t collection = 0;
   uint64_t iteration = 0;
-  uint64_t reported = 0;  // pages in R
-  uint64_t clean = 0;     // pages not in R
-  uint64_t written = 0;   // pages holding this iteration's stamp
+  bool paused = true;
+  uint64_t reported = 0;   // pages this collection reported
+  uint64_t clean = 0;      // pages it did not report
+  uint64_t written = 0;    // pages holding this iteration's stamp
+  uint64_t rewritten = 0;  // reported pages whose content changed since they were last reported
   uint64_t missed = 0, stale = 0, future = 0, initial_wrong = 0;
   std::vector<OffendingPage> first;  // the first kMaxListed offences, page order
   std::map<uint64_t, uint64_t> missed_by_writer;  // writer tag -> missed pages
 
   bool ok() const { return missed + stale + future + initial_wrong == 0; }
-  std::string summary() const;  // "missed 1, stale 0, future 0"
+  std::string summary() const;  // "missed 1 (vCPU 0: 1), stale 0, future 0"
+  std::string where() const;    // "collection 5 (iteration 2, running)"
 };
 
-Verdict verify_iteration(uint64_t iteration, const StampView& stamps, const DirtySet& reported);
-// Before any guest write: `expect_all` is KVM_DIRTY_LOG_INITIALLY_SET.
-Verdict verify_initial(const StampView& stamps, const DirtySet& reported, bool expect_all);
+// Judges a run's collections one after another; remembers what it needs
+// from the previous collection (its window, the pages whose write
+// overlapped it unreported) and what each page held when last reported.
+class CollectionVerifier {
+ public:
+  CollectionVerifier(uint64_t pages, uint32_t vcpus);
+
+  // Before any guest write: `expect_all` is KVM_DIRTY_LOG_INITIALLY_SET.
+  Verdict initial(const StampView& memory, const DirtySet& reported, bool expect_all);
+  // A collection made while (or after) vCPUs wrote.
+  Verdict judge(const Collection& c, const StampView& memory, const DirtySet& reported);
+
+ private:
+  static uint64_t first_after(const Collection& c, uint32_t w);
+  void remember_report(uint64_t page, const PageWrite& now, uint64_t collection);
+  OffendingPage offence(Offense kind, uint64_t page, const PageWrite& now, bool carried = false) const;
+
+  uint32_t vcpus_;
+  // The previous collection's window: writes complete before it began,
+  // first write begun after it returned (0 and 0 before iteration 1).
+  std::vector<uint64_t> prev_before_, prev_first_after_;
+  DirtySet carry_;  // overlapped the previous collection, which did not report them
+  // What each page held when last reported (stamp word, writer word), and when.
+  std::vector<uint64_t> then_stamp_, then_writer_, then_collection_;
+};
 
 }  // namespace dirtyscope

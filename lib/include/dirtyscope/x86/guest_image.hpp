@@ -25,15 +25,16 @@ enum class GuestProgram {
 struct SystemLayout {
   static constexpr uint64_t kGdt = 0x1000;
   static constexpr uint64_t kIdt = 0x2000;
-  static constexpr uint64_t kShared = 0x3000;  // struct ds_shared, 2 pages
-  static constexpr uint64_t kTss = 0x5000;     // one 128-byte TSS per vCPU
+  static constexpr uint64_t kShared = 0x3000;  // struct ds_shared, 4 pages
+  static constexpr uint64_t kTss = 0x7000;     // one 128-byte TSS per vCPU
   static constexpr uint64_t kCode = 0x10000;   // guest_text, up to 64 KiB
   static constexpr uint64_t kCodeMax = 0x10000;
   static constexpr uint64_t kStacks = 0x100000;  // 16 KiB per vCPU: kernel then user
   static constexpr uint64_t kStackPerVcpu = 0x4000;
   static constexpr uint64_t kPageTables = 0x200000;
 };
-static_assert(sizeof(ds_shared) <= 2 * 4096);
+static_assert(sizeof(ds_shared) <= SystemLayout::kTss - SystemLayout::kShared);
+static_assert(SystemLayout::kTss + DS_MAX_VCPUS * 128 <= SystemLayout::kCode);
 static_assert(DS_IDT_ENTRIES * 16 <= 4096);
 static_assert(DS_MAX_VCPUS * SystemLayout::kStackPerVcpu <=
               SystemLayout::kPageTables - SystemLayout::kStacks);

@@ -1,0 +1,53 @@
+// The host's half of the guest's write mix (lib/guest/protocol.h): which
+// pages each vCPU sweeps and rewrites in an iteration, and whether it has
+// done them. Three parts beside the random writes:
+//  - sweep: vCPU i owns the i-th of n equal shares of the test memory and
+//    writes a window of it each iteration, the window moving on so that a
+//    run of N iterations writes every page at least once;
+//  - carry: the previous iteration's window again, pages a collection has
+//    reported, so lost re-protection (KVM reports a page but leaves it
+//    writable) shows as a page missed in the next iteration;
+//  - recent: after each collection made while vCPUs run, the pages swept
+//    before it, written again in the same iteration.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dirtyscope/guest_vm.hpp"
+
+namespace dirtyscope {
+
+struct WriteMixOptions {
+  bool sweep = true;    // --no-sweep turns it off
+  bool rewrite = true;  // --no-rewrite turns carry and recent off
+};
+
+class WriteMix {
+ public:
+  WriteMix(GuestVm& guest, uint32_t iterations, WriteMixOptions options);
+
+  // vCPUs paused, before iteration k (1-based): this iteration's windows.
+  void plan_iteration(uint64_t k);
+  // After a collection made while vCPUs run: each vCPU that finished its
+  // last recent range gets the pages it swept since then.
+  void after_running_collection();
+  // Empty once every vCPU has written its sweep, carry and recent pages;
+  // else who is behind and where.
+  std::string pending();
+  // Pages the mix asked to be written again after a collection reported them.
+  uint64_t rewrites_requested() const { return rewrites_requested_; }
+
+ private:
+  struct Share {
+    uint64_t first = 0, pages = 0, window = 0;
+    uint64_t recent_next = 0;  // first swept page not yet in a recent range
+  };
+  GuestVm& guest_;
+  WriteMixOptions options_;
+  std::vector<Share> shares_;
+  uint64_t rewrites_requested_ = 0;
+};
+
+}  // namespace dirtyscope
