@@ -10,11 +10,12 @@
 namespace dirtyscope::bench {
 
 namespace {
-enum LongOnly { kJson = 1000, kStats, kStatsSource };
+enum LongOnly { kJson = 1000, kStats, kStatsSource, kInject };
 const option kLongOptions[] = {
     {"json", required_argument, nullptr, kJson},
     {"stats", no_argument, nullptr, kStats},
     {"stats-source", required_argument, nullptr, kStatsSource},
+    {"inject", required_argument, nullptr, kInject},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
 };
@@ -31,12 +32,15 @@ std::string perf_usage(const char* argv0) {
   return std::string("usage: ") + argv0 +
          " [-h] [-M MODE|all] [-i iterations] [-p offset] [-g] [-m mode]\n"
          "       [-b vcpu bytes] [-v vcpus] [-o] [-e] [-f N] [-s mem type] [-x memslots]\n"
-         "       [-c ring entries] [-u 0|3] [--json FILE] [--stats [--stats-source S]]\n\n"
+         "       [-c ring entries] [-u 0|3] [--json FILE] [--stats [--stats-source S]]\n"
+         "       [--inject drop-dirty]\n\n"
          "Times KVM's dirty-tracking interfaces under one workload, side by side.\n"
          "Options and their meanings follow the kernel's dirty_log_perf_test.\n"
          "Each vCPU first touches all its memory (populate), logging is enabled,\n"
          "then per iteration every vCPU writes one word to each page of its\n"
          "region (dirty) and the mode collects what KVM reports (collect).\n"
+         "Every collection must be exactly the pages the pass wrote (all pages\n"
+         "in the first with KVM_DIRTY_LOG_INITIALLY_SET), else the mode fails.\n"
          "Exit 0 ok, 1 failure, 2 usage error, 4 every mode skipped.\n\n"
          " -M MODE  dirty-log (KVM_GET_DIRTY_LOG), clear-log (GET + one\n"
          "          KVM_CLEAR_DIRTY_LOG per slot), dirty-ring (harvest +\n"
@@ -61,7 +65,8 @@ std::string perf_usage(const char* argv0) {
          " --json F also write every number as JSON to F\n"
          " --stats  also count each mode with a statistics source (BPF tracepoints or\n"
          "          dirtyscope.ko): pushes, resets, write faults, ioctls, in output and JSON\n"
-         " --stats-source S  bpf, kmod or auto (default)\n\n"
+         " --stats-source S  bpf, kmod or auto (default)\n"
+         " --inject drop-dirty  drop one collected page per pass: the run must fail\n\n"
          "examples:\n  " + argv0 + " -b 256M -i 3\n  " + argv0 + " -M dirty-ring -b 1G -f 16 --json out.json\n";
 }
 
@@ -99,6 +104,10 @@ PerfOptions parse_perf_options(int argc, char** argv) {
         if (!o.stats_source) o.stats_source = "auto";
         break;
       case kStatsSource: o.stats_source = parse_stats_source_flag(arg); break;
+      case kInject:
+        if (arg != "drop-dirty") throw UsageError("--inject: '" + arg + "' unknown here (dirty_log_perf has drop-dirty)");
+        o.inject_drop_dirty = true;
+        break;
       default: throw_getopt_error(c, argv);
     }
   }

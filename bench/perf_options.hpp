@@ -33,6 +33,9 @@ struct PerfOptions {
   std::vector<std::string> modes;        // -M, expanded
   std::string json_path;                 // --json
   std::optional<std::string> stats_source;  // --stats [--stats-source bpf|kmod|auto]
+  // --inject drop-dirty: drop one collected page per pass, so the exact
+  // page-count check must fail (its negative twin, as in dirty_log_test).
+  bool inject_drop_dirty = false;
   bool help = false;                     // -h
 
   uint64_t total_bytes() const { return bytes_per_vcpu * vcpus; }

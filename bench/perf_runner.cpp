@@ -11,6 +11,7 @@
 #include "dirtyscope/guest_vm.hpp"
 #include "dirtyscope/ring_collector.hpp"
 #include "dirtyscope/stats/stats_window.hpp"
+#include "perf_pages.hpp"
 #include "perf_vcpu_pool.hpp"
 
 namespace dirtyscope::bench {
@@ -107,11 +108,17 @@ class PerfRun {
     diag_(m + ": enabling dirty logging time: " + seconds(result_.enable_ns));
 
     for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) guest_.params(i).write_stride = o_.write_fraction;
+    // Logging starts after populate, so pass k's collection must hold
+    // exactly the pages pass k wrote; with KVM_DIRTY_LOG_INITIALLY_SET the
+    // first one holds every page (KVM reports them all until cleared).
+    const std::vector<PassRegion> regions = pass_regions();
+    const DirtySet written = pages_written(guest_.region().pages(), regions);
     DirtySet collected(guest_.region().pages());
     for (uint32_t k = 1; k <= o_.iterations; ++k) {
       IterationTimes t;
       const CollectorCounters before = collector_->counters();
       const uint64_t ring_full_before = pool.ring_full_ns();
+      const std::vector<uint64_t> writes_before = guest_writes();
       guest_.shared()->iteration = k;
       start = Clock::now();
       pool.run_pass(timeout);
@@ -122,6 +129,7 @@ class PerfRun {
       collector_->collect(collected, Phase::Paused);
       const uint64_t final_collect_ns = ns_since(start);
       const CollectorCounters after = collector_->counters();
+      if (o_.inject_drop_dirty && collected.next_set(0) < collected.pages()) collected.reset(collected.next_set(0));
 
       t.collect_in_dirty_ns = pool.ring_full_ns() - ring_full_before;
       t.collect_ns = final_collect_ns + t.collect_in_dirty_ns;
@@ -139,6 +147,7 @@ class PerfRun {
                     static_cast<unsigned long long>(t.pages_collected));
       diag_(line);
       if (auto fault = collector_->take_fault()) return fail(*fault);
+      if (auto wrong = check_pass(k, regions, writes_before, written, collected)) return fail(*wrong);
     }
 
     // -e: vCPUs keep dirtying memory while logging is switched off.
@@ -172,6 +181,50 @@ class PerfRun {
       p.write_stride = 1;
       p.writes = 0;
     }
+  }
+
+  // Each vCPU's share of a pass as set_regions() laid it out, in region pages.
+  std::vector<PassRegion> pass_regions() {
+    std::vector<PassRegion> regions;
+    for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) {
+      const ds_vcpu_params& p = guest_.params(i);
+      regions.push_back({.first_page = (p.region_gva - o_.gpa) / 4096, .pages = p.region_pages,
+                         .stride = p.write_stride});
+    }
+    return regions;
+  }
+
+  std::vector<uint64_t> guest_writes() {
+    std::vector<uint64_t> writes;
+    for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) writes.push_back(uint64_t{guest_.params(i).writes});
+    return writes;
+  }
+
+  // Pass k wrote what the guest says it wrote (its `writes` grew by one
+  // per written page), and the collection is exactly those pages. Exact
+  // both ways, no allowance for over-reporting: test memory holds no guest
+  // code, page tables or stack, and the pages a pass only reads stay
+  // write-protected. (KVM 6.1's dirty mark on the first instruction fetch
+  // lands in the system slot, which is never logged.) Measured exact on
+  // 6.1 (nested SVM) in every mode, with -f 3 and with -o.
+  std::optional<std::string> check_pass(uint32_t k, const std::vector<PassRegion>& regions,
+                                        const std::vector<uint64_t>& writes_before, const DirtySet& written,
+                                        const DirtySet& collected) {
+    const std::string& m = result_.mode;
+    const std::vector<uint64_t> writes_after = guest_writes();
+    for (size_t i = 0; i < regions.size(); ++i) {
+      const uint64_t wrote = writes_after[i] - writes_before[i];
+      if (wrote != writes_in_pass(regions[i]))
+        return m + ": pass " + std::to_string(k) + ": vCPU " + std::to_string(i) + " wrote " + std::to_string(wrote) +
+               " pages, its region and -f say " + std::to_string(writes_in_pass(regions[i]));
+    }
+    if (k == 1 && collector_->initially_all_dirty()) {
+      DirtySet all(written.pages());
+      for (uint64_t p = 0; p < all.pages(); ++p) all.set(p);
+      return compare_pass_pages(m, k, all, "with KVM_DIRTY_LOG_INITIALLY_SET KVM must report all",
+                                collected);
+    }
+    return compare_pass_pages(m, k, written, "the guest wrote", collected);
   }
 
   void fail(const std::string& why) {

@@ -32,6 +32,12 @@ TEST(PerfOptions, KernelDefaults) {
   EXPECT_FALSE(o.overlap);
   EXPECT_EQ(o.modes, perf_modes());
   EXPECT_EQ(o.cpl, x86::GuestCpl::User);
+  EXPECT_FALSE(o.inject_drop_dirty);
+}
+
+TEST(PerfOptions, InjectDropDirtyOnly) {
+  EXPECT_TRUE(parse({"--inject", "drop-dirty"}).inject_drop_dirty);
+  EXPECT_NE(error_of({"--inject", "skip-reset"}).find("'skip-reset' unknown"), std::string::npos);
 }
 
 TEST(PerfOptions, FlagsMapToFields) {
