@@ -1,7 +1,6 @@
 #include "dirtyscope/stats/kvm_binary_stats.hpp"
 
 #include <linux/kvm.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,8 @@
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include "dirtyscope/ioctl.hpp"
 
 namespace dirtyscope::stats {
 namespace {
@@ -53,83 +54,54 @@ static_assert(sizeof(DescFixed) == 16, "kvm_stats_desc fixed part is 16 bytes in
 }  // namespace
 
 KvmBinaryStats KvmBinaryStats::open(int vm_or_vcpu_fd) {
-  const int fd = ::ioctl(vm_or_vcpu_fd, KVM_GET_STATS_FD, nullptr);
-  if (fd < 0) fail("ioctl(KVM_GET_STATS_FD)");
-  return KvmBinaryStats(fd);
+  return KvmBinaryStats(UniqueFd(static_cast<int>(kvm_ioctl(vm_or_vcpu_fd, KVM_GET_STATS_FD, nullptr))));
 }
 
-KvmBinaryStats::KvmBinaryStats(int stats_fd) : fd_(stats_fd) {
-  try {
-    kvm_stats_header hdr{};
-    pread_all(fd_, &hdr, sizeof(hdr), 0, "header");
+KvmBinaryStats::KvmBinaryStats(UniqueFd stats_fd) : fd_(std::move(stats_fd)) {
+  const int fd = fd_.get();
+  kvm_stats_header hdr{};
+  pread_all(fd, &hdr, sizeof(hdr), 0, "header");
 
-    id_.assign(hdr.name_size, '\0');
-    if (hdr.name_size) pread_all(fd_, id_.data(), hdr.name_size, hdr.id_offset, "id");
-    id_.resize(std::strlen(id_.c_str()));
+  id_.assign(hdr.name_size, '\0');
+  if (hdr.name_size) pread_all(fd, id_.data(), hdr.name_size, hdr.id_offset, "id");
+  id_.resize(std::strlen(id_.c_str()));
 
-    // Each descriptor is the fixed struct followed by name_size bytes of
-    // name; step by that, not by sizeof, so a kernel with a longer name
-    // field still parses.
-    const std::size_t desc_size = sizeof(DescFixed) + hdr.name_size;
-    std::string raw(desc_size * hdr.num_desc, '\0');
-    if (!raw.empty()) pread_all(fd_, raw.data(), raw.size(), hdr.desc_offset, "descriptors");
+  // Each descriptor is the fixed struct followed by name_size bytes of
+  // name; step by that, not by sizeof, so a kernel with a longer name
+  // field still parses.
+  const std::size_t desc_size = sizeof(DescFixed) + hdr.name_size;
+  std::string raw(desc_size * hdr.num_desc, '\0');
+  if (!raw.empty()) pread_all(fd, raw.data(), raw.size(), hdr.desc_offset, "descriptors");
 
-    std::uint64_t data_words = 0;
-    descs_.reserve(hdr.num_desc);
-    for (std::uint32_t i = 0; i < hdr.num_desc; ++i) {
-      const char* d = raw.data() + i * desc_size;
-      DescFixed fixed{};
-      std::memcpy(&fixed, d, sizeof(fixed));
-      KvmStatDesc desc;
-      desc.flags = fixed.flags;
-      desc.exponent = fixed.exponent;
-      desc.size = fixed.size;
-      desc.offset = fixed.offset;
-      desc.bucket_size = fixed.bucket_size;
-      const char* name = d + sizeof(DescFixed);
-      desc.name.assign(name, strnlen(name, hdr.name_size));
-      data_words = std::max<std::uint64_t>(data_words, desc.offset / 8 + desc.size);
-      descs_.push_back(std::move(desc));
-    }
-    // A corrupt descriptor must not make us allocate gigabytes.
-    if (data_words > (1u << 20)) {
-      errno = EINVAL;
-      fail("implausible KVM stats data size (" + std::to_string(data_words) + " words)");
-    }
-    data_offset_ = hdr.data_offset;
-    data_.assign(data_words, 0);
-    refresh();
-  } catch (...) {
-    ::close(fd_);
-    throw;
+  std::uint64_t data_words = 0;
+  descs_.reserve(hdr.num_desc);
+  for (std::uint32_t i = 0; i < hdr.num_desc; ++i) {
+    const char* d = raw.data() + i * desc_size;
+    DescFixed fixed{};
+    std::memcpy(&fixed, d, sizeof(fixed));
+    KvmStatDesc desc;
+    desc.flags = fixed.flags;
+    desc.exponent = fixed.exponent;
+    desc.size = fixed.size;
+    desc.offset = fixed.offset;
+    desc.bucket_size = fixed.bucket_size;
+    const char* name = d + sizeof(DescFixed);
+    desc.name.assign(name, strnlen(name, hdr.name_size));
+    data_words = std::max<std::uint64_t>(data_words, desc.offset / 8 + desc.size);
+    descs_.push_back(std::move(desc));
   }
-}
-
-KvmBinaryStats::~KvmBinaryStats() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-KvmBinaryStats::KvmBinaryStats(KvmBinaryStats&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)),
-      id_(std::move(o.id_)),
-      descs_(std::move(o.descs_)),
-      data_offset_(o.data_offset_),
-      data_(std::move(o.data_)) {}
-
-KvmBinaryStats& KvmBinaryStats::operator=(KvmBinaryStats&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(o.fd_, -1);
-    id_ = std::move(o.id_);
-    descs_ = std::move(o.descs_);
-    data_offset_ = o.data_offset_;
-    data_ = std::move(o.data_);
+  // A corrupt descriptor must not make us allocate gigabytes.
+  if (data_words > (1u << 20)) {
+    errno = EINVAL;
+    fail("implausible KVM stats data size (" + std::to_string(data_words) + " words)");
   }
-  return *this;
+  data_offset_ = hdr.data_offset;
+  data_.assign(data_words, 0);
+  refresh();
 }
 
 void KvmBinaryStats::refresh() {
-  if (!data_.empty()) pread_all(fd_, data_.data(), data_.size() * 8, data_offset_, "data");
+  if (!data_.empty()) pread_all(fd_.get(), data_.data(), data_.size() * 8, data_offset_, "data");
 }
 
 const KvmStatDesc* KvmBinaryStats::find(std::string_view name) const {

@@ -1,15 +1,14 @@
 #include "mini_guest.hpp"
 
-#include <fcntl.h>
-#include <sys/ioctl.h>
+#include <linux/kvm.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <system_error>
 #include <utility>
+
+#include "dirtyscope/error.hpp"
 
 namespace dirtyscope::stats::testing {
 namespace {
@@ -20,26 +19,8 @@ constexpr std::uint64_t kCodeSize = 0x10000;
 constexpr std::uint64_t kEntry = 0x1000;
 constexpr std::uint64_t kDataGpa = 0x10000;
 
-// Every ioctl of the workload goes through here so a failure names it.
-long xioctl(int fd, unsigned long cmd, const char* name, unsigned long arg = 0) {
-  long r;
-  do {
-    r = ::ioctl(fd, cmd, arg);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) throw std::system_error(errno, std::generic_category(), std::string("ioctl(") + name + ")");
-  return r;
-}
-#define IOCTL(fd, cmd, ...) xioctl((fd), (cmd), #cmd __VA_OPT__(, ) __VA_ARGS__)
-
-template <typename T>
-unsigned long ptr(T* p) {
-  return reinterpret_cast<unsigned long>(p);
-}
-
-Mapping map_anon(std::size_t len) {
-  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap guest memory");
-  return {p, len};
+Mapping map_anon(const char* what, std::size_t len) {
+  return Mapping::map(what, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
 // Real mode, 16-bit code:
@@ -62,117 +43,71 @@ std::vector<std::uint8_t> guest_code(std::uint16_t pages) {
           0xEB, 0xFD};  // jmp back 3 bytes to H
 }
 
+// The options, checked before any kernel object is made.
+const GuestOptions& checked(const GuestOptions& opt) {
+  if (opt.pages == 0 || opt.pages > 240) throw std::invalid_argument("pages must be 1..240");
+  return opt;
+}
+
 }  // namespace
 
-Fd::~Fd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-Fd& Fd::operator=(Fd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.release();
-  }
-  return *this;
-}
-
-Mapping::~Mapping() {
-  if (p_) ::munmap(p_, len_);
-}
-Mapping::Mapping(Mapping&& o) noexcept
-    : p_(std::exchange(o.p_, nullptr)), len_(std::exchange(o.len_, 0)) {}
-Mapping& Mapping::operator=(Mapping&& o) noexcept {
-  if (this != &o) {
-    if (p_) ::munmap(p_, len_);
-    p_ = std::exchange(o.p_, nullptr);
-    len_ = std::exchange(o.len_, 0);
-  }
-  return *this;
-}
-
 std::string kvm_problem(const GuestOptions& opt) {
-  Fd kvm(::open("/dev/kvm", O_RDWR | O_CLOEXEC));
-  if (kvm.get() < 0) return std::string("/dev/kvm: ") + std::strerror(errno);
-  if (opt.ring_bytes) {
-    const int max = ::ioctl(kvm.get(), KVM_CHECK_EXTENSION, KVM_CAP_DIRTY_LOG_RING);
-    if (max <= 0) return "KVM_CAP_DIRTY_LOG_RING not supported";
-    if (opt.ring_bytes > static_cast<std::uint32_t>(max))
-      return "dirty ring of " + std::to_string(opt.ring_bytes) + " bytes exceeds max " +
-             std::to_string(max);
+  try {
+    const KvmSystem kvm = KvmSystem::open();
+    if (opt.ring_bytes) {
+      const int max = kvm.check_extension(KVM_CAP_DIRTY_LOG_RING);
+      if (max <= 0) return "KVM_CAP_DIRTY_LOG_RING not supported";
+      if (opt.ring_bytes > static_cast<std::uint32_t>(max))
+        return "dirty ring of " + std::to_string(opt.ring_bytes) + " bytes exceeds max " + std::to_string(max);
+    }
+    if (opt.manual_protect && kvm.check_extension(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) <= 0)
+      return "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 not supported";
+  } catch (const SkipError& e) {
+    return e.what();  // no /dev/kvm, or no permission: the tests skip
   }
-  if (opt.manual_protect &&
-      ::ioctl(kvm.get(), KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) <= 0)
-    return "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 not supported";
   return {};
 }
 
-MiniGuest::MiniGuest(const GuestOptions& opt) : opt_(opt) {
-  if (opt.pages == 0 || opt.pages > 240) throw std::invalid_argument("pages must be 1..240");
-  kvm_ = Fd(::open("/dev/kvm", O_RDWR | O_CLOEXEC));
-  if (kvm_.get() < 0) throw std::system_error(errno, std::generic_category(), "open /dev/kvm");
-  vm_ = Fd(static_cast<int>(IOCTL(kvm_.get(), KVM_CREATE_VM, 0UL)));
-
+MiniGuest::MiniGuest(const GuestOptions& opt)
+    : opt_(checked(opt)), kvm_(KvmSystem::open()), vm_(kvm_) {
   // Both caps must be enabled before any vCPU or memslot exists.
-  if (opt.ring_bytes) {
-    kvm_enable_cap cap{};
-    cap.cap = KVM_CAP_DIRTY_LOG_RING;
-    cap.args[0] = opt.ring_bytes;
-    IOCTL(vm_.get(), KVM_ENABLE_CAP, ptr(&cap));
-  }
-  if (opt.manual_protect) {
-    kvm_enable_cap cap{};
-    cap.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2;
-    cap.args[0] = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
-    IOCTL(vm_.get(), KVM_ENABLE_CAP, ptr(&cap));
-  }
+  if (opt.ring_bytes) vm_.enable_cap(KVM_CAP_DIRTY_LOG_RING, opt.ring_bytes);
+  if (opt.manual_protect) vm_.enable_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
 
-  code_ = map_anon(kCodeSize);
+  code_ = map_anon("mini guest code", kCodeSize);
   const auto code = guest_code(static_cast<std::uint16_t>(opt.pages));
-  std::memcpy(static_cast<std::uint8_t*>(code_.get()) + kEntry, code.data(), code.size());
-  data_ = map_anon(opt.pages * kPage);
+  std::memcpy(code_.as<std::uint8_t>() + kEntry, code.data(), code.size());
+  data_ = map_anon("mini guest data", opt.pages * kPage);
 
-  kvm_userspace_memory_region code_slot{0, 0, kCodeGpa, kCodeSize, ptr(code_.get())};
-  IOCTL(vm_.get(), KVM_SET_USER_MEMORY_REGION, ptr(&code_slot));
-  kvm_userspace_memory_region data_slot{kDataSlot, KVM_MEM_LOG_DIRTY_PAGES, kDataGpa,
-                                        opt.pages * kPage, ptr(data_.get())};
-  IOCTL(vm_.get(), KVM_SET_USER_MEMORY_REGION, ptr(&data_slot));
+  vm_.set_memslot({.slot = 0, .gpa = kCodeGpa, .size = kCodeSize, .host = code_.as<std::uint8_t>(), .flags = 0});
+  vm_.set_memslot({.slot = kDataSlot, .gpa = kDataGpa, .size = opt.pages * kPage,
+                   .host = data_.as<std::uint8_t>(), .flags = KVM_MEM_LOG_DIRTY_PAGES});
   bitmap_.assign((opt.pages + 63) / 64, 0);
 
-  const long run_size = IOCTL(kvm_.get(), KVM_GET_VCPU_MMAP_SIZE, 0UL);
   for (int i = 0; i < opt.vcpus; ++i) {
-    Vcpu v;
-    v.fd = Fd(static_cast<int>(IOCTL(vm_.get(), KVM_CREATE_VCPU, static_cast<unsigned long>(i))));
-    void* run = ::mmap(nullptr, static_cast<std::size_t>(run_size), PROT_READ | PROT_WRITE,
-                       MAP_SHARED, v.fd.get(), 0);
-    if (run == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap kvm_run");
-    v.run = Mapping(run, static_cast<std::size_t>(run_size));
-    if (opt.ring_bytes) {
-      void* ring = ::mmap(nullptr, opt.ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, v.fd.get(),
-                          KVM_DIRTY_LOG_PAGE_OFFSET * kPage);
-      if (ring == MAP_FAILED)
-        throw std::system_error(errno, std::generic_category(), "mmap dirty ring");
-      v.ring = Mapping(ring, opt.ring_bytes);
-    }
-    vcpus_.push_back(std::move(v));
+    vcpus_.push_back(std::make_unique<Vcpu>(vm_, static_cast<std::uint32_t>(i)));
+    if (opt.ring_bytes)
+      rings_.push_back(std::make_unique<DirtyRing>(*vcpus_.back(),
+                                                   static_cast<std::uint32_t>(opt.ring_bytes / sizeof(kvm_dirty_gfn))));
   }
 
   // Real mode at CS:IP = 0:0x1000.
-  const int fd0 = vcpus_[0].fd.get();
-  kvm_sregs sregs{};
-  IOCTL(fd0, KVM_GET_SREGS, ptr(&sregs));
+  Vcpu& v0 = *vcpus_[0];
+  kvm_sregs sregs = v0.get_sregs();
   sregs.cs.base = 0;
   sregs.cs.selector = 0;
-  IOCTL(fd0, KVM_SET_SREGS, ptr(&sregs));
+  v0.set_sregs(sregs);
   kvm_regs regs{};
   regs.rip = kEntry;
   regs.rflags = 0x2;  // bit 1 is reserved-one
-  IOCTL(fd0, KVM_SET_REGS, ptr(&regs));
+  v0.set_regs(regs);
 }
 
 void MiniGuest::run() {
-  auto* run = static_cast<kvm_run*>(vcpus_[0].run.get());
+  Vcpu& v0 = *vcpus_[0];
   for (;;) {
-    IOCTL(vcpus_[0].fd.get(), KVM_RUN, 0UL);
-    switch (run->exit_reason) {
+    if (v0.run() == -EINTR) continue;  // a stray signal: just enter again
+    switch (v0.run_state()->exit_reason) {
       case KVM_EXIT_HLT:
         return;
       case KVM_EXIT_DIRTY_RING_FULL:
@@ -183,52 +118,33 @@ void MiniGuest::run() {
         break;
       default:
         throw std::runtime_error("guest stopped with unexpected exit reason " +
-                                 std::to_string(run->exit_reason));
+                                 std::to_string(v0.run_state()->exit_reason));
     }
   }
 }
 
 std::uint64_t MiniGuest::harvest(int i) {
-  Vcpu& v = vcpus_.at(static_cast<std::size_t>(i));
-  if (!v.ring.get()) throw std::logic_error("harvest without a dirty ring");
-  auto* gfns = static_cast<kvm_dirty_gfn*>(v.ring.get());
-  const std::uint32_t mask = opt_.ring_bytes / sizeof(kvm_dirty_gfn) - 1;
-  std::uint64_t n = 0;
-  for (;;) {
-    kvm_dirty_gfn* e = &gfns[v.fetch & mask];
-    // Acquire: the entry's slot/offset are valid once DIRTY is seen.
-    if (!(__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) & KVM_DIRTY_GFN_F_DIRTY)) break;
-    // Release: hand the entry back; KVM_RESET_DIRTY_RINGS collects it.
-    __atomic_store_n(&e->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
-    ++v.fetch;
-    ++n;
-  }
+  if (rings_.empty()) throw std::logic_error("harvest without a dirty ring");
+  const std::uint64_t n = rings_.at(static_cast<std::size_t>(i))->harvest([](std::uint32_t, std::uint64_t) {});
   harvested_total_ += n;
   return n;
 }
 
 std::uint64_t MiniGuest::reset_rings() {
   ++reset_calls_;
-  return static_cast<std::uint64_t>(IOCTL(vm_.get(), KVM_RESET_DIRTY_RINGS, 0UL));
+  return vm_.reset_dirty_rings();
 }
 
 std::uint64_t MiniGuest::get_dirty_log() {
-  kvm_dirty_log log{};
-  log.slot = kDataSlot;
-  log.dirty_bitmap = bitmap_.data();
-  IOCTL(vm_.get(), KVM_GET_DIRTY_LOG, ptr(&log));
+  vm_.get_dirty_log(kDataSlot, bitmap_.data());
   std::uint64_t n = 0;
   for (auto w : bitmap_) n += static_cast<std::uint64_t>(__builtin_popcountll(w));
   return n;
 }
 
 void MiniGuest::clear_dirty_log() {
-  kvm_clear_dirty_log clear{};
-  clear.slot = kDataSlot;
-  clear.first_page = 0;
-  clear.num_pages = opt_.pages;  // reaches the slot end, so any count is valid
-  clear.dirty_bitmap = bitmap_.data();
-  IOCTL(vm_.get(), KVM_CLEAR_DIRTY_LOG, ptr(&clear));
+  // Reaches the slot end, so any page count is valid.
+  vm_.clear_dirty_log(kDataSlot, 0, opt_.pages, bitmap_.data());
 }
 
 }  // namespace dirtyscope::stats::testing

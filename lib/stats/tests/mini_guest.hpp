@@ -1,51 +1,24 @@
 // A deliberately tiny KVM workload for the statistics tests: one VM, a
 // real-mode guest that writes one byte to each of N consecutive pages of a
 // dirty-logged memslot and halts. Its counts are known exactly, which is
-// what the BPF agreement tests need. Self-contained so the stats tests do
-// not depend on the evolving lib/ VM classes; swap for them once stable.
+// what the BPF and module agreement tests need. Built from the library's
+// owners (KvmSystem, Vm, Vcpu, DirtyRing, Mapping), so every ioctl goes
+// through the checked wrapper and every fd and mapping has one owner.
 #pragma once
-
-#include <linux/kvm.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "dirtyscope/dirty_ring.hpp"
+#include "dirtyscope/kvm_system.hpp"
+#include "dirtyscope/mapping.hpp"
+#include "dirtyscope/vcpu.hpp"
+#include "dirtyscope/vm.hpp"
+
 namespace dirtyscope::stats::testing {
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd();
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-
- private:
-  int fd_;
-};
-
-class Mapping {
- public:
-  Mapping() = default;
-  Mapping(void* p, std::size_t len) : p_(p), len_(len) {}
-  ~Mapping();
-  Mapping(Mapping&& o) noexcept;
-  Mapping& operator=(Mapping&& o) noexcept;
-  void* get() const { return p_; }
-
- private:
-  void* p_ = nullptr;
-  std::size_t len_ = 0;
-};
 
 struct GuestOptions {
   int vcpus = 1;                 // all created; only vCPU 0 runs the guest
@@ -62,9 +35,12 @@ class MiniGuest {
   static constexpr std::uint32_t kDataSlot = 1;
 
   explicit MiniGuest(const GuestOptions& opt);
+  // The Vm points at kvm_: the guest stays where it was built.
+  MiniGuest(const MiniGuest&) = delete;
+  MiniGuest& operator=(const MiniGuest&) = delete;
 
-  int vm_fd() const { return vm_.get(); }
-  int vcpu_fd(int i) const { return vcpus_.at(static_cast<std::size_t>(i)).fd.get(); }
+  int vm_fd() const { return vm_.fd(); }
+  int vcpu_fd(int i) const { return vcpus_.at(static_cast<std::size_t>(i))->fd(); }
 
   // Runs vCPU 0 until HLT. Dirty-ring-full exits are handled by harvesting
   // every ring and resetting, as a VMM would; each is counted. Running
@@ -85,19 +61,13 @@ class MiniGuest {
   std::uint64_t reset_calls() const { return reset_calls_; }
 
  private:
-  struct Vcpu {
-    Fd fd;
-    Mapping run;
-    Mapping ring;
-    std::uint32_t fetch = 0;  // next ring slot to look at
-  };
-
   GuestOptions opt_;
-  Fd kvm_;
-  Fd vm_;
+  KvmSystem kvm_;
+  Vm vm_;
   Mapping code_;
   Mapping data_;
-  std::vector<Vcpu> vcpus_;
+  std::vector<std::unique_ptr<Vcpu>> vcpus_;
+  std::vector<std::unique_ptr<DirtyRing>> rings_;  // one per vCPU in ring mode
   std::vector<std::uint64_t> bitmap_;
   std::uint64_t ring_full_exits_ = 0;
   std::uint64_t harvested_total_ = 0;

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dirtyscope/unique_fd.hpp"
+
 namespace dirtyscope::stats {
 
 struct KvmStatDesc {
@@ -29,15 +31,11 @@ struct KvmStatDesc {
 class KvmBinaryStats {
  public:
   // Takes the stats fd from KVM_GET_STATS_FD on a VM or vCPU fd (the
-  // caller keeps its fd). Throws std::system_error naming the ioctl.
+  // caller keeps its fd). Throws KvmError naming the ioctl, or
+  // std::system_error when the stats file cannot be read.
   static KvmBinaryStats open(int vm_or_vcpu_fd);
-  // Parses an already-opened stats fd; takes ownership.
-  explicit KvmBinaryStats(int stats_fd);
-  ~KvmBinaryStats();
-  KvmBinaryStats(KvmBinaryStats&& o) noexcept;
-  KvmBinaryStats& operator=(KvmBinaryStats&& o) noexcept;
-  KvmBinaryStats(const KvmBinaryStats&) = delete;
-  KvmBinaryStats& operator=(const KvmBinaryStats&) = delete;
+  // Parses an already-opened stats fd, which it then owns.
+  explicit KvmBinaryStats(UniqueFd stats_fd);
 
   const std::string& id() const { return id_; }   // "kvm-<pid>" or "kvm-<pid>/vcpu-<n>"
   const std::vector<KvmStatDesc>& descriptors() const { return descs_; }
@@ -52,7 +50,7 @@ class KvmBinaryStats {
  private:
   const KvmStatDesc* find(std::string_view name) const;
 
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string id_;
   std::vector<KvmStatDesc> descs_;
   std::uint64_t data_offset_ = 0;
