@@ -9,6 +9,9 @@
 # VM_TESTS ("path args; path args": host-built KTAP programs, run as root
 # in the guest, exit 0 pass / 4 skip / else fail), VM_MEM (1G),
 # VM_KEEP_LOG=1 to print the guest console even on success.
+# VM_OUT: where this run's initramfs, console and KTAP go ($BUILD_DIR/vm);
+# runs with different VM_OUT can go in parallel (the shared build steps take
+# a lock). VM_TEST_TIMEOUT: per-program limit in the guest (200 s).
 # KVM_PATCHES ("a.patch b.patch"): rebuild kvm.ko, kvm-amd.ko and
 # kvm-intel.ko from Debian's linux-source with these patches applied
 # (vm/kvm-build.sh) and boot with those instead of the image's; a patch
@@ -27,7 +30,9 @@ KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
 cd "$ROOT"
 BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
-OUT=$BUILD_DIR/vm
+SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
+OUT=${VM_OUT:-$SHARED}
+[[ $OUT = /* ]] || OUT=$ROOT/$OUT
 VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-1G}
 VM_TESTS=${VM_TESTS:-}
@@ -39,17 +44,21 @@ if [[ -z $ABI || ! -f /boot/vmlinuz-$ABI || ! -d /usr/src/linux-headers-$ABI ]];
   exit 2
 fi
 MODDIR=/lib/modules/$ABI
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$SHARED"
 HOST_KTAP=$OUT/host.ktap
 : >"$HOST_KTAP"
 
 # --- build: the module for the guest's ABI, the static test program -------
+# Under a lock: parallel runs (make mutants) share these outputs.
+exec 8>"$SHARED/.build.lock"
+flock 8
 make --no-print-directory -C "$ROOT" kmod KDIR="/usr/src/linux-headers-$ABI" \
-  BUILD_DIR="$BUILD_DIR" >"$OUT/kmod-build.log" 2>&1 || {
-  cat "$OUT/kmod-build.log" >&2; echo "vm-test: module build failed" >&2; exit 1; }
+  BUILD_DIR="$BUILD_DIR" >"$SHARED/kmod-build.log" 2>&1 || {
+  cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed" >&2; exit 1; }
 KO=$BUILD_DIR/kmod/dirtyscope.ko
 gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi \
-  -o "$OUT/dirtyscope_kmod_test" kmod/tests/dirtyscope_kmod_test.c
+  -o "$SHARED/dirtyscope_kmod_test.tmp" kmod/tests/dirtyscope_kmod_test.c
+mv "$SHARED/dirtyscope_kmod_test.tmp" "$SHARED/dirtyscope_kmod_test"
 
 # --- kvm modules rebuilt with KVM_PATCHES -------------------------------
 if ((${#KVM_PATCH_PATHS[@]})); then
@@ -72,7 +81,7 @@ fi
   if [[ -n $KVM_MODULES_DIR ]]; then
     echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
   fi
-  if out=$(vm/check-tracepoints.sh "$ABI" "$OUT" 2>&1); then
+  if out=$(vm/check-tracepoints.sh "$ABI" "$SHARED" 2>&1); then
     echo "$out" | sed 's/^/# /'
     echo "ok 1 host: probe prototypes match BTF of kvm.ko $ABI"
   else
@@ -80,6 +89,7 @@ fi
     echo "not ok 1 host: probe prototypes match BTF of kvm.ko $ABI"
   fi
 } >"$HOST_KTAP"
+flock -u 8
 
 # --- initramfs ----------------------------------------------------------
 STAGE=$OUT/initramfs
@@ -95,7 +105,7 @@ done
 cp vm/init.sh "$STAGE/init"
 chmod +x "$STAGE/init"
 cp "$KO" "$STAGE/dirtyscope.ko"
-cp "$OUT/dirtyscope_kmod_test" "$STAGE/bin/"
+cp "$SHARED/dirtyscope_kmod_test" "$STAGE/bin/"
 # The guest's KTAP names the kvm patches the modules were built with.
 if [[ -n $KVM_MODULES_DIR ]]; then
   cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
@@ -172,7 +182,7 @@ timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
   -nographic -no-reboot -net none -monitor none \
   -serial "file:$CONSOLE" -serial "file:$KTAP" \
   -kernel "/boot/vmlinuz-$ABI" -initrd "$CPIO" \
-  -append "console=ttyS0 panic=-1 oops=panic" </dev/null
+  -append "console=ttyS0 panic=-1 oops=panic${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}" </dev/null
 qemu_rc=$?
 set -e
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"

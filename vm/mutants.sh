@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# `make mutants`: measures how well dirty_log_test detects real KVM bugs.
+# Each patch in vm/mutants/ (or MUTANTS) is a small, realistic dirty-tracking
+# bug in Debian's linux-source-6.1. kvm modules are rebuilt with each one
+# (vm/kvm-build.sh), the nested VM boots with them (vm/run.sh, one boot per
+# patch) and runs the module's tests plus dirty_log_test in a few
+# configurations. The unpatched control goes through the same path and must
+# pass, else nothing is judged.
+#
+# Usage: vm/mutants.sh [PATCH...]        (default: vm/mutants/*.patch)
+# Environment: BUILD_DIR (build; dirty_log_test is $BUILD_DIR/bin/...),
+#   MUTANTS_OUT ($BUILD_DIR/mutants), MUTANTS_JOBS (VMs at once: nproc),
+#   MUTANTS_MEM (dirty_log_test memory, 16M),
+#   VM_TIMEOUT (per boot, 240 s), VM_TEST_TIMEOUT (per program, 60 s),
+#   PEER=1 to also run the kernel's own dirty_log_test (built from the same
+#   linux-source tree by vm/peer-build.sh).
+# Verdicts per mutant and test (rules in vm/README.md):
+#   killed   the test failed with at least one failing KTAP line
+#   survived the test passed
+#   crashed  no result: the VM died or timed out, the program timed out or
+#            exited non-zero without saying what failed
+# Output: a table on stdout, $MUTANTS_OUT/results.{ktap,json}.
+# Exit: 0 control passed and dirty_log_test killed every mutant; 1 a
+# survivor (or crash-only mutant) or a failing control; 2 usage error or a
+# patch that does not apply or build.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+die() { echo "mutants: $*" >&2; exit 2; }
+
+PATCHES=()
+if [[ $# -gt 0 ]]; then
+  for p in "$@"; do
+    [[ -f $p ]] || die "patch '$p' not found"
+    PATCHES+=("$(realpath "$p")")
+  done
+else
+  PATCHES=("$ROOT"/vm/mutants/*.patch)
+fi
+cd "$ROOT"
+BUILD_DIR=${BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+export BUILD_DIR
+OUT=${MUTANTS_OUT:-$BUILD_DIR/mutants}
+JOBS=${MUTANTS_JOBS:-$(nproc)}
+export VM_TIMEOUT=${VM_TIMEOUT:-240}
+export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-60}
+PEER=${PEER:-0}
+DLT=$BUILD_DIR/bin/dirty_log_test
+[[ -x $DLT ]] || die "$DLT not found (run make build)"
+start=$SECONDS
+
+# Test configurations: label and dirty_log_test arguments. Small: TCG is
+# slow. Odd-sized memslots (16387 pages in 3 slots: 5462/5462/5463) exercise
+# the partial-word paths, once dirty_log_test accepts such sizes.
+# MUTANTS_MEM sets the test memory: the default 16M (4096 pages) keeps a
+# whole `make mutants` near 5 minutes here, since dirty_log_test writes every
+# page of it in each mode; the odd configuration adds 3 pages (16396K = 4099
+# pages: slots of 1366/1366/1367).
+mem=${MUTANTS_MEM:-16M}
+mem_kib=$(numfmt --from=iec "$mem")
+mem_kib=$((mem_kib / 1024))
+odd_args="-M all -v 2 -x 3 -b $((mem_kib + 12))K -i 4 -I 20"
+set +e
+"$DLT" -M dirty-log -b "$((mem_kib + 12))K" -x 3 -i 2 >/dev/null 2>&1
+[[ $? -eq 2 ]] && odd_args="-M all -v 2 -x 2 -b $mem -i 4 -I 20"
+set -e
+CONFIGS=(
+  "cpl3|-M all -b $mem -i 4 -I 20"
+  "cpl0|-M all -u 0 -b $mem -i 4 -I 20"
+  "2vcpu-slots|$odd_args"
+)
+vm_tests=""
+for c in "${CONFIGS[@]}"; do
+  vm_tests+="$DLT ${c#*|}; "
+done
+if [[ $PEER == 1 ]]; then
+  PEER_BIN=$BUILD_DIR/kvm-selftests/dirty_log_test
+  vm/peer-build.sh "$PEER_BIN"
+  PEER_ARGS=${PEER_ARGS:-"-i 4 -I 20 -M all"}
+  CONFIGS+=("peer|$PEER_ARGS")
+  vm_tests+="$PEER_BIN $PEER_ARGS; "
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+printf '%s\n' "${CONFIGS[@]}" >"$OUT/configs.txt"
+
+# --- build every module set first: a broken patch stops everything early --
+names=(control)
+for p in "${PATCHES[@]}"; do
+  names+=("$(basename "$p" .patch)")
+done
+[[ $(printf '%s\n' "${names[@]}" | sort | uniq -d) == "" ]] || die "two patches with the same name"
+build_t0=$SECONDS
+vm/kvm-build.sh "$OUT/control/modules"
+for p in "${PATCHES[@]}"; do
+  vm/kvm-build.sh "$OUT/$(basename "$p" .patch)/modules" "$p"
+done
+echo "mutants: built ${#names[@]} kvm module sets in $((SECONDS - build_t0)) s"
+
+# --- boot one VM per module set, JOBS at a time ---------------------------
+run_one() {
+  local name=$1 dir=$OUT/$1 t0=$SECONDS rc=0
+  KVM_MODULES_DIR=$dir/modules VM_OUT=$dir/vm VM_TESTS="$vm_tests" \
+    vm/run.sh >"$dir/run.log" 2>&1 || rc=$?
+  echo "$rc" >"$dir/run.rc"
+  echo "$((SECONDS - t0))" >"$dir/seconds"
+  echo "mutants: $name: VM run finished in $((SECONDS - t0)) s (exit $rc)"
+}
+vm_t0=$SECONDS
+running=0
+for name in "${names[@]}"; do
+  if ((running >= JOBS)); then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  run_one "$name" &
+  running=$((running + 1))
+done
+wait
+echo "mutants: ${#names[@]} VM runs in $((SECONDS - vm_t0)) s, total $((SECONDS - start)) s"
+
+python3 vm/mutants_report.py "$OUT" "${names[@]}"

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Judges the VM runs of `make mutants` and writes the kill table.
+
+Usage: mutants_report.py OUT NAME...   (NAME: control first, then mutants)
+
+Reads OUT/configs.txt ("label|dirty_log_test args" per line) and, per NAME,
+OUT/NAME/vm/guest.ktap (the guest's KTAP, see vm/init.sh), run.rc, seconds
+and modules/patches.txt. Per mutant and test the verdict is:
+  killed   the test's result is "not ok" and its output has a failing
+           KTAP line (the run said what it found: pages, counts)
+  survived the test passed ("ok"; a whole-program SKIP is "skipped")
+  crashed  no verdict: the result is missing (VM died or timed out), the
+           program timed out, or it failed without a failing KTAP line
+The "kmod" column covers the module's tests and the guest checks around
+them (every top-level result that is not a configured program).
+A mutant is killed when dirty_log_test (any configuration, not the module
+tests and not the peer) killed it. Writes OUT/results.ktap and
+OUT/results.json, prints the table. Exit 0 if the control passed every test
+and every mutant was killed, else 1.
+"""
+import json
+import os
+import re
+import sys
+
+RESULT = re.compile(r'^(\s*)(not ok|ok)\s+(\d+)\s*-?\s*(.*)$')
+PLAN = re.compile(r'^1\.\.(\d+)')
+# Diagnostics worth quoting as evidence of what a failing run found.
+EVIDENCE = re.compile(r'missed|stale|future|reset|ring|full|page|gfn|expected|'
+                      r'differ|wedged|mismatch|entries|count', re.I)
+
+
+def norm(s):
+    return ' '.join(s.split())
+
+
+def parse_guest(path):
+    """Top-level results of the guest KTAP: list of dicts with the nested
+    lines that came before each; and the plan."""
+    try:
+        with open(path, errors='replace') as f:
+            lines = [l.rstrip('\r\n') for l in f]
+    except OSError:
+        return None, []
+    plan = None
+    results = []
+    block = []
+    for line in lines:
+        if not line.strip():
+            continue
+        m = RESULT.match(line)
+        if m and not m.group(1):
+            name = re.sub(r'\s*#\s*SKIP.*$', '', m.group(4))
+            results.append({'ok': m.group(2) == 'ok', 'name': name,
+                            'skip': bool(re.search(r'#\s*SKIP', m.group(4), re.I)),
+                            'block': block})
+            block = []
+            continue
+        p = PLAN.match(line)
+        if p and plan is None:
+            plan = int(p.group(1))
+        block.append(line)
+    return plan, results
+
+
+def evidence_of(block):
+    """The failing lines of a block and the diagnostics that name what failed."""
+    fails = [l.strip() for l in block if re.match(r'^\s+not ok\b', l)]
+    diags = [l.strip() for l in block
+             if re.match(r'^\s+#', l) and EVIDENCE.search(l)
+             and 'SKIP' not in l]
+    # The verdict lines first ("FAIL: ... missed 4 ..."), then the rest.
+    strong = re.compile(r'FAIL|missed|stale|future|differ|wedged|mismatch|'
+                        r'completely full|not reported', re.I)
+    picked = [d for d in diags if strong.search(d)][:2] or diags[:2]
+    return fails, picked
+
+
+def judge_prog(res):
+    if res is None:
+        return 'crashed', 'no result (VM died or timed out)'
+    if res['ok']:
+        return ('skipped' if res['skip'] else 'survived'), ''
+    fails, diags = evidence_of(res['block'])
+    if any('timed out after' in l for l in res['block']):
+        return 'crashed', 'program timed out'
+    if not fails:
+        return 'crashed', 'exited non-zero without a failing result'
+    return 'killed', ' | '.join((diags or fails)[:2])[:300]
+
+
+def judge_run(out, name, configs):
+    d = os.path.join(out, name)
+    run = {'name': name, 'tests': {}}
+    try:
+        with open(os.path.join(d, 'modules', 'patches.txt')) as f:
+            run['patches'] = [l.split()[0] for l in f if l.strip()]
+    except OSError:
+        run['patches'] = []
+    for key, fname in (('run_exit', 'run.rc'), ('seconds', 'seconds')):
+        try:
+            with open(os.path.join(d, fname)) as f:
+                run[key] = int(f.read().strip())
+        except (OSError, ValueError):
+            run[key] = None
+    plan, results = parse_guest(os.path.join(d, 'vm', 'guest.ktap'))
+    by_name = {norm(r['name']): r for r in results}
+    prog_names = set()
+    for label, args in configs:
+        binname = 'kvm_dirty_log_test' if label == 'peer' else 'dirty_log_test'
+        key = norm(f'{binname} {args}')
+        prog_names.add(key)
+        verdict, ev = judge_prog(by_name.get(key))
+        run['tests'][label] = {'verdict': verdict, 'evidence': ev}
+    # The module's tests and the guest's own checks.
+    others = [r for r in results if norm(r['name']) not in prog_names]
+    missing = plan is None or len(results) < plan
+    failed = [r for r in others if not r['ok']]
+    if failed:
+        fails, diags = evidence_of(failed[0]['block'])
+        ev = failed[0]['name'] + (': ' + fails[0] if fails else '')
+        run['tests']['kmod'] = {'verdict': 'killed', 'evidence': ev[:300]}
+    elif missing:
+        run['tests']['kmod'] = {'verdict': 'crashed',
+                                'evidence': 'results missing (VM died or timed out)'}
+    else:
+        run['tests']['kmod'] = {'verdict': 'survived', 'evidence': ''}
+    dlt = [run['tests'][l]['verdict'] for l, _ in configs if l != 'peer']
+    if 'killed' in dlt:
+        run['status'] = 'killed'
+    elif 'crashed' in dlt:
+        run['status'] = 'crashed'
+    else:
+        run['status'] = 'survived'
+    return run
+
+
+def main():
+    out, names = sys.argv[1], sys.argv[2:]
+    with open(os.path.join(out, 'configs.txt')) as f:
+        configs = [tuple(l.rstrip('\n').split('|', 1)) for l in f if l.strip()]
+    labels = ['kmod'] + [l for l, _ in configs]
+    runs = [judge_run(out, n, configs) for n in names]
+    control, mutants = runs[0], runs[1:]
+    control_ok = all(control['tests'][l]['verdict'] == 'survived' for l in labels)
+    control['status'] = 'passed' if control_ok else 'failed'
+
+    # Table.
+    w0 = max(len(r['name']) for r in runs)
+    widths = [max(len(l), 8) for l in labels]
+    head = f"{'mutant':<{w0}}  " + '  '.join(f'{l:<{w}}' for l, w in zip(labels, widths)) + '  verdict'
+    print(head)
+    print('-' * len(head))
+    for r in runs:
+        cells = []
+        for l, w in zip(labels, widths):
+            v = r['tests'][l]['verdict']
+            if r is control:
+                v = {'survived': 'pass', 'killed': 'FAIL'}.get(v, v)
+            cells.append(f'{v:<{w}}')
+        print(f"{r['name']:<{w0}}  " + '  '.join(cells) + f"  {r['status']}")
+    print()
+    for r in runs:
+        for l in labels:
+            t = r['tests'][l]
+            if t['evidence'] and (t['verdict'] != 'killed' or l != 'kmod'):
+                print(f"{r['name']} / {l}: {t['verdict']}: {t['evidence']}")
+
+    # KTAP: one result per mutant, the control first.
+    lines = ['KTAP version 1', f'1..{len(runs)}']
+    for i, r in enumerate(runs, 1):
+        for l in labels:
+            t = r['tests'][l]
+            lines.append(f"# {r['name']} {l}: {t['verdict']}" + (f" ({t['evidence']})" if t['evidence'] else ''))
+        if r is control:
+            lines.append(f"{'ok' if control_ok else 'not ok'} {i} control passes every test")
+        else:
+            lines.append(f"{'ok' if r['status'] == 'killed' else 'not ok'} {i} {r['name']} killed by dirty_log_test")
+    with open(os.path.join(out, 'results.ktap'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+    killed = [m for m in mutants if m['status'] == 'killed']
+    rc = 0 if control_ok and len(killed) == len(mutants) else 1
+    with open(os.path.join(out, 'results.json'), 'w') as f:
+        json.dump({'configs': {l: a for l, a in configs}, 'control': control,
+                   'mutants': mutants, 'killed': len(killed),
+                   'total': len(mutants), 'exit': rc}, f, indent=2)
+    if not control_ok:
+        bad = [f"{l} {control['tests'][l]['verdict']}" for l in labels
+               if control['tests'][l]['verdict'] != 'survived']
+        print(f"mutants: the unpatched control did not pass ({', '.join(bad)}): no verdicts; "
+              f"see {out}/control/vm/guest.ktap")
+    else:
+        print(f'mutants: dirty_log_test killed {len(killed)} of {len(mutants)} mutants '
+              f'(results: {out}/results.ktap, results.json)')
+    return rc
+
+
+if __name__ == '__main__':
+    sys.exit(main())
