@@ -51,6 +51,8 @@ mkdir -p "$CACHE"
 CACHE=$(realpath "$CACHE")
 JOBS=$(nproc)
 
+# flex, bison, bc, libelf... (idempotent; installs only what is missing).
+"$ROOT/scripts/install-deps.sh" kvmsrc >&2
 ABI=$("$ROOT/vm/kdir.sh" --abi)
 [[ -n $ABI && -f /boot/config-$ABI && -f /usr/src/linux-headers-$ABI/Module.symvers ]] ||
   die "guest kernel image/headers for '${ABI:-?}' missing (run scripts/install-deps.sh kmod vm)"
