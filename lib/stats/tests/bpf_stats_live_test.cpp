@@ -59,7 +59,8 @@ TEST_P(BpfLive, DirtyRingPushesResetsAndIoctlsAgreeExactly) {
   const DirtyStats stats = src->snapshot();
 
   // The kernel itself: every written page is reported (over-reporting is
-  // allowed, see DESIGN.md), and all harvested entries were reset.
+  // allowed: the README, "What verified means"), and all harvested entries
+  // were reset.
   EXPECT_GE(from_vcpu0, opt.pages);
   EXPECT_EQ(from_vcpu1, 0u);
   EXPECT_EQ(reset_entries, from_vcpu0);
