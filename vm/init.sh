@@ -87,11 +87,11 @@ if [ -f /etc/kvm_patches ]; then
 fi
 step "insmod dirtyscope.ko before kvm.ko" insmod_before_kvm
 step "kvm.ko loaded after dirtyscope.ko: probes attach" load_kvm
-prog "dirtyscope_kmod_test (module loaded before kvm)" 120 /bin/dirtyscope_kmod_test /dirtyscope.ko
+prog "dirtyscope_kmod_test (module loaded before kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test /dirtyscope.ko
 step "kvm.ko unloaded under dirtyscope.ko: probes detach" unload_kvm
 step "kvm.ko loaded again: probes reattach" load_kvm
 step "dirtyscope.ko reloaded after kvm.ko" reload_module
-prog "dirtyscope_kmod_test (module loaded after kvm)" 120 /bin/dirtyscope_kmod_test /dirtyscope.ko
+prog "dirtyscope_kmod_test (module loaded after kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test /dirtyscope.ko
 if [ -f /tests/list ]; then
 	while read -r bin args; do
 		[ -n "$bin" ] || continue

@@ -11,7 +11,9 @@
 # Environment: BUILD_DIR (build; dirty_log_test is $BUILD_DIR/bin/...),
 #   MUTANTS_OUT ($BUILD_DIR/mutants), MUTANTS_JOBS (VMs at once: nproc),
 #   MUTANTS_MEM (dirty_log_test memory, 16M),
-#   VM_TIMEOUT (per boot, 240 s), VM_TEST_TIMEOUT (per program, 60 s),
+#   VM_TEST_TIMEOUT (per dirty_log_test run in the guest, 60 s),
+#   VM_KMOD_TEST_TIMEOUT (per module test run, 40 s), VM_TIMEOUT (per boot:
+#   60 s more than all of those together),
 #   PEER=1 to also run the kernel's own dirty_log_test (built from the same
 #   linux-source tree by vm/peer-build.sh).
 # Verdicts per mutant and test (rules in vm/README.md):
@@ -43,8 +45,10 @@ BUILD_DIR=${BUILD_DIR:-build}
 export BUILD_DIR
 OUT=${MUTANTS_OUT:-$BUILD_DIR/mutants}
 JOBS=${MUTANTS_JOBS:-$(nproc)}
-export VM_TIMEOUT=${VM_TIMEOUT:-240}
+# A mutant that wedges KVM must cost a bounded time: each program in the
+# guest has a limit, and the whole boot one above their sum.
 export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-60}
+export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-40}
 PEER=${PEER:-0}
 DLT=$BUILD_DIR/bin/dirty_log_test
 [[ -x $DLT ]] || die "$DLT not found (run make build)"
@@ -65,8 +69,10 @@ set +e
 "$DLT" -M dirty-log -b "$((mem_kib + 12))K" -x 3 -i 2 >/dev/null 2>&1
 [[ $? -eq 2 ]] && odd_args="-M all -v 2 -x 2 -b $mem -i 4 -I 20"
 set -e
+# CPL3 runs on THP-backed memory: huge pages are what KVM must split (and
+# never map again) while logging; CPL0 and the odd slots use small pages.
 CONFIGS=(
-  "cpl3|-M all -b $mem -i 4 -I 20"
+  "cpl3-thp|-M all -s anonymous_thp -b $mem -i 4 -I 20"
   "cpl0|-M all -u 0 -b $mem -i 4 -I 20"
   "2vcpu-slots|$odd_args"
 )
@@ -75,12 +81,16 @@ for c in "${CONFIGS[@]}"; do
   vm_tests+="$DLT ${c#*|}; "
 done
 if [[ $PEER == 1 ]]; then
-  PEER_BIN=$BUILD_DIR/kvm-selftests/dirty_log_test
+  # Renamed: the guest's /tests/ holds both programs.
+  PEER_BIN=$BUILD_DIR/kvm-selftests/kvm_dirty_log_test
   vm/peer-build.sh "$PEER_BIN"
   PEER_ARGS=${PEER_ARGS:-"-i 4 -I 20 -M all"}
   CONFIGS+=("peer|$PEER_ARGS")
   vm_tests+="$PEER_BIN $PEER_ARGS; "
 fi
+
+nprogs=$(( ${#CONFIGS[@]} ))
+export VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 2 * VM_KMOD_TEST_TIMEOUT + nprogs * VM_TEST_TIMEOUT))}
 
 rm -rf "$OUT"
 mkdir -p "$OUT"

@@ -82,11 +82,13 @@ def judge_prog(res):
     if res['ok']:
         return ('skipped' if res['skip'] else 'survived'), ''
     fails, diags = evidence_of(res['block'])
-    if any('timed out after' in l for l in res['block']):
-        return 'crashed', 'program timed out'
+    timed_out = any('timed out after' in l for l in res['block'])
     if not fails:
-        return 'crashed', 'exited non-zero without a failing result'
-    return 'killed', ' | '.join((diags or fails)[:2])[:300]
+        return 'crashed', ('program timed out' if timed_out
+                           else 'exited non-zero without a failing result')
+    # A failing result is a kill even if the program hung afterwards.
+    ev = ' | '.join((diags or fails)[:2])[:300]
+    return 'killed', ev + (' (then timed out)' if timed_out else '')
 
 
 def judge_run(out, name, configs):

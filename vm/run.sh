@@ -11,7 +11,8 @@
 # VM_KEEP_LOG=1 to print the guest console even on success.
 # VM_OUT: where this run's initramfs, console and KTAP go ($BUILD_DIR/vm);
 # runs with different VM_OUT can go in parallel (the shared build steps take
-# a lock). VM_TEST_TIMEOUT: per-program limit in the guest (200 s).
+# a lock). VM_TEST_TIMEOUT: per-program limit in the guest (200 s);
+# VM_KMOD_TEST_TIMEOUT: the same for each dirtyscope_kmod_test run (120 s).
 # KVM_PATCHES ("a.patch b.patch"): rebuild kvm.ko, kvm-amd.ko and
 # kvm-intel.ko from Debian's linux-source with these patches applied
 # (vm/kvm-build.sh) and boot with those instead of the image's; a patch
@@ -182,7 +183,7 @@ timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
   -nographic -no-reboot -net none -monitor none \
   -serial "file:$CONSOLE" -serial "file:$KTAP" \
   -kernel "/boot/vmlinuz-$ABI" -initrd "$CPIO" \
-  -append "console=ttyS0 panic=-1 oops=panic${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}" </dev/null
+  -append "console=ttyS0 panic=-1 oops=panic${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" </dev/null
 qemu_rc=$?
 set -e
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"
