@@ -16,8 +16,8 @@ declare -A groups=(
   [vm]="build-essential linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod xz-utils python3 bpftool"
   # Rebuilding kvm*.ko from linux-source-6.1 (vm/kvm-build.sh): kconfig needs
   # flex and bison, the build bc, libelf (objtool), libssl (sign-file); git
-  # keeps the pristine tree.
-  [kvmsrc]="build-essential bc flex bison libssl-dev libelf-dev git patch xz-utils"
+  # and patch apply patches; rsync installs uapi headers for PEER=1.
+  [kvmsrc]="build-essential bc flex bison libssl-dev libelf-dev git patch xz-utils rsync"
 )
 [[ -d /lib/modules/$(uname -r)/build ]] || groups[kmod]+=" linux-headers-amd64"
 
