@@ -15,7 +15,8 @@
 #   VM_KMOD_TEST_TIMEOUT (per module test run, 40 s), VM_TIMEOUT (per boot:
 #   60 s more than all of those together),
 #   PEER=1 to also run the kernel's own dirty_log_test (built from the same
-#   linux-source tree by vm/peer-build.sh).
+#   linux-source tree by vm/peer-build.sh) with PEER_ARGS (-i 4 -I 20 -M all),
+#   in a 2G guest (VM_MEM).
 # Verdicts per mutant and test (rules in vm/README.md):
 #   killed   the test failed with at least one failing KTAP line
 #   survived the test passed
@@ -85,6 +86,8 @@ if [[ $PEER == 1 ]]; then
   PEER_BIN=$BUILD_DIR/kvm-selftests/kvm_dirty_log_test
   vm/peer-build.sh "$PEER_BIN"
   PEER_ARGS=${PEER_ARGS:-"-i 4 -I 20 -M all"}
+  # Its memslot is 1 GiB + 3 pages, one mmap that a 1G guest refuses.
+  export VM_MEM=${VM_MEM:-2G}
   CONFIGS+=("peer|$PEER_ARGS")
   vm_tests+="$PEER_BIN $PEER_ARGS; "
 fi

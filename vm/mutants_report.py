@@ -76,13 +76,22 @@ def evidence_of(block):
     return fails, picked
 
 
-def judge_prog(res):
+def judge_prog(res, peer=False):
     if res is None:
         return 'crashed', 'no result (VM died or timed out)'
     if res['ok']:
         return ('skipped' if res['skip'] else 'survived'), ''
     fails, diags = evidence_of(res['block'])
     timed_out = any('timed out after' in l for l in res['block'])
+    if peer:
+        # The kernel's test is not KTAP: a failed TEST_ASSERT prints
+        # "==== Test Assertion Failure ====", the location, then the message.
+        body = [l.strip() for l in res['block']]
+        if '==== Test Assertion Failure ====' in body:
+            at = body.index('==== Test Assertion Failure ====')
+            msg = [l for l in body[at + 1:at + 6]
+                   if l and not l.startswith(('pid=', '0x', '#'))]
+            return 'killed', ' | '.join(msg[:3])[:300]
     if not fails:
         return 'crashed', ('program timed out' if timed_out
                            else 'exited non-zero without a failing result')
@@ -112,7 +121,7 @@ def judge_run(out, name, configs):
         binname = 'kvm_dirty_log_test' if label == 'peer' else 'dirty_log_test'
         key = norm(f'{binname} {args}')
         prog_names.add(key)
-        verdict, ev = judge_prog(by_name.get(key))
+        verdict, ev = judge_prog(by_name.get(key), peer=(label == 'peer'))
         run['tests'][label] = {'verdict': verdict, 'evidence': ev}
     # The module's tests and the guest's own checks.
     others = [r for r in results if norm(r['name']) not in prog_names]
