@@ -54,6 +54,7 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
       .field("ring_entries_flag", t.run.ring_entries).field("seed", g.seed)
       .field("inject", injection_name(t.run.injection))
       .field("sweep", t.run.mix.sweep).field("rewrite", t.run.mix.rewrite).field("soft_full", t.run.soft_full)
+      .field("log_from_start", !t.run.populate_first)
       .end_object();
   j.key("modes").begin_array();
   for (const auto& r : results) {

@@ -10,7 +10,7 @@
 namespace dirtyscope {
 
 namespace {
-enum LongOnly { kSeed = 1000, kJson, kInject, kStats, kStatsSource, kNoSweep, kNoRewrite, kSoftFull };
+enum LongOnly { kSeed = 1000, kJson, kInject, kStats, kStatsSource, kNoSweep, kNoRewrite, kSoftFull, kLogFromStart };
 
 const option kLongOptions[] = {
     {"seed", required_argument, nullptr, kSeed},
@@ -21,6 +21,7 @@ const option kLongOptions[] = {
     {"no-sweep", no_argument, nullptr, kNoSweep},
     {"no-rewrite", no_argument, nullptr, kNoRewrite},
     {"soft-full", no_argument, nullptr, kSoftFull},
+    {"log-from-start", no_argument, nullptr, kLogFromStart},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
 };
@@ -35,7 +36,7 @@ std::string test_usage(const char* argv0) {
          "       [-p gpa_offset] [-m guest_mode] [-b size] [-v vcpus] [-x memslots]\n"
          "       [-s backing] [-u 0|3] [--seed N] [--json FILE] [--inject KIND]\n"
          "       [--stats [--stats-source bpf|kmod|auto]] [--no-sweep] [--no-rewrite]\n"
-         "       [--soft-full]\n\n"
+         "       [--soft-full] [--log-from-start]\n\n"
          "Verifies that KVM reports every page the guest dirtied, in each mode.\n"
          "Output is KTAP; exit 0 pass, 1 fail, 2 usage error, 4 all skipped.\n\n"
          " -M MODE   mode to test, or 'all' (default). Modes:\n" + modes +
@@ -56,6 +57,8 @@ std::string test_usage(const char* argv0) {
          " --no-rewrite  no rewrites of pages a collection has just reported\n"
          " --soft-full   dirty-ring: harvest only on soft-full exits; every iteration\n"
          "           waits until each vCPU has exited KVM_EXIT_DIRTY_RING_FULL\n"
+         " --log-from-start  memslots log from creation (default: the guest writes\n"
+         "           every page with logging off, then logging is turned on)\n"
          " --json F  also write results as JSON to F\n"
          " --inject KIND  make the collector misbehave on purpose; the run must fail:\n"
          "           drop-dirty, skip-clear, skip-reset, wrong-slot\n"
@@ -97,6 +100,7 @@ TestOptions parse_test_options(int argc, char** argv) {
       case kNoSweep: t.run.mix.sweep = false; break;
       case kNoRewrite: t.run.mix.rewrite = false; break;
       case kSoftFull: t.run.soft_full = true; break;
+      case kLogFromStart: t.run.populate_first = false; break;
       case kInject: {
         auto inj = parse_injection(arg);
         if (!inj) throw UsageError("--inject: unknown fault '" + arg + "' (see -h)");

@@ -66,10 +66,11 @@ class Run {
     if (options_.hooks.vm_ready) options_.hooks.vm_ready();
     VcpuPool pool(guest_, collector_);
     if (!pool.wait_all_paused(options_.stall_timeout)) return fail(*pool.error());
+    if (options_.populate_first && !populate(pool)) return;
     if (!check_initial()) return;
     for (uint64_t k = 1; k <= options_.iterations; ++k)
       if (!iterate(pool, k)) return;
-    for (uint64_t p = 0; p < memory_.pages; ++p) result_.pages_written += memory_.read(p).writer != 0;
+    for (uint64_t p = 0; p < memory_.pages; ++p) result_.pages_written += memory_.read(p).stamp != 0;
     result_.ioctls = guest_.vm().dirty_ioctl_counts();
     result_.counters = collector_.counters();
     result_.ring_entries = collector_.ring_entries();
@@ -88,10 +89,42 @@ class Run {
     return n;
   }
 
+  // Logging off: the guest writes every page once (stamp 0); then logging
+  // is turned on for every test memslot, with the vCPUs paused.
+  bool populate(VcpuPool& pool) {
+    guest_.shared()->iteration = 0;
+    mix_.plan_populate();
+    pool.resume_all();
+    const auto deadline = std::chrono::steady_clock::now() + options_.stall_timeout;
+    for (std::string behind = mix_.pending(); !behind.empty(); behind = mix_.pending()) {
+      if (auto err = pool.error()) {
+        fail(*err);
+        return false;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        fail("populating before logging: the guest did not finish within " +
+             std::to_string(options_.stall_timeout.count()) + " ms: " + behind);
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (!pool.pause_all(options_.stall_timeout)) {
+      fail(*pool.error());
+      return false;
+    }
+    for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, true);
+    diag_(std::string(collector_.mode()) + ": populated " + std::to_string(memory_.pages) +
+          " pages with logging off, then turned logging on");
+    return true;
+  }
+
   bool check_initial() {
     collected_.clear();
     collector_.collect(collected_, Phase::Paused);
-    Verdict v = verifier_.initial(memory_, collected_, collector_.initially_all_dirty());
+    Collection c;
+    c.paused = true;
+    c.writes_before = c.writes_after = write_counts();
+    Verdict v = verifier_.initial(c, memory_, collected_, collector_.initially_all_dirty());
     diag_(std::string(collector_.mode()) + ": before iteration 1: reported " + std::to_string(v.reported) +
           " of " + std::to_string(memory_.pages) + " pages (expected " +
           (collector_.initially_all_dirty() ? "all: KVM_DIRTY_LOG_INITIALLY_SET" : "none") + ")");
@@ -252,6 +285,7 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
   result.seed = mode_seed(options.guest.seed, options.mode);
   RunOptions seeded = options;
   seeded.guest.seed = result.seed;
+  seeded.guest.log_dirty_from_start = !options.populate_first;
   auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Collector> collector;
   try {

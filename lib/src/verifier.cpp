@@ -76,13 +76,16 @@ OffendingPage CollectionVerifier::offence(Offense kind, uint64_t page, const Pag
                        then_collection_[page], carried};
 }
 
-Verdict CollectionVerifier::initial(const StampView& memory, const DirtySet& reported, bool expect_all) {
+Verdict CollectionVerifier::initial(const Collection& c, const StampView& memory, const DirtySet& reported,
+                                    bool expect_all) {
   Verdict v;
+  prev_before_ = c.writes_before;
+  prev_first_after_ = c.writes_after;  // paused: nothing under way
   for (uint64_t p = 0; p < memory.pages; ++p) {
     const PageWrite now = memory.read(p);
     const bool dirty = reported.test(p);
     dirty ? ++v.reported : ++v.clean;
-    if (now.stamp != 0 || now.writer != 0) record(v, offence(Offense::Future, p, now));
+    if (now.stamp != 0) record(v, offence(Offense::Future, p, now));  // writes before logging hold 0
     else if (expect_all && !dirty) record(v, offence(Offense::InitialMissing, p, now));
     else if (!expect_all && dirty) record(v, offence(Offense::InitialUnexpected, p, now));
   }
@@ -111,7 +114,7 @@ Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, 
         (then_stamp_[p] != now.stamp || then_writer_[p] != DS_WRITE_WORD(now.writer, now.seq)))
       ++v.rewritten;
 
-    if (now.stamp > c.iteration || now.writer > vcpus_ || (now.writer == 0) != (now.stamp == 0)) {
+    if (now.stamp > c.iteration || now.writer > vcpus_ || (now.writer == 0 && now.stamp != 0)) {
       // A stamp from the future, a writer that does not exist, or half a
       // write: only possible at a paused collection if memory is corrupt
       // (while vCPUs run, a write in progress may show its stamp first).

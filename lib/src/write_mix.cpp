@@ -18,6 +18,17 @@ WriteMix::WriteMix(GuestVm& guest, uint32_t iterations, WriteMixOptions options)
   }
 }
 
+void WriteMix::plan_populate() {
+  for (uint32_t i = 0; i < shares_.size(); ++i) {
+    ds_vcpu_mix& m = guest_.shared()->mix[i];
+    m.sweep_first = shares_[i].first;
+    m.sweep_count = shares_[i].pages;
+    m.sweep_done = 0;
+    m.carry_count = 0;
+    m.carry_done = 0;
+  }
+}
+
 void WriteMix::plan_iteration(uint64_t k) {
   for (uint32_t i = 0; i < shares_.size(); ++i) {
     Share& s = shares_[i];

@@ -186,6 +186,19 @@ TEST(Live, OddSizedSlotsEveryMode) {
   }
 }
 
+// By default the guest writes every page before logging is turned on (so
+// turning it on must write-protect what is mapped); --log-from-start
+// creates the memslots logging instead, so the first write to each page
+// faults it in under logging (with THP, where a huge page would be wrong).
+TEST(Live, LogFromStartEveryMode) {
+  for (const char* mode : {"dirty-log", "clear-log", "dirty-ring", "dirty-ring-wait"}) {
+    RunOptions o = brief(mode);
+    o.populate_first = false;
+    o.guest.backing = Backing::AnonymousThp;
+    EXPECT_RUN_PASSES(run(o));
+  }
+}
+
 TEST(Live, UnalignedSlotsMappedWithSmallGuestPages) {
   RunOptions o = brief("clear-log");
   o.guest.test_size = 3ULL << 20;  // 1.5 MiB slots: not 2 MiB aligned

@@ -43,7 +43,7 @@ DirtySet set_of(uint64_t pages, std::initializer_list<uint64_t> dirty) {
 // A verifier that has seen the collection before iteration 1 (nothing dirty).
 struct Started {
   explicit Started(FakeGuest& g) : verifier(g.pages, static_cast<uint32_t>(g.writes.size())) {
-    EXPECT_TRUE(verifier.initial(g.view(), DirtySet(g.pages), false).ok());
+    EXPECT_TRUE(verifier.initial(g.collection(0, 0, true), g.view(), DirtySet(g.pages), false).ok());
   }
   CollectionVerifier verifier;
 };
@@ -261,17 +261,17 @@ TEST(Verifier, InitiallySetNeedsEveryPage) {
   FakeGuest g(64, 1);
   DirtySet all(64);
   for (uint64_t p = 0; p < 64; ++p) all.set(p);
-  EXPECT_TRUE(CollectionVerifier(64, 1).initial(g.view(), all, true).ok());
+  EXPECT_TRUE(CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), all, true).ok());
   all.reset(17);
-  Verdict v = CollectionVerifier(64, 1).initial(g.view(), all, true);
+  Verdict v = CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), all, true);
   EXPECT_EQ(v.initial_wrong, 1u);
   EXPECT_EQ(v.first[0].kind, Offense::InitialMissing);
 }
 
 TEST(Verifier, WithoutInitiallySetNothingIsDirtyBeforeWrites) {
   FakeGuest g(64, 1);
-  EXPECT_TRUE(CollectionVerifier(64, 1).initial(g.view(), DirtySet(64), false).ok());
-  Verdict v = CollectionVerifier(64, 1).initial(g.view(), set_of(64, {4}), false);
+  EXPECT_TRUE(CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), DirtySet(64), false).ok());
+  Verdict v = CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), set_of(64, {4}), false);
   EXPECT_EQ(v.initial_wrong, 1u);
   EXPECT_EQ(v.first[0].kind, Offense::InitialUnexpected);
 }
@@ -279,10 +279,35 @@ TEST(Verifier, WithoutInitiallySetNothingIsDirtyBeforeWrites) {
 TEST(Verifier, WriteBeforeFirstIterationIsCaught) {
   FakeGuest g(64, 1);
   g.write(2, 1);
-  EXPECT_EQ(CollectionVerifier(64, 1).initial(g.view(), set_of(64, {2}), false).future, 1u);
+  EXPECT_EQ(CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), set_of(64, {2}), false).future, 1u);
 }
 
 TEST(PageWrite, DescribesWriterAndSequence) {
   EXPECT_EQ(PageWrite::decode(3, DS_WRITE_WORD(1, 1234)).describe(), "stamp 3 by vCPU 0 write #1234");
   EXPECT_EQ(PageWrite{}.describe(), "never written");
+}
+
+// Writes before logging began hold stamp 0: nothing to report at the
+// start, and reporting them later, unwritten since, is stale.
+TEST(Verifier, WritesBeforeLoggingAreNotDirty) {
+  FakeGuest g(64, 1);
+  for (uint64_t p = 0; p < 64; ++p) g.write(p, 0);
+  CollectionVerifier verifier(64, 1);
+  ASSERT_TRUE(verifier.initial(g.collection(0, 0, true), g.view(), DirtySet(64), false).ok());
+  g.write(3, 1);
+  Verdict v = verifier.judge(g.collection(1, 1, true), g.view(), set_of(64, {3, 4}));
+  EXPECT_EQ(v.stale, 1u) << v.summary();
+  EXPECT_EQ(v.first[0].page, 4u);
+  EXPECT_EQ(CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), set_of(64, {5}), false).initial_wrong, 1u);
+}
+
+// A write under logging that KVM never reports (e.g. enabling logging left
+// the page writable) is missed at the first collection.
+TEST(Verifier, FirstWriteUnderLoggingMustBeReported) {
+  FakeGuest g(64, 1);
+  for (uint64_t p = 0; p < 64; ++p) g.write(p, 0);
+  CollectionVerifier verifier(64, 1);
+  ASSERT_TRUE(verifier.initial(g.collection(0, 0, true), g.view(), DirtySet(64), false).ok());
+  g.write(63, 1);
+  EXPECT_EQ(verifier.judge(g.collection(1, 1, false), g.view(), DirtySet(64)).missed, 1u);
 }

@@ -34,6 +34,11 @@ struct RunOptions {
   // dirty-ring: harvest only on soft-full exits, each vCPU exits ring-full
   // every iteration (RingHarvest::OnFullOnly); other modes skip.
   bool soft_full = false;
+  // Before logging is turned on, the guest writes every page once (stamp
+  // 0), so logging starts on memory KVM has mapped writable, as a
+  // migration does: enabling it must write-protect (and split) what the
+  // guest mapped. False (--log-from-start): memslots log from creation.
+  bool populate_first = true;
   // No iteration may pass vacuously: each vCPU makes at least this many
   // writes before the runner pauses it (it waits past the interval if
   // needed), besides finishing its part of the write mix.
@@ -59,7 +64,7 @@ struct ModeResult {
   uint64_t seed = 0;                   // mode_seed() of the run's seed
   uint64_t guest_writes = 0;
   uint64_t pages_reported_dirty = 0;   // sum over collections
-  uint64_t pages_written = 0;          // distinct test pages written in the run
+  uint64_t pages_written = 0;          // distinct test pages written under logging
   uint64_t pages_rewritten = 0;        // reports of pages whose content changed since their last report
   uint64_t verified_collections = 0;   // collections judged on their own (incl. the one before iteration 1)
   CollectorCounters counters;

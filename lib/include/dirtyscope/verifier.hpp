@@ -23,7 +23,8 @@
 // iteration is FUTURE. Each collection is judged on its own, so a page
 // written again after a collection reported it must be reported again.
 //
-// Before iteration 1 nothing has been written; what must be reported then
+// Before iteration 1 nothing has been written under logging (the guest may
+// have written stamp 0 before logging began); what must be reported then
 // depends on KVM_DIRTY_LOG_INITIALLY_SET: all pages or none.
 #pragma once
 
@@ -41,7 +42,7 @@ const char* offense_name(Offense o);
 
 // What a page holds: the first two u64 of the page, decoded.
 struct PageWrite {
-  uint64_t stamp = 0;   // iteration of the last write; 0 = never written
+  uint64_t stamp = 0;   // iteration of the last write; 0 = before logging began, or never
   uint32_t writer = 0;  // vCPU index + 1 of the last write; 0 = never written
   uint64_t seq = 0;     // that vCPU's write number
   static PageWrite decode(uint64_t stamp_word, uint64_t writer_word);
@@ -104,8 +105,9 @@ class CollectionVerifier {
  public:
   CollectionVerifier(uint64_t pages, uint32_t vcpus);
 
-  // Before any guest write: `expect_all` is KVM_DIRTY_LOG_INITIALLY_SET.
-  Verdict initial(const StampView& memory, const DirtySet& reported, bool expect_all);
+  // Before iteration 1, vCPUs paused (`c` holds their write counters:
+  // writes before logging began): `expect_all` is KVM_DIRTY_LOG_INITIALLY_SET.
+  Verdict initial(const Collection& c, const StampView& memory, const DirtySet& reported, bool expect_all);
   // A collection made while (or after) vCPUs wrote.
   Verdict judge(const Collection& c, const StampView& memory, const DirtySet& reported);
 

@@ -28,6 +28,10 @@ class WriteMix {
  public:
   WriteMix(GuestVm& guest, uint32_t iterations, WriteMixOptions options);
 
+  // vCPUs paused, before logging is on: every vCPU writes its whole share
+  // once, so the memory is mapped writable when logging starts, as in a VM
+  // that ran before its migration began.
+  void plan_populate();
   // vCPUs paused, before iteration k (1-based): this iteration's windows.
   void plan_iteration(uint64_t k);
   // After a collection made while vCPUs run: each vCPU that finished its
