@@ -143,7 +143,7 @@ class Run {
     c.writes_before = write_counts();
     collector_.collect(collected_, phase);
     c.writes_after = write_counts();
-    if (collector_.injection() == Injection::DropDirty && !dropped_this_iteration_)
+    if (!dropped_this_iteration_)
       if (auto dropped = collector_.inject_drop(collected_)) {
         dropped_this_iteration_ = true;
         diag_("inject drop-dirty: dropped gfn 0x" + to_hex(guest_.region().gfn_of(*dropped)) + " from collection " +
