@@ -33,7 +33,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "kvm-build: $*" >&2; exit 2; }
 note() { echo "kvm-build: $*" >&2; }
 
-[[ $# -ge 1 ]] || die "usage: vm/kvm-build.sh OUTDIR [PATCH...]"
+# --tree: only download and prepare the source tree (once per version) and
+# print its path (make kselftest-install takes the kselftest runner from it).
+TREE_ONLY=0
+[[ ${1:-} == --tree && $# -eq 1 ]] && set -- "$(mktemp -d)" && TREE_ONLY=1 && trap 'rmdir "$OUTDIR"' EXIT
+[[ $# -ge 1 ]] || die "usage: vm/kvm-build.sh OUTDIR [PATCH...] | --tree"
 OUTDIR=$1
 shift
 PATCHES=()
@@ -139,6 +143,7 @@ prepare_tree() {
 if [[ ! -f $STAMP ]]; then
   prepare_tree "$(fetch_source)"
 fi
+((TREE_ONLY)) && { echo "$TREE"; exit 0; }
 
 # --- 3. patch, build, copy out, restore ---------------------------------
 # The result depends only on the tree and the patches' content.
