@@ -168,6 +168,16 @@ if ((${#libdirs[@]})); then
   printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
 fi
 
+# VM_STAGE_DIR (absolute, or relative to the repository): an installed
+# kselftest tree (make kselftest-install INSTALL_PATH=...), copied to
+# /kselftest; init.sh runs its run_kselftest.sh as one step, whose TAP
+# nests under that step.
+if [[ -n ${VM_STAGE_DIR:-} ]]; then
+  [[ -f $VM_STAGE_DIR/run_kselftest.sh ]] ||
+    { echo "vm-test: VM_STAGE_DIR '$VM_STAGE_DIR' has no run_kselftest.sh" >&2; exit 2; }
+  cp -a "$VM_STAGE_DIR" "$STAGE/kselftest"
+fi
+
 CPIO=$OUT/initramfs.cpio
 (cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet) >"$CPIO"
 echo "vm-test: built in $((SECONDS - start)) s; booting $ABI under QEMU/TCG (timeout ${VM_TIMEOUT}s)"
