@@ -77,7 +77,7 @@ echo "timeout=$TIMEOUT" >"$COL/settings"
 # Keep other collections' entries; ours replace any earlier dirtyscope ones.
 LIST=$DEST/kselftest-list.txt
 {
-  [[ -f $LIST ]] && grep -v '^dirtyscope:' "$LIST" || true
+  if [[ -f $LIST ]]; then grep -v '^dirtyscope:' "$LIST" || true; fi
   echo "dirtyscope:dirty_log_test"
   echo "dirtyscope:dirty_log_test_multi"
 } >"$LIST.tmp"
