@@ -89,6 +89,8 @@ if [ -f /etc/kvm_patches ]; then
 fi
 step "insmod dirtyscope.ko before kvm.ko" insmod_before_kvm
 step "kvm.ko loaded after dirtyscope.ko: probes attach" load_kvm
+# What this kernel's KVM offers for dirty tracking (diagnostics only).
+/bin/kvm_caps 2>&1 | sed 's/^/# /' >&3
 prog "dirtyscope_kmod_test (module loaded before kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test /dirtyscope.ko
 step "kvm.ko unloaded under dirtyscope.ko: probes detach" unload_kvm
 step "kvm.ko loaded again: probes reattach" load_kvm

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The nested-VM harness behind `make vm-test`: builds dirtyscope.ko against
-# the Debian kernel that linux-image-amd64 points at, packs a busybox
+# the kernel to test (KERNEL, resolved by vm/kernel.sh; default: the Debian
+# kernel that linux-image-amd64 points at), packs a busybox
 # initramfs with that kernel's kvm modules, the module, its test program
 # and any VM_TESTS binaries, boots it under QEMU/TCG and relays the KTAP
 # the guest writes to its second serial port.
@@ -18,6 +19,11 @@
 # (vm/kvm-build.sh) and boot with those instead of the image's; a patch
 # that does not apply or compile is exit 2. KVM_MODULES_DIR: a directory
 # holding such an already built set (with its patches.txt), used as is.
+# KERNEL: debian-6.1 (default), debian-6.12 (bookworm-backports, fetched
+# into $BUILD_DIR/kernels/), or a built kernel tree; KERNEL_IMAGE with
+# KERNEL_MODULES (and KERNEL_HEADERS) instead of a tree (see vm/kernel.sh).
+# Before booting, the probes' prototypes are checked against that kernel's
+# BTF (vm/check-tracepoints.sh); a mismatch is refused, never loaded.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,12 +45,21 @@ VM_MEM=${VM_MEM:-1G}
 VM_TESTS=${VM_TESTS:-}
 start=$SECONDS
 
-ABI=$(vm/kdir.sh --abi)
-if [[ -z $ABI || ! -f /boot/vmlinuz-$ABI || ! -d /usr/src/linux-headers-$ABI ]]; then
-  echo "vm-test: linux-image/linux-headers for '${ABI:-?}' missing (run scripts/install-deps.sh kmod vm)" >&2
-  exit 2
+# KERNEL_NAME, KERNEL_ABI, KERNEL_IMAGE, KERNEL_MODDIR, KERNEL_KDIR... (exit 2
+# for an unknown KERNEL or a missing image/modules/headers).
+kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
+eval "$kernel_vars"
+ABI=$KERNEL_ABI
+MODDIR=$KERNEL_MODDIR
+# The default kernel's module is built where it always was.
+KMOD_BUILD=$BUILD_DIR/kmod
+KMOD_ARGS=()
+if [[ $KERNEL_NAME != debian-6.1 ]]; then
+  KMOD_BUILD=$BUILD_DIR/kernels/kmod-$ABI
+  # Debian 6.12's headers ship vmlinux, so Kbuild would run pahole for the
+  # module's own BTF, which the probes do not need: skip it without dwarves.
+  command -v pahole >/dev/null || KMOD_ARGS+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
 fi
-MODDIR=/lib/modules/$ABI
 mkdir -p "$OUT" "$SHARED"
 HOST_KTAP=$OUT/host.ktap
 : >"$HOST_KTAP"
@@ -53,19 +68,22 @@ HOST_KTAP=$OUT/host.ktap
 # Under a lock: parallel runs (make mutants) share these outputs.
 exec 8>"$SHARED/.build.lock"
 flock 8
-make --no-print-directory -C "$ROOT" kmod KDIR="/usr/src/linux-headers-$ABI" \
-  BUILD_DIR="$BUILD_DIR" >"$SHARED/kmod-build.log" 2>&1 || {
-  cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed" >&2; exit 1; }
-KO=$BUILD_DIR/kmod/dirtyscope.ko
+make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
+  BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
+  cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2; exit 1; }
+KO=$KMOD_BUILD/dirtyscope.ko
 gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi \
   -o "$SHARED/dirtyscope_kmod_test.tmp" kmod/tests/dirtyscope_kmod_test.c
 mv "$SHARED/dirtyscope_kmod_test.tmp" "$SHARED/dirtyscope_kmod_test"
+# What the guest kernel's KVM offers (KTAP diagnostics in the report).
+gcc -static -O2 -Wall -Wextra -Werror -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
+mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
 
 # --- kvm modules rebuilt with KVM_PATCHES -------------------------------
 if ((${#KVM_PATCH_PATHS[@]})); then
   KVM_MODULES_DIR=$OUT/kvm-modules
   rm -rf "$KVM_MODULES_DIR"
-  BUILD_DIR=$BUILD_DIR vm/kvm-build.sh "$KVM_MODULES_DIR" "${KVM_PATCH_PATHS[@]}"
+  BUILD_DIR=$BUILD_DIR KERNEL=$KERNEL_NAME vm/kvm-build.sh "$KVM_MODULES_DIR" "${KVM_PATCH_PATHS[@]}"
 fi
 if [[ -n $KVM_MODULES_DIR ]]; then
   for m in kvm kvm-amd kvm-intel; do
@@ -75,22 +93,36 @@ if [[ -n $KVM_MODULES_DIR ]]; then
   echo "vm-test: kvm modules rebuilt from linux-source with patches: ${kvm_patch_list:-none}"
 fi
 
-# --- host-side check: probe prototypes against the guest kvm.ko's BTF -----
+# --- host-side check: probe prototypes against the guest kernel's BTF ----
+# (vmlinux from the image plus its kvm.ko); a mismatch never boots.
+proto_ok=0
 {
   echo "KTAP version 1"
   echo "1..1"
+  echo "# kernel: $KERNEL_NAME ($ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
   if [[ -n $KVM_MODULES_DIR ]]; then
     echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
   fi
-  if out=$(vm/check-tracepoints.sh "$ABI" "$SHARED" 2>&1); then
+  if out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$MODDIR" "$SHARED" 2>&1); then
     echo "$out" | sed 's/^/# /'
-    echo "ok 1 host: probe prototypes match BTF of kvm.ko $ABI"
+    echo "ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
   else
+    proto_ok=$?
     echo "$out" | sed 's/^/# /'
-    echo "not ok 1 host: probe prototypes match BTF of kvm.ko $ABI"
+    echo "not ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
   fi
 } >"$HOST_KTAP"
+# Parallel runs for other kernels rebuild $KMOD_BUILD: take this one's copy.
+cp "$KO" "$OUT/dirtyscope.ko.tmp"
+KO=$OUT/dirtyscope.ko.tmp
 flock -u 8
+if ((proto_ok != 0)); then
+  python3 vm/ktap_summary.py "$HOST_KTAP" || true
+  grep -E 'MISMATCH|check-prototypes:' "$HOST_KTAP" | sed 's/^# //' >&2
+  echo "vm-test: refusing to load dirtyscope.ko into $ABI: probe prototypes do not match its BTF" >&2
+  rm -f "$KO"
+  exit 1
+fi
 
 # --- initramfs ----------------------------------------------------------
 STAGE=$OUT/initramfs
@@ -105,8 +137,8 @@ for applet in $(/bin/busybox --list); do
 done
 cp vm/init.sh "$STAGE/init"
 chmod +x "$STAGE/init"
-cp "$KO" "$STAGE/dirtyscope.ko"
-cp "$SHARED/dirtyscope_kmod_test" "$STAGE/bin/"
+mv "$KO" "$STAGE/dirtyscope.ko"
+cp "$SHARED/dirtyscope_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"
 # The guest's KTAP names the kvm patches the modules were built with.
 if [[ -n $KVM_MODULES_DIR ]]; then
   cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
@@ -192,7 +224,7 @@ timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
   -machine pc -accel tcg -cpu max -smp 1 -m "$VM_MEM" \
   -nographic -no-reboot -net none -monitor none \
   -serial "file:$CONSOLE" -serial "file:$KTAP" \
-  -kernel "/boot/vmlinuz-$ABI" -initrd "$CPIO" \
+  -kernel "$KERNEL_IMAGE" -initrd "$CPIO" \
   -append "console=ttyS0 panic=-1 oops=panic${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" </dev/null
 qemu_rc=$?
 set -e

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Refuses a kernel whose tracepoint prototypes differ from dirtyscope.ko's
+# probes. The probes attach by tracepoint name at run time; the x86 events
+# (arch/x86/kvm/trace.h, mmutrace.h) are not in any headers package, so the
+# compiler cannot check them, and a kernel that changed one would make a
+# probe misread its arguments. This compares kmod/probe-prototypes.txt with
+# the btf_trace_<tracepoint> typedefs in the kernel's BTF (vmlinux plus
+# kvm.ko as split BTF on top of it). vm/run.sh runs it before every guest
+# boot, dkms.conf before every dkms build.
+#
+# Usage: check-prototypes.sh [options]
+#   --kernel REL     the kernel REL: /boot/vmlinuz-REL (or /sys/kernel/btf/vmlinux
+#                    when REL is running) and /lib/modules/REL/.../kvm.ko*
+#   --image FILE     a vmlinuz/bzImage (vmlinux is unpacked from it) or a vmlinux
+#   --kvm-ko FILE    kvm.ko (.xz/.zst/.gz); none: KVM is looked up in vmlinux
+#   --dump FILE      an already made `bpftool btf dump ... format c` (tests)
+#   --expected FILE  the expected list (default: probe-prototypes.txt beside this)
+#   --cache DIR      keep the BTF dump there (keyed by the inputs)
+# Exit 0 all match; 1 a mismatch or a missing tracepoint (one line each,
+# naming the tracepoint and both prototypes); 2 usage error or no BTF to
+# check against. DIRTYSCOPE_SKIP_BTF_CHECK=1 turns the check off (exit 0,
+# with a warning).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+usage() { echo "check-prototypes: $*" >&2; exit 2; }
+REL= IMAGE= KVM_KO= DUMP= CACHE=
+EXPECTED=$HERE/probe-prototypes.txt
+while (($#)); do
+  case $1 in
+  --kernel) REL=${2:?}; shift 2 ;;
+  --image) IMAGE=${2:?}; shift 2 ;;
+  --kvm-ko) KVM_KO=${2:?}; shift 2 ;;
+  --dump) DUMP=${2:?}; shift 2 ;;
+  --expected) EXPECTED=${2:?}; shift 2 ;;
+  --cache) CACHE=${2:?}; shift 2 ;;
+  *) usage "unknown argument '$1' (see the header of $0)" ;;
+  esac
+done
+if [[ ${DIRTYSCOPE_SKIP_BTF_CHECK:-0} == 1 ]]; then
+  echo "check-prototypes: WARNING: DIRTYSCOPE_SKIP_BTF_CHECK=1, probe prototypes not checked" >&2
+  exit 0
+fi
+[[ -f $EXPECTED ]] || usage "expected list '$EXPECTED' not found"
+
+if [[ -n $REL ]]; then
+  if [[ -z $IMAGE ]]; then
+    if [[ $REL == "$(uname -r)" && -r /sys/kernel/btf/vmlinux ]]; then
+      IMAGE=/sys/kernel/btf/vmlinux
+    else
+      IMAGE=/boot/vmlinuz-$REL
+    fi
+  fi
+  if [[ -z $KVM_KO && -d /lib/modules/$REL/kernel/arch/x86/kvm ]]; then
+    KVM_KO=$(find "/lib/modules/$REL/kernel/arch/x86/kvm" -name 'kvm.ko*' | head -n1)
+  fi
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [[ -z $DUMP ]]; then
+  [[ -n $IMAGE ]] || usage "no kernel given (--kernel, --image or --dump)"
+  [[ -r $IMAGE ]] || usage "kernel image '$IMAGE' not readable: cannot check probe prototypes"
+  [[ -z $KVM_KO || -r $KVM_KO ]] || usage "kvm.ko '$KVM_KO' not readable"
+  command -v bpftool >/dev/null || usage "bpftool missing: cannot check probe prototypes (apt install bpftool)"
+  key=$( { for f in "$IMAGE" ${KVM_KO:+"$KVM_KO"}; do
+    echo "$(realpath "$f") $(stat -Lc '%s %Y' "$f")"; done; } | sha256sum | cut -c1-16)
+  DUMP=${CACHE:+$CACHE/btf-$key.h}
+  DUMP=${DUMP:-$tmp/btf.h}
+  if [[ ! -s $DUMP ]]; then
+    vmlinux=$IMAGE
+    if [[ $(head -c4 "$IMAGE" | od -An -tx1 | tr -d ' ') != 7f454c46 && $IMAGE != /sys/* ]]; then
+      vmlinux=$tmp/vmlinux   # a compressed image: unpack the ELF inside
+      python3 - "$IMAGE" "$vmlinux" <<'PY'
+import sys, zlib, lzma
+data = open(sys.argv[1], 'rb').read()
+unpackers = ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor().decompress(b)),
+             (b'\x1f\x8b\x08', lambda b: zlib.decompressobj(31).decompress(b)))
+def unzstd(b):  # the zstd CLI; it complains about the trailing non-zstd bytes
+    import subprocess
+    return subprocess.run(['zstd', '-dcq'], input=b, capture_output=True).stdout
+unpackers += ((b'\x28\xb5\x2f\xfd', unzstd),)
+for magic, unpack in unpackers:
+    at = data.find(magic)
+    while at >= 0:
+        try:
+            out = unpack(data[at:])
+            if out[:4] == b'\x7fELF':
+                open(sys.argv[2], 'wb').write(out)
+                sys.exit(0)
+        except Exception:
+            pass
+        at = data.find(magic, at + 1)
+sys.exit('check-prototypes: no xz/gzip/zstd-compressed vmlinux found in ' + sys.argv[1])
+PY
+    fi
+    if [[ -n $KVM_KO ]]; then
+      ko=$KVM_KO
+      case $ko in
+      *.xz) xz -dc "$ko" >"$tmp/kvm.ko"; ko=$tmp/kvm.ko ;;
+      *.zst) zstd -qdc "$ko" >"$tmp/kvm.ko"; ko=$tmp/kvm.ko ;;
+      *.gz) gzip -dc "$ko" >"$tmp/kvm.ko"; ko=$tmp/kvm.ko ;;
+      esac
+      # kvm.ko's BTF is split BTF on top of vmlinux's; the dump has both.
+      bpftool -B "$vmlinux" btf dump file "$ko" format c >"$DUMP.tmp" ||
+        usage "no BTF in $KVM_KO on top of $IMAGE: cannot check probe prototypes"
+    else
+      bpftool btf dump file "$vmlinux" format c >"$DUMP.tmp" ||
+        usage "no BTF in $IMAGE: cannot check probe prototypes"
+    fi
+    mv "$DUMP.tmp" "$DUMP"
+  fi
+fi
+[[ -s $DUMP ]] || usage "BTF dump '$DUMP' empty"
+
+bad=0
+while IFS=$'\t' read -r tp args; do
+  [[ -z $tp || $tp == \#* ]] && continue
+  want="void (*)($args)"
+  # "typedef void (*btf_trace_kvm_exit)(void *, struct kvm_vcpu *, u32);"
+  line=$(grep -F "(*btf_trace_$tp)(" "$DUMP" | head -n1 || true)
+  if [[ -z $line ]]; then
+    echo "MISMATCH: tracepoint $tp: probe expects $want; kernel BTF has no btf_trace_$tp"
+    bad=1
+    continue
+  fi
+  have=$(sed -E "s/^typedef (.*)\(\*btf_trace_$tp\)\((.*)\);\$/\1(*)(\2)/" <<<"$line")
+  if [[ $have == "$want" ]]; then
+    echo "match: $tp: $want"
+  else
+    echo "MISMATCH: tracepoint $tp: probe expects $want; kernel BTF has $have"
+    bad=1
+  fi
+done <"$EXPECTED"
+if ((bad)); then
+  echo "check-prototypes: refusing: dirtyscope.ko's probes do not match this kernel's tracepoints (update kmod/probes.c and kmod/probe-prototypes.txt)"
+fi
+exit $bad

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Resolves the kernel the nested VM boots (vm/run.sh, vm/kvm-build.sh) and
+# prints shell assignments for it, so the harness can test more than the one
+# Debian kernel the host has installed:
+#   debian-6.1 (default)  the image linux-image-amd64 points at (/boot, /lib/modules,
+#                         /usr/src/linux-headers-<abi>): exactly as before
+#   debian-6.12           Debian's 6.12 from bookworm-backports (built with bookworm's
+#                         gcc-12), fetched with a private apt state under
+#                         $BUILD_DIR/kernels/debian-6.12/ and extracted there; the
+#                         host's apt configuration and kernels are never touched
+#   DIR                   a built kernel tree: DIR/arch/x86/boot/bzImage, modules
+#                         staged with `make modules_install INSTALL_MOD_PATH=...`
+#                         (KERNEL_MODULES, default DIR), headers = DIR itself
+#   KERNEL_IMAGE=bzImage with KERNEL_MODULES=<INSTALL_MOD_PATH or lib/modules/<abi>>
+#                         (KERNEL_HEADERS: build dir, default lib/modules/<abi>/build)
+#
+# Usage: vm/kernel.sh [KERNEL]     (default: $KERNEL, else debian-6.1)
+#        vm/kernel.sh --source KERNEL   also download linux-source (Debian kernels)
+# Prints: KERNEL_NAME KERNEL_ABI KERNEL_IMAGE KERNEL_MODDIR (holds modules.dep)
+#         KERNEL_KDIR (build dir for the module) KERNEL_CONFIG KERNEL_VERSION
+#         (Debian package version, empty for a tree) KERNEL_SRC_DEB (with --source)
+# Exit 2 (one line on stderr): unknown KERNEL, missing bzImage/modules/headers,
+# packages unavailable. Progress on stderr.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+die() { echo "vm-kernel: $*" >&2; exit 2; }
+note() { echo "vm-kernel: $*" >&2; }
+WANT_SOURCE=0
+if [[ ${1:-} == --source ]]; then WANT_SOURCE=1; shift; fi
+K=${1:-${KERNEL:-}}
+BUILD_DIR=${BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+[[ -z $K && -n ${KERNEL_IMAGE:-} ]] && K=image
+K=${K:-debian-6.1}
+
+emit() {   # NAME VALUE...: one shell-quoted assignment per line
+  while (($#)); do printf '%s=%q\n' "$1" "$2"; shift 2; done
+}
+
+# --- Debian 6.1: the host's installed image and headers -----------------
+debian_61() {
+  local abi version src=
+  abi=$("$ROOT/vm/kdir.sh" --abi)
+  [[ -n $abi && -f /boot/vmlinuz-$abi && -d /usr/src/linux-headers-$abi ]] ||
+    die "linux-image/linux-headers for '${abi:-?}' missing (run scripts/install-deps.sh kmod vm)"
+  version=$(dpkg-query -W -f='${Version}' "linux-image-$abi" 2>/dev/null || true)
+  if ((WANT_SOURCE)); then
+    local debs=$BUILD_DIR/kvm-src/debs
+    mkdir -p "$debs"
+    src=$(ls "$debs/linux-source-6.1_${version//:/%3a}_all.deb" 2>/dev/null || true)
+    if [[ -z $src ]]; then
+      note "downloading linux-source-6.1=$version (same version as linux-image-$abi)"
+      # As root apt drops to _apt for downloads, which cannot write here.
+      if ! (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "linux-source-6.1=$version" >&2); then
+        [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true
+        (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "linux-source-6.1=$version" >&2) ||
+          die "linux-source-6.1=$version (the guest image's version) is not available from apt"
+      fi
+      src=$(ls "$debs/linux-source-6.1_${version//:/%3a}_all.deb")
+    fi
+  fi
+  emit KERNEL_NAME debian-6.1 KERNEL_ABI "$abi" KERNEL_IMAGE "/boot/vmlinuz-$abi" \
+    KERNEL_MODDIR "/lib/modules/$abi" KERNEL_KDIR "/usr/src/linux-headers-$abi" \
+    KERNEL_CONFIG "/boot/config-$abi" KERNEL_VERSION "$version" KERNEL_SRC_DEB "$src"
+}
+
+# --- Debian 6.12 from bookworm-backports, privately fetched ---------------
+debian_612() {
+  local top=$BUILD_DIR/kernels/debian-6.12
+  local apt=$top/apt debs=$top/debs root=$top/root stamp=$top/.extracted
+  local mirror
+  # Same archive host as the host's own sources (deb822 or one-line format).
+  mirror=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) |
+    grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+  local aptopts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=-
+    -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+    -o Dir::Etc::preferencesparts=- -o APT::Sandbox::User=root -o Debug::NoLocking=1)
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$debs"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} bookworm-backports main" \
+    >"$apt/sources.list"
+  local lists=("$apt"/lists/*bookworm-backports_main_binary-amd64_Packages*)
+  if [[ ! -f ${lists[0]} ]]; then
+    note "apt-get update (private lists in $apt, bookworm-backports from $mirror)"
+    apt-get -q "${aptopts[@]}" update >"$top/apt-update.log" 2>&1 ||
+      { tail -n 5 "$top/apt-update.log" >&2; die "apt-get update for bookworm-backports failed (log: $top/apt-update.log)"; }
+    lists=("$apt"/lists/*bookworm-backports_main_binary-amd64_Packages*)
+  fi
+  [[ -f ${lists[0]} ]] || die "no bookworm-backports amd64 Packages list in $apt/lists"
+  # The newest linux-image-6.12.*-amd64 (unsigned is the same kernel).
+  local pkg abi version
+  # (apt may keep the list compressed: apt-helper reads any form.)
+  read -r pkg version < <(/usr/lib/apt/apt-helper cat-file "${lists[0]}" |
+    awk '/^Package: /{p=$2} /^Version: /{ if (p ~ /^linux-image-6\.12\.[^-]*-amd64(-unsigned)?$/) print p, $2 }' |
+    sort -V -k2 | tail -n1) || true
+  [[ -n ${pkg:-} ]] || die "no linux-image-6.12*-amd64 in bookworm-backports"
+  abi=${pkg#linux-image-}; abi=${abi%-unsigned}       # 6.12.95+deb12-amd64
+  local common=${abi%-amd64}                           # 6.12.95+deb12
+  if [[ ! -f $stamp || $(cat "$stamp") != "$abi $version" ]]; then
+    local pkgs=("$pkg=$version" "linux-headers-$abi=$version"
+      "linux-headers-$common-common=$version" "linux-kbuild-$common=$version")
+    note "downloading ${pkgs[*]}"
+    (cd "$debs" && apt-get -q "${aptopts[@]}" download "${pkgs[@]}" >"$top/apt-download.log" 2>&1) ||
+      { tail -n 5 "$top/apt-download.log" >&2; die "apt-get download of the 6.12 kernel packages failed (log: $top/apt-download.log)"; }
+    rm -rf "$root"
+    mkdir -p "$root"
+    local deb
+    for deb in "$debs"/{"$pkg","linux-headers-$abi","linux-headers-$common-common","linux-kbuild-$common"}_"${version//:/%3a}"_*.deb; do
+      dpkg-deb -x "$deb" "$root"
+    done
+    # The arch headers include the common ones by absolute path.
+    sed -i "s|/usr/src/linux-headers-$common-common|$root/usr/src/linux-headers-$common-common|g" \
+      "$root/usr/src/linux-headers-$abi/Makefile"
+    depmod -b "$root" "$abi"      # modules.dep is not shipped
+    echo "$abi $version" >"$stamp"
+    note "extracted $abi into $root"
+  fi
+  local src=
+  if ((WANT_SOURCE)); then
+    src=$(ls "$debs/linux-source-6.12_${version//:/%3a}_all.deb" 2>/dev/null || true)
+    if [[ -z $src ]]; then
+      note "downloading linux-source-6.12=$version (same version as the image)"
+      (cd "$debs" && apt-get -q "${aptopts[@]}" download "linux-source-6.12=$version" >"$top/apt-download.log" 2>&1) ||
+        die "linux-source-6.12=$version is not available from bookworm-backports"
+      src=$(ls "$debs/linux-source-6.12_${version//:/%3a}_all.deb")
+    fi
+  fi
+  emit KERNEL_NAME debian-6.12 KERNEL_ABI "$abi" KERNEL_IMAGE "$root/boot/vmlinuz-$abi" \
+    KERNEL_MODDIR "$root/lib/modules/$abi" KERNEL_KDIR "$root/usr/src/linux-headers-$abi" \
+    KERNEL_CONFIG "$root/boot/config-$abi" KERNEL_VERSION "$version" KERNEL_SRC_DEB "$src"
+}
+
+# --- a built tree, or KERNEL_IMAGE + KERNEL_MODULES ------------------------
+custom() {
+  local image=$1 mods=$2 kdir=${3:-} moddir abi
+  [[ -f $image ]] || die "kernel image '$image' not found"
+  [[ -n $mods ]] || die "KERNEL_MODULES not set (the INSTALL_MOD_PATH of modules_install)"
+  [[ -d $mods ]] || die "KERNEL_MODULES '$mods' is not a directory"
+  if [[ -f $mods/modules.dep ]]; then
+    moddir=$mods
+  else
+    local dirs=("$mods"/lib/modules/*/)
+    [[ -d ${dirs[0]} ]] || die "no lib/modules/<release>/ under '$mods' (stage with make modules_install INSTALL_MOD_PATH=$mods)"
+    ((${#dirs[@]} == 1)) || die "several kernel releases under '$mods/lib/modules': point KERNEL_MODULES at one"
+    moddir=${dirs[0]%/}
+  fi
+  [[ -f $moddir/modules.dep ]] || die "'$moddir/modules.dep' missing (modules_install runs depmod)"
+  abi=$(basename "$moddir")
+  kdir=${KERNEL_HEADERS:-$kdir}
+  [[ -n $kdir ]] || kdir=$(readlink -f "$moddir/build" 2>/dev/null || true)
+  [[ -n $kdir && -f $kdir/Makefile ]] ||
+    die "no kernel build dir for $abi: set KERNEL_HEADERS (a tree or headers with Makefile, Module.symvers)"
+  local config=$kdir/.config
+  [[ -f $config ]] || config=$kdir/config
+  emit KERNEL_NAME "$abi" KERNEL_ABI "$abi" KERNEL_IMAGE "$(realpath "$image")" \
+    KERNEL_MODDIR "$(realpath "$moddir")" KERNEL_KDIR "$(realpath "$kdir")" \
+    KERNEL_CONFIG "$config" KERNEL_VERSION "" KERNEL_SRC_DEB ""
+}
+
+case $K in
+debian-6.1) debian_61 ;;
+debian-6.12) debian_612 ;;
+image) custom "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
+*/* | .*)
+  [[ -d $K ]] || die "KERNEL='$K': no such directory"
+  [[ -f $K/arch/x86/boot/bzImage ]] || die "KERNEL='$K': no arch/x86/boot/bzImage (build the tree first)"
+  custom "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
+*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
+esac
