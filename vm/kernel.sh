@@ -133,7 +133,7 @@ debian_612() {
 
 # --- a built tree, or KERNEL_IMAGE + KERNEL_MODULES ------------------------
 custom() {
-  local image=$1 mods=$2 kdir=${3:-} moddir abi
+  local name=$1 image=$2 mods=$3 kdir=${4:-} moddir abi
   [[ -f $image ]] || die "kernel image '$image' not found"
   [[ -n $mods ]] || die "KERNEL_MODULES not set (the INSTALL_MOD_PATH of modules_install)"
   [[ -d $mods ]] || die "KERNEL_MODULES '$mods' is not a directory"
@@ -153,7 +153,7 @@ custom() {
     die "no kernel build dir for $abi: set KERNEL_HEADERS (a tree or headers with Makefile, Module.symvers)"
   local config=$kdir/.config
   [[ -f $config ]] || config=$kdir/config
-  emit KERNEL_NAME "$abi" KERNEL_ABI "$abi" KERNEL_IMAGE "$(realpath "$image")" \
+  emit KERNEL_NAME "$name" KERNEL_ABI "$abi" KERNEL_IMAGE "$(realpath "$image")" \
     KERNEL_MODDIR "$(realpath "$moddir")" KERNEL_KDIR "$(realpath "$kdir")" \
     KERNEL_CONFIG "$config" KERNEL_VERSION "" KERNEL_SRC_DEB ""
 }
@@ -161,10 +161,10 @@ custom() {
 case $K in
 debian-6.1) debian_61 ;;
 debian-6.12) debian_612 ;;
-image) custom "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
+image) custom image "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
 */* | .*)
   [[ -d $K ]] || die "KERNEL='$K': no such directory"
   [[ -f $K/arch/x86/boot/bzImage ]] || die "KERNEL='$K': no arch/x86/boot/bzImage (build the tree first)"
-  custom "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
+  custom tree "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
 *) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
 esac
