@@ -15,7 +15,8 @@
 #                         (KERNEL_HEADERS: build dir, default lib/modules/<abi>/build)
 #
 # Usage: vm/kernel.sh [KERNEL]     (default: $KERNEL, else debian-6.1)
-#        vm/kernel.sh --source KERNEL   also download linux-source (Debian kernels)
+#        vm/kernel.sh --source KERNEL   also download linux-source (debian-6.12;
+#                                       vm/kvm-build.sh fetches 6.1's itself)
 # Prints: KERNEL_NAME KERNEL_ABI KERNEL_IMAGE KERNEL_MODDIR (holds modules.dep)
 #         KERNEL_KDIR (build dir for the module) KERNEL_CONFIG KERNEL_VERSION
 #         (Debian package version, empty for a tree) KERNEL_SRC_DEB (with --source)
@@ -40,29 +41,14 @@ emit() {   # NAME VALUE...: one shell-quoted assignment per line
 
 # --- Debian 6.1: the host's installed image and headers -----------------
 debian_61() {
-  local abi version src=
+  local abi version
   abi=$("$ROOT/vm/kdir.sh" --abi)
   [[ -n $abi && -f /boot/vmlinuz-$abi && -d /usr/src/linux-headers-$abi ]] ||
     die "linux-image/linux-headers for '${abi:-?}' missing (run scripts/install-deps.sh kmod vm)"
   version=$(dpkg-query -W -f='${Version}' "linux-image-$abi" 2>/dev/null || true)
-  if ((WANT_SOURCE)); then
-    local debs=$BUILD_DIR/kvm-src/debs
-    mkdir -p "$debs"
-    src=$(ls "$debs/linux-source-6.1_${version//:/%3a}_all.deb" 2>/dev/null || true)
-    if [[ -z $src ]]; then
-      note "downloading linux-source-6.1=$version (same version as linux-image-$abi)"
-      # As root apt drops to _apt for downloads, which cannot write here.
-      if ! (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "linux-source-6.1=$version" >&2); then
-        [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true
-        (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "linux-source-6.1=$version" >&2) ||
-          die "linux-source-6.1=$version (the guest image's version) is not available from apt"
-      fi
-      src=$(ls "$debs/linux-source-6.1_${version//:/%3a}_all.deb")
-    fi
-  fi
   emit KERNEL_NAME debian-6.1 KERNEL_ABI "$abi" KERNEL_IMAGE "/boot/vmlinuz-$abi" \
     KERNEL_MODDIR "/lib/modules/$abi" KERNEL_KDIR "/usr/src/linux-headers-$abi" \
-    KERNEL_CONFIG "/boot/config-$abi" KERNEL_VERSION "$version" KERNEL_SRC_DEB "$src"
+    KERNEL_CONFIG "/boot/config-$abi" KERNEL_VERSION "$version" KERNEL_SRC_DEB ""
 }
 
 # --- Debian 6.12 from bookworm-backports, privately fetched ---------------

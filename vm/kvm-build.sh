@@ -22,6 +22,11 @@
 #      get a fresh mtime, so the next build recompiles exactly them: builds
 #      stay incremental. The results are also cached by the patches' content.
 #
+# KERNEL (vm/kernel.sh): debian-6.1 (default; the host's installed image) or
+# debian-6.12 (bookworm-backports; linux-source-6.12 of the same version is
+# fetched through the same private apt state as the image). A tree or
+# KERNEL_IMAGE is exit 2: patch and rebuild your own tree instead.
+#
 # Environment: BUILD_DIR (build); KVM_SRC_CACHE (default $BUILD_DIR/kvm-src):
 # where the download, the prepared tree and built module sets live.
 # Exit codes: 0 built; 2 a patch that does not apply or does not compile,
@@ -57,12 +62,17 @@ JOBS=$(nproc)
 
 # flex, bison, bc, libelf... (idempotent; installs only what is missing).
 "$ROOT/scripts/install-deps.sh" kvmsrc >&2
-ABI=$("$ROOT/vm/kdir.sh" --abi)
-[[ -n $ABI && -f /boot/config-$ABI && -f /usr/src/linux-headers-$ABI/Module.symvers ]] ||
-  die "guest kernel image/headers for '${ABI:-?}' missing (run scripts/install-deps.sh kmod vm)"
-VERSION=$(dpkg-query -W -f='${Version}' "linux-image-$ABI" 2>/dev/null || true)
+# KERNEL_NAME, KERNEL_ABI, KERNEL_CONFIG, KERNEL_KDIR, KERNEL_VERSION...
+kernel_vars=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/kernel.sh" ${KERNEL:+"$KERNEL"}) || exit $?
+eval "$kernel_vars"
+[[ $KERNEL_NAME == debian-* ]] ||
+  die "KVM_PATCHES needs a Debian kernel (debian-6.1, debian-6.12), not KERNEL=${KERNEL:-$KERNEL_NAME}: apply the patches to your tree and rebuild it"
+ABI=$KERNEL_ABI
+[[ -f $KERNEL_CONFIG && -f $KERNEL_KDIR/Module.symvers ]] ||
+  die "guest kernel config/headers for '$ABI' missing (run scripts/install-deps.sh kmod vm)"
+VERSION=$KERNEL_VERSION
 [[ -n $VERSION ]] || die "cannot tell the version of linux-image-$ABI"
-SERIES=${ABI%%.0-*}      # 6.1.0-57-amd64 -> 6.1
+SERIES=${KERNEL_NAME#debian-}   # debian-6.12 -> 6.12
 SRC_PKG=linux-source-$SERIES
 TREE=$CACHE/$SRC_PKG-$VERSION
 STAMP=$TREE/.dirtyscope-prepared
@@ -78,7 +88,9 @@ flock 9
 # Puts back every file the last patch set touched (also after a crash).
 restore_tree() {
   [[ -d $BACKUP ]] || return 0
-  local rel
+  local rel TREE=$TREE
+  # The cache holds one tree per version: restore the one the backup is of.
+  [[ -f $BACKUP/tree ]] && TREE=$(cat "$BACKUP/tree")
   while IFS= read -r -d '' rel; do
     if [[ -e $BACKUP/files/$rel ]]; then
       mkdir -p "$(dirname "$TREE/$rel")"
@@ -94,6 +106,11 @@ restore_tree
 # --- 1. fetch -----------------------------------------------------------
 fetch_source() {
   local debs=$CACHE/debs deb
+  if [[ $KERNEL_NAME != debian-6.1 ]]; then
+    # From the same private apt state the image came from (vm/kernel.sh).
+    (eval "$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/kernel.sh" --source "$KERNEL_NAME")" && echo "$KERNEL_SRC_DEB")
+    return
+  fi
   mkdir -p "$debs"
   deb=$(ls "$debs/${SRC_PKG}_${VERSION//:/%3a}_all.deb" 2>/dev/null || true)
   [[ -n $deb ]] && { echo "$deb"; return; }
@@ -120,8 +137,8 @@ prepare_tree() {
   mv "$tmp/$SRC_PKG" "$TREE"
   rm -rf "$tmp"
   note "extracted in $((SECONDS - t0)) s"
-  cp "/boot/config-$ABI" "$TREE/.config"
-  cp "/usr/src/linux-headers-$ABI/Module.symvers" "$TREE/Module.symvers"
+  cp "$KERNEL_CONFIG" "$TREE/.config"
+  cp "$KERNEL_KDIR/Module.symvers" "$TREE/Module.symvers"
   # Debug info and BTF off: 10x faster, and the guest does not need them.
   # Debian's trusted-key files are not in the source package.
   (cd "$TREE" && scripts/config \
@@ -163,6 +180,7 @@ if [[ ! -f $RESULT/kvm.ko ]]; then
   rm -rf "$BACKUP"
   mkdir -p "$BACKUP/files"
   : >"$BACKUP/touched"
+  echo "$TREE" >"$BACKUP/tree"
   for p in "${PATCHES[@]}"; do
     git -C "$TREE" apply --numstat -z "$p" 2>/dev/null | python3 -c '
 import sys
