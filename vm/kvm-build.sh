@@ -76,6 +76,23 @@ SERIES=${KERNEL_NAME#debian-}   # debian-6.12 -> 6.12
 SRC_PKG=linux-source-$SERIES
 TREE=$CACHE/$SRC_PKG-$VERSION
 STAMP=$TREE/.dirtyscope-prepared
+STAMP_TEXT="$SRC_PKG $VERSION $ABI"
+# Since 6.4 the module loader refuses a module whose struct module size
+# differs from the kernel's ("invalid module format"), and
+# CONFIG_DEBUG_INFO_BTF_MODULES adds fields to it: such kernels keep the
+# image's debug/BTF options. Kconfig drops BTF without pahole, so a stub
+# reporting the image's pahole version stands in (the tree has no vmlinux,
+# so no BTF is generated), and KCFLAGS=-g0 keeps the build as fast as
+# with debug info off. 6.1 has no such check: it is built as before.
+KMAKE=()
+if [[ $SERIES != 6.1 ]]; then
+  KMAKE=(PAHOLE="$CACHE/pahole-stub" KCFLAGS=-g0)
+  STAMP_TEXT="$STAMP_TEXT btf-config-kept"
+  pahole_ver=$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' "$KERNEL_CONFIG")
+  printf '#!/bin/sh\n# kvm-build.sh: stands in for pahole in Kconfig only\necho v%s.%s\n' \
+    "${pahole_ver:0:1}" "${pahole_ver:1}" >"$CACHE/pahole-stub"
+  chmod +x "$CACHE/pahole-stub"
+fi
 BACKUP=$CACHE/backup     # exists only while a patch set is applied
 # git must not find /work/main's repository above the tree: `git apply`
 # inside another repo's subdirectory silently skips paths.
@@ -139,32 +156,41 @@ prepare_tree() {
   note "extracted in $((SECONDS - t0)) s"
   cp "$KERNEL_CONFIG" "$TREE/.config"
   cp "$KERNEL_KDIR/Module.symvers" "$TREE/Module.symvers"
-  # Debug info and BTF off: 10x faster, and the guest does not need them.
+  # Debug info and BTF off: 10x faster, and the guest does not need them
+  # (6.1; later kernels keep them, see KMAKE above).
   # Debian's trusted-key files are not in the source package.
+  if [[ $SERIES == 6.1 ]]; then
+    (cd "$TREE" && scripts/config \
+      --disable DEBUG_INFO --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
+      --disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5 \
+      --disable DEBUG_INFO_BTF --disable DEBUG_INFO_BTF_MODULES \
+      --enable DEBUG_INFO_NONE)
+  fi
   (cd "$TREE" && scripts/config \
-    --disable DEBUG_INFO --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
-    --disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5 \
-    --disable DEBUG_INFO_BTF --disable DEBUG_INFO_BTF_MODULES \
-    --enable DEBUG_INFO_NONE \
     --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "")
-  make -C "$TREE" -s olddefconfig >"$CACHE/prepare.log" 2>&1 &&
-    make -C "$TREE" -s -j"$JOBS" modules_prepare KERNELRELEASE="$ABI" >>"$CACHE/prepare.log" 2>&1 || {
+  make -C "$TREE" -s olddefconfig ${KMAKE[@]+"${KMAKE[@]}"} >"$CACHE/prepare.log" 2>&1 &&
+    make -C "$TREE" -s -j"$JOBS" modules_prepare KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >>"$CACHE/prepare.log" 2>&1 || {
     tail -n 30 "$CACHE/prepare.log" >&2
     echo "kvm-build: preparing the kernel tree failed (log: $CACHE/prepare.log)" >&2
     exit 1
   }
-  echo "$SRC_PKG $VERSION $ABI" >"$STAMP"
+  if [[ $SERIES != 6.1 ]] && ! grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$TREE/.config" &&
+    grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$KERNEL_CONFIG"; then
+    echo "kvm-build: the prepared config lost CONFIG_DEBUG_INFO_BTF_MODULES: its modules would not load" >&2
+    exit 1
+  fi
+  echo "$STAMP_TEXT" >"$STAMP"
   note "prepared in $((SECONDS - t0)) s"
 }
 
-if [[ ! -f $STAMP ]]; then
+if [[ ! -f $STAMP || $(cat "$STAMP") != "$STAMP_TEXT" ]]; then
   prepare_tree "$(fetch_source)"
 fi
 ((TREE_ONLY)) && { echo "$TREE"; exit 0; }
 
 # --- 3. patch, build, copy out, restore ---------------------------------
 # The result depends only on the tree and the patches' content.
-key=$( { echo "$SRC_PKG $VERSION $ABI"; for p in "${PATCHES[@]}"; do sha256sum <"$p"; done; } |
+key=$( { echo "$STAMP_TEXT"; for p in "${PATCHES[@]}"; do sha256sum <"$p"; done; } |
   sha256sum | cut -c1-16)
 RESULT=$CACHE/out/$key
 write_patch_list() {
@@ -219,7 +245,7 @@ while i < len(parts):
   done
 
   log=$CACHE/build.log
-  if ! make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$ABI" >"$log" 2>&1; then
+  if ! make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >"$log" 2>&1; then
     restore_tree
     names=$(for p in "${PATCHES[@]}"; do basename "$p"; done | paste -sd' ')
     echo "kvm-build: kvm modules do not compile with ${names:-no patches} (log: $log):" >&2
