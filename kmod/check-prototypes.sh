@@ -24,7 +24,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 usage() { echo "check-prototypes: $*" >&2; exit 2; }
-REL= IMAGE= KVM_KO= DUMP= CACHE=
+REL='' IMAGE='' KVM_KO='' DUMP='' CACHE=''
 EXPECTED=$HERE/probe-prototypes.txt
 while (($#)); do
   case $1 in
