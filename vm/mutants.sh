@@ -74,13 +74,16 @@ set +e
 "$DLT" -M dirty-log -b "$((mem_kib + 12))K" -x 3 -i 2 >/dev/null 2>&1
 [[ $? -eq 2 ]] && odd_args="-M all -v 2 -x 2 -b $mem -i 4 -I 20"
 set -e
-# CPL3 runs on THP-backed memory with memslots that log from creation: the
-# first write to each page faults it in under logging, where KVM must map
-# 4 KiB and never a huge page. CPL0 and the odd slots use small pages and
-# dirty_log_test's default flow (every page written with logging off, then
-# logging turned on), where KVM must write-protect what is already mapped.
+# CPL3 runs on 2 MiB hugetlb pages (reserved at the guest's boot, so they
+# are certain; THP was not: the guest kernel may have no huge page free)
+# with memslots that log from creation: the first write to each page faults
+# it in under logging, where KVM must map 4 KiB and never a huge page. CPL0
+# and the odd slots use small pages and dirty_log_test's default flow (every
+# page written with logging off, then logging turned on), where KVM must
+# write-protect what is already mapped.
+export VM_HUGEPAGES=${VM_HUGEPAGES:-32}
 CONFIGS=(
-  "cpl3-thp|-M all -s anonymous_thp --log-from-start -b $mem -i 4 -I 20"
+  "cpl3-hugetlb|-M all -s anonymous_hugetlb --log-from-start -b $mem -i 4 -I 20"
   "cpl0|-M all -u 0 -b $mem -i 4 -I 20"
   "2vcpu-slots|$odd_args"
 )

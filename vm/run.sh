@@ -14,6 +14,8 @@
 # runs with different VM_OUT can go in parallel (the shared build steps take
 # a lock). VM_TEST_TIMEOUT: per-program limit in the guest (200 s);
 # VM_KMOD_TEST_TIMEOUT: the same for each dirtyscope_kmod_test run (120 s).
+# VM_HUGEPAGES: 2 MiB huge pages the guest kernel reserves at boot
+# (hugepages=N), for hugetlb-backed test memory (unset: none).
 # KVM_PATCHES ("a.patch b.patch"): rebuild kvm.ko, kvm-amd.ko and
 # kvm-intel.ko from Debian's linux-source with these patches applied
 # (vm/kvm-build.sh) and boot with those instead of the image's; a patch
@@ -225,7 +227,7 @@ timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
   -nographic -no-reboot -net none -monitor none \
   -serial "file:$CONSOLE" -serial "file:$KTAP" \
   -kernel "$KERNEL_IMAGE" -initrd "$CPIO" \
-  -append "console=ttyS0 panic=-1 oops=panic${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" </dev/null
+  -append "console=ttyS0 panic=-1 oops=panic${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" </dev/null
 qemu_rc=$?
 set -e
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"
