@@ -189,8 +189,8 @@ void RingCollector::do_collect(DirtySet& into, Phase phase) {
   std::lock_guard lock(mutex_);
   const bool final_collection = phase == Phase::Paused;
   if (final_collection) ++paused_collections_;
-  // ring-wait lags on purpose: it harvests only at interval ends.
-  // OnFullOnly leaves harvesting to soft-full vCPUs until the pause.
+  // ring-wait lags on purpose: besides while_waiting (every vCPU blocked)
+  // it harvests only at interval ends. OnFullOnly leaves harvesting to soft-full vCPUs until the pause.
   if (collects_while_running() || final_collection) harvest_and_reset_locked(final_collection);
   if (final_collection) {
     std::fill(blocked_since_harvest_.begin(), blocked_since_harvest_.end(), false);

@@ -8,10 +8,11 @@
 //    vCPUs run except by the vCPU whose ring is soft-full (its own ring),
 //    and an iteration ends only once every vCPU has exited ring-full: the
 //    soft-full path runs every iteration however fast the guest writes.
-//  - dirty-ring-wait: the collector lags on purpose (harvests only at
-//    interval ends); a vCPU with a full ring blocks on a wait queue until
-//    the collector has harvested and reset, as the ring series' wait queue
-//    did in the kernel. Counts how often and how long vCPUs blocked.
+//  - dirty-ring-wait: the collector lags on purpose (harvests only once
+//    every vCPU is blocked on its full ring, and at interval ends); a vCPU
+//    with a full ring blocks on a wait queue until the collector has
+//    harvested and reset, as the ring series' wait queue did in the kernel.
+//    Counts how often and how long vCPUs blocked.
 //  - ring-with-bitmap: KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP; the ring plus a
 //    backup bitmap (pages dirtied with no running vCPU), collected last.
 //
