@@ -15,13 +15,8 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
-/* Newer than Debian 12's <linux/kvm.h> (6.1); values from the kernel ABI. */
-#ifndef KVM_CAP_DIRTY_LOG_RING_ACQ_REL
-#define KVM_CAP_DIRTY_LOG_RING_ACQ_REL 223
-#endif
-#ifndef KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP
-#define KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP 225
-#endif
+/* Newer than Debian 12's <linux/kvm.h>: the library's one copy. */
+#include "dirtyscope/kvm_dirty_abi.h"
 
 int main(void)
 {

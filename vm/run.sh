@@ -78,7 +78,7 @@ gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi \
   -o "$SHARED/dirtyscope_kmod_test.tmp" kmod/tests/dirtyscope_kmod_test.c
 mv "$SHARED/dirtyscope_kmod_test.tmp" "$SHARED/dirtyscope_kmod_test"
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
-gcc -static -O2 -Wall -Wextra -Werror -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
+gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
 mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
 
 # --- kvm modules rebuilt with KVM_PATCHES -------------------------------

@@ -1,22 +1,11 @@
-// KVM ABI constants newer than Debian 12's <linux/kvm.h> (which is 6.1).
-// Values come from the kernel's documented, stable userspace ABI
-// (Documentation/virt/kvm/api.rst); each is guarded so newer system headers win.
+// KVM ABI for the library: the dirty-tracking constants newer than Debian
+// 12's <linux/kvm.h> (kvm_dirty_abi.h, shared with the C tools), and
+// C++-correct CPUID ioctl numbers.
 #pragma once
 
 #include <linux/kvm.h>
 
-#ifndef KVM_CAP_DIRTY_LOG_RING_ACQ_REL
-#define KVM_CAP_DIRTY_LOG_RING_ACQ_REL 223
-#endif
-#ifndef KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP
-#define KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP 225
-#endif
-#ifndef KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE
-#define KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE (1 << 0)
-#endif
-#ifndef KVM_DIRTY_LOG_INITIALLY_SET
-#define KVM_DIRTY_LOG_INITIALLY_SET (1 << 1)
-#endif
+#include "dirtyscope/kvm_dirty_abi.h"
 
 // In C++, the 6.1 uapi's __DECLARE_FLEX_ARRAY adds an empty struct member,
 // so sizeof(struct kvm_cpuid2) is 12 instead of the kernel's 8 and the
