@@ -38,6 +38,10 @@ cat >"$shim" <<'EOF_SHIM'
 		    (unsigned long)(a), (unsigned long)(b))
 #endif
 EOF_SHIM
+# Under `make mutants PEER=1` our make's command-line variables reach the
+# kernel's makefiles through MAKEFLAGS ("No rule to make target ...
+# dirty_log_test"): the kernel build gets a clean make environment.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 {
   # The selftests include the uapi headers installed into $TREE/usr/include.
   make -C "$TREE" -s headers_install &&
