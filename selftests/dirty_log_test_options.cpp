@@ -61,7 +61,7 @@ std::string test_usage(const char* argv0) {
          "           every page with logging off, then logging is turned on)\n"
          " --json F  also write results as JSON to F\n"
          " --inject KIND  make the collector misbehave on purpose; the run must fail:\n"
-         "           drop-dirty, skip-clear, skip-reset, wrong-slot\n"
+         "           drop-dirty, skip-clear, skip-reset, wrong-slot, hide-ring\n"
          " --stats   watch each mode with a statistics source (BPF tracepoints or\n"
          "           dirtyscope.ko over netlink) and require its counts to equal the\n"
          "           run's own: ring pushes, resets, ring-full exits, ioctl calls\n"

@@ -14,7 +14,7 @@ struct InjectionName {
 constexpr InjectionName kInjections[] = {
     {Injection::None, "none"},           {Injection::DropDirty, "drop-dirty"},
     {Injection::SkipClear, "skip-clear"}, {Injection::SkipReset, "skip-reset"},
-    {Injection::WrongSlot, "wrong-slot"},
+    {Injection::WrongSlot, "wrong-slot"}, {Injection::HideRing, "hide-ring"},
 };
 }  // namespace
 

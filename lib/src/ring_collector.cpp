@@ -25,7 +25,8 @@ const char* RingCollector::mode() const {
 
 bool RingCollector::supports(Injection injection) const {
   return injection == Injection::None || injection == Injection::DropDirty ||
-         injection == Injection::SkipReset || injection == Injection::WrongSlot;
+         injection == Injection::SkipReset || injection == Injection::WrongSlot ||
+         injection == Injection::HideRing;
 }
 
 void RingCollector::prepare_vm(Vm& vm) {
@@ -86,6 +87,10 @@ void RingCollector::record_entry(uint32_t vcpu, uint32_t slot, uint64_t offset) 
 }
 
 uint32_t RingCollector::harvest_ring_locked(DirtyRing& ring) {
+  // HideRing models a kernel that fills a ring without publishing its
+  // entries: KVM sees it full, we see it empty, and nothing we reset frees
+  // it. The wedge checks must say so instead of waiting for the stall limit.
+  if (injection_ == Injection::HideRing && ring.vcpu_id() == 0) return 0;
   const uint32_t n = ring.harvest([&](uint32_t slot, uint64_t offset) { record_entry(ring.vcpu_id(), slot, offset); });
   vcpu_harvested_since_reset_[ring.vcpu_id()] += n;
   counters_.ring_high_water = std::max<uint64_t>(counters_.ring_high_water, n);
@@ -229,7 +234,7 @@ void RingCollector::on_ring_full(Vcpu& vcpu) {
     if (empty >= kMaxEmptyRingFullExits)
       throw CollectorError("KVM_EXIT_DIRTY_RING_FULL " + std::to_string(empty) +
                            " times in a row with nothing left to harvest: KVM_RESET_DIRTY_RINGS does not free "
-                           "the ring, its indices are inconsistent" +
+                           "the ring, it is wedged (its indices are inconsistent)" +
                            (counters_.ring_overruns ? " after an overrun (" + fault_.value_or("reported earlier") + ")" : std::string()));
     return;
   }

@@ -50,7 +50,7 @@ check "dirty-ring with a 1024-entry ring passes" 0 '^ok 1 dirty-ring$' -- -M dir
 check "dirty-ring-wait passes" 0 '^ok 1 dirty-ring-wait$' -- -M dirty-ring-wait -i 6 -b 64M
 check "ring-with-bitmap names its capability" '(0|4)' 'ring-with-bitmap' -- -M ring-with-bitmap -i 2 -b 64M
 check "-M all runs five modes" 0 '^ok 5 ring-with-bitmap' -- -M all -i 2 -b 64M
-for inj in drop-dirty skip-clear skip-reset wrong-slot; do
+for inj in drop-dirty skip-clear skip-reset wrong-slot hide-ring; do
   check "-M all --inject $inj fails" 1 '^not ok' -- -M all -i 6 -b 64M --inject "$inj"
 done
 check "soft-full exits every iteration" 0 '^ok 1 dirty-ring$' -- -M dirty-ring -c 256 --soft-full -i 4 -b 64M

@@ -265,6 +265,33 @@ TEST(Live, InapplicableInjectionSkips) {
   EXPECT_NE(r.reason.find("does not apply to dirty-log"), std::string::npos) << r.reason;
 }
 
+// The wedge checks' negative twin: with vCPU 0's entries hidden its ring
+// stays full whatever we reset, so the vCPU can never run again. Each ring
+// mode must fail saying the ring is wedged, long before the stall limit.
+class Wedged : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Wedged, HiddenRingIsCalledWedged) {
+  RunOptions o = brief(GetParam());
+  o.ring_entries = 256;  // fills within the first iteration
+  // No collection while vCPUs run for a long time, so the verifier cannot
+  // report vCPU 0's pages missed first: only the wedge checks can end the
+  // run early, and the test's runtime shows whether they did.
+  o.interval_ms = 120000;
+  o.injection = Injection::HideRing;
+  ModeResult r = run(o);
+  if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
+  EXPECT_EQ(r.outcome, Outcome::Fail) << r.reason;
+  const bool wait = std::string(GetParam()) == "dirty-ring-wait";
+  EXPECT_NE(r.reason.find(wait ? "blocked on KVM_EXIT_DIRTY_RING_FULL again and again"
+                               : "times in a row with nothing left to harvest"),
+            std::string::npos)
+      << r.reason;
+  EXPECT_NE(r.reason.find("wedged"), std::string::npos) << r.reason;
+}
+
+INSTANTIATE_TEST_SUITE_P(RingModes, Wedged, ::testing::Values("dirty-ring", "dirty-ring-wait"),
+                         [](const auto& p) { return std::string(p.param) == "dirty-ring" ? "plain" : "wait"; });
+
 // Soft-full: a small ring makes vCPUs exit with KVM_EXIT_DIRTY_RING_FULL;
 // the run handles and counts it, with 1 and 2 vCPUs. --soft-full makes it
 // deterministic: nothing harvests a ring but its own vCPU's soft-full exit,

@@ -24,6 +24,7 @@ enum class Injection {
   SkipClear,  // clear-log: never clear one page; dirty-log: reuse an old bitmap once
   SkipReset,  // ring: skip KVM_RESET_DIRTY_RINGS once
   WrongSlot,  // ring: corrupt one harvested entry's slot id
+  HideRing,   // ring: never see vCPU 0's entries (KVM pushed them unpublished), so its ring wedges
 };
 std::optional<Injection> parse_injection(std::string_view name);
 const char* injection_name(Injection i);
