@@ -74,9 +74,19 @@ make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_
   BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
   cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2; exit 1; }
 KO=$KMOD_BUILD/dirtyscope.ko
-gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi \
-  -o "$SHARED/dirtyscope_kmod_test.tmp" kmod/tests/dirtyscope_kmod_test.c
-mv "$SHARED/dirtyscope_kmod_test.tmp" "$SHARED/dirtyscope_kmod_test"
+# The module's test programs, static (no libnl) so the initramfs needs no
+# libraries; each is its cases plus the pieces every program shares.
+KMOD_TEST_COMMON=(ktap genl_client stats_client module_view mini_guest host_util)
+build_kmod_test() {
+  local prog=$1 srcs=() f
+  shift
+  for f in "$@" "${KMOD_TEST_COMMON[@]}"; do srcs+=("kmod/tests/$f.c"); done
+  gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi \
+    -o "$SHARED/$prog.tmp" "${srcs[@]}"
+  mv "$SHARED/$prog.tmp" "$SHARED/$prog"
+}
+build_kmod_test dirtyscope_kmod_test dirtyscope_kmod_test cases_module cases_counters \
+  cases_requests cases_lifecycle ring_guest
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
 gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
 mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dirtyscope_kmod_test's cases, grouped by topic, sharing one context.
+ * main() (dirtyscope_kmod_test.c) runs them in a fixed order; the KTAP
+ * numbering follows from that order.
+ */
+#ifndef DIRTYSCOPE_TESTS_KMOD_TEST_H
+#define DIRTYSCOPE_TESTS_KMOD_TEST_H
+
+#include "genl_client.h"
+#include "ring_guest.h"
+#include "stats_client.h"
+
+#define KMOD_TEST_PLAN 32
+
+struct kmod_test {
+	const char *ko;		/* module path for the reload checks, or NULL */
+	struct nl nl;		/* requests */
+	struct nl evnl;		/* member of the events group */
+	struct ring_guest g;
+	char name[64];		/* "<pid>-<vm fd>" */
+	struct vm_info st;	/* GET_STATS after the rounds */
+};
+
+/* cases_module.c: module, debugfs, family. False: bail out. */
+bool cases_module(struct kmod_test *t);
+/* cases_counters.c: run the guest, compare every counter and event. */
+void cases_counters(struct kmod_test *t);
+/* cases_requests.c: malformed requests, unknown VM, RESET_STATS rights. */
+void cases_requests(struct kmod_test *t);
+/* cases_lifecycle.c: rmmod/insmod under the VM, then VM teardown. */
+void cases_reload(struct kmod_test *t);
+void cases_teardown(struct kmod_test *t);
+
+#endif

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The module's view of a VM, for the tests (see module_view.h). */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host_util.h"
+#include "module_view.h"
+#include "stats_client.h"
+
+bool file_lists_name(const char *path, const char *name)
+{
+	static char buf[1 << 16];
+	char needle[80];
+
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	snprintf(needle, sizeof(needle), " %s ", name);
+	return strstr(buf, needle);
+}
+
+bool wait_vm_dropped(struct nl *nl, const char *name, int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	static struct vm_list list;
+	char path[256];
+	bool gone = false;
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s", name);
+	while (now_ms() < deadline) {
+		gone = list_vms(nl, &list) == 0 && !find_vm(&list, name) &&
+		       access(path, F_OK) != 0 && !file_lists_name(DEBUGFS "/vms", name);
+		if (gone)
+			break;
+		usleep(20000);
+	}
+	return gone;
+}

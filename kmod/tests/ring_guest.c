@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The dirty-ring guest of dirtyscope_kmod_test (see ring_guest.h). */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ktap.h"
+#include "ring_guest.h"
+
+#define DATA_GPA 0x10000
+#define DATA_SLOT 1
+#define NPAGES RING_GUEST_NPAGES
+#define RING_ENTRIES RING_GUEST_ENTRIES
+
+static const unsigned char guest_code[] = {
+	0xb8, 0x00, DATA_GPA >> 12,		/* mov ax, DATA_GPA >> 4 */
+	0xb9, NPAGES & 0xff, NPAGES >> 8,	/* mov cx, NPAGES */
+	0x8e, 0xd8,				/* 1: mov ds, ax */
+	0xc6, 0x06, 0x00, 0x00, 0xaa,		/* mov byte [0], 0xaa */
+	0x05, 0x00, 0x01,			/* add ax, 0x100 (4 KiB) */
+	0xe2, 0xf4,				/* loop 1b */
+	0xf4,					/* hlt */
+	0xeb, 0xeb,				/* jmp start */
+};
+
+int ring_guest_create(struct ring_guest *g, const char **why)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_DIRTY_LOG_RING };
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	r = mini_guest_open(&g->mg, why);
+	if (r)
+		return r;
+	r = ioctl(g->mg.vm, KVM_CHECK_EXTENSION, KVM_CAP_DIRTY_LOG_RING);
+	/* A failing call is not "capability 0": a skip would hide it. */
+	if (r < 0) {
+		*why = "KVM_CHECK_EXTENSION(DIRTY_LOG_RING) failed";
+		return 1;
+	}
+	if (r < RING_ENTRIES * (int)sizeof(struct kvm_dirty_gfn)) {
+		*why = "KVM_CAP_DIRTY_LOG_RING unsupported";
+		return 4;
+	}
+	/* The ring must be enabled before the first vCPU exists. */
+	cap.args[0] = RING_ENTRIES * sizeof(struct kvm_dirty_gfn);
+	if (ioctl(g->mg.vm, KVM_ENABLE_CAP, &cap) < 0) {
+		*why = "KVM_ENABLE_CAP(DIRTY_LOG_RING) failed";
+		return 1;
+	}
+	r = mini_guest_add_code(&g->mg, guest_code, sizeof(guest_code), why) ?:
+	    mini_guest_add_slot(&g->mg, DATA_SLOT, KVM_MEM_LOG_DIRTY_PAGES,
+				DATA_GPA, NPAGES * 4096UL, &g->data, why) ?:
+	    mini_guest_add_vcpu(&g->mg, why);
+	if (r)
+		return r;
+	g->ring = mmap(NULL, cap.args[0], PROT_READ | PROT_WRITE, MAP_SHARED,
+		       g->mg.vcpu, KVM_DIRTY_LOG_PAGE_OFFSET * getpagesize());
+	if (g->ring == MAP_FAILED) {
+		*why = "mmap dirty ring failed";
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Collect every published entry, then hand them back. The acquire load of
+ * flags pairs with KVM's release of DIRTY; the release store of RESET
+ * makes our reads of slot/offset happen before KVM may reuse the entry.
+ */
+static int harvest_and_reset(struct ring_guest *g)
+{
+	uint64_t batch = 0;
+
+	for (;;) {
+		struct kvm_dirty_gfn *e = &g->ring[g->fetch % RING_ENTRIES];
+		uint32_t flags = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);
+
+		if (!(flags & KVM_DIRTY_GFN_F_DIRTY))
+			break;
+		if (e->slot == DATA_SLOT && e->offset < NPAGES)
+			g->seen[e->offset] = 1;
+		else
+			g->bad_entries++;
+		__atomic_store_n(&e->flags, KVM_DIRTY_GFN_F_RESET, __ATOMIC_RELEASE);
+		g->fetch++;
+		batch++;
+	}
+	g->harvested += batch;
+	if (batch > g->max_batch)
+		g->max_batch = batch;
+	if (ioctl(g->mg.vm, KVM_RESET_DIRTY_RINGS, 0) < 0)
+		return -errno;
+	g->reset_ioctls++;
+	return 0;
+}
+
+int ring_guest_round(struct ring_guest *g)
+{
+	memset(g->seen, 0, sizeof(g->seen));
+	for (;;) {
+		if (mini_guest_run(&g->mg)) {
+			diag("KVM_RUN: %s", strerror(errno));
+			return -1;
+		}
+		switch (g->mg.run->exit_reason) {
+		case KVM_EXIT_DIRTY_RING_FULL:
+			g->full_exits++;
+			if (harvest_and_reset(g))
+				return -1;
+			break;
+		case KVM_EXIT_HLT:
+			if (harvest_and_reset(g))
+				return -1;
+			for (int i = 0; i < NPAGES; i++)
+				if (!g->seen[i]) {
+					diag("page %d written but not reported", i);
+					return -1;
+				}
+			return 0;
+		default:
+			diag("unexpected exit reason %u", g->mg.run->exit_reason);
+			return -1;
+		}
+	}
+}
+
+void ring_guest_destroy(struct ring_guest *g)
+{
+	if (g->ring && g->ring != MAP_FAILED)
+		munmap(g->ring, RING_ENTRIES * sizeof(struct kvm_dirty_gfn));
+	g->ring = NULL;
+	mini_guest_close(&g->mg);
+	if (g->data && g->data != MAP_FAILED)
+		munmap(g->data, NPAGES * 4096UL);
+	g->data = NULL;
+}
