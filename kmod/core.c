@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/hashtable.h>
@@ -34,6 +35,7 @@ static u64 ds_last_id;			/* under ds_lock */
 
 struct workqueue_struct *ds_wq;
 atomic64_t ds_unattributed = ATOMIC64_INIT(0);
+struct srcu_struct ds_vm_srcu;
 
 const char *const ds_counter_names[DS_C_NR] = {
 	[DS_C_RING_PUSHES]		= "ring_pushes",
@@ -157,6 +159,9 @@ static void ds_vm_destroy_work(struct work_struct *work)
 	ds_task_forget(vm->id);
 	/* Probes and netlink handlers that found vm under RCU are done. */
 	synchronize_rcu();
+	/* So are the sleeping ones (SPP_SET) that hold it under SRCU. */
+	synchronize_srcu(&ds_vm_srcu);
+	ds_spp_destroy(&vm->spp);
 	xa_for_each(&vm->vcpus, i, vc)
 		kfree(vc);
 	xa_destroy(&vm->vcpus);
@@ -178,6 +183,9 @@ static struct ds_vm *ds_vm_get(struct kvm *kvm)
 		return NULL;
 	vm->key = key;
 	xa_init(&vm->vcpus);
+	ds_spp_init(&vm->spp);
+	/* current runs this VM (a probe of its own code fired). */
+	vm->owner = current_euid();
 	INIT_WORK(&vm->create_work, ds_vm_create_work);
 	INIT_WORK(&vm->destroy_work, ds_vm_destroy_work);
 	ds_vm_name(vm, kvm);
@@ -428,9 +436,14 @@ static int __init ds_init(void)
 {
 	int ret;
 
+	ret = init_srcu_struct(&ds_vm_srcu);
+	if (ret)
+		return ret;
 	ds_wq = alloc_ordered_workqueue("dirtyscope", 0);
-	if (!ds_wq)
-		return -ENOMEM;
+	if (!ds_wq) {
+		ret = -ENOMEM;
+		goto err_srcu;
+	}
 	ret = ds_debugfs_init();
 	if (ret)
 		goto err_wq;
@@ -455,6 +468,8 @@ err_debugfs:
 err_wq:
 	destroy_workqueue(ds_wq);
 	rcu_barrier();
+err_srcu:
+	cleanup_srcu_struct(&ds_vm_srcu);
 	return ret;
 }
 
@@ -466,7 +481,8 @@ static void __exit ds_exit(void)
 	destroy_workqueue(ds_wq);	/* runs the destroy works */
 	ds_task_forget(0);
 	ds_debugfs_exit();
-	rcu_barrier();			/* pending kfree_rcu() of ds_task */
+	rcu_barrier();			/* pending kfree_rcu() of ds_task, SPP pages */
+	cleanup_srcu_struct(&ds_vm_srcu);
 	pr_info("unloaded\n");
 }
 

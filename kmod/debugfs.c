@@ -4,8 +4,11 @@
  *   vms		one line per tracked VM with its totals
  *   status		which KVM hooks are attached
  *   <pid>-<fd>/stats	one VM: totals and one line per vCPU
+ *   <pid>-<fd>/spp	one VM: its SPP pages, vectors and counts
+ *   spp/capability	hardware SPP or not; the model the module offers
  *
- * All files are 0400: the counters describe other users' VMs.
+ * Files are 0400: the counters describe other users' VMs. Only
+ * spp/capability is 0444: it describes the CPU, no one's data.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -77,6 +80,11 @@ static int ds_stats_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "id %llu\nname %s\npid %d\nfd %d\nvcpus %d\n", vm->id,
 		   vm->name, vm->pid, vm->fd, atomic_read(&vm->nr_vcpus));
+	/* SPP counts are per VM only: key-value lines before the table. */
+	seq_printf(m, "spp_allowed %lld\nspp_denied %lld\nspp_events_dropped %lld\n",
+		   atomic64_read(&vm->spp.allowed),
+		   atomic64_read(&vm->spp.denied),
+		   atomic64_read(&vm->spp.events_dropped));
 	ds_seq_header(m, "# vcpu id");
 	rcu_read_lock();
 	ds_vm_totals(vm, &sum);
@@ -90,6 +98,23 @@ static int ds_stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(ds_stats);
+
+/* m->private is the VM, as for stats. */
+static int ds_spp_pages_show(struct seq_file *m, void *v)
+{
+	struct ds_vm *vm = m->private;
+
+	ds_spp_show(m, &vm->spp);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ds_spp_pages);
+
+static int ds_spp_capability_show(struct seq_file *m, void *v)
+{
+	ds_spp_caps_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ds_spp_capability);
 
 /* On ds_wq. A failure only costs the VM its debugfs view. */
 void ds_debugfs_add_vm(struct ds_vm *vm)
@@ -110,6 +135,7 @@ void ds_debugfs_add_vm(struct ds_vm *vm)
 		return;
 	}
 	debugfs_create_file("stats", 0400, dir, vm, &ds_stats_fops);
+	debugfs_create_file("spp", 0400, dir, vm, &ds_spp_pages_fops);
 	vm->dir = dir;
 }
 
@@ -122,6 +148,8 @@ void ds_debugfs_remove_vm(struct ds_vm *vm)
 
 int ds_debugfs_init(void)
 {
+	struct dentry *spp;
+
 	/* debugfs is a debugging aid: netlink works without it. */
 	ds_root = debugfs_create_dir(DIRTYSCOPE_DEBUGFS_DIR, NULL);
 	if (IS_ERR(ds_root)) {
@@ -130,6 +158,9 @@ int ds_debugfs_init(void)
 	}
 	debugfs_create_file("vms", 0400, ds_root, NULL, &ds_vms_fops);
 	debugfs_create_file("status", 0400, ds_root, NULL, &ds_status_fops);
+	spp = debugfs_create_dir("spp", ds_root);
+	debugfs_create_file("capability", 0444, spp, NULL,
+			    &ds_spp_capability_fops);
 	return 0;
 }
 

@@ -8,7 +8,11 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/uidgid.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -16,6 +20,7 @@
 struct kvm;
 struct kvm_vcpu;
 struct dentry;
+struct netlink_ext_ack;
 struct seq_file;
 
 /* Longest "<pid>-<fd>" plus a collision suffix. */
@@ -49,6 +54,32 @@ struct ds_vcpu {
 	struct ds_counters c;
 };
 
+/* One SPP-registered guest page. */
+struct ds_spp_page {
+	u32 vector;			/* WRITE_ONCE under ds_spp::lock */
+	atomic64_t allowed;
+	atomic64_t denied;
+	struct rcu_head rcu;
+};
+
+/*
+ * Sub-page write protection of one VM (spp.c): gfn -> struct ds_spp_page.
+ * Readers (the kvm_mmio probe, debugfs, netlink GET) use RCU; writers
+ * (SPP_SET, teardown) hold lock. Pages are freed after a grace period.
+ */
+struct ds_spp {
+	struct xarray pages;
+	struct mutex lock;		/* writers of pages, nr_pages */
+	atomic_t nr_pages;		/* read locklessly by the probe's fast path */
+	atomic64_t allowed;		/* VM totals; never decrease on unregister */
+	atomic64_t denied;
+	atomic64_t events_dropped;
+	/* SPP_DENIED rate limit: events sent in the window starting at start. */
+	spinlock_t limit_lock;
+	unsigned long limit_start;
+	unsigned int limit_sent;
+};
+
 /*
  * One VM. Keyed by the address of its struct kvm, which is used as an
  * opaque number: it is dereferenced only inside a probe fired by that
@@ -66,10 +97,13 @@ struct ds_vm {
 	u64 id;
 	pid_t pid;
 	int fd;
+	/* Effective uid of the VM's thread when first seen: the SPP "owner". */
+	kuid_t owner;
 	char name[DS_NAME_LEN];
 	struct xarray vcpus;		/* vcpu_idx -> struct ds_vcpu */
 	atomic_t nr_vcpus;
 	bool dead;			/* under ds_lock */
+	struct ds_spp spp;
 	struct dentry *dir;		/* only touched on ds_wq */
 	struct work_struct create_work;
 	struct work_struct destroy_work;
@@ -79,6 +113,11 @@ struct ds_vm {
 extern struct workqueue_struct *ds_wq;
 extern struct list_head ds_vm_list;
 extern atomic64_t ds_unattributed;
+/*
+ * Held by netlink handlers that sleep while using a VM (SPP_SET): the
+ * destroy work waits for them before freeing it.
+ */
+extern struct srcu_struct ds_vm_srcu;
 
 struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp);
 struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu);
@@ -106,6 +145,22 @@ enum {
 };
 extern const char *const ds_counter_names[DS_C_NR];
 
+/* spp.c */
+void ds_spp_init(struct ds_spp *spp);
+void ds_spp_destroy(struct ds_spp *spp);
+int ds_spp_set(struct ds_spp *spp, u64 gfn, u32 npages, u32 vector,
+	       struct netlink_ext_ack *extack);
+/* Under RCU. False if gfn is not registered (then vector is full access). */
+bool ds_spp_get(struct ds_spp *spp, u64 gfn, u32 *vector, u64 *allowed,
+		u64 *denied);
+/* The kvm_mmio probe's work for a guest write; probe context, under RCU. */
+void ds_spp_write(struct ds_vm *vm, struct ds_vcpu *vc, u64 gpa, u32 len,
+		  const void *val);
+void ds_spp_show(struct seq_file *m, struct ds_spp *spp);
+
+/* spp_caps.c */
+void ds_spp_caps_show(struct seq_file *m);
+
 /* probes.c */
 int ds_probes_init(void);
 void ds_probes_exit(void);
@@ -118,9 +173,26 @@ void ds_debugfs_add_vm(struct ds_vm *vm);
 void ds_debugfs_remove_vm(struct ds_vm *vm);
 
 /* netlink.c */
+struct genl_family;
+struct genl_info;
+struct netlink_callback;
+struct nlattr;
+struct sk_buff;
+extern struct genl_family ds_family;
 int ds_netlink_init(void);
 void ds_netlink_exit(void);
 void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 		      u64 entries);
+bool ds_netlink_has_listeners(void);
+int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm);
+struct ds_vm *ds_select_attrs(struct nlattr **a, struct netlink_ext_ack *extack,
+			      int *err);
+/* netlink_spp.c: the SPP commands. */
+int ds_nl_spp_set(struct sk_buff *skb, struct genl_info *info);
+int ds_nl_spp_get(struct sk_buff *skb, struct genl_info *info);
+int ds_nl_spp_dump(struct sk_buff *skb, struct netlink_callback *cb);
+/* netlink_spp.c; probe context. 0 sent, else why not (a dropped event). */
+int ds_netlink_spp_denied(struct ds_vm *vm, struct ds_vcpu *vc, u64 gpa,
+			  u32 len, u64 value);
 
 #endif /* DIRTYSCOPE_INTERNAL_H */

@@ -12,6 +12,12 @@
 
 #include "dirtyscope.h"
 
+/* Beyond NLA_POLICY_RANGE's s16 bounds. */
+static struct netlink_range_validation ds_spp_npages_range = {
+	.min = 1,
+	.max = DIRTYSCOPE_SPP_MAX_PAGES,
+};
+
 static const struct nla_policy ds_policy[DIRTYSCOPE_ATTR_MAX + 1] = {
 	[DIRTYSCOPE_ATTR_PAD]		= { .type = NLA_REJECT },
 	[DIRTYSCOPE_ATTR_VM_ID]		= NLA_POLICY_MIN(NLA_U64, 1),
@@ -26,9 +32,17 @@ static const struct nla_policy ds_policy[DIRTYSCOPE_ATTR_MAX + 1] = {
 	[DIRTYSCOPE_ATTR_VCPU_INDEX]	= { .type = NLA_REJECT },
 	[DIRTYSCOPE_ATTR_RESET_ENTRIES]	= { .type = NLA_REJECT },
 	[DIRTYSCOPE_ATTR_UNATTRIBUTED]	= { .type = NLA_REJECT },
+	/* SPP requests (netlink_spp.c checks which command needs which). */
+	[DIRTYSCOPE_ATTR_SPP_GFN]	= { .type = NLA_U64 },
+	[DIRTYSCOPE_ATTR_SPP_NPAGES]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&ds_spp_npages_range),
+	[DIRTYSCOPE_ATTR_SPP_VECTOR]	= { .type = NLA_U32 },
+	[DIRTYSCOPE_ATTR_SPP_ALLOWED]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_SPP_DENIED]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_SPP_GPA]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_SPP_LEN]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_SPP_VALUE]	= { .type = NLA_REJECT },
 };
-
-static struct genl_family ds_family;
 
 static const u16 ds_stat_attr[DS_C_NR] = {
 	[DS_C_RING_PUSHES]		= DIRTYSCOPE_STAT_RING_PUSHES,
@@ -60,7 +74,7 @@ static int ds_put_counters(struct sk_buff *skb, const struct ds_counters *c)
 	return 0;
 }
 
-static int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm)
+int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm)
 {
 	if (nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_VM_ID, vm->id,
 			      DIRTYSCOPE_ATTR_PAD) ||
@@ -86,7 +100,14 @@ static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
 
 	ds_vm_totals(vm, &sum);
 	nest = nla_nest_start(skb, DIRTYSCOPE_ATTR_STATS);
-	if (!nest || ds_put_counters(skb, &sum))
+	if (!nest || ds_put_counters(skb, &sum) ||
+	    nla_put_u64_64bit(skb, DIRTYSCOPE_STAT_SPP_ALLOWED,
+			      atomic64_read(&vm->spp.allowed), DIRTYSCOPE_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, DIRTYSCOPE_STAT_SPP_DENIED,
+			      atomic64_read(&vm->spp.denied), DIRTYSCOPE_STAT_PAD) ||
+	    nla_put_u64_64bit(skb, DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED,
+			      atomic64_read(&vm->spp.events_dropped),
+			      DIRTYSCOPE_STAT_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 
@@ -109,15 +130,15 @@ static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
  * *err = 0 when there is no selector, or with *err < 0 on error.
  * Under rcu_read_lock().
  */
-static struct ds_vm *ds_select(struct genl_info *info, int *err)
+struct ds_vm *ds_select_attrs(struct nlattr **a, struct netlink_ext_ack *extack,
+			      int *err)
 {
-	struct nlattr **a = info->attrs;
 	struct ds_vm *vm;
 
 	*err = 0;
 	if (a[DIRTYSCOPE_ATTR_VM_ID]) {
 		if (a[DIRTYSCOPE_ATTR_VM_PID] || a[DIRTYSCOPE_ATTR_VM_FD]) {
-			NL_SET_ERR_MSG_MOD(info->extack,
+			NL_SET_ERR_MSG_MOD(extack,
 					   "give VM_ID or VM_PID+VM_FD, not both");
 			*err = -EINVAL;
 			return NULL;
@@ -127,18 +148,22 @@ static struct ds_vm *ds_select(struct genl_info *info, int *err)
 		vm = ds_vm_find_name(nla_get_u32(a[DIRTYSCOPE_ATTR_VM_PID]),
 				     nla_get_s32(a[DIRTYSCOPE_ATTR_VM_FD]));
 	} else if (a[DIRTYSCOPE_ATTR_VM_PID] || a[DIRTYSCOPE_ATTR_VM_FD]) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "VM_PID and VM_FD go together");
+		NL_SET_ERR_MSG_MOD(extack, "VM_PID and VM_FD go together");
 		*err = -EINVAL;
 		return NULL;
 	} else {
 		return NULL;
 	}
 	if (!vm) {
-		NL_SET_ERR_MSG_MOD(info->extack, "no such VM");
+		NL_SET_ERR_MSG_MOD(extack, "no such VM");
 		*err = -ENOENT;
 	}
 	return vm;
+}
+
+static struct ds_vm *ds_select(struct genl_info *info, int *err)
+{
+	return ds_select_attrs(info->attrs, info->extack, err);
 }
 
 static int ds_nl_list_vms(struct sk_buff *skb, struct netlink_callback *cb)
@@ -234,6 +259,11 @@ static int ds_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
  * Probe context (atomic, under rcu_read_lock()): a notification to the
  * "events" group, built only when someone listens.
  */
+bool ds_netlink_has_listeners(void)
+{
+	return genl_has_listeners(&ds_family, &init_net, 0);
+}
+
 void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 		      u64 entries)
 {
@@ -274,19 +304,32 @@ static const struct genl_small_ops ds_ops[] = {
 		.doit	= ds_nl_reset_stats,
 		.flags	= GENL_ADMIN_PERM,
 	},
+	/* SPP: admin or the VM's owner, checked by the handlers. */
+	{
+		.cmd	= DIRTYSCOPE_CMD_SPP_SET,
+		.doit	= ds_nl_spp_set,
+	},
+	{
+		.cmd	= DIRTYSCOPE_CMD_SPP_GET,
+		.doit	= ds_nl_spp_get,
+		.dumpit	= ds_nl_spp_dump,
+	},
 };
 
 static const struct genl_multicast_group ds_mcgrps[] = {
 	{ .name = DIRTYSCOPE_GENL_MCGRP_EVENTS },
 };
 
-static struct genl_family ds_family __ro_after_init = {
+struct genl_family ds_family __ro_after_init = {
 	.name		= DIRTYSCOPE_GENL_NAME,
 	.version	= DIRTYSCOPE_GENL_VERSION,
 	.maxattr	= DIRTYSCOPE_ATTR_MAX,
 	.policy		= ds_policy,
 	.module		= THIS_MODULE,
-	/* Handlers only read RCU-protected state and atomics. */
+	/*
+	 * Handlers read RCU-protected state and atomics; SPP_SET writes a
+	 * VM's SPP table under that table's own mutex.
+	 */
 	.parallel_ops	= true,
 	.small_ops	= ds_ops,
 	.n_small_ops	= ARRAY_SIZE(ds_ops),

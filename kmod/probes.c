@@ -140,12 +140,32 @@ static void ds_probe_set_spte(void *data, int level, gfn_t gfn, u64 *sptep)
 	rcu_read_unlock();
 }
 
+/*
+ * kvm:kvm_mmio carries no vCPU or VM: like set_spte it fires in the vCPU's
+ * thread while it emulates the access, after the exit we noted. Only
+ * writes matter (SPP, see spp.c).
+ */
+static void ds_probe_mmio(void *data, int type, int len, u64 gpa, void *val)
+{
+	struct ds_vcpu *vc;
+	struct ds_vm *vm;
+
+	if (type != KVM_TRACE_MMIO_WRITE || len <= 0)
+		return;
+	rcu_read_lock();
+	vc = ds_task_vcpu(&vm);
+	if (vc)
+		ds_spp_write(vm, vc, gpa, len, val);
+	rcu_read_unlock();
+}
+
 /* Compile-time check against the shipped generic prototypes (unevaluated). */
 static inline void ds_check_generic_prototypes(void)
 {
 	BUILD_BUG_ON(sizeof(register_trace_kvm_dirty_ring_push(ds_probe_ring_push, NULL)) != sizeof(int));
 	BUILD_BUG_ON(sizeof(register_trace_kvm_dirty_ring_reset(ds_probe_ring_reset, NULL)) != sizeof(int));
 	BUILD_BUG_ON(sizeof(register_trace_kvm_dirty_ring_exit(ds_probe_ring_exit, NULL)) != sizeof(int));
+	BUILD_BUG_ON(sizeof(register_trace_kvm_mmio(ds_probe_mmio, NULL)) != sizeof(int));
 }
 
 struct ds_tp {
@@ -161,6 +181,7 @@ static struct ds_tp ds_tps[] = {
 	{ "kvm_page_fault",		ds_probe_page_fault },
 	{ "kvm_mmu_set_spte",		ds_probe_set_spte },
 	{ "kvm_exit",			ds_probe_exit },
+	{ "kvm_mmio",			ds_probe_mmio },
 };
 
 /*

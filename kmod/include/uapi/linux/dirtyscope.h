@@ -17,11 +17,24 @@
 
 #define DIRTYSCOPE_GENL_NAME		"dirtyscope"
 #define DIRTYSCOPE_GENL_VERSION		1
-/* Multicast group announcing ring-full exits and ring resets. */
+/* Multicast group announcing ring-full exits, ring resets, SPP denials. */
 #define DIRTYSCOPE_GENL_MCGRP_EVENTS	"events"
 
 /* debugfs layout, relative to the debugfs mount point. */
 #define DIRTYSCOPE_DEBUGFS_DIR		"dirtyscope"
+
+/*
+ * Sub-page write protection (SPP): each 4 KiB guest page has a 32-bit write
+ * permission vector, bit i for bytes [128 * i, 128 * i + 127]. A guest
+ * write covering sub-pages first..last is allowed iff all their bits are
+ * set. DIRTYSCOPE_SPP_FULL_ACCESS (every bit set) is "not protected".
+ */
+#define DIRTYSCOPE_SPP_SUBPAGE_SIZE	128
+#define DIRTYSCOPE_SPP_FULL_ACCESS	0xffffffffU
+/* Most pages one VM may have registered, and one SPP_SET may name. */
+#define DIRTYSCOPE_SPP_MAX_PAGES	65536
+/* Most SPP_DENIED notifications per VM per second; the rest are dropped. */
+#define DIRTYSCOPE_SPP_EVENTS_PER_SEC	1000
 
 /**
  * enum dirtyscope_cmd - generic netlink commands
@@ -41,7 +54,25 @@
  * @DIRTYSCOPE_CMD_EVENT: notification sent to %DIRTYSCOPE_GENL_MCGRP_EVENTS
  *	with %DIRTYSCOPE_ATTR_EVENT, the VM attributes and
  *	%DIRTYSCOPE_ATTR_VCPU_INDEX (and %DIRTYSCOPE_ATTR_RESET_ENTRIES for a
- *	reset). Not accepted as a request.
+ *	reset; %DIRTYSCOPE_ATTR_SPP_GPA, _SPP_LEN, _SPP_VALUE for an SPP
+ *	denial). Not accepted as a request.
+ * @DIRTYSCOPE_CMD_SPP_SET: do request: the VM selector of GET_STATS,
+ *	%DIRTYSCOPE_ATTR_SPP_GFN, %DIRTYSCOPE_ATTR_SPP_NPAGES and
+ *	%DIRTYSCOPE_ATTR_SPP_VECTOR, all required. Gives pages
+ *	[gfn, gfn + npages) that write-permission vector; a page's counts
+ *	survive a vector change. %DIRTYSCOPE_SPP_FULL_ACCESS unregisters the
+ *	pages (their counts go; the VM totals stay). Only for CAP_SYS_ADMIN or
+ *	a caller whose effective uid is the VM owner's (the effective uid of
+ *	the VM's thread when the module first saw the VM): else -EPERM.
+ *	-ERANGE if the range passes the 52-bit guest physical address space,
+ *	-ENOSPC if the VM would have more than %DIRTYSCOPE_SPP_MAX_PAGES
+ *	registered (then nothing changes), -ENOMEM may leave part applied.
+ * @DIRTYSCOPE_CMD_SPP_GET: do request: selector and %DIRTYSCOPE_ATTR_SPP_GFN;
+ *	same permission rule. The reply has the VM attributes,
+ *	%DIRTYSCOPE_ATTR_SPP_GFN, _SPP_VECTOR (%DIRTYSCOPE_SPP_FULL_ACCESS if
+ *	not registered), _SPP_ALLOWED and _SPP_DENIED of that page. As a
+ *	dump (NLM_F_DUMP) with only the selector: one message per registered
+ *	page of the VM, in gfn order.
  */
 enum dirtyscope_cmd {
 	DIRTYSCOPE_CMD_UNSPEC,
@@ -49,6 +80,8 @@ enum dirtyscope_cmd {
 	DIRTYSCOPE_CMD_GET_STATS,
 	DIRTYSCOPE_CMD_RESET_STATS,
 	DIRTYSCOPE_CMD_EVENT,
+	DIRTYSCOPE_CMD_SPP_SET,
+	DIRTYSCOPE_CMD_SPP_GET,
 
 	__DIRTYSCOPE_CMD_MAX,
 	DIRTYSCOPE_CMD_MAX = __DIRTYSCOPE_CMD_MAX - 1
@@ -75,6 +108,23 @@ enum dirtyscope_cmd {
  * @DIRTYSCOPE_ATTR_UNATTRIBUTED: u64, module-wide count of set_spte events
  *	that could not be tied to a vCPU (LIST_VMS does not carry it; it is in
  *	every GET_STATS reply).
+ * @DIRTYSCOPE_ATTR_SPP_GFN: u64, guest frame number (guest physical
+ *	address >> 12) of the first page.
+ * @DIRTYSCOPE_ATTR_SPP_NPAGES: u32, 1..%DIRTYSCOPE_SPP_MAX_PAGES.
+ * @DIRTYSCOPE_ATTR_SPP_VECTOR: u32, write-permission vector, bit i for
+ *	sub-page i (%DIRTYSCOPE_SPP_SUBPAGE_SIZE bytes each).
+ * @DIRTYSCOPE_ATTR_SPP_ALLOWED: u64, writes to the page the vector allowed
+ *	(reply only).
+ * @DIRTYSCOPE_ATTR_SPP_DENIED: u64, writes it denied (reply only).
+ * @DIRTYSCOPE_ATTR_SPP_GPA: u64, guest physical address of a denied write
+ *	(notification only).
+ * @DIRTYSCOPE_ATTR_SPP_LEN: u32, its length in bytes: one kvm:kvm_mmio
+ *	write, i.e. one page's part of the guest's store, up to the access
+ *	size (more than 8 for vector stores; userspace then sees several
+ *	KVM_EXIT_MMIO of at most 8 bytes) (notification only).
+ * @DIRTYSCOPE_ATTR_SPP_VALUE: u64, its first min(len, 8) bytes in guest
+ *	byte order, zero-extended, as kvm:kvm_mmio records them
+ *	(notification only).
  */
 enum dirtyscope_attr {
 	DIRTYSCOPE_ATTR_UNSPEC,
@@ -90,6 +140,14 @@ enum dirtyscope_attr {
 	DIRTYSCOPE_ATTR_VCPU_INDEX,
 	DIRTYSCOPE_ATTR_RESET_ENTRIES,
 	DIRTYSCOPE_ATTR_UNATTRIBUTED,
+	DIRTYSCOPE_ATTR_SPP_GFN,
+	DIRTYSCOPE_ATTR_SPP_NPAGES,
+	DIRTYSCOPE_ATTR_SPP_VECTOR,
+	DIRTYSCOPE_ATTR_SPP_ALLOWED,
+	DIRTYSCOPE_ATTR_SPP_DENIED,
+	DIRTYSCOPE_ATTR_SPP_GPA,
+	DIRTYSCOPE_ATTR_SPP_LEN,
+	DIRTYSCOPE_ATTR_SPP_VALUE,
 
 	__DIRTYSCOPE_ATTR_MAX,
 	DIRTYSCOPE_ATTR_MAX = __DIRTYSCOPE_ATTR_MAX - 1
@@ -120,6 +178,12 @@ enum dirtyscope_attr {
  * @DIRTYSCOPE_STAT_RING_HIGH_WATER: u32, highest ring occupancy (pushed
  *	but not yet reset entries) seen right after a push. For VM totals,
  *	the maximum over vCPUs.
+ * @DIRTYSCOPE_STAT_SPP_ALLOWED: guest writes to SPP-registered pages the
+ *	vector allowed (only in _ATTR_STATS: VM totals).
+ * @DIRTYSCOPE_STAT_SPP_DENIED: those it denied (only in _ATTR_STATS).
+ * @DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED: SPP_DENIED notifications not sent
+ *	while someone listened: over the rate limit, out of memory, or not
+ *	delivered (only in _ATTR_STATS).
  */
 enum dirtyscope_stat {
 	DIRTYSCOPE_STAT_UNSPEC,
@@ -135,6 +199,9 @@ enum dirtyscope_stat {
 	DIRTYSCOPE_STAT_SET_SPTE_WRITABLE,
 	DIRTYSCOPE_STAT_RING_SIZE,
 	DIRTYSCOPE_STAT_RING_HIGH_WATER,
+	DIRTYSCOPE_STAT_SPP_ALLOWED,
+	DIRTYSCOPE_STAT_SPP_DENIED,
+	DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED,
 
 	__DIRTYSCOPE_STAT_MAX,
 	DIRTYSCOPE_STAT_MAX = __DIRTYSCOPE_STAT_MAX - 1
@@ -144,11 +211,15 @@ enum dirtyscope_stat {
  * enum dirtyscope_event - value of %DIRTYSCOPE_ATTR_EVENT
  * @DIRTYSCOPE_EVENT_RING_FULL: a vCPU exited with KVM_EXIT_DIRTY_RING_FULL.
  * @DIRTYSCOPE_EVENT_RING_RESET: a vCPU's ring was reset.
+ * @DIRTYSCOPE_EVENT_SPP_DENIED: a guest write to an SPP-registered page
+ *	was denied by its vector; at most %DIRTYSCOPE_SPP_EVENTS_PER_SEC per
+ *	VM per second.
  */
 enum dirtyscope_event {
 	DIRTYSCOPE_EVENT_UNSPEC,
 	DIRTYSCOPE_EVENT_RING_FULL,
 	DIRTYSCOPE_EVENT_RING_RESET,
+	DIRTYSCOPE_EVENT_SPP_DENIED,
 };
 
 #endif /* _UAPI_LINUX_DIRTYSCOPE_H */
