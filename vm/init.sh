@@ -80,7 +80,7 @@ ntests=0
 # An installed kselftest tree (vm/run.sh VM_STAGE_DIR): one more step.
 [ -f /kselftest/run_kselftest.sh ] && ntests=$((ntests + 1))
 out "KTAP version 1"
-out "1..$((9 + ntests))"
+out "1..$((10 + ntests))"
 out "# guest kernel $(uname -r)"
 # Set when vm/run.sh packed kvm modules rebuilt with KVM_PATCHES.
 if [ -f /etc/kvm_patches ]; then
@@ -96,6 +96,8 @@ step "kvm.ko unloaded under dirtyscope.ko: probes detach" unload_kvm
 step "kvm.ko loaded again: probes reattach" load_kvm
 step "dirtyscope.ko reloaded after kvm.ko" reload_module
 prog "dirtyscope_kmod_test (module loaded after kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test /dirtyscope.ko
+# SPP hooks: counts, events, permissions; also reloads the module with pages registered.
+prog "spp_kmod_test" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/spp_kmod_test /dirtyscope.ko
 if [ -f /tests/list ]; then
 	while read -r bin args; do
 		[ -n "$bin" ] || continue

@@ -87,6 +87,8 @@ build_kmod_test() {
 }
 build_kmod_test dirtyscope_kmod_test dirtyscope_kmod_test cases_module cases_counters \
   cases_requests cases_lifecycle ring_guest
+build_kmod_test spp_kmod_test spp_kmod_test spp_cases_counts spp_cases_requests \
+  spp_cases_lifecycle spp_guest spp_client
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
 gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
 mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
@@ -150,7 +152,7 @@ done
 cp vm/init.sh "$STAGE/init"
 chmod +x "$STAGE/init"
 mv "$KO" "$STAGE/dirtyscope.ko"
-cp "$SHARED/dirtyscope_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"
+cp "$SHARED/dirtyscope_kmod_test" "$SHARED/spp_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"
 # The guest's KTAP names the kvm patches the modules were built with.
 if [[ -n $KVM_MODULES_DIR ]]; then
   cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"

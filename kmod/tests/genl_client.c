@@ -65,8 +65,14 @@ int nl_transact(struct nl *nl, struct msg *m, nl_cb cb, void *ctx)
 		     nlh = NLMSG_NEXT(nlh, n)) {
 			if (nlh->nlmsg_seq != nl->seq)
 				continue;
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return 0;
+			/* A dump refused at its start ends with DONE carrying the error. */
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				int err = 0;
+
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(err)))
+					memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
+				return err;
+			}
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA(nlh);
 

@@ -9,6 +9,16 @@
 
 #include "mini_guest.h"
 
+static int create_vm(struct mini_guest *mg, const char **why)
+{
+	mg->vm = ioctl(mg->kvm, KVM_CREATE_VM, 0);
+	if (mg->vm < 0) {
+		*why = "KVM_CREATE_VM failed";
+		return 1;
+	}
+	return 0;
+}
+
 int mini_guest_open(struct mini_guest *mg, const char **why)
 {
 	memset(mg, 0, sizeof(*mg));
@@ -17,12 +27,18 @@ int mini_guest_open(struct mini_guest *mg, const char **why)
 		*why = "no /dev/kvm";
 		return 4;
 	}
-	mg->vm = ioctl(mg->kvm, KVM_CREATE_VM, 0);
-	if (mg->vm < 0) {
-		*why = "KVM_CREATE_VM failed";
+	return create_vm(mg, why);
+}
+
+int mini_guest_open_from(struct mini_guest *mg, int kvm_fd, const char **why)
+{
+	memset(mg, 0, sizeof(*mg));
+	mg->kvm = fcntl(kvm_fd, F_DUPFD_CLOEXEC, 0);
+	if (mg->kvm < 0) {
+		*why = "dup of the /dev/kvm fd failed";
 		return 1;
 	}
-	return 0;
+	return create_vm(mg, why);
 }
 
 int mini_guest_add_slot(struct mini_guest *mg, uint32_t slot, uint32_t flags,

@@ -28,6 +28,8 @@ struct mini_guest {
 
 /* Opens /dev/kvm and creates the VM (nothing else yet). */
 int mini_guest_open(struct mini_guest *mg, const char **why);
+/* The same on an already open /dev/kvm (dup'ed; e.g. after dropping root). */
+int mini_guest_open_from(struct mini_guest *mg, int kvm_fd, const char **why);
 /* Memslot 0 at GPA 0 with code copied to MINI_GUEST_CODE_GPA. */
 int mini_guest_add_code(struct mini_guest *mg, const void *code, size_t len,
 			const char **why);
