@@ -12,7 +12,7 @@
 #include "dirtyscope/ring_collector.hpp"
 #include "dirtyscope/stats/stats_window.hpp"
 #include "perf_pages.hpp"
-#include "perf_vcpu_pool.hpp"
+#include "dirtyscope/pass_vcpu_pool.hpp"
 
 namespace dirtyscope::bench {
 
@@ -93,7 +93,7 @@ class PerfRun {
     // Generous: a first write under logging costs ~13 us here, emulated
     // CPL0 more; a stuck guest still ends the run.
     const auto timeout = std::chrono::milliseconds(60000 + o_.pages_per_vcpu() / 5);
-    PerfVcpuPool pool(guest_, *collector_);
+    PassVcpuPool pool(guest_, *collector_);
     const std::string& m = result_.mode;
 
     guest_.shared()->iteration = 0;

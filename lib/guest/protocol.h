@@ -51,7 +51,7 @@
  *   - random: a pseudo-random page (xorshift64), every DS_RANDOM_EVERY-th
  *     step while other parts are pending, every step once they are done.
  *
- * Two guest programs share this layout; the host picks one per VM by the
+ * Three guest programs share this layout; the host picks one per VM by the
  * entry address it gives the vCPU (x86::GuestProgram):
  *   - ds_guest_main (workload.c): the verified random-page writer above.
  *   - ds_perf_guest_main (perf_workload.c): dirty_log_perf's workload. Each
@@ -60,6 +60,11 @@
  *     write_stride-th page and reading the others, adds the pages it wrote
  *     to `writes`, and reports DS_CMD_ITERATION_DONE. pause_request, rng_state
  *     and writer_tag are unused there.
+ *   - ds_spp_guest_main (spp_workload.c): spp_test's workload. Each round
+ *     runs the store plan of spp_plan.h (round from struct ds_vcpu_spp,
+ *     seed = rng_state) over [region_gva, + region_pages pages), bumping
+ *     `writes` after each store, then reads every word of those pages
+ *     into ds_vcpu_spp.read_sum and reports DS_CMD_ITERATION_DONE.
  *
  * Protocol changes keep every existing offset: new per-vCPU fields come out
  * of reserved[] only (write_stride took ds_vcpu_params.reserved[0]).
@@ -131,11 +136,21 @@ struct ds_vcpu_mix {
   uint64_t reserved[6];
 };
 
+/* One vCPU's SPP round (ds_spp_guest_main); host fields change only
+ * between rounds. */
+struct ds_vcpu_spp {
+  uint64_t round;             /* host: input to the store plan */
+  uint64_t stores;            /* host: stores in this round */
+  volatile uint64_t read_sum; /* guest: ds_spp_read_sum of its pages after the stores */
+  uint64_t reserved;
+};
+
 struct ds_shared {
   volatile uint64_t iteration; /* the stamp every write stores */
   uint64_t reserved[7];
   struct ds_vcpu_params vcpu[DS_MAX_VCPUS];
   struct ds_vcpu_mix mix[DS_MAX_VCPUS]; /* by vCPU index (writer_tag - 1) */
+  struct ds_vcpu_spp spp[DS_MAX_VCPUS]; /* by vCPU index (writer_tag - 1) */
 };
 
 #ifdef __cplusplus
@@ -148,6 +163,7 @@ DS_STATIC_ASSERT(sizeof(struct ds_vcpu_params) == 64, "one cache line per vCPU")
 DS_STATIC_ASSERT(__builtin_offsetof(struct ds_vcpu_params, writer_tag) == 48, "writer_tag moved");
 DS_STATIC_ASSERT(__builtin_offsetof(struct ds_vcpu_params, write_stride) == 56, "write_stride moved");
 DS_STATIC_ASSERT(sizeof(struct ds_vcpu_mix) == 128, "two cache lines per vCPU");
+DS_STATIC_ASSERT(sizeof(struct ds_vcpu_spp) == 32, "half a cache line per vCPU");
 #undef DS_STATIC_ASSERT
 #endif
 

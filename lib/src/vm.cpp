@@ -34,6 +34,13 @@ void Vm::set_memslot(const MemslotDesc& slot) {
   else slots_.push_back(slot);
 }
 
+void Vm::delete_memslot(uint32_t slot) {
+  kvm_userspace_memory_region region{};
+  region.slot = slot;
+  kvm_ioctl(fd(), KVM_SET_USER_MEMORY_REGION, &region);
+  std::erase_if(slots_, [&](const MemslotDesc& s) { return s.slot == slot; });
+}
+
 void Vm::set_dirty_logging(uint32_t slot, bool on) {
   const MemslotDesc* s = find_slot(slot);
   if (!s) throw KvmError("KVM_SET_USER_MEMORY_REGION", ENOENT, "no such slot in this VM");

@@ -45,6 +45,7 @@ class GuestVm {
 
   Vm& vm() { return vm_; }
   TestRegion& region() { return *region_; }
+  const TestRegion& region() const { return *region_; }
   ds_shared* shared() { return x86::GuestImage::shared(system_.data()); }
   ds_vcpu_params& params(uint32_t i) { return shared()->vcpu[i]; }
   std::vector<std::unique_ptr<Vcpu>>& vcpus() { return vcpus_; }

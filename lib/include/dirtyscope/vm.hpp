@@ -40,6 +40,8 @@ class Vm {
   int check_extension(long cap) const;
   void enable_cap(uint32_t cap, uint64_t arg0);
   void set_memslot(const MemslotDesc& slot);
+  // KVM_SET_USER_MEMORY_REGION with size 0: the slot is gone, its id free.
+  void delete_memslot(uint32_t slot);
   // Flips KVM_MEM_LOG_DIRTY_PAGES on an existing slot.
   void set_dirty_logging(uint32_t slot, bool on);
   const MemslotDesc* find_slot(uint32_t slot) const;

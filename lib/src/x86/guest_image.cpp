@@ -14,6 +14,7 @@ extern const uint8_t ds_exception_stubs[];
 extern const uint8_t ds_guest_call[];
 void ds_guest_main(ds_shared*, ds_vcpu_params*);
 void ds_perf_guest_main(ds_shared*, ds_vcpu_params*);
+void ds_spp_guest_main(ds_shared*, ds_vcpu_params*);
 }
 
 namespace dirtyscope::x86 {
@@ -131,6 +132,17 @@ kvm_sregs GuestImage::initial_sregs(const kvm_sregs& current, uint32_t index) co
   return s;
 }
 
+namespace {
+const void* program_entry(GuestProgram program) {
+  switch (program) {
+    case GuestProgram::PerfPasses: return reinterpret_cast<const void*>(&ds_perf_guest_main);
+    case GuestProgram::SppStores: return reinterpret_cast<const void*>(&ds_spp_guest_main);
+    case GuestProgram::RandomWrites: break;
+  }
+  return reinterpret_cast<const void*>(&ds_guest_main);
+}
+}  // namespace
+
 kvm_regs GuestImage::initial_regs(uint32_t index, GuestCpl cpl, GuestProgram program) const {
   kvm_regs r{};
   r.rip = guest_code_addr(ds_guest_entry);
@@ -140,9 +152,7 @@ kvm_regs GuestImage::initial_regs(uint32_t index, GuestCpl cpl, GuestProgram pro
   r.rsi = SystemLayout::kShared + offsetof(ds_shared, vcpu) + index * sizeof(ds_vcpu_params);
   r.rdx = cpl == GuestCpl::User ? 1 : 0;
   r.rcx = user_stack_top(index);
-  r.r8 = guest_code_addr(program == GuestProgram::PerfPasses
-                             ? reinterpret_cast<const void*>(&ds_perf_guest_main)
-                             : reinterpret_cast<const void*>(&ds_guest_main));
+  r.r8 = guest_code_addr(program_entry(program));
   return r;
 }
 

@@ -19,6 +19,7 @@ enum class GuestCpl { Kernel = 0, User = 3 };
 enum class GuestProgram {
   RandomWrites,  // ds_guest_main: verified pseudo-random page writes
   PerfPasses,    // ds_perf_guest_main: one in-order pass per host request
+  SppStores,     // ds_spp_guest_main: spp_test's store plan, one round per request
 };
 
 // Guest physical layout of the system slot (slot 0, at GPA 0).

@@ -1,5 +1,6 @@
-// One thread per vCPU for the perf workload (lib/guest/perf_workload.c):
-// each pass runs KVM_RUN until the guest reports DS_CMD_ITERATION_DONE,
+// One thread per vCPU for the pass-based guest programs (dirty_log_perf's
+// perf_workload.c, spp_test's spp_workload.c): each pass (an SPP round)
+// runs KVM_RUN until the guest reports DS_CMD_ITERATION_DONE,
 // then the thread blocks, without spinning (2 cores here: a spinning
 // vCPU thread would steal the collector's CPU), until the next pass. This
 // is the kernel test's per-vCPU loop, with a condition variable for its
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -20,14 +22,19 @@
 #include "dirtyscope/collector.hpp"
 #include "dirtyscope/guest_vm.hpp"
 
-namespace dirtyscope::bench {
+namespace dirtyscope {
 
-class PerfVcpuPool {
+class PassVcpuPool {
  public:
-  PerfVcpuPool(GuestVm& guest, Collector& collector);
-  ~PerfVcpuPool();  // stops and joins every thread, kicking those inside KVM_RUN
-  PerfVcpuPool(const PerfVcpuPool&) = delete;
-  PerfVcpuPool& operator=(const PerfVcpuPool&) = delete;
+  // Handles an exit the pool does not know (spp_test: KVM_EXIT_MMIO) on the
+  // vCPU's thread; true when the vCPU may run on, false to fail the run
+  // with describe_fatal_exit(). May throw to fail it with its own message.
+  using ExitHandler = std::function<bool(uint32_t index, Vcpu& vcpu)>;
+
+  PassVcpuPool(GuestVm& guest, Collector& collector, ExitHandler other_exits = {});
+  ~PassVcpuPool();  // stops and joins every thread, kicking those inside KVM_RUN
+  PassVcpuPool(const PassVcpuPool&) = delete;
+  PassVcpuPool& operator=(const PassVcpuPool&) = delete;
 
   // Starts one pass on every vCPU and returns once each has finished it.
   // Throws std::runtime_error naming the vCPU and what went wrong, or the
@@ -49,6 +56,7 @@ class PerfVcpuPool {
 
   GuestVm& guest_;
   Collector& collector_;
+  ExitHandler other_exits_;
   std::mutex mutex_;
   std::condition_variable cv_;
   uint64_t generation_ = 0;           // passes requested so far
@@ -60,4 +68,4 @@ class PerfVcpuPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace dirtyscope::bench
+}  // namespace dirtyscope

@@ -1,4 +1,4 @@
-#include "perf_vcpu_pool.hpp"
+#include "dirtyscope/pass_vcpu_pool.hpp"
 
 #include "dirtyscope/vcpu_exit.hpp"
 
@@ -6,8 +6,9 @@
 #include <csignal>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
 
-namespace dirtyscope::bench {
+namespace dirtyscope {
 
 namespace {
 uint64_t ns_since(std::chrono::steady_clock::time_point start) {
@@ -16,13 +17,13 @@ uint64_t ns_since(std::chrono::steady_clock::time_point start) {
 }
 }  // namespace
 
-PerfVcpuPool::PerfVcpuPool(GuestVm& guest, Collector& collector)
-    : guest_(guest), collector_(collector), completed_(guest.vcpus().size(), 0) {
+PassVcpuPool::PassVcpuPool(GuestVm& guest, Collector& collector, ExitHandler other_exits)
+    : guest_(guest), collector_(collector), other_exits_(std::move(other_exits)), completed_(guest.vcpus().size(), 0) {
   install_vcpu_kick_handler();
   for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) threads_.emplace_back([this, i] { thread_main(i); });
 }
 
-PerfVcpuPool::~PerfVcpuPool() {
+PassVcpuPool::~PassVcpuPool() {
   {
     std::lock_guard lock(mutex_);
     quit_ = true;
@@ -38,13 +39,13 @@ PerfVcpuPool::~PerfVcpuPool() {
   }
 }
 
-void PerfVcpuPool::fail(const std::string& why) {
+void PassVcpuPool::fail(const std::string& why) {
   std::lock_guard lock(mutex_);
   if (!error_) error_ = why;
   cv_.notify_all();
 }
 
-void PerfVcpuPool::thread_main(uint32_t index) {
+void PassVcpuPool::thread_main(uint32_t index) {
   uint64_t pass = 0;
   try {
     for (;;) {
@@ -64,7 +65,7 @@ void PerfVcpuPool::thread_main(uint32_t index) {
   }
 }
 
-bool PerfVcpuPool::run_one_pass(uint32_t index) {
+bool PassVcpuPool::run_one_pass(uint32_t index) {
   Vcpu& vcpu = *guest_.vcpus()[index];
   kvm_run* run = vcpu.run_state();
   const std::string who = "vCPU " + std::to_string(index) + ": ";
@@ -89,11 +90,12 @@ bool PerfVcpuPool::run_one_pass(uint32_t index) {
       case KVM_EXIT_INTR:
         continue;
     }
+    if (other_exits_ && other_exits_(index, vcpu)) continue;
     throw std::runtime_error(who + describe_fatal_exit(vcpu));
   }
 }
 
-void PerfVcpuPool::run_pass(std::chrono::milliseconds timeout) {
+void PassVcpuPool::run_pass(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   const uint64_t want = ++generation_;
   cv_.notify_all();
@@ -112,10 +114,10 @@ void PerfVcpuPool::run_pass(std::chrono::milliseconds timeout) {
   if (error_) throw std::runtime_error(*error_);
 }
 
-void PerfVcpuPool::keep_running() {
+void PassVcpuPool::keep_running() {
   std::lock_guard lock(mutex_);
   free_running_ = true;
   cv_.notify_all();
 }
 
-}  // namespace dirtyscope::bench
+}  // namespace dirtyscope

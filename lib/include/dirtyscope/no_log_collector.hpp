@@ -1,0 +1,21 @@
+// A collector that logs nothing: test memslots without
+// KVM_MEM_LOG_DIRTY_PAGES, for programs that need a GuestVm but no dirty
+// tracking (spp_test without -M).
+#pragma once
+
+#include "dirtyscope/collector.hpp"
+
+namespace dirtyscope {
+
+class NoLogCollector : public Collector {
+ public:
+  NoLogCollector() : Collector(Injection::None) {}
+  const char* mode() const override { return "none"; }
+  void prepare_vm(Vm&) override {}
+  uint32_t memslot_flags() const override { return 0; }
+
+ protected:
+  void do_collect(DirtySet&, Phase) override {}
+};
+
+}  // namespace dirtyscope

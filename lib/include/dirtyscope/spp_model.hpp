@@ -1,0 +1,131 @@
+// SPP on stock KVM. Protected pages are mapped through KVM_MEM_READONLY
+// memslots that alias the test region's own host memory, so the guest
+// reads them directly and each guest write to them exits as
+// KVM_EXIT_MMIO (gpa, length, data). The vCPU's thread hands that exit to
+// handle_mmio(), which applies the write to host memory if the page's
+// vector allows it, and otherwise records a violation and drops it.
+//
+// Vectors change at any time, also while vCPUs run: the affected memslots
+// are split or merged (delete, then create) under the model's lock. A
+// guest access that falls in the moment a slot is gone also exits as
+// MMIO; handle_mmio serves it from host memory by the vectors then in
+// force, so the guest never sees the change as anything but atomic.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dirtyscope/spp_vectors.hpp"
+#include "dirtyscope/test_region.hpp"
+#include "dirtyscope/vcpu.hpp"
+#include "dirtyscope/vm.hpp"
+
+namespace dirtyscope {
+
+// Deliberate faults in the model: spp_test's negative twins.
+enum class SppInjection {
+  None,
+  WrongVectorBit,   // decide one protected page's writes with a bit of its vector flipped
+  DropViolation,    // deny a write but do not record the violation
+  SkipAllowedWrite, // allow a write but do not apply it to memory
+};
+
+struct SppViolation {
+  uint64_t gpa;
+  uint32_t subpage;  // first denied sub-page of the write
+  uint32_t len;
+  uint64_t value;    // the bytes the guest tried to store, little-endian
+  uint32_t vcpu;
+  uint64_t rip;      // guest rip at the exit (KVM has completed the store instruction)
+};
+
+// What handle_mmio did with one exit.
+enum class SppAccess {
+  NotOurs,      // outside the test region: not an SPP exit
+  Allowed,      // write to a protected page, allowed by its vector, applied
+  Denied,       // write to a protected page, denied, dropped
+  Unprotected,  // write while its page's memslot was being replaced, applied
+  Read,         // read while its page's memslot was being replaced, served
+};
+
+struct SppDecision {
+  SppAccess access = SppAccess::NotOurs;
+  uint64_t gpa = 0;
+  uint32_t len = 0;
+  uint64_t value = 0;
+};
+
+struct SppCounts {
+  uint64_t allowed = 0;
+  uint64_t denied = 0;
+  uint64_t unprotected = 0;  // writes emulated during a memslot change
+  uint64_t reads = 0;        // reads emulated during a memslot change
+  uint64_t memslot_changes = 0;  // KVM_SET_USER_MEMORY_REGION calls for layout changes
+};
+
+class SppModel {
+ public:
+  // Takes over the region's memslots (as created, with their flags). New
+  // slot ids come from first_free_slot up; KVM_CAP_NR_MEMSLOTS bounds
+  // them. Throws SkipError without KVM_CAP_READONLY_MEM.
+  SppModel(Vm& vm, const TestRegion& region, uint32_t first_free_slot,
+           SppInjection injection = SppInjection::None);
+  SppModel(const SppModel&) = delete;
+  SppModel& operator=(const SppModel&) = delete;
+
+  // The series' API, on guest frame numbers inside the region.
+  // kSppFullAccess unprotects. Safe while vCPUs run.
+  void set_vectors(uint64_t gfn, uint64_t npages, uint32_t vector);
+  std::vector<uint32_t> get_vectors(uint64_t gfn, uint64_t npages) const;
+
+  // vCPU thread, on KVM_EXIT_MMIO. Throws std::runtime_error for a write
+  // KVM should never report (one that crosses a page).
+  SppDecision handle_mmio(uint32_t vcpu_index, Vcpu& vcpu);
+
+  std::vector<SppViolation> violations() const;
+  SppCounts counts() const;
+  // Memslots the region uses now (its own plus the splits).
+  size_t memslots_in_use() const;
+  uint32_t memslot_limit() const { return memslot_limit_; }
+  // The page WrongVectorBit acts on (the first page protected), once known.
+  std::optional<uint64_t> injected_page() const;
+
+ private:
+  struct Piece {
+    uint32_t id;
+    uint64_t gfn;
+    uint64_t pages;
+    bool readonly;
+  };
+  struct Base {  // one of the region's memslots as created
+    uint64_t gfn;
+    uint64_t pages;
+    uint8_t* host;
+    uint32_t flags;
+    std::vector<Piece> pieces;  // its current layout, in gfn order
+  };
+
+  void relayout_locked(Base& base);
+  uint32_t take_slot_id_locked();
+  uint8_t* host_of(uint64_t gpa) const;
+  uint32_t vector_locked(uint64_t gfn);
+
+  Vm& vm_;
+  const TestRegion& region_;
+  SppInjection injection_;
+  uint32_t memslot_limit_;
+  mutable std::mutex mutex_;
+  SppVectors vectors_;
+  std::vector<Base> bases_;
+  std::vector<uint32_t> free_ids_;
+  uint32_t next_id_;
+  std::vector<SppViolation> violations_;
+  SppCounts counts_;
+  std::optional<uint64_t> injected_page_;
+  bool injection_fired_ = false;
+};
+
+}  // namespace dirtyscope

@@ -1,0 +1,172 @@
+#include "dirtyscope/spp_model.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/page.hpp"
+
+namespace dirtyscope {
+
+namespace {
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+}  // namespace
+
+SppModel::SppModel(Vm& vm, const TestRegion& region, uint32_t first_free_slot, SppInjection injection)
+    : vm_(vm), region_(region), injection_(injection), next_id_(first_free_slot) {
+  if (vm.check_extension(KVM_CAP_READONLY_MEM) <= 0)
+    throw SkipError("KVM_CAP_READONLY_MEM not supported (SPP maps protected pages read-only)");
+  const int limit = vm.check_extension(KVM_CAP_NR_MEMSLOTS);
+  // api.rst: without the capability, assume 32 slots.
+  memslot_limit_ = limit > 0 ? static_cast<uint32_t>(limit) : 32;
+  for (const auto& s : region.slots()) {
+    const MemslotDesc* desc = vm.find_slot(s.slot);
+    if (!desc) throw std::logic_error("SppModel: region slot " + std::to_string(s.slot) + " is not registered");
+    bases_.push_back({s.gpa / kPageSize, s.pages, s.host, desc->flags, {{s.slot, s.gpa / kPageSize, s.pages, false}}});
+  }
+}
+
+void SppModel::set_vectors(uint64_t gfn, uint64_t npages, uint32_t vector) {
+  const uint64_t first = region_.gpa() / kPageSize, end = first + region_.pages();
+  if (npages == 0 || gfn < first || gfn >= end || npages > end - gfn)
+    throw UsageError("SPP: gfns " + hex(gfn) + "+" + std::to_string(npages) + " are not inside the test region " +
+                     hex(first) + ".." + hex(end - 1));
+  std::lock_guard lock(mutex_);
+  vectors_.set(gfn, npages, vector);
+  if (injection_ == SppInjection::WrongVectorBit && !injected_page_ && vector != kSppFullAccess)
+    injected_page_ = gfn;
+  for (auto& base : bases_)
+    if (base.gfn < gfn + npages && gfn < base.gfn + base.pages) relayout_locked(base);
+}
+
+std::vector<uint32_t> SppModel::get_vectors(uint64_t gfn, uint64_t npages) const {
+  std::lock_guard lock(mutex_);
+  return vectors_.get(gfn, npages);
+}
+
+uint32_t SppModel::take_slot_id_locked() {
+  if (!free_ids_.empty()) {
+    const uint32_t id = free_ids_.back();
+    free_ids_.pop_back();
+    return id;
+  }
+  return next_id_++;
+}
+
+void SppModel::relayout_locked(Base& base) {
+  std::vector<Piece> next;
+  std::vector<Piece> gone = base.pieces;
+  for (const SppRun& run : vectors_.runs(base.gfn, base.pages)) {
+    Piece piece{0, run.gfn, run.pages, run.protected_};
+    // A piece that is already mapped exactly so keeps its slot: no gap.
+    auto same = std::find_if(gone.begin(), gone.end(), [&](const Piece& p) {
+      return p.gfn == piece.gfn && p.pages == piece.pages && p.readonly == piece.readonly;
+    });
+    if (same != gone.end()) {
+      piece.id = same->id;
+      gone.erase(same);
+    }
+    next.push_back(piece);
+  }
+  const auto to_create = static_cast<uint64_t>(std::count_if(next.begin(), next.end(), [](const Piece& p) { return p.id == 0; }));
+  const uint64_t available = free_ids_.size() + gone.size() + (memslot_limit_ > next_id_ ? memslot_limit_ - next_id_ : 0);
+  if (to_create > available)
+    throw std::runtime_error("SPP: this protection needs " + std::to_string(to_create) + " more memslots than the " +
+                             std::to_string(memslot_limit_) + " KVM_CAP_NR_MEMSLOTS allows (each run of protected "
+                             "pages and each gap between runs is one memslot)");
+  // Delete first: KVM refuses overlapping slots. Accesses in between exit
+  // as MMIO and handle_mmio serves them.
+  for (const Piece& p : gone) {
+    vm_.delete_memslot(p.id);
+    free_ids_.push_back(p.id);
+    ++counts_.memslot_changes;
+  }
+  for (Piece& p : next) {
+    if (p.id != 0) continue;
+    p.id = take_slot_id_locked();
+    const uint32_t flags = base.flags | (p.readonly ? uint32_t{KVM_MEM_READONLY} : 0u);
+    vm_.set_memslot({p.id, p.gfn * kPageSize, p.pages * kPageSize, base.host + (p.gfn - base.gfn) * kPageSize, flags});
+    ++counts_.memslot_changes;
+  }
+  base.pieces = std::move(next);
+}
+
+uint8_t* SppModel::host_of(uint64_t gpa) const { return region_.host() + (gpa - region_.gpa()); }
+
+uint32_t SppModel::vector_locked(uint64_t gfn) {
+  uint32_t vector = vectors_.get(gfn);
+  if (injection_ == SppInjection::WrongVectorBit && injected_page_ == gfn) vector ^= 1u;  // sub-page 0
+  return vector;
+}
+
+SppDecision SppModel::handle_mmio(uint32_t vcpu_index, Vcpu& vcpu) {
+  kvm_run* run = vcpu.run_state();
+  const uint64_t gpa = run->mmio.phys_addr;
+  const uint32_t len = run->mmio.len;
+  if (gpa < region_.gpa() || gpa - region_.gpa() >= region_.size() || len == 0 || len > 8) return {};
+  const uint32_t offset = static_cast<uint32_t>(gpa % kPageSize);
+  if (offset + len > kPageSize)
+    throw std::runtime_error("KVM_EXIT_MMIO of " + std::to_string(len) + " bytes at " + hex(gpa) +
+                             " crosses a page; KVM splits MMIO at page boundaries");
+  uint8_t* host = host_of(gpa);
+  SppDecision d{SppAccess::Read, gpa, len, 0};
+  std::lock_guard lock(mutex_);
+  if (!run->mmio.is_write) {
+    std::memcpy(run->mmio.data, host, len);
+    ++counts_.reads;
+    return d;
+  }
+  std::memcpy(&d.value, run->mmio.data, len);
+  const uint64_t gfn = gpa / kPageSize;
+  if (!vectors_.is_protected(gfn)) {
+    std::memcpy(host, run->mmio.data, len);
+    ++counts_.unprotected;
+    d.access = SppAccess::Unprotected;
+    return d;
+  }
+  const std::optional<uint32_t> denied = spp_denied_subpage(vector_locked(gfn), offset, len);
+  if (!denied) {
+    d.access = SppAccess::Allowed;
+    ++counts_.allowed;
+    if (injection_ == SppInjection::SkipAllowedWrite && !injection_fired_) injection_fired_ = true;
+    else std::memcpy(host, run->mmio.data, len);
+    return d;
+  }
+  d.access = SppAccess::Denied;
+  if (injection_ == SppInjection::DropViolation && !injection_fired_) {
+    injection_fired_ = true;
+    return d;
+  }
+  ++counts_.denied;
+  violations_.push_back({gpa, *denied, len, d.value, vcpu_index, vcpu.get_regs().rip});
+  return d;
+}
+
+std::vector<SppViolation> SppModel::violations() const {
+  std::lock_guard lock(mutex_);
+  return violations_;
+}
+
+SppCounts SppModel::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+size_t SppModel::memslots_in_use() const {
+  std::lock_guard lock(mutex_);
+  size_t n = 0;
+  for (const auto& b : bases_) n += b.pieces.size();
+  return n;
+}
+
+std::optional<uint64_t> SppModel::injected_page() const {
+  std::lock_guard lock(mutex_);
+  return injected_page_;
+}
+
+}  // namespace dirtyscope

@@ -1,0 +1,29 @@
+// Command line of spp_test.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "dirtyscope/host_memory.hpp"
+#include "dirtyscope/spp_model.hpp"
+#include "dirtyscope/x86/guest_image.hpp"
+
+namespace dirtyscope {
+
+struct SppOptions {
+  uint32_t vcpus = 2;
+  x86::GuestCpl cpl = x86::GuestCpl::User;
+  Backing backing = Backing::Anonymous;
+  uint64_t seed = 1;
+  uint64_t pages_per_vcpu = 4;     // guard pages each vCPU stores to
+  uint64_t random_stores = 2000;   // per vCPU and round, after the structured part
+  SppInjection injection = SppInjection::None;
+  bool help = false;
+};
+
+// Throws UsageError with a one-line message naming the bad value.
+SppOptions parse_spp_options(int argc, char** argv);
+std::string spp_usage(const char* argv0);
+const char* spp_injection_name(SppInjection i);
+
+}  // namespace dirtyscope

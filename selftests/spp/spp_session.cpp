@@ -1,0 +1,84 @@
+#include "spp_session.hpp"
+
+#include <cstring>
+
+#include "dirtyscope/page.hpp"
+
+namespace dirtyscope {
+
+namespace {
+// A round where every store of every vCPU exits takes a few seconds
+// under nested TCG; this only bounds a wedged guest.
+constexpr std::chrono::seconds kRoundLimit{300};
+
+GuestConfig spp_guest(const SppOptions& o) {
+  GuestConfig g;
+  g.vcpus = o.vcpus;
+  g.test_size = kHugePage2M;  // one 2 MiB page: protecting any page splits it
+  g.memslots = 1;
+  g.backing = o.backing;
+  g.cpl = o.cpl;
+  g.seed = o.seed;
+  g.program = x86::GuestProgram::SppStores;
+  return g;
+}
+}  // namespace
+
+SppSession::SppSession(const KvmSystem& kvm, const SppOptions& options)
+    : options_(options),
+      guest_(kvm, spp_guest(options), collector_),
+      model_(guest_.vm(), guest_.region(), GuestVm::kFirstTestSlot + 1, options.injection),
+      exits_(options.vcpus) {
+  for (uint32_t v = 0; v < options.vcpus; ++v) {
+    ds_vcpu_params& p = guest_.params(v);
+    p.region_gva = guard_gfn(v) * kPageSize;  // the test region is mapped at gva == gpa
+    p.region_pages = options.pages_per_vcpu;
+    seeds_.push_back(p.rng_state);  // the plan's seed: distinct per vCPU
+  }
+  pool_ = std::make_unique<PassVcpuPool>(guest_, collector_,
+                                         [this](uint32_t index, Vcpu& vcpu) { return on_exit(index, vcpu); });
+}
+
+uint64_t SppSession::guard_gfn(uint32_t v) const {
+  return guest_.config().test_gpa / kPageSize + uint64_t{v} * options_.pages_per_vcpu;
+}
+
+SppRoundPlan SppSession::plan(uint32_t v, uint64_t round, uint64_t stores) const {
+  return {guard_gfn(v) * kPageSize, options_.pages_per_vcpu, seeds_[v], round, stores};
+}
+
+std::vector<uint8_t> SppSession::memory(uint32_t v) const {
+  const uint64_t offset = (guard_gfn(v) - guest_.config().test_gpa / kPageSize) * kPageSize;
+  const uint8_t* from = guest_.region().host() + offset;
+  return std::vector<uint8_t>(from, from + options_.pages_per_vcpu * kPageSize);
+}
+
+uint64_t SppSession::stores_per_round() const {
+  return options_.pages_per_vcpu * DS_SPP_PLAN_PER_PAGE + options_.random_stores;
+}
+
+void SppSession::prepare_round(uint64_t round) {
+  for (uint32_t v = 0; v < options_.vcpus; ++v) {
+    exits_[v].clear();
+    guest_.shared()->spp[v].round = round;
+    guest_.shared()->spp[v].stores = stores_per_round();
+    guest_.params(v).writes = 0;
+  }
+}
+
+void SppSession::run_prepared_round() { pool_->run_pass(kRoundLimit); }
+
+uint64_t SppSession::read_sum(uint32_t v) { return guest_.shared()->spp[v].read_sum; }
+
+uint64_t SppSession::writes(uint32_t v) { return guest_.params(v).writes; }
+
+bool SppSession::on_exit(uint32_t index, Vcpu& vcpu) {
+  if (vcpu.run_state()->exit_reason != KVM_EXIT_MMIO) return false;
+  const uint64_t store = guest_.params(index).writes;
+  const SppDecision d = model_.handle_mmio(index, vcpu);
+  if (d.access == SppAccess::NotOurs) return false;
+  exits_[index].push_back({store, d});
+  return true;
+}
+
+}  // namespace dirtyscope
