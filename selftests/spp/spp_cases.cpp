@@ -69,11 +69,12 @@ void check_violations(const SppRoundPlan& plan, const std::vector<SppViolation>&
   const std::string who = "vCPU " + std::to_string(v) + ": ";
   for (size_t k = 0; k < std::max(got.size(), expected.size()); ++k) {
     if (k < got.size() && k < expected.size() && same_violation(got[k], expected[k])) continue;
-    if (k >= got.size()) {
+    const bool skipped_one = k + 1 < expected.size() && k < got.size() && same_violation(got[k], expected[k + 1]);
+    if (k >= got.size() || skipped_one) {
       failures.push_back(who + "violation missing (" + std::to_string(got.size()) + " reported, " +
                          std::to_string(expected.size()) + " due): " + describe_store(plan, expected[k].store) +
                          " was denied but not reported");
-    } else if (k >= expected.size()) {
+    } else if (k >= expected.size() || (k + 1 < got.size() && same_violation(got[k + 1], expected[k]))) {
       failures.push_back(who + "unexpected violation: " + describe_violation(got[k]));
     } else {
       failures.push_back(who + "violation " + std::to_string(k) + " is " + describe_violation(got[k]) +
@@ -92,6 +93,13 @@ void check_exits(const SppRoundPlan& plan, const std::vector<SppExit>& exits, co
     const ds_spp_store st = plan_store(plan, i);
     const bool trapped = vectors[st.page] != kSppFullAccess;
     const bool exited = k < exits.size() && exits[k].store == i;
+    if (exited && !exits[k].memory_agrees) {
+      failures.push_back("vCPU " + std::to_string(v) + ": " + describe_store(plan, i) + " was " +
+                         (exits[k].decision.access == SppAccess::Denied ? "denied, but memory changed"
+                                                                        : "allowed, but memory does not hold its value") +
+                         " right after the model's decision");
+      return;
+    }
     if (trapped == exited) {
       k += exited;
       continue;
@@ -202,6 +210,13 @@ void judge_runtime(SppSession& s, const SppRoundPlan& plan, uint32_t v, std::vec
     if (k < exits.size() && exits[k].store == i) exit = &exits[k++];
     if (k < exits.size() && exits[k].store == i) {
       failures.push_back(who + describe_store(plan, i) + " exited twice");
+      return;
+    }
+    if (exit && !exit->memory_agrees) {
+      failures.push_back(who + describe_store(plan, i) + " was " +
+                         (exit->decision.access == SppAccess::Denied ? "denied, but memory changed"
+                                                                     : "applied, but memory does not hold its value") +
+                         " right after the model's decision");
       return;
     }
     if (!exit || exit->decision.access != SppAccess::Denied) apply_store(memory, st);

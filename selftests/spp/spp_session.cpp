@@ -75,9 +75,22 @@ uint64_t SppSession::writes(uint32_t v) { return guest_.params(v).writes; }
 bool SppSession::on_exit(uint32_t index, Vcpu& vcpu) {
   if (vcpu.run_state()->exit_reason != KVM_EXIT_MMIO) return false;
   const uint64_t store = guest_.params(index).writes;
+  const kvm_run* run = vcpu.run_state();
+  const TestRegion& region = guest_.region();
+  const uint64_t gpa = run->mmio.phys_addr;
+  const bool in_region = gpa >= region.gpa() && gpa - region.gpa() < region.size() && run->mmio.len <= 8 &&
+                         gpa - region.gpa() + run->mmio.len <= region.size();
+  uint8_t before[8] = {};
+  // Each vCPU stores only to its own pages, so nothing else changes these
+  // bytes while this vCPU is stopped here.
+  if (in_region) std::memcpy(before, region.host() + (gpa - region.gpa()), run->mmio.len);
   const SppDecision d = model_.handle_mmio(index, vcpu);
   if (d.access == SppAccess::NotOurs) return false;
-  exits_[index].push_back({store, d});
+  const uint8_t* now = region.host() + (d.gpa - region.gpa());
+  bool agrees = true;
+  if (d.access == SppAccess::Denied) agrees = std::memcmp(now, before, d.len) == 0;
+  else if (d.access != SppAccess::Read) agrees = std::memcmp(now, &d.value, d.len) == 0;  // x86: little-endian
+  exits_[index].push_back({store, d, agrees});
   return true;
 }
 

@@ -20,6 +20,11 @@ namespace dirtyscope {
 struct SppExit {
   uint64_t store;  // the guest's store index when it exited
   SppDecision decision;
+  // Whether host memory at the gpa, read right after the decision (the
+  // vCPU still stopped), holds what the decision says: the stored bytes
+  // when the write was applied, the bytes from before when it was denied.
+  // A later store can overwrite the evidence; this cannot.
+  bool memory_agrees;
 };
 
 class SppSession {

@@ -1,0 +1,86 @@
+// spp_test against the live kernel: every case passes, and each fault
+// injected into the model makes the run fail (exit 1) naming the
+// sub-page. Skips when /dev/kvm or KVM_CAP_READONLY_MEM is missing.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "dirtyscope/error.hpp"
+#include "ktap.hpp"
+#include "spp_run.hpp"
+
+using namespace dirtyscope;
+
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string ktap;
+};
+
+// run_spp_test with its KTAP captured; nullopt-like skip via GTEST_SKIP.
+Outcome run_captured(const SppOptions& o) {
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* out = open_memstream(&buf, &len);
+  int rc;
+  try {
+    KvmSystem kvm = KvmSystem::open();
+    rc = run_spp_test(kvm, o, out);
+  } catch (const SkipError& e) {
+    std::fprintf(out, "SKIP: %s", e.what());
+    rc = kExitSkip;
+  }
+  std::fclose(out);
+  Outcome r{rc, std::string(buf, len)};
+  std::free(buf);
+  return r;
+}
+
+SppOptions small() {
+  SppOptions o;
+  o.vcpus = 2;
+  o.pages_per_vcpu = 2;
+  o.random_stores = 500;
+  return o;
+}
+
+}  // namespace
+
+TEST(SppLive, EveryCasePasses) {
+  Outcome r = run_captured(small());
+  if (r.exit_code == kExitSkip) GTEST_SKIP() << r.ktap;
+  EXPECT_EQ(r.exit_code, kExitPass) << r.ktap;
+  EXPECT_NE(r.ktap.find("ok 7 lift"), std::string::npos) << r.ktap;
+}
+
+struct Fault {
+  SppInjection injection;
+  const char* expected;  // what the failure must say
+};
+
+class SppInjected : public ::testing::TestWithParam<Fault> {};
+
+TEST_P(SppInjected, RunFailsNamingTheSubpage) {
+  SppOptions o = small();
+  o.injection = GetParam().injection;
+  Outcome r = run_captured(o);
+  if (r.exit_code == kExitSkip) GTEST_SKIP() << r.ktap;
+  EXPECT_EQ(r.exit_code, kExitFail) << r.ktap;
+  EXPECT_NE(r.ktap.find(GetParam().expected), std::string::npos) << r.ktap;
+  EXPECT_NE(r.ktap.find("sub-page"), std::string::npos) << r.ktap;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryFault, SppInjected,
+    ::testing::Values(Fault{SppInjection::WrongVectorBit, "violation"},
+                      Fault{SppInjection::DropViolation, "was denied but not reported"},
+                      Fault{SppInjection::SkipAllowedWrite, "allowed, but memory does not hold its value"}),
+    [](const auto& p) {
+      std::string n = spp_injection_name(p.param.injection);
+      for (auto& c : n)
+        if (c == '-') c = '_';
+      return n;
+    });
