@@ -103,7 +103,9 @@ if [[ $PEER == 1 ]]; then
 fi
 
 nprogs=$(( ${#CONFIGS[@]} ))
-export VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 2 * VM_KMOD_TEST_TIMEOUT + nprogs * VM_TEST_TIMEOUT))}
+# Three module test runs per boot (vm/init.sh): dirtyscope_kmod_test before
+# and after kvm, then spp_kmod_test.
+export VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + nprogs * VM_TEST_TIMEOUT))}
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
