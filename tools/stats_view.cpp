@@ -73,6 +73,14 @@ std::string render_stats(const ViewHeader& h, const DirtyStats& total, const Dir
     counter_row(out, "page faults (kvm_page_fault)", t.page_faults, d.page_faults, secs);
     counter_row(out, "fast page faults", t.fast_page_faults, d.fast_page_faults, secs);
     appendf(out, "  %-34s %14llu\n", "ring occupancy high-water", ull(t.occupancy_hwm));
+    // Only sources that judge SPP writes have these (kmod); a row of zeros
+    // from one that cannot see them would be a false "nothing denied".
+    if (vm.spp) {
+      const stats::SppCounters ds = iv.spp.value_or(stats::SppCounters{});
+      counter_row(out, "SPP writes allowed", vm.spp->allowed, ds.allowed, secs);
+      counter_row(out, "SPP writes denied", vm.spp->denied, ds.denied, secs);
+      counter_row(out, "SPP denial events dropped", vm.spp->events_dropped, ds.events_dropped, secs);
+    }
 
     out += "\n  vCPU      pushed  full-exits      resets  write-faults   hwm\n";
     for (const auto& [id, c] : vm.vcpus) {

@@ -24,6 +24,13 @@ VcpuCounters& VcpuCounters::operator+=(const VcpuCounters& o) {
   return *this;
 }
 
+SppCounters& SppCounters::operator+=(const SppCounters& o) {
+  allowed += o.allowed;
+  denied += o.denied;
+  events_dropped += o.events_dropped;
+  return *this;
+}
+
 IoctlStats& IoctlStats::operator+=(const IoctlStats& o) {
   count += o.count;
   total_ns += o.total_ns;
@@ -46,6 +53,16 @@ std::uint64_t VmStats::ioctl_count() const {
 VcpuCounters DirtyStats::totals() const {
   VcpuCounters t;
   for (const auto& [pid, vm] : vms) t += vm.totals();
+  return t;
+}
+
+std::optional<SppCounters> DirtyStats::spp_total() const {
+  std::optional<SppCounters> t;
+  for (const auto& [pid, vm] : vms) {
+    if (!vm.spp) continue;
+    if (!t) t.emplace();
+    *t += *vm.spp;
+  }
   return t;
 }
 
@@ -79,6 +96,10 @@ VcpuCounters sub(const VcpuCounters& a, const VcpuCounters& b) {
   return d;
 }
 
+SppCounters sub(const SppCounters& a, const SppCounters& b) {
+  return {sub(a.allowed, b.allowed), sub(a.denied, b.denied), sub(a.events_dropped, b.events_dropped)};
+}
+
 }  // namespace
 
 DirtyStats delta(const DirtyStats& after, const DirtyStats& before) {
@@ -94,6 +115,10 @@ DirtyStats delta(const DirtyStats& after, const DirtyStats& before) {
       } else {
         out.vcpus[id] = sub(c, prev->second.vcpus.at(id));
       }
+    }
+    if (vm.spp) {
+      const bool had = prev != before.vms.end() && prev->second.spp;
+      out.spp = had ? sub(*vm.spp, *prev->second.spp) : *vm.spp;
     }
     for (std::size_t i = 0; i < kDirtyIoctlCount; ++i) {
       out.ioctls[i] = vm.ioctls[i];

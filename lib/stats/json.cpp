@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -112,6 +113,15 @@ void counters(Writer& w, const std::string& p, const VcpuCounters& c) {
   w.key(p + "occupancy_hwm"), w.value(c.occupancy_hwm);
 }
 
+// Only for sources that count SPP: a missing key says "not counted here",
+// a 0 would claim "counted, none".
+void spp(Writer& w, const std::string& p, const std::optional<SppCounters>& c) {
+  if (!c) return;
+  w.key(p + "spp_allowed"), w.value(c->allowed);
+  w.key(p + "spp_denied"), w.value(c->denied);
+  w.key(p + "spp_events_dropped"), w.value(c->events_dropped);
+}
+
 void percentile(Writer& w, std::string_view key, const Log2Histogram& h, double p) {
   w.key(key);
   const auto v = h.percentile(p);
@@ -167,6 +177,7 @@ std::string to_json(const DirtyStats& stats, int indent) {
   w.begin_object();
   w.key("source"), w.value(stats.source);
   counters(w, p, stats.totals());
+  spp(w, p, stats.spp_total());
   ioctls(w, p, stats.ioctl_count(), [&](DirtyIoctl which) { return stats.ioctl_total(which); });
   w.key("vms");
   w.begin_array();
@@ -174,6 +185,7 @@ std::string to_json(const DirtyStats& stats, int indent) {
     w.begin_object();
     w.key("pid"), w.value(static_cast<std::int64_t>(pid));
     counters(w, p, vm.totals());
+    spp(w, p, vm.spp);
     ioctls(w, p, vm.ioctl_count(), [&](DirtyIoctl which) { return vm.ioctl(which); });
     w.key("vcpus");
     w.begin_array();

@@ -74,6 +74,9 @@ constexpr std::array<AttrSpec, DIRTYSCOPE_STAT_MAX + 1> kStatSpecs = [] {
   a[DIRTYSCOPE_STAT_SET_SPTE_WRITABLE] = {"STAT_SET_SPTE_WRITABLE", Kind::U64};
   a[DIRTYSCOPE_STAT_RING_SIZE] = {"STAT_RING_SIZE", Kind::U32};
   a[DIRTYSCOPE_STAT_RING_HIGH_WATER] = {"STAT_RING_HIGH_WATER", Kind::U32};
+  a[DIRTYSCOPE_STAT_SPP_ALLOWED] = {"STAT_SPP_ALLOWED", Kind::U64};
+  a[DIRTYSCOPE_STAT_SPP_DENIED] = {"STAT_SPP_DENIED", Kind::U64};
+  a[DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED] = {"STAT_SPP_EVENTS_DROPPED", Kind::U64};
   return a;
 }();
 
@@ -195,6 +198,19 @@ KmodCounters counters(const StatAttrs& s) {
   return c;
 }
 
+// The SPP counters of a STATS nest: all three or none. A module without
+// the SPP hooks sends none; one that sends some but not all disagrees with
+// the contract.
+std::optional<SppCounters> spp_counters(const StatAttrs& s) {
+  const nlattr* allowed = s.get(DIRTYSCOPE_STAT_SPP_ALLOWED);
+  const nlattr* denied = s.get(DIRTYSCOPE_STAT_SPP_DENIED);
+  const nlattr* dropped = s.get(DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED);
+  if (!allowed && !denied && !dropped) return std::nullopt;
+  return SppCounters{.allowed = u64(s.need(DIRTYSCOPE_STAT_SPP_ALLOWED)),
+                     .denied = u64(s.need(DIRTYSCOPE_STAT_SPP_DENIED)),
+                     .events_dropped = u64(s.need(DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED))};
+}
+
 // Checks the generic netlink header and returns the top-level attributes.
 TopAttrs top_attrs(const nlmsghdr* msg, std::uint8_t cmd) {
   const std::string where = std::string(cmd_name(cmd)) + " message";
@@ -279,7 +295,9 @@ KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd) {
   vm.fd = s32(a.need(DIRTYSCOPE_ATTR_VM_FD));
   vm.name = static_cast<const char*>(nla_data(a.need(DIRTYSCOPE_ATTR_VM_NAME)));
   vm.nr_vcpus = u32(a.need(DIRTYSCOPE_ATTR_NR_VCPUS));
-  vm.totals = counters(nest(a, a.need(DIRTYSCOPE_ATTR_STATS), "STATS"));
+  const StatAttrs stats = nest(a, a.need(DIRTYSCOPE_ATTR_STATS), "STATS");
+  vm.totals = counters(stats);
+  vm.spp = spp_counters(stats);
   if (cmd == DIRTYSCOPE_CMD_GET_STATS) {
     vm.unattributed = u64(a.need(DIRTYSCOPE_ATTR_UNATTRIBUTED));
     for (const nlattr* v : a.repeated()) {
@@ -288,6 +306,10 @@ KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd) {
       vc.index = u32(s.need(DIRTYSCOPE_STAT_VCPU_INDEX));
       vc.id = u32(s.need(DIRTYSCOPE_STAT_VCPU_ID));
       vc.counters = counters(s);
+      // The module judges SPP per page and counts per VM only.
+      if (s.get(DIRTYSCOPE_STAT_SPP_ALLOWED) || s.get(DIRTYSCOPE_STAT_SPP_DENIED) ||
+          s.get(DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED))
+        bad(s.where(), "SPP counters in a VCPU nest (VM totals only)");
       for (const KmodVcpu& seen : vm.vcpus)
         if (seen.index == vc.index)
           bad(a.where(), "vCPU index " + std::to_string(vc.index) + " reported twice");
@@ -326,6 +348,12 @@ KmodVm kmod_since(const KmodVm& now, const KmodVm& base) {
     add(out.totals, vc.counters);
   }
   if (now.vcpus.empty()) out.totals = now.totals;  // a LIST_VMS record: nothing to subtract by
+  // SPP counts are VM-wide; counters that went backwards were reset.
+  if (now.spp && base.spp && now.spp->allowed >= base.spp->allowed &&
+      now.spp->denied >= base.spp->denied && now.spp->events_dropped >= base.spp->events_dropped)
+    out.spp = SppCounters{.allowed = now.spp->allowed - base.spp->allowed,
+                          .denied = now.spp->denied - base.spp->denied,
+                          .events_dropped = now.spp->events_dropped - base.spp->events_dropped};
   if (now.unattributed && base.unattributed && *now.unattributed >= *base.unattributed)
     out.unattributed = *now.unattributed - *base.unattributed;
   return out;
@@ -342,6 +370,10 @@ DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
     // as the BPF source sees it. Their vCPUs with the same id add up.
     VmStats& v = out.vms[pid];
     v.pid = pid;
+    if (vm.spp) {
+      if (!v.spp) v.spp.emplace();
+      *v.spp += *vm.spp;
+    }
     for (const KmodVcpu& vc : vm.vcpus) v.vcpus[static_cast<int>(vc.id)] += to_vcpu_counters(vc.counters);
     // A LIST_VMS record has only totals; keep them rather than drop them.
     if (vm.vcpus.empty() && vm.totals != KmodCounters{})

@@ -66,5 +66,30 @@ TEST(DirtyStats, DeltaOfARestartedSourceClampsToZero) {
   EXPECT_EQ(delta(after, before).vms.at(5).vcpus.at(0).ring_pushes, 0u);
 }
 
+TEST(DirtyStats, SppTotalIsAbsentUnlessSomeVmHasSppCounts) {
+  DirtyStats s;
+  s.vms[1].vcpus[0] = counters(1, 1);
+  EXPECT_FALSE(s.spp_total().has_value());
+  s.vms[2].spp = SppCounters{.allowed = 3, .denied = 4, .events_dropped = 5};
+  s.vms[3].spp = SppCounters{.allowed = 10, .denied = 20, .events_dropped = 30};
+  ASSERT_TRUE(s.spp_total().has_value());
+  EXPECT_EQ(*s.spp_total(), (SppCounters{.allowed = 13, .denied = 24, .events_dropped = 35}));
+}
+
+TEST(DirtyStats, DeltaSubtractsSppAndKeepsItAbsentWhereItWas) {
+  DirtyStats before, after;
+  before.vms[5].spp = SppCounters{.allowed = 10, .denied = 2, .events_dropped = 1};
+  after.vms[5].spp = SppCounters{.allowed = 15, .denied = 9, .events_dropped = 1};
+  after.vms[6].spp = SppCounters{.allowed = 4, .denied = 0, .events_dropped = 0};  // new VM
+  after.vms[7].vcpus[0] = counters(1, 1);                                          // no SPP
+  const DirtyStats d = delta(after, before);
+  EXPECT_EQ(d.vms.at(5).spp, (SppCounters{.allowed = 5, .denied = 7, .events_dropped = 0}));
+  EXPECT_EQ(d.vms.at(6).spp, (SppCounters{.allowed = 4, .denied = 0, .events_dropped = 0}));
+  EXPECT_FALSE(d.vms.at(7).spp.has_value());
+  // A source restarted in between: clamp to zero, never wrap.
+  std::swap(before.vms[5].spp, after.vms[5].spp);
+  EXPECT_EQ(delta(after, before).vms.at(5).spp, SppCounters{});
+}
+
 }  // namespace
 }  // namespace dirtyscope::stats

@@ -80,5 +80,31 @@ TEST(Json, EscapesStrings) {
   EXPECT_NE(j.find(R"("source":"a\"b\\c\n\u0001")"), std::string::npos) << j;
 }
 
+TEST(Json, SppKeysFollowTheCountersOnlyWhenTheSourceCountsSpp) {
+  DirtyStats s = sample();
+  s.source = "kmod";
+  // Without SPP counts (the BPF dirty-tracking source): no key at all.
+  EXPECT_EQ(to_json(s).find("spp_"), std::string::npos);
+  s.vms[42].spp = SppCounters{.allowed = 7, .denied = 5, .events_dropped = 1};
+  VmStats& other = s.vms[43];
+  other.pid = 43;
+  other.spp = SppCounters{.allowed = 1, .denied = 2, .events_dropped = 0};
+  const std::string j = to_json(s);
+  const std::string top = R"("kmod.occupancy_hwm":3,"kmod.spp_allowed":8,"kmod.spp_denied":7,)"
+                          R"("kmod.spp_events_dropped":1,"kmod.ioctl_count")";
+  const std::string vm42 = R"("kmod.occupancy_hwm":3,"kmod.spp_allowed":7,"kmod.spp_denied":5,)"
+                           R"("kmod.spp_events_dropped":1,"kmod.ioctl_count")";
+  const std::string vm43 = R"("kmod.occupancy_hwm":0,"kmod.spp_allowed":1,"kmod.spp_denied":2,)"
+                           R"("kmod.spp_events_dropped":0,"kmod.ioctl_count")";
+  EXPECT_EQ(j.find(top), j.find(R"("kmod.occupancy_hwm")")) << j;
+  EXPECT_NE(j.find(vm42), std::string::npos) << j;
+  EXPECT_NE(j.find(vm43), std::string::npos) << j;
+  // Per vCPU there is no SPP: the vCPU object ends with the counters.
+  EXPECT_NE(j.find(R"("vcpu_id":0,"kmod.ring_pushes":3,"kmod.ring_resets":2,"kmod.ring_full_exits":1,)"
+                   R"("kmod.page_faults":0,"kmod.fast_page_faults":0,"kmod.set_spte":4,"kmod.occupancy_hwm":3})"),
+            std::string::npos)
+      << j;
+}
+
 }  // namespace
 }  // namespace dirtyscope::stats

@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -61,6 +62,10 @@ class ModuleMsg {
   }
   void nest_end(nlattr* n) { ok(nla_nest_end(m_.get(), n)); }
 
+  // The VM's SPP totals, as a module with the SPP hooks sends them; unset
+  // emulates a module from before them.
+  std::optional<SppCounters> spp;
+
   // ds_put_vm_id()
   void vm_id(std::uint64_t id, std::uint32_t pid, std::int32_t fd, const char* name) {
     u64(DIRTYSCOPE_ATTR_VM_ID, id, DIRTYSCOPE_ATTR_PAD);
@@ -94,6 +99,12 @@ class ModuleMsg {
     }
     nlattr* n = nest_start(DIRTYSCOPE_ATTR_STATS);
     counters(sum);
+    // ds_put_vm() puts the VM's SPP counters after the summed ones.
+    if (spp) {
+      u64(DIRTYSCOPE_STAT_SPP_ALLOWED, spp->allowed, DIRTYSCOPE_STAT_PAD);
+      u64(DIRTYSCOPE_STAT_SPP_DENIED, spp->denied, DIRTYSCOPE_STAT_PAD);
+      u64(DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED, spp->events_dropped, DIRTYSCOPE_STAT_PAD);
+    }
     nest_end(n);
     if (!per_vcpu) return;
     std::uint32_t index = 0;
@@ -470,6 +481,118 @@ TEST(KmodSince, CountersThatWentBackwardsWereResetAndCountFromZero) {
   const KmodVm d = kmod_since(now, base);
   EXPECT_EQ(d.vcpus[0].counters.ring_pushes, 3u);
   EXPECT_EQ(d.vcpus[0].counters.ring_resets, 5u);
+}
+
+// --- SPP counters in the STATS nest.
+
+constexpr SppCounters kSpp{.allowed = 41, .denied = 17, .events_dropped = 3};
+
+TEST_P(KmodWire, SppTotalsParseFromTheStatsNest) {
+  for (std::uint8_t cmd : {DIRTYSCOPE_CMD_GET_STATS, DIRTYSCOPE_CMD_LIST_VMS}) {
+    ModuleMsg m(cmd, GetParam());
+    m.spp = kSpp;
+    m.vm(5, 4242, 9, "4242-9", {{0, kVcpu0}}, cmd == DIRTYSCOPE_CMD_GET_STATS);
+    if (cmd == DIRTYSCOPE_CMD_GET_STATS) m.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 0, DIRTYSCOPE_ATTR_PAD);
+    const KmodVm vm = parse_kmod_vm(m.hdr(), cmd);
+    EXPECT_EQ(vm.spp, std::optional<SppCounters>(kSpp)) << int(cmd);
+    EXPECT_EQ(vm.totals.ring_pushes, 100u) << "the other counters are unaffected";
+  }
+}
+
+TEST(KmodWire, AModuleWithoutSppHooksHasNoSppCounts) {
+  ModuleMsg m(DIRTYSCOPE_CMD_GET_STATS);
+  get_stats_reply(m);
+  const KmodVm vm = parse_kmod_vm(m.hdr(), DIRTYSCOPE_CMD_GET_STATS);
+  EXPECT_FALSE(vm.spp.has_value());
+  EXPECT_FALSE(kmod_to_dirty_stats({vm}).vms.at(4242).spp.has_value());
+  EXPECT_EQ(to_json(kmod_to_dirty_stats({vm})).find("spp_"), std::string::npos);
+}
+
+// Builds a LIST_VMS message whose STATS nest ends with `extra()`.
+template <typename Extra>
+std::string list_vms_error(Extra&& extra) {
+  ModuleMsg m(DIRTYSCOPE_CMD_LIST_VMS);
+  m.vm_id(2, 77, 3, "77-3");
+  m.u32(DIRTYSCOPE_ATTR_NR_VCPUS, 0);
+  nlattr* n = m.nest_start(DIRTYSCOPE_ATTR_STATS);
+  m.counters({});
+  extra(m);
+  m.nest_end(n);
+  try {
+    (void)parse_kmod_vm(m.hdr(), DIRTYSCOPE_CMD_LIST_VMS);
+  } catch (const KmodProtocolError& e) {
+    return e.what();
+  }
+  return "parsed";
+}
+
+TEST(KmodWireMalformed, SppCountersComeAllThreeOrNone) {
+  EXPECT_EQ(list_vms_error([](ModuleMsg& m) {
+              m.u64(DIRTYSCOPE_STAT_SPP_ALLOWED, 1, DIRTYSCOPE_STAT_PAD);
+              m.u64(DIRTYSCOPE_STAT_SPP_DENIED, 2, DIRTYSCOPE_STAT_PAD);
+            }),
+            "dirtyscope.ko LIST_VMS message, STATS: missing attribute STAT_SPP_EVENTS_DROPPED");
+  EXPECT_EQ(list_vms_error([](ModuleMsg& m) { m.u64(DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED, 1, DIRTYSCOPE_STAT_PAD); }),
+            "dirtyscope.ko LIST_VMS message, STATS: missing attribute STAT_SPP_ALLOWED");
+  EXPECT_EQ(list_vms_error([](ModuleMsg&) {}), "parsed");
+}
+
+TEST(KmodWireMalformed, ShortSppCounterIsRejected) {
+  EXPECT_EQ(list_vms_error([](ModuleMsg& m) {
+              m.u64(DIRTYSCOPE_STAT_SPP_ALLOWED, 1, DIRTYSCOPE_STAT_PAD);
+              m.u32(DIRTYSCOPE_STAT_SPP_DENIED, 2);
+              m.u64(DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED, 0, DIRTYSCOPE_STAT_PAD);
+            }),
+            "dirtyscope.ko LIST_VMS message, STATS: attribute STAT_SPP_DENIED has 4 bytes of payload, want 8");
+}
+
+TEST(KmodWireMalformed, SppCountersInAVcpuNestAreRejected) {
+  ModuleMsg m(DIRTYSCOPE_CMD_GET_STATS);
+  m.vm(5, 4242, 9, "4242-9", {}, true);
+  nlattr* v = m.nest_start(DIRTYSCOPE_ATTR_VCPU);
+  m.u32(DIRTYSCOPE_STAT_VCPU_INDEX, 0);
+  m.u32(DIRTYSCOPE_STAT_VCPU_ID, 0);
+  m.counters(kVcpu0);
+  m.u64(DIRTYSCOPE_STAT_SPP_DENIED, 1, DIRTYSCOPE_STAT_PAD);
+  m.nest_end(v);
+  m.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 0, DIRTYSCOPE_ATTR_PAD);
+  try {
+    (void)parse_kmod_vm(m.hdr(), DIRTYSCOPE_CMD_GET_STATS);
+    FAIL() << "accepted SPP counters in a VCPU nest";
+  } catch (const KmodProtocolError& e) {
+    EXPECT_STREQ(e.what(),
+                 "dirtyscope.ko GET_STATS message, VCPU #0: SPP counters in a VCPU nest (VM totals only)");
+  }
+}
+
+TEST(KmodSince, SubtractsSppTotalsAndRestartsThemAfterAReset) {
+  KmodVm base = vm_of(1, 100, {{0, 0, {}}});
+  KmodVm now = base;
+  base.spp = SppCounters{.allowed = 10, .denied = 4, .events_dropped = 1};
+  now.spp = SppCounters{.allowed = 25, .denied = 9, .events_dropped = 1};
+  EXPECT_EQ(kmod_since(now, base).spp, (SppCounters{.allowed = 15, .denied = 5, .events_dropped = 0}));
+  now.spp->denied = 2;  // went backwards: reset in between, counts from zero
+  EXPECT_EQ(kmod_since(now, base).spp, now.spp);
+  base.spp.reset();  // the VM had no SPP counts at the baseline
+  now.spp->denied = 9;
+  EXPECT_EQ(kmod_since(now, base).spp, now.spp);
+}
+
+TEST(KmodToDirtyStats, SppTotalsOfAProcesssVmsAreSummed) {
+  KmodVm a = vm_of(1, 100, {{0, 0, {}}});
+  KmodVm b = vm_of(2, 101, {{0, 0, {}}});  // a thread of process 100
+  KmodVm c = vm_of(3, 200, {{0, 0, {}}});  // no SPP counts (older module)
+  a.spp = SppCounters{.allowed = 1, .denied = 2, .events_dropped = 3};
+  b.spp = SppCounters{.allowed = 10, .denied = 20, .events_dropped = 30};
+  const DirtyStats s = kmod_to_dirty_stats({a, b, c}, [](std::uint32_t tid) {
+    return static_cast<pid_t>(tid == 101 ? 100 : tid);
+  });
+  EXPECT_EQ(s.vms.at(100).spp, (SppCounters{.allowed = 11, .denied = 22, .events_dropped = 33}));
+  EXPECT_FALSE(s.vms.at(200).spp.has_value());
+  const std::string json = to_json(s);
+  EXPECT_NE(json.find(R"("kmod.spp_allowed":11,"kmod.spp_denied":22,"kmod.spp_events_dropped":33)"),
+            std::string::npos)
+      << json;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,19 @@ struct VcpuCounters {
   bool operator==(const VcpuCounters&) const = default;
 };
 
+// Sub-page write protection of one VM (process): guest writes to
+// registered pages that their vector allowed or denied, and denial
+// notifications the source dropped. VM-wide: SPP is judged per page, not
+// per vCPU. Only sources that judge SPP writes fill it (kmod).
+struct SppCounters {
+  std::uint64_t allowed = 0;
+  std::uint64_t denied = 0;
+  std::uint64_t events_dropped = 0;
+
+  SppCounters& operator+=(const SppCounters& o);
+  bool operator==(const SppCounters&) const = default;
+};
+
 struct IoctlStats {
   std::uint64_t count = 0;     // completed calls
   std::uint64_t total_ns = 0;  // sum of latencies, for the mean
@@ -57,6 +71,9 @@ struct VmStats {
   pid_t pid = 0;
   std::map<int, VcpuCounters> vcpus;  // by vcpu_id; kUnknownVcpu possible
   std::array<IoctlStats, kDirtyIoctlCount> ioctls{};
+  // Absent when the source does not count SPP, so "0 denied" is never
+  // claimed by a source that cannot see denials.
+  std::optional<SppCounters> spp;
 
   VcpuCounters totals() const;
   const IoctlStats& ioctl(DirtyIoctl which) const {
@@ -72,6 +89,8 @@ struct DirtyStats {
   std::map<pid_t, VmStats> vms;   // by pid
 
   VcpuCounters totals() const;
+  // Sum over the VMs that have SPP counts; nullopt if none has.
+  std::optional<SppCounters> spp_total() const;
   IoctlStats ioctl_total(DirtyIoctl which) const;
   std::uint64_t ioctl_count() const;
   bool operator==(const DirtyStats&) const = default;

@@ -15,6 +15,8 @@
 //   PAGE_FAULTS            -> page_faults
 //   SET_SPTE_WRITABLE      -> set_spte (BPF counts only writable SPTEs too)
 //   RING_HIGH_WATER        -> occupancy_hwm (a max, never subtracted)
+//   SPP_ALLOWED, SPP_DENIED, SPP_EVENTS_DROPPED (VM totals only)
+//                          -> VmStats::spp (summed over a process's VMs)
 //
 // Always 0 from this source (the module has no such probe): fast_page_faults
 // and every ioctl count and latency (ioctls[], "kmod.ioctl_count"). The
@@ -83,6 +85,9 @@ struct KmodVm {
   std::string name;       // "<pid>-<fd>"
   std::uint32_t nr_vcpus = 0;
   KmodCounters totals;
+  // The STATS nest's SPP counters; absent from modules older than the SPP
+  // hooks (same family version: the uapi only appended them).
+  std::optional<SppCounters> spp;
   std::vector<KmodVcpu> vcpus;               // GET_STATS only
   std::optional<std::uint64_t> unattributed;  // GET_STATS only, module-wide
   bool operator==(const KmodVm&) const = default;

@@ -1,0 +1,52 @@
+// `dirtyscope stats`' text view: the SPP rows appear exactly when the
+// source counted SPP, with totals and the interval's rate.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "stats_view.hpp"
+
+namespace dirtyscope::tools {
+namespace {
+
+stats::DirtyStats one_vm(std::optional<stats::SppCounters> spp) {
+  stats::DirtyStats s;
+  s.source = "kmod";
+  stats::VmStats& vm = s.vms[4242];
+  vm.pid = 4242;
+  vm.vcpus[0].ring_pushes = 5;
+  vm.spp = spp;
+  return s;
+}
+
+// The row's label, total and per-second rate, as counter_row prints them.
+std::string row(const char* label, unsigned long long total, double rate) {
+  char buf[128];
+  std::snprintf(buf, sizeof(buf), "  %-34s %14llu %12.0f\n", label, total, rate);
+  return buf;
+}
+
+TEST(StatsView, SppRowsShowTotalsAndRates) {
+  const auto total = one_vm(stats::SppCounters{.allowed = 120, .denied = 34, .events_dropped = 2});
+  const auto interval = one_vm(stats::SppCounters{.allowed = 20, .denied = 4, .events_dropped = 0});
+  const std::string out = render_stats({.source = "kmod", .interval_s = 2, .pid_filter = 0}, total, interval);
+  EXPECT_NE(out.find(row("SPP writes allowed", 120, 10)), std::string::npos) << out;
+  EXPECT_NE(out.find(row("SPP writes denied", 34, 2)), std::string::npos) << out;
+  EXPECT_NE(out.find(row("SPP denial events dropped", 2, 0)), std::string::npos) << out;
+}
+
+TEST(StatsView, NoSppRowsWhenTheSourceDoesNotCountSpp) {
+  const auto s = one_vm(std::nullopt);
+  const std::string out = render_stats({.source = "bpf (tp_btf)", .interval_s = 1, .pid_filter = 0}, s, s);
+  EXPECT_EQ(out.find("SPP"), std::string::npos) << out;
+  EXPECT_NE(out.find("dirty pages pushed (ring)"), std::string::npos) << out;
+}
+
+TEST(StatsView, AVmNewInTheTotalHasZeroSppRate) {
+  const auto total = one_vm(stats::SppCounters{.allowed = 7, .denied = 1, .events_dropped = 0});
+  const std::string out = render_stats({.source = "kmod", .interval_s = 1, .pid_filter = 0}, total, {});
+  EXPECT_NE(out.find(row("SPP writes allowed", 7, 0)), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace dirtyscope::tools
