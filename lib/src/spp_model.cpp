@@ -17,7 +17,7 @@ std::string hex(uint64_t v) {
 }
 }  // namespace
 
-SppModel::SppModel(Vm& vm, const TestRegion& region, uint32_t first_free_slot, SppInjection injection)
+SppModel::SppModel(Vm& vm, TestRegion& region, uint32_t first_free_slot, SppInjection injection)
     : vm_(vm), region_(region), injection_(injection), next_id_(first_free_slot) {
   if (vm.check_extension(KVM_CAP_READONLY_MEM) <= 0)
     throw SkipError("KVM_CAP_READONLY_MEM not supported (SPP maps protected pages read-only)");
@@ -42,6 +42,27 @@ void SppModel::set_vectors(uint64_t gfn, uint64_t npages, uint32_t vector) {
     injected_page_ = gfn;
   for (auto& base : bases_)
     if (base.gfn < gfn + npages && gfn < base.gfn + base.pages) relayout_locked(base);
+  publish_layout_locked();
+}
+
+void SppModel::publish_layout_locked() {
+  std::vector<RegionSlot> slots;
+  const uint64_t first_gfn = region_.gpa() / kPageSize;
+  for (const auto& base : bases_)
+    for (const auto& p : base.pieces)
+      slots.push_back({p.id, p.gfn * kPageSize, p.gfn - first_gfn, p.pages, base.host + (p.gfn - base.gfn) * kPageSize});
+  region_.replace_slots(std::move(slots));
+}
+
+std::vector<uint64_t> SppModel::take_applied_gfns() {
+  std::lock_guard lock(mutex_);
+  if (injection_ == SppInjection::ForgetAppliedPage && !injection_fired_ && !applied_gfns_.empty()) {
+    injection_fired_ = true;
+    applied_gfns_.erase(applied_gfns_.begin());
+  }
+  std::vector<uint64_t> out(applied_gfns_.begin(), applied_gfns_.end());
+  applied_gfns_.clear();
+  return out;
 }
 
 std::vector<uint32_t> SppModel::get_vectors(uint64_t gfn, uint64_t npages) const {
@@ -125,6 +146,7 @@ SppDecision SppModel::handle_mmio(uint32_t vcpu_index, Vcpu& vcpu) {
   const uint64_t gfn = gpa / kPageSize;
   if (!vectors_.is_protected(gfn)) {
     std::memcpy(host, run->mmio.data, len);
+    applied_gfns_.insert(gfn);
     ++counts_.unprotected;
     d.access = SppAccess::Unprotected;
     return d;
@@ -133,8 +155,12 @@ SppDecision SppModel::handle_mmio(uint32_t vcpu_index, Vcpu& vcpu) {
   if (!denied) {
     d.access = SppAccess::Allowed;
     ++counts_.allowed;
-    if (injection_ == SppInjection::SkipAllowedWrite && !injection_fired_) injection_fired_ = true;
-    else std::memcpy(host, run->mmio.data, len);
+    if (injection_ == SppInjection::SkipAllowedWrite && !injection_fired_) {
+      injection_fired_ = true;
+    } else {
+      std::memcpy(host, run->mmio.data, len);
+      applied_gfns_.insert(gfn);
+    }
     return d;
   }
   d.access = SppAccess::Denied;

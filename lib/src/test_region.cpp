@@ -34,10 +34,23 @@ std::optional<uint64_t> TestRegion::region_page(uint32_t slot_id, uint64_t offse
 }
 
 const RegionSlot& TestRegion::slot_of(uint64_t region_page) const {
-  // Every slot but the last has the first one's size.
-  const uint64_t i = std::min<uint64_t>(region_page / slots_.front().pages, slots_.size() - 1);
   if (region_page >= pages_) throw std::out_of_range("region page beyond the test region");
-  return slots_[i];
+  // Slots are in page order and tile the region (also after replace_slots).
+  auto after = std::upper_bound(slots_.begin(), slots_.end(), region_page,
+                                [](uint64_t page, const RegionSlot& s) { return page < s.first_page; });
+  return *(after - 1);
+}
+
+void TestRegion::replace_slots(std::vector<RegionSlot> slots) {
+  uint64_t next = 0;
+  for (const auto& s : slots) {
+    if (s.first_page != next || s.pages == 0 || s.gpa != gpa_ + s.first_page * kPageSize ||
+        s.host != memory_.data() + s.first_page * kPageSize)
+      throw std::invalid_argument("replacement memslots do not tile the test region in order");
+    next += s.pages;
+  }
+  if (next != pages_) throw std::invalid_argument("replacement memslots do not cover the test region");
+  slots_ = std::move(slots);
 }
 
 }  // namespace dirtyscope

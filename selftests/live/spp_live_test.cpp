@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dirtyscope/error.hpp"
+#include "dirtyscope/collector.hpp"
 #include "ktap.hpp"
 #include "spp_run.hpp"
 
@@ -54,6 +55,31 @@ TEST(SppLive, EveryCasePasses) {
   if (r.exit_code == kExitSkip) GTEST_SKIP() << r.ktap;
   EXPECT_EQ(r.exit_code, kExitPass) << r.ktap;
   EXPECT_NE(r.ktap.find("ok 7 lift"), std::string::npos) << r.ktap;
+}
+
+// Every dirty-log mode: pages the model wrote are merged into the log, and
+// exactly the pages a store landed on are dirty.
+TEST(SppLive, DirtyLoggingEveryMode) {
+  SppOptions o = small();
+  o.modes.clear();
+  for (const auto& m : all_modes()) o.modes.push_back(m.name);
+  Outcome r = run_captured(o);
+  if (r.exit_code == kExitSkip) GTEST_SKIP() << r.ktap;
+  EXPECT_EQ(r.exit_code, kExitPass) << r.ktap;
+  EXPECT_NE(r.ktap.find("ok 7 dirty-log: lift"), std::string::npos) << r.ktap;
+  EXPECT_NE(r.ktap.find("clear-log: alternating"), std::string::npos) << r.ktap;
+}
+
+// The merge's negative twin: one page the model wrote left out of the log.
+TEST(SppLive, ForgottenAppliedPageIsMissed) {
+  SppOptions o = small();
+  o.modes = {"dirty-log"};
+  o.injection = SppInjection::ForgetAppliedPage;
+  Outcome r = run_captured(o);
+  if (r.exit_code == kExitSkip) GTEST_SKIP() << r.ktap;
+  EXPECT_EQ(r.exit_code, kExitFail) << r.ktap;
+  EXPECT_NE(r.ktap.find("missed: gfn"), std::string::npos) << r.ktap;
+  EXPECT_NE(r.ktap.find("sub-page"), std::string::npos) << r.ktap;
 }
 
 struct Fault {

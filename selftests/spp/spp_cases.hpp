@@ -17,6 +17,7 @@ struct SppCaseResult {
   std::string name;
   std::vector<std::string> failures;  // empty: passed
   std::vector<std::string> notes;     // numbers worth printing as KTAP diagnostics
+  std::string skipped;                // non-empty: not run, and why
 };
 
 // Vector for guard page `page` of vCPU `v` (kSppFullAccess: unprotected).

@@ -30,12 +30,19 @@ uint64_t read_sum(const std::vector<uint8_t>& memory) {
 ExpectedRound expect_round(const SppRoundPlan& plan, std::vector<uint8_t> memory,
                            const std::vector<uint32_t>& vectors) {
   ExpectedRound e;
+  e.page_written.assign(plan.pages, false);
+  e.first_landed.assign(plan.pages, 0);
+  auto landed = [&](const ds_spp_store& s, uint64_t i) {
+    apply_store(memory, s);
+    if (!e.page_written[s.page]) e.first_landed[s.page] = i;
+    e.page_written[s.page] = true;
+  };
   for (uint64_t i = 0; i < plan.stores; ++i) {
     const ds_spp_store s = plan_store(plan, i);
     const uint32_t vector = vectors[s.page];
     if (vector == kSppFullAccess) {
       ++e.untrapped;
-      apply_store(memory, s);
+      landed(s, i);
       continue;
     }
     if (auto denied = spp_denied_subpage(vector, s.offset, s.size)) {
@@ -44,7 +51,7 @@ ExpectedRound expect_round(const SppRoundPlan& plan, std::vector<uint8_t> memory
       continue;
     }
     ++e.allowed;
-    apply_store(memory, s);
+    landed(s, i);
   }
   e.read_sum = read_sum(memory);
   e.memory = std::move(memory);

@@ -36,6 +36,8 @@ struct ExpectedRound {
   uint64_t allowed = 0;      // trapped and applied
   uint64_t untrapped = 0;    // stores to unprotected pages: no exit
   uint64_t read_sum = 0;     // what the guest must read back
+  std::vector<bool> page_written;  // by page: some store landed (must be logged dirty)
+  std::vector<uint64_t> first_landed;  // by page: the first store that landed there
 };
 
 ds_spp_store plan_store(const SppRoundPlan& plan, uint64_t i);

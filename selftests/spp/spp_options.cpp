@@ -3,6 +3,7 @@
 #include <getopt.h>
 
 #include "dirtyscope/cli_flags.hpp"
+#include "dirtyscope/collector.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/guest_vm.hpp"
 #include "dirtyscope/size_parse.hpp"
@@ -19,6 +20,7 @@ constexpr InjectionName kInjections[] = {
     {SppInjection::WrongVectorBit, "wrong-vector-bit"},
     {SppInjection::DropViolation, "drop-violation"},
     {SppInjection::SkipAllowedWrite, "skip-allowed-write"},
+    {SppInjection::ForgetAppliedPage, "forget-applied-page"},
 };
 enum LongOnly { kSeed = 256, kInject, kStores };
 }  // namespace
@@ -31,11 +33,16 @@ const char* spp_injection_name(SppInjection i) {
 
 std::string spp_usage(const char* argv0) {
   return std::string("usage: ") + argv0 +
-         " [-u 0|3] [-v vcpus] [-s backing] [-g pages] [--stores N] [--seed N] [--inject KIND]\n"
+         " [-M mode|all] [-u 0|3] [-v vcpus] [-s backing] [-g pages] [--stores N] [--seed N]\n"
+         "       [--inject KIND]\n"
          "Sub-page write protection (SPP, 128-byte sub-pages) modelled on stock KVM with\n"
          "read-only memslots; every guest store to a protected page exits to the model,\n"
          "which applies or denies it by the page's 32-bit vector. Each case checks memory,\n"
          "every violation (gpa, length, value), the counts and what the guest reads back.\n"
+         " -M MODE   also log dirty pages in MODE (dirty-log, clear-log, dirty-ring,\n"
+         "           dirty-ring-wait, ring-with-bitmap, or all: every case once per mode):\n"
+         "           pages the model wrote for the guest are merged into what KVM\n"
+         "           reports, and exactly the pages a store landed on must be dirty\n"
          " -u N      guest privilege level: 3 (default) or 0\n"
          " -v N      vCPUs, each storing to its own guard pages (default 2, at most 8)\n"
          " -s NAME   backing of guest memory (anonymous, anonymous_thp, anonymous_hugetlb,\n"
@@ -45,7 +52,8 @@ std::string spp_usage(const char* argv0) {
          "           (default 2000; the structured part is 224 per guard page)\n"
          " --seed N  store plan and vector seed (default 1)\n"
          " --inject KIND  make the model misbehave; the run must fail naming the sub-page:\n"
-         "           wrong-vector-bit, drop-violation, skip-allowed-write\n"
+         "           wrong-vector-bit, drop-violation, skip-allowed-write,\n"
+         "           forget-applied-page (with -M: one page the model wrote is not merged)\n"
          "Exit: 0 pass, 1 a check failed, 2 bad usage, 4 skipped (a KVM capability is missing).\n";
 }
 
@@ -59,9 +67,19 @@ SppOptions parse_spp_options(int argc, char** argv) {
   optind = 1;
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, ":u:v:s:g:h", longs, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, ":M:u:v:s:g:h", longs, nullptr)) != -1) {
     const std::string arg = optarg ? optarg : "";
     switch (c) {
+      case 'M':
+        if (arg == "all") {
+          o.modes.clear();
+          for (const auto& m : all_modes()) o.modes.push_back(m.name);
+        } else if (is_mode(arg)) {
+          o.modes = {arg};
+        } else {
+          throw UsageError("-M: unknown mode '" + arg + "' (see -h)");
+        }
+        break;
       case 'u': o.cpl = parse_cpl_flag(arg); break;
       case 'v': o.vcpus = static_cast<uint32_t>(parse_uint("-v", arg, 1, 8)); break;
       case 's': o.backing = parse_backing_flag(arg); break;

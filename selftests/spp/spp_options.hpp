@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dirtyscope/host_memory.hpp"
 #include "dirtyscope/spp_model.hpp"
@@ -17,7 +18,10 @@ struct SppOptions {
   uint64_t seed = 1;
   uint64_t pages_per_vcpu = 4;     // guard pages each vCPU stores to
   uint64_t random_stores = 2000;   // per vCPU and round, after the structured part
+  uint64_t region_size = 2ULL << 20;  // the test region (spp_bench: room for scattered pages)
   SppInjection injection = SppInjection::None;
+  // -M: dirty-log modes to run every case under ("" = no dirty logging).
+  std::vector<std::string> modes = {""};
   bool help = false;
 };
 

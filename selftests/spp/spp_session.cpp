@@ -11,10 +11,15 @@ namespace {
 // under nested TCG; this only bounds a wedged guest.
 constexpr std::chrono::seconds kRoundLimit{300};
 
+std::unique_ptr<Collector> collector_for(const std::string& mode, uint64_t seed) {
+  if (mode.empty()) return std::make_unique<NoLogCollector>();
+  return make_collector(mode, Injection::None, 0, seed);
+}
+
 GuestConfig spp_guest(const SppOptions& o) {
   GuestConfig g;
   g.vcpus = o.vcpus;
-  g.test_size = kHugePage2M;  // one 2 MiB page: protecting any page splits it
+  g.test_size = o.region_size;  // default one 2 MiB page: protecting any page splits it
   g.memslots = 1;
   g.backing = o.backing;
   g.cpl = o.cpl;
@@ -24,9 +29,11 @@ GuestConfig spp_guest(const SppOptions& o) {
 }
 }  // namespace
 
-SppSession::SppSession(const KvmSystem& kvm, const SppOptions& options)
+SppSession::SppSession(const KvmSystem& kvm, const SppOptions& options, const std::string& mode)
     : options_(options),
-      guest_(kvm, spp_guest(options), collector_),
+      logging_(!mode.empty()),
+      collector_(collector_for(mode, options.seed)),
+      guest_(kvm, spp_guest(options), *collector_),
       model_(guest_.vm(), guest_.region(), GuestVm::kFirstTestSlot + 1, options.injection),
       exits_(options.vcpus) {
   for (uint32_t v = 0; v < options.vcpus; ++v) {
@@ -35,7 +42,7 @@ SppSession::SppSession(const KvmSystem& kvm, const SppOptions& options)
     p.region_pages = options.pages_per_vcpu;
     seeds_.push_back(p.rng_state);  // the plan's seed: distinct per vCPU
   }
-  pool_ = std::make_unique<PassVcpuPool>(guest_, collector_,
+  pool_ = std::make_unique<PassVcpuPool>(guest_, *collector_,
                                          [this](uint32_t index, Vcpu& vcpu) { return on_exit(index, vcpu); });
 }
 
@@ -57,6 +64,29 @@ uint64_t SppSession::stores_per_round() const {
   return options_.pages_per_vcpu * DS_SPP_PLAN_PER_PAGE + options_.random_stores;
 }
 
+uint64_t SppSession::first_gfn() const { return guest_.config().test_gpa / kPageSize; }
+
+void SppSession::set_vectors(uint64_t gfn, uint64_t npages, uint32_t vector) {
+  if (!logging_) {
+    model_.set_vectors(gfn, npages, vector);
+    return;
+  }
+  // Whatever the old slots logged is read now: deleting a slot drops it.
+  DirtySet drained(guest_.region().pages());
+  collector_->collect(drained, Phase::Paused);
+  model_.set_vectors(gfn, npages, vector);
+  collector_->relayout();
+  collector_->collect(drained, Phase::Paused);
+  model_.take_applied_gfns();  // from earlier rounds, judged (or not) there
+}
+
+DirtySet SppSession::collect_dirty() {
+  DirtySet dirty(guest_.region().pages());
+  collector_->collect(dirty, Phase::Paused);
+  for (uint64_t gfn : model_.take_applied_gfns()) dirty.set(gfn - first_gfn());
+  return dirty;
+}
+
 void SppSession::prepare_round(uint64_t round) {
   for (uint32_t v = 0; v < options_.vcpus; ++v) {
     exits_[v].clear();
@@ -67,6 +97,8 @@ void SppSession::prepare_round(uint64_t round) {
 }
 
 void SppSession::run_prepared_round() { pool_->run_pass(kRoundLimit); }
+
+void SppSession::keep_guest_running() { pool_->keep_running(); }
 
 uint64_t SppSession::read_sum(uint32_t v) { return guest_.shared()->spp[v].read_sum; }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dirtyscope/guest_vm.hpp"
+#include "dirtyscope/dirty_set.hpp"
 #include "dirtyscope/no_log_collector.hpp"
 #include "dirtyscope/pass_vcpu_pool.hpp"
 #include "dirtyscope/spp_model.hpp"
@@ -29,7 +30,19 @@ struct SppExit {
 
 class SppSession {
  public:
-  SppSession(const KvmSystem& kvm, const SppOptions& options);
+  // mode: a dirty-log mode, or "" for none.
+  SppSession(const KvmSystem& kvm, const SppOptions& options, const std::string& mode = "");
+  bool logging() const { return logging_; }
+  // set_vectors as a VMM must do it with dirty logging on: drain the log,
+  // split or merge the memslots, let the collector follow, and drain what
+  // the new slots report at creation (clear-log's initially-set bits).
+  // vCPUs are between rounds, out of KVM_RUN. Without logging, the same as
+  // model().set_vectors, which may also be called while vCPUs run.
+  void set_vectors(uint64_t gfn, uint64_t npages, uint32_t vector);
+  // With vCPUs between rounds: what KVM logged since the last collection,
+  // plus the pages the model wrote for the guest (region pages).
+  DirtySet collect_dirty();
+  uint64_t first_gfn() const;
 
   uint32_t vcpus() const { return options_.vcpus; }
   uint64_t pages() const { return options_.pages_per_vcpu; }
@@ -53,6 +66,10 @@ class SppSession {
   // guest's progress (writes()) only once it has been reset.
   void prepare_round(uint64_t round);
   void run_prepared_round();
+  // From now on every vCPU repeats the prepared round until the session
+  // ends (spp_bench's background load). Exit logs then grow without bound:
+  // no round may be judged after this.
+  void keep_guest_running();
   const std::vector<SppExit>& exits(uint32_t v) const { return exits_[v]; }
   uint64_t read_sum(uint32_t v);
   // How many stores of the current round vCPU v has completed.
@@ -62,7 +79,8 @@ class SppSession {
   bool on_exit(uint32_t index, Vcpu& vcpu);
 
   SppOptions options_;
-  NoLogCollector collector_;
+  bool logging_;
+  std::unique_ptr<Collector> collector_;
   GuestVm guest_;
   SppModel model_;
   std::vector<uint64_t> seeds_;               // by vCPU

@@ -73,6 +73,11 @@ class Collector {
     region_ = &region;
   }
   virtual void attach_vcpu(Vcpu&) {}
+  // The region's memslots were replaced (SppModel splits and merges them):
+  // per-slot state follows the new layout. Only with every vCPU out of
+  // KVM_RUN, right after a collection drained the old slots, since what
+  // KVM logged for a deleted slot is gone with it.
+  void relayout() { attach(*vm_, *region_); }
   // True when KVM reports every page dirty before the first write.
   virtual bool initially_all_dirty() const { return false; }
 

@@ -10,11 +10,16 @@
 // guest access that falls in the moment a slot is gone also exits as
 // MMIO; handle_mmio serves it from host memory by the vectors then in
 // force, so the guest never sees the change as anything but atomic.
+// Each change also replaces the region's slot table (TestRegion), so
+// collectors find the new slots; with dirty logging on, change vectors
+// only with vCPUs out of KVM_RUN and after draining the log (see
+// Collector::relayout): KVM drops a deleted slot's dirty bits.
 #pragma once
 
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +36,7 @@ enum class SppInjection {
   WrongVectorBit,   // decide one protected page's writes with a bit of its vector flipped
   DropViolation,    // deny a write but do not record the violation
   SkipAllowedWrite, // allow a write but do not apply it to memory
+  ForgetAppliedPage,  // leave one page the model wrote out of take_applied_gfns()
 };
 
 struct SppViolation {
@@ -71,7 +77,7 @@ class SppModel {
   // Takes over the region's memslots (as created, with their flags). New
   // slot ids come from first_free_slot up; KVM_CAP_NR_MEMSLOTS bounds
   // them. Throws SkipError without KVM_CAP_READONLY_MEM.
-  SppModel(Vm& vm, const TestRegion& region, uint32_t first_free_slot,
+  SppModel(Vm& vm, TestRegion& region, uint32_t first_free_slot,
            SppInjection injection = SppInjection::None);
   SppModel(const SppModel&) = delete;
   SppModel& operator=(const SppModel&) = delete;
@@ -84,6 +90,11 @@ class SppModel {
   // vCPU thread, on KVM_EXIT_MMIO. Throws std::runtime_error for a write
   // KVM should never report (one that crosses a page).
   SppDecision handle_mmio(uint32_t vcpu_index, Vcpu& vcpu);
+
+  // Pages the model wrote on the guest's behalf since the last call:
+  // KVM never logs those writes, so a dirty-log collector must add them,
+  // as a VMM does for emulated writes to RAM.
+  std::vector<uint64_t> take_applied_gfns();
 
   std::vector<SppViolation> violations() const;
   SppCounts counts() const;
@@ -109,12 +120,13 @@ class SppModel {
   };
 
   void relayout_locked(Base& base);
+  void publish_layout_locked();  // the region's slot table follows the pieces
   uint32_t take_slot_id_locked();
   uint8_t* host_of(uint64_t gpa) const;
   uint32_t vector_locked(uint64_t gfn);
 
   Vm& vm_;
-  const TestRegion& region_;
+  TestRegion& region_;
   SppInjection injection_;
   uint32_t memslot_limit_;
   mutable std::mutex mutex_;
@@ -123,6 +135,7 @@ class SppModel {
   std::vector<uint32_t> free_ids_;
   uint32_t next_id_;
   std::vector<SppViolation> violations_;
+  std::set<uint64_t> applied_gfns_;
   SppCounts counts_;
   std::optional<uint64_t> injected_page_;
   bool injection_fired_ = false;

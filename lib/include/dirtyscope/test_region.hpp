@@ -37,6 +37,9 @@ class TestRegion {
   // Region page of (slot id, page offset in slot); nullopt if outside.
   std::optional<uint64_t> region_page(uint32_t slot_id, uint64_t offset) const;
   const RegionSlot& slot_of(uint64_t region_page) const;
+  // SppModel split or merged the memslots: the new ones, in page order,
+  // tiling the region. Collectors read slots() at every collection.
+  void replace_slots(std::vector<RegionSlot> slots);
   uint64_t gfn_of(uint64_t region_page) const { return gpa_ / 4096 + region_page; }
   // The u64 stamp at the start of a page (what the guest last wrote there).
   uint64_t stamp(uint64_t region_page) const {
