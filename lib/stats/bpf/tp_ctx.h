@@ -71,6 +71,15 @@ struct ds_tp_fast_page_fault {
 	int ret;
 };
 
+/* kvm:kvm_mmio (6.1 include/trace/events/kvm.h: type, len, gpa, val). */
+struct ds_tp_kvm_mmio {
+	struct ds_tp_common common;
+	__u32 type;
+	__u32 len;
+	__u64 gpa;
+	__u64 val;
+};
+
 /* syscalls:sys_enter_ioctl: syscall arguments are stored as longs. */
 struct ds_tp_sys_enter_ioctl {
 	struct ds_tp_common common;

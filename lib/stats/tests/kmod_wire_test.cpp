@@ -17,6 +17,7 @@
 
 #include "dirtyscope/stats/json.hpp"
 #include "dirtyscope/stats/kmod_stats_source.hpp"
+#include "spp_sources.hpp"
 
 namespace dirtyscope::stats {
 namespace {
@@ -593,6 +594,35 @@ TEST(KmodToDirtyStats, SppTotalsOfAProcesssVmsAreSummed) {
   EXPECT_NE(json.find(R"("kmod.spp_allowed":11,"kmod.spp_denied":22,"kmod.spp_events_dropped":33)"),
             std::string::npos)
       << json;
+}
+
+// --- SPP_SET, as the SPP counts source sends it.
+
+TEST(KmodSppSet, RequestCarriesTheVmIdAndTheRangeInTheUapiTypes) {
+  ModuleMsg m(DIRTYSCOPE_CMD_SPP_SET);
+  put_spp_set(m.get(), 7, SppRange{.gfn = 0x12345, .npages = 3}, 0x0000ffffu);
+  nlattr* tb[DIRTYSCOPE_ATTR_MAX + 1] = {};
+  // The module's policy for these four (netlink.c): nla_parse with it must
+  // accept the request and find exactly these values.
+  nla_policy policy[DIRTYSCOPE_ATTR_MAX + 1] = {};
+  policy[DIRTYSCOPE_ATTR_VM_ID].type = NLA_U64;
+  policy[DIRTYSCOPE_ATTR_SPP_GFN].type = NLA_U64;
+  policy[DIRTYSCOPE_ATTR_SPP_NPAGES].type = NLA_U32;
+  policy[DIRTYSCOPE_ATTR_SPP_VECTOR].type = NLA_U32;
+  ASSERT_EQ(genlmsg_parse(m.hdr(), 0, tb, DIRTYSCOPE_ATTR_MAX, policy), 0);
+  ASSERT_TRUE(tb[DIRTYSCOPE_ATTR_VM_ID] && tb[DIRTYSCOPE_ATTR_SPP_GFN] && tb[DIRTYSCOPE_ATTR_SPP_NPAGES] &&
+              tb[DIRTYSCOPE_ATTR_SPP_VECTOR]);
+  EXPECT_EQ(nla_len(tb[DIRTYSCOPE_ATTR_VM_ID]), 8);
+  EXPECT_EQ(nla_len(tb[DIRTYSCOPE_ATTR_SPP_GFN]), 8);
+  EXPECT_EQ(nla_len(tb[DIRTYSCOPE_ATTR_SPP_NPAGES]), 4);
+  EXPECT_EQ(nla_len(tb[DIRTYSCOPE_ATTR_SPP_VECTOR]), 4);
+  EXPECT_EQ(nla_get_u64(tb[DIRTYSCOPE_ATTR_VM_ID]), 7u);
+  EXPECT_EQ(nla_get_u64(tb[DIRTYSCOPE_ATTR_SPP_GFN]), 0x12345u);
+  EXPECT_EQ(nla_get_u32(tb[DIRTYSCOPE_ATTR_SPP_NPAGES]), 3u);
+  EXPECT_EQ(nla_get_u32(tb[DIRTYSCOPE_ATTR_SPP_VECTOR]), 0x0000ffffu);
+  // By id only: the module refuses VM_ID together with VM_PID/VM_FD.
+  EXPECT_EQ(tb[DIRTYSCOPE_ATTR_VM_PID], nullptr);
+  EXPECT_EQ(tb[DIRTYSCOPE_ATTR_VM_FD], nullptr);
 }
 
 }  // namespace
