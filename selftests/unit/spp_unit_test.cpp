@@ -5,6 +5,7 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/spp_vectors.hpp"
+#include "dirtyscope/test_region.hpp"
 #include "spp_expectation.hpp"
 #include "spp_options.hpp"
 #include "testing/argv.hpp"
@@ -127,4 +128,26 @@ TEST(SppOptions, BadValuesAreUsageErrors) {
   EXPECT_EQ(parse_args("spp_test", {"--inject", "drop-violation"}, parse_spp_options).injection,
             SppInjection::DropViolation);
   EXPECT_EQ(parse_args("spp_test", {"-v", "1", "-g", "8"}, parse_spp_options).pages_per_vcpu, 8u);
+}
+
+TEST(TestRegionLayout, ReplacedSlotsMustTileTheRegionInOrder) {
+  TestRegion region(HostMemory::allocate(Backing::Anonymous, 16 * 4096), 0x100000000, 1, 1);
+  uint8_t* host = region.host();
+  const uint64_t gpa = region.gpa();
+  // Pages 0..4 writable, 5 protected, 6..15 writable: what SppModel publishes.
+  region.replace_slots({{1, gpa, 0, 5, host}, {7, gpa + 5 * 4096, 5, 1, host + 5 * 4096},
+                        {8, gpa + 6 * 4096, 6, 10, host + 6 * 4096}});
+  EXPECT_EQ(region.slot_of(4).slot, 1u);
+  EXPECT_EQ(region.slot_of(5).slot, 7u);
+  EXPECT_EQ(region.slot_of(15).slot, 8u);
+  EXPECT_EQ(region.region_page(8, 2), 8u);
+  EXPECT_FALSE(region.region_page(7, 1));
+  // A gap, an overlap, a short cover, or a wrong host address is refused.
+  EXPECT_THROW(region.replace_slots({{1, gpa, 0, 5, host}, {8, gpa + 6 * 4096, 6, 10, host + 6 * 4096}}),
+               std::invalid_argument);
+  EXPECT_THROW(region.replace_slots({{1, gpa, 0, 6, host}, {8, gpa + 5 * 4096, 5, 11, host + 5 * 4096}}),
+               std::invalid_argument);
+  EXPECT_THROW(region.replace_slots({{1, gpa, 0, 15, host}}), std::invalid_argument);
+  EXPECT_THROW(region.replace_slots({{1, gpa, 0, 16, host + 4096}}), std::invalid_argument);
+  EXPECT_EQ(region.slot_of(5).slot, 7u);  // unchanged by the refused ones
 }
