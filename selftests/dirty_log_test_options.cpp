@@ -10,7 +10,7 @@
 namespace dirtyscope {
 
 namespace {
-enum LongOnly { kSeed = 1000, kJson, kInject, kStats, kStatsSource, kNoSweep, kNoRewrite, kSoftFull, kLogFromStart };
+enum LongOnly { kSeed = 1000, kJson, kInject, kStats, kStatsSource, kNoSweep, kNoRewrite, kSoftFull, kLogFromStart, kStallTimeout };
 
 const option kLongOptions[] = {
     {"seed", required_argument, nullptr, kSeed},
@@ -22,6 +22,7 @@ const option kLongOptions[] = {
     {"no-rewrite", no_argument, nullptr, kNoRewrite},
     {"soft-full", no_argument, nullptr, kSoftFull},
     {"log-from-start", no_argument, nullptr, kLogFromStart},
+    {"stall-timeout", required_argument, nullptr, kStallTimeout},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
 };
@@ -36,7 +37,7 @@ std::string test_usage(const char* argv0) {
          "       [-p gpa_offset] [-m guest_mode] [-b size] [-v vcpus] [-x memslots]\n"
          "       [-s backing] [-u 0|3] [--seed N] [--json FILE] [--inject KIND]\n"
          "       [--stats [--stats-source bpf|kmod|auto]] [--no-sweep] [--no-rewrite]\n"
-         "       [--soft-full] [--log-from-start]\n\n"
+         "       [--soft-full] [--log-from-start] [--stall-timeout S]\n\n"
          "Verifies that KVM reports every page the guest dirtied, in each mode.\n"
          "Output is KTAP; exit 0 pass, 1 fail, 2 usage error, 4 all skipped.\n\n"
          " -M MODE   mode to test, or 'all' (default). Modes:\n" + modes +
@@ -59,6 +60,9 @@ std::string test_usage(const char* argv0) {
          "           waits until each vCPU has exited KVM_EXIT_DIRTY_RING_FULL\n"
          " --log-from-start  memslots log from creation (default: the guest writes\n"
          "           every page with logging off, then logging is turned on)\n"
+         " --stall-timeout S  fail a mode whose vCPUs make no progress for S seconds\n"
+         "           (default 60; make mutants uses less, so a wedged mutant is reported\n"
+         "           before the harness's per-program limit)\n"
          " --json F  also write results as JSON to F\n"
          " --inject KIND  make the collector misbehave on purpose; the run must fail:\n"
          "           drop-dirty, skip-clear, skip-reset, wrong-slot, hide-ring\n"
@@ -101,6 +105,9 @@ TestOptions parse_test_options(int argc, char** argv) {
       case kNoRewrite: t.run.mix.rewrite = false; break;
       case kSoftFull: t.run.soft_full = true; break;
       case kLogFromStart: t.run.populate_first = false; break;
+      case kStallTimeout:
+        t.run.stall_timeout = std::chrono::seconds(parse_uint("--stall-timeout", arg, 1, 3600));
+        break;
       case kInject: {
         auto inj = parse_injection(arg);
         if (!inj) throw UsageError("--inject: unknown fault '" + arg + "' (see -h)");

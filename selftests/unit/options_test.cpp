@@ -49,6 +49,14 @@ TEST(Options, ParsesEveryFlag) {
   EXPECT_EQ(t.run.guest.test_gpa, 0x80000000u);
 }
 
+TEST(Options, StallTimeoutInSeconds) {
+  EXPECT_EQ(parse({}).run.stall_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(parse({"--stall-timeout", "20"}).run.stall_timeout, std::chrono::seconds(20));
+  EXPECT_NE(usage_error({"--stall-timeout", "0"}).find("--stall-timeout"), std::string::npos);
+  EXPECT_NE(usage_error({"--inject", "hide-ring", "--stall-timeout", "x"}).find("--stall-timeout"), std::string::npos);
+  EXPECT_EQ(parse({"--inject", "hide-ring"}).run.injection, Injection::HideRing);
+}
+
 TEST(Options, BadInputNamesTheValue) {
   EXPECT_NE(usage_error({"-M", "nonsense"}).find("'nonsense'"), std::string::npos);
   EXPECT_NE(usage_error({"-c", "1000"}).find("not a power of two"), std::string::npos);
