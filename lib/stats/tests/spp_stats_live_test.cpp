@@ -43,8 +43,8 @@ struct Store {
   std::uint8_t size;
 };
 
-// Sizes 1, 2 and 4; some straddle two sub-pages, two cross the page
-// boundary (the emulator splits those: one MMIO exit per page).
+// Sizes 1, 2 and 4; 7 straddle two sub-pages, one (0xffe) crosses the
+// page boundary (the emulator splits it: one MMIO exit per page).
 constexpr Store kStores[] = {
     {0x000, 1}, {0x07f, 1}, {0x080, 1}, {0x5a3, 1}, {0xfff, 1}, {0x07f, 2}, {0x100, 2},
     {0x8ff, 2}, {0x0fe, 4}, {0x37d, 4}, {0xc00, 4}, {0xffe, 4}, {0xffd, 2}, {0x1010, 1},
