@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,8 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/kvm_system.hpp"
 #include "dirtyscope/mapping.hpp"
+#include "dirtyscope/stats/json.hpp"
+#include "dirtyscope/stats/kmod_stats_source.hpp"
 #include "dirtyscope/stats/spp_stats.hpp"
 #include "dirtyscope/vcpu.hpp"
 #include "dirtyscope/vm.hpp"
@@ -203,6 +206,10 @@ TEST_P(SppStatsLive, CountsEqualUserspacesOwnDecisionsEveryRound) {
   ASSERT_EQ(g.round(), expected_exits());
   OPEN_OR_SKIP(src, g);
   EXPECT_EQ(src->counts(), SppStatsCounts{}) << "nothing registered yet";
+  // What `dirtyscope stats --source kmod` shows goes through DirtyStats:
+  // it must carry the same SPP counts.
+  std::optional<KmodStatsSource> dirty_stats;
+  if (GetParam() == "kmod") dirty_stats.emplace(KmodOptions{.pid = ::getpid()});
 
   std::mt19937 rng(4242);
   const std::uint32_t r0 = static_cast<std::uint32_t>(rng()), r1 = static_cast<std::uint32_t>(rng());
@@ -229,6 +236,17 @@ TEST_P(SppStatsLive, CountsEqualUserspacesOwnDecisionsEveryRound) {
   // Not a trivial agreement: both decisions happened, many times.
   EXPECT_GT(own.allowed, 10u);
   EXPECT_GT(own.denied, 10u);
+  if (dirty_stats) {
+    const DirtyStats d = dirty_stats->snapshot();
+    ASSERT_TRUE(d.vms.contains(::getpid()));
+    EXPECT_EQ(d.vms.at(::getpid()).spp,
+              (SppCounters{.allowed = own.allowed, .denied = own.denied, .events_dropped = 0}));
+    const std::string json = to_json(d);
+    // Only the SPP keys: the whole document is long.
+    const auto at = json.find("\"kmod.spp_allowed\"");
+    std::printf("# kmod DirtyStats JSON: %s\n",
+                at == std::string::npos ? "no kmod.spp_* keys" : json.substr(at, json.find(",\"kmod.ioctl_count", at) - at).c_str());
+  }
   std::printf("# %s: source %s; userspace %s\n", GetParam().c_str(), fmt(src->counts()).c_str(), fmt(own).c_str());
 }
 
