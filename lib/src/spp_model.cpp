@@ -27,7 +27,8 @@ SppModel::SppModel(Vm& vm, TestRegion& region, uint32_t first_free_slot, SppInje
   for (const auto& s : region.slots()) {
     const MemslotDesc* desc = vm.find_slot(s.slot);
     if (!desc) throw std::logic_error("SppModel: region slot " + std::to_string(s.slot) + " is not registered");
-    bases_.push_back({s.gpa / kPageSize, s.pages, s.host, desc->flags, {{s.slot, s.gpa / kPageSize, s.pages, false}}});
+    const uint64_t gfn = s.gpa / kPageSize;
+    bases_.push_back({gfn, s.pages, s.host, desc->flags, {{gfn, Piece{s.slot, gfn, s.pages, false}}}});
   }
 }
 
@@ -41,7 +42,7 @@ void SppModel::set_vectors(uint64_t gfn, uint64_t npages, uint32_t vector) {
   if (injection_ == SppInjection::WrongVectorBit && !injected_page_ && vector != kSppFullAccess)
     injected_page_ = gfn;
   for (auto& base : bases_)
-    if (base.gfn < gfn + npages && gfn < base.gfn + base.pages) relayout_locked(base);
+    if (base.gfn < gfn + npages && gfn < base.gfn + base.pages) relayout_locked(base, gfn, npages);
   publish_layout_locked();
 }
 
@@ -49,7 +50,7 @@ void SppModel::publish_layout_locked() {
   std::vector<RegionSlot> slots;
   const uint64_t first_gfn = region_.gpa() / kPageSize;
   for (const auto& base : bases_)
-    for (const auto& p : base.pieces)
+    for (const auto& [first, p] : base.pieces)
       slots.push_back({p.id, p.gfn * kPageSize, p.gfn - first_gfn, p.pages, base.host + (p.gfn - base.gfn) * kPageSize});
   region_.replace_slots(std::move(slots));
 }
@@ -79,17 +80,24 @@ uint32_t SppModel::take_slot_id_locked() {
   return next_id_++;
 }
 
-void SppModel::relayout_locked(Base& base) {
+void SppModel::relayout_locked(Base& base, uint64_t gfn, uint64_t npages) {
+  // The pieces holding the changed pages and one page either side: a
+  // neighbour may merge with them.
+  const uint64_t base_end = base.gfn + base.pages;
+  const uint64_t lo_gfn = std::max(gfn, base.gfn + 1) - 1, hi_gfn = std::min(gfn + npages, base_end - 1);
+  auto containing = [&](uint64_t g) { return std::prev(base.pieces.upper_bound(g)); };
+  const auto first = containing(lo_gfn), last = std::next(containing(hi_gfn));
+  const uint64_t span_gfn = first->first;
+  const uint64_t span_end = std::prev(last)->second.gfn + std::prev(last)->second.pages;
+
+  std::map<uint64_t, Piece> gone(first, last);
   std::vector<Piece> next;
-  std::vector<Piece> gone = base.pieces;
-  for (const SppRun& run : vectors_.runs(base.gfn, base.pages)) {
+  for (const SppRun& run : vectors_.runs(span_gfn, span_end - span_gfn)) {
     Piece piece{0, run.gfn, run.pages, run.protected_};
     // A piece that is already mapped exactly so keeps its slot: no gap.
-    auto same = std::find_if(gone.begin(), gone.end(), [&](const Piece& p) {
-      return p.gfn == piece.gfn && p.pages == piece.pages && p.readonly == piece.readonly;
-    });
-    if (same != gone.end()) {
-      piece.id = same->id;
+    auto same = gone.find(run.gfn);
+    if (same != gone.end() && same->second.pages == piece.pages && same->second.readonly == piece.readonly) {
+      piece.id = same->second.id;
       gone.erase(same);
     }
     next.push_back(piece);
@@ -102,9 +110,10 @@ void SppModel::relayout_locked(Base& base) {
                              "pages and each gap between runs is one memslot)");
   // Delete first: KVM refuses overlapping slots. Accesses in between exit
   // as MMIO and handle_mmio serves them.
-  for (const Piece& p : gone) {
+  for (const auto& [g, p] : gone) {
     vm_.delete_memslot(p.id);
     free_ids_.push_back(p.id);
+    base.pieces.erase(g);
     ++counts_.memslot_changes;
   }
   for (Piece& p : next) {
@@ -112,9 +121,9 @@ void SppModel::relayout_locked(Base& base) {
     p.id = take_slot_id_locked();
     const uint32_t flags = base.flags | (p.readonly ? uint32_t{KVM_MEM_READONLY} : 0u);
     vm_.set_memslot({p.id, p.gfn * kPageSize, p.pages * kPageSize, base.host + (p.gfn - base.gfn) * kPageSize, flags});
+    base.pieces[p.gfn] = p;
     ++counts_.memslot_changes;
   }
-  base.pieces = std::move(next);
 }
 
 uint8_t* SppModel::host_of(uint64_t gpa) const { return region_.host() + (gpa - region_.gpa()); }

@@ -82,12 +82,15 @@ TEST(SppLive, ForgottenAppliedPageIsMissed) {
   EXPECT_NE(r.ktap.find("sub-page"), std::string::npos) << r.ktap;
 }
 
-struct Fault {
+namespace {
+// Named apart from dirty_log_live_test.cpp's Fault: one binary, one ODR.
+struct SppFault {
   SppInjection injection;
   const char* expected;  // what the failure must say
 };
+}  // namespace
 
-class SppInjected : public ::testing::TestWithParam<Fault> {};
+class SppInjected : public ::testing::TestWithParam<SppFault> {};
 
 TEST_P(SppInjected, RunFailsNamingTheSubpage) {
   SppOptions o = small();
@@ -101,9 +104,9 @@ TEST_P(SppInjected, RunFailsNamingTheSubpage) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryFault, SppInjected,
-    ::testing::Values(Fault{SppInjection::WrongVectorBit, "violation"},
-                      Fault{SppInjection::DropViolation, "was denied but not reported"},
-                      Fault{SppInjection::SkipAllowedWrite, "allowed, but memory does not hold its value"}),
+    ::testing::Values(SppFault{SppInjection::WrongVectorBit, "violation"},
+                      SppFault{SppInjection::DropViolation, "was denied but not reported"},
+                      SppFault{SppInjection::SkipAllowedWrite, "allowed, but memory does not hold its value"}),
     [](const auto& p) {
       std::string n = spp_injection_name(p.param.injection);
       for (auto& c : n)

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -116,10 +117,13 @@ class SppModel {
     uint64_t pages;
     uint8_t* host;
     uint32_t flags;
-    std::vector<Piece> pieces;  // its current layout, in gfn order
+    std::map<uint64_t, Piece> pieces;  // its current layout, by first gfn
   };
 
-  void relayout_locked(Base& base);
+  // Re-maps the part of `base` that [gfn, gfn + npages) and its neighbours
+  // cover: cost grows with the pieces touched, not with all of them, so
+  // protecting thousands of scattered pages stays linear.
+  void relayout_locked(Base& base, uint64_t gfn, uint64_t npages);
   void publish_layout_locked();  // the region's slot table follows the pieces
   uint32_t take_slot_id_locked();
   uint8_t* host_of(uint64_t gpa) const;
