@@ -38,6 +38,7 @@ void SppModel::set_vectors(uint64_t gfn, uint64_t npages, uint32_t vector) {
     throw UsageError("SPP: gfns " + hex(gfn) + "+" + std::to_string(npages) + " are not inside the test region " +
                      hex(first) + ".." + hex(end - 1));
   std::lock_guard lock(mutex_);
+  if (observer_) observer_(gfn, npages, vector);
   vectors_.set(gfn, npages, vector);
   if (injection_ == SppInjection::WrongVectorBit && !injected_page_ && vector != kSppFullAccess)
     injected_page_ = gfn;
@@ -64,6 +65,11 @@ std::vector<uint64_t> SppModel::take_applied_gfns() {
   std::vector<uint64_t> out(applied_gfns_.begin(), applied_gfns_.end());
   applied_gfns_.clear();
   return out;
+}
+
+void SppModel::observe_vectors(VectorObserver observer) {
+  std::lock_guard lock(mutex_);
+  observer_ = std::move(observer);
 }
 
 std::vector<uint32_t> SppModel::get_vectors(uint64_t gfn, uint64_t npages) const {

@@ -22,7 +22,7 @@ constexpr InjectionName kInjections[] = {
     {SppInjection::SkipAllowedWrite, "skip-allowed-write"},
     {SppInjection::ForgetAppliedPage, "forget-applied-page"},
 };
-enum LongOnly { kSeed = 256, kInject, kStores };
+enum LongOnly { kSeed = 256, kInject, kStores, kStats, kStatsSource };
 }  // namespace
 
 const char* spp_injection_name(SppInjection i) {
@@ -34,7 +34,7 @@ const char* spp_injection_name(SppInjection i) {
 std::string spp_usage(const char* argv0) {
   return std::string("usage: ") + argv0 +
          " [-M mode|all] [-u 0|3] [-v vcpus] [-s backing] [-g pages] [--stores N] [--seed N]\n"
-         "       [--inject KIND]\n"
+         "       [--inject KIND] [--stats [--stats-source bpf|kmod|auto]]\n"
          "Sub-page write protection (SPP, 128-byte sub-pages) modelled on stock KVM with\n"
          "read-only memslots; every guest store to a protected page exits to the model,\n"
          "which applies or denies it by the page's 32-bit vector. Each case checks memory,\n"
@@ -51,6 +51,10 @@ std::string spp_usage(const char* argv0) {
          " --stores N  random stores per vCPU and round after the structured ones\n"
          "           (default 2000; the structured part is 224 per guard page)\n"
          " --seed N  store plan and vector seed (default 1)\n"
+         " --stats   register every vector with a statistics source too (dirtyscope.ko\n"
+         "           over netlink, or BPF on kvm:kvm_mmio) and require its allowed and\n"
+         "           denied counts to equal the model's over the static cases\n"
+         " --stats-source S  bpf, kmod or auto (default; kmod when loaded)\n"
          " --inject KIND  make the model misbehave; the run must fail naming the sub-page:\n"
          "           wrong-vector-bit, drop-violation, skip-allowed-write,\n"
          "           forget-applied-page (with -M: one page the model wrote is not merged)\n"
@@ -61,6 +65,8 @@ SppOptions parse_spp_options(int argc, char** argv) {
   static const option longs[] = {{"seed", required_argument, nullptr, kSeed},
                                  {"inject", required_argument, nullptr, kInject},
                                  {"stores", required_argument, nullptr, kStores},
+                                 {"stats", no_argument, nullptr, kStats},
+                                 {"stats-source", required_argument, nullptr, kStatsSource},
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
   SppOptions o;
@@ -86,6 +92,10 @@ SppOptions parse_spp_options(int argc, char** argv) {
       case 'g': o.pages_per_vcpu = parse_uint("-g", arg, 1, 64); break;
       case kStores: o.random_stores = parse_uint("--stores", arg, 0, 1000000); break;
       case kSeed: o.seed = parse_uint("--seed", arg, 0, ~0ULL); break;
+      case kStats:
+        if (!o.stats_source) o.stats_source = "auto";
+        break;
+      case kStatsSource: o.stats_source = parse_stats_source_flag(arg); break;
       case kInject: {
         bool found = false;
         for (const auto& n : kInjections)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct SppOptions {
   SppInjection injection = SppInjection::None;
   // -M: dirty-log modes to run every case under ("" = no dirty logging).
   std::vector<std::string> modes = {""};
+  std::optional<std::string> stats_source;  // --stats [--stats-source NAME]
   bool help = false;
 };
 

@@ -2,7 +2,10 @@
 
 #include <memory>
 
+#include <unistd.h>
+
 #include "dirtyscope/error.hpp"
+#include "dirtyscope/stats/spp_stats.hpp"
 #include "dirtyscope/spp_vectors.hpp"
 #include "ktap.hpp"
 #include "spp_cases.hpp"
@@ -28,6 +31,28 @@ void report(Ktap& ktap, const std::string& prefix, const SppCaseResult& r) {
   }
 }
 
+// --stats: the source's counts against the model's over the static cases.
+// Only there: while vectors change under running vCPUs, KVM traces a write
+// before the model decides it, so the two may see different vectors.
+SppCaseResult stats_case(SppSession& s, stats::SppStatsSource* source, const std::string& skip,
+                         const SppCounts& at_attach) {
+  SppCaseResult res{"stats-agreement", {}, {}, skip};
+  if (!source) return res;
+  s.model().observe_vectors({});
+  const SppCounts mine = s.model().counts();
+  const stats::SppStatsCounts theirs = source->counts();
+  const uint64_t allowed = mine.allowed - at_attach.allowed, denied = mine.denied - at_attach.denied;
+  res.notes.push_back(std::string("stats-agreement: ") + source->name() + " counted " + std::to_string(theirs.allowed) +
+                      " allowed and " + std::to_string(theirs.denied) + " denied writes (" +
+                      std::to_string(theirs.events_dropped) + " events dropped); the model " + std::to_string(allowed) +
+                      " and " + std::to_string(denied));
+  if (theirs.allowed != allowed || theirs.denied != denied)
+    res.failures.push_back(std::string(source->name()) + " counted " + std::to_string(theirs.allowed) + " allowed / " +
+                           std::to_string(theirs.denied) + " denied writes to protected pages, the model " +
+                           std::to_string(allowed) + " / " + std::to_string(denied));
+  return res;
+}
+
 // Every case on one VM, with dirty logging in `mode` ("" for none).
 void run_cases(const KvmSystem& kvm, const SppOptions& o, const std::string& mode, Ktap& ktap) {
   const std::string prefix = mode.empty() ? "" : mode + ": ";
@@ -36,6 +61,7 @@ void run_cases(const KvmSystem& kvm, const SppOptions& o, const std::string& mod
     made = std::make_unique<SppSession>(kvm, o, mode);
   } catch (const SkipError& e) {
     for (const char* c : kCaseNames) ktap.skip(prefix + c, e.what());
+    if (o.stats_source) ktap.skip(prefix + "stats-agreement", e.what());
     return;
   }
   SppSession& session = *made;
@@ -48,6 +74,21 @@ void run_cases(const KvmSystem& kvm, const SppOptions& o, const std::string& mod
   uint64_t round = 1;
   const uint64_t seed = o.seed;
   report(ktap, prefix, static_case(session, "full-access", round++, [](uint32_t, uint64_t) { return kSppFullAccess; }));
+  // --stats: from here on every vector is registered with the source too;
+  // the first round let dirtyscope.ko learn of the VM (it needs one exit).
+  std::unique_ptr<stats::SppStatsSource> source;
+  std::string source_skip;
+  SppCounts at_attach{};
+  if (o.stats_source) {
+    try {
+      source = stats::make_spp_stats_source(*o.stats_source, getpid(), session.vm_fd());
+      session.model().observe_vectors(
+          [&source](uint64_t gfn, uint64_t n, uint32_t vector) { source->set_vectors(gfn, n, vector); });
+      at_attach = session.model().counts();
+    } catch (const stats::StatsUnavailable& e) {
+      source_skip = std::string("--stats: ") + e.what();
+    }
+  }
   report(ktap, prefix, static_case(session, "no-access", round++, [](uint32_t, uint64_t) { return 0u; }));
   report(ktap, prefix, static_case(session, "alternating", round++,
                            [](uint32_t, uint64_t p) { return p % 2 ? 0xaaaaaaaau : 0x55555555u; }));
@@ -58,6 +99,7 @@ void run_cases(const KvmSystem& kvm, const SppOptions& o, const std::string& mod
   report(ktap, prefix, static_case(session, "mixed-pages", round++, [seed](uint32_t v, uint64_t p) {
            return p % 2 ? random_vector(seed + 1, v, p) : kSppFullAccess;
          }));
+  if (o.stats_source) report(ktap, prefix, stats_case(session, source.get(), source_skip, at_attach));
   report(ktap, prefix, runtime_case(session, round));
   round += 100;
   report(ktap, prefix, lift_case(session, round));
@@ -70,7 +112,7 @@ void run_cases(const KvmSystem& kvm, const SppOptions& o, const std::string& mod
 
 int run_spp_test(const KvmSystem& kvm, const SppOptions& o, std::FILE* out) {
   Ktap ktap(out);
-  ktap.header(kCases * o.modes.size());
+  ktap.header((kCases + (o.stats_source ? 1 : 0)) * o.modes.size());
   for (const auto& mode : o.modes) run_cases(kvm, o, mode, ktap);
   return ktap.finish();
 }

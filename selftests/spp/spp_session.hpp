@@ -43,6 +43,7 @@ class SppSession {
   // plus the pages the model wrote for the guest (region pages).
   DirtySet collect_dirty();
   uint64_t first_gfn() const;
+  int vm_fd() { return guest_.vm().fd(); }
 
   uint32_t vcpus() const { return options_.vcpus; }
   uint64_t pages() const { return options_.pages_per_vcpu; }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -87,6 +88,11 @@ class SppModel {
   // kSppFullAccess unprotects. Safe while vCPUs run.
   void set_vectors(uint64_t gfn, uint64_t npages, uint32_t vector);
   std::vector<uint32_t> get_vectors(uint64_t gfn, uint64_t npages) const;
+  // Called with every set_vectors, under the model's lock and before the
+  // memslots change, so a mirror (spp_test --stats registering the same
+  // vectors with dirtyscope.ko or BPF) never lags a trapped write.
+  using VectorObserver = std::function<void(uint64_t gfn, uint64_t npages, uint32_t vector)>;
+  void observe_vectors(VectorObserver observer);
 
   // vCPU thread, on KVM_EXIT_MMIO. Throws std::runtime_error for a write
   // KVM should never report (one that crosses a page).
@@ -142,6 +148,7 @@ class SppModel {
   std::set<uint64_t> applied_gfns_;
   SppCounts counts_;
   std::optional<uint64_t> injected_page_;
+  VectorObserver observer_;
   bool injection_fired_ = false;
 };
 
