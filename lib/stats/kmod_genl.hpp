@@ -79,6 +79,13 @@ class KmodRequestError : public std::system_error {
 // wedged kernel from hanging a tool forever.
 constexpr int kReplyTimeoutS = 5;
 
+// Why an unprivileged caller sees fewer VMs, or none of another user's
+// (the module's read rule, kmod/access.h): appended to errors that can
+// stem from it.
+constexpr const char* kKmodVisibility =
+    "dirtyscope.ko shows a caller without CAP_SYS_ADMIN, CAP_PERFMON or CAP_SYS_PTRACE only the VMs of its own "
+    "effective uid, and its events group needs CAP_SYS_ADMIN";
+
 struct Connected {
   NlSocket sock;
   int family = 0;

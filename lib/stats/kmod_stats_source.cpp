@@ -299,7 +299,8 @@ KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd) {
   vm.totals = counters(stats);
   vm.spp = spp_counters(stats);
   if (cmd == DIRTYSCOPE_CMD_GET_STATS) {
-    vm.unattributed = u64(a.need(DIRTYSCOPE_ATTR_UNATTRIBUTED));
+    // Module-wide, so sent only to CAP_SYS_ADMIN/CAP_PERFMON callers.
+    if (const nlattr* u = a.get(DIRTYSCOPE_ATTR_UNATTRIBUTED)) vm.unattributed = u64(u);
     for (const nlattr* v : a.repeated()) {
       const StatAttrs s = nest(a, v, "VCPU #" + std::to_string(vm.vcpus.size()));
       KmodVcpu vc;
@@ -467,8 +468,12 @@ KmodEventSubscriber::KmodEventSubscriber() : impl_(std::make_unique<Impl>(Impl{c
   if (grp == -NLE_OBJ_NOTFOUND) throw StatsUnavailable(std::string(kKmodNotLoaded));
   if (grp < 0)
     throw std::runtime_error("resolving multicast group '" DIRTYSCOPE_GENL_MCGRP_EVENTS "': " + nl_error(grp));
-  if (const int rc = nl_socket_add_membership(sk, grp); rc < 0)
-    throw std::runtime_error("joining multicast group '" DIRTYSCOPE_GENL_MCGRP_EVENTS "': " + nl_error(rc));
+  if (const int rc = nl_socket_add_membership(sk, grp); rc < 0) {
+    const std::string what = "joining multicast group '" DIRTYSCOPE_GENL_MCGRP_EVENTS "': " + nl_error(rc);
+    // A missing privilege is "cannot do this here", like RESET_STATS's.
+    if (rc == -NLE_PERM) throw StatsUnavailable(what + " (" + kKmodVisibility + ")");
+    throw std::runtime_error(what);
+  }
   // poll() drains whatever is queued and must not block on an empty socket.
   if (const int rc = nl_socket_set_nonblocking(sk); rc < 0)
     throw std::runtime_error("nl_socket_set_nonblocking: " + nl_error(rc));

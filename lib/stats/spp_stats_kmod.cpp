@@ -3,6 +3,8 @@
 #include <linux/dirtyscope.h>
 #include <netlink/attr.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <optional>
 #include <stdexcept>
@@ -47,7 +49,9 @@ class KmodSppSource final : public SppStatsSource {
     if (!vm_id_)
       throw std::runtime_error("dirtyscope.ko does not know VM " + std::to_string(pid_) + "-" +
                                std::to_string(vm_fd_) +
-                               " yet: it learns of a VM at its first traced event (run a vCPU once first)");
+                               " yet: it learns of a VM at its first traced event (run a vCPU once first)" +
+                               (geteuid() ? std::string("; or the VM is another user's: ") + kKmodVisibility
+                                          : std::string()));
     for (const SppRange& r : ranges) {
       MsgPtr m = request(conn_, DIRTYSCOPE_CMD_SPP_SET, 0);
       put_spp_set(m.get(), *vm_id_, r, vector);
@@ -58,6 +62,9 @@ class KmodSppSource final : public SppStatsSource {
       } catch (const KmodRequestError& e) {
         // Not the VM's owner and no CAP_SYS_ADMIN: cannot run here.
         if (e.code().value() == EPERM) throw StatsUnavailable(e.what());
+        // Invisible VMs answer like missing ones; say which it may be.
+        if (e.code().value() == ENOENT && geteuid())
+          throw StatsUnavailable(std::string(e.what()) + " (destroyed, or not visible: " + kKmodVisibility + ")");
         throw;
       }
     }

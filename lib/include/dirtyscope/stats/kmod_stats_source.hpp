@@ -89,7 +89,8 @@ struct KmodVm {
   // hooks (same family version: the uapi only appended them).
   std::optional<SppCounters> spp;
   std::vector<KmodVcpu> vcpus;               // GET_STATS only
-  std::optional<std::uint64_t> unattributed;  // GET_STATS only, module-wide
+  // GET_STATS only, module-wide: sent only to CAP_SYS_ADMIN/CAP_PERFMON.
+  std::optional<std::uint64_t> unattributed;
   bool operator==(const KmodVm&) const = default;
 };
 
