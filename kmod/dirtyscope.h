@@ -97,7 +97,10 @@ struct ds_vm {
 	u64 id;
 	pid_t pid;
 	int fd;
-	/* Effective uid of the VM's thread when first seen: the SPP "owner". */
+	/*
+	 * Effective uid of the VM's thread when first seen: the "owner"
+	 * that may read it and set its SPP vectors (access.h).
+	 */
 	kuid_t owner;
 	char name[DS_NAME_LEN];
 	struct xarray vcpus;		/* vcpu_idx -> struct ds_vcpu */
@@ -185,8 +188,8 @@ void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 		      u64 entries);
 bool ds_netlink_has_listeners(void);
 int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm);
-struct ds_vm *ds_select_attrs(struct nlattr **a, struct netlink_ext_ack *extack,
-			      int *err);
+struct ds_vm *ds_select_attrs(const struct sk_buff *skb, struct nlattr **a,
+			      struct netlink_ext_ack *extack, int *err);
 /* netlink_spp.c: the SPP commands. */
 int ds_nl_spp_set(struct sk_buff *skb, struct genl_info *info);
 int ds_nl_spp_get(struct sk_buff *skb, struct genl_info *info);

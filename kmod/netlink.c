@@ -10,6 +10,7 @@
 #include <net/genetlink.h>
 #include <uapi/linux/dirtyscope.h>
 
+#include "access.h"
 #include "dirtyscope.h"
 
 /* Beyond NLA_POLICY_RANGE's s16 bounds. */
@@ -127,11 +128,13 @@ static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
 
 /*
  * The VM a request names: VM_ID, or VM_PID plus VM_FD. Returns NULL with
- * *err = 0 when there is no selector, or with *err < 0 on error.
+ * *err = 0 when there is no selector, or with *err < 0 on error. With skb
+ * (the request), a VM its sender may not see is "no such VM" (access.h);
+ * without, any VM (RESET_STATS, admin only, may reset what it cannot read).
  * Under rcu_read_lock().
  */
-struct ds_vm *ds_select_attrs(struct nlattr **a, struct netlink_ext_ack *extack,
-			      int *err)
+struct ds_vm *ds_select_attrs(const struct sk_buff *skb, struct nlattr **a,
+			      struct netlink_ext_ack *extack, int *err)
 {
 	struct ds_vm *vm;
 
@@ -154,6 +157,8 @@ struct ds_vm *ds_select_attrs(struct nlattr **a, struct netlink_ext_ack *extack,
 	} else {
 		return NULL;
 	}
+	if (vm && skb && !ds_may_see(skb, vm))
+		vm = NULL;
 	if (!vm) {
 		NL_SET_ERR_MSG_MOD(extack, "no such VM");
 		*err = -ENOENT;
@@ -161,10 +166,6 @@ struct ds_vm *ds_select_attrs(struct nlattr **a, struct netlink_ext_ack *extack,
 	return vm;
 }
 
-static struct ds_vm *ds_select(struct genl_info *info, int *err)
-{
-	return ds_select_attrs(info->attrs, info->extack, err);
-}
 
 static int ds_nl_list_vms(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -174,7 +175,7 @@ static int ds_nl_list_vms(struct sk_buff *skb, struct netlink_callback *cb)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(vm, &ds_vm_list, lnode) {
-		if (vm->id <= last)
+		if (vm->id <= last || !ds_may_see(cb->skb, vm))
 			continue;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &ds_family, NLM_F_MULTI,
@@ -213,7 +214,7 @@ static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 			return -EMSGSIZE;
 		}
 		rcu_read_lock();
-		vm = ds_select(info, &ret);
+		vm = ds_select_attrs(skb, info->attrs, info->extack, &ret);
 		if (!vm && !ret) {
 			NL_SET_ERR_MSG_MOD(info->extack,
 					   "GET_STATS needs VM_ID or VM_PID+VM_FD");
@@ -222,7 +223,8 @@ static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 		if (vm)
 			ret = ds_put_vm(msg, vm, true);
 		rcu_read_unlock();
-		if (!ret)
+		/* Module-wide: other users' activity (access.h). */
+		if (!ret && ds_may_see_all(skb))
 			ret = nla_put_u64_64bit(msg, DIRTYSCOPE_ATTR_UNATTRIBUTED,
 						atomic64_read(&ds_unattributed),
 						DIRTYSCOPE_ATTR_PAD);
@@ -243,7 +245,7 @@ static int ds_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	rcu_read_lock();
-	vm = ds_select(info, &ret);
+	vm = ds_select_attrs(NULL, info->attrs, info->extack, &ret);
 	if (vm) {
 		ds_vm_reset(vm);
 	} else if (!ret) {
@@ -304,7 +306,7 @@ static const struct genl_small_ops ds_ops[] = {
 		.doit	= ds_nl_reset_stats,
 		.flags	= GENL_ADMIN_PERM,
 	},
-	/* SPP: admin or the VM's owner, checked by the handlers. */
+	/* SPP_SET: admin or the VM's owner, checked by the handler. */
 	{
 		.cmd	= DIRTYSCOPE_CMD_SPP_SET,
 		.doit	= ds_nl_spp_set,
@@ -316,8 +318,15 @@ static const struct genl_small_ops ds_ops[] = {
 	},
 };
 
+/*
+ * Events name every user's VMs and genetlink cannot filter a multicast per
+ * receiver, so joining is for CAP_SYS_ADMIN only (checked at join time).
+ */
 static const struct genl_multicast_group ds_mcgrps[] = {
-	{ .name = DIRTYSCOPE_GENL_MCGRP_EVENTS },
+	{
+		.name	= DIRTYSCOPE_GENL_MCGRP_EVENTS,
+		.flags	= GENL_MCAST_CAP_SYS_ADMIN,
+	},
 };
 
 struct genl_family ds_family __ro_after_init = {

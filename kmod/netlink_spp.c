@@ -4,11 +4,11 @@
  * dump) and the SPP_DENIED notification; contract in
  * include/uapi/linux/dirtyscope.h, bookkeeping in spp.c.
  *
- * Permission: CAP_SYS_ADMIN (of the socket's opener and the caller, as
- * netlink_capable() checks), or a caller whose effective uid is the VM's
- * owner (ds_vm::owner). Unlike the statistics, vectors and per-page counts
- * say what a VM's owner protects, and SET changes what the module reports
- * about the owner's VM, so other unprivileged users get -EPERM.
+ * Permission: reading (SPP_GET) follows the read rule of every command
+ * (access.h): a VM the caller may not see is -ENOENT. SPP_SET changes
+ * what the module reports about the owner's VM, so of the callers who see
+ * the VM only CAP_SYS_ADMIN (of the socket's opener and the caller, as
+ * netlink_capable() checks) or the owner itself may; others get -EPERM.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,24 +16,28 @@
 #include <net/genetlink.h>
 #include <uapi/linux/dirtyscope.h>
 
+#include "access.h"
 #include "dirtyscope.h"
 
-static int ds_spp_permitted(const struct sk_buff *skb, const struct ds_vm *vm,
-			    struct netlink_ext_ack *extack)
+static int ds_spp_may_set(const struct sk_buff *skb, const struct ds_vm *vm,
+			  struct netlink_ext_ack *extack)
 {
 	if (netlink_capable(skb, CAP_SYS_ADMIN) ||
 	    uid_eq(current_euid(), vm->owner))
 		return 0;
 	NL_SET_ERR_MSG_MOD(extack,
-			   "SPP needs CAP_SYS_ADMIN or the VM owner's effective uid");
+			   "SPP_SET needs CAP_SYS_ADMIN or the VM owner's effective uid");
 	return -EPERM;
 }
 
-/* The selected VM or an error; a selector is required. Under RCU/SRCU. */
-static struct ds_vm *ds_spp_select(struct nlattr **a,
+/*
+ * The selected VM, visible to the sender of skb, or an error; a selector is
+ * required. Under RCU/SRCU.
+ */
+static struct ds_vm *ds_spp_select(const struct sk_buff *skb, struct nlattr **a,
 				   struct netlink_ext_ack *extack, int *err)
 {
-	struct ds_vm *vm = ds_select_attrs(a, extack, err);
+	struct ds_vm *vm = ds_select_attrs(skb, a, extack, err);
 
 	if (!vm && !*err) {
 		NL_SET_ERR_MSG_MOD(extack, "SPP needs VM_ID or VM_PID+VM_FD");
@@ -58,10 +62,10 @@ int ds_nl_spp_set(struct sk_buff *skb, struct genl_info *info)
 	 */
 	idx = srcu_read_lock(&ds_vm_srcu);
 	rcu_read_lock();
-	vm = ds_spp_select(info->attrs, info->extack, &ret);
+	vm = ds_spp_select(skb, info->attrs, info->extack, &ret);
 	rcu_read_unlock();
 	if (vm)
-		ret = ds_spp_permitted(skb, vm, info->extack);
+		ret = ds_spp_may_set(skb, vm, info->extack);
 	if (vm && !ret)
 		ret = ds_spp_set(&vm->spp,
 				 nla_get_u64(info->attrs[DIRTYSCOPE_ATTR_SPP_GFN]),
@@ -113,10 +117,8 @@ int ds_nl_spp_get(struct sk_buff *skb, struct genl_info *info)
 		return -EMSGSIZE;
 	}
 	rcu_read_lock();
-	vm = ds_spp_select(info->attrs, info->extack, &ret);
-	if (vm)
-		ret = ds_spp_permitted(skb, vm, info->extack);
-	if (vm && !ret) {
+	vm = ds_spp_select(skb, info->attrs, info->extack, &ret);
+	if (vm) {
 		ds_spp_get(&vm->spp, gfn, &vector, &allowed, &denied);
 		ret = ds_put_vm_id(msg, vm) ?:
 		      ds_put_spp_page(msg, gfn, vector, allowed, denied);
@@ -154,9 +156,7 @@ int ds_nl_spp_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			ret = -EINVAL;
 			goto out;
 		}
-		vm = ds_spp_select(a, extack, &ret);
-		if (vm)
-			ret = ds_spp_permitted(cb->skb, vm, extack);
+		vm = ds_spp_select(cb->skb, a, extack, &ret);
 		if (ret)
 			goto out;
 		cb->args[0] = vm->id;

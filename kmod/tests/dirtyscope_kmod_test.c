@@ -52,6 +52,7 @@ int main(int argc, char **argv)
 
 	cases_counters(&t);
 	cases_requests(&t);
+	cases_permissions(&t);
 	cases_reload(&t);
 	cases_teardown(&t);
 

@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 32
+#define KMOD_TEST_PLAN 40
 
 struct kmod_test {
 	const char *ko;		/* module path for the reload checks, or NULL */
@@ -28,6 +28,8 @@ bool cases_module(struct kmod_test *t);
 void cases_counters(struct kmod_test *t);
 /* cases_requests.c: malformed requests, unknown VM, RESET_STATS rights. */
 void cases_requests(struct kmod_test *t);
+/* cases_permissions.c: VMs of three users; who lists, reads, listens. */
+void cases_permissions(struct kmod_test *t);
 /* cases_lifecycle.c: rmmod/insmod under the VM, then VM teardown. */
 void cases_reload(struct kmod_test *t);
 void cases_teardown(struct kmod_test *t);

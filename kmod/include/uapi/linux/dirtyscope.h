@@ -17,7 +17,10 @@
 
 #define DIRTYSCOPE_GENL_NAME		"dirtyscope"
 #define DIRTYSCOPE_GENL_VERSION		1
-/* Multicast group announcing ring-full exits, ring resets, SPP denials. */
+/*
+ * Multicast group announcing ring-full exits, ring resets, SPP denials.
+ * Joining needs CAP_SYS_ADMIN (see "Permissions" below).
+ */
 #define DIRTYSCOPE_GENL_MCGRP_EVENTS	"events"
 
 /* debugfs layout, relative to the debugfs mount point. */
@@ -36,20 +39,40 @@
 /* Most SPP_DENIED notifications per VM per second; the rest are dropped. */
 #define DIRTYSCOPE_SPP_EVENTS_PER_SEC	1000
 
+/*
+ * Permissions: one read rule for every command. A VM is visible to a
+ * caller whose effective uid is the VM's owner (the effective uid of the
+ * VM's thread when the module first saw the VM), or who has
+ * CAP_SYS_PTRACE, CAP_SYS_ADMIN or CAP_PERFMON; roughly, whoever could
+ * ptrace the VM's process, plus performance monitoring. Module-wide data
+ * (%DIRTYSCOPE_ATTR_UNATTRIBUTED) needs CAP_SYS_ADMIN or CAP_PERFMON; the
+ * events group CAP_SYS_ADMIN, as genetlink checks it when a socket joins
+ * (-EPERM otherwise) and cannot filter notifications per receiver. A VM
+ * the caller may not see behaves exactly like a VM that does not exist:
+ * left out of dumps, -ENOENT when selected, so its existence does not
+ * leak. Capabilities must be held by the socket's opener as well as by
+ * the sender. Mutations: RESET_STATS needs CAP_NET_ADMIN; SPP_SET
+ * CAP_SYS_ADMIN or the owner's effective uid.
+ */
+
 /**
  * enum dirtyscope_cmd - generic netlink commands
  * @DIRTYSCOPE_CMD_LIST_VMS: dump request (NLM_F_DUMP). One reply message
- *	per tracked VM, each carrying %DIRTYSCOPE_ATTR_VM_ID, _VM_PID,
+ *	per tracked VM the caller may see, each carrying
+ *	%DIRTYSCOPE_ATTR_VM_ID, _VM_PID,
  *	_VM_FD, _VM_NAME, _NR_VCPUS and a %DIRTYSCOPE_ATTR_STATS nest with the
  *	VM's totals. No request attributes.
  * @DIRTYSCOPE_CMD_GET_STATS: do request selecting one VM, either by
  *	%DIRTYSCOPE_ATTR_VM_ID or by %DIRTYSCOPE_ATTR_VM_PID plus
  *	%DIRTYSCOPE_ATTR_VM_FD. The reply has the VM attributes of LIST_VMS
- *	plus one %DIRTYSCOPE_ATTR_VCPU nest per vCPU seen. -ENOENT if no such
- *	VM, -EINVAL if the selector is incomplete.
+ *	plus one %DIRTYSCOPE_ATTR_VCPU nest per vCPU seen, and
+ *	%DIRTYSCOPE_ATTR_UNATTRIBUTED for CAP_SYS_ADMIN or CAP_PERFMON callers.
+ *	-ENOENT if no such VM or the caller may not see it, -EINVAL if the
+ *	selector is incomplete.
  * @DIRTYSCOPE_CMD_RESET_STATS: do request, needs CAP_NET_ADMIN
  *	(GENL_ADMIN_PERM). Zeroes the counters of the selected VM (same
- *	selector as GET_STATS) or of every VM when no selector is given.
+ *	selector as GET_STATS, any VM) or of every VM when no selector is
+ *	given.
  *	Ring size is kept; the high-water mark restarts from zero.
  * @DIRTYSCOPE_CMD_EVENT: notification sent to %DIRTYSCOPE_GENL_MCGRP_EVENTS
  *	with %DIRTYSCOPE_ATTR_EVENT, the VM attributes and
@@ -61,14 +84,14 @@
  *	%DIRTYSCOPE_ATTR_SPP_VECTOR, all required. Gives pages
  *	[gfn, gfn + npages) that write-permission vector; a page's counts
  *	survive a vector change. %DIRTYSCOPE_SPP_FULL_ACCESS unregisters the
- *	pages (their counts go; the VM totals stay). Only for CAP_SYS_ADMIN or
- *	a caller whose effective uid is the VM owner's (the effective uid of
- *	the VM's thread when the module first saw the VM): else -EPERM.
+ *	pages (their counts go; the VM totals stay). -ENOENT for a VM the
+ *	caller may not see; of those who see it, only CAP_SYS_ADMIN or the
+ *	VM owner's effective uid may set vectors: else -EPERM.
  *	-ERANGE if the range passes the 52-bit guest physical address space,
  *	-ENOSPC if the VM would have more than %DIRTYSCOPE_SPP_MAX_PAGES
  *	registered (then nothing changes), -ENOMEM may leave part applied.
  * @DIRTYSCOPE_CMD_SPP_GET: do request: selector and %DIRTYSCOPE_ATTR_SPP_GFN;
- *	same permission rule. The reply has the VM attributes,
+ *	-ENOENT for a VM the caller may not see. The reply has the VM attributes,
  *	%DIRTYSCOPE_ATTR_SPP_GFN, _SPP_VECTOR (%DIRTYSCOPE_SPP_FULL_ACCESS if
  *	not registered), _SPP_ALLOWED and _SPP_DENIED of that page. As a
  *	dump (NLM_F_DUMP) with only the selector: one message per registered
@@ -107,7 +130,8 @@ enum dirtyscope_cmd {
  * @DIRTYSCOPE_ATTR_RESET_ENTRIES: u64, entries a reset recycled.
  * @DIRTYSCOPE_ATTR_UNATTRIBUTED: u64, module-wide count of set_spte events
  *	that could not be tied to a vCPU (LIST_VMS does not carry it; it is in
- *	every GET_STATS reply).
+ *	every GET_STATS reply to CAP_SYS_ADMIN or CAP_PERFMON callers, and in
+ *	none to others, as it counts every user's activity).
  * @DIRTYSCOPE_ATTR_SPP_GFN: u64, guest frame number (guest physical
  *	address >> 12) of the first page.
  * @DIRTYSCOPE_ATTR_SPP_NPAGES: u32, 1..%DIRTYSCOPE_SPP_MAX_PAGES.

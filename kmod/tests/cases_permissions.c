@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dirtyscope_kmod_test: who sees which VM. With VMs of root (the ring
+ * guest), nobody and uid 1000 alive, each of them lists, reads and joins
+ * the events group; every check compares the exact set the rule allows
+ * (kmod/access.h): own VMs for users, everything for root.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host_util.h"
+#include "kmod_test.h"
+#include "ktap.h"
+#include "owned_vm.h"
+
+#define OTHER_UID 1000
+#define NR_OWNERS 3		/* root, nobody, OTHER_UID */
+
+struct view {
+	uid_t uid;
+	gid_t gid;
+	const char *visible[NR_OWNERS];	/* names this user must see */
+	int nvisible;
+	const struct vm_list *all;	/* root's listing: ids of every VM */
+};
+
+static bool visible(const struct view *v, const char *name)
+{
+	for (int i = 0; i < v->nvisible; i++)
+		if (!strcmp(v->visible[i], name))
+			return true;
+	return false;
+}
+
+/* LIST_VMS must return exactly the visible VMs. */
+static int list_child(void *arg)
+{
+	const struct view *v = arg;
+	struct vm_list l;
+	struct nl nl = { 0 };
+	bool ok;
+
+	if (nl_open(&nl) || nl_resolve(&nl) || list_vms(&nl, &l))
+		return 101;
+	ok = l.n == v->nvisible;
+	for (int i = 0; i < l.n; i++)
+		ok = ok && visible(v, l.vms[i].name);
+	if (ok)
+		return 0;
+	diag("uid %u lists %d VMs, expected %d", (unsigned int)v->uid, l.n,
+	     v->nvisible);
+	for (int i = 0; i < l.n; i++)
+		diag("uid %u lists %s", (unsigned int)v->uid, l.vms[i].name);
+	return 1;
+}
+
+/*
+ * GET_STATS of every VM of root's listing, by id and by pid+fd: the
+ * visible ones answer (UNATTRIBUTED only for root), the others are ENOENT
+ * exactly like a VM that does not exist.
+ */
+static int stats_child(void *arg)
+{
+	const struct view *v = arg;
+	struct vm_info st;
+	struct nl nl = { 0 };
+	int by_id, by_name;
+
+	if (nl_open(&nl) || nl_resolve(&nl))
+		return 101;
+	for (int i = 0; i < v->all->n; i++) {
+		const struct vm_info *vm = &v->all->vms[i];
+
+		by_id = get_stats_by_id(&nl, vm->id, &st);
+		if (!by_id && (strcmp(st.name, vm->name) ||
+			       st.have_unattributed != (v->uid == 0))) {
+			diag("uid %u: GET_STATS %s: name %s, UNATTRIBUTED %s",
+			     (unsigned int)v->uid, vm->name, st.name,
+			     st.have_unattributed ? "present" : "absent");
+			return 2;
+		}
+		by_name = get_stats_by_name(&nl, vm->pid, vm->fd, &st);
+		if (by_id != by_name ||
+		    by_id != (visible(v, vm->name) ? 0 : -ENOENT)) {
+			diag("uid %u: GET_STATS %s: by id %d, by name %d",
+			     (unsigned int)v->uid, vm->name, by_id, by_name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Joining the events group: its errno (0 joined). */
+static int events_child(void *unused)
+{
+	struct nl nl = { 0 }, ev = { 0 };
+	int r;
+
+	(void)unused;
+	if (nl_open(&nl) || nl_resolve(&nl))
+		return 101;
+	r = nl_open_events(&ev, &nl);
+	return -r;
+}
+
+void cases_permissions(struct kmod_test *t)
+{
+	struct owned_vm nobody, other;
+	static struct vm_list all;
+	struct view views[NR_OWNERS];
+	const char *who[NR_OWNERS] = { "root", "nobody", "uid 1000" };
+	int r, up_nobody, up_other, ev[NR_OWNERS];
+
+	up_nobody = owned_vm_start(&nobody, NOBODY_UID, NOBODY_GID, t->g.mg.kvm);
+	up_other = owned_vm_start(&other, OTHER_UID, OTHER_UID, t->g.mg.kvm);
+	r = list_vms(&t->nl, &all);
+	CHECK(!up_nobody && !up_other && !r,
+	      "VMs of nobody (%s) and uid 1000 (%s) run next to root's (%s)",
+	      nobody.name, other.name, t->name);
+
+	views[0] = (struct view){ .uid = 0, .gid = 0, .nvisible = 3, .all = &all,
+				  .visible = { t->name, nobody.name, other.name } };
+	views[1] = (struct view){ .uid = NOBODY_UID, .gid = NOBODY_GID,
+				  .nvisible = 1, .all = &all,
+				  .visible = { nobody.name } };
+	views[2] = (struct view){ .uid = OTHER_UID, .gid = OTHER_UID,
+				  .nvisible = 1, .all = &all,
+				  .visible = { other.name } };
+	for (int i = 0; i < NR_OWNERS; i++) {
+		r = run_as(views[i].uid, views[i].gid, list_child, &views[i]);
+		CHECK(r == 0, "LIST_VMS as %s: exactly %s (got %d)", who[i],
+		      i ? "its own VM" : "all three VMs", r);
+	}
+	for (int i = 0; i < NR_OWNERS; i++) {
+		r = run_as(views[i].uid, views[i].gid, stats_child, &views[i]);
+		CHECK(r == 0, "GET_STATS as %s: %s, others ENOENT (got %d)", who[i],
+		      i ? "own VM without UNATTRIBUTED" : "every VM with UNATTRIBUTED",
+		      r);
+	}
+	for (int i = 0; i < NR_OWNERS; i++)
+		ev[i] = run_as(views[i].uid, views[i].gid, events_child, NULL);
+	CHECK(ev[0] == 0 && ev[1] == EPERM && ev[2] == EPERM,
+	      "events group: root joins, nobody and uid 1000 get EPERM (got %d, %d, %d)",
+	      ev[0], ev[1], ev[2]);
+
+	owned_vm_stop(&nobody);
+	owned_vm_stop(&other);
+}
