@@ -64,6 +64,7 @@ class Run {
   void execute() {
     result_.vcpus = static_cast<uint32_t>(guest_.vcpus().size());
     if (options_.hooks.vm_ready) options_.hooks.vm_ready();
+    if (options_.hooks.companion) companion_ = options_.hooks.companion(guest_.vm());
     VcpuPool pool(guest_, collector_);
     if (!pool.wait_all_paused(options_.stall_timeout)) return fail(*pool.error());
     if (options_.populate_first && !populate(pool)) return;
@@ -272,6 +273,7 @@ class Run {
   CollectionVerifier verifier_;
   WriteMix mix_;
   DirtySet collected_;
+  std::shared_ptr<void> companion_;  // declared after guest_: gone before the VM is
   uint64_t collection_number_ = 0;
   bool dropped_this_iteration_ = false;
 };

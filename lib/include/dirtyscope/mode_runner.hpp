@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct ModeResult;
 struct RunHooks {
   std::function<void()> vm_ready;            // VM built, nothing dirtied yet
   std::function<void(ModeResult&)> vm_done;  // iterations over, vCPUs paused, VM alive
+  // Something to run beside the VM while the mode runs (the memslot churn
+  // test's thread): made once the VM is built, destroyed before the VM,
+  // also when the run fails.
+  std::function<std::shared_ptr<void>(Vm&)> companion;
 };
 
 struct RunOptions {
