@@ -3,9 +3,12 @@
  * dirtyscope_kmod_test: who sees which VM. With VMs of root (the ring
  * guest), nobody and uid 1000 alive, each of them lists, reads and joins
  * the events group; every check compares the exact set the rule allows
- * (kmod/access.h): own VMs for users, everything for root.
+ * (kmod/access.h): own VMs for users, everything for root. Then uid 1000
+ * with only CAP_SYS_PTRACE, or only CAP_PERFMON, must see every VM, the
+ * module-wide count only with CAP_PERFMON, and not join the events group.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +27,7 @@ struct view {
 	const char *visible[NR_OWNERS];	/* names this user must see */
 	int nvisible;
 	const struct vm_list *all;	/* root's listing: ids of every VM */
+	bool unattributed;		/* GET_STATS carries UNATTRIBUTED */
 };
 
 static bool visible(const struct view *v, const char *name)
@@ -75,7 +79,7 @@ static int stats_child(void *arg)
 
 		by_id = get_stats_by_id(&nl, vm->id, &st);
 		if (!by_id && (strcmp(st.name, vm->name) ||
-			       st.have_unattributed != (v->uid == 0))) {
+			       st.have_unattributed != v->unattributed)) {
 			diag("uid %u: GET_STATS %s: name %s, UNATTRIBUTED %s",
 			     (unsigned int)v->uid, vm->name, st.name,
 			     st.have_unattributed ? "present" : "absent");
@@ -88,6 +92,24 @@ static int stats_child(void *arg)
 			     (unsigned int)v->uid, vm->name, by_id, by_name);
 			return 1;
 		}
+	}
+	return 0;
+}
+
+/* With capabilities: the listing, the reads, and no events group. */
+static int caps_child(void *arg)
+{
+	struct nl nl = { 0 }, ev = { 0 };
+	int r = list_child(arg) ?: stats_child(arg);
+
+	if (r)
+		return r;
+	if (nl_open(&nl) || nl_resolve(&nl))
+		return 101;
+	r = nl_open_events(&ev, &nl);
+	if (r != -EPERM) {
+		diag("events group with capabilities: %d, want -EPERM", r);
+		return 3;
 	}
 	return 0;
 }
@@ -109,7 +131,7 @@ void cases_permissions(struct kmod_test *t)
 {
 	struct owned_vm nobody, other;
 	static struct vm_list all;
-	struct view views[NR_OWNERS];
+	struct view views[NR_OWNERS], caps_view;
 	const char *who[NR_OWNERS] = { "root", "nobody", "uid 1000" };
 	int r, up_nobody, up_other, ev[NR_OWNERS];
 
@@ -121,7 +143,8 @@ void cases_permissions(struct kmod_test *t)
 	      nobody.name, other.name, t->name);
 
 	views[0] = (struct view){ .uid = 0, .gid = 0, .nvisible = 3, .all = &all,
-				  .visible = { t->name, nobody.name, other.name } };
+				  .visible = { t->name, nobody.name, other.name },
+				  .unattributed = true };
 	views[1] = (struct view){ .uid = NOBODY_UID, .gid = NOBODY_GID,
 				  .nvisible = 1, .all = &all,
 				  .visible = { nobody.name } };
@@ -144,6 +167,20 @@ void cases_permissions(struct kmod_test *t)
 	CHECK(ev[0] == 0 && ev[1] == EPERM && ev[2] == EPERM,
 	      "events group: root joins, nobody and uid 1000 get EPERM (got %d, %d, %d)",
 	      ev[0], ev[1], ev[2]);
+
+	/* Capabilities that widen the view; only root's events group. */
+	caps_view = views[0];
+	caps_view.uid = caps_view.gid = OTHER_UID;
+	caps_view.unattributed = false;
+	r = run_as_caps(OTHER_UID, OTHER_UID, 1ULL << CAP_SYS_PTRACE, caps_child,
+			&caps_view);
+	CHECK(r == 0, "uid 1000 with CAP_SYS_PTRACE: all three VMs, no UNATTRIBUTED, no events (got %d)",
+	      r);
+	caps_view.unattributed = true;
+	r = run_as_caps(OTHER_UID, OTHER_UID, 1ULL << CAP_PERFMON, caps_child,
+			&caps_view);
+	CHECK(r == 0, "uid 1000 with CAP_PERFMON: all three VMs with UNATTRIBUTED, no events (got %d)",
+	      r);
 
 	owned_vm_stop(&nobody);
 	owned_vm_stop(&other);

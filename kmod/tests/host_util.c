@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <linux/capability.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +52,34 @@ uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+/*
+ * setuid() away from root clears the effective set; PR_SET_KEEPCAPS keeps
+ * the permitted one, from which capset() raises exactly caps.
+ */
+static int drop_to(uid_t uid, gid_t gid, uint64_t caps)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {
+		{ .effective = (uint32_t)caps, .permitted = (uint32_t)caps },
+		{ .effective = caps >> 32, .permitted = caps >> 32 },
+	};
+
+	if (caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		return -1;
+	if (setgid(gid) || setuid(uid))
+		return -1;
+	return caps ? (int)syscall(SYS_capset, &hdr, data) : 0;
+}
+
 int run_as(uid_t uid, gid_t gid, int (*fn)(void *), void *arg)
+{
+	return run_as_caps(uid, gid, 0, fn, arg);
+}
+
+int run_as_caps(uid_t uid, gid_t gid, uint64_t caps, int (*fn)(void *),
+		void *arg)
 {
 	int status;
 	pid_t pid;
@@ -57,7 +87,7 @@ int run_as(uid_t uid, gid_t gid, int (*fn)(void *), void *arg)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		if (setgid(gid) || setuid(uid))
+		if (drop_to(uid, gid, caps))
 			_exit(100);
 		_exit(fn(arg));
 	}

@@ -22,5 +22,8 @@ uint64_t now_ms(void);
  * died. 100 means setgid/setuid failed.
  */
 int run_as(uid_t uid, gid_t gid, int (*fn)(void *), void *arg);
+/* The same, keeping exactly the capabilities in caps (bit n: capability n). */
+int run_as_caps(uid_t uid, gid_t gid, uint64_t caps, int (*fn)(void *),
+		void *arg);
 
 #endif

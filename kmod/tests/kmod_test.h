@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 40
+#define KMOD_TEST_PLAN 42
 
 struct kmod_test {
 	const char *ko;		/* module path for the reload checks, or NULL */
