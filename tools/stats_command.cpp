@@ -2,9 +2,7 @@
 // over generic netlink), print a batch every interval until interrupted (or
 // once with -1). SIGINT/SIGTERM end the loop normally, so the source's
 // destructor detaches the BPF programs / closes the netlink socket.
-#include <getopt.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -14,6 +12,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "command_args.hpp"
 #include "commands.hpp"
 #include "dirtyscope/stats/bpf_stats_source.hpp"
 #include "dirtyscope/stats/json.hpp"
@@ -22,111 +21,6 @@
 
 namespace dirtyscope::tools {
 namespace {
-
-constexpr const char* kHelp =
-    "USAGE: dirtyscope stats [-i SECONDS] [-p PID] [-1] [--json] [--source SOURCE]\n"
-    "                        [--mode MODE]\n"
-    "\n"
-    "Live dirty-tracking statistics of the VMs on this host: dirty pages pushed\n"
-    "to the dirty ring, ring-full exits, ring resets, write faults (writable\n"
-    "SPTEs installed), page faults, ring occupancy high-water mark and, from\n"
-    "BPF only, latency percentiles of KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG\n"
-    "and KVM_RESET_DIRTY_RINGS. Works on any process's VMs (QEMU, the selftests).\n"
-    "\n"
-    "Sources (--source):\n"
-    "  bpf   BPF programs on KVM's tracepoints; needs CAP_BPF and CAP_PERFMON\n"
-    "        (or root).\n"
-    "  kmod  the dirtyscope.ko kernel module over generic netlink (family\n"
-    "        'dirtyscope'); needs the module loaded, no privilege. It has no\n"
-    "        ioctl latencies or fast page faults: those read 0.\n"
-    "  auto  kmod when the module is loaded, else bpf (the default).\n"
-    "\n"
-    "OPTIONS:\n"
-    "  -i, --interval SECONDS  refresh interval (default 1, 0.1 .. 3600)\n"
-    "  -p, --pid PID           only the VMs of this process\n"
-    "  -1, --once              print one batch after one interval, then exit\n"
-    "      --json              one JSON object per batch (counts of that interval;\n"
-    "                          keys <source>.ring_pushes, e.g. bpf.ring_pushes or\n"
-    "                          kmod.ring_pushes, <source>.ring_resets, ...; kmod\n"
-    "                          adds kmod.spp_allowed, kmod.spp_denied and\n"
-    "                          kmod.spp_events_dropped)\n"
-    "      --source SOURCE     kmod, bpf or auto (default): where numbers come from\n"
-    "      --mode MODE         auto (default), tp_btf, raw_tp or tp: how the BPF\n"
-    "                          programs attach (auto prefers tp_btf); not with\n"
-    "                          --source kmod\n"
-    "  -h, --help              this text\n"
-    "\n"
-    "EXIT STATUS: 0 ok, 1 failure, 2 usage error, 4 cannot run here (no\n"
-    "privilege, BPF disabled, KVM tracepoints missing; dirtyscope.ko not loaded\n"
-    "for --source kmod).\n"
-    "\n"
-    "EXAMPLES:\n"
-    "  dirtyscope stats                       # all VMs, refreshed every second\n"
-    "  dirtyscope stats -p $(pidof qemu-system-x86_64) -i 5\n"
-    "  dirtyscope stats -1 --json -i 10       # what happened in the next 10 s\n"
-    "  dirtyscope stats --source kmod -1 --json   # from dirtyscope.ko\n";
-
-struct Args {
-  double interval_s = 1.0;
-  pid_t pid = 0;
-  bool once = false;
-  bool json = false;
-  stats::AttachMode mode = stats::AttachMode::Auto;
-  bool mode_given = false;
-  std::string source = "auto";  // kmod, bpf or auto
-};
-
-stats::AttachMode parse_mode(const std::string& s) {
-  for (auto m : {stats::AttachMode::Auto, stats::AttachMode::TpBtf, stats::AttachMode::RawTp,
-                 stats::AttachMode::Tp})
-    if (s == stats::attach_mode_name(m)) return m;
-  throw UsageError("--mode: '" + s + "' is not one of auto, tp_btf, raw_tp, tp");
-}
-
-std::string parse_source(const std::string& s) {
-  if (s == "kmod" || s == "bpf" || s == "auto") return s;
-  throw UsageError("--source: '" + s + "' is not one of kmod, bpf, auto");
-}
-
-// Returns false when --help was printed.
-bool parse(int argc, char** argv, Args& a) {
-  enum { kJson = 1000, kMode, kSource };
-  static const option longs[] = {
-      {"interval", required_argument, nullptr, 'i'}, {"pid", required_argument, nullptr, 'p'},
-      {"once", no_argument, nullptr, '1'},           {"json", no_argument, nullptr, kJson},
-      {"mode", required_argument, nullptr, kMode},   {"source", required_argument, nullptr, kSource},
-      {"help", no_argument, nullptr, 'h'},
-      {nullptr, 0, nullptr, 0}};
-  opterr = 0;  // our own one-line messages
-  optind = 1;
-  int c;
-  while ((c = getopt_long(argc, argv, ":i:p:1h", longs, nullptr)) != -1) {
-    switch (c) {
-      case 'i': a.interval_s = parse_seconds("-i", optarg, 0.1, 3600); break;
-      case 'p': a.pid = static_cast<pid_t>(parse_long("-p", optarg, 1, 1L << 22)); break;
-      case '1': a.once = true; break;
-      case kJson: a.json = true; break;
-      case kMode:
-        a.mode = parse_mode(optarg);
-        a.mode_given = true;
-        break;
-      case kSource: a.source = parse_source(optarg); break;
-      case 'h': std::fputs(kHelp, stdout); return false;
-      case ':': throw UsageError(std::string("option ") + argv[optind - 1] + " needs a value");
-      default: throw UsageError(std::string("unknown option ") + argv[optind - 1]);
-    }
-  }
-  if (optind < argc) throw UsageError(std::string("unexpected argument '") + argv[optind] + "'");
-  if (a.source == "kmod" && a.mode_given)
-    throw UsageError("--mode " + std::string(stats::attach_mode_name(a.mode)) +
-                     ": BPF attach modes do not apply to --source kmod");
-  if (a.pid) {
-    struct stat st{};
-    if (::stat(("/proc/" + std::to_string(a.pid)).c_str(), &st) != 0)
-      throw UsageError("-p: no process with pid " + std::to_string(a.pid));
-  }
-  return true;
-}
 
 // Waits one interval; false if SIGINT/SIGTERM arrived (they are blocked
 // and taken synchronously here, so no handler races with the loop).
@@ -147,13 +41,13 @@ struct Opened {
   std::string label;  // for the view's header
 };
 
-Opened open_bpf(const Args& a) {
+Opened open_bpf(const StatsArgs& a) {
   auto bpf = std::make_unique<stats::BpfStatsSource>(stats::BpfOptions{.pid = a.pid, .mode = a.mode});
   std::string label = "bpf (" + std::string(stats::attach_mode_name(bpf->mode())) + ")";
   return {std::move(bpf), std::move(label)};
 }
 
-Opened open_kmod(const Args& a) {
+Opened open_kmod(const StatsArgs& a) {
   return {std::make_unique<stats::KmodStatsSource>(stats::KmodOptions{.pid = a.pid}),
           "kmod (dirtyscope.ko)"};
 }
@@ -161,7 +55,7 @@ Opened open_kmod(const Args& a) {
 // auto: the module when its family is registered (it costs nothing to
 // read and needs no privilege), else BPF. When neither can run, say why
 // for both on one line.
-Opened open_source(const Args& a) {
+Opened open_source(const StatsArgs& a) {
   if (a.source == "bpf") return open_bpf(a);
   if (a.source == "kmod") return open_kmod(a);
   std::string kmod_why;
@@ -180,8 +74,8 @@ Opened open_source(const Args& a) {
 }  // namespace
 
 int stats_main(int argc, char** argv) {
-  Args a;
-  if (!parse(argc, argv, a)) return kOk;
+  StatsArgs a;
+  if (!parse_stats_args(argc, argv, a)) return kOk;
 
   sigset_t stop;
   sigemptyset(&stop);
