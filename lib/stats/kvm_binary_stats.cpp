@@ -51,6 +51,13 @@ struct DescFixed {
 };
 static_assert(sizeof(DescFixed) == 16, "kvm_stats_desc fixed part is 16 bytes in the ABI");
 
+// Far above what any kernel sends (KVM_STATS_NAME_SIZE is 48; tens of
+// statistics, a few hundred data words with the histograms), far below
+// what would hurt to allocate: <= 272 KiB of descriptors, 512 KiB of data.
+constexpr std::uint32_t kMaxNameSize = 256;
+constexpr std::uint32_t kMaxDescriptors = 1024;
+constexpr std::uint64_t kMaxDataWords = 1u << 16;
+
 }  // namespace
 
 KvmBinaryStats KvmBinaryStats::open(int vm_or_vcpu_fd) {
@@ -61,6 +68,17 @@ KvmBinaryStats::KvmBinaryStats(UniqueFd stats_fd) : fd_(std::move(stats_fd)) {
   const int fd = fd_.get();
   kvm_stats_header hdr{};
   pread_all(fd, &hdr, sizeof(hdr), 0, "header");
+  // Sizes come from the file: check them before allocating by them, or a
+  // corrupt header asks for gigabytes (found by fuzz/kvm_stats_fuzz.cpp).
+  // KVM names are 48 bytes and a vCPU has about 60 statistics.
+  if (hdr.name_size > kMaxNameSize) {
+    errno = EINVAL;
+    fail("implausible KVM stats name size (" + std::to_string(hdr.name_size) + " bytes)");
+  }
+  if (hdr.num_desc > kMaxDescriptors) {
+    errno = EINVAL;
+    fail("implausible KVM stats descriptor count (" + std::to_string(hdr.num_desc) + ")");
+  }
 
   id_.assign(hdr.name_size, '\0');
   if (hdr.name_size) pread_all(fd, id_.data(), hdr.name_size, hdr.id_offset, "id");
@@ -91,7 +109,7 @@ KvmBinaryStats::KvmBinaryStats(UniqueFd stats_fd) : fd_(std::move(stats_fd)) {
     descs_.push_back(std::move(desc));
   }
   // A corrupt descriptor must not make us allocate gigabytes.
-  if (data_words > (1u << 20)) {
+  if (data_words > kMaxDataWords) {
     errno = EINVAL;
     fail("implausible KVM stats data size (" + std::to_string(data_words) + " words)");
   }

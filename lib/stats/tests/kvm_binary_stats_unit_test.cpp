@@ -3,8 +3,13 @@
 // closed when parsing fails.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/kvm.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <string>
 #include <system_error>
 
 #include "dirtyscope/error.hpp"
@@ -32,6 +37,39 @@ TEST(KvmBinaryStatsUnit, UnreadableStatsFileThrowsAndClosesTheFd) {
   EXPECT_THROW(KvmBinaryStats{UniqueFd(fd)}, std::system_error);  // empty: short read of the header
   EXPECT_EQ(::fcntl(fd, F_GETFD), -1) << "the stats fd leaked";
   EXPECT_EQ(errno, EBADF);
+}
+
+// A stats "file" in a memfd holding just a header: the sizes in it are
+// what a corrupt file would claim.
+UniqueFd stats_file(const kvm_stats_header& hdr) {
+  UniqueFd fd(::memfd_create("kvm-stats", MFD_CLOEXEC));
+  EXPECT_TRUE(fd.valid());
+  EXPECT_EQ(::write(fd.get(), &hdr, sizeof(hdr)), static_cast<ssize_t>(sizeof(hdr)));
+  return fd;
+}
+
+std::string refusal(const kvm_stats_header& hdr) {
+  try {
+    KvmBinaryStats stats(stats_file(hdr));
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code().value(), EINVAL);
+    return e.what();
+  }
+  return "accepted";
+}
+
+// Regression (the kvm_stats fuzzer): these headers made the reader
+// allocate name_size * num_desc bytes (gigabytes) before noticing anything.
+TEST(KvmBinaryStatsUnit, ImplausibleHeaderSizesAreRefusedBeforeAllocating) {
+  kvm_stats_header hdr{};
+  hdr.name_size = 48;
+  hdr.num_desc = 100000000;
+  hdr.id_offset = sizeof(hdr);
+  hdr.desc_offset = sizeof(hdr) + 48;
+  EXPECT_NE(refusal(hdr).find("implausible KVM stats descriptor count (100000000)"), std::string::npos);
+  hdr.num_desc = 1;
+  hdr.name_size = 0xffffffffu;
+  EXPECT_NE(refusal(hdr).find("implausible KVM stats name size (4294967295 bytes)"), std::string::npos);
 }
 
 }  // namespace
