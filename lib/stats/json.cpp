@@ -186,7 +186,10 @@ std::string to_json(const DirtyStats& stats, int indent) {
     w.key("pid"), w.value(static_cast<std::int64_t>(pid));
     counters(w, p, vm.totals());
     spp(w, p, vm.spp);
-    ioctls(w, p, vm.ioctl_count(), [&](DirtyIoctl which) { return vm.ioctl(which); });
+    // A named reference: clang 14 (the fuzz build) cannot capture a
+    // structured binding in a lambda.
+    const auto& vm_ref = vm;
+    ioctls(w, p, vm.ioctl_count(), [&](DirtyIoctl which) { return vm_ref.ioctl(which); });
     w.key("vcpus");
     w.begin_array();
     for (const auto& [id, c] : vm.vcpus) {
