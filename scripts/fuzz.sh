@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `make fuzz`: builds the libFuzzer targets of fuzz/ in their own clang
+# build directory (ASan + UBSan + coverage everywhere), runs each for
+# FUZZ_SECONDS on a scratch copy of its seed corpus (fuzz/corpus/<target>;
+# the repository's corpus never grows), one at a time, and prints per
+# target the executions, exec/s and whether it found anything.
+# Usage: scripts/fuzz.sh BUILD_DIR [TARGET...]   (env FUZZ_SECONDS, JOBS)
+# Exit 0: no finding; 1: a finding (the crashing input's path is printed);
+# 2: the build or a run's output was not what this script expects.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:?usage: fuzz.sh BUILD_DIR [TARGET...]}
+shift
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(kmod_reply json options kvm_stats)
+seconds=${FUZZ_SECONDS:-60}
+jobs=${JOBS:-$(nproc)}
+
+if [[ ! -f $build/CMakeCache.txt ]]; then
+  cmake -S "$here" -B "$build" -DFUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+fi
+cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}" >/dev/null
+
+# Not $build/fuzz: that is CMake's binary directory of fuzz/.
+out=$build/fuzz-runs
+mkdir -p "$out"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+declare -a rows
+found=0
+for t in "${targets[@]}"; do
+  corpus=$scratch/$t
+  cp -r "$here/fuzz/corpus/$t" "$corpus"
+  art=$out/$t
+  rm -rf "$art"
+  mkdir -p "$art"
+  log=$out/$t.log
+  echo "fuzz: $t for ${seconds}s (log $log)" >&2
+  rc=0
+  # -close_fd_mask=1: the parsers print --help text to stdout; reports go
+  # to stderr. -timeout: one input taking this long is a hang, a finding.
+  "$build/bin/fuzz_$t" -max_total_time="$seconds" -timeout=25 -print_final_stats=1 \
+    -close_fd_mask=1 -artifact_prefix="$art/" "$corpus" >"$log" 2>&1 || rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  if [[ -z $execs || -z $rate ]]; then
+    echo "fuzz: $t: no final statistics in $log (exit $rc)" >&2
+    tail -20 "$log" >&2
+    exit 2
+  fi
+  # slow-unit-* files are only notes; crash-, leak-, oom- and timeout-
+  # inputs come with a nonzero exit.
+  verdict="none"
+  if [[ $rc -ne 0 ]]; then
+    found=1
+    input=$(ls "$art"/{crash,leak,oom,timeout}-* 2>/dev/null | head -1 || true)
+    verdict="FOUND (exit $rc): ${input:-see $log}"
+    grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" >&2 || true
+  fi
+  rows+=("$(printf '%-12s %14s %10s  %s' "$t" "$execs" "$rate" "$verdict")")
+done
+
+printf '%-12s %14s %10s  %s\n' target executions exec/s finding
+printf '%s\n' "${rows[@]}"
+exit $found
