@@ -4,6 +4,7 @@
  * the per-VM page limit, and who may use SPP (admin or the VM's owner).
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -157,6 +158,9 @@ void spp_cases_requests(struct spp_test *t)
 /* Children's requests; each returns the positive errno (0: success). */
 static struct spp_test *child_t;
 
+/* A user other than nobody, given CAP_PERFMON. */
+#define PERFMON_UID 1000
+
 static int set_as_child(void *unused)
 {
 	struct nl nl = { 0 };
@@ -240,6 +244,14 @@ void spp_cases_permissions(struct spp_test *t)
 	/* nobody may not see root's VM: it answers as if it did not exist. */
 	CHECK(set_r == ENOENT && get_r == ENOENT,
 	      "SPP_SET/SPP_GET/dump as nobody on root's VM: ENOENT (got %d, %d)",
+	      set_r, get_r);
+	/* CAP_PERFMON sees root's VM, so reads it, but may not change it. */
+	set_r = run_as_caps(PERFMON_UID, PERFMON_UID, 1ULL << CAP_PERFMON,
+			    set_as_child, NULL);
+	get_r = run_as_caps(PERFMON_UID, PERFMON_UID, 1ULL << CAP_PERFMON,
+			    get_as_child, NULL);
+	CHECK(set_r == EPERM && get_r == 0,
+	      "uid 1000 with CAP_PERFMON on root's VM: SPP_SET EPERM, SPP_GET/dump read (got %d, %d)",
 	      set_r, get_r);
 	r = run_as(NOBODY_UID, NOBODY_GID, owner_child, &t->g.mg.kvm);
 	CHECK(r == 0, "nobody's own VM: nobody may SPP_SET and SPP_GET it, counts match (got %d)",
