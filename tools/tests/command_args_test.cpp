@@ -26,7 +26,8 @@ class Argv {
   std::vector<char*> ptrs_;
 };
 
-// Regression (the options fuzzer): a parse that threw inside a cluster
+// Regression (seen while writing the options fuzzer, which parses many
+// command lines in one process): a parse that threw inside a cluster
 // ("-qz": q is unknown) left glibc's getopt pointing at "z"; the next parse
 // restarted with optind = 1, resumed there (in the old argv, freed by
 // then under the fuzzer) and refused a valid "-1".
