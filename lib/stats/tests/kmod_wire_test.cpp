@@ -4,6 +4,7 @@
 // rejected with a message naming the problem, never crash (run under
 // ASan/UBSan with SANITIZE=ON).
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 #include <linux/dirtyscope.h>
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
@@ -650,3 +651,16 @@ TEST(KmodSppSet, RequestCarriesTheVmIdAndTheRangeInTheUapiTypes) {
 
 }  // namespace
 }  // namespace dirtyscope::stats
+
+// The read rule as the source applies it to a requested pid.
+TEST(KmodHiddenReason, OwnUidOrACapabilitySeesTheVms) {
+  using dirtyscope::stats::kmod_hidden_reason;
+  EXPECT_EQ(kmod_hidden_reason(42, 1000, 1000, 0), std::nullopt);
+  EXPECT_EQ(kmod_hidden_reason(42, 0, 1000, 1ULL << CAP_SYS_PTRACE), std::nullopt);
+  EXPECT_EQ(kmod_hidden_reason(42, 0, 1000, 1ULL << CAP_SYS_ADMIN), std::nullopt);
+  EXPECT_EQ(kmod_hidden_reason(42, 0, 1000, 1ULL << CAP_PERFMON), std::nullopt);
+  const auto why = kmod_hidden_reason(42, 0, 1000, 1ULL << CAP_NET_ADMIN);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("process 42 runs as uid 0, this caller as uid 1000"), std::string::npos) << *why;
+  EXPECT_NE(why->find("CAP_PERFMON"), std::string::npos) << *why;
+}

@@ -120,6 +120,14 @@ KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd);
 // Same for a DIRTYSCOPE_CMD_EVENT notification.
 KmodEvent parse_kmod_event(const nlmsghdr* msg);
 
+// Why the module's read rule (kmod/README.md, "Permissions") hides the VMs
+// of process `pid`, running as `process_euid`, from a caller with effective
+// uid `caller_euid` and effective capability set `cap_effective` (bit n:
+// capability n); nullopt if it shows them. KmodStatsSource refuses such a
+// pid with this reason instead of reporting no VMs.
+std::optional<std::string> kmod_hidden_reason(pid_t pid, uid_t process_euid, uid_t caller_euid,
+                                              std::uint64_t cap_effective);
+
 // `now` minus `base` (the same VM earlier), per vCPU index. A vCPU whose
 // counters went backwards was reset (RESET_STATS) in between and is taken
 // from zero. High-water marks and ring size are not counters: `now`'s.
