@@ -53,7 +53,7 @@ Opened open_kmod(const StatsArgs& a) {
 }
 
 // auto: the module when its family is registered (it costs nothing to
-// read and needs no privilege), else BPF. When neither can run, say why
+// read, and an unprivileged user still sees their own VMs), else BPF. When neither can run, say why
 // for both on one line.
 Opened open_source(const StatsArgs& a) {
   if (a.source == "bpf") return open_bpf(a);
