@@ -138,7 +138,7 @@ int ds_nl_spp_get(struct sk_buff *skb, struct genl_info *info)
  */
 int ds_nl_spp_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct nlattr **a = genl_dumpit_info(cb)->attrs;
+	struct nlattr *a[DIRTYSCOPE_ATTR_MAX + 1] = {};
 	struct netlink_ext_ack *extack = cb->extack;
 	struct ds_spp_page *page;
 	unsigned long gfn;
@@ -148,6 +148,18 @@ int ds_nl_spp_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	if (cb->args[2])
 		return 0;
+	if (!cb->args[0]) {
+		/*
+		 * genetlink has validated the request against the family's
+		 * policy already; where it keeps the parsed attributes differs
+		 * between kernels (genl_dumpit_info()->attrs in 6.1, inside an
+		 * embedded genl_info later), so parse them again here.
+		 */
+		ret = nlmsg_parse_deprecated(cb->nlh, GENL_HDRLEN, a,
+					     DIRTYSCOPE_ATTR_MAX, NULL, extack);
+		if (ret)
+			return ret;
+	}
 	rcu_read_lock();
 	if (!cb->args[0]) {
 		if (a[DIRTYSCOPE_ATTR_SPP_GFN] || a[DIRTYSCOPE_ATTR_SPP_NPAGES] ||
