@@ -70,7 +70,7 @@ SppOptions parse_spp_options(int argc, char** argv) {
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
   SppOptions o;
-  optind = 1;
+  optind = 0;  // 0, not 1: glibc then forgets a previous parse that stopped inside a cluster
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":M:u:v:s:g:h", longs, nullptr)) != -1) {
