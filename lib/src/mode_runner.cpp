@@ -7,6 +7,7 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/vcpu_pool.hpp"
+#include "dirtyscope/hex.hpp"
 
 namespace dirtyscope {
 
@@ -147,7 +148,7 @@ class Run {
     if (!dropped_this_iteration_)
       if (auto dropped = collector_.inject_drop(collected_)) {
         dropped_this_iteration_ = true;
-        diag_("inject drop-dirty: dropped gfn 0x" + to_hex(guest_.region().gfn_of(*dropped)) + " from collection " +
+        diag_("inject drop-dirty: dropped gfn " + hex(guest_.region().gfn_of(*dropped)) + " from collection " +
               std::to_string(c.number));
       }
     v = verifier_.judge(c, memory_, collected_);
@@ -255,12 +256,6 @@ class Run {
     fail("iteration " + std::to_string(v.iteration) + ": " + v.summary() +
          (result_.offenders.empty() ? "" : "; first: " + result_.offenders.front()));
     return false;
-  }
-
-  static std::string to_hex(uint64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%" PRIx64, v);
-    return buf;
   }
 
   const RunOptions& options_;

@@ -6,16 +6,9 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/page.hpp"
+#include "dirtyscope/hex.hpp"
 
 namespace dirtyscope {
-
-namespace {
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-}  // namespace
 
 SppModel::SppModel(Vm& vm, TestRegion& region, uint32_t first_free_slot, SppInjection injection)
     : vm_(vm), region_(region), injection_(injection), next_id_(first_free_slot) {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "dirtyscope/hex.hpp"
+
 extern "C" {
 #include "protocol.h"
 }
@@ -22,11 +24,6 @@ const char* exception_name(uint64_t vector) {
   return vector < sizeof(names) / sizeof(names[0]) ? names[vector] : "?";
 }
 
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 }  // namespace
 
 void install_vcpu_kick_handler() {

@@ -7,16 +7,11 @@
 #include "dirtyscope/dirty_set.hpp"
 #include "dirtyscope/page.hpp"
 #include "dirtyscope/spp_vectors.hpp"
+#include "dirtyscope/hex.hpp"
 
 namespace dirtyscope {
 
 namespace {
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 uint64_t splitmix(uint64_t z) {
   z += 0x9e3779b97f4a7c15ULL;
