@@ -21,6 +21,7 @@ VcpuCounters& VcpuCounters::operator+=(const VcpuCounters& o) {
   fast_page_faults += o.fast_page_faults;
   set_spte += o.set_spte;
   occupancy_hwm = std::max(occupancy_hwm, o.occupancy_hwm);
+  ring_size = std::max(ring_size, o.ring_size);
   return *this;
 }
 
@@ -93,6 +94,7 @@ VcpuCounters sub(const VcpuCounters& a, const VcpuCounters& b) {
   d.fast_page_faults = sub(a.fast_page_faults, b.fast_page_faults);
   d.set_spte = sub(a.set_spte, b.set_spte);
   d.occupancy_hwm = a.occupancy_hwm;  // a high-water mark, not a counter
+  d.ring_size = a.ring_size;          // a size, not a counter
   return d;
 }
 

@@ -250,6 +250,7 @@ VcpuCounters to_vcpu_counters(const KmodCounters& k) {
   // BPF's set_spte counts writable SPTEs only (write faults); match it.
   v.set_spte = k.set_spte_writable;
   v.occupancy_hwm = k.ring_high_water;
+  v.ring_size = k.ring_size;
   // fast_page_faults: the module has no fast_page_fault probe, stays 0.
   return v;
 }

@@ -37,8 +37,11 @@ struct VcpuCounters {
   std::uint64_t fast_page_faults = 0; // kvmmmu:fast_page_fault
   std::uint64_t set_spte = 0;         // writable SPTEs installed: write faults
   std::uint64_t occupancy_hwm = 0;    // max entries in the ring at a push (a max, not a sum)
+  // Ring capacity in entries, as KVM sized it; 0 = this source cannot see
+  // it. Not a counter: a VM-wide sum takes the max.
+  std::uint64_t ring_size = 0;
 
-  // Sums counters and takes the max of occupancy_hwm.
+  // Sums counters and takes the max of occupancy_hwm and ring_size.
   VcpuCounters& operator+=(const VcpuCounters& o);
   bool operator==(const VcpuCounters&) const = default;
 };
