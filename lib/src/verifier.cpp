@@ -71,6 +71,11 @@ void CollectionVerifier::remember_report(uint64_t page, const PageWrite& now, ui
   then_collection_[page] = collection;
 }
 
+bool CollectionVerifier::reported_showing(uint64_t page, const PageWrite& write) const {
+  return then_collection_[page] != 0 && then_stamp_[page] == write.stamp &&
+         then_writer_[page] == DS_WRITE_WORD(write.writer, write.seq);
+}
+
 OffendingPage CollectionVerifier::offence(Offense kind, uint64_t page, const PageWrite& now, bool carried) const {
   return OffendingPage{kind, page, now, PageWrite::decode(then_stamp_[page], then_writer_[page]),
                        then_collection_[page], carried};
@@ -110,9 +115,7 @@ Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, 
     const bool dirty = reported.test(p);
     dirty ? ++v.reported : ++v.clean;
     if (now.stamp == c.iteration) ++v.written;
-    if (dirty && then_collection_[p] &&
-        (then_stamp_[p] != now.stamp || then_writer_[p] != DS_WRITE_WORD(now.writer, now.seq)))
-      ++v.rewritten;
+    if (dirty && then_collection_[p] && !reported_showing(p, now)) ++v.rewritten;
 
     if (now.stamp > c.iteration || now.writer > vcpus_ || (now.writer == 0 && now.stamp != 0)) {
       // A stamp from the future, a writer that does not exist, or half a
@@ -125,7 +128,13 @@ Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, 
       if (s >= first_after(c, w)) {
         // Began after this collection returned: a later one judges it.
       } else if (s >= c.writes_before[w]) {
-        if (!dirty) carry_next.set(p);  // overlapped this collection: due at the next
+        // Overlapped this collection: due at the next, unless an earlier
+        // collection already reported the page showing this very write. A
+        // vCPU can sit inside one write across whole collections (a memslot
+        // update stalls it between its stores and its counter), and a
+        // report that showed the write's words is the one that write owed,
+        // exactly as for a write that overlapped only that collection.
+        if (!dirty && !reported_showing(p, now)) carry_next.set(p);
       } else if (s >= prev_first_after_[w] || (s >= prev_before_[w] && carry_.test(p))) {
         // Complete before this collection began, and begun after the
         // previous one had re-protected the page (or overlapped it

@@ -114,6 +114,8 @@ class CollectionVerifier {
  private:
   static uint64_t first_after(const Collection& c, uint32_t w);
   void remember_report(uint64_t page, const PageWrite& now, uint64_t collection);
+  // Whether some collection reported `page` while it held exactly `write`.
+  bool reported_showing(uint64_t page, const PageWrite& write) const;
   OffendingPage offence(Offense kind, uint64_t page, const PageWrite& now, bool carried = false) const;
 
   uint32_t vcpus_;
