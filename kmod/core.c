@@ -34,6 +34,8 @@ static unsigned int ds_nr_vms;
 static u64 ds_last_id;			/* under ds_lock */
 
 struct workqueue_struct *ds_wq;
+atomic64_t ds_allocs = ATOMIC64_INIT(0);
+atomic64_t ds_frees = ATOMIC64_INIT(0);
 atomic64_t ds_unattributed = ATOMIC64_INIT(0);
 struct srcu_struct ds_vm_srcu;
 
@@ -48,6 +50,23 @@ const char *const ds_counter_names[DS_C_NR] = {
 	[DS_C_RING_SIZE]		= "ring_size",
 	[DS_C_RING_HIGH_WATER]		= "ring_high_water",
 };
+
+void *ds_zalloc(size_t size, gfp_t gfp)
+{
+	void *p = kzalloc(size, gfp);
+
+	if (p)
+		atomic64_inc(&ds_allocs);
+	return p;
+}
+
+void ds_free(const void *p)
+{
+	if (!p)
+		return;
+	atomic64_inc(&ds_frees);
+	kfree(p);
+}
 
 /*
  * kvmmmu:kvm_mmu_set_spte carries no vCPU. It fires in the thread running
@@ -142,7 +161,7 @@ static void ds_task_forget(u64 vm_id)
 		if (READ_ONCE(t->vm_id) != vm_id && vm_id)
 			continue;
 		hash_del_rcu(&t->hnode);
-		kfree_rcu(t, rcu);
+		ds_free_rcu(t, rcu);
 		ds_nr_tasks--;
 	}
 	spin_unlock(&ds_lock);
@@ -163,9 +182,9 @@ static void ds_vm_destroy_work(struct work_struct *work)
 	synchronize_srcu(&ds_vm_srcu);
 	ds_spp_destroy(&vm->spp);
 	xa_for_each(&vm->vcpus, i, vc)
-		kfree(vc);
+		ds_free(vc);
 	xa_destroy(&vm->vcpus);
-	kfree(vm);
+	ds_free(vm);
 }
 
 /* Find or start tracking the VM of a probe. Probe context (atomic). */
@@ -178,7 +197,7 @@ static struct ds_vm *ds_vm_get(struct kvm *kvm)
 	if (likely(vm))
 		return vm;
 
-	vm = kzalloc(sizeof(*vm), GFP_ATOMIC);
+	vm = ds_zalloc(sizeof(*vm), GFP_ATOMIC);
 	if (!vm)
 		return NULL;
 	vm->key = key;
@@ -194,7 +213,7 @@ static struct ds_vm *ds_vm_get(struct kvm *kvm)
 	other = ds_vm_lookup(key);
 	if (other || ds_nr_vms >= DS_MAX_VMS) {
 		spin_unlock(&ds_lock);
-		kfree(vm);
+		ds_free(vm);
 		return other;
 	}
 	vm->id = ++ds_last_id;
@@ -223,7 +242,7 @@ struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp)
 	if (likely(vc))
 		return vc;
 
-	vc = kzalloc(sizeof(*vc), GFP_ATOMIC);
+	vc = ds_zalloc(sizeof(*vc), GFP_ATOMIC);
 	if (!vc)
 		return NULL;
 	vc->index = vcpu->vcpu_idx;
@@ -232,7 +251,7 @@ struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp)
 	atomic_set(&vc->c.ring_size, vcpu->dirty_ring.size);
 	old = xa_cmpxchg(&vm->vcpus, vc->index, NULL, vc, GFP_ATOMIC);
 	if (old) {
-		kfree(vc);
+		ds_free(vc);
 		return xa_is_err(old) ? NULL : old;
 	}
 	atomic_inc(&vm->nr_vcpus);
@@ -272,7 +291,7 @@ struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu)
 		}
 		return vc;
 	}
-	t = kzalloc(sizeof(*t), GFP_ATOMIC);
+	t = ds_zalloc(sizeof(*t), GFP_ATOMIC);
 	if (!t)
 		return vc;
 	t->task = current;
@@ -286,7 +305,7 @@ struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu)
 		t = NULL;
 	}
 	spin_unlock(&ds_lock);
-	kfree(t);
+	ds_free(t);
 	return vc;
 }
 
@@ -483,6 +502,9 @@ static void __exit ds_exit(void)
 	ds_debugfs_exit();
 	rcu_barrier();			/* pending kfree_rcu() of ds_task, SPP pages */
 	cleanup_srcu_struct(&ds_vm_srcu);
+	/* The churn test requires these equal: nothing of ours outlives us. */
+	pr_info("exit: allocations=%lld frees=%lld\n",
+		atomic64_read(&ds_allocs), atomic64_read(&ds_frees));
 	pr_info("unloaded\n");
 }
 

@@ -6,6 +6,7 @@
  *   <pid>-<fd>/stats	one VM: totals and one line per vCPU
  *   <pid>-<fd>/spp	one VM: its SPP pages, vectors and counts
  *   spp/capability	hardware SPP or not; the model the module offers
+ *   allocations	the module's own objects: allocated, freed, live
  *
  * Files are 0400: the counters describe other users' VMs. Only
  * spp/capability is 0444: it describes the CPU, no one's data.
@@ -69,6 +70,22 @@ static int ds_status_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(ds_status);
+
+/*
+ * Exactly three lines, for scripts (the churn test): live must return to
+ * its earlier value once the VMs created in between are gone.
+ */
+static int ds_allocations_show(struct seq_file *m, void *v)
+{
+	/* Frees first: each one counted had its allocation counted before. */
+	s64 frees = atomic64_read(&ds_frees);
+	s64 allocs = atomic64_read(&ds_allocs);
+
+	seq_printf(m, "allocations %lld\nfrees %lld\nlive %lld\n", allocs,
+		   frees, allocs - frees);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ds_allocations);
 
 /* m->private is the VM; debugfs_remove() of its dir waits for us. */
 static int ds_stats_show(struct seq_file *m, void *v)
@@ -158,6 +175,8 @@ int ds_debugfs_init(void)
 	}
 	debugfs_create_file("vms", 0400, ds_root, NULL, &ds_vms_fops);
 	debugfs_create_file("status", 0400, ds_root, NULL, &ds_status_fops);
+	debugfs_create_file("allocations", 0400, ds_root, NULL,
+			    &ds_allocations_fops);
 	spp = debugfs_create_dir("spp", ds_root);
 	debugfs_create_file("capability", 0444, spp, NULL,
 			    &ds_spp_capability_fops);

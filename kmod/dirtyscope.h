@@ -112,6 +112,28 @@ struct ds_vm {
 	struct work_struct destroy_work;
 };
 
+/*
+ * core.c: every object the module allocates for itself (VMs, vCPUs, task
+ * attributions, SPP pages) goes through ds_zalloc()/ds_free(), so
+ * allocations minus frees is what it holds right now: debugfs
+ * "allocations", and the exit line a load/unload churn test compares.
+ * Netlink messages are not counted: the networking core owns them once
+ * built.
+ */
+extern atomic64_t ds_allocs;
+extern atomic64_t ds_frees;
+void *ds_zalloc(size_t size, gfp_t gfp);
+void ds_free(const void *p);
+/*
+ * kfree_rcu(), counted when handed to RCU: module exit waits for those
+ * callbacks with rcu_barrier(), so by then the count is true.
+ */
+#define ds_free_rcu(p, field)				\
+	do {						\
+		atomic64_inc(&ds_frees);		\
+		kfree_rcu(p, field);			\
+	} while (0)
+
 /* core.c */
 extern struct workqueue_struct *ds_wq;
 extern struct list_head ds_vm_list;

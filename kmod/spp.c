@@ -52,7 +52,7 @@ void ds_spp_destroy(struct ds_spp *spp)
 	unsigned long gfn;
 
 	xa_for_each(&spp->pages, gfn, page)
-		kfree(page);
+		ds_free(page);
 	xa_destroy(&spp->pages);
 	mutex_destroy(&spp->lock);
 }
@@ -126,7 +126,7 @@ static int ds_spp_unregister(struct ds_spp *spp, u64 gfn, u32 npages)
 		page = xa_erase(&spp->pages, i);
 		if (page) {
 			atomic_dec(&spp->nr_pages);
-			kfree_rcu(page, rcu);
+			ds_free_rcu(page, rcu);
 		}
 		if (!((i - gfn) % 1024))
 			cond_resched();
@@ -158,14 +158,14 @@ static int ds_spp_register(struct ds_spp *spp, u64 gfn, u32 npages,
 			WRITE_ONCE(page->vector, vector);
 			continue;
 		}
-		page = kzalloc(sizeof(*page), GFP_KERNEL_ACCOUNT);
+		page = ds_zalloc(sizeof(*page), GFP_KERNEL_ACCOUNT);
 		if (!page)
 			return -ENOMEM;
 		page->vector = vector;
 		/* Published fully initialised: xa_store() orders the stores. */
 		ret = xa_err(xa_store(&spp->pages, i, page, GFP_KERNEL_ACCOUNT));
 		if (ret) {
-			kfree(page);
+			ds_free(page);
 			return ret;
 		}
 		atomic_inc(&spp->nr_pages);

@@ -11,6 +11,7 @@ bool cases_module(struct kmod_test *t)
 {
 	static char buf[1 << 16];
 	static struct vm_list list;
+	struct allocations a;
 	int r;
 
 	CHECK(module_loaded(), "module listed in /proc/modules");
@@ -35,5 +36,9 @@ bool cases_module(struct kmod_test *t)
 		return false;
 	}
 	CHECK(list_vms(&t->nl, &list) == 0, "LIST_VMS dump succeeds");
+	/* Our VM does not exist yet: what is live now is someone else's. */
+	CHECK(read_allocations(&a), "debugfs allocations: allocations, frees, live");
+	t->live_base = a.live;
+	diag("allocations %lld frees %lld live %lld", a.allocs, a.frees, a.live);
 	return true;
 }

@@ -11,7 +11,9 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 42
+#define KMOD_TEST_PLAN 45
+/* Results cases_teardown() prints: the last ones of the plan. */
+#define KMOD_TEARDOWN_CHECKS 3
 
 struct kmod_test {
 	const char *ko;		/* module path for the reload checks, or NULL */
@@ -20,6 +22,8 @@ struct kmod_test {
 	struct ring_guest g;
 	char name[64];		/* "<pid>-<vm fd>" */
 	struct vm_info st;	/* GET_STATS after the rounds */
+	/* debugfs allocations' live before this test's VM was tracked */
+	long long live_base;
 };
 
 /* cases_module.c: module, debugfs, family. False: bail out. */

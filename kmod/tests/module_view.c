@@ -36,3 +36,29 @@ bool wait_vm_dropped(struct nl *nl, const char *name, int timeout_ms)
 	}
 	return gone;
 }
+
+bool read_allocations(struct allocations *a)
+{
+	char buf[256], tail;
+	int n;
+
+	if (read_file(DEBUGFS "/allocations", buf, sizeof(buf)) < 0)
+		return false;
+	n = sscanf(buf, "allocations %lld\nfrees %lld\nlive %lld\n%c",
+		   &a->allocs, &a->frees, &a->live, &tail);
+	return n == 3 && a->live == a->allocs - a->frees && a->live >= 0;
+}
+
+long long wait_live_allocations(long long want, int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	struct allocations a;
+
+	for (;;) {
+		if (!read_allocations(&a))
+			return -1;
+		if (a.live == want || now_ms() >= deadline)
+			return a.live;
+		usleep(20000);
+	}
+}

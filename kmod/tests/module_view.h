@@ -20,4 +20,19 @@ bool file_lists_name(const char *path, const char *name);
  */
 bool wait_vm_dropped(struct nl *nl, const char *name, int timeout_ms);
 
+/*
+ * DEBUGFS "/allocations": exactly "allocations N", "frees N", "live N",
+ * with live == allocations - frees. False if the file breaks that form.
+ */
+struct allocations {
+	long long allocs, frees, live;
+};
+bool read_allocations(struct allocations *a);
+/*
+ * Waits up to timeout_ms until live equals want (frees trail a VM's
+ * teardown by an RCU grace period). Returns the last reading's live, or
+ * -1 if the file could not be read.
+ */
+long long wait_live_allocations(long long want, int timeout_ms);
+
 #endif
