@@ -1,0 +1,107 @@
+// Counter arithmetic of the kmod source: windows over the module's
+// cumulative counters (kmod_since) and the DirtyStats form, keyed by
+// process (kmod_to_dirty_stats).
+#include <algorithm>
+
+#include "dirtyscope/stats/kmod_stats_source.hpp"
+
+namespace dirtyscope::stats {
+
+namespace {
+
+VcpuCounters to_vcpu_counters(const KmodCounters& k) {
+  VcpuCounters v;
+  v.ring_pushes = k.ring_pushes;
+  v.ring_resets = k.ring_resets;
+  v.ring_full_exits = k.ring_full_exits;
+  v.page_faults = k.page_faults;
+  // BPF's set_spte counts writable SPTEs only (write faults); match it.
+  v.set_spte = k.set_spte_writable;
+  v.occupancy_hwm = k.ring_high_water;
+  v.ring_size = k.ring_size;
+  // fast_page_faults: the module has no fast_page_fault probe, stays 0.
+  return v;
+}
+
+bool went_backwards(const KmodCounters& now, const KmodCounters& base) {
+  return now.ring_pushes < base.ring_pushes || now.ring_resets < base.ring_resets ||
+         now.ring_reset_entries < base.ring_reset_entries ||
+         now.ring_full_exits < base.ring_full_exits || now.page_faults < base.page_faults ||
+         now.set_spte < base.set_spte || now.set_spte_writable < base.set_spte_writable;
+}
+
+KmodCounters minus(const KmodCounters& now, const KmodCounters& base) {
+  KmodCounters d = now;  // ring_size, ring_high_water: not counters
+  d.ring_pushes -= base.ring_pushes;
+  d.ring_resets -= base.ring_resets;
+  d.ring_reset_entries -= base.ring_reset_entries;
+  d.ring_full_exits -= base.ring_full_exits;
+  d.page_faults -= base.page_faults;
+  d.set_spte -= base.set_spte;
+  d.set_spte_writable -= base.set_spte_writable;
+  return d;
+}
+
+void add(KmodCounters& sum, const KmodCounters& c) {
+  sum.ring_pushes += c.ring_pushes;
+  sum.ring_resets += c.ring_resets;
+  sum.ring_reset_entries += c.ring_reset_entries;
+  sum.ring_full_exits += c.ring_full_exits;
+  sum.page_faults += c.page_faults;
+  sum.set_spte += c.set_spte;
+  sum.set_spte_writable += c.set_spte_writable;
+  // The module's VM totals take the max of these two over vCPUs; so do we.
+  sum.ring_size = std::max(sum.ring_size, c.ring_size);
+  sum.ring_high_water = std::max(sum.ring_high_water, c.ring_high_water);
+}
+
+}  // namespace
+
+KmodVm kmod_since(const KmodVm& now, const KmodVm& base) {
+  KmodVm out = now;
+  out.totals = KmodCounters{};
+  for (KmodVcpu& vc : out.vcpus) {
+    const auto it = std::find_if(base.vcpus.begin(), base.vcpus.end(),
+                                 [&](const KmodVcpu& b) { return b.index == vc.index; });
+    // A vCPU new since the baseline, or one whose counters were zeroed by a
+    // RESET_STATS in between, counts from zero.
+    if (it != base.vcpus.end() && !went_backwards(vc.counters, it->counters))
+      vc.counters = minus(vc.counters, it->counters);
+    add(out.totals, vc.counters);
+  }
+  if (now.vcpus.empty()) out.totals = now.totals;  // a LIST_VMS record: nothing to subtract by
+  // SPP counts are VM-wide; counters that went backwards were reset.
+  if (now.spp && base.spp && now.spp->allowed >= base.spp->allowed &&
+      now.spp->denied >= base.spp->denied && now.spp->events_dropped >= base.spp->events_dropped)
+    out.spp = SppCounters{.allowed = now.spp->allowed - base.spp->allowed,
+                          .denied = now.spp->denied - base.spp->denied,
+                          .events_dropped = now.spp->events_dropped - base.spp->events_dropped};
+  if (now.unattributed && base.unattributed && *now.unattributed >= *base.unattributed)
+    out.unattributed = *now.unattributed - *base.unattributed;
+  return out;
+}
+
+DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
+                               const std::function<pid_t(std::uint32_t)>& process_of) {
+  DirtyStats out;
+  out.source = "kmod";
+  for (const KmodVm& vm : vms) {
+    const pid_t pid = process_of ? process_of(vm.pid) : static_cast<pid_t>(vm.pid);
+    // Several VMs of one process (or two VMs whose creating threads belong
+    // to one process) become one VmStats: DirtyStats is keyed by process,
+    // as the BPF source sees it. Their vCPUs with the same id add up.
+    VmStats& v = out.vms[pid];
+    v.pid = pid;
+    if (vm.spp) {
+      if (!v.spp) v.spp.emplace();
+      *v.spp += *vm.spp;
+    }
+    for (const KmodVcpu& vc : vm.vcpus) v.vcpus[static_cast<int>(vc.id)] += to_vcpu_counters(vc.counters);
+    // A LIST_VMS record has only totals; keep them rather than drop them.
+    if (vm.vcpus.empty() && vm.totals != KmodCounters{})
+      v.vcpus[kUnknownVcpu] += to_vcpu_counters(vm.totals);
+  }
+  return out;
+}
+
+}  // namespace dirtyscope::stats

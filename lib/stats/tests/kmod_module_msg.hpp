@@ -1,0 +1,185 @@
+// Test helpers of the kmod source's unit tests: netlink messages built in
+// memory with libnl exactly as dirtyscope.ko's netlink.c builds them
+// (ds_put_vm, ds_put_counters, ds_netlink_event), and small constructors.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <linux/dirtyscope.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dirtyscope/stats/kmod_stats_source.hpp"
+
+namespace dirtyscope::stats::kmod_test {
+
+constexpr int kFamilyId = 0x1c;  // any id: the parser does not look at it
+
+struct Counters {
+  std::uint64_t pushes = 0, resets = 0, reset_entries = 0, full = 0, faults = 0, spte = 0,
+                spte_w = 0;
+  std::uint32_t ring_size = 0, hwm = 0;
+};
+
+// Builds one message the way the module does. `pad64` emulates
+// nla_put_u64_64bit() on an architecture without efficient unaligned
+// access: a zero-length *_PAD attribute before a u64 whose payload would
+// not be 8-byte aligned. x86 never pads, but the client must accept both.
+class ModuleMsg {
+ public:
+  ModuleMsg(std::uint8_t cmd, bool pad64 = false, std::uint8_t version = DIRTYSCOPE_GENL_VERSION)
+      : m_(nlmsg_alloc()), pad64_(pad64) {
+    if (!m_) throw std::bad_alloc();
+    if (!genlmsg_put(m_.get(), 1234, 7, kFamilyId, 0, 0, cmd, version)) throw std::runtime_error("genlmsg_put");
+  }
+  nl_msg* get() { return m_.get(); }
+  nlmsghdr* hdr() { return nlmsg_hdr(m_.get()); }
+
+  void u64(int type, std::uint64_t v, int pad_type) {
+    if (pad64_) {
+      const auto tail = reinterpret_cast<std::uintptr_t>(nlmsg_tail(hdr())) -
+                        reinterpret_cast<std::uintptr_t>(hdr());
+      if ((tail + NLA_HDRLEN) % 8 != 0) ok(nla_put(m_.get(), pad_type, 0, nullptr));
+    }
+    ok(nla_put_u64(m_.get(), type, v));
+  }
+  void u32(int type, std::uint32_t v) { ok(nla_put_u32(m_.get(), type, v)); }
+  void s32(int type, std::int32_t v) { ok(nla_put_s32(m_.get(), type, v)); }
+  void str(int type, const char* s) { ok(nla_put_string(m_.get(), type, s)); }
+  void raw(int type, const void* p, int len) { ok(nla_put(m_.get(), type, len, p)); }
+  nlattr* nest_start(int type) {
+    nlattr* n = nla_nest_start(m_.get(), type);
+    if (!n) throw std::runtime_error("nla_nest_start");
+    return n;
+  }
+  void nest_end(nlattr* n) { ok(nla_nest_end(m_.get(), n)); }
+
+  // The VM's SPP totals, as a module with the SPP hooks sends them; unset
+  // emulates a module from before them.
+  std::optional<SppCounters> spp;
+
+  // ds_put_vm_id()
+  void vm_id(std::uint64_t id, std::uint32_t pid, std::int32_t fd, const char* name) {
+    u64(DIRTYSCOPE_ATTR_VM_ID, id, DIRTYSCOPE_ATTR_PAD);
+    u32(DIRTYSCOPE_ATTR_VM_PID, pid);
+    s32(DIRTYSCOPE_ATTR_VM_FD, fd);
+    str(DIRTYSCOPE_ATTR_VM_NAME, name);
+  }
+  // ds_put_counters(): same order, u32 for ring size and high water.
+  void counters(const Counters& c) {
+    u64(DIRTYSCOPE_STAT_RING_PUSHES, c.pushes, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_RING_RESETS, c.resets, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_RING_RESET_ENTRIES, c.reset_entries, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_RING_FULL_EXITS, c.full, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_PAGE_FAULTS, c.faults, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_SET_SPTE, c.spte, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_SET_SPTE_WRITABLE, c.spte_w, DIRTYSCOPE_STAT_PAD);
+    u32(DIRTYSCOPE_STAT_RING_SIZE, c.ring_size);
+    u32(DIRTYSCOPE_STAT_RING_HIGH_WATER, c.hwm);
+  }
+  // ds_put_vm(): identity, NR_VCPUS, STATS nest (totals), VCPU nests.
+  void vm(std::uint64_t id, std::uint32_t pid, std::int32_t fd, const char* name,
+          const std::vector<std::pair<std::uint32_t, Counters>>& vcpus, bool per_vcpu) {
+    vm_id(id, pid, fd, name);
+    u32(DIRTYSCOPE_ATTR_NR_VCPUS, static_cast<std::uint32_t>(vcpus.size()));
+    Counters sum;
+    for (const auto& [vid, c] : vcpus) {
+      sum.pushes += c.pushes, sum.resets += c.resets, sum.reset_entries += c.reset_entries;
+      sum.full += c.full, sum.faults += c.faults, sum.spte += c.spte, sum.spte_w += c.spte_w;
+      sum.ring_size = std::max(sum.ring_size, c.ring_size);
+      sum.hwm = std::max(sum.hwm, c.hwm);
+    }
+    nlattr* n = nest_start(DIRTYSCOPE_ATTR_STATS);
+    counters(sum);
+    // ds_put_vm() puts the VM's SPP counters after the summed ones.
+    if (spp) {
+      u64(DIRTYSCOPE_STAT_SPP_ALLOWED, spp->allowed, DIRTYSCOPE_STAT_PAD);
+      u64(DIRTYSCOPE_STAT_SPP_DENIED, spp->denied, DIRTYSCOPE_STAT_PAD);
+      u64(DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED, spp->events_dropped, DIRTYSCOPE_STAT_PAD);
+    }
+    nest_end(n);
+    if (!per_vcpu) return;
+    std::uint32_t index = 0;
+    for (const auto& [vid, c] : vcpus) {
+      nlattr* v = nest_start(DIRTYSCOPE_ATTR_VCPU);
+      u32(DIRTYSCOPE_STAT_VCPU_INDEX, index++);
+      u32(DIRTYSCOPE_STAT_VCPU_ID, vid);
+      counters(c);
+      nest_end(v);
+    }
+  }
+
+ private:
+  static void ok(int rc) {
+    if (rc < 0) throw std::runtime_error("nla_put failed");
+  }
+  struct Free {
+    void operator()(nl_msg* m) const { nlmsg_free(m); }
+  };
+  std::unique_ptr<nl_msg, Free> m_;
+  bool pad64_;
+};
+
+inline const Counters kVcpu0{.pushes = 100, .resets = 3, .reset_entries = 90, .full = 2, .faults = 150,
+                      .spte = 120, .spte_w = 110, .ring_size = 256, .hwm = 192};
+inline const Counters kVcpu1{.pushes = 7, .resets = 3, .reset_entries = 7, .full = 0, .faults = 9,
+                      .spte = 8, .spte_w = 6, .ring_size = 256, .hwm = 7};
+
+// A GET_STATS reply as ds_nl_get_stats() sends it.
+inline void get_stats_reply(ModuleMsg& m, std::uint64_t id = 5, std::uint32_t pid = 4242, std::int32_t fd = 9,
+                     const char* name = "4242-9") {
+  m.vm(id, pid, fd, name, {{0, kVcpu0}, {1, kVcpu1}}, true);
+  m.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 13, DIRTYSCOPE_ATTR_PAD);
+}
+
+constexpr SppCounters kSpp{.allowed = 41, .denied = 17, .events_dropped = 3};
+
+// Why parse_kmod_vm() refused a message, or "(accepted)".
+inline std::string error_of(nlmsghdr* h, std::uint8_t cmd = DIRTYSCOPE_CMD_GET_STATS) {
+  try {
+    (void)parse_kmod_vm(h, cmd);
+  } catch (const KmodProtocolError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+// A KmodVm with the given vCPUs, as kmod_since/kmod_to_dirty_stats see it.
+inline KmodVm vm_of(std::uint64_t id, std::uint32_t pid, std::vector<KmodVcpu> vcpus) {
+  KmodVm vm;
+  vm.id = id;
+  vm.pid = pid;
+  vm.name = std::to_string(pid) + "-" + std::to_string(id);
+  vm.nr_vcpus = static_cast<std::uint32_t>(vcpus.size());
+  vm.vcpus = std::move(vcpus);
+  return vm;
+}
+
+// Builds a LIST_VMS message whose STATS nest ends with `extra()`.
+template <typename Extra>
+std::string list_vms_error(Extra&& extra) {
+  ModuleMsg m(DIRTYSCOPE_CMD_LIST_VMS);
+  m.vm_id(2, 77, 3, "77-3");
+  m.u32(DIRTYSCOPE_ATTR_NR_VCPUS, 0);
+  nlattr* n = m.nest_start(DIRTYSCOPE_ATTR_STATS);
+  m.counters({});
+  extra(m);
+  m.nest_end(n);
+  try {
+    (void)parse_kmod_vm(m.hdr(), DIRTYSCOPE_CMD_LIST_VMS);
+  } catch (const KmodProtocolError& e) {
+    return e.what();
+  }
+  return "parsed";
+}
+
+}  // namespace dirtyscope::stats::kmod_test
