@@ -6,8 +6,15 @@
  *
  * Locking: ds_lock (a plain spinlock; every user runs in process context,
  * probes with preemption disabled) serialises writers of ds_vms,
- * ds_vm_list and ds_tasks. Readers (probes, debugfs, netlink) use RCU.
- * Objects leave the tables under ds_lock and are freed after a grace period.
+ * ds_vm_list, ds_pending and ds_tasks. Readers (probes, debugfs, netlink)
+ * use RCU. Objects leave the tables under ds_lock and are freed after a
+ * grace period.
+ *
+ * Probe context never allocates or walks a file table: a VM, vCPU or task
+ * entry comes from pool.c, and a VM whose name needs its fd (KVM gave it
+ * no debugfs directory) waits in ds_pending until ds_wq found the fd; its
+ * events meanwhile count as DS_D_PENDING_EVENTS. Everything not counted
+ * is counted as a drop (ds_drop), per VM where there is one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,21 +24,44 @@
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "dirtyscope.h"
 
 /* Bounds so a host running many VMs cannot make us eat memory unchecked. */
-#define DS_MAX_VMS	1024
 #define DS_MAX_TASKS	4096
+
+/*
+ * Writable by root at run time, so a test can fill the table on purpose
+ * (0: track no new VM) and see the drops counted.
+ */
+static unsigned int max_vms = 1024;
+module_param(max_vms, uint, 0600);
+MODULE_PARM_DESC(max_vms, "most VMs tracked at once; beyond, their events count as dropped");
 
 static DEFINE_SPINLOCK(ds_lock);
 static DEFINE_HASHTABLE(ds_vms, 6);
 LIST_HEAD(ds_vm_list);
-static unsigned int ds_nr_vms;
+static HLIST_HEAD(ds_pending);		/* VMs waiting for their name */
+static unsigned int ds_nr_vms;		/* under ds_lock, pending ones too */
 static u64 ds_last_id;			/* under ds_lock */
+
+struct ds_drops ds_module_drops;
+atomic64_t ds_module_reset_gen = ATOMIC64_INIT(0);
+
+const char *const ds_drop_names[DS_D_NR] = {
+	[DS_D_EVENTS]		= "events",
+	[DS_D_PENDING_EVENTS]	= "pending_events",
+	[DS_D_VM_ALLOC]		= "vm_alloc",
+	[DS_D_VM_TABLE_FULL]	= "vm_table_full",
+	[DS_D_VCPU_ALLOC]	= "vcpu_alloc",
+	[DS_D_TASK]		= "task",
+	[DS_D_NOTIFY]		= "notify",
+};
 
 struct workqueue_struct *ds_wq;
 atomic64_t ds_allocs = ATOMIC64_INIT(0);
@@ -68,22 +98,39 @@ void ds_free(const void *p)
 	kfree(p);
 }
 
-/*
- * kvmmmu:kvm_mmu_set_spte carries no vCPU. It fires in the thread running
- * the vCPU, after a VM exit of that vCPU, so each task's last-exited vCPU
- * (learned from kvm:kvm_exit and kvm:kvm_page_fault) attributes it. The
- * task pointer is only compared, never dereferenced: a reused task_struct
- * exits a vCPU (and so overwrites its entry) before it can set an SPTE.
- * Fields other than hnode are written only by the task itself.
- */
-struct ds_task {
-	struct hlist_node hnode;
-	const struct task_struct *task;
-	unsigned long key;
-	u64 vm_id;
-	u32 vcpu_idx;
-	struct rcu_head rcu;
-};
+void ds_drop(struct ds_vm *vm, int why)
+{
+	if (vm)
+		atomic64_inc(&vm->drops.n[why]);
+	atomic64_inc(&ds_module_drops.n[why]);
+}
+
+void ds_drops_snapshot(const struct ds_drops *d, u64 out[DS_D_NR])
+{
+	int i;
+
+	for (i = 0; i < DS_D_NR; i++)
+		out[i] = atomic64_read(&d->n[i]);
+}
+
+static void ds_drops_zero(struct ds_drops *d)
+{
+	int i;
+
+	for (i = 0; i < DS_D_NR; i++)
+		atomic64_set(&d->n[i], 0);
+}
+
+/* The module-wide counters; RESET_STATS of every VM. */
+void ds_module_reset(void)
+{
+	atomic64_set(&ds_unattributed, 0);
+	ds_drops_zero(&ds_module_drops);
+	/* After zeroing: a reader of the new generation sees zeroed counts. */
+	atomic64_inc(&ds_module_reset_gen);
+}
+
+/* ds_task: see dirtyscope.h. */
 static DEFINE_HASHTABLE(ds_tasks, 8);
 static unsigned int ds_nr_tasks;
 
@@ -112,42 +159,81 @@ static int ds_match_vm_file(const void *kvm, struct file *file, unsigned int fd)
 }
 
 /*
- * Called from a probe of this VM, so kvm is alive. Prefer KVM's own debugfs
- * directory name: it is exactly "<pid>-<fd>" as KVM chose it at creation.
- * KVM has none when debugfs is off or a name clashed; then use our tgid and
- * the lowest fd that refers to the VM in our file table.
+ * Called from a probe of this VM, so kvm is alive. KVM's own debugfs
+ * directory name is exactly "<pid>-<fd>" as KVM chose it at creation:
+ * true if there is one (copying a name is fine in probe context).
  */
-static void ds_vm_name(struct ds_vm *vm, struct kvm *kvm)
+static bool ds_vm_debugfs_name(struct ds_vm *vm, struct kvm *kvm)
 {
 	struct dentry *d = READ_ONCE(kvm->debugfs_dentry);
-	struct files_struct *files = current->files;
-	int pid, fd, ret;
+	int pid, fd;
 	char tail;
 
-	if (!IS_ERR_OR_NULL(d)) {
-		snprintf(vm->name, sizeof(vm->name), "%pd", d);
-		if (sscanf(vm->name, "%d-%d%c", &pid, &fd, &tail) == 2) {
-			vm->pid = pid;
-			vm->fd = fd;
-			return;
-		}
-	}
-	vm->pid = task_tgid_nr(current);
-	vm->fd = -1;
-	if (files) {
-		ret = iterate_fd(files, 0, ds_match_vm_file, kvm);
-		if (ret > 0)
-			vm->fd = ret - 1;
-	}
+	if (atomic_dec_if_positive(&ds_fault_no_name) >= 0 || IS_ERR_OR_NULL(d))
+		return false;
+	snprintf(vm->name, sizeof(vm->name), "%pd", d);
+	if (sscanf(vm->name, "%d-%d%c", &pid, &fd, &tail) != 2)
+		return false;
+	vm->pid = pid;
+	vm->fd = fd;
+	return true;
+}
+
+/*
+ * On ds_wq, for a VM KVM gave no debugfs name (debugfs off, or a name
+ * clash): the tgid of the thread that first ran it and the lowest fd in
+ * its file table that refers to the VM. task_lock() keeps task->files
+ * from going away (exit_files() clears it under that lock). The kvm
+ * pointer is only compared with private_data, never dereferenced: the VM
+ * may be gone by now (then no fd matches, or the kill path discards us).
+ */
+static void ds_vm_fd_name(struct ds_vm *vm)
+{
+	int ret = 0;
+
+	task_lock(vm->task);
+	if (vm->task->files)
+		ret = iterate_fd(vm->task->files, 0, ds_match_vm_file,
+				 (void *)vm->key);
+	task_unlock(vm->task);
+	vm->fd = ret > 0 ? ret - 1 : -1;
 	if (vm->fd >= 0)
 		snprintf(vm->name, sizeof(vm->name), "%d-%d", vm->pid, vm->fd);
 	else
 		snprintf(vm->name, sizeof(vm->name), "%d-nofd", vm->pid);
 }
 
+/* ds_lock held: a new VM enters the table, numbered. */
+static void ds_vm_publish(struct ds_vm *vm)
+{
+	lockdep_assert_held(&ds_lock);
+	vm->id = ++ds_last_id;
+	hash_add_rcu(ds_vms, &vm->hnode, vm->key);
+	/* Appending under the lock keeps ds_vm_list sorted by id. */
+	list_add_tail_rcu(&vm->lnode, &ds_vm_list);
+}
+
 static void ds_vm_create_work(struct work_struct *work)
 {
-	ds_debugfs_add_vm(container_of(work, struct ds_vm, create_work));
+	struct ds_vm *vm = container_of(work, struct ds_vm, create_work);
+	bool dead;
+
+	if (vm->task) {
+		/* Not yet visible to anyone but ds_lock holders: name it now. */
+		ds_vm_fd_name(vm);
+		spin_lock(&ds_lock);
+		dead = vm->dead;
+		if (!dead) {
+			hlist_del_init(&vm->hnode);
+			vm->pending = false;
+			ds_vm_publish(vm);
+		}
+		spin_unlock(&ds_lock);
+		/* Killed while pending: its destroy work, queued after us, frees it. */
+		if (dead)
+			return;
+	}
+	ds_debugfs_add_vm(vm);
 }
 
 static void ds_task_forget(u64 vm_id)
@@ -167,74 +253,152 @@ static void ds_task_forget(u64 vm_id)
 	spin_unlock(&ds_lock);
 }
 
-static void ds_vm_destroy_work(struct work_struct *work)
+/* An entry from the pool, or one that left every table: no reader left. */
+void ds_vm_free(struct ds_vm *vm)
 {
-	struct ds_vm *vm = container_of(work, struct ds_vm, destroy_work);
 	struct ds_vcpu *vc;
 	unsigned long i;
 
-	/* debugfs_remove() waits for open readers of vm's stats file. */
-	ds_debugfs_remove_vm(vm);
-	ds_task_forget(vm->id);
-	/* Probes and netlink handlers that found vm under RCU are done. */
-	synchronize_rcu();
-	/* So are the sleeping ones (SPP_SET) that hold it under SRCU. */
-	synchronize_srcu(&ds_vm_srcu);
 	ds_spp_destroy(&vm->spp);
 	xa_for_each(&vm->vcpus, i, vc)
 		ds_free(vc);
 	xa_destroy(&vm->vcpus);
+	if (vm->task)
+		put_task_struct(vm->task);
 	ds_free(vm);
 }
 
-/* Find or start tracking the VM of a probe. Probe context (atomic). */
-static struct ds_vm *ds_vm_get(struct kvm *kvm)
+static void ds_vm_destroy_work(struct work_struct *work)
+{
+	struct ds_vm *vm = container_of(work, struct ds_vm, destroy_work);
+
+	/* debugfs_remove() waits for open readers of vm's stats file. */
+	ds_debugfs_remove_vm(vm);
+	/* Id 0: killed while pending, never numbered, no task points at it. */
+	if (vm->id)
+		ds_task_forget(vm->id);
+	/* Probes and netlink handlers that found vm under RCU are done. */
+	synchronize_rcu();
+	/* So are the sleeping ones (SPP_SET) that hold it under SRCU. */
+	synchronize_srcu(&ds_vm_srcu);
+	ds_vm_free(vm);
+}
+
+static struct ds_vm *ds_pending_lookup(unsigned long key)
+{
+	struct ds_vm *vm;
+
+	lockdep_assert_held(&ds_lock);
+	hlist_for_each_entry(vm, &ds_pending, hnode)
+		if (vm->key == key)
+			return vm;
+	return NULL;
+}
+
+/*
+ * Find or start tracking the VM of a probe. Probe context (atomic, maybe
+ * interrupts off): the entry comes from the pool, the name from KVM's
+ * debugfs directory; without one the VM waits in ds_pending for ds_wq to
+ * find its fd, and NULL is returned meanwhile. event: the caller loses a
+ * counted event if NULL is returned.
+ */
+static struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 {
 	unsigned long key = (unsigned long)kvm;
-	struct ds_vm *vm, *other;
+	struct ds_vm *vm, *fresh;
+	int why = -1;
 
 	vm = ds_vm_lookup(key);
 	if (likely(vm))
 		return vm;
 
-	vm = ds_zalloc(sizeof(*vm), GFP_ATOMIC);
-	if (!vm)
-		return NULL;
-	vm->key = key;
-	xa_init(&vm->vcpus);
-	ds_spp_init(&vm->spp);
-	/* current runs this VM (a probe of its own code fired). */
-	vm->owner = current_euid();
-	INIT_WORK(&vm->create_work, ds_vm_create_work);
-	INIT_WORK(&vm->destroy_work, ds_vm_destroy_work);
-	ds_vm_name(vm, kvm);
+	/* Taken and named outside ds_lock; returned if we lose a race. */
+	fresh = ds_pool_take_vm();
+	if (fresh) {
+		INIT_WORK(&fresh->create_work, ds_vm_create_work);
+		INIT_WORK(&fresh->destroy_work, ds_vm_destroy_work);
+		fresh->key = key;
+		/* current runs this VM (a probe of its own code fired). */
+		fresh->owner = current_euid();
+		fresh->pid = task_tgid_nr(current);
+		if (!ds_vm_debugfs_name(fresh, kvm)) {
+			fresh->task = current;
+			get_task_struct(current);
+		}
+	}
 
 	spin_lock(&ds_lock);
-	other = ds_vm_lookup(key);
-	if (other || ds_nr_vms >= DS_MAX_VMS) {
-		spin_unlock(&ds_lock);
-		ds_free(vm);
-		return other;
+	vm = ds_vm_lookup(key);
+	if (vm)
+		goto out;
+	vm = ds_pending_lookup(key);
+	if (vm) {
+		if (event) {
+			ds_drop(vm, DS_D_PENDING_EVENTS);
+			ds_drop(vm, DS_D_EVENTS);
+		}
+		vm = NULL;
+		goto out;
 	}
-	vm->id = ++ds_last_id;
-	hash_add_rcu(ds_vms, &vm->hnode, key);
-	/* Appending under the lock keeps ds_vm_list sorted by id. */
-	list_add_tail_rcu(&vm->lnode, &ds_vm_list);
+	if (ds_nr_vms >= READ_ONCE(max_vms)) {
+		why = DS_D_VM_TABLE_FULL;
+		goto out;
+	}
+	if (!fresh) {
+		why = DS_D_VM_ALLOC;
+		goto out;
+	}
+	vm = fresh;
+	fresh = NULL;
 	ds_nr_vms++;
-	spin_unlock(&ds_lock);
-
-	/* debugfs may sleep; the ordered ds_wq runs this before any destroy. */
+	if (vm->task) {
+		vm->pending = true;
+		hlist_add_head(&vm->hnode, &ds_pending);
+		if (event) {
+			ds_drop(vm, DS_D_PENDING_EVENTS);
+			ds_drop(vm, DS_D_EVENTS);
+		}
+	} else {
+		ds_vm_publish(vm);
+	}
+	/*
+	 * Names a pending VM, then adds the debugfs directory (which may
+	 * sleep); the ordered ds_wq runs it before the VM's destroy work.
+	 */
 	queue_work(ds_wq, &vm->create_work);
+	if (vm->pending)
+		vm = NULL;
+out:
+	spin_unlock(&ds_lock);
+	if (why >= 0) {
+		ds_drop(NULL, why);
+		if (event)
+			ds_drop(NULL, DS_D_EVENTS);
+	}
+	if (fresh) {
+		if (fresh->task) {
+			/* Not the last reference: current is running. */
+			put_task_struct(fresh->task);
+			fresh->task = NULL;
+		}
+		ds_pool_put_vm(fresh);
+	}
 	return vm;
 }
 
-/* Probe context, with rcu_read_lock() held by the caller. */
-struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp)
+/*
+ * Probe context, with rcu_read_lock() held by the caller. A vCPU entry
+ * comes from the pool; the VM's xarray has a node for indices 0..63
+ * reserved (pool.c), so storing there allocates nothing. Only a VM with
+ * more vCPUs than that needs a node here, taken without sleeping.
+ */
+struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp,
+			    bool event)
 {
 	struct ds_vcpu *vc, *old;
 	struct ds_vm *vm;
 
-	vm = ds_vm_get(vcpu->kvm);
+	vm = ds_vm_get(vcpu->kvm, event);
 	if (!vm)
 		return NULL;
 	*vmp = vm;
@@ -242,20 +406,28 @@ struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp)
 	if (likely(vc))
 		return vc;
 
-	vc = ds_zalloc(sizeof(*vc), GFP_ATOMIC);
+	vc = ds_pool_take_vcpu();
 	if (!vc)
-		return NULL;
+		goto drop;
 	vc->index = vcpu->vcpu_idx;
 	vc->id = vcpu->vcpu_id;
 	vc->last_reset_index = READ_ONCE(vcpu->dirty_ring.reset_index);
 	atomic_set(&vc->c.ring_size, vcpu->dirty_ring.size);
-	old = xa_cmpxchg(&vm->vcpus, vc->index, NULL, vc, GFP_ATOMIC);
+	old = xa_cmpxchg(&vm->vcpus, vc->index, NULL, vc,
+			 GFP_NOWAIT | __GFP_NOWARN);
 	if (old) {
-		ds_free(vc);
-		return xa_is_err(old) ? NULL : old;
+		ds_pool_put_vcpu(vc);
+		if (!xa_is_err(old))
+			return old;
+		goto drop;
 	}
 	atomic_inc(&vm->nr_vcpus);
 	return vc;
+drop:
+	ds_drop(vm, DS_D_VCPU_ALLOC);
+	if (event)
+		ds_drop(vm, DS_D_EVENTS);
+	return NULL;
 }
 
 static struct ds_task *ds_task_lookup(const struct task_struct *task)
@@ -273,13 +445,13 @@ static struct ds_task *ds_task_lookup(const struct task_struct *task)
  * Remember that current runs vcpu; returns its counters (or NULL).
  * Probe context, under rcu_read_lock().
  */
-struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu)
+struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu, bool event)
 {
 	struct ds_vcpu *vc;
 	struct ds_task *t;
 	struct ds_vm *vm;
 
-	vc = ds_vcpu_get(vcpu, &vm);
+	vc = ds_vcpu_get(vcpu, &vm, event);
 	if (!vc)
 		return NULL;
 	t = ds_task_lookup(current);
@@ -291,21 +463,28 @@ struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu)
 		}
 		return vc;
 	}
-	t = ds_zalloc(sizeof(*t), GFP_ATOMIC);
-	if (!t)
+	t = ds_pool_take_task();
+	if (!t) {
+		ds_drop(NULL, DS_D_TASK);
 		return vc;
+	}
 	t->task = current;
 	t->key = vm->key;
 	t->vm_id = vm->id;
 	t->vcpu_idx = vc->index;
 	spin_lock(&ds_lock);
-	if (ds_nr_tasks < DS_MAX_TASKS && !ds_task_lookup(current)) {
+	if (ds_task_lookup(current)) {
+		/* Raced with ourselves? Only via an interrupt: harmless. */
+	} else if (ds_nr_tasks < DS_MAX_TASKS) {
 		hash_add_rcu(ds_tasks, &t->hnode, (unsigned long)current);
 		ds_nr_tasks++;
 		t = NULL;
+	} else {
+		ds_drop(NULL, DS_D_TASK);
 	}
 	spin_unlock(&ds_lock);
-	ds_free(t);
+	if (t)
+		ds_pool_put_task(t);
 	return vc;
 }
 
@@ -329,8 +508,14 @@ static void ds_vm_unlink(struct ds_vm *vm)
 {
 	lockdep_assert_held(&ds_lock);
 	vm->dead = true;
-	hash_del_rcu(&vm->hnode);
-	list_del_rcu(&vm->lnode);
+	if (vm->pending) {
+		/* Never published: only ds_lock holders knew it. */
+		hlist_del_init(&vm->hnode);
+		vm->pending = false;
+	} else {
+		hash_del_rcu(&vm->hnode);
+		list_del_rcu(&vm->lnode);
+	}
 	ds_nr_vms--;
 }
 
@@ -344,7 +529,7 @@ void ds_vm_kill(unsigned long key)
 	struct ds_vm *vm;
 
 	spin_lock(&ds_lock);
-	vm = ds_vm_lookup(key);
+	vm = ds_vm_lookup(key) ?: ds_pending_lookup(key);
 	if (vm)
 		ds_vm_unlink(vm);
 	spin_unlock(&ds_lock);
@@ -360,6 +545,8 @@ void ds_vm_kill_all(void)
 	for (;;) {
 		spin_lock(&ds_lock);
 		vm = list_first_entry_or_null(&ds_vm_list, struct ds_vm, lnode);
+		if (!vm && !hlist_empty(&ds_pending))
+			vm = hlist_entry(ds_pending.first, struct ds_vm, hnode);
 		if (vm)
 			ds_vm_unlink(vm);
 		spin_unlock(&ds_lock);
@@ -433,7 +620,7 @@ void ds_vm_totals(struct ds_vm *vm, struct ds_counters *sum)
 	}
 }
 
-/* Zero the counters (not the ring size). Under RCU. */
+/* Zero the counters (not the ring size) and drops. Under RCU. */
 void ds_vm_reset(struct ds_vm *vm)
 {
 	struct ds_vcpu *vc;
@@ -449,6 +636,9 @@ void ds_vm_reset(struct ds_vm *vm)
 		atomic64_set(&vc->c.set_spte_writable, 0);
 		atomic_set(&vc->c.ring_high_water, 0);
 	}
+	ds_drops_zero(&vm->drops);
+	/* After zeroing: a reader of the new generation sees zeroed counts. */
+	atomic64_inc(&vm->reset_gen);
 }
 
 static int __init ds_init(void)
@@ -463,6 +653,9 @@ static int __init ds_init(void)
 		ret = -ENOMEM;
 		goto err_srcu;
 	}
+	ret = ds_pool_init();
+	if (ret)
+		goto err_wq;
 	ret = ds_debugfs_init();
 	if (ret)
 		goto err_wq;
@@ -486,6 +679,7 @@ err_debugfs:
 	ds_debugfs_exit();
 err_wq:
 	destroy_workqueue(ds_wq);
+	ds_pool_exit();
 	rcu_barrier();
 err_srcu:
 	cleanup_srcu_struct(&ds_vm_srcu);
@@ -498,6 +692,7 @@ static void __exit ds_exit(void)
 	ds_netlink_exit();		/* no netlink handler runs after this */
 	ds_vm_kill_all();
 	destroy_workqueue(ds_wq);	/* runs the destroy works */
+	ds_pool_exit();			/* no probe or work takes from it now */
 	ds_task_forget(0);
 	ds_debugfs_exit();
 	rcu_barrier();			/* pending kfree_rcu() of ds_task, SPP pages */

@@ -7,6 +7,7 @@
  *   <pid>-<fd>/spp	one VM: its SPP pages, vectors and counts
  *   spp/capability	hardware SPP or not; the model the module offers
  *   allocations	the module's own objects: allocated, freed, live
+ *   fault/		root only: make the next N takes of a pool entry fail
  *
  * Files are 0400: the counters describe other users' VMs. Only
  * spp/capability is 0444: it describes the CPU, no one's data.
@@ -62,11 +63,20 @@ DEFINE_SHOW_ATTRIBUTE(ds_vms);
 
 static int ds_status_show(struct seq_file *m, void *v)
 {
+	u64 d[DS_D_NR];
+	int i;
+
 	seq_printf(m, "genl_family: %s version %d\n", DIRTYSCOPE_GENL_NAME,
 		   DIRTYSCOPE_GENL_VERSION);
 	ds_probes_show(m);
 	seq_printf(m, "unattributed_set_spte: %lld\n",
 		   atomic64_read(&ds_unattributed));
+	seq_printf(m, "reset_generation: %lld\n",
+		   atomic64_read(&ds_module_reset_gen));
+	ds_drops_snapshot(&ds_module_drops, d);
+	for (i = 0; i < DS_D_NR; i++)
+		seq_printf(m, "drop_%s: %llu\n", ds_drop_names[i], d[i]);
+	ds_pool_show(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(ds_status);
@@ -93,6 +103,7 @@ static int ds_stats_show(struct seq_file *m, void *v)
 	struct ds_vm *vm = m->private;
 	struct ds_counters sum;
 	struct ds_vcpu *vc;
+	u64 d[DS_D_NR];
 	unsigned long i;
 
 	seq_printf(m, "id %llu\nname %s\npid %d\nfd %d\nvcpus %d\n", vm->id,
@@ -102,6 +113,11 @@ static int ds_stats_show(struct seq_file *m, void *v)
 		   atomic64_read(&vm->spp.allowed),
 		   atomic64_read(&vm->spp.denied),
 		   atomic64_read(&vm->spp.events_dropped));
+	seq_printf(m, "reset_generation %lld\n", atomic64_read(&vm->reset_gen));
+	ds_drops_snapshot(&vm->drops, d);
+	for (i = 0; i < DS_D_NR; i++)
+		if (i != DS_D_VM_ALLOC && i != DS_D_VM_TABLE_FULL && i != DS_D_TASK)
+			seq_printf(m, "drop_%s %llu\n", ds_drop_names[i], d[i]);
 	ds_seq_header(m, "# vcpu id");
 	rcu_read_lock();
 	ds_vm_totals(vm, &sum);
@@ -165,7 +181,7 @@ void ds_debugfs_remove_vm(struct ds_vm *vm)
 
 int ds_debugfs_init(void)
 {
-	struct dentry *spp;
+	struct dentry *spp, *fault;
 
 	/* debugfs is a debugging aid: netlink works without it. */
 	ds_root = debugfs_create_dir(DIRTYSCOPE_DEBUGFS_DIR, NULL);
@@ -177,6 +193,12 @@ int ds_debugfs_init(void)
 	debugfs_create_file("status", 0400, ds_root, NULL, &ds_status_fops);
 	debugfs_create_file("allocations", 0400, ds_root, NULL,
 			    &ds_allocations_fops);
+	/* Test knobs: the next N takes of that pool entry fail (pool.c). */
+	fault = debugfs_create_dir("fault", ds_root);
+	debugfs_create_atomic_t("vm_alloc", 0600, fault, &ds_fault_vm_alloc);
+	debugfs_create_atomic_t("vcpu_alloc", 0600, fault, &ds_fault_vcpu_alloc);
+	debugfs_create_atomic_t("task_alloc", 0600, fault, &ds_fault_task_alloc);
+	debugfs_create_atomic_t("no_name", 0600, fault, &ds_fault_no_name);
 	spp = debugfs_create_dir("spp", ds_root);
 	debugfs_create_file("capability", 0444, spp, NULL,
 			    &ds_spp_capability_fops);

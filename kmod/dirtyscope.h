@@ -44,6 +44,7 @@ struct ds_counters {
 };
 
 struct ds_vcpu {
+	struct hlist_node pnode;	/* in the pool (pool.c) until used */
 	u32 index;		/* kvm_vcpu::vcpu_idx, key in ds_vm::vcpus */
 	u32 id;			/* kvm_vcpu::vcpu_id */
 	/*
@@ -81,6 +82,26 @@ struct ds_spp {
 };
 
 /*
+ * What the module saw but could not count, by reason: indices into
+ * ds_drops.n, in the order of enum dirtyscope_drop (uapi) after its PAD.
+ * Module-wide counts (ds_module_drops) include every VM's.
+ */
+enum {
+	DS_D_EVENTS,		/* counted events lost: VM or vCPU untracked */
+	DS_D_PENDING_EVENTS,	/* of those: the VM waited for the workqueue */
+	DS_D_VM_ALLOC,		/* module: no VM entry in the pool */
+	DS_D_VM_TABLE_FULL,	/* module: max_vms reached */
+	DS_D_VCPU_ALLOC,	/* no vCPU entry, or no room in the VM's table */
+	DS_D_TASK,		/* module: no task attribution entry */
+	DS_D_NOTIFY,		/* ring notifications not built or not delivered */
+	DS_D_NR,
+};
+struct ds_drops {
+	atomic64_t n[DS_D_NR];
+};
+extern const char *const ds_drop_names[DS_D_NR];
+
+/*
  * One VM. Keyed by the address of its struct kvm, which is used as an
  * opaque number: it is dereferenced only inside a probe fired by that
  * VM's own code, when KVM guarantees the VM is alive. A VM leaves the table
@@ -91,7 +112,11 @@ struct ds_spp {
  * destroy work, which frees it after an RCU grace period.
  */
 struct ds_vm {
-	struct hlist_node hnode;	/* ds_vms, by key; RCU */
+	/*
+	 * ds_vms, by key (RCU); before that, the pool's list or, while its
+	 * name waits for the workqueue, ds_pending (under ds_lock only).
+	 */
+	struct hlist_node hnode;
 	struct list_head lnode;		/* ds_vm_list, by id; RCU */
 	unsigned long key;
 	u64 id;
@@ -106,6 +131,12 @@ struct ds_vm {
 	struct xarray vcpus;		/* vcpu_idx -> struct ds_vcpu */
 	atomic_t nr_vcpus;
 	bool dead;			/* under ds_lock */
+	bool pending;			/* in ds_pending, not ds_vms; under ds_lock */
+	/* Pending only: the thread that first ran it, to find its fd. */
+	struct task_struct *task;
+	struct ds_drops drops;		/* the reasons charged to one VM */
+	/* Incremented by each RESET_STATS that zeroes this VM's counters. */
+	atomic64_t reset_gen;
 	struct ds_spp spp;
 	struct dentry *dir;		/* only touched on ds_wq */
 	struct work_struct create_work;
@@ -134,8 +165,55 @@ void ds_free(const void *p);
 		kfree_rcu(p, field);			\
 	} while (0)
 
+/*
+ * kvmmmu:kvm_mmu_set_spte carries no vCPU. It fires in the thread running
+ * the vCPU, after a VM exit of that vCPU, so each task's last-exited vCPU
+ * (learned from kvm:kvm_exit and kvm:kvm_page_fault) attributes it. The
+ * task pointer is only compared, never dereferenced: a reused task_struct
+ * exits a vCPU (and so overwrites its entry) before it can set an SPTE.
+ * Fields other than hnode are written only by the task itself.
+ */
+struct ds_task {
+	struct hlist_node hnode;	/* ds_tasks (RCU), or the pool */
+	const struct task_struct *task;
+	unsigned long key;
+	u64 vm_id;
+	u32 vcpu_idx;
+	struct rcu_head rcu;
+};
+
 /* core.c */
 extern struct workqueue_struct *ds_wq;
+extern struct ds_drops ds_module_drops;
+/* Incremented by each RESET_STATS of every VM (it zeroes the module's too). */
+extern atomic64_t ds_module_reset_gen;
+/* Counts a drop for vm (if any) and module-wide. Any context. */
+void ds_drop(struct ds_vm *vm, int why);
+void ds_drops_snapshot(const struct ds_drops *d, u64 out[DS_D_NR]);
+void ds_module_reset(void);
+/* Frees an entry that never was, or no longer is, in any table. */
+void ds_vm_free(struct ds_vm *vm);
+
+/*
+ * pool.c: entries the probes take instead of allocating in probe context
+ * (possibly with interrupts off, e.g. kvm_exit on VMX); a work item on
+ * ds_wq refills them with GFP_KERNEL. Empty pool: the caller counts a drop.
+ * The fault counters (debugfs fault/, root only) make the next N takes
+ * fail, so tests can see the drops counted.
+ */
+extern atomic_t ds_fault_vm_alloc;
+extern atomic_t ds_fault_vcpu_alloc;
+extern atomic_t ds_fault_task_alloc;
+extern atomic_t ds_fault_no_name;
+int ds_pool_init(void);
+void ds_pool_exit(void);
+struct ds_vm *ds_pool_take_vm(void);
+void ds_pool_put_vm(struct ds_vm *vm);
+struct ds_vcpu *ds_pool_take_vcpu(void);
+void ds_pool_put_vcpu(struct ds_vcpu *vc);
+struct ds_task *ds_pool_take_task(void);
+void ds_pool_put_task(struct ds_task *t);
+void ds_pool_show(struct seq_file *m);
 extern struct list_head ds_vm_list;
 extern atomic64_t ds_unattributed;
 /*
@@ -144,8 +222,13 @@ extern atomic64_t ds_unattributed;
  */
 extern struct srcu_struct ds_vm_srcu;
 
-struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp);
-struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu);
+/*
+ * event: the caller counts an event, so a missing VM or vCPU loses one
+ * (DS_D_EVENTS); kvm_exit only notes the vCPU for attribution.
+ */
+struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp,
+			    bool event);
+struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu, bool event);
 struct ds_vcpu *ds_task_vcpu(struct ds_vm **vmp);
 void ds_vm_kill(unsigned long key);
 void ds_vm_kill_all(void);

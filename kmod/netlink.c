@@ -43,6 +43,8 @@ static const struct nla_policy ds_policy[DIRTYSCOPE_ATTR_MAX + 1] = {
 	[DIRTYSCOPE_ATTR_SPP_GPA]	= { .type = NLA_REJECT },
 	[DIRTYSCOPE_ATTR_SPP_LEN]	= { .type = NLA_REJECT },
 	[DIRTYSCOPE_ATTR_SPP_VALUE]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_RESET_GEN]	= { .type = NLA_REJECT },
+	[DIRTYSCOPE_ATTR_DROPS]		= { .type = NLA_REJECT },
 };
 
 static const u16 ds_stat_attr[DS_C_NR] = {
@@ -75,6 +77,41 @@ static int ds_put_counters(struct sk_buff *skb, const struct ds_counters *c)
 	return 0;
 }
 
+/*
+ * A DROPS nest. A VM is charged only some reasons (the others are about
+ * VMs and threads the module could not track: module-wide only).
+ */
+static int ds_put_drops(struct sk_buff *skb, const struct ds_drops *d,
+			bool module)
+{
+	static const u16 attr[DS_D_NR] = {
+		[DS_D_EVENTS]		= DIRTYSCOPE_DROP_EVENTS,
+		[DS_D_PENDING_EVENTS]	= DIRTYSCOPE_DROP_PENDING_EVENTS,
+		[DS_D_VM_ALLOC]		= DIRTYSCOPE_DROP_VM_ALLOC,
+		[DS_D_VM_TABLE_FULL]	= DIRTYSCOPE_DROP_VM_TABLE_FULL,
+		[DS_D_VCPU_ALLOC]	= DIRTYSCOPE_DROP_VCPU_ALLOC,
+		[DS_D_TASK]		= DIRTYSCOPE_DROP_TASK,
+		[DS_D_NOTIFY]		= DIRTYSCOPE_DROP_NOTIFY,
+	};
+	struct nlattr *nest;
+	u64 v[DS_D_NR];
+	int i;
+
+	ds_drops_snapshot(d, v);
+	nest = nla_nest_start(skb, DIRTYSCOPE_ATTR_DROPS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < DS_D_NR; i++) {
+		if (!module && (i == DS_D_VM_ALLOC || i == DS_D_VM_TABLE_FULL ||
+				i == DS_D_TASK))
+			continue;
+		if (nla_put_u64_64bit(skb, attr[i], v[i], DIRTYSCOPE_DROP_PAD))
+			return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm)
 {
 	if (nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_VM_ID, vm->id,
@@ -94,9 +131,18 @@ static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
 	struct nlattr *nest;
 	unsigned long i;
 
-	if (ds_put_vm_id(skb, vm) ||
+	/*
+	 * The generation before the counters: RESET_STATS zeroes, then
+	 * increments, so counters read after an old generation may still be
+	 * zeroed under us (the reader then sees them go backwards, as before
+	 * generations existed), but never un-zeroed under a new one.
+	 */
+	if (nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_RESET_GEN,
+			      atomic64_read(&vm->reset_gen), DIRTYSCOPE_ATTR_PAD) ||
+	    ds_put_vm_id(skb, vm) ||
 	    nla_put_u32(skb, DIRTYSCOPE_ATTR_NR_VCPUS,
-			atomic_read(&vm->nr_vcpus)))
+			atomic_read(&vm->nr_vcpus)) ||
+	    ds_put_drops(skb, &vm->drops, false))
 		return -EMSGSIZE;
 
 	ds_vm_totals(vm, &sum);
@@ -251,10 +297,41 @@ static int ds_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
 	} else if (!ret) {
 		list_for_each_entry_rcu(vm, &ds_vm_list, lnode)
 			ds_vm_reset(vm);
-		atomic64_set(&ds_unattributed, 0);
+		ds_module_reset();
 	}
 	rcu_read_unlock();
 	return ret;
+}
+
+/* Module-wide: CAP_SYS_ADMIN or CAP_PERFMON (access.h). */
+static int ds_nl_get_module(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!ds_may_see_all(skb)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "GET_MODULE needs CAP_SYS_ADMIN or CAP_PERFMON");
+		return -EPERM;
+	}
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &ds_family, 0,
+				DIRTYSCOPE_CMD_GET_MODULE);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, DIRTYSCOPE_ATTR_RESET_GEN,
+			      atomic64_read(&ds_module_reset_gen),
+			      DIRTYSCOPE_ATTR_PAD) ||
+	    ds_put_drops(msg, &ds_module_drops, true) ||
+	    nla_put_u64_64bit(msg, DIRTYSCOPE_ATTR_UNATTRIBUTED,
+			      atomic64_read(&ds_unattributed),
+			      DIRTYSCOPE_ATTR_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
 }
 
 /*
@@ -271,12 +348,15 @@ void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 {
 	struct sk_buff *skb;
 	void *hdr;
+	int ret;
 
 	if (!genl_has_listeners(&ds_family, &init_net, 0))
 		return;
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!skb)
+	if (!skb) {
+		ds_drop(vm, DS_D_NOTIFY);
 		return;
+	}
 	hdr = genlmsg_put(skb, 0, 0, &ds_family, 0, DIRTYSCOPE_CMD_EVENT);
 	if (!hdr ||
 	    nla_put_u32(skb, DIRTYSCOPE_ATTR_EVENT, event) ||
@@ -286,10 +366,18 @@ void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 	     nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_RESET_ENTRIES, entries,
 			       DIRTYSCOPE_ATTR_PAD))) {
 		nlmsg_free(skb);
+		ds_drop(vm, DS_D_NOTIFY);
 		return;
 	}
 	genlmsg_end(skb, hdr);
-	genlmsg_multicast(&ds_family, skb, 0, 0, GFP_ATOMIC);
+	/*
+	 * -ESRCH: every listener left since genl_has_listeners(), no one
+	 * missed it. Anything else (-ENOBUFS: a listener's receive buffer
+	 * was full, or a copy for it could not be made) lost it.
+	 */
+	ret = genlmsg_multicast(&ds_family, skb, 0, 0, GFP_ATOMIC);
+	if (ret && ret != -ESRCH)
+		ds_drop(vm, DS_D_NOTIFY);
 }
 
 static const struct genl_small_ops ds_ops[] = {
@@ -315,6 +403,11 @@ static const struct genl_small_ops ds_ops[] = {
 		.cmd	= DIRTYSCOPE_CMD_SPP_GET,
 		.doit	= ds_nl_spp_get,
 		.dumpit	= ds_nl_spp_dump,
+	},
+	/* Module-wide: the handler checks CAP_SYS_ADMIN/CAP_PERFMON. */
+	{
+		.cmd	= DIRTYSCOPE_CMD_GET_MODULE,
+		.doit	= ds_nl_get_module,
 	},
 };
 

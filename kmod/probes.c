@@ -54,7 +54,7 @@ static void ds_probe_ring_push(void *data, struct kvm_dirty_ring *ring,
 	struct ds_vm *vm;
 
 	rcu_read_lock();
-	vc = ds_vcpu_get(vcpu, &vm);
+	vc = ds_vcpu_get(vcpu, &vm, true);
 	if (vc) {
 		/* The tracepoint fires after dirty_index moved past the entry. */
 		u32 used = READ_ONCE(ring->dirty_index) -
@@ -75,7 +75,7 @@ static void ds_probe_ring_reset(void *data, struct kvm_dirty_ring *ring)
 	u32 idx, entries;
 
 	rcu_read_lock();
-	vc = ds_vcpu_get(vcpu, &vm);
+	vc = ds_vcpu_get(vcpu, &vm, true);
 	if (vc) {
 		/* Fires after reset_index advanced over the harvested entries. */
 		idx = READ_ONCE(ring->reset_index);
@@ -94,7 +94,7 @@ static void ds_probe_ring_exit(void *data, struct kvm_vcpu *vcpu)
 	struct ds_vm *vm;
 
 	rcu_read_lock();
-	vc = ds_vcpu_get(vcpu, &vm);
+	vc = ds_vcpu_get(vcpu, &vm, true);
 	if (vc) {
 		atomic64_inc(&vc->c.ring_full_exits);
 		ds_netlink_event(vm, vc, DIRTYSCOPE_EVENT_RING_FULL, 0);
@@ -108,7 +108,7 @@ static void ds_probe_page_fault(void *data, struct kvm_vcpu *vcpu,
 	struct ds_vcpu *vc;
 
 	rcu_read_lock();
-	vc = ds_task_note_vcpu(vcpu);
+	vc = ds_task_note_vcpu(vcpu, true);
 	if (vc)
 		atomic64_inc(&vc->c.page_faults);
 	rcu_read_unlock();
@@ -118,7 +118,8 @@ static void ds_probe_page_fault(void *data, struct kvm_vcpu *vcpu,
 static void ds_probe_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
 	rcu_read_lock();
-	ds_task_note_vcpu(vcpu);
+	/* Counts nothing itself: an untracked VM here loses no event. */
+	ds_task_note_vcpu(vcpu, false);
 	rcu_read_unlock();
 }
 

@@ -86,7 +86,7 @@ build_kmod_test() {
   mv "$SHARED/$prog.tmp" "$SHARED/$prog"
 }
 build_kmod_test dirtyscope_kmod_test dirtyscope_kmod_test cases_module cases_counters \
-  cases_requests cases_permissions cases_lifecycle ring_guest owned_vm
+  cases_drops cases_requests cases_permissions cases_lifecycle ring_guest owned_vm
 build_kmod_test spp_kmod_test spp_kmod_test spp_cases_counts spp_cases_requests \
   spp_cases_lifecycle spp_guest spp_client
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).

@@ -51,6 +51,7 @@ int main(int argc, char **argv)
 	snprintf(t.name, sizeof(t.name), "%d-%d", getpid(), t.g.mg.vm);
 
 	cases_counters(&t);
+	cases_drops(&t);
 	cases_requests(&t);
 	cases_permissions(&t);
 	cases_reload(&t);

@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 45
+#define KMOD_TEST_PLAN 58
 /* Results cases_teardown() prints: the last ones of the plan. */
 #define KMOD_TEARDOWN_CHECKS 3
 
@@ -30,6 +30,12 @@ struct kmod_test {
 bool cases_module(struct kmod_test *t);
 /* cases_counters.c: run the guest, compare every counter and event. */
 void cases_counters(struct kmod_test *t);
+/*
+ * cases_drops.c: drops counted by reason under faults (max_vms, debugfs
+ * fault/ knobs, a tiny listener); the reset generation seen by a second
+ * reader.
+ */
+void cases_drops(struct kmod_test *t);
 /* cases_requests.c: malformed requests, unknown VM, RESET_STATS rights. */
 void cases_requests(struct kmod_test *t);
 /* cases_permissions.c: VMs of three users; who lists, reads, listens. */

@@ -14,6 +14,15 @@ static void parse_stats(struct nlattr *nest, uint64_t *out)
 			out[a->nla_type] = attr_uint(a);
 }
 
+static void parse_drops(struct nlattr *nest, uint64_t *out)
+{
+	struct nlattr *a;
+
+	for_each_attr(a, ATTR_DATA(nest), ATTR_LEN(nest))
+		if (a->nla_type <= DIRTYSCOPE_DROP_MAX)
+			out[a->nla_type] = attr_uint(a);
+}
+
 static void parse_vm(struct nlmsghdr *nlh, struct vm_info *vm)
 {
 	struct nlattr *a;
@@ -38,8 +47,47 @@ static void parse_vm(struct nlmsghdr *nlh, struct vm_info *vm)
 			vm->unattributed = attr_uint(a);
 			vm->have_unattributed = true;
 			break;
+		case DIRTYSCOPE_ATTR_RESET_GEN:
+			vm->reset_gen = attr_uint(a);
+			vm->have_reset_gen = true;
+			break;
+		case DIRTYSCOPE_ATTR_DROPS:
+			parse_drops(a, vm->drops);
+			vm->have_drops = true;
+			break;
 		}
 	}
+}
+
+static void module_cb(struct nlmsghdr *nlh, void *ctx)
+{
+	struct module_info *mi = ctx;
+	struct nlattr *a;
+
+	for_each_attr(a, GENL_ATTRS(nlh), GENL_ATTRS_LEN(nlh)) {
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case DIRTYSCOPE_ATTR_RESET_GEN:
+			mi->reset_gen = attr_uint(a);
+			mi->have_reset_gen = true;
+			break;
+		case DIRTYSCOPE_ATTR_DROPS:
+			parse_drops(a, mi->drops);
+			mi->have_drops = true;
+			break;
+		case DIRTYSCOPE_ATTR_UNATTRIBUTED:
+			mi->unattributed = attr_uint(a);
+			break;
+		}
+	}
+}
+
+int get_module(struct nl *nl, struct module_info *out)
+{
+	struct msg m;
+
+	msg_init(&m, nl->family, 0, DIRTYSCOPE_CMD_GET_MODULE, 1);
+	memset(out, 0, sizeof(*out));
+	return nl_transact(nl, &m, module_cb, out);
 }
 
 static void list_cb(struct nlmsghdr *nlh, void *ctx)

@@ -25,6 +25,18 @@ struct vm_info {
 	int vcpu_nests;
 	uint64_t unattributed;
 	bool have_unattributed;
+	uint64_t reset_gen;
+	bool have_reset_gen;
+	uint64_t drops[DIRTYSCOPE_DROP_MAX + 1];	/* the VM's DROPS nest */
+	bool have_drops;
+};
+
+/* GET_MODULE: module-wide generation, drops, unattributed. */
+struct module_info {
+	uint64_t reset_gen;
+	uint64_t drops[DIRTYSCOPE_DROP_MAX + 1];
+	uint64_t unattributed;
+	bool have_reset_gen, have_drops;
 };
 
 struct vm_list {
@@ -39,6 +51,7 @@ int get_stats_by_name(struct nl *nl, uint32_t pid, int32_t fd,
 int get_stats_by_id(struct nl *nl, uint64_t id, struct vm_info *out);
 /* id 0: every VM. */
 int reset_stats(struct nl *nl, uint64_t id);
+int get_module(struct nl *nl, struct module_info *out);
 
 /* Ring events received on the multicast socket, counted by type. */
 struct ring_events {

@@ -96,6 +96,11 @@
  *	not registered), _SPP_ALLOWED and _SPP_DENIED of that page. As a
  *	dump (NLM_F_DUMP) with only the selector: one message per registered
  *	page of the VM, in gfn order.
+ * @DIRTYSCOPE_CMD_GET_MODULE: do request, no attributes; module-wide
+ *	data, so CAP_SYS_ADMIN or CAP_PERFMON only (-EPERM otherwise). The
+ *	reply has %DIRTYSCOPE_ATTR_RESET_GEN (the module's), a
+ *	%DIRTYSCOPE_ATTR_DROPS nest (module-wide drops: every reason of
+ *	&enum dirtyscope_drop) and %DIRTYSCOPE_ATTR_UNATTRIBUTED.
  */
 enum dirtyscope_cmd {
 	DIRTYSCOPE_CMD_UNSPEC,
@@ -105,6 +110,7 @@ enum dirtyscope_cmd {
 	DIRTYSCOPE_CMD_EVENT,
 	DIRTYSCOPE_CMD_SPP_SET,
 	DIRTYSCOPE_CMD_SPP_GET,
+	DIRTYSCOPE_CMD_GET_MODULE,
 
 	__DIRTYSCOPE_CMD_MAX,
 	DIRTYSCOPE_CMD_MAX = __DIRTYSCOPE_CMD_MAX - 1
@@ -149,6 +155,18 @@ enum dirtyscope_cmd {
  * @DIRTYSCOPE_ATTR_SPP_VALUE: u64, its first min(len, 8) bytes in guest
  *	byte order, zero-extended, as kvm:kvm_mmio records them
  *	(notification only).
+ * @DIRTYSCOPE_ATTR_RESET_GEN: u64, reset generation. In every VM reply
+ *	(LIST_VMS, GET_STATS) the VM's: RESET_STATS increments it each time it
+ *	zeroes that VM's counters (selected, or all VMs). In GET_MODULE the
+ *	module's: incremented by each RESET_STATS without a selector, which
+ *	also zeroes the module-wide counters. A reader whose baseline was
+ *	taken in another generation knows someone reset the counters since,
+ *	without waiting for a counter to go backwards. Starts at 0 when the
+ *	module loads (a reloaded module gives VMs new VM_IDs).
+ * @DIRTYSCOPE_ATTR_DROPS: nest of &enum dirtyscope_drop: what the module
+ *	saw but could not count. In every VM reply the VM's (reasons
+ *	_EVENTS, _PENDING_EVENTS, _VCPU_ALLOC, _NOTIFY; zeroed by RESET_STATS
+ *	with the VM's counters); in GET_MODULE module-wide, every reason.
  */
 enum dirtyscope_attr {
 	DIRTYSCOPE_ATTR_UNSPEC,
@@ -172,6 +190,8 @@ enum dirtyscope_attr {
 	DIRTYSCOPE_ATTR_SPP_GPA,
 	DIRTYSCOPE_ATTR_SPP_LEN,
 	DIRTYSCOPE_ATTR_SPP_VALUE,
+	DIRTYSCOPE_ATTR_RESET_GEN,
+	DIRTYSCOPE_ATTR_DROPS,
 
 	__DIRTYSCOPE_ATTR_MAX,
 	DIRTYSCOPE_ATTR_MAX = __DIRTYSCOPE_ATTR_MAX - 1
@@ -229,6 +249,47 @@ enum dirtyscope_stat {
 
 	__DIRTYSCOPE_STAT_MAX,
 	DIRTYSCOPE_STAT_MAX = __DIRTYSCOPE_STAT_MAX - 1
+};
+
+/**
+ * enum dirtyscope_drop - u64 counters inside %DIRTYSCOPE_ATTR_DROPS: why the
+ *	module did not count something it saw. Module-wide counts include
+ *	every VM's; a VM's count only what is charged to it.
+ * @DIRTYSCOPE_DROP_PAD: padding, ignore.
+ * @DIRTYSCOPE_DROP_EVENTS: counted events (ring push, reset, full exit,
+ *	page fault) the module saw but could not count because their VM or
+ *	vCPU was not tracked, for any of the reasons below. A statistics
+ *	window over which this grew is not exact.
+ * @DIRTYSCOPE_DROP_PENDING_EVENTS: of those, events of a VM whose tracking
+ *	was still waiting for the module's workqueue (it finds the VM's fd
+ *	there when KVM gave the VM no debugfs name).
+ * @DIRTYSCOPE_DROP_VM_ALLOC: module only: attempts to track a VM that found
+ *	no preallocated VM entry (pool empty, refill failed).
+ * @DIRTYSCOPE_DROP_VM_TABLE_FULL: module only: attempts to track a VM while
+ *	the module tracked its maximum (module parameter max_vms).
+ * @DIRTYSCOPE_DROP_VCPU_ALLOC: attempts to track a vCPU that found no
+ *	preallocated vCPU entry or no room in the VM's vCPU table.
+ * @DIRTYSCOPE_DROP_TASK: module only: threads whose last-exited vCPU could
+ *	not be remembered (no entry, or the table of threads full); their
+ *	set_spte events count as %DIRTYSCOPE_ATTR_UNATTRIBUTED.
+ * @DIRTYSCOPE_DROP_NOTIFY: %DIRTYSCOPE_CMD_EVENT notifications of ring
+ *	resets and full exits not sent while someone listened: not built
+ *	(out of memory) or not delivered to a listener (its socket buffer
+ *	was full). SPP denials count in %DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED.
+ */
+enum dirtyscope_drop {
+	DIRTYSCOPE_DROP_UNSPEC,
+	DIRTYSCOPE_DROP_PAD,
+	DIRTYSCOPE_DROP_EVENTS,
+	DIRTYSCOPE_DROP_PENDING_EVENTS,
+	DIRTYSCOPE_DROP_VM_ALLOC,
+	DIRTYSCOPE_DROP_VM_TABLE_FULL,
+	DIRTYSCOPE_DROP_VCPU_ALLOC,
+	DIRTYSCOPE_DROP_TASK,
+	DIRTYSCOPE_DROP_NOTIFY,
+
+	__DIRTYSCOPE_DROP_MAX,
+	DIRTYSCOPE_DROP_MAX = __DIRTYSCOPE_DROP_MAX - 1
 };
 
 /**
