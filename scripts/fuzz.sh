@@ -4,7 +4,8 @@
 # FUZZ_SECONDS on a scratch copy of its seed corpus (fuzz/corpus/<target>;
 # the repository's corpus never grows), one at a time, and prints per
 # target the executions, exec/s and whether it found anything.
-# Usage: scripts/fuzz.sh BUILD_DIR [TARGET...]   (env FUZZ_SECONDS, JOBS)
+# Usage: scripts/fuzz.sh BUILD_DIR [TARGET...]   (env FUZZ_SECONDS, JOBS,
+# FUZZ_CORPUS_ROOT: where the <target> corpus folders are, fuzz/corpus)
 # Exit 0: no finding; 1: a finding (the crashing input's path is printed);
 # 2: the build or a run's output was not what this script expects.
 set -euo pipefail
@@ -16,9 +17,14 @@ targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(kmod_reply json options kvm_stats)
 seconds=${FUZZ_SECONDS:-60}
 jobs=${JOBS:-$(nproc)}
+corpus_root=${FUZZ_CORPUS_ROOT:-$here/fuzz/corpus}
 
+# Configured every time (seconds): a target added since the last run is
+# unknown to the generated makefiles until then.
 if [[ ! -f $build/CMakeCache.txt ]]; then
   cmake -S "$here" -B "$build" -DFUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+else
+  cmake -S "$here" -B "$build" >/dev/null
 fi
 cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}" >/dev/null
 
@@ -32,7 +38,7 @@ declare -a rows
 found=0
 for t in "${targets[@]}"; do
   corpus=$scratch/$t
-  cp -r "$here/fuzz/corpus/$t" "$corpus"
+  cp -r "$corpus_root/$t" "$corpus"
   art=$out/$t
   rm -rf "$art"
   mkdir -p "$art"
