@@ -6,7 +6,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 declare -A groups=(
-  [core]="build-essential cmake g++ libgtest-dev libgmock-dev libbenchmark-dev pkg-config"
+  [core]="build-essential cmake g++ libgtest-dev libgmock-dev libbenchmark-dev pkg-config libssl-dev"
   [bpf]="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev"
   [netlink]="libnl-3-dev libnl-genl-3-dev"
   [plot]="gnuplot-nox"

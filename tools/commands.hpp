@@ -6,5 +6,6 @@ namespace dirtyscope::tools {
 
 int stats_main(int argc, char** argv);
 int report_main(int argc, char** argv);
+int migrate_main(int argc, char** argv);
 
 }  // namespace dirtyscope::tools

@@ -23,6 +23,8 @@ constexpr Command kCommands[] = {
      dirtyscope::tools::stats_main},
     {"report", "tables and a bitmap-vs-ring plot from dirty_log_perf --json files",
      dirtyscope::tools::report_main},
+    {"migrate", "pre-copy live migration per mode, SHA-256 of both sides, resumed destination",
+     dirtyscope::tools::migrate_main},
 };
 
 void usage(std::FILE* out) {
@@ -43,7 +45,8 @@ void usage(std::FILE* out) {
       "  dirtyscope stats                 # every VM on the host, refreshed each second\n"
       "  dirtyscope stats -p 1234 -i 2    # one QEMU, every 2 seconds\n"
       "  dirtyscope stats -1 --json       # one batch as JSON, then exit\n"
-      "  dirtyscope report -o plot.png build/bench/*.json   # bitmap vs ring\n",
+      "  dirtyscope report -o plot.png build/bench/*.json   # bitmap vs ring\n"
+      "  dirtyscope migrate -M all -b 64M # migrate a running guest in every mode\n",
       out);
 }
 

@@ -18,4 +18,13 @@ static inline GUEST void report(const struct ds_vcpu_params *self, uint32_t cmd)
     __asm__ volatile("outl %0, %w1" : : "a"(cmd), "Nd"(DS_GUEST_PORT) : "memory");
 }
 
+/* The guest programs' pseudo-random pages (xorshift64; never 0 from a
+ * non-zero seed). */
+static inline GUEST uint64_t xorshift64(uint64_t x) {
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return x;
+}
+
 #endif

@@ -65,6 +65,19 @@
  *     seed = rng_state) over [region_gva, + region_pages pages), bumping
  *     `writes` after each store, then reads every word of those pages
  *     into ds_vcpu_spp.read_sum and reports DS_CMD_ITERATION_DONE.
+ *   - ds_migrate_guest_main (migrate_workload.c): `dirtyscope migrate`'s
+ *     source workload. Each vCPU owns [region_gva, + region_pages pages)
+ *     and runs periods of struct ds_migrate_params: hot_pages pages written
+ *     every period, then dirty_pages pages in order (dirtyram's cursor,
+ *     wrapping over the non-hot pages), then random_pages pseudo-random
+ *     pages, then it waits pause_tsc TSC ticks and counts the period in
+ *     ds_vcpu_migrate.periods. Each write adds 1 to the page's u64 2 before
+ *     the usual stamp and writer words, so the sum of u64 2 over a vCPU's
+ *     pages equals its `writes` exactly when every write is in memory:
+ *     when the host bumps check_gen, the guest sums its pages and reports
+ *     DS_MIGRATE_CHECK(gen, sum == writes) in ds_vcpu_migrate.check. A
+ *     destination VM that resumes from migrated memory and registers checks
+ *     itself that way.
  *
  * Protocol changes keep every existing offset: new per-vCPU fields come out
  * of reserved[] only (write_stride took ds_vcpu_params.reserved[0]).
@@ -105,6 +118,8 @@
 #define DS_WRITE_WORD(tag, seq) (((uint64_t)(tag) << DS_WRITER_SHIFT) | ((seq) & DS_SEQ_MASK))
 #define DS_RECENT_PROGRESS(gen, done) (((uint64_t)(gen) << 32) | (uint32_t)(done))
 #define DS_RANDOM_EVERY 4
+/* ds_vcpu_migrate.check: the generation checked and 1 = counters agree. */
+#define DS_MIGRATE_CHECK(gen, ok) (((uint64_t)(gen) << 1) | ((ok) ? 1u : 0u))
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -145,12 +160,31 @@ struct ds_vcpu_spp {
   uint64_t reserved;
 };
 
+/* The migrate workload's period (ds_migrate_guest_main), for every vCPU;
+ * set before the vCPUs first run. check_gen may change at any time. */
+struct ds_migrate_params {
+  uint64_t hot_pages;          /* first pages of each vCPU's range, every period */
+  uint64_t dirty_pages;        /* dirtyram's pages per period, in order */
+  uint64_t random_pages;       /* pseudo-random pages per period */
+  uint64_t pause_tsc;          /* TSC ticks to wait after each period */
+  volatile uint64_t check_gen; /* host: bumped to ask each vCPU for a self-check */
+  uint64_t reserved[2];
+};
+
+/* One vCPU's migrate progress, written by the guest. */
+struct ds_vcpu_migrate {
+  volatile uint64_t periods;   /* complete periods */
+  volatile uint64_t check;     /* DS_MIGRATE_CHECK of the last self-check */
+  volatile uint64_t check_sum; /* the sum of its pages' counters it found */
+};
+
 struct ds_shared {
   volatile uint64_t iteration; /* the stamp every write stores */
-  uint64_t reserved[7];
+  struct ds_migrate_params migrate;
   struct ds_vcpu_params vcpu[DS_MAX_VCPUS];
   struct ds_vcpu_mix mix[DS_MAX_VCPUS]; /* by vCPU index (writer_tag - 1) */
   struct ds_vcpu_spp spp[DS_MAX_VCPUS]; /* by vCPU index (writer_tag - 1) */
+  struct ds_vcpu_migrate migrated[DS_MAX_VCPUS]; /* by vCPU index (writer_tag - 1) */
 };
 
 #ifdef __cplusplus
@@ -164,6 +198,8 @@ DS_STATIC_ASSERT(__builtin_offsetof(struct ds_vcpu_params, writer_tag) == 48, "w
 DS_STATIC_ASSERT(__builtin_offsetof(struct ds_vcpu_params, write_stride) == 56, "write_stride moved");
 DS_STATIC_ASSERT(sizeof(struct ds_vcpu_mix) == 128, "two cache lines per vCPU");
 DS_STATIC_ASSERT(sizeof(struct ds_vcpu_spp) == 32, "half a cache line per vCPU");
+DS_STATIC_ASSERT(sizeof(struct ds_migrate_params) == 56, "took ds_shared.reserved[7]");
+DS_STATIC_ASSERT(__builtin_offsetof(struct ds_shared, vcpu) == 64, "vcpu[] moved");
 #undef DS_STATIC_ASSERT
 #endif
 

@@ -8,13 +8,6 @@
  */
 #include "guest_report.h"
 
-static inline GUEST uint64_t xorshift64(uint64_t x) {
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  return x;
-}
-
 /* One write: the stamp, then who and which write, then the count (the
  * order the host relies on, see protocol.h). */
 static inline GUEST void write_page(const struct ds_shared *shared, struct ds_vcpu_params *self,

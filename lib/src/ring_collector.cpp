@@ -146,6 +146,9 @@ void RingCollector::reset_locked(bool final_collection, uint64_t harvested) {
     std::fill(vcpu_harvested_since_reset_.begin(), vcpu_harvested_since_reset_.end(), 0);
     return;
   }
+  // skip_next_reprotect: the entries stay harvested but not reset; the
+  // next reset covers them too, so they stay in harvested_since_reset_.
+  if (harvested > 0 && take_skip_reprotect()) return;
   const uint32_t reset = in_kernel([&] { return vm_->reset_dirty_rings(); });
   ++counters_.ring_resets;
   if (reset != harvested_since_reset_) {

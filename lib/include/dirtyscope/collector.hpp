@@ -2,6 +2,7 @@
 // mode. The runner drives it; the verifier judges what it returns.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -112,6 +113,15 @@ class Collector {
   // The run is ending: release any vCPU thread blocked inside on_ring_full.
   virtual void shutdown() {}
 
+  // dirtyscope migrate's skip-reset twin: the next collection that
+  // harvests something does not re-protect it (no KVM_RESET_DIRTY_RINGS),
+  // so writes after it go unlogged until a later reset. Only where that
+  // loses writes: a dirty ring. (KVM_GET_DIRTY_LOG re-protects as it
+  // harvests; a skipped KVM_CLEAR_DIRTY_LOG leaves the bits set, so the
+  // pages are reported again.)
+  virtual bool can_skip_reprotect() const { return false; }
+  void skip_next_reprotect() { skip_reprotect_.store(true); }
+
   const CollectorCounters& counters() const { return counters_; }
   // A broken kernel contract the collector saw (e.g. a ring filled past its
   // soft limit and reserve); returned once, then cleared. The runner fails
@@ -140,8 +150,12 @@ class Collector {
     return ioctl();
   }
 
+  // True once, after skip_next_reprotect().
+  bool take_skip_reprotect() { return skip_reprotect_.exchange(false); }
+
   Injection injection_;
   CollectorCounters counters_;
+  std::atomic<bool> skip_reprotect_{false};
   Vm* vm_ = nullptr;
   const TestRegion* region_ = nullptr;
 };

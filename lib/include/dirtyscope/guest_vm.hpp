@@ -47,6 +47,9 @@ class GuestVm {
   TestRegion& region() { return *region_; }
   const TestRegion& region() const { return *region_; }
   ds_shared* shared() { return x86::GuestImage::shared(system_.data()); }
+  // The system slot (slot 0 at GPA 0: page tables, code, stacks, shared
+  // pages), never dirty-logged.
+  HostMemory& system_memory() { return system_; }
   ds_vcpu_params& params(uint32_t i) { return shared()->vcpu[i]; }
   std::vector<std::unique_ptr<Vcpu>>& vcpus() { return vcpus_; }
   const GuestConfig& config() const { return config_; }

@@ -43,6 +43,7 @@ class RingCollector : public Collector {
                 RingHarvest harvest = RingHarvest::Periodic);
   const char* mode() const override;
   bool supports(Injection injection) const override;
+  bool can_skip_reprotect() const override { return true; }
   void prepare_vm(Vm& vm) override;
   void attach(Vm& vm, const TestRegion& region) override;
   void attach_vcpu(Vcpu& vcpu) override;

@@ -15,6 +15,7 @@ extern const uint8_t ds_guest_call[];
 void ds_guest_main(ds_shared*, ds_vcpu_params*);
 void ds_perf_guest_main(ds_shared*, ds_vcpu_params*);
 void ds_spp_guest_main(ds_shared*, ds_vcpu_params*);
+void ds_migrate_guest_main(ds_shared*, ds_vcpu_params*);
 }
 
 namespace dirtyscope::x86 {
@@ -137,6 +138,7 @@ const void* program_entry(GuestProgram program) {
   switch (program) {
     case GuestProgram::PerfPasses: return reinterpret_cast<const void*>(&ds_perf_guest_main);
     case GuestProgram::SppStores: return reinterpret_cast<const void*>(&ds_spp_guest_main);
+    case GuestProgram::MigrateWrites: return reinterpret_cast<const void*>(&ds_migrate_guest_main);
     case GuestProgram::RandomWrites: break;
   }
   return reinterpret_cast<const void*>(&ds_guest_main);

@@ -1,0 +1,52 @@
+// What one `dirtyscope migrate` run does: the source VM's workload, when
+// pre-copy stops, the transport's bandwidth, and which fault to inject.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dirtyscope/guest_vm.hpp"
+
+namespace dirtyscope::migrate {
+
+// Deliberate faults, each of which the checksum comparison must catch and
+// name the pages of (the negative twins of a successful migration).
+enum class MigrateInjection {
+  None,
+  DropPage,     // stop-and-copy leaves out one page it collected
+  SkipRound,    // the last live round's pages are collected but never sent
+  SkipReset,    // one extra live round harvests without re-protecting (no reset/clear)
+  CorruptPage,  // one page of stop-and-copy flips a byte on the wire
+};
+std::optional<MigrateInjection> parse_migrate_injection(std::string_view name);
+const char* migrate_injection_name(MigrateInjection i);
+
+// The guest's period (lib/guest/protocol.h, ds_migrate_params), per vCPU:
+// dirtyram's shape (dirty_pages in order per period, then a pause) plus a
+// hot set written every period and pseudo-random pages.
+struct Workload {
+  uint64_t hot_pages = 16;
+  uint64_t dirty_pages = 256;
+  uint64_t random_pages = 64;
+  double pause_ms = 1.0;
+};
+
+struct MigrateOptions {
+  std::string mode = "dirty-log";  // any dirty_log_test mode but ring-with-bitmap's extras
+  GuestConfig guest;               // program and logging are set by the run
+  Workload workload;
+  uint32_t ring_entries = 0;       // 0: the mode's default
+  uint64_t threshold_pages = 512;  // stop-and-copy once a round collects at most this many
+  uint32_t max_rounds = 30;        // ... or after this many live rounds
+  double bandwidth_mbps = 0;       // MB/s (10^6 bytes) of page data; 0 = unlimited
+  MigrateInjection injection = MigrateInjection::None;
+  // Periods every destination vCPU must complete after it resumed, besides
+  // its two self-checks, before the run calls the resume good.
+  uint64_t resume_periods = 2;
+  std::chrono::milliseconds stall_timeout{60000};
+};
+
+}  // namespace dirtyscope::migrate

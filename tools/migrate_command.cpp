@@ -1,0 +1,72 @@
+// `dirtyscope migrate`: one pre-copy migration per mode, a line per round,
+// a verdict per mode naming the pages that differ, then a table (and JSON).
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "dirtyscope/migrate/migrate_run.hpp"
+#include "migrate_args.hpp"
+
+namespace dirtyscope::tools {
+
+namespace {
+
+void print_verdict(const migrate::MigrateResult& r) {
+  std::printf("%s %s: %s\n", outcome_name(r.outcome), r.mode.c_str(),
+              r.outcome == Outcome::Pass ? "memory equal on both sides, destination resumed" : r.reason.c_str());
+  if (!r.injected.empty()) std::printf("  injected: %s\n", r.injected.c_str());
+  if (r.source_sha256.empty()) return;
+  std::printf("  sha256 source %s\n  sha256 destin %s\n", r.source_sha256.c_str(), r.destination_sha256.c_str());
+  for (const auto& m : r.mismatches) std::printf("  differs: %s\n", m.describe().c_str());
+  if (r.mismatched_pages > r.mismatches.size())
+    std::printf("  ... and %llu more pages\n", static_cast<unsigned long long>(r.mismatched_pages - r.mismatches.size()));
+  for (size_t i = 0; i < r.resumed.size(); ++i) {
+    const auto& v = r.resumed[i];
+    std::printf("  resumed vCPU %zu: writes %llu -> %llu, self-check %s/%s\n", i,
+                static_cast<unsigned long long>(v.writes_at_resume), static_cast<unsigned long long>(v.writes_after),
+                v.first_check_ok ? "ok" : "FAILED", v.second_check_ok ? "ok" : "FAILED");
+  }
+}
+
+}  // namespace
+
+int migrate_main(int argc, char** argv) {
+  const MigrateArgs args = parse_migrate_args(argc, argv);
+  if (args.help) {
+    std::fputs(kMigrateHelp, stdout);
+    return kOk;
+  }
+  std::vector<migrate::MigrateResult> results;
+  for (const std::string& mode : args.modes) {
+    migrate::MigrateOptions o = args.options;
+    o.mode = mode;
+    std::printf("# %s: %s, %u vCPU(s), CPL%d\n", mode.c_str(), std::to_string(o.guest.test_size >> 20).append(" MiB").c_str(),
+                o.guest.vcpus, o.guest.cpl == x86::GuestCpl::User ? 3 : 0);
+    std::fflush(stdout);
+    results.push_back(migrate::migrate_mode(o, args.seed, [](const std::string& line) {
+      std::printf("# %s\n", line.c_str());
+      std::fflush(stdout);
+    }));
+    print_verdict(results.back());
+  }
+  std::printf("\n%s", migrate::summary_table(results).c_str());
+  if (!args.json_path.empty()) {
+    if (args.json_path == "-") {
+      migrate::write_json(std::cout, results);
+    } else {
+      std::ofstream f(args.json_path);
+      migrate::write_json(f, results);
+      if (!f) throw std::runtime_error("--json: cannot write " + args.json_path);
+    }
+  }
+  bool any_fail = false, any_pass = false;
+  for (const auto& r : results) {
+    any_fail = any_fail || r.outcome == Outcome::Fail;
+    any_pass = any_pass || r.outcome == Outcome::Pass;
+  }
+  return any_fail ? kFailure : any_pass ? kOk : kUnavailable;
+}
+
+}  // namespace dirtyscope::tools
