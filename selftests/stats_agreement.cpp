@@ -3,8 +3,25 @@
 namespace dirtyscope {
 
 std::string StatsComparison::describe() const {
-  return what + " " + std::to_string(seen) + (agrees() ? " == " : " != ") + std::to_string(expected) + " " +
-         basis;
+  std::string d = what + " " + std::to_string(seen) + (exact() ? " == " : " != ") + std::to_string(expected) + " " +
+                  basis;
+  if (!exact() && !inexact.empty()) d += " (" + inexact + ")";
+  return d;
+}
+
+std::string inexact_reason(const stats::DirtyStats& seen) {
+  // Module-wide drops include every VM's and those of VMs never tracked;
+  // without them (not readable by this caller), the VMs' own.
+  uint64_t events = 0;
+  if (seen.drops) {
+    events = seen.drops->events;
+  } else {
+    for (const auto& [pid, vm] : seen.vms)
+      if (vm.drops) events += vm.drops->events;
+  }
+  if (events) return "inexact: " + std::to_string(events) + " events dropped";
+  if (!seen.inexact.empty()) return "inexact: " + seen.inexact.front();
+  return {};
 }
 
 std::vector<StatsComparison> compare_stats(const stats::DirtyStats& seen, const ModeResult& run) {
@@ -31,6 +48,10 @@ std::vector<StatsComparison> compare_stats(const stats::DirtyStats& seen, const 
       out.push_back({prefix + "ioctl." + std::string(stats::ioctl_name(i.which)) + ".count",
                      seen.ioctl_total(i.which).count, i.issued, "calls issued"});
   }
+  // Only mismatches carry the reason: equal counts need no excuse.
+  const std::string why = inexact_reason(seen);
+  for (StatsComparison& c : out)
+    if (!c.exact()) c.inexact = why;
   return out;
 }
 

@@ -32,6 +32,17 @@ SppCounters& SppCounters::operator+=(const SppCounters& o) {
   return *this;
 }
 
+DropCounters& DropCounters::operator+=(const DropCounters& o) {
+  events += o.events;
+  pending_events += o.pending_events;
+  vm_alloc += o.vm_alloc;
+  vm_table_full += o.vm_table_full;
+  vcpu_alloc += o.vcpu_alloc;
+  task += o.task;
+  notify += o.notify;
+  return *this;
+}
+
 IoctlStats& IoctlStats::operator+=(const IoctlStats& o) {
   count += o.count;
   total_ns += o.total_ns;
@@ -102,6 +113,13 @@ SppCounters sub(const SppCounters& a, const SppCounters& b) {
   return {sub(a.allowed, b.allowed), sub(a.denied, b.denied), sub(a.events_dropped, b.events_dropped)};
 }
 
+DropCounters sub(const DropCounters& a, const DropCounters& b) {
+  return {sub(a.events, b.events),         sub(a.pending_events, b.pending_events),
+          sub(a.vm_alloc, b.vm_alloc),     sub(a.vm_table_full, b.vm_table_full),
+          sub(a.vcpu_alloc, b.vcpu_alloc), sub(a.task, b.task),
+          sub(a.notify, b.notify)};
+}
+
 }  // namespace
 
 DirtyStats delta(const DirtyStats& after, const DirtyStats& before) {
@@ -122,6 +140,10 @@ DirtyStats delta(const DirtyStats& after, const DirtyStats& before) {
       const bool had = prev != before.vms.end() && prev->second.spp;
       out.spp = had ? sub(*vm.spp, *prev->second.spp) : *vm.spp;
     }
+    if (vm.drops) {
+      const bool had = prev != before.vms.end() && prev->second.drops;
+      out.drops = had ? sub(*vm.drops, *prev->second.drops) : *vm.drops;
+    }
     for (std::size_t i = 0; i < kDirtyIoctlCount; ++i) {
       out.ioctls[i] = vm.ioctls[i];
       if (prev == before.vms.end()) continue;
@@ -131,6 +153,10 @@ DirtyStats delta(const DirtyStats& after, const DirtyStats& before) {
       out.ioctls[i].latency_ns -= p.latency_ns;
     }
   }
+  if (after.drops) d.drops = before.drops ? sub(*after.drops, *before.drops) : *after.drops;
+  for (const std::string& note : after.inexact)
+    if (std::find(before.inexact.begin(), before.inexact.end(), note) == before.inexact.end())
+      d.inexact.push_back(note);
   return d;
 }
 

@@ -122,6 +122,30 @@ void spp(Writer& w, const std::string& p, const std::optional<SppCounters>& c) {
   w.key(p + "spp_events_dropped"), w.value(c->events_dropped);
 }
 
+// Only for sources that count drops (kmod): "<p>drop_<reason>" per reason,
+// "<p>drop_events" being every counted event lost. Missing keys say "not
+// counted here" (or, module-wide, "not readable by this caller").
+void drops(Writer& w, const std::string& p, const std::optional<DropCounters>& d) {
+  if (!d) return;
+  w.key(p + "drop_events"), w.value(d->events);
+  w.key(p + "drop_pending_events"), w.value(d->pending_events);
+  w.key(p + "drop_vm_alloc"), w.value(d->vm_alloc);
+  w.key(p + "drop_vm_table_full"), w.value(d->vm_table_full);
+  w.key(p + "drop_vcpu_alloc"), w.value(d->vcpu_alloc);
+  w.key(p + "drop_task"), w.value(d->task);
+  w.key(p + "drop_notify"), w.value(d->notify);
+}
+
+// Why the counts may not be exact though nothing was dropped; only when
+// there is a reason.
+void inexact(Writer& w, const std::string& p, const std::vector<std::string>& notes) {
+  if (notes.empty()) return;
+  w.key(p + "inexact");
+  w.begin_array();
+  for (const std::string& n : notes) w.value(n);
+  w.end_array();
+}
+
 void percentile(Writer& w, std::string_view key, const Log2Histogram& h, double p) {
   w.key(key);
   const auto v = h.percentile(p);
@@ -178,6 +202,8 @@ std::string to_json(const DirtyStats& stats, int indent) {
   w.key("source"), w.value(stats.source);
   counters(w, p, stats.totals());
   spp(w, p, stats.spp_total());
+  drops(w, p, stats.drops);
+  inexact(w, p, stats.inexact);
   ioctls(w, p, stats.ioctl_count(), [&](DirtyIoctl which) { return stats.ioctl_total(which); });
   w.key("vms");
   w.begin_array();
@@ -186,6 +212,7 @@ std::string to_json(const DirtyStats& stats, int indent) {
     w.key("pid"), w.value(static_cast<std::int64_t>(pid));
     counters(w, p, vm.totals());
     spp(w, p, vm.spp);
+    drops(w, p, vm.drops);
     // A named reference: clang 14 (the fuzz build) cannot capture a
     // structured binding in a lambda.
     const auto& vm_ref = vm;

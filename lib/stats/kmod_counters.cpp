@@ -2,6 +2,11 @@
 // cumulative counters (kmod_since) and the DirtyStats form, keyed by
 // process (kmod_to_dirty_stats).
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 
@@ -55,18 +60,44 @@ void add(KmodCounters& sum, const KmodCounters& c) {
   sum.ring_high_water = std::max(sum.ring_high_water, c.ring_high_water);
 }
 
+// Drop counts, like counters, only grow between resets.
+bool went_backwards(const DropCounters& now, const DropCounters& base) {
+  return now.events < base.events || now.pending_events < base.pending_events ||
+         now.vm_alloc < base.vm_alloc || now.vm_table_full < base.vm_table_full ||
+         now.vcpu_alloc < base.vcpu_alloc || now.task < base.task || now.notify < base.notify;
+}
+
+DropCounters minus(const DropCounters& now, const DropCounters& base) {
+  return {now.events - base.events,         now.pending_events - base.pending_events,
+          now.vm_alloc - base.vm_alloc,     now.vm_table_full - base.vm_table_full,
+          now.vcpu_alloc - base.vcpu_alloc, now.task - base.task,
+          now.notify - base.notify};
+}
+
 }  // namespace
 
 KmodVm kmod_since(const KmodVm& now, const KmodVm& base) {
   KmodVm out = now;
+  out.reset = KmodReset::None;
+  // RESET_STATS zeroed this VM since the baseline: what it reports now is
+  // exactly what happened since that reset, whatever each counter did
+  // (one that grew past its old value would otherwise look untouched).
+  if (now.reset_gen && base.reset_gen && *now.reset_gen != *base.reset_gen) {
+    out.reset = KmodReset::Generation;
+    return out;
+  }
   out.totals = KmodCounters{};
   for (KmodVcpu& vc : out.vcpus) {
     const auto it = std::find_if(base.vcpus.begin(), base.vcpus.end(),
                                  [&](const KmodVcpu& b) { return b.index == vc.index; });
     // A vCPU new since the baseline, or one whose counters were zeroed by a
-    // RESET_STATS in between, counts from zero.
-    if (it != base.vcpus.end() && !went_backwards(vc.counters, it->counters))
-      vc.counters = minus(vc.counters, it->counters);
+    // RESET_STATS in between (a module without generations), counts from zero.
+    if (it != base.vcpus.end()) {
+      if (!went_backwards(vc.counters, it->counters))
+        vc.counters = minus(vc.counters, it->counters);
+      else
+        out.reset = KmodReset::WentBackwards;
+    }
     add(out.totals, vc.counters);
   }
   if (now.vcpus.empty()) out.totals = now.totals;  // a LIST_VMS record: nothing to subtract by
@@ -76,9 +107,24 @@ KmodVm kmod_since(const KmodVm& now, const KmodVm& base) {
     out.spp = SppCounters{.allowed = now.spp->allowed - base.spp->allowed,
                           .denied = now.spp->denied - base.spp->denied,
                           .events_dropped = now.spp->events_dropped - base.spp->events_dropped};
+  if (now.drops && base.drops) {
+    if (!went_backwards(*now.drops, *base.drops))
+      out.drops = minus(*now.drops, *base.drops);
+    else
+      out.reset = KmodReset::WentBackwards;
+  }
   if (now.unattributed && base.unattributed && *now.unattributed >= *base.unattributed)
     out.unattributed = *now.unattributed - *base.unattributed;
   return out;
+}
+
+std::optional<KmodModule> kmod_module_since(const KmodModule& now, const KmodModule& base) {
+  if (now.reset_gen != base.reset_gen || went_backwards(now.drops, base.drops) ||
+      now.unattributed < base.unattributed)
+    return std::nullopt;
+  return KmodModule{.reset_gen = now.reset_gen,
+                    .drops = minus(now.drops, base.drops),
+                    .unattributed = now.unattributed - base.unattributed};
 }
 
 DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
@@ -96,11 +142,70 @@ DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
       if (!v.spp) v.spp.emplace();
       *v.spp += *vm.spp;
     }
+    if (vm.drops) {
+      if (!v.drops) v.drops.emplace();
+      *v.drops += *vm.drops;
+    }
     for (const KmodVcpu& vc : vm.vcpus) v.vcpus[static_cast<int>(vc.id)] += to_vcpu_counters(vc.counters);
     // A LIST_VMS record has only totals; keep them rather than drop them.
     if (vm.vcpus.empty() && vm.totals != KmodCounters{})
       v.vcpus[kUnknownVcpu] += to_vcpu_counters(vm.totals);
   }
+  return out;
+}
+
+namespace {
+
+// A baseline of zero in `vm`'s generation: after someone else's reset,
+// what the VM reports is what happened since, once.
+KmodVm zero_baseline(const KmodVm& vm) {
+  KmodVm z = vm;
+  z.totals = KmodCounters{};
+  for (KmodVcpu& vc : z.vcpus) vc.counters = KmodCounters{};
+  if (z.spp) z.spp = SppCounters{};
+  if (z.drops) z.drops = DropCounters{};
+  if (z.unattributed) z.unattributed = 0;
+  return z;
+}
+
+void note(KmodBaseline& base, std::string what) {
+  if (std::find(base.inexact.begin(), base.inexact.end(), what) == base.inexact.end())
+    base.inexact.push_back(std::move(what));
+}
+
+}  // namespace
+
+DirtyStats kmod_snapshot(std::vector<KmodVm> now, const std::optional<KmodModule>& module, KmodBaseline& base,
+                         const std::function<pid_t(std::uint32_t)>& process_of) {
+  std::map<std::uint64_t, KmodVm> still;
+  for (KmodVm& vm : now) {
+    const auto it = base.vms.find(vm.id);
+    if (it == base.vms.end()) continue;
+    KmodVm since = kmod_since(vm, it->second);
+    if (since.reset == KmodReset::Generation) {
+      note(base, "VM " + vm.name + ": reset by another reader (generation " + std::to_string(*it->second.reset_gen) +
+                     " -> " + std::to_string(*vm.reset_gen) + "), counted since that reset");
+      it->second = zero_baseline(vm);
+    } else if (since.reset == KmodReset::WentBackwards) {
+      note(base, "VM " + vm.name + ": counters went backwards (reset by another reader), counted since that reset");
+    }
+    vm = std::move(since);
+    still.insert(base.vms.extract(it));
+  }
+  // Baselines of destroyed VMs are dropped: their ids never come back.
+  base.vms = std::move(still);
+  DirtyStats out = kmod_to_dirty_stats(now, process_of);
+  if (module && base.module) {
+    std::optional<KmodModule> since = kmod_module_since(*module, *base.module);
+    if (!since) {
+      note(base, "module-wide counters reset by another reader (generation " + std::to_string(base.module->reset_gen) +
+                     " -> " + std::to_string(module->reset_gen) + "), counted since that reset");
+      base.module = KmodModule{.reset_gen = module->reset_gen, .drops = {}, .unattributed = 0};
+      since = module;
+    }
+    out.drops = since->drops;
+  }
+  out.inexact = base.inexact;
   return out;
 }
 

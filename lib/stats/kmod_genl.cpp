@@ -29,6 +29,7 @@ const char* cmd_name(unsigned cmd) {
     case DIRTYSCOPE_CMD_EVENT: return "EVENT";
     case DIRTYSCOPE_CMD_SPP_SET: return "SPP_SET";
     case DIRTYSCOPE_CMD_SPP_GET: return "SPP_GET";
+    case DIRTYSCOPE_CMD_GET_MODULE: return "GET_MODULE";
     default: return "command";
   }
 }
@@ -180,6 +181,23 @@ std::optional<KmodVm> get_stats(const Connected& c, std::uint64_t vm_id) {
   if (vm->id != vm_id)
     bad("GET_STATS reply", "asked for VM " + std::to_string(vm_id) + ", got VM " + std::to_string(vm->id));
   return vm;
+}
+
+std::optional<KmodModule> get_module(const Connected& c) {
+  auto m = request(c, DIRTYSCOPE_CMD_GET_MODULE, 0);
+  std::optional<KmodModule> mod;
+  try {
+    transact(c, m.get(), DIRTYSCOPE_CMD_GET_MODULE, [&](const nlmsghdr* h) {
+      if (mod) bad("GET_MODULE reply", "more than one reply message");
+      mod = parse_kmod_module(h);
+    });
+  } catch (const KmodRequestError& e) {
+    // Not ours to read (access.h), or a module from before GET_MODULE.
+    if (e.code().value() == EPERM || e.code().value() == EOPNOTSUPP) return std::nullopt;
+    throw;
+  }
+  if (!mod) bad("GET_MODULE reply", "acknowledged without a reply message");
+  return mod;
 }
 
 void reset_stats(const Connected& c, std::optional<std::uint64_t> vm_id) {

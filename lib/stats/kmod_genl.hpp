@@ -121,6 +121,9 @@ MsgPtr request(const Connected& c, std::uint8_t cmd, int flags);
 std::vector<KmodVm> list_vms(const Connected& c);
 // GET_STATS of one VM by id; nullopt if it is gone (destroyed since listed).
 std::optional<KmodVm> get_stats(const Connected& c, std::uint64_t vm_id);
+// GET_MODULE; nullopt if the caller may not read module-wide data (EPERM)
+// or the module is older than the command (EOPNOTSUPP).
+std::optional<KmodModule> get_module(const Connected& c);
 // RESET_STATS of one VM, or of all with nullopt.
 void reset_stats(const Connected& c, std::optional<std::uint64_t> vm_id);
 // The process (tgid) of the thread that created a VM; the id itself if

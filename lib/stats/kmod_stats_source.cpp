@@ -6,8 +6,10 @@
 
 #include <exception>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "kmod_genl.hpp"
 #include "kmod_visibility.hpp"
@@ -20,7 +22,7 @@ using namespace kmod;
 struct KmodStatsSource::Impl {
   KmodOptions options;
   Connected conn;
-  std::map<std::uint64_t, KmodVm> baseline;  // by VM id (never reused while loaded)
+  KmodBaseline base;  // VMs by id (never reused while loaded), module-wide
 
   std::vector<KmodVm> all() {
     std::vector<KmodVm> out;
@@ -35,7 +37,8 @@ struct KmodStatsSource::Impl {
 KmodStatsSource::KmodStatsSource(KmodOptions options)
     : impl_(std::make_unique<Impl>(Impl{options, connect_family(), {}})) {
   check_visible(options.pid);
-  for (KmodVm& vm : impl_->all()) impl_->baseline.emplace(vm.id, std::move(vm));
+  impl_->base.module = get_module(impl_->conn);
+  for (KmodVm& vm : impl_->all()) impl_->base.vms.emplace(vm.id, std::move(vm));
 }
 
 KmodStatsSource::~KmodStatsSource() = default;
@@ -46,28 +49,24 @@ std::vector<KmodVm> KmodStatsSource::vms() { return impl_->all(); }
 
 DirtyStats KmodStatsSource::snapshot() {
   std::vector<KmodVm> now = impl_->all();
-  std::map<std::uint64_t, KmodVm> still;
-  for (KmodVm& vm : now) {
-    if (const auto it = impl_->baseline.find(vm.id); it != impl_->baseline.end()) {
-      vm = kmod_since(vm, it->second);
-      still.insert(impl_->baseline.extract(it));
-    }
-  }
-  // Baselines of destroyed VMs are dropped: their ids never come back.
-  impl_->baseline = std::move(still);
-  return kmod_to_dirty_stats(now, process_of_thread);
+  // Module-wide counts only for a caller that could read them at the start.
+  std::optional<KmodModule> module;
+  if (impl_->base.module) module = get_module(impl_->conn);
+  return kmod_snapshot(std::move(now), module, impl_->base, process_of_thread);
 }
 
 void KmodStatsSource::reset(pid_t pid) {
   if (pid == 0) {
     reset_stats(impl_->conn, std::nullopt);
-    impl_->baseline.clear();
+    impl_->base.vms.clear();
+    // Our own reset: the module-wide counts start again from here, unnoted.
+    if (impl_->base.module) impl_->base.module = get_module(impl_->conn);
     return;
   }
   for (const KmodVm& vm : list_vms(impl_->conn)) {
     if (process_of_thread(vm.pid) != pid) continue;
     reset_stats(impl_->conn, vm.id);
-    impl_->baseline.erase(vm.id);
+    impl_->base.vms.erase(vm.id);
   }
 }
 

@@ -47,6 +47,22 @@ constexpr std::array<AttrSpec, DIRTYSCOPE_ATTR_MAX + 1> kAttrSpecs = [] {
   a[DIRTYSCOPE_ATTR_VCPU_INDEX] = {"VCPU_INDEX", Kind::U32};
   a[DIRTYSCOPE_ATTR_RESET_ENTRIES] = {"RESET_ENTRIES", Kind::U64};
   a[DIRTYSCOPE_ATTR_UNATTRIBUTED] = {"UNATTRIBUTED", Kind::U64};
+  a[DIRTYSCOPE_ATTR_RESET_GEN] = {"RESET_GEN", Kind::U64};
+  a[DIRTYSCOPE_ATTR_DROPS] = {"DROPS", Kind::Nest};
+  return a;
+}();
+
+// Inside DROPS nests (enum dirtyscope_drop).
+constexpr std::array<AttrSpec, DIRTYSCOPE_DROP_MAX + 1> kDropSpecs = [] {
+  std::array<AttrSpec, DIRTYSCOPE_DROP_MAX + 1> a{};
+  a[DIRTYSCOPE_DROP_PAD] = {"DROP_PAD", Kind::Ignore};
+  a[DIRTYSCOPE_DROP_EVENTS] = {"DROP_EVENTS", Kind::U64};
+  a[DIRTYSCOPE_DROP_PENDING_EVENTS] = {"DROP_PENDING_EVENTS", Kind::U64};
+  a[DIRTYSCOPE_DROP_VM_ALLOC] = {"DROP_VM_ALLOC", Kind::U64};
+  a[DIRTYSCOPE_DROP_VM_TABLE_FULL] = {"DROP_VM_TABLE_FULL", Kind::U64};
+  a[DIRTYSCOPE_DROP_VCPU_ALLOC] = {"DROP_VCPU_ALLOC", Kind::U64};
+  a[DIRTYSCOPE_DROP_TASK] = {"DROP_TASK", Kind::U64};
+  a[DIRTYSCOPE_DROP_NOTIFY] = {"DROP_NOTIFY", Kind::U64};
   return a;
 }();
 
@@ -202,6 +218,29 @@ std::optional<SppCounters> spp_counters(const StatAttrs& s) {
                      .events_dropped = u64(s.need(DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED))};
 }
 
+using DropAttrs = Attrs<DIRTYSCOPE_DROP_MAX + 1>;
+
+// A DROPS nest. A VM's carries the reasons charged to one VM, the
+// module's (module = true) every reason; each is then required.
+DropCounters drops(const TopAttrs& top, bool module) {
+  const nlattr* a = top.need(DIRTYSCOPE_ATTR_DROPS);
+  const DropAttrs d(static_cast<const nlattr*>(nla_data(a)), nla_len(a), kDropSpecs, top.where() + ", DROPS");
+  DropCounters c;
+  c.events = u64(d.need(DIRTYSCOPE_DROP_EVENTS));
+  c.pending_events = u64(d.need(DIRTYSCOPE_DROP_PENDING_EVENTS));
+  c.vcpu_alloc = u64(d.need(DIRTYSCOPE_DROP_VCPU_ALLOC));
+  c.notify = u64(d.need(DIRTYSCOPE_DROP_NOTIFY));
+  if (module) {
+    c.vm_alloc = u64(d.need(DIRTYSCOPE_DROP_VM_ALLOC));
+    c.vm_table_full = u64(d.need(DIRTYSCOPE_DROP_VM_TABLE_FULL));
+    c.task = u64(d.need(DIRTYSCOPE_DROP_TASK));
+  } else if (d.get(DIRTYSCOPE_DROP_VM_ALLOC) || d.get(DIRTYSCOPE_DROP_VM_TABLE_FULL) ||
+             d.get(DIRTYSCOPE_DROP_TASK)) {
+    bad(d.where(), "module-wide drop reasons in a VM's DROPS nest");
+  }
+  return c;
+}
+
 // Checks the generic netlink header and returns the top-level attributes.
 TopAttrs top_attrs(const nlmsghdr* msg, std::uint8_t cmd) {
   const std::string where = std::string(cmd_name(cmd)) + " message";
@@ -243,6 +282,13 @@ KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd) {
   const StatAttrs stats = nest(a, a.need(DIRTYSCOPE_ATTR_STATS), "STATS");
   vm.totals = counters(stats);
   vm.spp = spp_counters(stats);
+  // Both or neither: a module with reset generations counts drops too.
+  if (const nlattr* g = a.get(DIRTYSCOPE_ATTR_RESET_GEN)) {
+    vm.reset_gen = u64(g);
+    vm.drops = drops(a, false);
+  } else if (a.get(DIRTYSCOPE_ATTR_DROPS)) {
+    bad(a.where(), "DROPS without RESET_GEN");
+  }
   if (cmd == DIRTYSCOPE_CMD_GET_STATS) {
     // Module-wide, so sent only to CAP_SYS_ADMIN/CAP_PERFMON callers.
     if (const nlattr* u = a.get(DIRTYSCOPE_ATTR_UNATTRIBUTED)) vm.unattributed = u64(u);
@@ -265,6 +311,15 @@ KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd) {
     bad(a.where(), "VCPU nests in a LIST_VMS message (GET_STATS only)");
   }
   return vm;
+}
+
+KmodModule parse_kmod_module(const nlmsghdr* msg) {
+  const TopAttrs a = top_attrs(msg, DIRTYSCOPE_CMD_GET_MODULE);
+  KmodModule m;
+  m.reset_gen = u64(a.need(DIRTYSCOPE_ATTR_RESET_GEN));
+  m.drops = drops(a, true);
+  m.unattributed = u64(a.need(DIRTYSCOPE_ATTR_UNATTRIBUTED));
+  return m;
 }
 
 KmodEvent parse_kmod_event(const nlmsghdr* msg) {

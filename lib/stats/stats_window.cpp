@@ -4,7 +4,8 @@ namespace dirtyscope::stats {
 
 DirtyStats StatsWindow::close(pid_t pid) {
   DirtyStats d = delta(source_.snapshot(), before_);
-  DirtyStats mine{d.source, {}};
+  // Module-wide drops and notes stay: they may explain this process's counts.
+  DirtyStats mine{d.source, {}, d.drops, d.inexact};
   if (auto it = d.vms.find(pid); it != d.vms.end()) mine.vms.insert(*it);
   return mine;
 }

@@ -90,3 +90,39 @@ TEST(StatsAgreement, BitmapModesCompareIoctlsOnly) {
   EXPECT_EQ(cs.size(), 3u);
   EXPECT_EQ(disagreements(cs), 1u);
 }
+
+// --- Sources that say why they are not exact.
+
+TEST(StatsAgreement, DroppedEventsExplainAMismatch) {
+  auto s = seen("kmod", 497, 20, 3, 0);
+  s.drops = stats::DropCounters{.events = 3};
+  auto cs = compare_stats(s, ring_run());
+  ASSERT_EQ(cs.size(), 3u);
+  EXPECT_FALSE(cs[0].exact());
+  EXPECT_TRUE(cs[0].agrees()) << "explained, not a failure";
+  EXPECT_EQ(cs[0].describe(), "kmod.ring_pushes 497 != 500 ring entries harvested (inexact: 3 events dropped)");
+  EXPECT_EQ(cs[1].describe(), "kmod.ring_resets 20 == 20 (KVM_RESET_DIRTY_RINGS calls x 2 vCPUs)")
+      << "equal counts need no excuse";
+}
+
+TEST(StatsAgreement, WithoutDropsAMismatchIsABareFailure) {
+  auto s = seen("kmod", 497, 20, 3, 0);
+  s.drops = stats::DropCounters{};  // counted, none dropped
+  auto cs = compare_stats(s, ring_run());
+  EXPECT_FALSE(cs[0].agrees());
+  EXPECT_EQ(cs[0].describe(), "kmod.ring_pushes 497 != 500 ring entries harvested");
+}
+
+TEST(StatsAgreement, AVmsOwnDropsCountWhenModuleWideOnesAreUnreadable) {
+  auto s = seen("kmod", 498, 20, 3, 0);
+  s.vms[1234].drops = stats::DropCounters{.events = 2};
+  EXPECT_EQ(compare_stats(s, ring_run())[0].inexact, "inexact: 2 events dropped");
+}
+
+TEST(StatsAgreement, AResetByAnotherReaderExplainsAMismatch) {
+  auto s = seen("kmod", 120, 20, 3, 0);
+  s.inexact = {"VM 1-2: reset by another reader (generation 0 -> 1), counted since that reset"};
+  auto cs = compare_stats(s, ring_run());
+  EXPECT_TRUE(cs[0].agrees());
+  EXPECT_EQ(cs[0].inexact, "inexact: VM 1-2: reset by another reader (generation 0 -> 1), counted since that reset");
+}

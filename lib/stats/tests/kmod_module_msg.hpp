@@ -66,6 +66,32 @@ class ModuleMsg {
   // The VM's SPP totals, as a module with the SPP hooks sends them; unset
   // emulates a module from before them.
   std::optional<SppCounters> spp;
+  // The VM's reset generation and drops, as a module with them sends them
+  // (ds_put_vm: RESET_GEN first, DROPS after NR_VCPUS); unset emulates a
+  // module from before them.
+  std::optional<std::uint64_t> reset_gen;
+  DropCounters drops;
+
+  // ds_put_drops(): the reasons of a VM, or every reason for the module.
+  void drops_nest(const DropCounters& d, bool module) {
+    nlattr* n = nest_start(DIRTYSCOPE_ATTR_DROPS);
+    u64(DIRTYSCOPE_DROP_EVENTS, d.events, DIRTYSCOPE_DROP_PAD);
+    u64(DIRTYSCOPE_DROP_PENDING_EVENTS, d.pending_events, DIRTYSCOPE_DROP_PAD);
+    if (module) {
+      u64(DIRTYSCOPE_DROP_VM_ALLOC, d.vm_alloc, DIRTYSCOPE_DROP_PAD);
+      u64(DIRTYSCOPE_DROP_VM_TABLE_FULL, d.vm_table_full, DIRTYSCOPE_DROP_PAD);
+    }
+    u64(DIRTYSCOPE_DROP_VCPU_ALLOC, d.vcpu_alloc, DIRTYSCOPE_DROP_PAD);
+    if (module) u64(DIRTYSCOPE_DROP_TASK, d.task, DIRTYSCOPE_DROP_PAD);
+    u64(DIRTYSCOPE_DROP_NOTIFY, d.notify, DIRTYSCOPE_DROP_PAD);
+    nest_end(n);
+  }
+  // ds_nl_get_module()
+  void module_reply(std::uint64_t gen, const DropCounters& d, std::uint64_t unattributed) {
+    u64(DIRTYSCOPE_ATTR_RESET_GEN, gen, DIRTYSCOPE_ATTR_PAD);
+    drops_nest(d, true);
+    u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, unattributed, DIRTYSCOPE_ATTR_PAD);
+  }
 
   // ds_put_vm_id()
   void vm_id(std::uint64_t id, std::uint32_t pid, std::int32_t fd, const char* name) {
@@ -89,8 +115,10 @@ class ModuleMsg {
   // ds_put_vm(): identity, NR_VCPUS, STATS nest (totals), VCPU nests.
   void vm(std::uint64_t id, std::uint32_t pid, std::int32_t fd, const char* name,
           const std::vector<std::pair<std::uint32_t, Counters>>& vcpus, bool per_vcpu) {
+    if (reset_gen) u64(DIRTYSCOPE_ATTR_RESET_GEN, *reset_gen, DIRTYSCOPE_ATTR_PAD);
     vm_id(id, pid, fd, name);
     u32(DIRTYSCOPE_ATTR_NR_VCPUS, static_cast<std::uint32_t>(vcpus.size()));
+    if (reset_gen) drops_nest(drops, false);
     Counters sum;
     for (const auto& [vid, c] : vcpus) {
       sum.pushes += c.pushes, sum.resets += c.resets, sum.reset_entries += c.reset_entries;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dirtyscope/stats/log2_histogram.hpp"
 
@@ -59,6 +60,23 @@ struct SppCounters {
   bool operator==(const SppCounters&) const = default;
 };
 
+// What a source saw but could not count, by reason (kmod: the module's
+// enum dirtyscope_drop; see kmod/README.md). `events` is the total of
+// counted events lost for any reason: a window over which it grew is not
+// exact. The others count failed attempts to track something.
+struct DropCounters {
+  std::uint64_t events = 0;          // counted events lost (VM or vCPU untracked)
+  std::uint64_t pending_events = 0;  // of those: their VM was waiting to be named
+  std::uint64_t vm_alloc = 0;        // no VM entry (module-wide only)
+  std::uint64_t vm_table_full = 0;   // the VM table was full (module-wide only)
+  std::uint64_t vcpu_alloc = 0;      // no vCPU entry
+  std::uint64_t task = 0;            // no thread attribution entry (module-wide only)
+  std::uint64_t notify = 0;          // notifications not sent to a listener
+
+  DropCounters& operator+=(const DropCounters& o);
+  bool operator==(const DropCounters&) const = default;
+};
+
 struct IoctlStats {
   std::uint64_t count = 0;     // completed calls
   std::uint64_t total_ns = 0;  // sum of latencies, for the mean
@@ -77,6 +95,8 @@ struct VmStats {
   // Absent when the source does not count SPP, so "0 denied" is never
   // claimed by a source that cannot see denials.
   std::optional<SppCounters> spp;
+  // Drops charged to this VM; absent when the source does not count them.
+  std::optional<DropCounters> drops;
 
   VcpuCounters totals() const;
   const IoctlStats& ioctl(DirtyIoctl which) const {
@@ -90,6 +110,12 @@ struct VmStats {
 struct DirtyStats {
   std::string source;             // "bpf", "kmod": the JSON key prefix
   std::map<pid_t, VmStats> vms;   // by pid
+  // Module-wide drops (every VM's, and of VMs never tracked); absent when
+  // the source does not count them or the caller may not read them.
+  std::optional<DropCounters> drops;
+  // Why the counts may not be exact though no event was dropped, e.g.
+  // "VM 123-4: reset by another reader (generation 0 -> 1)". Each once.
+  std::vector<std::string> inexact;
 
   VcpuCounters totals() const;
   // Sum over the VMs that have SPP counts; nullopt if none has.
@@ -100,7 +126,8 @@ struct DirtyStats {
 };
 
 // after - before, entry by entry, for a refresh interval. occupancy_hwm is
-// not a counter: the result keeps `after`'s value.
+// not a counter: the result keeps `after`'s value. `inexact` keeps the
+// notes of `after` that `before` did not have yet.
 DirtyStats delta(const DirtyStats& after, const DirtyStats& before);
 
 }  // namespace dirtyscope::stats

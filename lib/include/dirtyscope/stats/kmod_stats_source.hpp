@@ -18,6 +18,11 @@
 //   SPP_ALLOWED, SPP_DENIED, SPP_EVENTS_DROPPED (VM totals only)
 //                          -> VmStats::spp (summed over a process's VMs)
 //
+//   DROPS nest (a VM's)    -> VmStats::drops (summed over a process's VMs)
+//   GET_MODULE's DROPS     -> DirtyStats::drops (module-wide; CAP_SYS_ADMIN or
+//                             CAP_PERFMON only, else absent)
+//   RESET_GEN moved        -> DirtyStats::inexact ("reset by another reader")
+//
 // Always 0 from this source (the module has no such probe): fast_page_faults
 // and every ioctl count and latency (ioctls[], "kmod.ioctl_count"). The
 // module's RING_RESET_ENTRIES, RING_SIZE, all-SPTE SET_SPTE, VM names/fds and
@@ -77,6 +82,14 @@ struct KmodVcpu {
   bool operator==(const KmodVcpu&) const = default;
 };
 
+// How kmod_since() related a VM to its baseline.
+enum class KmodReset : std::uint8_t {
+  None,           // same generation, nothing went backwards: a plain difference
+  Generation,     // the reset generation moved: RESET_STATS in between, from zero
+  WentBackwards,  // no generation (older module) or the same one, but counters
+                  // went backwards: reset in between, from zero
+};
+
 // One VM as LIST_VMS (totals only, vcpus empty) or GET_STATS reports it.
 struct KmodVm {
   std::uint64_t id = 0;   // module handle, unique while the module is loaded
@@ -91,7 +104,20 @@ struct KmodVm {
   std::vector<KmodVcpu> vcpus;               // GET_STATS only
   // GET_STATS only, module-wide: sent only to CAP_SYS_ADMIN/CAP_PERFMON.
   std::optional<std::uint64_t> unattributed;
+  // The VM's reset generation and drops; absent from modules older than
+  // them (the uapi only appended them).
+  std::optional<std::uint64_t> reset_gen;
+  std::optional<DropCounters> drops;
+  KmodReset reset = KmodReset::None;  // set by kmod_since()
   bool operator==(const KmodVm&) const = default;
+};
+
+// GET_MODULE: module-wide counters (CAP_SYS_ADMIN or CAP_PERFMON only).
+struct KmodModule {
+  std::uint64_t reset_gen = 0;
+  DropCounters drops;  // every reason
+  std::uint64_t unattributed = 0;
+  bool operator==(const KmodModule&) const = default;
 };
 
 enum class KmodEventKind : std::uint32_t { RingFull = 1, RingReset = 2 };
@@ -119,6 +145,8 @@ struct KmodEvent {
 KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd);
 // Same for a DIRTYSCOPE_CMD_EVENT notification.
 KmodEvent parse_kmod_event(const nlmsghdr* msg);
+// Same for the DIRTYSCOPE_CMD_GET_MODULE reply (all attributes required).
+KmodModule parse_kmod_module(const nlmsghdr* msg);
 
 // Why the module's read rule (kmod/README.md, "Permissions") hides the VMs
 // of process `pid`, running as `process_euid`, from a caller with effective
@@ -128,10 +156,16 @@ KmodEvent parse_kmod_event(const nlmsghdr* msg);
 std::optional<std::string> kmod_hidden_reason(pid_t pid, uid_t process_euid, uid_t caller_euid,
                                               std::uint64_t cap_effective);
 
-// `now` minus `base` (the same VM earlier), per vCPU index. A vCPU whose
-// counters went backwards was reset (RESET_STATS) in between and is taken
-// from zero. High-water marks and ring size are not counters: `now`'s.
+// `now` minus `base` (the same VM earlier), per vCPU index. If the reset
+// generation moved, someone reset the VM (RESET_STATS) in between: every
+// counter is taken from zero (reset = Generation). Without a generation
+// change, a vCPU whose counters went backwards was reset too and is taken
+// from zero (reset = WentBackwards), as before generations existed.
+// High-water marks and ring size are not counters: `now`'s.
 KmodVm kmod_since(const KmodVm& now, const KmodVm& base);
+// The module-wide counterpart: nullopt if the generation moved (reset
+// by another reader; count from zero), else now - base.
+std::optional<KmodModule> kmod_module_since(const KmodModule& now, const KmodModule& base);
 
 // The DirtyStats form, keyed by process. `process_of` maps the module's
 // pid (the thread that created the VM) to its process; identity if empty.
@@ -139,6 +173,25 @@ KmodVm kmod_since(const KmodVm& now, const KmodVm& base);
 // same vcpu_id adding up: DirtyStats is keyed by pid, like the BPF source.
 DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
                                const std::function<pid_t(std::uint32_t)>& process_of = {});
+
+// What a reader remembers between snapshots: per-VM baselines by VM id,
+// the module-wide one (nullopt: not readable by this caller), and its notes
+// on inexactness so far (each once).
+struct KmodBaseline {
+  std::map<std::uint64_t, KmodVm> vms;
+  std::optional<KmodModule> module;
+  std::vector<std::string> inexact;
+};
+
+// One snapshot of a reader, from fresh GET_STATS replies (`now`) and
+// GET_MODULE (`module`, nullopt if not read): counts since each VM's
+// baseline (VMs without one: since module load), module-wide drops since
+// the module baseline, and every note so far in DirtyStats::inexact. A VM
+// or the module whose reset generation moved was reset by another reader:
+// it is noted, counted since that reset, and rebaselined at zero in the new
+// generation. Baselines of VMs not in `now` (destroyed) are dropped.
+DirtyStats kmod_snapshot(std::vector<KmodVm> now, const std::optional<KmodModule>& module, KmodBaseline& base,
+                         const std::function<pid_t(std::uint32_t)>& process_of = {});
 
 // --- The source.
 
@@ -159,6 +212,8 @@ class KmodStatsSource final : public StatsSource {
 
   std::string_view name() const override { return "kmod"; }
   // Cumulative since construction (or since reset() for the VMs it reset).
+  // A VM someone else reset since its baseline is rebaselined at zero
+  // (counts since that reset) and named in DirtyStats::inexact.
   DirtyStats snapshot() override;
 
   // Raw GET_STATS of every VM (of options.pid, if set), as the module
