@@ -12,14 +12,21 @@ namespace dirtyscope::tools {
 namespace {
 
 constexpr const char* kHelp =
-    "USAGE: dirtyscope stats [-i SECONDS] [-p PID] [-1] [--json] [--source SOURCE]\n"
-    "                        [--mode MODE]\n"
+    "USAGE: dirtyscope stats [-i SECONDS] [-p PID] [-1] [--json] [--cumulative]\n"
+    "                        [--source SOURCE] [--mode MODE]\n"
     "\n"
     "Live dirty-tracking statistics of the VMs on this host: dirty pages pushed\n"
     "to the dirty ring, ring-full exits, ring resets, write faults (writable\n"
     "SPTEs installed), page faults, ring occupancy high-water mark and, from\n"
     "BPF only, latency percentiles of KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG\n"
     "and KVM_RESET_DIRTY_RINGS. Works on any process's VMs (QEMU, the selftests).\n"
+    "\n"
+    "Ring-overrun alarm, per vCPU: the high-water mark against the ring's size\n"
+    "(kvm_dirty_ring::size from BPF's CO-RE programs, RING_SIZE from the module;\n"
+    "the classic-tracepoint mode cannot see it and says \"unknown\"): LATE when\n"
+    "it passed KVM's soft limit (size - 64 reserved entries: the ring-full exit\n"
+    "came late), OVERRUN when it reached the size (the ring was completely full:\n"
+    "unharvested entries overwritten). The high-water mark counts since start.\n"
     "\n"
     "Sources (--source):\n"
     "  bpf   BPF programs on KVM's tracepoints; needs CAP_BPF and CAP_PERFMON\n"
@@ -32,13 +39,18 @@ constexpr const char* kHelp =
     "\n"
     "OPTIONS:\n"
     "  -i, --interval SECONDS  refresh interval (default 1, 0.1 .. 3600)\n"
-    "  -p, --pid PID           only the VMs of this process\n"
+    "  -p, --pid PID           only the VMs of this process; stop (exit 0) after\n"
+    "                          the first batch that finds it gone\n"
     "  -1, --once              print one batch after one interval, then exit\n"
     "      --json              one JSON object per batch (counts of that interval;\n"
     "                          keys <source>.ring_pushes, e.g. bpf.ring_pushes or\n"
     "                          kmod.ring_pushes, <source>.ring_resets, ...; kmod\n"
     "                          adds kmod.spp_allowed, kmod.spp_denied and\n"
-    "                          kmod.spp_events_dropped)\n"
+    "                          kmod.spp_events_dropped; the ring alarm:\n"
+    "                          <source>.ring_alarm, .ring_overrun_vcpus,\n"
+    "                          .ring_late_vcpus, per vCPU .ring_size, .ring_late,\n"
+    "                          .ring_overrun)\n"
+    "      --cumulative        batches count since start instead of per interval\n"
     "      --source SOURCE     kmod, bpf or auto (default): where numbers come from\n"
     "      --mode MODE         auto (default), tp_btf, raw_tp or tp: how the BPF\n"
     "                          programs attach (auto prefers tp_btf); not with\n"
@@ -53,7 +65,8 @@ constexpr const char* kHelp =
     "  dirtyscope stats                       # all VMs, refreshed every second\n"
     "  dirtyscope stats -p $(pidof qemu-system-x86_64) -i 5\n"
     "  dirtyscope stats -1 --json -i 10       # what happened in the next 10 s\n"
-    "  dirtyscope stats --source kmod -1 --json   # from dirtyscope.ko\n";
+    "  dirtyscope stats --source kmod -1 --json   # from dirtyscope.ko\n"
+    "  dirtyscope stats -p $PID --json --cumulative  # totals until $PID exits\n";
 
 stats::AttachMode parse_mode(const std::string& s) {
   for (auto m : {stats::AttachMode::Auto, stats::AttachMode::TpBtf, stats::AttachMode::RawTp,
@@ -91,12 +104,12 @@ void report_usage(std::FILE* out) {
 }
 
 bool parse_stats_args(int argc, char** argv, StatsArgs& a) {
-  enum { kJson = 1000, kMode, kSource };
+  enum { kJson = 1000, kMode, kSource, kCumulative };
   static const option longs[] = {
       {"interval", required_argument, nullptr, 'i'}, {"pid", required_argument, nullptr, 'p'},
       {"once", no_argument, nullptr, '1'},           {"json", no_argument, nullptr, kJson},
       {"mode", required_argument, nullptr, kMode},   {"source", required_argument, nullptr, kSource},
-      {"help", no_argument, nullptr, 'h'},
+      {"cumulative", no_argument, nullptr, kCumulative}, {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0}};
   opterr = 0;  // our own one-line messages
   // 0, not 1: glibc then forgets a cluster (-1x) left half-read by a
@@ -110,6 +123,7 @@ bool parse_stats_args(int argc, char** argv, StatsArgs& a) {
       case 'p': a.pid = static_cast<pid_t>(parse_long("-p", optarg, 1, 1L << 22)); break;
       case '1': a.once = true; break;
       case kJson: a.json = true; break;
+      case kCumulative: a.cumulative = true; break;
       case kMode:
         a.mode = parse_mode(optarg);
         a.mode_given = true;

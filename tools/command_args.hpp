@@ -18,6 +18,7 @@ struct StatsArgs {
   pid_t pid = 0;
   bool once = false;
   bool json = false;
+  bool cumulative = false;  // --cumulative: batches count since start, not per interval
   stats::AttachMode mode = stats::AttachMode::Auto;
   bool mode_given = false;
   std::string source = "auto";  // kmod, bpf or auto

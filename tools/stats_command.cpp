@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -34,6 +35,23 @@ bool wait_interval(const sigset_t& stop, double secs) {
     if (errno == EAGAIN) return true;
     // EINTR from some other signal: keep waiting (slightly longer is fine).
   }
+}
+
+// A watched process that exited (or is a zombie nobody reaped yet) will
+// never produce another event: a script watching a VMM with -p then gets
+// its last batch and an end, instead of having to kill the watcher.
+bool process_gone(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return true;
+  char state = '?';
+  // "pid (comm) S ...": comm may hold spaces and parentheses; the state
+  // follows the last ')'.
+  char buf[512];
+  const std::size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  if (const char* close = std::strrchr(buf, ')'); close && close[1] == ' ') state = close[2];
+  return state == 'Z' || state == 'X';
 }
 
 struct Opened {
@@ -99,7 +117,7 @@ int stats_main(int argc, char** argv) {
     const stats::DirtyStats now = src->snapshot();
     const stats::DirtyStats interval = stats::delta(now, prev);
     if (a.json) {
-      std::printf("%s\n", stats::to_json(interval).c_str());
+      std::printf("%s\n", stats::to_json(a.cumulative ? now : interval).c_str());
     } else {
       if (tty) std::fputs("\033[H\033[2J", stdout);  // redraw in place, like kvm_stat
       std::fputs(render_stats(header, now, interval).c_str(), stdout);
@@ -108,6 +126,7 @@ int stats_main(int argc, char** argv) {
     std::fflush(stdout);
     prev = now;
     if (a.once) break;
+    if (a.pid && process_gone(a.pid)) break;
   }
   return kOk;
 }

@@ -1,9 +1,12 @@
 #include "stats_view.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <optional>
 #include <string>
+
+#include "dirtyscope/stats/ring_health.hpp"
 
 namespace dirtyscope::tools {
 namespace {
@@ -31,6 +34,54 @@ unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>
 void counter_row(std::string& out, const char* label, std::uint64_t total, std::uint64_t interval,
                  double secs) {
   appendf(out, "  %-34s %14llu %12.0f\n", label, ull(total), static_cast<double>(interval) / secs);
+}
+
+// The ring-overrun alarm as a word for the vCPU table: the verdict, upper
+// case when it is an alarm, so it stands out in a live view.
+std::string ring_word(const VcpuCounters& c) {
+  const stats::RingHealth h = stats::judge_ring(c.occupancy_hwm, c.ring_size);
+  switch (h.verdict) {
+    case stats::RingVerdict::Late: return "LATE";
+    case stats::RingVerdict::Overrun: return "OVERRUN";
+    case stats::RingVerdict::Unknown: return "size?";
+    case stats::RingVerdict::NoRing: return "-";
+    case stats::RingVerdict::Ok: break;
+  }
+  return "ok";
+}
+
+// One line per VM under its counters: what the alarm says and why, so a
+// reader need not know KVM's soft limit by heart.
+void ring_alarm_line(std::string& out, const VmStats& vm) {
+  stats::RingVerdict worst = stats::RingVerdict::NoRing;
+  int worst_id = 0;
+  VcpuCounters worst_c;
+  for (const auto& [id, c] : vm.vcpus) {
+    const auto v = stats::judge_ring(c.occupancy_hwm, c.ring_size).verdict;
+    if (v > worst) worst = v, worst_id = id, worst_c = c;
+  }
+  const char* label = "dirty-ring alarm";
+  switch (worst) {
+    case stats::RingVerdict::NoRing:
+      return;  // bitmap logging, or nothing seen yet: no ring to judge
+    case stats::RingVerdict::Ok:
+      appendf(out, "  %-34s %14s  (every ring stayed within its soft limit)\n", label, "ok");
+      return;
+    case stats::RingVerdict::Unknown:
+      appendf(out, "  %-34s %14s  (ring size unknown to this source: cannot judge hwm %llu)\n", label,
+              "unknown", ull(worst_c.occupancy_hwm));
+      return;
+    case stats::RingVerdict::Late:
+      appendf(out,
+              "  %-34s %14s  (vCPU %d: %llu entries > soft limit %llu of %llu: soft-full exit late)\n",
+              label, "LATE", worst_id, ull(worst_c.occupancy_hwm),
+              ull(stats::ring_soft_limit(worst_c.ring_size)), ull(worst_c.ring_size));
+      return;
+    case stats::RingVerdict::Overrun:
+      appendf(out, "  %-34s %14s  (vCPU %d: %llu entries >= size %llu: ring overrun, entries lost)\n",
+              label, "OVERRUN", worst_id, ull(worst_c.occupancy_hwm), ull(worst_c.ring_size));
+      return;
+  }
 }
 
 }  // namespace
@@ -73,6 +124,7 @@ std::string render_stats(const ViewHeader& h, const DirtyStats& total, const Dir
     counter_row(out, "page faults (kvm_page_fault)", t.page_faults, d.page_faults, secs);
     counter_row(out, "fast page faults", t.fast_page_faults, d.fast_page_faults, secs);
     appendf(out, "  %-34s %14llu\n", "ring occupancy high-water", ull(t.occupancy_hwm));
+    ring_alarm_line(out, vm);
     // Only sources that judge SPP writes have these (kmod); a row of zeros
     // from one that cannot see them would be a false "nothing denied".
     if (vm.spp) {
@@ -82,15 +134,16 @@ std::string render_stats(const ViewHeader& h, const DirtyStats& total, const Dir
       counter_row(out, "SPP denial events dropped", vm.spp->events_dropped, ds.events_dropped, secs);
     }
 
-    out += "\n  vCPU      pushed  full-exits      resets  write-faults   hwm\n";
+    out += "\n  vCPU      pushed  full-exits      resets  write-faults   hwm   size  ring\n";
     for (const auto& [id, c] : vm.vcpus) {
       if (id == stats::kUnknownVcpu) {
         out += "     ?";
       } else {
         appendf(out, "  %4d", id);
       }
-      appendf(out, " %11llu %11llu %11llu %13llu %5llu\n", ull(c.ring_pushes), ull(c.ring_full_exits),
-              ull(c.ring_resets), ull(c.set_spte), ull(c.occupancy_hwm));
+      appendf(out, " %11llu %11llu %11llu %13llu %5llu %6s  %s\n", ull(c.ring_pushes),
+              ull(c.ring_full_exits), ull(c.ring_resets), ull(c.set_spte), ull(c.occupancy_hwm),
+              c.ring_size ? std::to_string(c.ring_size).c_str() : "?", ring_word(c).c_str());
     }
 
     out += "\n  ioctl                       calls     p50       p90       p99      mean\n";

@@ -289,7 +289,7 @@ DirtyStats BpfStatsSource::snapshot() {
         VcpuCounters& c = vm.vcpus[k.vcpu_id];
         for (const auto& v : per_cpu) {
           c += VcpuCounters{v.ring_pushes,      v.ring_resets, v.ring_full_exits, v.page_faults,
-                            v.fast_page_faults, v.set_spte,    v.occupancy_hwm};
+                            v.fast_page_faults, v.set_spte,    v.occupancy_hwm,   v.ring_size};
         }
       });
   for_each_percpu<ds_ioctl_key, ds_ioctl_hist>(

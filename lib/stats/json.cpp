@@ -2,11 +2,14 @@
 // and a JSON library would be one more build dependency for every user.
 #include "dirtyscope/stats/json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
+
+#include "dirtyscope/stats/ring_health.hpp"
 
 namespace dirtyscope::stats {
 namespace {
@@ -41,6 +44,10 @@ class Writer {
   void null() {
     separator();
     out_ += "null";
+  }
+  void boolean(bool b) {
+    separator();
+    out_ += b ? "true" : "false";
   }
 
   std::string take() { return std::move(out_); }
@@ -111,6 +118,44 @@ void counters(Writer& w, const std::string& p, const VcpuCounters& c) {
   w.key(p + "fast_page_faults"), w.value(c.fast_page_faults);
   w.key(p + "set_spte"), w.value(c.set_spte);
   w.key(p + "occupancy_hwm"), w.value(c.occupancy_hwm);
+}
+
+// The ring-overrun alarm of one vCPU (ring_health.hpp): its capacity, the
+// soft limit it is judged against and the verdict. Numbers the source
+// cannot see are null, and so are the flags then: "unknown" must never
+// read as "not late".
+void ring_alarm(Writer& w, const std::string& p, const VcpuCounters& c) {
+  const RingHealth h = judge_ring(c.occupancy_hwm, c.ring_size);
+  const bool known = c.ring_size != 0;
+  w.key(p + "ring_size");
+  known ? w.value(c.ring_size) : w.null();
+  w.key(p + "ring_soft_limit");
+  known ? w.value(h.soft_limit) : w.null();
+  w.key(p + "ring_alarm"), w.value(ring_verdict_name(h.verdict));
+  w.key(p + "ring_late");
+  known ? w.boolean(h.late()) : w.null();
+  w.key(p + "ring_overrun");
+  known ? w.boolean(h.overrun()) : w.null();
+}
+
+// A VM's (or all VMs') alarm: the worst vCPU verdict and how many vCPUs
+// have each flag. Judged per vCPU, never on summed counters: a max of
+// sizes against a max of high-water marks could mix two rings.
+template <typename ForEachVcpu>
+void ring_alarm_summary(Writer& w, const std::string& p, ForEachVcpu&& each) {
+  RingVerdict worst = RingVerdict::NoRing;
+  std::uint64_t late = 0, overrun = 0, unknown = 0;
+  each([&](const VcpuCounters& c) {
+    const RingHealth h = judge_ring(c.occupancy_hwm, c.ring_size);
+    worst = std::max(worst, h.verdict);
+    late += h.late();
+    overrun += h.overrun();
+    unknown += h.verdict == RingVerdict::Unknown;
+  });
+  w.key(p + "ring_alarm"), w.value(ring_verdict_name(worst));
+  w.key(p + "ring_late_vcpus"), w.value(late);
+  w.key(p + "ring_overrun_vcpus"), w.value(overrun);
+  w.key(p + "ring_unknown_vcpus"), w.value(unknown);
 }
 
 // Only for sources that count SPP: a missing key says "not counted here",
@@ -205,6 +250,10 @@ std::string to_json(const DirtyStats& stats, int indent) {
   drops(w, p, stats.drops);
   inexact(w, p, stats.inexact);
   ioctls(w, p, stats.ioctl_count(), [&](DirtyIoctl which) { return stats.ioctl_total(which); });
+  ring_alarm_summary(w, p, [&](auto&& fn) {
+    for (const auto& vm_entry : stats.vms)
+      for (const auto& vcpu_entry : vm_entry.second.vcpus) fn(vcpu_entry.second);
+  });
   w.key("vms");
   w.begin_array();
   for (const auto& [pid, vm] : stats.vms) {
@@ -217,12 +266,16 @@ std::string to_json(const DirtyStats& stats, int indent) {
     // structured binding in a lambda.
     const auto& vm_ref = vm;
     ioctls(w, p, vm.ioctl_count(), [&](DirtyIoctl which) { return vm_ref.ioctl(which); });
+    ring_alarm_summary(w, p, [&](auto&& fn) {
+      for (const auto& vcpu_entry : vm_ref.vcpus) fn(vcpu_entry.second);
+    });
     w.key("vcpus");
     w.begin_array();
     for (const auto& [id, c] : vm.vcpus) {
       w.begin_object();
       w.key("vcpu_id"), w.value(static_cast<std::int64_t>(id));
       counters(w, p, c);
+      ring_alarm(w, p, c);
       w.end_object();
     }
     w.end_array();

@@ -74,6 +74,24 @@ else
     python3 -m json.tool "$out" >/dev/null || { echo "FAIL: --json output is not JSON"; fails=$((fails + 1)); }
   fi
   expect 0 "stats -1 text" -- "$bin" stats -1 -i 0.2 && contains "$out" "dirtyscope stats" "text header"
+  # -p: the watcher ends by itself once the watched process is gone (a
+  # script watching a VMM needs no kill), after a last batch. The twin:
+  # while it lives, the watcher keeps running.
+  sleep 2 & sleeper=$!
+  "$bin" stats -p "$sleeper" -i 0.2 --json --cumulative >"$out" 2>"$err" & watcher=$!
+  sleep 1
+  checks=$((checks + 1))
+  kill -0 "$watcher" 2>/dev/null || { echo "FAIL: stats -p ended while its process lived"; cat "$err"; fails=$((fails + 1)); }
+  wait "$sleeper"
+  for _ in $(seq 50); do kill -0 "$watcher" 2>/dev/null || break; sleep 0.1; done
+  checks=$((checks + 1))
+  if kill -0 "$watcher" 2>/dev/null; then
+    echo "FAIL: stats -p still running 5 s after its process exited"; kill "$watcher"; fails=$((fails + 1))
+  fi
+  wait "$watcher"; rc=$?
+  checks=$((checks + 1))
+  [[ $rc -eq 0 ]] || { echo "FAIL: stats -p exit $rc after its process exited"; cat "$err"; fails=$((fails + 1)); }
+  contains "$out" '"bpf.ring_alarm":' "stats -p json batch has the ring alarm"
   if [[ -e /sys/module/dirtyscope ]]; then
     expect 0 "stats --source kmod" -- "$bin" stats --source kmod -1 -i 0.2 --json &&
       { contains "$out" '"kmod.ring_pushes":' "kmod json batch"; contains "$out" '"source":"kmod"' "kmod json batch"; }

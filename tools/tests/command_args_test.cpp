@@ -41,6 +41,17 @@ TEST(CommandArgs, StatsParseAfterAThrowInsideAClusterStartsAfresh) {
   EXPECT_TRUE(b.once);
 }
 
+TEST(CommandArgs, StatsCumulativeIsOffUnlessAsked) {
+  Argv plain({"stats", "--json"});
+  StatsArgs a;
+  ASSERT_TRUE(parse_stats_args(plain.argc(), plain.argv(), a));
+  EXPECT_FALSE(a.cumulative);
+  Argv asked({"stats", "--json", "--cumulative"});
+  StatsArgs b;
+  ASSERT_TRUE(parse_stats_args(asked.argc(), asked.argv(), b));
+  EXPECT_TRUE(b.cumulative);
+}
+
 TEST(CommandArgs, ReportTakesThePlotAndEveryFile) {
   Argv args({"report", "-o", "p.svg", "a.json", "b.json"});
   ReportArgs r;

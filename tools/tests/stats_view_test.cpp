@@ -48,5 +48,53 @@ TEST(StatsView, AVmNewInTheTotalHasZeroSppRate) {
   EXPECT_NE(out.find(row("SPP writes allowed", 7, 0)), std::string::npos) << out;
 }
 
+// The ring-overrun alarm in the live view: a word per vCPU and one line per
+// VM; each alarm has its healthy twin, and an unknown size never reads "ok".
+stats::DirtyStats ring_vm(std::uint64_t hwm, std::uint64_t size) {
+  stats::DirtyStats s;
+  s.source = "bpf";
+  stats::VmStats& vm = s.vms[4242];
+  vm.pid = 4242;
+  vm.vcpus[0].ring_pushes = 300;
+  vm.vcpus[0].occupancy_hwm = hwm;
+  vm.vcpus[0].ring_size = size;
+  return s;
+}
+
+std::string view(const stats::DirtyStats& s) {
+  return render_stats({.source = "bpf (tp_btf)", .interval_s = 1, .pid_filter = 0}, s, s);
+}
+
+TEST(StatsViewRingAlarm, HealthyRingSaysOk) {
+  const std::string out = view(ring_vm(192, 256));
+  EXPECT_NE(out.find("dirty-ring alarm                               ok"), std::string::npos) << out;
+  EXPECT_NE(out.find("   192    256  ok\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("LATE"), std::string::npos) << out;
+  EXPECT_EQ(out.find("OVERRUN"), std::string::npos) << out;
+}
+
+TEST(StatsViewRingAlarm, PastTheSoftLimitSaysLate) {
+  const std::string out = view(ring_vm(193, 256));
+  EXPECT_NE(out.find("vCPU 0: 193 entries > soft limit 192 of 256: soft-full exit late"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("   193    256  LATE\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("OVERRUN"), std::string::npos) << out;
+}
+
+TEST(StatsViewRingAlarm, FullRingSaysOverrun) {
+  const std::string out = view(ring_vm(256, 256));
+  EXPECT_NE(out.find("vCPU 0: 256 entries >= size 256: ring overrun, entries lost"), std::string::npos) << out;
+  EXPECT_NE(out.find("   256    256  OVERRUN\n"), std::string::npos) << out;
+}
+
+TEST(StatsViewRingAlarm, UnknownSizeIsSaidNotOk) {
+  const std::string out = view(ring_vm(256, 0));
+  EXPECT_NE(out.find("ring size unknown to this source: cannot judge hwm 256"), std::string::npos) << out;
+  EXPECT_NE(out.find("   256      ?  size?\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find(" ok"), std::string::npos) << out;
+  // Twin: no ring at all (bitmap logging) prints no alarm line.
+  EXPECT_EQ(view(ring_vm(0, 0)).find("dirty-ring alarm"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dirtyscope::tools

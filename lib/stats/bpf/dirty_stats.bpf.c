@@ -33,10 +33,15 @@ static __always_inline __s32 ring_vcpu_id(struct kvm_dirty_ring *ring)
 	return BPF_CORE_READ(vcpu, vcpu_id);
 }
 
+/* kvm_dirty_ring::size is the capacity in entries (set once by
+ * kvm_dirty_ring_alloc from the VMM's KVM_CAP_DIRTY_LOG_RING bytes); read
+ * through CO-RE like the indexes, so it is right for whichever kernel or
+ * kvm module BTF libbpf relocates against. The tracepoint's own record has
+ * no size field, which is why only this object knows it. */
 static __always_inline void ring_push(struct kvm_dirty_ring *ring)
 {
 	ds_on_ring_push(ring_vcpu_id(ring), BPF_CORE_READ(ring, dirty_index),
-			BPF_CORE_READ(ring, reset_index));
+			BPF_CORE_READ(ring, reset_index), BPF_CORE_READ(ring, size));
 }
 
 static __always_inline void set_spte(u64 *sptep)

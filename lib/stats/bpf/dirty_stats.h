@@ -45,6 +45,11 @@ struct ds_vcpu_counters {
 	__u64 fast_page_faults;
 	__u64 set_spte;       /* set_spte events that installed a writable SPTE */
 	__u64 occupancy_hwm;  /* max(dirty_index - reset_index) seen at push */
+	/* Ring capacity in entries (struct kvm_dirty_ring::size) as seen at
+	 * a push; 0 where the hook cannot see the ring (classic tp: the event
+	 * has no size field). Constant per ring, so the user side takes the
+	 * max over CPUs like the high-water mark. */
+	__u64 ring_size;
 };
 
 /* ioctl latency map: one entry per (process, ioctl kind). */

@@ -86,7 +86,9 @@ static __always_inline __s32 ds_thread_vcpu(__u32 tid)
 	return v ? *v : DS_VCPU_UNKNOWN;
 }
 
-static __always_inline void ds_on_ring_push(__s32 vcpu_id, __u32 dirty_index, __u32 reset_index)
+/* ring_size: entries, 0 if the caller cannot see the ring. */
+static __always_inline void ds_on_ring_push(__s32 vcpu_id, __u32 dirty_index, __u32 reset_index,
+					    __u32 ring_size)
 {
 	struct ds_vcpu_counters *c;
 	__u32 tgid, tid;
@@ -104,6 +106,10 @@ static __always_inline void ds_on_ring_push(__s32 vcpu_id, __u32 dirty_index, __
 	used = (__u32)(dirty_index - reset_index);
 	if (used > c->occupancy_hwm)
 		c->occupancy_hwm = used;
+	/* A high-water mark means nothing without the capacity: the user side
+	 * judges hwm against it (late soft-full exit, overrun). */
+	if (ring_size > c->ring_size)
+		c->ring_size = ring_size;
 }
 
 /* Resets run on the thread that called KVM_RESET_DIRTY_RINGS, once per

@@ -14,7 +14,8 @@
 SEC("tp/kvm/kvm_dirty_ring_push")
 int tp_dirty_ring_push(struct ds_tp_dirty_ring_push *ctx)
 {
-	ds_on_ring_push(ctx->index, ctx->dirty_index, ctx->reset_index);
+	/* The classic event records no ring size: 0 = unknown. */
+	ds_on_ring_push(ctx->index, ctx->dirty_index, ctx->reset_index, 0);
 	return 0;
 }
 

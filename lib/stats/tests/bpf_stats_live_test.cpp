@@ -81,6 +81,12 @@ TEST_P(BpfLive, DirtyRingPushesResetsAndIoctlsAgreeExactly) {
   // Nothing was reset while the guest ran, so the high-water mark is the
   // whole harvest.
   EXPECT_EQ(vm.vcpus.at(0).occupancy_hwm, from_vcpu0);
+  // The ring's capacity comes from the ring itself (CO-RE read of
+  // kvm_dirty_ring::size): 64 KiB of 16-byte entries. The classic tp
+  // event has no size field, so that variant must say "unknown" (0), never
+  // guess.
+  const std::uint64_t want_size = GetParam() == AttachMode::Tp ? 0 : opt.ring_bytes / 16;
+  EXPECT_EQ(vm.vcpus.at(0).ring_size, want_size) << attach_mode_name(GetParam());
 }
 
 TEST_P(BpfLive, RingFullExitsAgreeExactly) {
@@ -109,6 +115,7 @@ TEST_P(BpfLive, RingFullExitsAgreeExactly) {
   const auto bad = disagreements(w, vm);
   EXPECT_TRUE(bad.empty()) << "BPF (" << attach_mode_name(GetParam()) << ") disagrees:\n" << join(bad);
   EXPECT_LE(vm.totals().occupancy_hwm, 256u);
+  EXPECT_EQ(vm.totals().ring_size, GetParam() == AttachMode::Tp ? 0u : 256u);
 }
 
 TEST_P(BpfLive, BitmapIoctlLatencySamplesAgreeExactly) {

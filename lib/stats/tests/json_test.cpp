@@ -31,11 +31,18 @@ const std::string kCounters =
 const std::string kIoctls = R"("bpf.ioctl_count":1,"bpf.ioctl":{"KVM_GET_DIRTY_LOG":)" + kEmptyIoctl +
                             R"(,"KVM_CLEAR_DIRTY_LOG":)" + kEmptyIoctl +
                             R"(,"KVM_RESET_DIRTY_RINGS":)" + kResetIoctl + "}";
+// The ring-overrun alarm (ring_health.hpp): the sample's source saw no
+// ring size, so the vCPU's ring is "unknown", never "ok".
+const std::string kAlarmSummary =
+    R"("bpf.ring_alarm":"unknown","bpf.ring_late_vcpus":0,"bpf.ring_overrun_vcpus":0,"bpf.ring_unknown_vcpus":1)";
+const std::string kVcpuAlarm =
+    R"("bpf.ring_size":null,"bpf.ring_soft_limit":null,"bpf.ring_alarm":"unknown","bpf.ring_late":null,)"
+    R"("bpf.ring_overrun":null)";
 
 TEST(Json, CompactDocumentIsExact) {
-  const std::string want = R"({"source":"bpf",)" + kCounters + "," + kIoctls +
-                           R"(,"vms":[{"pid":42,)" + kCounters + "," + kIoctls +
-                           R"(,"vcpus":[{"vcpu_id":0,)" + kCounters + "}]}]}";
+  const std::string want = R"({"source":"bpf",)" + kCounters + "," + kIoctls + "," + kAlarmSummary +
+                           R"(,"vms":[{"pid":42,)" + kCounters + "," + kIoctls + "," + kAlarmSummary +
+                           R"(,"vcpus":[{"vcpu_id":0,)" + kCounters + "," + kVcpuAlarm + "}]}]}";
   EXPECT_EQ(to_json(sample()), want);
 }
 
@@ -99,9 +106,10 @@ TEST(Json, SppKeysFollowTheCountersOnlyWhenTheSourceCountsSpp) {
   EXPECT_EQ(j.find(top), j.find(R"("kmod.occupancy_hwm")")) << j;
   EXPECT_NE(j.find(vm42), std::string::npos) << j;
   EXPECT_NE(j.find(vm43), std::string::npos) << j;
-  // Per vCPU there is no SPP: the vCPU object ends with the counters.
+  // Per vCPU there is no SPP: the counters are followed by the ring alarm.
   EXPECT_NE(j.find(R"("vcpu_id":0,"kmod.ring_pushes":3,"kmod.ring_resets":2,"kmod.ring_full_exits":1,)"
-                   R"("kmod.page_faults":0,"kmod.fast_page_faults":0,"kmod.set_spte":4,"kmod.occupancy_hwm":3})"),
+                   R"("kmod.page_faults":0,"kmod.fast_page_faults":0,"kmod.set_spte":4,"kmod.occupancy_hwm":3,)"
+                   R"("kmod.ring_size":null,)"),
             std::string::npos)
       << j;
 }
