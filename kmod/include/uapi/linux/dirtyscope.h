@@ -274,8 +274,10 @@ enum dirtyscope_stat {
  *	set_spte events count as %DIRTYSCOPE_ATTR_UNATTRIBUTED.
  * @DIRTYSCOPE_DROP_NOTIFY: %DIRTYSCOPE_CMD_EVENT notifications of ring
  *	resets and full exits not sent while someone listened: not built
- *	(out of memory) or not delivered to a listener (its socket buffer
- *	was full). SPP denials count in %DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED.
+ *	(out of memory), or not delivered to a listener that set
+ *	NETLINK_BROADCAST_ERROR on its socket (its receive buffer was full);
+ *	netlink tells other listeners only themselves (ENOBUFS on a read).
+ *	SPP denials count in %DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED.
  */
 enum dirtyscope_drop {
 	DIRTYSCOPE_DROP_UNSPEC,
