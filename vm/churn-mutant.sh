@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The churn test's negative twin on a real module: builds dirtyscope.ko
+# from a copy of the committed tree with a planted leak
+# (vm/churn-mutants/*.patch, default vm-free-skips-vcpus.patch), runs
+# vm/churn-test.sh on it at a small size, and requires the leak checks to
+# fail: module_churn's "allocations == frees at every unload" and
+# genl_fuzz's "live allocations back". Not part of CI (one more boot);
+# run it after changing either program or the module's counting.
+# Usage: vm/churn-mutant.sh [PATCH]   (env BUILD_DIR)
+# Exit 0: the mutant was caught; 1: it survived; 2: it did not build/apply.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+patch_file=$(realpath "${1:-$ROOT/vm/churn-mutants/vm-free-skips-vcpus.patch}")
+BUILD_DIR=${BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+# Its own build directory: the mutant module must not replace the real one.
+MBUILD=$BUILD_DIR/churn-mutant
+src=$(mktemp -d)
+trap 'rm -rf "$src"' EXIT
+
+git -C "$ROOT" archive HEAD | tar -x -C "$src"
+patch -s -p1 -d "$src" <"$patch_file" || { echo "churn-mutant: $patch_file does not apply" >&2; exit 2; }
+mkdir -p "$MBUILD"
+rc=0
+BUILD_DIR=$MBUILD VM_OUT=$MBUILD/vm CHURN_MESSAGES=${CHURN_MESSAGES:-5000} \
+  CHURN_LOADS=${CHURN_LOADS:-5} CHURN_KVM_RELOADS=${CHURN_KVM_RELOADS:-1} \
+  "$src/vm/churn-test.sh" >"$MBUILD/run.log" 2>&1 || rc=$?
+ktap=$MBUILD/vm/guest.ktap
+if [[ ! -s $ktap ]]; then
+  tail -20 "$MBUILD/run.log" >&2
+  echo "churn-mutant: no guest KTAP (build failed?)" >&2
+  exit 2
+fi
+caught=0
+for check in 'not ok [0-9]+ allocations == frees at every unload' \
+  'not ok [0-9]+ VMs gone: live allocations back'; do
+  if line=$(grep -E -m1 "$check" "$ktap"); then
+    echo "churn-mutant: caught: ${line#"${line%%[! ]*}"}"
+    caught=$((caught + 1))
+  else
+    echo "churn-mutant: NOT caught: /$check/ (vm-test exit $rc)" >&2
+  fi
+done
+grep -E -m1 'first unbalanced' "$ktap" | sed 's/^ */churn-mutant: /' || true
+((caught == 2)) && ((rc != 0))
