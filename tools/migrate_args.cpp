@@ -20,8 +20,8 @@ const char* const kMigrateHelp =
     "VM is resumed: its guest checks its own write counters and writes on.\n"
     "\n"
     "OPTIONS:\n"
-    "  -M MODE          dirty-log, clear-log, dirty-ring, dirty-ring-wait,\n"
-    "                   ring-with-bitmap, or all (default)\n"
+    "  -M MODES         dirty-log, clear-log, dirty-ring, dirty-ring-wait,\n"
+    "                   ring-with-bitmap, a comma-separated list, or all (default)\n"
     "  -b SIZE          test memory (default 64M)\n"
     "  -v N             vCPUs (default 2); each owns an equal share of the memory\n"
     "  -u 0|3           guest privilege level (default 3)\n"
@@ -40,31 +40,42 @@ const char* const kMigrateHelp =
     "  --seed N         workload seed (default 1); mixed with the mode's name\n"
     "  --stall-timeout S  fail when the guest makes no progress for S s (default 60)\n"
     "  --json FILE      results as JSON (- for stdout)\n"
+    "  --plot FILE      remaining dirty pages per round, a line per mode (.png/.svg;\n"
+    "                   gnuplot); dirtyscope report plots many runs' JSON\n"
     "\n"
     "EXIT STATUS: 0 every mode migrated intact, 1 a failure, 2 usage error,\n"
     "4 every mode skipped (the reason names the missing capability).\n";
 
 namespace {
 
+// "all", one mode, or a comma-separated list (a benchmark's bitmap and ring).
 std::vector<std::string> parse_modes(const std::string& arg) {
+  std::vector<std::string> modes;
   if (arg == "all") {
-    std::vector<std::string> all;
-    for (const auto& m : all_modes()) all.push_back(m.name);
-    return all;
+    for (const auto& m : all_modes()) modes.push_back(m.name);
+    return modes;
   }
-  if (!is_mode(arg)) throw UsageError("-M: unknown mode '" + arg + "'");
-  return {arg};
+  size_t from = 0;
+  for (;;) {
+    const size_t comma = arg.find(',', from);
+    const std::string m = arg.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    if (!is_mode(m)) throw UsageError("-M: unknown mode '" + m + "'");
+    modes.push_back(m);
+    if (comma == std::string::npos) return modes;
+    from = comma + 1;
+  }
 }
 
 MigrateArgs parse(int argc, char** argv) {
-  enum { kHot = 1000, kDirty, kRandom, kPause, kThreshold, kMaxRounds, kBandwidth, kInject, kSeed, kJson, kStall };
+  enum { kHot = 1000, kDirty, kRandom, kPause, kThreshold, kMaxRounds, kBandwidth, kInject, kSeed, kJson, kStall, kPlot };
   static const option longs[] = {
       {"hot-pages", required_argument, nullptr, kHot},     {"dirty-pages", required_argument, nullptr, kDirty},
       {"random-pages", required_argument, nullptr, kRandom}, {"pause-ms", required_argument, nullptr, kPause},
       {"threshold", required_argument, nullptr, kThreshold}, {"max-rounds", required_argument, nullptr, kMaxRounds},
       {"bandwidth", required_argument, nullptr, kBandwidth}, {"inject", required_argument, nullptr, kInject},
       {"seed", required_argument, nullptr, kSeed},           {"json", required_argument, nullptr, kJson},
-      {"stall-timeout", required_argument, nullptr, kStall}, {"help", no_argument, nullptr, 'h'},
+      {"stall-timeout", required_argument, nullptr, kStall}, {"plot", required_argument, nullptr, kPlot},
+      {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0}};
   MigrateArgs a;
   a.modes = parse_modes("all");
@@ -97,6 +108,7 @@ MigrateArgs parse(int argc, char** argv) {
       }
       case kSeed: a.seed = parse_uint("--seed", optarg, 0, UINT64_MAX); break;
       case kJson: a.json_path = optarg; break;
+      case kPlot: a.plot_path = optarg; break;
       case kStall:
         a.options.stall_timeout =
             std::chrono::milliseconds(static_cast<long>(parse_seconds("--stall-timeout", optarg, 1, 3600) * 1000));

@@ -14,6 +14,7 @@ struct MigrateArgs {
   migrate::MigrateOptions options;
   uint64_t seed = 1;
   std::string json_path;  // --json FILE; "-" = stdout
+  std::string plot_path;  // --plot FILE
   bool help = false;
 };
 

@@ -3,11 +3,14 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli.hpp"
 #include "commands.hpp"
 #include "dirtyscope/migrate/migrate_run.hpp"
 #include "migrate_args.hpp"
+#include "report_migrate.hpp"
+#include "report_plot.hpp"
 
 namespace dirtyscope::tools {
 
@@ -27,6 +30,19 @@ void print_verdict(const migrate::MigrateResult& r) {
     std::printf("  resumed vCPU %zu: writes %llu -> %llu, self-check %s/%s\n", i,
                 static_cast<unsigned long long>(v.writes_at_resume), static_cast<unsigned long long>(v.writes_after),
                 v.first_check_ok ? "ok" : "FAILED", v.second_check_ok ? "ok" : "FAILED");
+  }
+}
+
+// The same picture `dirtyscope report` draws, from this run's results.
+void plot(const MigrateArgs& args, const std::vector<migrate::MigrateResult>& results) {
+  std::ostringstream json;
+  migrate::write_json(json, args.options, results);
+  try {
+    const auto runs = parse_migration_runs(json.str(), "this run");
+    run_gnuplot(convergence_script(runs, args.plot_path), args.plot_path);
+    std::printf("plot: %s\n", args.plot_path.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dirtyscope migrate: --plot: %s\n", e.what());
   }
 }
 
@@ -54,13 +70,14 @@ int migrate_main(int argc, char** argv) {
   std::printf("\n%s", migrate::summary_table(results).c_str());
   if (!args.json_path.empty()) {
     if (args.json_path == "-") {
-      migrate::write_json(std::cout, results);
+      migrate::write_json(std::cout, args.options, results);
     } else {
       std::ofstream f(args.json_path);
-      migrate::write_json(f, results);
+      migrate::write_json(f, args.options, results);
       if (!f) throw std::runtime_error("--json: cannot write " + args.json_path);
     }
   }
+  if (!args.plot_path.empty()) plot(args, results);
   bool any_fail = false, any_pass = false;
   for (const auto& r : results) {
     any_fail = any_fail || r.outcome == Outcome::Fail;

@@ -102,8 +102,11 @@ std::string gnuplot_script(const std::vector<ReportPoint>& points, const std::st
 }
 
 void make_plot(const std::vector<ReportPoint>& points, const std::string& output) {
+  run_gnuplot(gnuplot_script(points, output), output);
+}
+
+void run_gnuplot(const std::string& script, const std::string& output) {
   if (!have_gnuplot()) throw PlotUnavailable("gnuplot not found (install gnuplot-nox: make deps)");
-  const std::string script = gnuplot_script(points, output);
   FILE* g = popen("gnuplot", "w");
   if (!g) throw std::runtime_error("cannot start gnuplot");
   std::fwrite(script.data(), 1, script.size(), g);

@@ -22,5 +22,7 @@ std::string gnuplot_script(const std::vector<ReportPoint>& points, const std::st
 // Runs gnuplot on gnuplot_script(). Throws PlotUnavailable without gnuplot,
 // std::runtime_error when gnuplot fails.
 void make_plot(const std::vector<ReportPoint>& points, const std::string& output);
+// Runs gnuplot on any script that writes `output` (same errors).
+void run_gnuplot(const std::string& script, const std::string& output);
 
 }  // namespace dirtyscope::tools

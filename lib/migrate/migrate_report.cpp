@@ -40,9 +40,18 @@ void write_resume(JsonWriter& w, const MigrateResult& r) {
 
 }  // namespace
 
-void write_json(std::ostream& out, const std::vector<MigrateResult>& results) {
+void write_json(std::ostream& out, const MigrateOptions& o, const std::vector<MigrateResult>& results) {
   JsonWriter w(out);
-  w.begin_object().key("migrations").begin_array();
+  w.begin_object().field("tool", "dirtyscope migrate");
+  w.key("config").begin_object();
+  w.field("memory_bytes", o.guest.test_size).field("vcpus", o.guest.vcpus).field("memslots", o.guest.memslots);
+  w.field("cpl", o.guest.cpl == x86::GuestCpl::User ? 3 : 0);
+  w.field("hot_pages", o.workload.hot_pages).field("dirty_pages", o.workload.dirty_pages);
+  w.field("random_pages", o.workload.random_pages).field("pause_ms", o.workload.pause_ms);
+  w.field("threshold_pages", o.threshold_pages).field("max_rounds", o.max_rounds);
+  w.field("bandwidth_mbps", o.bandwidth_mbps).field("injection", migrate_injection_name(o.injection));
+  w.end_object();
+  w.key("migrations").begin_array();
   for (const MigrateResult& r : results) {
     w.begin_object();
     w.field("mode", r.mode).field("outcome", outcome_name(r.outcome)).field("reason", r.reason);

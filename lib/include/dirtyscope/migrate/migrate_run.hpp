@@ -18,8 +18,9 @@ namespace dirtyscope::migrate {
 MigrateResult migrate_mode(const MigrateOptions& options, uint64_t run_seed,
                            const std::function<void(const std::string&)>& diag);
 
-// The result as one JSON object; keys are a contract (README).
-void write_json(std::ostream& out, const std::vector<MigrateResult>& results);
+// The results as one JSON object, with the options they ran with (the mode
+// field aside); keys are a contract (README).
+void write_json(std::ostream& out, const MigrateOptions& options, const std::vector<MigrateResult>& results);
 // One row per mode: rounds, pages and MB sent, times, checksums, resume.
 std::string summary_table(const std::vector<MigrateResult>& results);
 
