@@ -14,6 +14,8 @@
 #   VM_TEST_TIMEOUT (per dirty_log_test run in the guest, 60 s),
 #   VM_KMOD_TEST_TIMEOUT (per module test run, 20 s), VM_TIMEOUT (per boot:
 #   60 s more than all of those together),
+#   MIGRATE=1 to also run dirtyscope migrate -M all (its own column: a
+#   mutant it kills is one a migration would have caught by checksum),
 #   PEER=1 to also run the kernel's own dirty_log_test (built from the same
 #   linux-source tree by vm/peer-build.sh) with PEER_ARGS (-i 4 -I 20 -M all),
 #   in a 2G guest (VM_MEM).
@@ -105,6 +107,14 @@ if [[ $PEER == 1 ]]; then
   export VM_MEM=${VM_MEM:-2G}
   CONFIGS+=("peer|$PEER_ARGS")
   vm_tests+="$PEER_BIN $PEER_ARGS; "
+fi
+
+if [[ ${MIGRATE:-0} == 1 ]]; then
+  # dirtyscope migrate in every mode beside dirty_log_test: a kernel that
+  # loses dirty pages must never let a migration end with equal checksums.
+  MIGRATE_ARGS=${MIGRATE_ARGS:-"migrate -M all -b $mem --stall-timeout 20"}
+  CONFIGS+=("migrate|$MIGRATE_ARGS")
+  vm_tests+="$BUILD_DIR/bin/dirtyscope $MIGRATE_ARGS; "
 fi
 
 nprogs=$(( ${#CONFIGS[@]} ))

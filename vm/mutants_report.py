@@ -14,7 +14,7 @@ and modules/patches.txt. Per mutant and test the verdict is:
 The "kmod" column covers the module's tests and the guest checks around
 them (every top-level result that is not a configured program).
 A mutant is killed when dirty_log_test (any configuration, not the module
-tests and not the peer) killed it. Writes OUT/results.ktap and
+tests, not the peer and not dirtyscope migrate) killed it. Writes OUT/results.ktap and
 OUT/results.json, prints the table. Exit 0 if the control passed every test
 and every mutant was killed, else 1.
 """
@@ -76,13 +76,19 @@ def evidence_of(block):
     return fails, picked
 
 
-def judge_prog(res, peer=False):
+def judge_prog(res, peer=False, migrate=False):
     if res is None:
         return 'crashed', 'no result (VM died or timed out)'
     if res['ok']:
         return ('skipped' if res['skip'] else 'survived'), ''
     fails, diags = evidence_of(res['block'])
     timed_out = any('timed out after' in l for l in res['block'])
+    if migrate:
+        # dirtyscope migrate is not KTAP: "fail MODE: why" per failed mode.
+        body = [l.strip() for l in res['block']]
+        failed = [l for l in body if l.startswith('fail ')]
+        if failed:
+            return 'killed', ' | '.join(failed[:2])[:300]
     if peer:
         # The kernel's test is not KTAP: a failed TEST_ASSERT prints
         # "==== Test Assertion Failure ====", the location, then the message.
@@ -118,10 +124,10 @@ def judge_run(out, name, configs):
     by_name = {norm(r['name']): r for r in results}
     prog_names = set()
     for label, args in configs:
-        binname = 'kvm_dirty_log_test' if label == 'peer' else 'dirty_log_test'
+        binname = {'peer': 'kvm_dirty_log_test', 'migrate': 'dirtyscope'}.get(label, 'dirty_log_test')
         key = norm(f'{binname} {args}')
         prog_names.add(key)
-        verdict, ev = judge_prog(by_name.get(key), peer=(label == 'peer'))
+        verdict, ev = judge_prog(by_name.get(key), peer=(label == 'peer'), migrate=(label == 'migrate'))
         run['tests'][label] = {'verdict': verdict, 'evidence': ev}
     # The module's tests and the guest's own checks.
     others = [r for r in results if norm(r['name']) not in prog_names]
@@ -136,7 +142,7 @@ def judge_run(out, name, configs):
                                 'evidence': 'results missing (VM died or timed out)'}
     else:
         run['tests']['kmod'] = {'verdict': 'survived', 'evidence': ''}
-    dlt = [run['tests'][l]['verdict'] for l, _ in configs if l != 'peer']
+    dlt = [run['tests'][l]['verdict'] for l, _ in configs if l not in ('peer', 'migrate')]
     if 'killed' in dlt:
         run['status'] = 'killed'
     elif 'crashed' in dlt:
