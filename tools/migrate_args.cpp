@@ -35,6 +35,8 @@ const char* const kMigrateHelp =
     "  --threshold N    stop-and-copy once a round collects at most N pages (default 512)\n"
     "  --max-rounds N   ... or after N live rounds (default 30)\n"
     "  --bandwidth MBPS cap the page stream at MBPS MB/s (default: unlimited)\n"
+    "  --reaper         ring modes: a thread harvests every 10 ms while rounds send,\n"
+    "                   like QEMU's dirty ring reaper\n"
     "  --inject FAULT   drop-page, skip-round, skip-reset, corrupt-page: a negative\n"
     "                   twin; the checksums must differ and the pages be named\n"
     "  --seed N         workload seed (default 1); mixed with the mode's name\n"
@@ -67,7 +69,7 @@ std::vector<std::string> parse_modes(const std::string& arg) {
 }
 
 MigrateArgs parse(int argc, char** argv) {
-  enum { kHot = 1000, kDirty, kRandom, kPause, kThreshold, kMaxRounds, kBandwidth, kInject, kSeed, kJson, kStall, kPlot };
+  enum { kHot = 1000, kDirty, kRandom, kPause, kThreshold, kMaxRounds, kBandwidth, kInject, kSeed, kJson, kStall, kPlot, kReaper };
   static const option longs[] = {
       {"hot-pages", required_argument, nullptr, kHot},     {"dirty-pages", required_argument, nullptr, kDirty},
       {"random-pages", required_argument, nullptr, kRandom}, {"pause-ms", required_argument, nullptr, kPause},
@@ -75,7 +77,7 @@ MigrateArgs parse(int argc, char** argv) {
       {"bandwidth", required_argument, nullptr, kBandwidth}, {"inject", required_argument, nullptr, kInject},
       {"seed", required_argument, nullptr, kSeed},           {"json", required_argument, nullptr, kJson},
       {"stall-timeout", required_argument, nullptr, kStall}, {"plot", required_argument, nullptr, kPlot},
-      {"help", no_argument, nullptr, 'h'},
+      {"reaper", no_argument, nullptr, kReaper},             {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0}};
   MigrateArgs a;
   a.modes = parse_modes("all");
@@ -109,6 +111,7 @@ MigrateArgs parse(int argc, char** argv) {
       case kSeed: a.seed = parse_uint("--seed", optarg, 0, UINT64_MAX); break;
       case kJson: a.json_path = optarg; break;
       case kPlot: a.plot_path = optarg; break;
+      case kReaper: a.options.reaper = true; break;
       case kStall:
         a.options.stall_timeout =
             std::chrono::milliseconds(static_cast<long>(parse_seconds("--stall-timeout", optarg, 1, 3600) * 1000));

@@ -50,6 +50,7 @@ void write_json(std::ostream& out, const MigrateOptions& o, const std::vector<Mi
   w.field("random_pages", o.workload.random_pages).field("pause_ms", o.workload.pause_ms);
   w.field("threshold_pages", o.threshold_pages).field("max_rounds", o.max_rounds);
   w.field("bandwidth_mbps", o.bandwidth_mbps).field("injection", migrate_injection_name(o.injection));
+  w.field("reaper", o.reaper);
   w.end_object();
   w.key("migrations").begin_array();
   for (const MigrateResult& r : results) {
@@ -61,7 +62,7 @@ void write_json(std::ostream& out, const MigrateOptions& o, const std::vector<Mi
     w.field("pages_sent", r.pages_sent).field("bytes_sent", r.bytes_sent);
     w.field("total_s", r.total_s).field("downtime_ms", r.downtime_ms);
     w.field("collect_ms", r.collect_ms).field("collect_kernel_ms", r.collect_kernel_ms);
-    w.field("ring_full_exits", r.counters.ring_full_exits).field("vcpu_blocked_ms", double(r.counters.vcpu_blocked_ns) / 1e6);
+    w.field("reaps", r.reaps).field("ring_full_exits", r.counters.ring_full_exits).field("vcpu_blocked_ms", double(r.counters.vcpu_blocked_ns) / 1e6);
     w.field("source_sha256", r.source_sha256).field("destination_sha256", r.destination_sha256);
     w.field("mismatched_pages", r.mismatched_pages);
     w.key("mismatches").begin_array();

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "dirtyscope/vcpu_pool.hpp"
 #include "guest_memory.hpp"
 #include "migration_sides.hpp"
+#include "ring_reaper.hpp"
 
 namespace dirtyscope::migrate {
 
@@ -66,6 +68,7 @@ class Source {
     // reports as initially dirty (KVM_DIRTY_LOG_INITIALLY_SET) is behind
     // us: round 0 reads every page after it, later rounds what it missed.
     RoundStats warmup = harvest(0, Phase::Running);
+    start_reaper();
     round0(warmup);
     uint32_t round = 1;
     for (;; ++round) {
@@ -85,7 +88,7 @@ class Source {
 
     const auto paused_at = Clock::now();
     if (!pool.pause_all(options_.stall_timeout)) throw std::runtime_error(*pool.error());
-    RoundStats last = harvest(round + 1, Phase::Paused);
+    RoundStats last = harvest(round + 1, Phase::Paused);  // takes the reaper's last pages and stops it
     last.stop_and_copy = true;
     if (options_.injection == MigrateInjection::DropPage) drop_one(last);
     send_collected(last);
@@ -120,7 +123,7 @@ class Source {
   void faulty_round(VcpuPool& pool, uint32_t round) {
     wait_periods(pool, periods(), 2);
     const bool skip_reset = options_.injection == MigrateInjection::SkipReset;
-    if (skip_reset) collector_->skip_next_reprotect();
+    if (skip_reset) collector_->skip_next_reprotect();  // the reaper's harvest may be the one that skips
     RoundStats r = harvest(round, Phase::Running);
     if (skip_reset) {
       send_collected(r);
@@ -161,11 +164,31 @@ class Source {
     if (auto fault = collector_->take_fault()) throw CollectorError(*fault);
   }
 
+  // --reaper on a ring mode: from now on a thread harvests continuously.
+  void start_reaper() {
+    if (!options_.reaper) return;
+    if (collector_->ring_entries() == 0) {
+      diag_(mode() + ": --reaper: no ring to reap, this mode collects once per round");
+      return;
+    }
+    reaper_.emplace(*collector_, collector_mutex_, guest_.region().pages(), kReaperPeriod);
+  }
+
   RoundStats harvest(uint32_t round, Phase phase) {
     RoundStats r;
     r.round = round;
     const auto t = Clock::now();
+    std::unique_lock lock(collector_mutex_);
     collected_.clear();
+    if (reaper_) {
+      reaper_->take(collected_);
+      if (phase == Phase::Paused) {
+        lock.unlock();
+        result_.reaps = reaper_->reaps();
+        reaper_.reset();  // joins: the final collection below is the last
+        lock.lock();
+      }
+    }
     collector_->while_pausing();  // ring-wait: free the rings at every round, as its collector would
     collector_->collect(collected_, phase);
     r.collect_ms = ms_since(t);
@@ -253,7 +276,10 @@ class Source {
       if (Clock::now() > deadline)
         throw std::runtime_error("the guest did not complete a period within " +
                                  std::to_string(options_.stall_timeout.count()) + " ms before stop-and-copy");
-      collector_->while_waiting();
+      {
+        std::lock_guard lock(collector_mutex_);
+        collector_->while_waiting();
+      }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   }
@@ -318,6 +344,8 @@ class Source {
       result_.resumed_ok = result_.resumed_ok && v.first_check_ok && v.second_check_ok && v.writes_after > v.writes_at_resume;
   }
 
+  static constexpr std::chrono::milliseconds kReaperPeriod{10};
+
   const MigrateOptions& options_;
   Channel& channel_;
   MigrateResult& result_;
@@ -327,6 +355,8 @@ class Source {
   GuestMemory memory_;
   std::vector<int64_t> last_sent_, last_dirtied_;
   DirtySet collected_;
+  std::mutex collector_mutex_;          // every collect(): this thread's and the reaper's
+  std::optional<RingReaper> reaper_;    // last: stopped before the collector goes
 };
 
 }  // namespace

@@ -43,6 +43,9 @@ struct MigrateOptions {
   uint32_t max_rounds = 30;        // ... or after this many live rounds
   double bandwidth_mbps = 0;       // MB/s (10^6 bytes) of page data; 0 = unlimited
   MigrateInjection injection = MigrateInjection::None;
+  // Ring modes: a reaper thread harvests every 10 ms while rounds send, as
+  // QEMU's does; each round takes what it reaped (bitmap modes ignore it).
+  bool reaper = false;
   // Periods every destination vCPU must complete after it resumed, besides
   // its two self-checks, before the run calls the resume good.
   uint64_t resume_periods = 2;

@@ -58,6 +58,7 @@ struct MigrateResult {
   double collect_ms = 0;    // sum of RoundStats::collect_ms
   double collect_kernel_ms = 0;  // of which inside the collecting ioctls
   CollectorCounters counters;
+  uint64_t reaps = 0;  // --reaper: harvests its thread made
   std::string source_sha256, destination_sha256;  // of all memory, page order
   uint64_t mismatched_pages = 0;
   std::vector<PageMismatch> mismatches;  // the first kMaxListed
