@@ -16,6 +16,9 @@
 # VM_KMOD_TEST_TIMEOUT: the same for each dirtyscope_kmod_test run (120 s).
 # VM_HUGEPAGES: 2 MiB huge pages the guest kernel reserves at boot
 # (hugepages=N), for hugetlb-backed test memory (unset: none).
+# VM_FILES ("path path"): host files or directories copied to the same
+# absolute path in the guest, not run; executables bring their ldd
+# libraries (helpers a VM_TESTS script calls: a VMM, its firmware).
 # KVM_PATCHES ("a.patch b.patch"): rebuild kvm.ko, kvm-amd.ko and
 # kvm-intel.ko from Debian's linux-source with these patches applied
 # (vm/kvm-build.sh) and boot with those instead of the image's; a patch
@@ -210,6 +213,19 @@ if [[ -n $VM_TESTS ]]; then
     done < <(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+' || true)
   done
 fi
+# VM_FILES: staged at their host paths; ELF files with their libraries.
+for f in ${VM_FILES:-}; do
+  [[ -e $f && $f = /* ]] || { echo "vm-test: VM_FILES: '$f' is not an existing absolute path" >&2; exit 2; }
+  mkdir -p "$STAGE$(dirname "$f")"
+  cp -aL "$f" "$STAGE$f"
+  [[ -f $f && -x $f ]] || continue
+  while read -r lib; do
+    [[ -f $lib ]] || continue
+    mkdir -p "$STAGE$(dirname "$lib")"
+    cp -L "$lib" "$STAGE$lib"
+    libdirs+=("$(dirname "$lib")")
+  done < <(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+' || true)
+done
 if ((${#libdirs[@]})); then
   printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
 fi

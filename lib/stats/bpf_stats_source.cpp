@@ -56,7 +56,13 @@ int libbpf_log(enum libbpf_print_level level, const char* fmt, va_list args) {
   va_copy(copy, args);
   std::vsnprintf(buf, sizeof(buf), fmt, copy);
   va_end(copy);
-  if (std::getenv("DIRTYSCOPE_BPF_VERBOSE")) std::fputs(buf, stderr);
+  // Live echo in full: a verifier log is one message of many KiB, and its
+  // verdict is at the end, past any fixed buffer.
+  if (std::getenv("DIRTYSCOPE_BPF_VERBOSE")) {
+    va_copy(copy, args);
+    std::vfprintf(stderr, fmt, copy);
+    va_end(copy);
+  }
   std::lock_guard lock(g_log_mutex);
   if (g_log.size() < 16384) g_log += buf;
   return 0;

@@ -197,9 +197,14 @@ static __always_inline void ds_on_ioctl_enter(__u32 cmd)
 	bpf_map_update_elem(&ioctl_start, &tid, &start, BPF_ANY);
 }
 
-static __always_inline __u32 ds_log2(__u64 v)
+/* 64-bit throughout: a __u32 result makes clang zero-extend it twice, once
+ * in the register it bounds-checks and once in the one it indexes with, and
+ * 6.1's verifier then sees an unbounded index ("R2 unbounded memory
+ * access"; seen in the nested Debian 6.1 guest, which refused the whole
+ * object). */
+static __always_inline __u64 ds_log2(__u64 v)
 {
-	__u32 r = 0, shift;
+	__u64 r = 0, shift;
 
 	/* Branch-light binary search the verifier accepts without loops. */
 	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
@@ -217,8 +222,8 @@ static __always_inline void ds_on_ioctl_exit(void)
 	struct ds_ioctl_start *start;
 	struct ds_ioctl_hist *h;
 	struct ds_ioctl_key key;
-	__u32 tgid, tid, slot;
-	__u64 delta;
+	__u32 tgid, tid;
+	__u64 delta, slot;
 
 	if (!ds_wanted(&tgid, &tid))
 		return;
