@@ -66,6 +66,27 @@ INSTANTIATE_TEST_SUITE_P(EveryMode, Migrate,
                            return n;
                          });
 
+// QEMU's shape: a reaper thread harvests the ring while rounds send.
+TEST(MigrateReaper, RingReapedWhileSendingArrivesIntact) {
+  MigrateOptions o = small("dirty-ring");
+  o.reaper = true;
+  const MigrateResult r = run(o);
+  if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
+  ASSERT_EQ(r.outcome, Outcome::Pass) << listed(r);
+  EXPECT_GT(r.reaps, 0u);  // the thread really ran
+  EXPECT_TRUE(r.resumed_ok);
+}
+
+// ... and its twin: a page dropped from stop-and-copy is still named.
+TEST(MigrateReaper, DroppedPageIsNamedWithTheReaperToo) {
+  MigrateOptions o = small("dirty-ring", MigrateInjection::DropPage);
+  o.reaper = true;
+  const MigrateResult r = run(o);
+  if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
+  ASSERT_EQ(r.outcome, Outcome::Fail) << r.reason;
+  EXPECT_EQ(r.mismatched_pages, 1u) << listed(r);
+}
+
 // The negative twins: the fault must show as differing pages, named.
 void expect_caught(const MigrateResult& r, const std::string& injected_prefix) {
   if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
