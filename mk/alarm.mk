@@ -1,0 +1,16 @@
+# The ring-overrun alarm of `dirtyscope stats` on a real KVM, in the nested
+# VM (owned with tools/ and lib/stats/):
+#   make ring-alarm   dirty_log_test watched with -p: "ok" on Debian's kvm,
+#                     "overrun" on the ring-soft-limit-no-reserve mutant
+#                     (two boots, ~2.5 min; not in make test)
+#   make qemu-alarm   QEMU (-accel kvm,dirty-ring-size=1024) migrating a
+#                     multiboot guest, watched by kmod and bpf (~70 s; also
+#                     ctest vm.qemu_ring_alarm)
+.PHONY: ring-alarm qemu-alarm
+ring-alarm: build
+	@scripts/install-deps.sh kmod vm
+	@BUILD_DIR=$(BUILD_DIR) vm/ring-alarm.sh
+
+qemu-alarm: build
+	@scripts/install-deps.sh kmod vm
+	@BUILD_DIR=$(BUILD_DIR) vm/qemu-alarm.sh

@@ -1,0 +1,135 @@
+#!/bin/sh
+# Guest side of the QEMU check (vm/qemu-alarm.sh runs it through vm/run.sh):
+# QEMU is the watched VMM. It runs vm/qemu-guest/dirtier.S (a multiboot
+# kernel writing 16 MiB over and over) on KVM with a dirty ring of RING
+# entries; a migration to `exec:cat > /dev/null`, started over QMP, turns
+# dirty logging on, and `dirtyscope stats -p <qemu pid>` (one watcher per
+# source in SOURCES, side by side on the same QEMU) must count ring pushes,
+# resets and ring-full exits, know the ring size and judge the ring.
+# Usage: qemu-alarm-guest.sh BIN_DIR QEMU GUEST_ELF RING SECONDS SOURCES...
+# KTAP on stdout; exit 0 pass, 1 fail.
+bin=$1 qemu_bin=$2 elf=$3 ring=$4 secs=$5
+shift 5
+echo "KTAP version 1"
+echo "1..$#"
+qmp=/tmp/qmp
+rm -f $qmp.in $qmp.out
+mkfifo $qmp.in $qmp.out
+# QMP over a pipe chardev: busybox has no unix-socket client. QEMU reads
+# $qmp.in and writes $qmp.out.
+"$qemu_bin" -machine pc -accel kvm,dirty-ring-size="$ring" -m 64M -smp 1 \
+	-display none -nodefaults -no-reboot -kernel "$elf" \
+	-chardev pipe,id=qmp,path=$qmp -mon chardev=qmp,mode=control >/tmp/qemu.log 2>&1 &
+qemu=$!
+# Read-write opens: a FIFO opened O_RDWR does not wait for the other end
+# (Linux), so a QEMU that dies at start cannot hang or kill this script.
+exec 7<>$qmp.in 8<>$qmp.out
+sleep 2
+if ! kill -0 $qemu 2>/dev/null; then
+	sed 's/^/# qemu: /' /tmp/qemu.log
+	wait $qemu
+	echo "not ok 1 QEMU did not start (exit $?)"
+	exit 1
+fi
+qmp() { echo "$1" >&7; }
+: >/tmp/qmp.log
+# qmp_wait PATTERN SECONDS: read QMP output (kept in /tmp/qmp.log) until a
+# line matches; the last line read is in $line.
+qmp_wait() {
+	end=$(($(date +%s) + $2))
+	while [ "$(date +%s)" -lt $end ]; do
+		if read -t 1 -r line <&8; then
+			echo "$line" >>/tmp/qmp.log
+			case $line in *$1*) return 0 ;; esac
+		fi
+	done
+	return 1
+}
+qmp '{"execute":"qmp_capabilities"}'
+watchers=""
+for src in "$@"; do
+	"$bin/dirtyscope" stats -p $qemu -i 1 --json --cumulative --source "$src" \
+		>/tmp/qemu-alarm-$src.json 2>/tmp/qemu-alarm-$src.err &
+	watchers="$watchers $!"
+done
+# Dirty logging must not start before every watcher is attached (a BPF
+# load under TCG takes seconds, longer on a loaded host): each prints its
+# first batch one interval after attaching.
+for src in "$@"; do
+	i=0
+	while [ ! -s /tmp/qemu-alarm-$src.json ] && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+done
+# Nor before the guest runs: it counts its passes over the 16 MiB at
+# 0x3ff000. Without this, a slow start leaves clean memory, and the
+# migration completes before anything is dirtied.
+passes=0 i=0
+while [ $i -lt 60 ]; do
+	qmp '{"execute":"human-monitor-command","arguments":{"command-line":"xp /1wx 0x3ff000"}}'
+	if qmp_wait '3ff000:' 5; then
+		passes=$(printf '%d' "$(echo "$line" | grep -o '0x[0-9a-f]*' | tail -n 1)")
+		[ "$passes" -ge 2 ] && break
+	fi
+	sleep 1
+	i=$((i + 1))
+done
+echo "# guest made $passes passes over its memory before the migration"
+# A migration that never converges keeps dirty logging on for the whole
+# window: 1 ms of allowed downtime and a bandwidth cap far below the
+# guest's dirtying rate.
+qmp '{"execute":"migrate-set-parameters","arguments":{"downtime-limit":1,"max-bandwidth":4194304}}'
+qmp '{"execute":"migrate","arguments":{"uri":"exec:cat > /dev/null"}}'
+t0=$(date +%s)
+sleep "$secs"
+qmp '{"execute":"query-migrate"}'
+qmp_wait '"ram"' 10
+qmp '{"execute":"migrate_cancel"}'
+sleep 1
+qmp '{"execute":"quit"}'
+qmp_wait SHUTDOWN 10
+wait $qemu
+qrc=$?
+t1=$(date +%s)
+# shellcheck disable=SC2086
+for w in $watchers; do wait $w; done
+echo "# qemu exit $qrc; migration window $((t1 - t0)) s; ring $ring entries"
+grep -o '"status": "[a-z-]*"' /tmp/qmp.log | head -n 3 | sed 's/^/# migration /'
+grep -o '"dirty-sync-count": [0-9]*' /tmp/qmp.log | sed 's/^/# /'
+sed 's/^/# qemu: /' /tmp/qemu.log | head -n 5
+last() { grep '"vcpus":\[{' "$1" | tail -n 1; }
+first() { last "$1" | grep -o "\"$2\":[^,}]*" | head -n 1 | cut -d: -f2 | tr -d '"'; }
+n=0 fails=0
+for src in "$@"; do
+	n=$((n + 1))
+	json=/tmp/qemu-alarm-$src.json
+	p=$src
+	pushes=$(first "$json" "$p.ring_pushes")
+	resets=$(first "$json" "$p.ring_resets")
+	full=$(first "$json" "$p.ring_full_exits")
+	hwm=$(first "$json" "$p.occupancy_hwm")
+	alarm=$(first "$json" "$p.ring_alarm")
+	size=$(last "$json" | grep -o "\"$p.ring_size\":[0-9]*" | cut -d: -f2 | sort -n | tail -n 1)
+	echo "# $src: pushes ${pushes:-none} resets ${resets:-none} ring-full exits ${full:-none}" \
+		"hwm ${hwm:-none} ring size ${size:-unknown} alarm ${alarm:-none}"
+	sed 's/^/# stats: /' /tmp/qemu-alarm-$src.err
+	ok=1
+	[ "${pushes:-0}" -gt 0 ] || { ok=0; echo "# no ring pushes counted"; }
+	[ "${resets:-0}" -gt 0 ] || { ok=0; echo "# no ring resets counted"; }
+	[ "${full:-0}" -gt 0 ] || { ok=0; echo "# no ring-full exits counted"; }
+	[ "${size:-0}" = "$ring" ] || { ok=0; echo "# ring size ${size:-unknown}, want $ring"; }
+	case $alarm in ok | late | overrun) ;; *) ok=0; echo "# no verdict: ${alarm:-none}" ;; esac
+	# Two sources on one QEMU, both attached before logging began: the
+	# counts must be the same numbers, not just both non-zero.
+	if [ -n "${seen:-}" ] && [ "$seen" != "$pushes/$resets/$full" ]; then
+		ok=0
+		echo "# $src counted $pushes/$resets/$full (pushes/resets/full exits), the first source $seen"
+	fi
+	seen=${seen:-$pushes/$resets/$full}
+	if [ $ok = 1 ]; then
+		echo "ok $n QEMU watched by dirtyscope stats --source $src"
+	else
+		fails=$((fails + 1))
+		echo "not ok $n QEMU watched by dirtyscope stats --source $src"
+		last "$json" | cut -c1-800 | sed 's/^/# json: /'
+	fi
+done
+[ $fails = 0 ]

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# QEMU as the VMM that `dirtyscope stats` watches (`make qemu-alarm`): the
+# host's qemu-system-x86_64, its libraries and firmware are staged into the
+# nested VM (vm/run.sh VM_FILES), where QEMU runs a tiny multiboot guest
+# (vm/qemu-guest/dirtier.S) on the guest's KVM (nested SVM under TCG) with
+# -accel kvm,dirty-ring-size=RING and is migrated to `exec:cat > /dev/null`
+# over QMP; vm/qemu-alarm-guest.sh checks what the watchers counted.
+# Environment: BUILD_DIR (build), QEMU_ALARM_OUT ($BUILD_DIR/qemu-alarm),
+# QEMU_ALARM_RING (1024: QEMU's minimum), QEMU_ALARM_SECONDS (15, the
+# migration window), QEMU_ALARM_SOURCES ("kmod bpf").
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD_DIR=${BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+OUT=${QEMU_ALARM_OUT:-$BUILD_DIR/qemu-alarm}
+RING=${QEMU_ALARM_RING:-1024}
+SECS=${QEMU_ALARM_SECONDS:-15}
+SOURCES=${QEMU_ALARM_SOURCES:-kmod bpf}
+[[ -x $BUILD_DIR/bin/dirtyscope ]] || { echo "qemu-alarm: $BUILD_DIR/bin/dirtyscope not built" >&2; exit 2; }
+qemu=$(command -v qemu-system-x86_64) || { echo "qemu-alarm: no qemu-system-x86_64" >&2; exit 2; }
+mkdir -p "$OUT"
+# The guest: 32-bit multiboot ELF, QEMU's -kernel loads it.
+gcc -m32 -c vm/qemu-guest/dirtier.S -o "$OUT/dirtier.o"
+ld -m elf_i386 -T vm/qemu-guest/dirtier.ld -o "$OUT/dirtier.elf" "$OUT/dirtier.o"
+# Firmware: QEMU looks in ../share/qemu, ../share/seabios, ../lib/ipxe/qemu
+# beside its binary (qemu-system-x86_64 -L help); the first two suffice
+# with -nodefaults (no NIC option ROM).
+fw="/usr/share/qemu /usr/share/seabios"
+VM_FILES="$qemu $BUILD_DIR/bin/dirtyscope $OUT/dirtier.elf $fw" \
+  VM_OUT=$OUT/vm VM_MEM=${VM_MEM:-2G} BUILD_DIR=$BUILD_DIR \
+  VM_TESTS="$ROOT/vm/qemu-alarm-guest.sh $BUILD_DIR/bin $qemu $OUT/dirtier.elf $RING $SECS $SOURCES" \
+  vm/run.sh
