@@ -181,13 +181,16 @@ class Source {
     std::unique_lock lock(collector_mutex_);
     collected_.clear();
     if (reaper_) {
-      reaper_->take(collected_);
       if (phase == Phase::Paused) {
+        // Stop it before taking its pages: a reap that ran after the take
+        // would vanish with the reaper (what ring-wait's final frees went to).
         lock.unlock();
-        result_.reaps = reaper_->reaps();
-        reaper_.reset();  // joins: the final collection below is the last
+        reaper_->stop();
         lock.lock();
+        result_.reaps = reaper_->reaps();
       }
+      reaper_->take(collected_);
+      if (phase == Phase::Paused) reaper_.reset();
     }
     collector_->while_pausing();  // ring-wait: free the rings at every round, as its collector would
     collector_->collect(collected_, phase);

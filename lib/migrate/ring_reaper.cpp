@@ -6,9 +6,9 @@ RingReaper::RingReaper(Collector& collector, std::mutex& collector_mutex, uint64
                        std::chrono::milliseconds period)
     : collector_(collector), collector_mutex_(collector_mutex), reaped_(pages), period_(period), thread_([this] { loop(); }) {}
 
-RingReaper::~RingReaper() {
+void RingReaper::stop() {
   stop_ = true;
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void RingReaper::loop() {

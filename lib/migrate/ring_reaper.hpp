@@ -19,7 +19,10 @@ class RingReaper {
   // `collector_mutex` serialises every collect() on `collector` (the
   // migration thread takes it too).
   RingReaper(Collector& collector, std::mutex& collector_mutex, uint64_t pages, std::chrono::milliseconds period);
-  ~RingReaper();  // stops and joins
+  ~RingReaper() { stop(); }
+  // Joins the thread (call without collector_mutex held); take() then
+  // returns everything it ever reaped. Idempotent.
+  void stop();
   RingReaper(const RingReaper&) = delete;
   RingReaper& operator=(const RingReaper&) = delete;
 
