@@ -131,5 +131,33 @@ TEST(KmodLive, ResetZeroesThisProcessesVms) {
   EXPECT_EQ(src->snapshot().totals().ring_pushes, 0u);
 }
 
+// Reader A's baseline predates reader B's RESET_STATS: A learns of it from
+// the VM's reset generation (not from a counter going backwards) and says
+// so. The twin: A's snapshot before the reset carries no note.
+TEST(KmodLive, AResetByAnotherReaderIsNoted) {
+  const GuestOptions opt{.vcpus = 1, .pages = 32, .ring_bytes = 64 * 1024};
+  OPEN_OR_SKIP(src);
+  if (auto problem = kvm_problem(opt); !problem.empty()) GTEST_SKIP() << problem;
+  MiniGuest guest(opt);
+  guest.run();
+  guest.harvest(0);
+  guest.reset_rings();
+  // A opened now: its baseline holds this VM, in its current generation.
+  KmodStatsSource a({.pid = ::getpid()});
+  const DirtyStats before = a.snapshot();
+  EXPECT_TRUE(before.inexact.empty()) << before.inexact.front();
+  ASSERT_GT(src->snapshot().totals().ring_pushes, 0u);
+  try {
+    kmod_reset_stats(::getpid());  // reader B
+  } catch (const StatsUnavailable& e) {
+    GTEST_SKIP() << e.what();  // not CAP_NET_ADMIN
+  }
+  const DirtyStats after = a.snapshot();
+  ASSERT_EQ(after.inexact.size(), 1u);
+  EXPECT_NE(after.inexact[0].find(": reset by another reader (generation "), std::string::npos) << after.inexact[0];
+  EXPECT_EQ(after.totals().ring_pushes, 0u) << "counted since the reset";
+  EXPECT_EQ(delta(after, before).inexact, after.inexact) << "new over the interval";
+}
+
 }  // namespace
 }  // namespace dirtyscope::stats::testing
