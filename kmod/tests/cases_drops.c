@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/netlink.h>
@@ -178,6 +179,44 @@ static void case_knob(struct kmod_test *t, const char *knob, int reason,
 	ring_guest_destroy(&g);
 }
 
+/* A new thread (a child process) runs a fresh VM for one round. */
+static int child_round(void)
+{
+	struct ring_guest g;
+	struct round rd = { 0 };
+	int r;
+
+	if (!new_guest(&g))
+		return 101;
+	r = run_round(&g, &rd);
+	ring_guest_destroy(&g);
+	return r ? 102 : 0;
+}
+
+/*
+ * fault/task_alloc: a thread's first vCPU exit finds no task entry, once;
+ * this test's own thread has one already, so a child runs the guest.
+ */
+static void case_task(struct kmod_test *t)
+{
+	struct module_info before = { 0 }, after = { 0 };
+	int status = -1;
+	uint64_t d;
+	pid_t pid;
+	bool ok;
+
+	ok = !get_module(&t->nl, &before) && write_str(FAULT "task_alloc", "1");
+	pid = ok ? fork() : -1;
+	if (pid == 0)
+		_exit(child_round());
+	ok = ok && pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	     WEXITSTATUS(status) == 0 && !get_module(&t->nl, &after);
+	d = after.drops[DIRTYSCOPE_DROP_TASK] - before.drops[DIRTYSCOPE_DROP_TASK];
+	CHECK(ok && d == 1,
+	      "fault/task_alloc 1: a new thread's attribution entry missing once (module +%llu, child status 0x%x)",
+	      (unsigned long long)d, status);
+}
+
 /*
  * fault/no_name: the VM is named from its fd on the workqueue, as when KVM
  * gives it no debugfs directory; what it did meanwhile is pending, dropped.
@@ -324,6 +363,7 @@ void cases_drops(struct kmod_test *t)
 	case_table_full(t);
 	case_knob(t, "vm_alloc", DIRTYSCOPE_DROP_VM_ALLOC, false);
 	case_knob(t, "vcpu_alloc", DIRTYSCOPE_DROP_VCPU_ALLOC, true);
+	case_task(t);
 	if (!new_guest(&g)) {
 		ktap_skip_to(ktap_nr + 6, "no second guest", "no_name, notify, generations");
 		return;
