@@ -78,8 +78,17 @@ void ring_alarm_line(std::string& out, const VmStats& vm) {
               ull(stats::ring_soft_limit(worst_c.ring_size)), ull(worst_c.ring_size));
       return;
     case stats::RingVerdict::Overrun:
-      appendf(out, "  %-34s %14s  (vCPU %d: %llu entries >= size %llu: ring overrun, entries lost)\n",
-              label, "OVERRUN", worst_id, ull(worst_c.occupancy_hwm), ull(worst_c.ring_size));
+      // At exactly the size nothing is overwritten yet, but KVM has no
+      // room left; past it, the excess is at least how many unharvested
+      // entries were overwritten.
+      if (worst_c.occupancy_hwm == worst_c.ring_size) {
+        appendf(out, "  %-34s %14s  (vCPU %d: %llu of %llu entries: ring full, the next push overwrites)\n",
+                label, "OVERRUN", worst_id, ull(worst_c.occupancy_hwm), ull(worst_c.ring_size));
+      } else {
+        appendf(out, "  %-34s %14s  (vCPU %d: %llu entries > size %llu: >= %llu overwritten)\n", label,
+                "OVERRUN", worst_id, ull(worst_c.occupancy_hwm), ull(worst_c.ring_size),
+                ull(worst_c.occupancy_hwm - worst_c.ring_size));
+      }
       return;
   }
 }

@@ -83,8 +83,11 @@ TEST(StatsViewRingAlarm, PastTheSoftLimitSaysLate) {
 
 TEST(StatsViewRingAlarm, FullRingSaysOverrun) {
   const std::string out = view(ring_vm(256, 256));
-  EXPECT_NE(out.find("vCPU 0: 256 entries >= size 256: ring overrun, entries lost"), std::string::npos) << out;
+  EXPECT_NE(out.find("vCPU 0: 256 of 256 entries: ring full, the next push overwrites"), std::string::npos) << out;
   EXPECT_NE(out.find("   256    256  OVERRUN\n"), std::string::npos) << out;
+  // Past the size: the excess was overwritten.
+  const std::string past = view(ring_vm(260, 256));
+  EXPECT_NE(past.find("vCPU 0: 260 entries > size 256: >= 4 overwritten"), std::string::npos) << past;
 }
 
 TEST(StatsViewRingAlarm, UnknownSizeIsSaidNotOk) {
