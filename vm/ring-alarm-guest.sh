@@ -5,11 +5,13 @@
 #   ok       healthy KVM: ring alarm "ok", no late or overrun vCPU, ring
 #            size 256 (the negative twin: the alarm stays silent);
 #   overrun  kvm built with vm/mutants/ring-soft-limit-no-reserve.patch
-#            (soft limit = size): ring alarm "overrun", >= 1 overrun vCPU.
+#            (soft limit = size): ring alarm "overrun", >= 1 overrun vCPU;
+#   late     kvm with vm/ring-alarm/soft-limit-half-reserve.patch (soft
+#            limit = size - 32): "late", >= 1 late vCPU, no overrun.
 # For each source in SOURCES ("kmod bpf" or a subset; "bpf-tp" is BPF in
 # classic-tracepoint mode, which cannot see the size: it must say
 # "unknown", never "ok").
-# Usage: ring-alarm-guest.sh BIN_DIR ok|overrun SOURCES...
+# Usage: ring-alarm-guest.sh BIN_DIR ok|overrun|late SOURCES...
 # KTAP on stdout (nested under init.sh's step); exit 0 pass, 1 fail.
 bin=$1 expect=$2
 shift 2
@@ -73,6 +75,10 @@ for src in "$@"; do
 		[ "$alarm" = ok ] && [ "$late" = 0 ] && [ "$over" = 0 ] && [ "$size" = 256 ] ||
 			{ ok=0; echo "# want alarm ok, 0 late, 0 overrun, size 256"; }
 		[ "$dlt" = 0 ] || ok=0
+	elif [ "$expect" = late ]; then
+		# Past the soft limit, never full: late, and no overrun.
+		[ "$alarm" = late ] && [ "${late:-0}" -ge 1 ] && [ "$over" = 0 ] && [ "$size" = 256 ] ||
+			{ ok=0; echo "# want alarm late, >= 1 late vCPU, 0 overrun, size 256"; }
 	else
 		[ "$alarm" = overrun ] && [ "${over:-0}" -ge 1 ] && [ "$size" = 256 ] ||
 			{ ok=0; echo "# want alarm overrun, >= 1 overrun vCPU, size 256"; }
