@@ -6,6 +6,14 @@ JOBS ?= $(shell nproc)
 SANITIZE ?= 0
 DEPS_GROUPS := core bpf netlink plot kmod vm
 
+# ARCH=arm64 (issue 14): cross-build with cmake/aarch64-linux-gnu.cmake into
+# its own build directory (what builds there: cmake/arm64.cmake).
+ifeq ($(ARCH),arm64)
+BUILD_DIR := build-arm64
+CMAKE_FLAGS += -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
+DEPS_GROUPS := core arm64
+endif
+
 ifeq ($(SANITIZE),1)
 BUILD_DIR := build-sanitize
 CMAKE_FLAGS += -DSANITIZE=ON

@@ -86,6 +86,16 @@
 #define DIRTYSCOPE_GUEST_PROTOCOL_H
 
 #define DS_GUEST_PORT 0x0d15
+/*
+ * arm64 (lib/src/arm64/, issue 14) has no port I/O: the guest reports with
+ * one 32-bit store of the command to DS_GUEST_MMIO_ADDR, a guest physical
+ * address no memslot covers, which the host sees as KVM_EXIT_MMIO
+ * (is_write, len 4, the command in data). Exceptions report
+ * DS_CMD_EXCEPTION with x0 = vector offset in VBAR_EL1's table,
+ * x1 = ESR_EL1, x2 = ELR_EL1, x3 = FAR_EL1 (read them with
+ * KVM_GET_ONE_REG). Every struct below has the same layout on both (LP64).
+ */
+#define DS_GUEST_MMIO_ADDR 0xc0000000
 #define DS_CMD_PAUSED 1
 #define DS_CMD_EXCEPTION 2
 #define DS_CMD_ITERATION_DONE 3

@@ -1,12 +1,14 @@
 #include "dirtyscope/dirty_ring.hpp"
 
+#include "dirtyscope/kvm_dirty_abi.h"
+
 namespace dirtyscope {
 
 DirtyRing::DirtyRing(const Vcpu& vcpu, uint32_t entries)
     : vcpu_id_(vcpu.id()),
       entries_(entries),
       mapping_(vcpu.map_region("dirty ring", uint64_t{entries} * sizeof(kvm_dirty_gfn),
-                               KVM_DIRTY_LOG_PAGE_OFFSET, PROT_READ | PROT_WRITE)) {}
+                               DS_KVM_DIRTY_LOG_PAGE_OFFSET, PROT_READ | PROT_WRITE)) {}
 
 uint32_t DirtyRing::harvest(const std::function<void(uint32_t, uint64_t)>& visit) {
   return consume_dirty_gfns(mapping_.as<kvm_dirty_gfn>(), entries_, fetch_index_, visit);

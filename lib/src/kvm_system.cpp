@@ -35,6 +35,7 @@ int KvmSystem::vcpu_mmap_size() const {
   return static_cast<int>(kvm_ioctl(fd(), KVM_GET_VCPU_MMAP_SIZE, nullptr));
 }
 
+#if defined(__x86_64__)
 std::vector<uint8_t> KvmSystem::supported_cpuid() const {
   // The kernel says E2BIG until the buffer is large enough; grow and retry.
   for (uint32_t n = 64; n <= 4096; n *= 2) {
@@ -49,5 +50,6 @@ std::vector<uint8_t> KvmSystem::supported_cpuid() const {
   }
   throw KvmError("KVM_GET_SUPPORTED_CPUID", E2BIG, "more than 4096 CPUID entries");
 }
+#endif
 
 }  // namespace dirtyscope

@@ -21,6 +21,7 @@ int Vcpu::run() {
   return 0;
 }
 
+#if defined(__x86_64__)
 kvm_regs Vcpu::get_regs() const {
   kvm_regs regs{};
   kvm_ioctl(fd(), KVM_GET_REGS, &regs);
@@ -47,6 +48,24 @@ void Vcpu::set_cpuid(const std::vector<uint8_t>& cpuid2_blob) {
   std::vector<uint8_t> copy = cpuid2_blob;
   kvm_ioctl(fd(), DS_KVM_SET_CPUID2, reinterpret_cast<KvmCpuid2Header*>(copy.data()));
 }
+#elif defined(__aarch64__)
+void Vcpu::arm_init(const kvm_vcpu_init& init) {
+  kvm_vcpu_init copy = init;
+  kvm_ioctl(fd(), KVM_ARM_VCPU_INIT, &copy);
+}
+
+void Vcpu::set_one_reg(uint64_t id, uint64_t value) {
+  kvm_one_reg reg{id, reinterpret_cast<uint64_t>(&value)};
+  kvm_ioctl(fd(), KVM_SET_ONE_REG, &reg);
+}
+
+uint64_t Vcpu::get_one_reg(uint64_t id) const {
+  uint64_t value = 0;
+  kvm_one_reg reg{id, reinterpret_cast<uint64_t>(&value)};
+  kvm_ioctl(fd(), KVM_GET_ONE_REG, &reg);
+  return value;
+}
+#endif
 
 Mapping Vcpu::map_region(const char* what, size_t bytes, off_t page_offset, int prot) const {
   return Mapping::map(what, bytes, prot, MAP_SHARED, fd(), page_offset * 4096);

@@ -13,6 +13,14 @@ Vm::Vm(const KvmSystem& kvm)
 
 int Vm::check_extension(long cap) const { return dirtyscope::check_extension(fd(), cap); }
 
+#if defined(__aarch64__)
+kvm_vcpu_init Vm::preferred_target() const {
+  kvm_vcpu_init init{};
+  kvm_ioctl(fd(), KVM_ARM_PREFERRED_TARGET, &init);
+  return init;
+}
+#endif
+
 void Vm::enable_cap(uint32_t cap, uint64_t arg0) {
   kvm_enable_cap ec{};
   ec.cap = cap;

@@ -5,7 +5,7 @@
 # init.sh) checks /dev/kvm, runs vm/kvm_caps.c (cross-built, static) and
 # then every PROGRAM given here (static aarch64 binaries), and powers off.
 #
-# Usage: vm/arm64/boot.sh [PROGRAM...]
+# Usage: vm/arm64/boot.sh ["PROGRAM [ARGS]"...]   e.g. "build-arm64/bin/arm64_hello_vm -m ring"
 # Env:   ARM64_DIR (build/arm64: downloads, initramfs, console.log)
 #        ARM64_TIMEOUT (600 s for the whole QEMU run), ARM64_MEM (1G),
 #        ARM64_SMP (1)
@@ -32,7 +32,7 @@ aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I"$ROOT/lib/include" \
 
 rd=$top/initramfs
 rm -rf "$rd"
-mkdir -p "$rd"/{bin,sbin,proc,sys,dev,tmp,tests}
+mkdir -p "$rd"/{bin,sbin,proc,sys,dev,tmp,tests/bin}
 cp "$ARM64_BUSYBOX" "$rd/bin/busybox"
 # The arm64 busybox cannot run here to list its applets, and `--install`
 # would also link busybox onto itself (ELOOP, see DESIGN.md): link the
@@ -44,11 +44,19 @@ done
 cp "$ROOT/vm/arm64/init.sh" "$rd/init"
 order=(kvm_caps)
 cp "$top/bin/kvm_caps" "$rd/tests/"
-for p in "$@"; do
+# Each test is a one-line script in /tests/ (its name says what runs), the
+# binary in /tests/bin/.
+i=0
+for cmd in "$@"; do
+  read -r p args <<<"$cmd"
   [[ -f $p ]] || die "program '$p' not found"
   file -b "$p" | grep -q 'ARM aarch64' || die "'$p' is not an aarch64 binary"
-  cp "$p" "$rd/tests/"
-  order+=("$(basename "$p")")
+  cp "$p" "$rd/tests/bin/"
+  i=$((i + 1))
+  name="$i-$(basename "$p")${args:+_${args//[^A-Za-z0-9=.-]/_}}"
+  printf '#!/bin/sh\nexec /tests/bin/%s %s\n' "$(basename "$p")" "$args" >"$rd/tests/$name"
+  chmod +x "$rd/tests/$name"
+  order+=("$name")
 done
 printf '%s\n' "${order[@]}" >"$rd/tests/order"
 (cd "$rd" && find . | cpio -o -H newc --quiet) >"$top/initramfs.cpio"

@@ -10,6 +10,17 @@
 
 #include <linux/kvm.h>
 
+/*
+ * Where a vCPU's dirty ring is mapped, in pages of the vCPU fd. arm64 got
+ * the ring (and its asm/kvm.h define, 64 as on x86) in 6.3; with an older
+ * arm64 uapi (Debian 12's cross headers are 6.1) linux/kvm.h falls back to
+ * 0, which would map kvm_run instead of the ring, so use the kernel's value.
+ */
+#if defined(__aarch64__) && KVM_DIRTY_LOG_PAGE_OFFSET == 0
+#define DS_KVM_DIRTY_LOG_PAGE_OFFSET 64
+#else
+#define DS_KVM_DIRTY_LOG_PAGE_OFFSET KVM_DIRTY_LOG_PAGE_OFFSET
+#endif
 #ifndef KVM_CAP_DIRTY_LOG_RING_ACQ_REL
 #define KVM_CAP_DIRTY_LOG_RING_ACQ_REL 223
 #endif

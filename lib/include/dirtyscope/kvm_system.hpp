@@ -22,8 +22,10 @@ class KvmSystem {
   // KvmError when the call itself fails.
   int check_extension(long cap) const;
   int vcpu_mmap_size() const;
+#if defined(__x86_64__)
   // KVM_GET_SUPPORTED_CPUID, to hand to every vCPU unchanged.
   std::vector<uint8_t> supported_cpuid() const;
+#endif
 
  private:
   explicit KvmSystem(UniqueFd fd) : fd_(std::move(fd)) {}

@@ -22,11 +22,20 @@ class Vcpu {
   // KVM_RUN. Returns 0, or -EINTR when a signal kicked us out; any other
   // error throws.
   int run();
+#if defined(__x86_64__)
   kvm_regs get_regs() const;
   void set_regs(const kvm_regs& regs);
   kvm_sregs get_sregs() const;
   void set_sregs(const kvm_sregs& sregs);
   void set_cpuid(const std::vector<uint8_t>& cpuid2_blob);
+#elif defined(__aarch64__)
+  // arm64 has no KVM_SET_REGS/SREGS: a vCPU is first initialised with
+  // KVM_ARM_VCPU_INIT (target and features, see Vm::preferred_target()),
+  // then each register is set on its own by id (KVM_SET_ONE_REG).
+  void arm_init(const kvm_vcpu_init& init);
+  void set_one_reg(uint64_t id, uint64_t value);
+  uint64_t get_one_reg(uint64_t id) const;
+#endif
 
   // Maps `bytes` of this vCPU's fd at `page_offset` pages (the dirty ring).
   Mapping map_region(const char* what, size_t bytes, off_t page_offset, int prot) const;

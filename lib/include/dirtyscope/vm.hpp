@@ -38,6 +38,11 @@ class Vm {
   // KVM_CHECK_EXTENSION on the VM fd (per-VM answers): 0 when unsupported;
   // throws KvmError when the call itself fails.
   int check_extension(long cap) const;
+#if defined(__aarch64__)
+  // KVM_ARM_PREFERRED_TARGET: the target (and no features) every vCPU of
+  // this VM is initialised with.
+  kvm_vcpu_init preferred_target() const;
+#endif
   void enable_cap(uint32_t cap, uint64_t arg0);
   void set_memslot(const MemslotDesc& slot);
   // KVM_SET_USER_MEMORY_REGION with size 0: the slot is gone, its id free.

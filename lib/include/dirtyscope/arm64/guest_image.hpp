@@ -1,0 +1,78 @@
+// The arm64 guest (issue 14): lays out the system memslot (shared pages,
+// code with its exception vectors, stacks) and gives each vCPU its initial
+// registers, the arm64 counterpart of x86::GuestImage. The guest programs
+// are the same C as on x86 (lib/guest/, protocol.h); only the entry
+// (lib/guest/arm64/entry.S) and the report (an MMIO store) differ.
+//
+// arm64 sets vCPU state register by register: Vcpu::arm_init() with
+// Vm::preferred_target(), then Vcpu::set_one_reg() for each OneReg here.
+//
+// Not yet: stage-1 page tables (the guest runs with its MMU off, so every
+// access is Device memory: fine under TCG, which has no caches, but on
+// hardware the host's cacheable view could miss the guest's writes unless
+// the CPU has FEAT_S2FWB), EL0 (x86's CPL3) and the migrate program (it
+// reads the TSC).
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <cstdint>
+#include <vector>
+
+extern "C" {
+#include "protocol.h"
+}
+
+namespace dirtyscope::arm64 {
+
+// Which guest program the vCPUs run (lib/guest/protocol.h describes them).
+enum class GuestProgram {
+  RandomWrites,  // ds_guest_main
+  PerfPasses,    // ds_perf_guest_main
+  SppStores,     // ds_spp_guest_main
+};
+
+// Guest physical layout of the system slot (slot 0, at GPA 0). The same
+// offsets as x86 where the content is the same.
+struct SystemLayout {
+  static constexpr uint64_t kShared = 0x3000;      // struct ds_shared, 4 pages
+  static constexpr uint64_t kCode = 0x10000;       // guest_text, up to 64 KiB
+  static constexpr uint64_t kCodeMax = 0x10000;
+  static constexpr uint64_t kStacks = 0x100000;    // 16 KiB per vCPU
+  static constexpr uint64_t kStackPerVcpu = 0x4000;
+  static constexpr uint64_t kSize = 0x200000;      // one 2 MiB slot
+};
+static_assert(sizeof(ds_shared) <= SystemLayout::kCode - SystemLayout::kShared);
+static_assert(DS_MAX_VCPUS * SystemLayout::kStackPerVcpu <= SystemLayout::kSize - SystemLayout::kStacks);
+static_assert(DS_GUEST_MMIO_ADDR >= SystemLayout::kSize, "the report address must be outside the system slot");
+
+// One KVM_SET_ONE_REG: the register's id, its value, a name for errors.
+struct OneReg {
+  uint64_t id;
+  uint64_t value;
+  const char* name;
+};
+
+class GuestImage {
+ public:
+  // Plans a guest whose test region is [test_gpa, test_gpa + test_size).
+  GuestImage(uint64_t test_gpa, uint64_t test_size);
+
+  uint64_t system_size() const { return SystemLayout::kSize; }
+  // Copies the guest code into the system slot's host memory.
+  void write_system(uint8_t* system_host) const;
+  // Registers of vCPU `index` after KVM_ARM_VCPU_INIT, in the order to set them.
+  std::vector<OneReg> initial_regs(uint32_t index, GuestProgram program = GuestProgram::RandomWrites) const;
+  static ds_shared* shared(uint8_t* system_host) {
+    return reinterpret_cast<ds_shared*>(system_host + SystemLayout::kShared);
+  }
+
+  // Register ids the host reads after a DS_CMD_EXCEPTION report.
+  static uint64_t x_reg(unsigned n);
+  static uint64_t pc_reg();
+
+ private:
+  uint64_t test_gpa_, test_size_;
+};
+
+}  // namespace dirtyscope::arm64
