@@ -12,7 +12,11 @@
 //                     backup bitmap, read with KVM_GET_DIRTY_LOG after the
 //                     harvest (pages dirtied without a vCPU land there)
 //
-// Usage: arm64_hello_vm [-m MODE] [-p PAGES] [-i PASSES] [-c ENTRIES]
+// -x drop is the negative twin: each pass forgets the first page it
+// collected, as a collector that loses an entry would; the check must then
+// fail every pass (vm-arm64 runs it expecting exit 1).
+//
+// Usage: arm64_hello_vm [-m MODE] [-p PAGES] [-i PASSES] [-c ENTRIES] [-x drop]
 // KTAP on stdout.
 // Exit: 0 pass, 1 fail, 2 usage, 4 skip (no /dev/kvm), as kselftest.
 #include <linux/kvm.h>
@@ -90,7 +94,7 @@ uint32_t run_to_report(Vcpu& vcpu, OnRingFull&& on_ring_full) {
   }
 }
 
-int run(Mode mode, uint64_t pages, unsigned passes, uint32_t entries) {
+int run(Mode mode, uint64_t pages, unsigned passes, uint32_t entries, bool drop) {
   auto t_setup = std::chrono::steady_clock::now();
   KvmSystem kvm = KvmSystem::open();
   Vm vm(kvm);
@@ -181,6 +185,13 @@ int run(Mode mode, uint64_t pages, unsigned passes, uint32_t entries) {
       }
     }
     double log_ms = ms_since(t_log);
+    if (drop) {
+      for (uint64_t& w : bitmap)
+        if (w) {
+          w &= w - 1;  // clears the lowest set bit: one collected page lost
+          break;
+        }
+    }
 
     uint64_t expected = 0, missing = 0, extra = 0, wrong_stamp = 0;
     for (uint64_t page = 0; page < pages; ++page) {
@@ -220,9 +231,17 @@ int main(int argc, char** argv) {
   unsigned passes = 3;
   uint32_t entries = 4096;
   Mode mode = Mode::Bitmap;
+  bool drop = false;
   int opt;
-  while ((opt = getopt(argc, argv, "m:p:i:c:h")) != -1) {
+  while ((opt = getopt(argc, argv, "m:p:i:c:x:h")) != -1) {
     switch (opt) {
+      case 'x':
+        if (std::strcmp(optarg, "drop") != 0) {
+          std::fprintf(stderr, "arm64_hello_vm: -x %s: the only injection is drop\n", optarg);
+          return 2;
+        }
+        drop = true;
+        break;
       case 'm':
         if (std::strcmp(optarg, "bitmap") == 0) mode = Mode::Bitmap;
         else if (std::strcmp(optarg, "ring") == 0) mode = Mode::Ring;
@@ -236,7 +255,7 @@ int main(int argc, char** argv) {
       case 'p': pages = std::strtoull(optarg, nullptr, 0); break;
       case 'i': passes = static_cast<unsigned>(std::strtoul(optarg, nullptr, 0)); break;
       default:
-        std::fprintf(stderr, "usage: %s [-m bitmap|ring|ring-with-bitmap] [-p PAGES] [-i PASSES] [-c RING_ENTRIES]\n",
+        std::fprintf(stderr, "usage: %s [-m bitmap|ring|ring-with-bitmap] [-p PAGES] [-i PASSES] [-c RING_ENTRIES] [-x drop]\n",
                      argv[0]);
         return opt == 'h' ? 0 : 2;
     }
@@ -251,7 +270,7 @@ int main(int argc, char** argv) {
   }
   std::printf("TAP version 13\n");
   try {
-    return run(mode, pages, passes, entries);
+    return run(mode, pages, passes, entries, drop);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "arm64_hello_vm: %s\n", e.what());
     return 2;

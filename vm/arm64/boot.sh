@@ -6,6 +6,8 @@
 # then every PROGRAM given here (static aarch64 binaries), and powers off.
 #
 # Usage: vm/arm64/boot.sh ["PROGRAM [ARGS]"...]   e.g. "build-arm64/bin/arm64_hello_vm -m ring"
+#        A test written "!PROGRAM [ARGS]" must fail (exit 1): a negative twin,
+#        ok when the program catches the fault it was given.
 # Env:   ARM64_DIR (build/arm64: downloads, initramfs, console.log)
 #        ARM64_TIMEOUT (600 s for the whole QEMU run), ARM64_MEM (1G),
 #        ARM64_SMP (1)
@@ -48,13 +50,21 @@ cp "$top/bin/kvm_caps" "$rd/tests/"
 # binary in /tests/bin/.
 i=0
 for cmd in "$@"; do
+  expect_fail=0
+  if [[ $cmd == '!'* ]]; then expect_fail=1; cmd=${cmd#!}; fi
   read -r p args <<<"$cmd"
   [[ -f $p ]] || die "program '$p' not found"
   file -b "$p" | grep -q 'ARM aarch64' || die "'$p' is not an aarch64 binary"
   cp "$p" "$rd/tests/bin/"
   i=$((i + 1))
   name="$i-$(basename "$p")${args:+_${args//[^A-Za-z0-9=.-]/_}}"
-  printf '#!/bin/sh\nexec /tests/bin/%s %s\n' "$(basename "$p")" "$args" >"$rd/tests/$name"
+  if ((expect_fail)); then
+    name+="_must_fail"
+    printf '#!/bin/sh\n/tests/bin/%s %s\nrc=$?\necho "exit $rc, expected 1"\n[ $rc -eq 1 ]\n' \
+      "$(basename "$p")" "$args" >"$rd/tests/$name"
+  else
+    printf '#!/bin/sh\nexec /tests/bin/%s %s\n' "$(basename "$p")" "$args" >"$rd/tests/$name"
+  fi
   chmod +x "$rd/tests/$name"
   order+=("$name")
 done
