@@ -13,9 +13,10 @@
 # the unit tests run on the host build.
 
 set(DS_ARM64_GUEST_C lib/guest/workload.c lib/guest/perf_workload.c lib/guest/spp_workload.c)
-# Freestanding as on x86 (lib/CMakeLists.txt), plus -mstrict-align: the
-# guest runs with its MMU off, where every access is Device memory and an
-# unaligned one faults. No PAC/BTI or outline atomics: nothing to link to.
+# Freestanding as on x86 (lib/CMakeLists.txt), plus -mstrict-align (so the
+# code stays right should it ever run with the MMU off, where every access
+# is Device memory and an unaligned one faults). No PAC/BTI or outline
+# atomics: nothing to link to.
 set_source_files_properties(${DS_ARM64_GUEST_C} PROPERTIES COMPILE_OPTIONS
   "-O2;-ffreestanding;-fno-builtin;-mgeneral-regs-only;-mstrict-align;-fno-jump-tables;-fno-stack-protector;-fno-asynchronous-unwind-tables;-fno-sanitize=all;-fno-tree-loop-distribute-patterns;-mbranch-protection=none;-mno-outline-atomics")
 

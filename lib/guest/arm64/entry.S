@@ -3,14 +3,13 @@
  * guest_text, which the host copies into guest memory at
  * arm64::SystemLayout::kCode; everything here is position independent.
  *
- * The vCPU starts at EL1h with interrupts masked and the MMU off (the
- * state KVM_ARM_VCPU_INIT leaves), registers set by the host with
+ * The vCPU starts at EL1h with interrupts masked and the MMU already on
+ * (identity map, see arm64/guest_image.hpp), registers set by the host with
  * KVM_SET_ONE_REG (arm64::GuestImage::initial_regs):
  *   x0 = struct ds_shared *, x1 = struct ds_vcpu_params *,
  *   x2 = the guest program's entry, x3 = ds_arm64_vectors' guest address,
  *   sp (SP_EL1) = this vCPU's stack top.
- * With the MMU off every data access is Device-nGnRnE: strictly ordered,
- * no unaligned access (the C is built with -mstrict-align).
+ * The report address is Device memory, everything else Normal write-back.
  */
 #include "protocol.h"
 

@@ -7,11 +7,15 @@
 // arm64 sets vCPU state register by register: Vcpu::arm_init() with
 // Vm::preferred_target(), then Vcpu::set_one_reg() for each OneReg here.
 //
-// Not yet: stage-1 page tables (the guest runs with its MMU off, so every
-// access is Device memory: fine under TCG, which has no caches, but on
-// hardware the host's cacheable view could miss the guest's writes unless
-// the CPU has FEAT_S2FWB), EL0 (x86's CPL3) and the migrate program (it
-// reads the TSC).
+// The guest runs with its MMU on: one level-1 table of 1 GiB identity
+// blocks (4 KiB granule, 39-bit VA), Normal write-back memory except the
+// GiB holding DS_GUEST_MMIO_ADDR, which is Device-nGnRE. Cacheable like
+// the host's view of the same pages, so the host reads what the guest
+// wrote on hardware too, not only under TCG. Stage-1 blocks do not change
+// what dirty logging sees: that is stage 2, per 4 KiB page (or 2 MiB when
+// huge pages back the slot).
+//
+// Not yet: EL0 (x86's CPL3) and the migrate program (it reads the TSC).
 #pragma once
 
 #include <linux/kvm.h>
@@ -35,6 +39,7 @@ enum class GuestProgram {
 // Guest physical layout of the system slot (slot 0, at GPA 0). The same
 // offsets as x86 where the content is the same.
 struct SystemLayout {
+  static constexpr uint64_t kPageTable = 0x1000;   // the level-1 table (x86: GDT)
   static constexpr uint64_t kShared = 0x3000;      // struct ds_shared, 4 pages
   static constexpr uint64_t kCode = 0x10000;       // guest_text, up to 64 KiB
   static constexpr uint64_t kCodeMax = 0x10000;
@@ -61,8 +66,11 @@ class GuestImage {
   uint64_t system_size() const { return SystemLayout::kSize; }
   // Copies the guest code into the system slot's host memory.
   void write_system(uint8_t* system_host) const;
-  // Registers of vCPU `index` after KVM_ARM_VCPU_INIT, in the order to set them.
-  std::vector<OneReg> initial_regs(uint32_t index, GuestProgram program = GuestProgram::RandomWrites) const;
+  // Registers of vCPU `index` after KVM_ARM_VCPU_INIT, in the order to set
+  // them: MAIR/TCR/TTBR0 for the tables, SCTLR_EL1 (its reset value, read
+  // with get_one_reg(sctlr_reg()), plus MMU and caches on), x0-x3, SP, PSTATE, PC.
+  std::vector<OneReg> initial_regs(uint32_t index, uint64_t sctlr_reset,
+                                   GuestProgram program = GuestProgram::RandomWrites) const;
   static ds_shared* shared(uint8_t* system_host) {
     return reinterpret_cast<ds_shared*>(system_host + SystemLayout::kShared);
   }
@@ -70,6 +78,7 @@ class GuestImage {
   // Register ids the host reads after a DS_CMD_EXCEPTION report.
   static uint64_t x_reg(unsigned n);
   static uint64_t pc_reg();
+  static uint64_t sctlr_reg();
 
  private:
   uint64_t test_gpa_, test_size_;
