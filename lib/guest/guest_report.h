@@ -33,6 +33,27 @@ static inline GUEST void report(const struct ds_vcpu_params *self, uint32_t cmd)
 }
 #endif
 
+/*
+ * Publishing to a host thread that reads while the vCPU runs: `writes`
+ * after the page's stores, `recent_gen` before the range it announces.
+ * x86 keeps stores and loads in order, so there these are the plain
+ * volatile accesses they always were (same code). arm64 does not: the
+ * store is a release (stlr), the load an acquire (ldar); the host's reads
+ * of `writes` pair with them.
+ */
+#if defined(__aarch64__)
+#define DS_STORE_RELEASE(lv, v) __asm__ volatile("stlr %1, %0" : "=Q"(lv) : "r"((uint64_t)(v)) : "memory")
+static inline GUEST uint64_t ds_load_acquire(const volatile uint64_t *p) {
+  uint64_t v;
+  __asm__ volatile("ldar %0, %1" : "=r"(v) : "Q"(*p) : "memory");
+  return v;
+}
+#define DS_LOAD_ACQUIRE(lv) ds_load_acquire(&(lv))
+#else
+#define DS_STORE_RELEASE(lv, v) ((lv) = (v))
+#define DS_LOAD_ACQUIRE(lv) (lv)
+#endif
+
 /* The guest programs' pseudo-random pages (xorshift64; never 0 from a
  * non-zero seed). */
 static inline GUEST uint64_t xorshift64(uint64_t x) {

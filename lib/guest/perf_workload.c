@@ -31,7 +31,7 @@ GUEST void ds_perf_guest_main(struct ds_shared *shared, struct ds_vcpu_params *s
       }
       --until_write;
     }
-    self->writes = self->writes + written;
+    DS_STORE_RELEASE(self->writes, self->writes + written);
     report(self, DS_CMD_ITERATION_DONE);
   }
 }

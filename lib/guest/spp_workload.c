@@ -31,7 +31,7 @@ GUEST void ds_spp_guest_main(struct ds_shared *shared, struct ds_vcpu_params *se
       store(base + (s.page << 12) + s.offset, s.size, s.value);
       /* After the store: a host that sees writes == n knows stores
        * 0..n-1 are done and store n is the one in flight. */
-      self->writes = i + 1;
+      DS_STORE_RELEASE(self->writes, i + 1);
     }
     uint64_t sum = DS_SPP_READ_SUM_INIT;
     for (uint64_t w = 0; w < (pages << 9); ++w) sum = ds_spp_read_step(sum, ((volatile uint64_t *)base)[w]);

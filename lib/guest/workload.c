@@ -16,7 +16,7 @@ static inline GUEST void write_page(const struct ds_shared *shared, struct ds_vc
   const uint64_t seq = self->writes;
   slot[0] = shared->iteration;
   slot[1] = DS_WRITE_WORD(self->writer_tag, seq);
-  self->writes = seq + 1;
+  DS_STORE_RELEASE(self->writes, seq + 1);
 }
 
 void ds_guest_main(struct ds_shared *shared, struct ds_vcpu_params *self);
@@ -45,10 +45,11 @@ GUEST void ds_guest_main(struct ds_shared *shared, struct ds_vcpu_params *self) 
       mix->carry_done = done + 1;
       pending = 1;
     }
-    const uint64_t gen = mix->recent_gen;
+    const uint64_t gen = DS_LOAD_ACQUIRE(mix->recent_gen);
     if (gen != recent_gen) {
       /* The host stored the range before the generation (x86 keeps both
-       * stores and loads in order): this range is the new one. */
+       * stores and loads in order; arm64 loads gen with acquire): this
+       * range is the new one. */
       recent_gen = gen;
       recent_first = mix->recent_first;
       recent_count = mix->recent_count;
