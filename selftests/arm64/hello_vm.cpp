@@ -16,7 +16,10 @@
 // collected, as a collector that loses an entry would; the check must then
 // fail every pass (vm-arm64 runs it expecting exit 1).
 //
-// Usage: arm64_hello_vm [-m MODE] [-p PAGES] [-i PASSES] [-c ENTRIES] [-x drop]
+// -v N runs N vCPUs, each over its own slice of the region, one after
+// another per pass; with a ring, each page must come from its owner's ring.
+//
+// Usage: arm64_hello_vm [-m MODE] [-p PAGES] [-i PASSES] [-c ENTRIES] [-x drop] [-v VCPUS]
 // KTAP on stdout.
 // Exit: 0 pass, 1 fail, 2 usage, 4 skip (no /dev/kvm), as kselftest.
 #include <linux/kvm.h>
@@ -27,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -94,7 +98,7 @@ uint32_t run_to_report(Vcpu& vcpu, OnRingFull&& on_ring_full) {
   }
 }
 
-int run(Mode mode, uint64_t pages, unsigned passes, uint32_t entries, bool drop) {
+int run(Mode mode, uint64_t pages, unsigned passes, uint32_t entries, bool drop, unsigned nvcpus) {
   auto t_setup = std::chrono::steady_clock::now();
   KvmSystem kvm = KvmSystem::open();
   Vm vm(kvm);
@@ -121,56 +125,78 @@ int run(Mode mode, uint64_t pages, unsigned passes, uint32_t entries, bool drop)
   vm.set_memslot({0, 0, image.system_size(), system.data(), 0});
   vm.set_memslot({kTestSlot, kTestGpa, pages * kPage, test.data(), KVM_MEM_LOG_DIRTY_PAGES});
   ds_shared* shared = arm64::GuestImage::shared(system.data());
-  ds_vcpu_params& self = shared->vcpu[0];
-  self.region_gva = kTestGpa;  // identity-mapped
-  self.region_pages = pages;
-  self.writer_tag = 1;
-  Vcpu vcpu(vm, 0);
-  std::optional<DirtyRing> ring;
-  if (mode != Mode::Bitmap) ring.emplace(vcpu, entries);
-  vcpu.arm_init(vm.preferred_target());
-  const uint64_t sctlr = vcpu.get_one_reg(arm64::GuestImage::sctlr_reg());
-  for (const arm64::OneReg& r : image.initial_regs(0, sctlr, arm64::GuestProgram::PerfPasses)) {
-    try {
-      vcpu.set_one_reg(r.id, r.value);
-    } catch (const KvmError& e) {
-      throw std::runtime_error(std::string("setting ") + r.name + ": " + e.what());
+  // vCPU i owns pages [i * per, (i + 1) * per) of the region, as in the
+  // kernel's memstress; they run one after another (one host thread: the
+  // emulated machine has one CPU anyway), each to its report.
+  const uint64_t per = pages / nvcpus;
+  std::vector<std::unique_ptr<Vcpu>> vcpus;
+  std::vector<std::unique_ptr<DirtyRing>> rings;
+  const kvm_vcpu_init target = vm.preferred_target();
+  for (unsigned i = 0; i < nvcpus; ++i) {
+    ds_vcpu_params& self = shared->vcpu[i];
+    self.region_gva = kTestGpa + i * per * kPage;  // identity-mapped
+    self.region_pages = per;
+    self.writer_tag = i + 1;
+    vcpus.push_back(std::make_unique<Vcpu>(vm, i));
+    Vcpu& vcpu = *vcpus.back();
+    if (mode != Mode::Bitmap) rings.push_back(std::make_unique<DirtyRing>(vcpu, entries));
+    vcpu.arm_init(target);
+    const uint64_t sctlr = vcpu.get_one_reg(arm64::GuestImage::sctlr_reg());
+    for (const arm64::OneReg& r : image.initial_regs(i, sctlr, arm64::GuestProgram::PerfPasses)) {
+      try {
+        vcpu.set_one_reg(r.id, r.value);
+      } catch (const KvmError& e) {
+        throw std::runtime_error(std::string("setting ") + r.name + ": " + e.what());
+      }
     }
   }
-  std::printf("# %s: VM, 2 memslots, vCPU initialised in %.2f ms (%llu test pages at GPA 0x%llx)\n",
-              mode_name(mode), ms_since(t_setup), static_cast<unsigned long long>(pages),
+  std::printf("# %s: VM, 2 memslots, %u vCPUs initialised in %.2f ms (%llu test pages at GPA 0x%llx)\n",
+              mode_name(mode), nvcpus, ms_since(t_setup), static_cast<unsigned long long>(pages),
               static_cast<unsigned long long>(kTestGpa));
 
   std::vector<uint64_t> bitmap((pages + 63) / 64);
-  uint64_t ring_entries = 0, ring_full_exits = 0, foreign = 0;
+  uint64_t ring_entries = 0, ring_full_exits = 0, foreign = 0, wrong_ring = 0;
   // Ring entries go into `bitmap` (cleared per pass), so every mode is
-  // judged by one rule. Entries for other slots would be a kernel bug here.
+  // judged by one rule. Entries for other slots would be a kernel bug here,
+  // and so would a page in the ring of a vCPU that does not own it (each
+  // vCPU writes only its own pages).
   auto harvest = [&] {
-    ring_entries += ring->harvest([&](uint32_t slot, uint64_t offset) {
-      if (slot != kTestSlot || offset >= pages) {
-        ++foreign;
-        return;
-      }
-      bitmap[offset / 64] |= 1ULL << (offset % 64);
-    });
+    for (unsigned i = 0; i < rings.size(); ++i) {
+      ring_entries += rings[i]->harvest([&](uint32_t slot, uint64_t offset) {
+        if (slot != kTestSlot || offset >= pages) {
+          ++foreign;
+          return;
+        }
+        if (offset / per != i) ++wrong_ring;
+        bitmap[offset / 64] |= 1ULL << (offset % 64);
+      });
+    }
     vm.reset_dirty_rings();
   };
   unsigned failed = 0;
   std::printf("1..%u\n", passes);
   for (unsigned pass = 1; pass <= passes; ++pass) {
     shared->iteration = pass;
-    self.write_stride = pass;
-    const uint64_t writes_before = self.writes;
+    uint64_t writes_before = 0;
+    for (unsigned i = 0; i < nvcpus; ++i) {
+      shared->vcpu[i].write_stride = pass;
+      writes_before += shared->vcpu[i].writes;
+    }
     std::fill(bitmap.begin(), bitmap.end(), 0);
     ring_entries = 0;
     auto t_run = std::chrono::steady_clock::now();
-    uint32_t cmd = run_to_report(vcpu, [&] {
-      ++ring_full_exits;
-      const uint64_t before = ring_entries;
-      harvest();
-      // A full ring with nothing to harvest would exit again at once.
-      if (ring_entries == before) throw std::runtime_error("KVM_EXIT_DIRTY_RING_FULL with an empty ring");
-    });
+    bool all_done = true;
+    uint32_t cmd = 0;
+    for (auto& vcpu : vcpus) {
+      cmd = run_to_report(*vcpu, [&] {
+        ++ring_full_exits;
+        const uint64_t before = ring_entries;
+        harvest();
+        // A full ring with nothing to harvest would exit again at once.
+        if (ring_entries == before) throw std::runtime_error("KVM_EXIT_DIRTY_RING_FULL with an empty ring");
+      });
+      all_done = all_done && cmd == DS_CMD_ITERATION_DONE;
+    }
     double run_ms = ms_since(t_run);
     auto t_log = std::chrono::steady_clock::now();
     uint64_t backup_pages = 0;
@@ -196,7 +222,8 @@ int run(Mode mode, uint64_t pages, unsigned passes, uint32_t entries, bool drop)
 
     uint64_t expected = 0, missing = 0, extra = 0, wrong_stamp = 0;
     for (uint64_t page = 0; page < pages; ++page) {
-      const bool written = page % pass == 0;  // the guest's countdown starts at page 0
+      // Each vCPU's countdown starts at its first page.
+      const bool written = page < per * nvcpus && (page % per) % pass == 0;
       const bool dirty = (bitmap[page / 64] >> (page % 64)) & 1;
       uint64_t stamp = 0;
       std::memcpy(&stamp, test.data() + page * kPage, sizeof(stamp));
@@ -208,26 +235,32 @@ int run(Mode mode, uint64_t pages, unsigned passes, uint32_t entries, bool drop)
         ++extra;
       }
     }
-    const uint64_t guest_writes = self.writes - writes_before;
-    const bool ok = cmd == DS_CMD_ITERATION_DONE && missing == 0 && wrong_stamp == 0 &&
-                    guest_writes == expected && foreign == 0;
+    uint64_t guest_writes = 0;
+    for (unsigned i = 0; i < nvcpus; ++i) guest_writes += shared->vcpu[i].writes;
+    guest_writes -= writes_before;
+    const bool ok = all_done && missing == 0 && wrong_stamp == 0 && guest_writes == expected &&
+                    foreign == 0 && wrong_ring == 0;
     std::printf("# pass %u: report %u after %.2f ms in KVM_RUN; %llu pages written (guest says %llu), "
                 "%llu missing, %llu extra, %llu wrong stamps; collected in %.3f ms "
-                "(ring entries %llu, ring-full exits %llu, other slots %llu, bitmap pages %llu)\n",
+                "(ring entries %llu, ring-full exits %llu, other slots %llu, other vCPU's %llu, bitmap pages %llu)\n",
                 pass, cmd, run_ms, static_cast<unsigned long long>(expected),
                 static_cast<unsigned long long>(guest_writes), static_cast<unsigned long long>(missing),
                 static_cast<unsigned long long>(extra), static_cast<unsigned long long>(wrong_stamp), log_ms,
                 static_cast<unsigned long long>(ring_entries), static_cast<unsigned long long>(ring_full_exits),
-                static_cast<unsigned long long>(foreign), static_cast<unsigned long long>(backup_pages));
+                static_cast<unsigned long long>(foreign), static_cast<unsigned long long>(wrong_ring),
+                static_cast<unsigned long long>(backup_pages));
     std::printf("%s %u %s pass %u (stride %u)\n", ok ? "ok" : "not ok", pass, mode_name(mode), pass, pass);
     if (!ok) ++failed;
   }
   // The guest ran with its stage-1 MMU and caches on (GuestImage's tables):
   // say so from the vCPU's own register, not from what we asked for.
-  const uint64_t sctlr_now = vcpu.get_one_reg(arm64::GuestImage::sctlr_reg());
-  std::printf("# SCTLR_EL1 0x%llx: MMU %s, data cache %s\n", static_cast<unsigned long long>(sctlr_now),
-              (sctlr_now & 1) ? "on" : "off", (sctlr_now & 4) ? "on" : "off");
-  if ((sctlr_now & 5) != 5) ++failed;
+  for (auto& vcpu : vcpus) {
+    const uint64_t sctlr_now = vcpu->get_one_reg(arm64::GuestImage::sctlr_reg());
+    std::printf("# vCPU %u SCTLR_EL1 0x%llx: MMU %s, data cache %s\n", vcpu->id(),
+                static_cast<unsigned long long>(sctlr_now), (sctlr_now & 1) ? "on" : "off",
+                (sctlr_now & 4) ? "on" : "off");
+    if ((sctlr_now & 5) != 5) ++failed;
+  }
   std::printf("# %u passed, %u failed\n", passes - failed, failed);
   return failed ? 1 : 0;
 }
@@ -239,9 +272,11 @@ int main(int argc, char** argv) {
   uint32_t entries = 4096;
   Mode mode = Mode::Bitmap;
   bool drop = false;
+  unsigned nvcpus = 1;
   int opt;
-  while ((opt = getopt(argc, argv, "m:p:i:c:x:h")) != -1) {
+  while ((opt = getopt(argc, argv, "m:p:i:c:x:v:h")) != -1) {
     switch (opt) {
+      case 'v': nvcpus = static_cast<unsigned>(std::strtoul(optarg, nullptr, 0)); break;
       case 'x':
         if (std::strcmp(optarg, "drop") != 0) {
           std::fprintf(stderr, "arm64_hello_vm: -x %s: the only injection is drop\n", optarg);
@@ -262,7 +297,7 @@ int main(int argc, char** argv) {
       case 'p': pages = std::strtoull(optarg, nullptr, 0); break;
       case 'i': passes = static_cast<unsigned>(std::strtoul(optarg, nullptr, 0)); break;
       default:
-        std::fprintf(stderr, "usage: %s [-m bitmap|ring|ring-with-bitmap] [-p PAGES] [-i PASSES] [-c RING_ENTRIES] [-x drop]\n",
+        std::fprintf(stderr, "usage: %s [-m bitmap|ring|ring-with-bitmap] [-p PAGES] [-i PASSES] [-c RING_ENTRIES] [-x drop] [-v VCPUS]\n",
                      argv[0]);
         return opt == 'h' ? 0 : 2;
     }
@@ -271,13 +306,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "arm64_hello_vm: -p %llu: pages must be 1..1048576\n", static_cast<unsigned long long>(pages));
     return 2;
   }
+  if (nvcpus == 0 || nvcpus > DS_MAX_VCPUS || pages < nvcpus) {
+    std::fprintf(stderr, "arm64_hello_vm: -v %u: vCPUs must be 1..%d and at most -p pages\n", nvcpus, DS_MAX_VCPUS);
+    return 2;
+  }
   if (passes == 0 || passes > 1000) {
     std::fprintf(stderr, "arm64_hello_vm: -i %u: passes must be 1..1000\n", passes);
     return 2;
   }
   std::printf("TAP version 13\n");
   try {
-    return run(mode, pages, passes, entries, drop);
+    return run(mode, pages, passes, entries, drop, nvcpus);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "arm64_hello_vm: %s\n", e.what());
     return 2;
