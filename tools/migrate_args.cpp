@@ -37,6 +37,8 @@ const char* const kMigrateHelp =
     "  --bandwidth MBPS cap the page stream at MBPS MB/s (default: unlimited)\n"
     "  --reaper         ring modes: a thread harvests every 10 ms while rounds send,\n"
     "                   like QEMU's dirty ring reaper\n"
+    "  --log-from-start memslots log from creation (default: the guest writes every\n"
+    "                   page with logging off, then logging starts under it)\n"
     "  --inject FAULT   drop-page, skip-round, skip-reset, corrupt-page: a negative\n"
     "                   twin; the checksums must differ and the pages be named\n"
     "  --seed N         workload seed (default 1); mixed with the mode's name\n"
@@ -69,7 +71,7 @@ std::vector<std::string> parse_modes(const std::string& arg) {
 }
 
 MigrateArgs parse(int argc, char** argv) {
-  enum { kHot = 1000, kDirty, kRandom, kPause, kThreshold, kMaxRounds, kBandwidth, kInject, kSeed, kJson, kStall, kPlot, kReaper };
+  enum { kHot = 1000, kDirty, kRandom, kPause, kThreshold, kMaxRounds, kBandwidth, kInject, kSeed, kJson, kStall, kPlot, kReaper, kLogFromStart };
   static const option longs[] = {
       {"hot-pages", required_argument, nullptr, kHot},     {"dirty-pages", required_argument, nullptr, kDirty},
       {"random-pages", required_argument, nullptr, kRandom}, {"pause-ms", required_argument, nullptr, kPause},
@@ -77,7 +79,8 @@ MigrateArgs parse(int argc, char** argv) {
       {"bandwidth", required_argument, nullptr, kBandwidth}, {"inject", required_argument, nullptr, kInject},
       {"seed", required_argument, nullptr, kSeed},           {"json", required_argument, nullptr, kJson},
       {"stall-timeout", required_argument, nullptr, kStall}, {"plot", required_argument, nullptr, kPlot},
-      {"reaper", no_argument, nullptr, kReaper},             {"help", no_argument, nullptr, 'h'},
+      {"reaper", no_argument, nullptr, kReaper},             {"log-from-start", no_argument, nullptr, kLogFromStart},
+      {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0}};
   MigrateArgs a;
   a.modes = parse_modes("all");
@@ -112,6 +115,7 @@ MigrateArgs parse(int argc, char** argv) {
       case kJson: a.json_path = optarg; break;
       case kPlot: a.plot_path = optarg; break;
       case kReaper: a.options.reaper = true; break;
+      case kLogFromStart: a.options.log_from_start = true; break;
       case kStall:
         a.options.stall_timeout =
             std::chrono::milliseconds(static_cast<long>(parse_seconds("--stall-timeout", optarg, 1, 3600) * 1000));

@@ -44,6 +44,7 @@ GUEST void ds_migrate_guest_main(struct ds_shared *shared, struct ds_vcpu_params
   uint64_t cursor = 0;   /* dirtyram's next page among the non-hot ones */
   uint64_t step = 0;     /* writes done in this period */
   uint64_t checked = 0;  /* the last check_gen answered */
+  uint64_t populated = period->populate ? 0 : self->region_pages;  /* pages written by the first pass */
   /* Locals live in registers and on this vCPU's stack, which a migration
    * carries along with memory: a resumed vCPU goes on mid-period. */
   for (;;) {
@@ -57,6 +58,13 @@ GUEST void ds_migrate_guest_main(struct ds_shared *shared, struct ds_vcpu_params
       self_check(self, state, gen);
     }
     const uint64_t pages = self->region_pages;
+    if (populated < pages) {
+      /* Map every page writable before the host turns logging on, as a
+       * VM that ran before its migration has. */
+      count_write(shared, self, populated++);
+      if (populated == pages) state->periods = state->periods + 1;
+      continue;
+    }
     const uint64_t hot = period->hot_pages < pages ? period->hot_pages : pages;
     const uint64_t cold = pages - hot;
     const uint64_t dirty = cold ? period->dirty_pages : 0;

@@ -67,7 +67,8 @@
  *     into ds_vcpu_spp.read_sum and reports DS_CMD_ITERATION_DONE.
  *   - ds_migrate_guest_main (migrate_workload.c): `dirtyscope migrate`'s
  *     source workload. Each vCPU owns [region_gva, + region_pages pages)
- *     and runs periods of struct ds_migrate_params: hot_pages pages written
+ *     and (with `populate`, first writing each of its pages once) runs
+ *     periods of struct ds_migrate_params: hot_pages pages written
  *     every period, then dirty_pages pages in order (dirtyram's cursor,
  *     wrapping over the non-hot pages), then random_pages pseudo-random
  *     pages, then it waits pause_tsc TSC ticks and counts the period in
@@ -178,7 +179,8 @@ struct ds_migrate_params {
   uint64_t random_pages;       /* pseudo-random pages per period */
   uint64_t pause_tsc;          /* TSC ticks to wait after each period */
   volatile uint64_t check_gen; /* host: bumped to ask each vCPU for a self-check */
-  uint64_t reserved[2];
+  uint64_t populate;           /* 1: first write each of the vCPU's pages once, then periods */
+  uint64_t reserved[1];
 };
 
 /* One vCPU's migrate progress, written by the guest. */

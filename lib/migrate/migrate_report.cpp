@@ -50,7 +50,7 @@ void write_json(std::ostream& out, const MigrateOptions& o, const std::vector<Mi
   w.field("random_pages", o.workload.random_pages).field("pause_ms", o.workload.pause_ms);
   w.field("threshold_pages", o.threshold_pages).field("max_rounds", o.max_rounds);
   w.field("bandwidth_mbps", o.bandwidth_mbps).field("injection", migrate_injection_name(o.injection));
-  w.field("reaper", o.reaper);
+  w.field("reaper", o.reaper).field("log_from_start", o.log_from_start);
   w.end_object();
   w.key("migrations").begin_array();
   for (const MigrateResult& r : results) {

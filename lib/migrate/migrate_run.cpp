@@ -97,7 +97,7 @@ GuestConfig migration_guest(const MigrateOptions& options, uint64_t seed) {
   GuestConfig g = options.guest;
   g.seed = seed;
   g.program = x86::GuestProgram::MigrateWrites;
-  g.log_dirty_from_start = true;
+  g.log_dirty_from_start = options.log_from_start;
   return g;
 }
 

@@ -62,6 +62,7 @@ class Source {
     VcpuPool& pool = *threads;
     if (!pool.wait_all_paused(options_.stall_timeout)) throw std::runtime_error(*pool.error());
     pool.resume_all();
+    if (!options_.log_from_start) start_logging(pool);
     const auto start = Clock::now();
 
     // Logging is on from memslot creation. One harvest first, so what KVM
@@ -149,6 +150,15 @@ class Source {
     }
   }
 
+  // The guest has written every page with logging off (its first
+  // "period" ends with that pass); now logging starts under it, as QEMU
+  // starts it under a running VM: KVM must write-protect what is mapped.
+  void start_logging(VcpuPool& pool) {
+    wait_periods(pool, std::vector<uint64_t>(guest_.vcpus().size(), 0), 1);
+    for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, true);
+    diag_(mode() + ": every page written with logging off; logging on with the vCPUs running");
+  }
+
   void configure_workload() {
     const long khz = kvm_ioctl(guest_.vcpus()[0]->fd(), KVM_GET_TSC_KHZ, 0);
     ds_migrate_params& p = guest_.shared()->migrate;
@@ -157,6 +167,7 @@ class Source {
     p.random_pages = options_.workload.random_pages;
     p.pause_tsc = static_cast<uint64_t>(double(khz) * options_.workload.pause_ms);
     p.check_gen = 0;
+    p.populate = options_.log_from_start ? 0 : 1;
   }
 
   void check(VcpuPool& pool) {

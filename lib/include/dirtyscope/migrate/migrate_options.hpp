@@ -46,6 +46,10 @@ struct MigrateOptions {
   // Ring modes: a reaper thread harvests every 10 ms while rounds send, as
   // QEMU's does; each round takes what it reaped (bitmap modes ignore it).
   bool reaper = false;
+  // False (default): the guest first writes every page with logging off,
+  // then logging is turned on with the vCPUs running, as a migration of a
+  // VM that ran for a while starts. True: memslots log from creation.
+  bool log_from_start = false;
   // Periods every destination vCPU must complete after it resumed, besides
   // its two self-checks, before the run calls the resume good.
   uint64_t resume_periods = 2;
