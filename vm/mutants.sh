@@ -112,7 +112,7 @@ fi
 if [[ ${MIGRATE:-0} == 1 ]]; then
   # dirtyscope migrate in every mode beside dirty_log_test: a kernel that
   # loses dirty pages must never let a migration end with equal checksums.
-  MIGRATE_ARGS=${MIGRATE_ARGS:-"migrate -M all -b $mem -s anonymous_hugetlb --stall-timeout 20"}
+  MIGRATE_ARGS=${MIGRATE_ARGS:-"migrate -M all -b $mem -s anonymous_hugetlb --max-rounds 8 --stall-timeout 20"}
   CONFIGS+=("migrate|$MIGRATE_ARGS")
   vm_tests+="$BUILD_DIR/bin/dirtyscope $MIGRATE_ARGS; "
 fi
