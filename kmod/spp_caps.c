@@ -9,13 +9,15 @@
  * (bit 31, high dword of IA32_VMX_PROCBASED_CTLS). Stock KVM does not use
  * SPP (the series was never merged), so this is information only.
  */
-#include <asm/cpufeature.h>
-#include <asm/msr.h>
-#include <asm/msr-index.h>
 #include <linux/bits.h>
 #include <linux/seq_file.h>
 
 #include "dirtyscope.h"
+
+#ifdef CONFIG_X86
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/msr-index.h>
 
 #define DS_VMX_ACTIVATE_SECONDARY	BIT(31)	/* PROCBASED_CTLS */
 #define DS_VMX_SPP			BIT(23)	/* PROCBASED_CTLS2 */
@@ -37,6 +39,13 @@ static const char *ds_spp_hw_absent(void)
 		return "sub-page write permission control (PROCBASED_CTLS2 bit 23) not allowed";
 	return NULL;
 }
+#else
+/* SPP is an Intel VMX execution control; other CPUs have no such thing. */
+static const char *ds_spp_hw_absent(void)
+{
+	return "not x86 (SPP is an Intel VMX feature)";
+}
+#endif
 
 void ds_spp_caps_show(struct seq_file *m)
 {
