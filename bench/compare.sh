@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make bench-compare`: the kernel's own dirty_log_perf_test as a benchmark
+# peer. Builds it from Debian's linux-source (vm/perf-peer-build.sh: static,
+# ucall without SSE), then runs it and our dirty_log_perf alternately at
+# equal settings (bench/compare-guest.sh):
+#   clear-log   the kernel's default (manual protect: get + clear) against
+#               ours -M clear-log
+#   dirty-log   the kernel's -g (GET only) against ours -M dirty-log -g
+# and prints per-phase medians and ratios, ours over the kernel's
+# (bench/compare_report.py). Without /dev/kvm the runs happen inside the
+# nested VM (vm/run.sh).
+#
+# Usage: bench/compare.sh BUILD_DIR
+# Environment: COMPARE_ROUNDS (5), COMPARE_MEM (256M), COMPARE_ITERS (3),
+#   COMPARE_CPL (0: the kernel test's guest runs at CPL0), VM_TIMEOUT.
+# Output: $BUILD_DIR/bench/compare/{runs.log,report.txt,compare.json}.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+build=$(realpath "${1:-build}")
+out=$build/bench/compare
+rounds=${COMPARE_ROUNDS:-5}
+mem=${COMPARE_MEM:-256M}
+iters=${COMPARE_ITERS:-3}
+cpl=${COMPARE_CPL:-0}
+mkdir -p "$out"
+rm -f "$out/runs.log" "$out/compare.json"
+
+peer=$out/dirty_log_perf_test
+ours=$build/bin/dirty_log_perf
+BUILD_DIR=$build vm/perf-peer-build.sh "$peer"
+[[ -x $ours ]] || { echo "bench-compare: $ours not built" >&2; exit 1; }
+
+args=("$peer" "$ours" "$rounds" "$mem" "$iters" "$cpl")
+echo "== $rounds rounds: kernel dirty_log_perf_test vs dirty_log_perf, 1 vCPU, $mem, -i $iters, our CPL $cpl"
+if [[ -c /dev/kvm ]]; then
+  bench/compare-guest.sh "${args[@]}" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
+else
+  echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
+  BUILD_DIR=$build VM_OUT="$out/vm" VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
+    VM_FILES="$peer $ours" VM_TESTS="$ROOT/bench/compare-guest.sh ${args[*]}" \
+    vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
+  cp "$out/vm/guest.ktap" "$out/runs.log"
+fi
+python3 bench/compare_report.py "$out/runs.log" --json "$out/compare.json" | tee "$out/report.txt"
