@@ -2,6 +2,7 @@
 
 #include "dirtyscope/stats/json.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -80,6 +81,17 @@ std::string side_by_side_table(const PerfOptions& o, const std::vector<PerfModeR
   row("  in ioctls (ms)", [](const ModeSummary& m) { return ms(m.collect_kernel_ns); });
   row("  in userspace (ms)", [](const ModeSummary& m) { return ms(m.collect_user_ns); });
   row("  during dirty pass (ms)", [](const ModeSummary& m) { return ms(m.collect_in_dirty_ns); });
+  // The ring's userspace share, split (bitmap modes: "-").
+  auto ring_only = [](auto f) {
+    return [f](const ModeSummary& m) { return m.ring_entries > 0 ? f(m) : std::string("-"); };
+  };
+  row("  user: ring harvest (ms)", ring_only([](const ModeSummary& m) { return ms(m.ring_harvest_ns); }));
+  row("  user: merge (ms)", ring_only([](const ModeSummary& m) { return ms(m.ring_merge_ns); }));
+  row("  user: lock wait (ms)", ring_only([](const ModeSummary& m) { return ms(m.ring_lock_wait_ns); }));
+  row("  user: other (ms)", ring_only([](const ModeSummary& m) {
+        return ms(std::max(0.0, m.collect_user_ns - m.ring_harvest_ns - m.ring_merge_ns - m.ring_lock_wait_ns));
+      }));
+  row("  harvest ns/entry", ring_only([](const ModeSummary& m) { return fmt("%.2f", m.ring_harvest_ns_per_entry()); }));
   row("pages collected", [](const ModeSummary& m) { return fmt("%.0f", m.pages_collected); });
   row("collect ns/page", [](const ModeSummary& m) { return fmt("%.1f", m.collect_ns_per_page()); });
   ratio_row("collect vs dirty-log", &Ratios::collect);
@@ -126,7 +138,9 @@ void write_perf_json(std::ostream& out, const PerfOptions& o, const std::vector<
           .field("dirty_ns", t.dirty_ns).field("collect_ns", t.collect_ns)
           .field("collect_kernel_ns", t.collect_kernel_ns).field("collect_user_ns", t.collect_user_ns)
           .field("collect_in_dirty_ns", t.collect_in_dirty_ns).field("pages_collected", t.pages_collected)
-          .field("ring_full_exits", t.ring_full_exits)
+          .field("ring_full_exits", t.ring_full_exits).field("ring_harvest_ns", t.ring_harvest_ns)
+          .field("ring_merge_ns", t.ring_merge_ns).field("ring_lock_wait_ns", t.ring_lock_wait_ns)
+          .field("ring_entries", t.ring_entries)
           .end_object();
     j.end_array();
     if (r.status == PerfStatus::Ok) {
@@ -134,7 +148,10 @@ void write_perf_json(std::ostream& out, const PerfOptions& o, const std::vector<
           .field("dirty_ns", m.dirty_ns).field("collect_ns", m.collect_ns)
           .field("collect_kernel_ns", m.collect_kernel_ns).field("collect_user_ns", m.collect_user_ns)
           .field("collect_in_dirty_ns", m.collect_in_dirty_ns).field("pages_collected", m.pages_collected)
-          .field("collect_ns_per_page", m.collect_ns_per_page())
+          .field("collect_ns_per_page", m.collect_ns_per_page()).field("ring_harvest_ns", m.ring_harvest_ns)
+          .field("ring_merge_ns", m.ring_merge_ns).field("ring_lock_wait_ns", m.ring_lock_wait_ns)
+          .field("ring_entries", m.ring_entries)
+          .field("ring_harvest_ns_per_entry", m.ring_harvest_ns_per_entry())
           .end_object();
       if (base) {
         // A ratio without a meaningful baseline (0 ns) is left out.

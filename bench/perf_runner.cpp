@@ -117,6 +117,8 @@ class PerfRun {
     for (uint32_t k = 1; k <= o_.iterations; ++k) {
       IterationTimes t;
       const CollectorCounters before = collector_->counters();
+      auto* ring = dynamic_cast<RingCollector*>(collector_.get());
+      const RingTimes ring_before = ring ? ring->ring_times() : RingTimes{};
       const uint64_t ring_full_before = pool.ring_full_ns();
       const std::vector<uint64_t> writes_before = guest_writes();
       guest_.shared()->iteration = k;
@@ -137,6 +139,13 @@ class PerfRun {
       t.collect_user_ns = t.collect_ns > t.collect_kernel_ns ? t.collect_ns - t.collect_kernel_ns : 0;
       t.pages_collected = collected.count();
       t.ring_full_exits = after.ring_full_exits - before.ring_full_exits;
+      if (ring) {
+        const RingTimes ring_after = ring->ring_times();
+        t.ring_harvest_ns = ring_after.harvest_ns - ring_before.harvest_ns;
+        t.ring_merge_ns = ring_after.merge_ns - ring_before.merge_ns;
+        t.ring_lock_wait_ns = ring_after.lock_wait_ns - ring_before.lock_wait_ns;
+        t.ring_entries = ring_after.entries - ring_before.entries;
+      }
       result_.iterations.push_back(t);
       char line[256];
       std::snprintf(line, sizeof(line),

@@ -29,6 +29,12 @@ struct IterationTimes {
   uint64_t collect_in_dirty_ns = 0;
   uint64_t pages_collected = 0;    // distinct pages KVM reported dirty
   uint64_t ring_full_exits = 0;
+  // Ring modes: collect_user_ns's parts (RingTimes); the rest of it is
+  // bookkeeping and clock reads around them.
+  uint64_t ring_harvest_ns = 0;    // reading, checking and inserting entries
+  uint64_t ring_merge_ns = 0;      // pending pages into the collected set
+  uint64_t ring_lock_wait_ns = 0;  // waiting for the collector's lock
+  uint64_t ring_entries = 0;       // entries harvested
 };
 
 enum class PerfStatus { Ok, Skip, Fail };

@@ -42,6 +42,10 @@ ModeSummary summarize(const PerfModeResult& r) {
     s.collect_kernel_ns = mid(lo.collect_kernel_ns, hi.collect_kernel_ns);
     s.collect_user_ns = mid(lo.collect_user_ns, hi.collect_user_ns);
     s.collect_in_dirty_ns = mid(lo.collect_in_dirty_ns, hi.collect_in_dirty_ns);
+    s.ring_harvest_ns = mid(lo.ring_harvest_ns, hi.ring_harvest_ns);
+    s.ring_merge_ns = mid(lo.ring_merge_ns, hi.ring_merge_ns);
+    s.ring_lock_wait_ns = mid(lo.ring_lock_wait_ns, hi.ring_lock_wait_ns);
+    s.ring_entries = mid(lo.ring_entries, hi.ring_entries);
   }
   s.populate_ns = static_cast<double>(r.populate_ns);
   s.enable_ns = static_cast<double>(r.enable_ns);

@@ -24,6 +24,10 @@ struct ModeSummary {
   double dirty_ns = 0, collect_ns = 0, collect_kernel_ns = 0, collect_user_ns = 0;
   double collect_in_dirty_ns = 0, pages_collected = 0;
   double populate_ns = 0, enable_ns = 0, disable_ns = 0;
+  // Ring modes: the userspace parts (IterationTimes), same iteration(s).
+  double ring_harvest_ns = 0, ring_merge_ns = 0, ring_lock_wait_ns = 0, ring_entries = 0;
+  // Harvest per entry; 0 without entries.
+  double ring_harvest_ns_per_entry() const { return ring_entries > 0 ? ring_harvest_ns / ring_entries : 0; }
   // collect_ns per collected page; 0 without pages.
   double collect_ns_per_page() const { return pages_collected > 0 ? collect_ns / pages_collected : 0; }
 };

@@ -6,7 +6,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 declare -A groups=(
-  [core]="build-essential cmake g++ libgtest-dev libgmock-dev libbenchmark-dev pkg-config libssl-dev"
+  # valgrind: callgrind counts the micro-benchmark's instructions (make
+  # microbench, bench/icount.sh), and the micro-benchmark includes its
+  # valgrind/callgrind.h client requests.
+  [core]="build-essential cmake g++ libgtest-dev libgmock-dev libbenchmark-dev pkg-config libssl-dev valgrind"
   [bpf]="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev"
   [netlink]="libnl-3-dev libnl-genl-3-dev"
   [plot]="gnuplot-nox"

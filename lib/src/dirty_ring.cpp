@@ -8,10 +8,11 @@ DirtyRing::DirtyRing(const Vcpu& vcpu, uint32_t entries)
     : vcpu_id_(vcpu.id()),
       entries_(entries),
       mapping_(vcpu.map_region("dirty ring", uint64_t{entries} * sizeof(kvm_dirty_gfn),
-                               DS_KVM_DIRTY_LOG_PAGE_OFFSET, PROT_READ | PROT_WRITE)) {}
+                               DS_KVM_DIRTY_LOG_PAGE_OFFSET, PROT_READ | PROT_WRITE)),
+      gfns_(mapping_.as<kvm_dirty_gfn>()) {}
 
 uint32_t DirtyRing::harvest(const std::function<void(uint32_t, uint64_t)>& visit) {
-  return consume_dirty_gfns(mapping_.as<kvm_dirty_gfn>(), entries_, fetch_index_, visit);
+  return consume_dirty_gfns(gfns_, entries_, fetch_index_, visit);
 }
 
 }  // namespace dirtyscope

@@ -11,6 +11,13 @@
 
 namespace dirtyscope {
 
+namespace {
+using Clock = std::chrono::steady_clock;
+uint64_t ns_between(Clock::time_point a, Clock::time_point b) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count());
+}
+}  // namespace
+
 RingCollector::RingCollector(RingMode mode, Injection injection, uint32_t entries, RingHarvest harvest)
     : Collector(injection), ring_mode_(mode), entries_(entries), harvest_(harvest) {}
 
@@ -51,7 +58,7 @@ void RingCollector::prepare_vm(Vm& vm) {
 
 void RingCollector::attach(Vm& vm, const TestRegion& region) {
   Collector::attach(vm, region);
-  pending_ = DirtySet(region.pages());
+  recorder_ = RingEntryRecorder(region, injection_, recorder_.entries_seen());
   if (ring_mode_ == RingMode::WithBitmap) bitmaps_.allocate(region);
 }
 
@@ -68,7 +75,14 @@ void RingCollector::attach_vcpu(Vcpu& vcpu) {
   rings_[vcpu.id()] = std::make_unique<DirtyRing>(vcpu, entries_);
 }
 
-void RingCollector::record_entry(uint32_t vcpu, uint32_t slot, uint64_t offset) {
+RingEntryRecorder::RingEntryRecorder(const TestRegion& region, Injection injection, uint64_t entries_seen)
+    : region_(&region), injection_(injection), pending_(region.pages()), entries_seen_(entries_seen) {}
+
+uint32_t RingEntryRecorder::harvest(DirtyRing& ring) {
+  return ring.harvest([&](uint32_t slot, uint64_t offset) { record(ring.vcpu_id(), slot, offset); });
+}
+
+void RingEntryRecorder::record(uint32_t vcpu, uint32_t slot, uint64_t offset) {
   ++entries_seen_;
   // WrongSlot: the 10th entry read (or the first, in a tiny run) has its
   // slot id corrupted as a buggy collector might misread it.
@@ -91,7 +105,10 @@ uint32_t RingCollector::harvest_ring_locked(DirtyRing& ring) {
   // entries: KVM sees it full, we see it empty, and nothing we reset frees
   // it. The wedge checks must say so instead of waiting for the stall limit.
   if (injection_ == Injection::HideRing && ring.vcpu_id() == 0) return 0;
-  const uint32_t n = ring.harvest([&](uint32_t slot, uint64_t offset) { record_entry(ring.vcpu_id(), slot, offset); });
+  const auto start = Clock::now();
+  const uint32_t n = recorder_.harvest(ring);
+  times_.harvest_ns += ns_between(start, Clock::now());
+  times_.entries += n;
   vcpu_harvested_since_reset_[ring.vcpu_id()] += n;
   counters_.ring_high_water = std::max<uint64_t>(counters_.ring_high_water, n);
   if (n == entries_) {
@@ -194,7 +211,9 @@ std::string RingCollector::waiting_for() {
 }
 
 void RingCollector::do_collect(DirtySet& into, Phase phase) {
+  const auto before_lock = Clock::now();
   std::lock_guard lock(mutex_);
+  times_.lock_wait_ns += ns_between(before_lock, Clock::now());
   const bool final_collection = phase == Phase::Paused;
   if (final_collection) ++paused_collections_;
   // ring-wait lags on purpose: besides while_waiting (every vCPU blocked)
@@ -213,8 +232,11 @@ void RingCollector::do_collect(DirtySet& into, Phase phase) {
       into.merge_bitmap(slots[i].first_page, bitmaps_.of(i), slots[i].pages);
     }
   }
-  for (uint64_t w = 0; w < (pending_.pages() + 63) / 64; ++w) into.words()[w] |= pending_.words()[w];
-  pending_.clear();
+  const auto merge_start = Clock::now();
+  DirtySet& pending = recorder_.pending();
+  for (uint64_t w = 0; w < (pending.pages() + 63) / 64; ++w) into.words()[w] |= pending.words()[w];
+  pending.clear();
+  times_.merge_ns += ns_between(merge_start, Clock::now());
 }
 
 std::optional<std::string> RingCollector::take_fault() {
@@ -222,8 +244,15 @@ std::optional<std::string> RingCollector::take_fault() {
   return std::exchange(fault_, std::nullopt);
 }
 
+RingTimes RingCollector::ring_times() {
+  std::lock_guard lock(mutex_);
+  return times_;
+}
+
 void RingCollector::on_ring_full(Vcpu& vcpu) {
+  const auto before_lock = Clock::now();
   std::unique_lock lock(mutex_);
+  times_.lock_wait_ns += ns_between(before_lock, Clock::now());
   ++counters_.ring_full_exits;
   if (ring_mode_ != RingMode::Wait) {
     const uint64_t before = counters_.ring_entries_harvested;

@@ -48,6 +48,10 @@ uint32_t consume_dirty_gfns(kvm_dirty_gfn* gfns, uint32_t entries, uint64_t& fet
 class DirtyRing {
  public:
   DirtyRing(const Vcpu& vcpu, uint32_t entries);
+  // A ring over plain memory that KVM never sees (micro-benchmarks, unit
+  // tests): `gfns` holds `entries` entries and must outlive the ring.
+  DirtyRing(uint32_t vcpu_id, kvm_dirty_gfn* gfns, uint32_t entries)
+      : vcpu_id_(vcpu_id), entries_(entries), gfns_(gfns) {}
 
   uint32_t vcpu_id() const { return vcpu_id_; }
   uint32_t entries() const { return entries_; }
@@ -58,7 +62,8 @@ class DirtyRing {
  private:
   uint32_t vcpu_id_;
   uint32_t entries_;
-  Mapping mapping_;
+  Mapping mapping_;  // empty for a ring over plain memory
+  kvm_dirty_gfn* gfns_;
   uint64_t fetch_index_ = 0;
 };
 

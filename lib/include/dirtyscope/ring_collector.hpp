@@ -32,10 +32,44 @@
 
 namespace dirtyscope {
 
+// The per-entry work of a ring harvest, apart from the lock and the
+// bookkeeping around it, so the micro-benchmark runs this very code on a
+// ring in plain memory. Every entry must name a test memslot of address
+// space 0 and an offset inside that slot, else CollectorError names the
+// vCPU, the entry and what it held; its page goes into pending().
+class RingEntryRecorder {
+ public:
+  RingEntryRecorder() = default;
+  // entries_seen: carried over when the collector re-attaches (relayout).
+  RingEntryRecorder(const TestRegion& region, Injection injection, uint64_t entries_seen = 0);
+  // Consumes every published entry of `ring` (DirtyRing::harvest: the
+  // acquire/release protocol), checking and recording each. Returns how many.
+  uint32_t harvest(DirtyRing& ring);
+  void record(uint32_t vcpu, uint32_t slot, uint64_t offset);
+  DirtySet& pending() { return pending_; }
+  uint64_t entries_seen() const { return entries_seen_; }
+
+ private:
+  const TestRegion* region_ = nullptr;
+  Injection injection_ = Injection::None;
+  DirtySet pending_;         // harvested, not yet handed to the runner
+  uint64_t entries_seen_ = 0;  // for wrong-slot: which entry to corrupt
+};
+
 enum class RingMode { Plain, Wait, WithBitmap };
 // Who harvests while vCPUs run (dirty-ring): the runner at random points
 // and any vCPU on soft-full (Periodic), or only the soft-full vCPU itself.
 enum class RingHarvest { Periodic, OnFullOnly };
+
+// Where a ring collector's userspace time goes (wall time, cumulative):
+// dirty_log_perf's collect breakdown. Everything else of the collection
+// is the RESET ioctl (collect_kernel_ns) or bookkeeping around these.
+struct RingTimes {
+  uint64_t harvest_ns = 0;    // reading entries: protocol, checks, DirtySet insert
+  uint64_t merge_ns = 0;      // pending pages into the runner's set, and clearing them
+  uint64_t lock_wait_ns = 0;  // waiting for the collector's lock (another thread harvesting)
+  uint64_t entries = 0;       // entries harvested
+};
 
 class RingCollector : public Collector {
  public:
@@ -57,6 +91,7 @@ class RingCollector : public Collector {
   bool acq_rel() const { return acq_rel_; }
   uint32_t ring_entries() const override { return entries_; }
   std::optional<std::string> take_fault() override;
+  RingTimes ring_times();
 
   // KVM keeps this many entries in reserve past the soft limit
   // (KVM_DIRTY_RING_RSVD_ENTRIES); a vCPU exits once the rest is used.
@@ -81,7 +116,6 @@ class RingCollector : public Collector {
   // ring-wait: a vCPU blocked on ring-full whose ring keeps yielding
   // nothing is wedged; fails the run instead of waiting for the stall limit.
   void check_blocked_rings_locked(const std::vector<uint32_t>& harvested_by_vcpu);
-  void record_entry(uint32_t vcpu, uint32_t slot, uint64_t offset);
 
   RingMode ring_mode_;
   uint32_t entries_;
@@ -93,10 +127,10 @@ class RingCollector : public Collector {
   std::condition_variable reset_done_;  // ring-wait: a harvest+reset happened
   uint64_t reset_generation_ = 0;
   bool shutting_down_ = false;
-  DirtySet pending_;                      // harvested, not yet handed to the runner
+  RingTimes times_;
+  RingEntryRecorder recorder_;            // checks entries; holds pages not yet handed to the runner
   uint64_t harvested_since_reset_ = 0;
   std::vector<uint64_t> vcpu_harvested_since_reset_;  // by vCPU id, for messages
-  uint64_t entries_seen_ = 0;             // for wrong-slot: which entry to corrupt
   bool reset_skipped_ = false;            // skip-reset fired
   uint64_t paused_collections_ = 0;
   std::vector<bool> blocked_since_harvest_;  // ring-wait: by vCPU id
