@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A one-vCPU real-mode KVM guest for the module's tests (see mini_guest.h). */
+/* A one-vCPU KVM guest for the module's tests (see mini_guest.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -75,23 +75,68 @@ int mini_guest_add_code(struct mini_guest *mg, const void *code, size_t len,
 	return r;
 }
 
-int mini_guest_add_vcpu(struct mini_guest *mg, const char **why)
+#if defined(__aarch64__)
+MINI_GUEST_ASM(done_code,
+	"movz x2, #0x1000, lsl #16\n"	/* MINI_GUEST_DONE_GPA */
+	"str w2, [x2]\n"
+	"b .");
+
+int mini_guest_add_done_code(struct mini_guest *mg, const char **why)
+{
+	return mini_guest_add_code(mg, done_code, done_code_size, why);
+}
+
+bool mini_guest_done(const struct mini_guest *mg)
+{
+	return mg->run->exit_reason == KVM_EXIT_MMIO && mg->run->mmio.is_write &&
+	       mg->run->mmio.phys_addr == MINI_GUEST_DONE_GPA;
+}
+
+/* KVM's reset state is EL1h, DAIF masked, MMU off: only PC is ours. */
+static int setup_vcpu(struct mini_guest *mg, const char **why)
+{
+	struct kvm_vcpu_init init;
+	uint64_t pc = MINI_GUEST_CODE_GPA;
+	struct kvm_one_reg reg = {
+		.id = KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |
+		      KVM_REG_ARM_CORE_REG(regs.pc),
+		.addr = (uintptr_t)&pc,
+	};
+
+	memset(&init, 0, sizeof(init));
+	if (ioctl(mg->vm, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+		*why = "KVM_ARM_PREFERRED_TARGET failed";
+		return 1;
+	}
+	if (ioctl(mg->vcpu, KVM_ARM_VCPU_INIT, &init) < 0) {
+		*why = "KVM_ARM_VCPU_INIT failed";
+		return 1;
+	}
+	if (ioctl(mg->vcpu, KVM_SET_ONE_REG, &reg) < 0) {
+		*why = "KVM_SET_ONE_REG(pc) failed";
+		return 1;
+	}
+	return 0;
+}
+#elif defined(__x86_64__)
+int mini_guest_add_done_code(struct mini_guest *mg, const char **why)
+{
+	static const unsigned char hlt_code[] = { 0xf4 };	/* hlt */
+
+	return mini_guest_add_code(mg, hlt_code, sizeof(hlt_code), why);
+}
+
+bool mini_guest_done(const struct mini_guest *mg)
+{
+	return mg->run->exit_reason == KVM_EXIT_HLT;
+}
+
+/* Real mode at 0:MINI_GUEST_CODE_GPA. */
+static int setup_vcpu(struct mini_guest *mg, const char **why)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	mg->vcpu = ioctl(mg->vm, KVM_CREATE_VCPU, 0);
-	mg->run_size = ioctl(mg->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (mg->vcpu < 0 || (ssize_t)mg->run_size <= 0) {
-		*why = "KVM_CREATE_VCPU failed";
-		return 1;
-	}
-	mg->run = mmap(NULL, mg->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       mg->vcpu, 0);
-	if (mg->run == MAP_FAILED) {
-		*why = "mmap kvm_run failed";
-		return 1;
-	}
 	if (ioctl(mg->vcpu, KVM_GET_SREGS, &sregs) < 0) {
 		*why = "KVM_GET_SREGS failed";
 		return 1;
@@ -107,6 +152,26 @@ int mini_guest_add_vcpu(struct mini_guest *mg, const char **why)
 		return 1;
 	}
 	return 0;
+}
+#else
+#error "mini_guest: x86-64 or arm64 only"
+#endif
+
+int mini_guest_add_vcpu(struct mini_guest *mg, const char **why)
+{
+	mg->vcpu = ioctl(mg->vm, KVM_CREATE_VCPU, 0);
+	mg->run_size = ioctl(mg->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mg->vcpu < 0 || (ssize_t)mg->run_size <= 0) {
+		*why = "KVM_CREATE_VCPU failed";
+		return 1;
+	}
+	mg->run = mmap(NULL, mg->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       mg->vcpu, 0);
+	if (mg->run == MAP_FAILED) {
+		*why = "mmap kvm_run failed";
+		return 1;
+	}
+	return setup_vcpu(mg, why);
 }
 
 int mini_guest_run(struct mini_guest *mg)

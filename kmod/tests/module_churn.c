@@ -80,7 +80,22 @@ static void note(char *dst, size_t size, uint64_t count, const char *fmt, ...)
 
 /* --- the VM creator ---------------------------------------------------- */
 
-/* Writes one byte to each of LOG_NPAGES pages, then HLT (real mode). */
+/* Writes one byte to each of LOG_NPAGES pages, then says done (mini_guest.h). */
+#if defined(__aarch64__)
+_Static_assert(LOG_GPA == 0x10000 && LOG_NPAGES == 16, "guest code below");
+MINI_GUEST_ASM(log_code,
+	"movz x0, #0x1, lsl #16\n"		/* LOG_GPA */
+	"mov x1, #16\n"			/* LOG_NPAGES */
+	"mov w3, #0x55\n"
+	"1: strb w3, [x0]\n"
+	"add x0, x0, #0x1000\n"
+	"subs x1, x1, #1\n"
+	"b.ne 1b\n"
+	"movz x2, #0x1000, lsl #16\n"		/* MINI_GUEST_DONE_GPA */
+	"str w3, [x2]\n"
+	"b .");
+#define LOG_CODE_LEN log_code_size
+#else
 static const unsigned char log_code[] = {
 	0xb8, 0x00, LOG_GPA >> 12,		/* mov ax, LOG_GPA >> 4 */
 	0xb9, LOG_NPAGES, 0x00,			/* mov cx, LOG_NPAGES */
@@ -90,6 +105,8 @@ static const unsigned char log_code[] = {
 	0xe2, 0xf4,				/* loop 1b */
 	0xf4,					/* hlt */
 };
+#define LOG_CODE_LEN sizeof(log_code)
+#endif
 
 /* A VM with KVM_MEM_LOG_DIRTY_PAGES: every page written must be in the log. */
 static int log_vm(const char **why)
@@ -101,12 +118,12 @@ static int log_vm(const char **why)
 	int r;
 
 	r = mini_guest_open(&mg, why) ?:
-	    mini_guest_add_code(&mg, log_code, sizeof(log_code), why) ?:
+	    mini_guest_add_code(&mg, log_code, LOG_CODE_LEN, why) ?:
 	    mini_guest_add_slot(&mg, LOG_SLOT, KVM_MEM_LOG_DIRTY_PAGES, LOG_GPA,
 				LOG_NPAGES * 4096UL, &data, why) ?:
 	    mini_guest_add_vcpu(&mg, why);
-	if (!r && (mini_guest_run(&mg) || mg.run->exit_reason != KVM_EXIT_HLT)) {
-		*why = "KVM_RUN did not stop at hlt";
+	if (!r && (mini_guest_run(&mg) || !mini_guest_done(&mg))) {
+		*why = "KVM_RUN did not stop at the guest's done";
 		r = 1;
 	}
 	if (!r && ioctl(mg.vm, KVM_GET_DIRTY_LOG, &log) < 0) {

@@ -12,8 +12,6 @@
 #include "mini_guest.h"
 #include "owned_vm.h"
 
-static const unsigned char hlt_code[] = { 0xf4 };	/* hlt */
-
 /* In the child: build, run once, report the name, wait for the parent. */
 static int child_main(uid_t uid, gid_t gid, int kvm_fd, int ready_fd,
 		      int stop_fd)
@@ -33,11 +31,11 @@ static int child_main(uid_t uid, gid_t gid, int kvm_fd, int ready_fd,
 	if (setgid(gid) || setuid(uid))
 		goto fail;
 	if (mini_guest_open_from(&mg, kvm_fd, &why) ||
-	    mini_guest_add_code(&mg, hlt_code, sizeof(hlt_code), &why) ||
+	    mini_guest_add_done_code(&mg, &why) ||
 	    mini_guest_add_vcpu(&mg, &why))
 		goto fail;
-	if (mini_guest_run(&mg) || mg.run->exit_reason != KVM_EXIT_HLT) {
-		why = "KVM_RUN did not stop at hlt";
+	if (mini_guest_run(&mg) || !mini_guest_done(&mg)) {
+		why = "KVM_RUN did not stop at the guest's done";
 		goto fail;
 	}
 	n = snprintf(name, sizeof(name), "%d-%d", getpid(), mg.vm);

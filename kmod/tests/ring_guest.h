@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The dirty-ring guest of dirtyscope_kmod_test: 20 bytes of real-mode code
- * writing one byte to each of RING_GUEST_NPAGES pages of a memslot with
- * KVM_MEM_LOG_DIRTY_PAGES, then HLT. The dirty ring (256 entries, soft
+ * The dirty-ring guest of dirtyscope_kmod_test: a few bytes of code (x86:
+ * real mode; arm64: EL1, MMU off) writing one byte to each of
+ * RING_GUEST_NPAGES pages of a memslot with KVM_MEM_LOG_DIRTY_PAGES, then
+ * saying "done" (mini_guest.h: HLT, or arm64's MMIO store). The dirty ring (256 entries, soft
  * limit 192) is smaller than the page count, so each round also produces
  * KVM_EXIT_DIRTY_RING_FULL exits. Userspace harvests the ring and keeps
  * what it saw, to compare with the module's counters.
@@ -28,7 +29,7 @@ struct ring_guest {
 
 /* 0, 1 (failure) or 4 (skip), with *why; see mini_guest.h. */
 int ring_guest_create(struct ring_guest *g, const char **why);
-/* Runs the guest until HLT: one pass over all pages. 0 or -1. */
+/* Runs the guest until it is done: one pass over all pages. 0 or -1. */
 int ring_guest_round(struct ring_guest *g);
 void ring_guest_destroy(struct ring_guest *g);
 

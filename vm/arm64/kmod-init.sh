@@ -1,0 +1,87 @@
+#!/bin/busybox sh
+# /init of the arm64 module-test initramfs (vm/arm64/kmod-test.sh packs it):
+# loads /dirtyscope.ko into the arm64 kernel (KVM built in, VHE), runs the
+# module's test programs, reloads and unloads the module and judges the
+# kernel log. Results are KTAP lines prefixed "ARM64: " on the one console;
+# the programs' own KTAP is indented under them. Powers off at the end.
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /tmp
+export PATH=/bin:/sbin
+out() { echo "ARM64: $*"; }
+up() { cut -d' ' -f1 /proc/uptime; }
+n=0
+result() {   # RC NAME: 0 pass, 4 skip (kselftest), else fail
+	n=$((n + 1))
+	case $1 in
+	0) out "ok $n $2" ;;
+	4) out "ok $n $2 # SKIP" ;;
+	*) out "not ok $n $2 (exit $1)" ;;
+	esac
+}
+# step NAME CMD...: a shell check; its output is indented under it.
+step() {
+	name=$1
+	shift
+	"$@" >/tmp/step.out 2>&1
+	rc=$?
+	sed 's/^/ARM64: #   /' /tmp/step.out
+	result $rc "$name"
+}
+# prog NAME TIMEOUT CMD...: a test program; its KTAP is indented under it.
+prog() {
+	name=$1 tmo=$2
+	shift 2
+	start=$(up)
+	timeout "$tmo" "$@" </dev/null >/tmp/prog.out 2>&1
+	rc=$?
+	sed 's/^/ARM64: #   /' /tmp/prog.out
+	out "# $name: $start -> $(up) s (guest uptime)"
+	result $rc "$name"
+}
+status() { cat /sys/kernel/debug/dirtyscope/status; }
+attached() {
+	status | grep -q '^kvm: built-in' && ! status | grep -q ': detached' &&
+		status | grep -q '^teardown_probe: kvm_arch_destroy_vm' &&
+		status | grep -q '^tracepoint kvm_guest_fault: attached' &&
+		status | grep -q '^function kvm_pgtable_stage2_map: attached' ||
+		{ status; return 1; }
+}
+load() { insmod /dirtyscope.ko && attached; }
+reload() { rmmod dirtyscope && load; }
+final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
+# Only what happened after boot counts. Every unload logs the module's own
+# allocation count; a leak shows as allocations != frees.
+dmesg_clean() {
+	dmesg | tail -n +$(($(wc -l </tmp/dmesg.boot) + 1)) >/tmp/dmesg.txt
+	grep dirtyscope /tmp/dmesg.txt
+	if grep -E 'WARNING:|BUG:|Oops|Call Trace|leak|refcount_t|Unable to handle|Internal error' /tmp/dmesg.txt; then
+		return 1
+	fi
+	exits=$(grep -c 'dirtyscope: exit: allocations=' /tmp/dmesg.txt)
+	[ "$exits" -gt 0 ] || { echo "no 'exit: allocations=' line"; return 1; }
+	grep 'dirtyscope: exit: allocations=' /tmp/dmesg.txt | sed 's/.*allocations=\([0-9]*\) frees=\([0-9]*\).*/\1 \2/' |
+		while read -r a f; do [ "$a" = "$f" ] || { echo "allocations $a != frees $f"; exit 1; }; done
+}
+
+out "# uptime at /init: $(up) s"
+out "# kernel $(uname -r) $(uname -m)"
+dmesg >/tmp/dmesg.boot
+dmesg | grep -iE 'kvm \[|kvm:' | sed 's/^/ARM64: # dmesg: /'
+step "/dev/kvm present (KVM built in)" test -c /dev/kvm
+[ -x /tests/kvm_caps ] && /tests/kvm_caps 2>&1 | sed 's/^/ARM64: # /'
+step "insmod dirtyscope.ko: every hook attached" load
+prog "dirtyscope_kmod_test" "${ARM64_TEST_TIMEOUT:-600}" /tests/dirtyscope_kmod_test /dirtyscope.ko
+prog "spp_kmod_test" "${ARM64_TEST_TIMEOUT:-600}" /tests/spp_kmod_test /dirtyscope.ko
+step "dirtyscope.ko reloaded: hooks attach again" reload
+for extra in $(cat /tests/extra 2>/dev/null); do
+	prog "$extra" "${ARM64_TEST_TIMEOUT:-600}" /tests/$extra /dirtyscope.ko
+done
+step "rmmod dirtyscope after its VMs exited" final_rmmod
+step "dmesg: no warnings or oopses, allocations == frees at every unload" dmesg_clean
+out "1..$n"
+out "# uptime at poweroff: $(up) s"
+sync
+poweroff -f
