@@ -11,8 +11,4 @@ DirtyRing::DirtyRing(const Vcpu& vcpu, uint32_t entries)
                                DS_KVM_DIRTY_LOG_PAGE_OFFSET, PROT_READ | PROT_WRITE)),
       gfns_(mapping_.as<kvm_dirty_gfn>()) {}
 
-uint32_t DirtyRing::harvest(const std::function<void(uint32_t, uint64_t)>& visit) {
-  return consume_dirty_gfns(gfns_, entries_, fetch_index_, visit);
-}
-
 }  // namespace dirtyscope

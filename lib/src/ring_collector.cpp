@@ -79,25 +79,29 @@ RingEntryRecorder::RingEntryRecorder(const TestRegion& region, Injection injecti
     : region_(&region), injection_(injection), pending_(region.pages()), entries_seen_(entries_seen) {}
 
 uint32_t RingEntryRecorder::harvest(DirtyRing& ring) {
-  return ring.harvest([&](uint32_t slot, uint64_t offset) { record(ring.vcpu_id(), slot, offset); });
+  // The region's memslots may have changed since the last harvest
+  // (SppModel splits them): look the first entry's slot up afresh.
+  cached_slot_ = kNoSlot;
+  cached_first_ = cached_pages_ = 0;
+  const uint32_t vcpu = ring.vcpu_id();
+  return ring.harvest([&](uint32_t slot, uint64_t offset) { record(vcpu, slot, offset); });
 }
 
-void RingEntryRecorder::record(uint32_t vcpu, uint32_t slot, uint64_t offset) {
-  ++entries_seen_;
-  // WrongSlot: the 10th entry read (or the first, in a tiny run) has its
-  // slot id corrupted as a buggy collector might misread it.
-  if (injection_ == Injection::WrongSlot && entries_seen_ == 10) slot ^= 0x7f00;
-  const uint32_t as_id = slot >> 16, slot_id = slot & 0xffff;
-  auto page = as_id == 0 ? region_->region_page(slot_id, offset) : std::nullopt;
-  if (!page) {
-    char buf[200];
-    std::snprintf(buf, sizeof(buf),
-                  "vCPU %u ring entry %" PRIu64 ": slot 0x%x (address space %u) offset 0x%" PRIx64
-                  " is not a page of any test memslot",
-                  vcpu, entries_seen_, slot_id, as_id, offset);
-    throw CollectorError(buf);
-  }
-  pending_.set(*page);
+void RingEntryRecorder::look_up(uint32_t vcpu, uint32_t slot, uint64_t offset) {
+  const RegionSlot* s = (slot >> 16) == 0 ? region_->find_slot(slot & 0xffff) : nullptr;
+  if (!s) bad_entry(vcpu, slot, offset);
+  cached_slot_ = slot;
+  cached_first_ = s->first_page;
+  cached_pages_ = s->pages;
+}
+
+void RingEntryRecorder::bad_entry(uint32_t vcpu, uint32_t slot, uint64_t offset) const {
+  char buf[200];
+  std::snprintf(buf, sizeof(buf),
+                "vCPU %u ring entry %" PRIu64 ": slot 0x%x (address space %u) offset 0x%" PRIx64
+                " is not a page of any test memslot",
+                vcpu, entries_seen_, slot & 0xffff, slot >> 16, offset);
+  throw CollectorError(buf);
 }
 
 uint32_t RingCollector::harvest_ring_locked(DirtyRing& ring) {

@@ -14,7 +14,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 
 #include "dirtyscope/mapping.hpp"
 #include "dirtyscope/vcpu.hpp"
@@ -57,7 +56,12 @@ class DirtyRing {
   uint32_t entries() const { return entries_; }
   // Consumes every published entry in order, calling visit(slot, offset)
   // for each, and marks it collected. Returns how many it consumed.
-  uint32_t harvest(const std::function<void(uint32_t slot, uint64_t offset)>& visit);
+  // A template, not std::function: the visitor inlines into the loop
+  // (an indirect call per entry was a third of RingCollector's harvest).
+  template <typename Visit>
+  uint32_t harvest(Visit&& visit) {
+    return consume_dirty_gfns(gfns_, entries_, fetch_index_, visit);
+  }
 
  private:
   uint32_t vcpu_id_;

@@ -1,0 +1,162 @@
+// RingEntryRecorder: the per-entry work of RingCollector's harvest, on a
+// ring in plain memory. Every check the collector promises (slot of a test
+// memslot in address space 0, offset inside it, the DIRTY -> RESET protocol,
+// counts) is exercised here with entries that must pass and entries that
+// must fail, since the harvest caches the last entry's memslot.
+#include <gtest/gtest.h>
+
+#include <linux/kvm.h>
+
+#include <string>
+#include <vector>
+
+#include "dirtyscope/error.hpp"
+#include "dirtyscope/host_memory.hpp"
+#include "dirtyscope/ring_collector.hpp"
+#include "dirtyscope/test_region.hpp"
+
+using namespace dirtyscope;
+
+namespace {
+
+constexpr uint64_t kMiB = 1ULL << 20;
+
+// 4 MiB (1024 pages) in two memslots, ids 5 and 6, 512 pages each.
+TestRegion two_slots() { return TestRegion(HostMemory::allocate(Backing::Anonymous, 4 * kMiB), 1ULL << 32, 2, 5); }
+
+struct Ring {
+  explicit Ring(uint32_t entries) : gfns(entries), ring(3, gfns.data(), entries) {}
+  void push(uint32_t slot, uint64_t offset) {
+    gfns[next++ % gfns.size()] = kvm_dirty_gfn{KVM_DIRTY_GFN_F_DIRTY, slot, offset};
+  }
+  std::vector<kvm_dirty_gfn> gfns;
+  DirtyRing ring;
+  uint64_t next = 0;
+};
+
+std::string harvest_error(RingEntryRecorder& rec, Ring& r) {
+  try {
+    rec.harvest(r.ring);
+  } catch (const CollectorError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RingEntryRecorder, RecordsPagesAcrossSlotsAndResetsEveryEntry) {
+  TestRegion region = two_slots();
+  RingEntryRecorder rec(region, Injection::None);
+  Ring r(64);
+  // Slot changes back and forth: the cached slot must follow.
+  r.push(5, 0);
+  r.push(5, 511);
+  r.push(6, 0);
+  r.push(5, 7);
+  r.push(6, 511);
+  EXPECT_EQ(rec.harvest(r.ring), 5u);
+  const DirtySet& p = rec.pending();
+  EXPECT_EQ(p.count(), 5u);
+  for (uint64_t page : {0, 511, 512, 7, 1023}) EXPECT_TRUE(p.test(page)) << page;
+  for (uint64_t i = 0; i < 5; ++i) EXPECT_EQ(r.gfns[i].flags, KVM_DIRTY_GFN_F_RESET) << i;
+  EXPECT_EQ(rec.entries_seen(), 5u);
+  // Nothing new published: nothing harvested.
+  EXPECT_EQ(rec.harvest(r.ring), 0u);
+}
+
+TEST(RingEntryRecorder, StopsAtTheFirstUnpublishedEntry) {
+  TestRegion region = two_slots();
+  RingEntryRecorder rec(region, Injection::None);
+  Ring r(64);
+  r.push(5, 1);
+  r.push(5, 2);
+  r.gfns[2] = kvm_dirty_gfn{0, 5, 3};  // filled, not yet published
+  r.gfns[3] = kvm_dirty_gfn{KVM_DIRTY_GFN_F_DIRTY, 5, 4};
+  EXPECT_EQ(rec.harvest(r.ring), 2u);
+  EXPECT_FALSE(rec.pending().test(3));
+  EXPECT_FALSE(rec.pending().test(4));
+}
+
+TEST(RingEntryRecorder, OffsetPastTheCachedSlotFails) {
+  TestRegion region = two_slots();
+  RingEntryRecorder rec(region, Injection::None);
+  Ring r(64);
+  r.push(5, 10);   // caches slot 5
+  r.push(5, 512);  // one past its end: would be slot 6's first page
+  EXPECT_EQ(harvest_error(rec, r),
+            "vCPU 3 ring entry 2: slot 0x5 (address space 0) offset 0x200 is not a page of any test memslot");
+}
+
+TEST(RingEntryRecorder, OffsetPastANewlyLookedUpSlotFails) {
+  TestRegion region = two_slots();
+  RingEntryRecorder rec(region, Injection::None);
+  Ring r(64);
+  r.push(5, 10);
+  r.push(6, 1ULL << 40);
+  EXPECT_NE(harvest_error(rec, r).find("slot 0x6 (address space 0) offset 0x10000000000"), std::string::npos);
+}
+
+TEST(RingEntryRecorder, UnknownSlotAndOtherAddressSpaceFail) {
+  TestRegion region = two_slots();
+  {
+    RingEntryRecorder rec(region, Injection::None);
+    Ring r(64);
+    r.push(7, 0);
+    EXPECT_NE(harvest_error(rec, r).find("slot 0x7 (address space 0)"), std::string::npos);
+  }
+  {
+    RingEntryRecorder rec(region, Injection::None);
+    Ring r(64);
+    r.push(5, 0);
+    r.push((1u << 16) | 5, 0);  // slot 5 of address space 1 (SMM): not ours
+    EXPECT_NE(harvest_error(rec, r).find("slot 0x5 (address space 1)"), std::string::npos);
+  }
+  {
+    // The "no slot cached" marker itself is no slot.
+    RingEntryRecorder rec(region, Injection::None);
+    Ring r(64);
+    r.push(~0u, 0);
+    EXPECT_NE(harvest_error(rec, r).find("slot 0xffff (address space 65535)"), std::string::npos);
+  }
+}
+
+TEST(RingEntryRecorder, SlotsReplacedBetweenHarvestsAreLookedUpAfresh) {
+  TestRegion region = two_slots();
+  RingEntryRecorder rec(region, Injection::None);
+  Ring r(64);
+  r.push(5, 100);
+  EXPECT_EQ(rec.harvest(r.ring), 1u);
+  // SppModel-style split: slot 5 now covers pages 0..99 only, 9 the rest of it.
+  std::vector<RegionSlot> slots = region.slots();
+  RegionSlot tail = slots[0];
+  tail.slot = 9;
+  tail.first_page = 100;
+  tail.pages = 412;
+  tail.gpa += 100 * 4096;
+  tail.host += 100 * 4096;
+  slots[0].pages = 100;
+  slots.insert(slots.begin() + 1, tail);
+  region.replace_slots(slots);
+  r.push(5, 100);  // was valid before the split; past slot 5's end now
+  EXPECT_NE(harvest_error(rec, r).find("slot 0x5 (address space 0) offset 0x64"), std::string::npos);
+}
+
+TEST(RingEntryRecorder, WrongSlotInjectionCorruptsTheTenthEntryAndIsCaught) {
+  TestRegion region = two_slots();
+  RingEntryRecorder rec(region, Injection::WrongSlot);
+  Ring r(64);
+  for (uint64_t i = 0; i < 12; ++i) r.push(5, i);
+  EXPECT_EQ(harvest_error(rec, r),
+            "vCPU 3 ring entry 10: slot 0x7f05 (address space 0) offset 0x9 is not a page of any test memslot");
+}
+
+TEST(RingEntryRecorder, AFullRingIsConsumedOnceAndNoMore) {
+  TestRegion region = two_slots();
+  RingEntryRecorder rec(region, Injection::None);
+  Ring r(64);
+  for (uint64_t i = 0; i < 64; ++i) r.push(6, i);
+  EXPECT_EQ(rec.harvest(r.ring), 64u);
+  EXPECT_EQ(rec.pending().count(), 64u);
+  EXPECT_EQ(rec.harvest(r.ring), 0u);
+}
+
+}  // namespace
