@@ -29,7 +29,7 @@ struct PerfOptions {
   bool run_while_disabling = false;      // -e
   uint64_t gpa = 4ULL << 30;             // -p
   uint32_t ring_entries = 65536;         // -c
-  x86::GuestCpl cpl = x86::GuestCpl::User;  // -u
+  GuestCpl cpl = kDefaultGuestCpl;  // -u (x86: CPL3, arm64: EL1)
   std::vector<std::string> modes;        // -M, expanded
   std::string json_path;                 // --json
   std::optional<std::string> stats_source;  // --stats [--stats-source bpf|kmod|auto]

@@ -49,7 +49,7 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
   j.begin_object().field("tool", "dirty_log_test");
   j.key("config").begin_object()
       .field("test_mem_bytes", g.test_size).field("vcpus", g.vcpus).field("memslots", g.memslots)
-      .field("backing", backing_name(g.backing)).field("guest_cpl", g.cpl == x86::GuestCpl::User ? 3 : 0)
+      .field("backing", backing_name(g.backing)).field("guest_cpl", guest_cpl_number(g.cpl))
       .field("iterations", t.run.iterations).field("interval_ms", t.run.interval_ms)
       .field("ring_entries_flag", t.run.ring_entries).field("seed", g.seed)
       .field("inject", injection_name(t.run.injection))
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
                 std::snprintf(b, sizeof(b), "%llx", static_cast<unsigned long long>(g.test_gpa));
                 return std::string(b);
               }() + ", backing " + backing_name(g.backing) + ", guest CPL" +
-              (g.cpl == x86::GuestCpl::User ? "3" : "0") + ", " + std::to_string(t.run.iterations) +
+              std::to_string(guest_cpl_number(g.cpl)) + ", " + std::to_string(t.run.iterations) +
               " iterations every " + std::to_string(t.run.interval_ms) + " ms, seed " +
               std::to_string(g.seed) +
               (t.run.injection != Injection::None ? std::string(", inject ") + injection_name(t.run.injection) : ""));

@@ -59,7 +59,7 @@ int migrate_main(int argc, char** argv) {
     migrate::MigrateOptions o = args.options;
     o.mode = mode;
     std::printf("# %s: %s, %u vCPU(s), CPL%d\n", mode.c_str(), std::to_string(o.guest.test_size >> 20).append(" MiB").c_str(),
-                o.guest.vcpus, o.guest.cpl == x86::GuestCpl::User ? 3 : 0);
+                o.guest.vcpus, o.guest.cpl == GuestCpl::User ? 3 : 0);
     std::fflush(stdout);
     results.push_back(migrate::migrate_mode(o, args.seed, [](const std::string& line) {
       std::printf("# %s\n", line.c_str());

@@ -45,7 +45,7 @@ void write_json(std::ostream& out, const MigrateOptions& o, const std::vector<Mi
   w.begin_object().field("tool", "dirtyscope migrate");
   w.key("config").begin_object();
   w.field("memory_bytes", o.guest.test_size).field("vcpus", o.guest.vcpus).field("memslots", o.guest.memslots);
-  w.field("cpl", o.guest.cpl == x86::GuestCpl::User ? 3 : 0);
+  w.field("cpl", o.guest.cpl == GuestCpl::User ? 3 : 0);
   w.field("hot_pages", o.workload.hot_pages).field("dirty_pages", o.workload.dirty_pages);
   w.field("random_pages", o.workload.random_pages).field("pause_ms", o.workload.pause_ms);
   w.field("threshold_pages", o.threshold_pages).field("max_rounds", o.max_rounds);

@@ -96,7 +96,7 @@ std::string PageMismatch::describe() const {
 GuestConfig migration_guest(const MigrateOptions& options, uint64_t seed) {
   GuestConfig g = options.guest;
   g.seed = seed;
-  g.program = x86::GuestProgram::MigrateWrites;
+  g.program = GuestProgram::MigrateWrites;
   g.log_dirty_from_start = options.log_from_start;
   return g;
 }

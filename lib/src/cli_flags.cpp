@@ -28,10 +28,13 @@ uint32_t parse_ring_entries_flag(const std::string& arg) {
   return static_cast<uint32_t>(n);
 }
 
-x86::GuestCpl parse_cpl_flag(const std::string& arg) {
+GuestCpl parse_cpl_flag(const std::string& arg) {
   uint64_t cpl = parse_uint("-u", arg, 0, 3);
   if (cpl != 0 && cpl != 3) throw UsageError("-u: privilege level " + arg + " must be 0 or 3");
-  return cpl == 0 ? x86::GuestCpl::Kernel : x86::GuestCpl::User;
+#if defined(__aarch64__)
+  if (cpl == 3) throw UsageError("-u 3: arm64 runs the guest program at EL1 only (EL0 is not built); use -u 0");
+#endif
+  return cpl == 0 ? GuestCpl::Kernel : GuestCpl::User;
 }
 
 std::string parse_stats_source_flag(const std::string& arg) {

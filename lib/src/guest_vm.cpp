@@ -36,19 +36,16 @@ GuestVm::GuestVm(const KvmSystem& kvm, const GuestConfig& config, Collector& col
     vm_.set_memslot({s.slot, s.gpa, s.pages * kPageSize, s.host, flags});
   collector.attach(vm_, *region_);
 
-  std::vector<uint8_t> cpuid = kvm.supported_cpuid();
   for (uint32_t i = 0; i < config.vcpus; ++i) {
     ds_vcpu_params& p = params(i);
     p.region_gva = config.test_gpa;
     p.region_pages = region_->pages();
     p.rng_state = vcpu_rng_seed(config.seed, i);
     p.pause_request = 1;  // every vCPU reports in before iteration 1
-    p.cpl = config.cpl == x86::GuestCpl::User ? 3 : 0;
+    p.cpl = static_cast<uint32_t>(guest_cpl_number(config.cpl));
     p.writer_tag = i + 1;
     auto vcpu = std::make_unique<Vcpu>(vm_, i);
-    vcpu->set_cpuid(cpuid);
-    vcpu->set_sregs(image_.initial_sregs(vcpu->get_sregs(), i));
-    vcpu->set_regs(image_.initial_regs(i, config.cpl, config.program));
+    init_vcpu_state(kvm, *vcpu, i);
     collector.attach_vcpu(*vcpu);
     vcpus_.push_back(std::move(vcpu));
   }

@@ -4,10 +4,16 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/kvm_abi.hpp"
+#include "dirtyscope/kvm_dirty_abi.h"
 #include "dirtyscope/size_parse.hpp"
 
 namespace dirtyscope {
 
+#if defined(__aarch64__)
+// A VM created with machine type 0 (ours) gets KVM's default 40-bit IPA
+// space whatever KVM_CAP_ARM_VM_IPA_SIZE would allow.
+unsigned guest_phys_bits(const KvmSystem&) { return 40; }
+#else
 unsigned guest_phys_bits(const KvmSystem& kvm) {
   std::vector<uint8_t> blob = kvm.supported_cpuid();
   const auto* header = reinterpret_cast<const KvmCpuid2Header*>(blob.data());
@@ -16,6 +22,7 @@ unsigned guest_phys_bits(const KvmSystem& kvm) {
     if (entries[i].function == 0x80000008) return entries[i].eax & 0xff;
   return 36;  // the architectural default without the leaf
 }
+#endif
 
 void check_host_limits(const KvmSystem& kvm, const RunOptions& options, bool uses_ring) {
   const GuestConfig& g = options.guest;
@@ -37,7 +44,10 @@ void check_host_limits(const KvmSystem& kvm, const RunOptions& options, bool use
   if (uses_ring && options.ring_entries != 0) {
     // KVM_CAP_DIRTY_LOG_RING answers the maximum ring size in bytes; the
     // minimum is one page. Each entry (struct kvm_dirty_gfn) is 16 bytes.
+    // arm64 offers only the ACQ_REL flavour (the collector enables
+    // whichever exists); both answer the same maximum.
     int max_bytes = kvm.check_extension(KVM_CAP_DIRTY_LOG_RING);
+    if (max_bytes <= 0) max_bytes = kvm.check_extension(KVM_CAP_DIRTY_LOG_RING_ACQ_REL);
     if (max_bytes > 0) {
       uint64_t bytes = uint64_t{options.ring_entries} * sizeof(kvm_dirty_gfn);
       uint64_t min_entries = 4096 / sizeof(kvm_dirty_gfn);

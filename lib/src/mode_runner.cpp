@@ -87,7 +87,7 @@ class Run {
 
   std::vector<uint64_t> write_counts() {
     std::vector<uint64_t> n;
-    for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) n.push_back(uint64_t{guest_.params(i).writes});
+    for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) n.push_back(guest_.writes(i));
     return n;
   }
 
@@ -241,7 +241,7 @@ class Run {
   std::string guest_behind(const std::vector<uint64_t>& before) {
     std::string behind = mix_.pending();
     for (uint32_t i = 0; i < before.size(); ++i) {
-      const uint64_t made = guest_.params(i).writes - before[i];
+      const uint64_t made = guest_.writes(i) - before[i];
       if (made < options_.min_writes_per_vcpu)
         behind += (behind.empty() ? "" : "; ") + std::string("vCPU ") + std::to_string(i) + " made " +
                   std::to_string(made) + " of " + std::to_string(options_.min_writes_per_vcpu) + " writes";

@@ -75,10 +75,8 @@ bool PassVcpuPool::run_one_pass(uint32_t index) {
       if (quit_) return false;
       continue;
     }
-    switch (run->exit_reason) {
-      case KVM_EXIT_IO:
-        if (guest_command(run) == DS_CMD_ITERATION_DONE) return true;
-        break;  // anything else on the port ends the run
+    if (guest_command(run) == DS_CMD_ITERATION_DONE) return true;
+    switch (run->exit_reason) {  // any other guest command ends the run
       case KVM_EXIT_DIRTY_RING_FULL: {
         // Collection work done on the vCPU's thread while it is stopped:
         // booked so the runner can count it as collection, not dirtying.

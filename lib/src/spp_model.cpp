@@ -7,6 +7,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/page.hpp"
 #include "dirtyscope/hex.hpp"
+#include "dirtyscope/vcpu_exit.hpp"
 
 namespace dirtyscope {
 
@@ -177,7 +178,7 @@ SppDecision SppModel::handle_mmio(uint32_t vcpu_index, Vcpu& vcpu) {
     return d;
   }
   ++counts_.denied;
-  violations_.push_back({gpa, *denied, len, d.value, vcpu_index, vcpu.get_regs().rip});
+  violations_.push_back({gpa, *denied, len, d.value, vcpu_index, guest_program_counter(vcpu)});
   return d;
 }
 

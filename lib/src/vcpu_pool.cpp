@@ -47,17 +47,15 @@ void VcpuPool::thread_main(uint32_t index) {
 
 bool VcpuPool::handle_exit(uint32_t index, Vcpu& vcpu) {
   kvm_run* run = vcpu.run_state();
-  switch (run->exit_reason) {
-    case KVM_EXIT_IO:
-      if (guest_command(run) == DS_CMD_PAUSED) {
-        std::unique_lock lock(mutex_);
-        paused_[index] = true;
-        cv_.notify_all();
-        uint64_t gen = generation_;
-        cv_.wait(lock, [&] { return quit_ || generation_ != gen; });
-        return !quit_;
-      }
-      break;  // anything else on the port ends the run
+  if (guest_command(run) == DS_CMD_PAUSED) {
+    std::unique_lock lock(mutex_);
+    paused_[index] = true;
+    cv_.notify_all();
+    uint64_t gen = generation_;
+    cv_.wait(lock, [&] { return quit_ || generation_ != gen; });
+    return !quit_;
+  }
+  switch (run->exit_reason) {  // any other guest command ends the run
     case KVM_EXIT_DIRTY_RING_FULL:
       collector_.on_ring_full(vcpu);
       return true;

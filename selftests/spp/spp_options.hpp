@@ -8,13 +8,13 @@
 
 #include "dirtyscope/host_memory.hpp"
 #include "dirtyscope/spp_model.hpp"
-#include "dirtyscope/x86/guest_image.hpp"
+#include "dirtyscope/guest_program.hpp"
 
 namespace dirtyscope {
 
 struct SppOptions {
   uint32_t vcpus = 2;
-  x86::GuestCpl cpl = x86::GuestCpl::User;
+  GuestCpl cpl = kDefaultGuestCpl;
   Backing backing = Backing::Anonymous;
   uint64_t seed = 1;
   uint64_t pages_per_vcpu = 4;     // guard pages each vCPU stores to

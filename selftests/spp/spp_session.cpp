@@ -24,7 +24,7 @@ GuestConfig spp_guest(const SppOptions& o) {
   g.backing = o.backing;
   g.cpl = o.cpl;
   g.seed = o.seed;
-  g.program = x86::GuestProgram::SppStores;
+  g.program = GuestProgram::SppStores;
   return g;
 }
 }  // namespace
@@ -102,11 +102,11 @@ void SppSession::keep_guest_running() { pool_->keep_running(); }
 
 uint64_t SppSession::read_sum(uint32_t v) { return guest_.shared()->spp[v].read_sum; }
 
-uint64_t SppSession::writes(uint32_t v) { return guest_.params(v).writes; }
+uint64_t SppSession::writes(uint32_t v) { return guest_.writes(v); }
 
 bool SppSession::on_exit(uint32_t index, Vcpu& vcpu) {
   if (vcpu.run_state()->exit_reason != KVM_EXIT_MMIO) return false;
-  const uint64_t store = guest_.params(index).writes;
+  const uint64_t store = guest_.writes(index);
   const kvm_run* run = vcpu.run_state();
   const TestRegion& region = guest_.region();
   const uint64_t gpa = run->mmio.phys_addr;

@@ -7,15 +7,15 @@
 #include <string>
 
 #include "dirtyscope/host_memory.hpp"
-#include "dirtyscope/x86/guest_image.hpp"
+#include "dirtyscope/guest_program.hpp"
 
 namespace dirtyscope {
 
 uint64_t parse_gpa_flag(const std::string& arg);           // -p: 2 MiB aligned
-void parse_guest_mode_flag(const std::string& arg);        // -m: x86-64 has mode 0 only
+void parse_guest_mode_flag(const std::string& arg);        // -m: one mode, 0 (x86-64 and arm64 4K/40-bit)
 Backing parse_backing_flag(const std::string& arg);        // -s
 uint32_t parse_ring_entries_flag(const std::string& arg);  // -c: a power of two
-x86::GuestCpl parse_cpl_flag(const std::string& arg);      // -u: 0 or 3
+GuestCpl parse_cpl_flag(const std::string& arg);           // -u: 0 or 3 (arm64: 0)
 std::string parse_stats_source_flag(const std::string& arg);  // --stats-source: bpf, kmod, auto
 
 // getopt_long returned ':' (missing value) or '?' (unknown option): throws

@@ -70,6 +70,8 @@ const void* program_entry(GuestProgram program) {
     case GuestProgram::PerfPasses: return reinterpret_cast<const void*>(&ds_perf_guest_main);
     case GuestProgram::SppStores: return reinterpret_cast<const void*>(&ds_spp_guest_main);
     case GuestProgram::RandomWrites: break;
+    case GuestProgram::MigrateWrites:
+      throw std::invalid_argument("the migrate guest program paces itself with x86's TSC: not built for arm64");
   }
   return reinterpret_cast<const void*>(&ds_guest_main);
 }

@@ -23,18 +23,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "dirtyscope/guest_program.hpp"
+
 extern "C" {
 #include "protocol.h"
 }
 
 namespace dirtyscope::arm64 {
 
-// Which guest program the vCPUs run (lib/guest/protocol.h describes them).
-enum class GuestProgram {
-  RandomWrites,  // ds_guest_main
-  PerfPasses,    // ds_perf_guest_main
-  SppStores,     // ds_spp_guest_main
-};
+using dirtyscope::GuestCpl;
+using dirtyscope::GuestProgram;
 
 // Guest physical layout of the system slot (slot 0, at GPA 0). The same
 // offsets as x86 where the content is the same.

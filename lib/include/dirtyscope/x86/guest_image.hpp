@@ -7,21 +7,17 @@
 
 #include <cstdint>
 
+#include "dirtyscope/guest_program.hpp"
+
 extern "C" {
 #include "protocol.h"
 }
 
 namespace dirtyscope::x86 {
 
-enum class GuestCpl { Kernel = 0, User = 3 };
-
-// Which guest program the vCPUs run (lib/guest/protocol.h describes them).
-enum class GuestProgram {
-  RandomWrites,  // ds_guest_main: verified pseudo-random page writes
-  PerfPasses,    // ds_perf_guest_main: one in-order pass per host request
-  SppStores,     // ds_spp_guest_main: spp_test's store plan, one round per request
-  MigrateWrites, // ds_migrate_guest_main: dirtyscope migrate's counted periods
-};
+// The arch-neutral names (guest_program.hpp), also spelled x86::.
+using dirtyscope::GuestCpl;
+using dirtyscope::GuestProgram;
 
 // Guest physical layout of the system slot (slot 0, at GPA 0).
 struct SystemLayout {

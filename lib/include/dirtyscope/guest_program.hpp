@@ -1,0 +1,32 @@
+// What the guest runs, independent of the architecture: the program the
+// vCPUs start in (lib/guest/protocol.h describes each) and the privilege
+// they run it at. Each architecture's GuestImage maps these onto its own
+// entry points and registers (x86/guest_image.hpp, arm64/guest_image.hpp).
+#pragma once
+
+namespace dirtyscope {
+
+// x86: CPL0 or CPL3. arm64: EL1 (Kernel); EL0 is not built (see
+// arm64/guest_image.hpp), so arm64 runs at Kernel by default and -u 3 is
+// a usage error there.
+enum class GuestCpl { Kernel = 0, User = 3 };
+
+enum class GuestProgram {
+  RandomWrites,   // ds_guest_main: verified pseudo-random page writes
+  PerfPasses,     // ds_perf_guest_main: one in-order pass per host request
+  SppStores,      // ds_spp_guest_main: spp_test's store plan, one round per request
+  MigrateWrites,  // ds_migrate_guest_main: dirtyscope migrate's counted periods (x86: reads the TSC)
+};
+
+#if defined(__aarch64__)
+inline constexpr GuestCpl kDefaultGuestCpl = GuestCpl::Kernel;
+#else
+// CPL3 by default, as the kernel's selftests run their guests' code.
+inline constexpr GuestCpl kDefaultGuestCpl = GuestCpl::User;
+#endif
+
+// The privilege level as a number for output: 0 or 3 (x86's CPL; on
+// arm64 0 means EL1).
+constexpr int guest_cpl_number(GuestCpl cpl) { return cpl == GuestCpl::User ? 3 : 0; }
+
+}  // namespace dirtyscope
