@@ -304,11 +304,19 @@ static bool status_has(const char *s)
 	return read_file(DEBUGFS "/status", buf, sizeof(buf)) >= 0 && strstr(buf, s);
 }
 
-/* The module's own account of kvm.ko: every probe attached, or none. */
+/*
+ * The module's own account of kvm.ko: every probe attached, or none.
+ * arm64's KVM cannot be a module (run with -k 0 there).
+ */
+#if defined(__aarch64__)
+#define KVM_KIND "kvm: built-in"
+#else
+#define KVM_KIND "kvm: module"
+#endif
 static bool module_sees_kvm(bool present)
 {
 	if (present)
-		return status_has("kvm: module") && !status_has(": detached");
+		return status_has(KVM_KIND) && !status_has(": detached");
 	return status_has("kvm: absent") && !status_has(": attached");
 }
 

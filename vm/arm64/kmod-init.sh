@@ -76,9 +76,15 @@ step "insmod dirtyscope.ko: every hook attached" load
 prog "dirtyscope_kmod_test" "${ARM64_TEST_TIMEOUT:-600}" /tests/dirtyscope_kmod_test /dirtyscope.ko
 prog "spp_kmod_test" "${ARM64_TEST_TIMEOUT:-600}" /tests/spp_kmod_test /dirtyscope.ko
 step "dirtyscope.ko reloaded: hooks attach again" reload
-for extra in $(cat /tests/extra 2>/dev/null); do
-	prog "$extra" "${ARM64_TEST_TIMEOUT:-600}" /tests/$extra /dirtyscope.ko
-done
+prog "dirtyscope_kmod_test (after the reload)" "${ARM64_TEST_TIMEOUT:-600}" /tests/dirtyscope_kmod_test /dirtyscope.ko
+# ARM64_KMOD_EXTRA: "PROGRAM ARGS" lines.
+if [ -s /tests/extra ]; then
+	while read -r bin args; do
+		[ -n "$bin" ] || continue
+		# shellcheck disable=SC2086 # args are a word list on purpose
+		prog "$bin $args" "${ARM64_TEST_TIMEOUT:-600}" /tests/$bin $args
+	done </tests/extra
+fi
 step "rmmod dirtyscope after its VMs exited" final_rmmod
 step "dmesg: no warnings or oopses, allocations == frees at every unload" dmesg_clean
 out "1..$n"

@@ -16,8 +16,10 @@
 #
 # Env: ARM64_KMOD_DIR (build/arm64-kmod: headers, objects, initramfs,
 #      console.log), ARM64_TIMEOUT (900 s for the QEMU run), ARM64_TEST_TIMEOUT
-#      (600 s per program), ARM64_MEM (1G), ARM64_KMOD_EXTRA ("module_churn"
-#      etc.: more programs from kmod/tests, run with the module path),
+#      (600 s per program), ARM64_MEM (1G), ARM64_KMOD_EXTRA (more programs
+#      from kmod/tests with their arguments, ';'-separated, e.g.
+#      "genl_fuzz -n 2000; module_churn -l 5 -k 0 /dirtyscope.ko"; arm64's
+#      KVM is built in, so module_churn's kvm.ko reloads must be -k 0),
 #      VM_KEEP_LOG=1 (print the whole console).
 # Exit 0 when every result is ok, 1 otherwise, 2 when something is missing.
 set -euo pipefail
@@ -67,14 +69,24 @@ build_test dirtyscope_kmod_test dirtyscope_kmod_test cases_module cases_counters
 build_test spp_kmod_test spp_kmod_test spp_cases_counts spp_cases_requests \
   spp_cases_lifecycle spp_guest spp_client
 extra=()
-for p in ${ARM64_KMOD_EXTRA:-}; do
+IFS=';' read -r -a specs <<<"${ARM64_KMOD_EXTRA:-}"
+for spec in ${specs[@]+"${specs[@]}"}; do
+  read -r p args <<<"$spec"
+  [[ -n ${p:-} ]] || continue
   case $p in
   module_churn | genl_fuzz) build_test "$p" "$p" kmsg_check ring_guest owned_vm ;;
   *) die "ARM64_KMOD_EXTRA: unknown program '$p' (module_churn, genl_fuzz)" ;;
   esac
-  extra+=("$p")
+  extra+=("$p${args:+ $args}")
 done
 aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I lib/include -o "$bin/kvm_caps" vm/kvm_caps.c
+
+# The tracepoint probes' prototypes against the kernel's BTF (the headers'
+# vmlinux has it; arm64 KVM is built in, so there is no kvm.ko to add).
+kmod/check-prototypes.sh --image "$ARM64_KDIR/vmlinux" \
+  --expected kmod/probe-prototypes-arm64.txt --cache "$top" >"$top/check-prototypes.log" 2>&1 ||
+  { cat "$top/check-prototypes.log" >&2; echo "arm64-kmod: probe prototypes differ from the kernel's BTF" >&2; exit 1; }
+note "probe prototypes match the kernel's BTF ($(grep -c '^match' "$top/check-prototypes.log") tracepoints)"
 
 # --- initramfs ---------------------------------------------------------------
 rd=$top/initramfs
@@ -90,7 +102,7 @@ done
 cp vm/arm64/kmod-init.sh "$rd/init"
 cp "$ko" "$rd/dirtyscope.ko"
 cp "$bin/dirtyscope_kmod_test" "$bin/spp_kmod_test" "$bin/kvm_caps" "$rd/tests/"
-for p in ${extra[@]+"${extra[@]}"}; do cp "$bin/$p" "$rd/tests/"; done
+for spec in ${extra[@]+"${extra[@]}"}; do cp "$bin/${spec%% *}" "$rd/tests/"; done
 printf '%s\n' ${extra[@]+"${extra[@]}"} >"$rd/tests/extra"
 # The tests drop to uid 65534 and 1000; names only matter to humans.
 mkdir -p "$rd/etc"
