@@ -3,10 +3,11 @@
  * The guest of spp_kmod_test and userspace's half of the SPP model.
  *
  * Two pages at SPP_GUEST_GPA sit in a KVM_MEM_READONLY memslot, so each
- * guest store to them exits as KVM_EXIT_MMIO. The guest (real mode,
- * generated from a table in spp_guest.c) makes 1-, 2-, 4- and 8-byte
- * stores (8: MMX movq) at many sub-pages, some straddling two sub-pages
- * and two straddling the page boundary, then HLTs. Userspace handles each
+ * guest store to them exits as KVM_EXIT_MMIO. The guest (x86: real mode;
+ * arm64: EL1 with the MMU on; generated from a table in spp_guest.c) makes
+ * 1-, 2-, 4- and 8-byte stores (x86's 8: MMX movq) at many sub-pages, some
+ * straddling two sub-pages and two straddling the page boundary, then says
+ * done (mini_guest.h). Userspace handles each
  * exit by the SPP rule with its own vectors: allowed writes are applied to
  * the slot's memory, denied ones dropped; every decision is recorded so
  * the test can compare the module's counts and events with it.
@@ -50,7 +51,7 @@ void spp_guest_store_mix(int by_size[9], int *straddle_subpage, int *cross_page)
 
 /* 0, 1 (failure) or 4 (skip); see mini_guest.h. kvm_fd < 0: open /dev/kvm. */
 int spp_guest_create(struct spp_guest *g, int kvm_fd, const char **why);
-/* Runs the stores once, up to HLT, judging each exit. 0 or -1. */
+/* Runs the stores once, up to done, judging each exit. 0 or -1. */
 int spp_guest_round(struct spp_guest *g);
 void spp_guest_destroy(struct spp_guest *g);
 
