@@ -51,6 +51,13 @@ ko=$obj/dirtyscope.ko
 vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || strings "$ko" | sed -n 's/^vermagic=//p')
 note "built $ko ($vermagic)"
 [[ $vermagic == "$ARM64_KERNEL_ABI "* ]] || die "vermagic '$vermagic' is not $ARM64_KERNEL_ABI"
+# gcc 12's -falign-functions=8 does not align cold functions (__init ones
+# are cold), which -fmin-function-alignment=8 would: ftrace's per-call-site
+# ops pointer (DYNAMIC_FTRACE_WITH_CALL_OPS) sits in the 8 bytes before
+# each function and must be 8-aligned. Refuse a module where one is not.
+misaligned=$(aarch64-linux-gnu-nm "$ko" | while read -r addr type name; do
+  [[ $type == [tT] && $(( 16#$addr % 8 )) -ne 0 ]] && echo "$name"; done || true)
+[[ -z $misaligned ]] || { echo "arm64-kmod: functions not 8-byte aligned: $misaligned" >&2; exit 1; }
 
 # --- the test programs: static, the same lists as vm/run.sh's ----------------
 bin=$top/bin
