@@ -79,28 +79,53 @@ RingEntryRecorder::RingEntryRecorder(const TestRegion& region, Injection injecti
     : region_(&region), injection_(injection), pending_(region.pages()), entries_seen_(entries_seen) {}
 
 uint32_t RingEntryRecorder::harvest(DirtyRing& ring) {
-  // The region's memslots may have changed since the last harvest
-  // (SppModel splits them): look the first entry's slot up afresh.
-  cached_slot_ = kNoSlot;
-  cached_first_ = cached_pages_ = 0;
+  // Per entry, inline: the slot is compared with the previous entry's (a
+  // pass writes pages in order, so consecutive entries name the same slot)
+  // and only another slot is looked up, among the region's memslots as
+  // they are now (SppModel splits them), so the cache lives for one
+  // harvest. The loop state is local: in members, every store into the
+  // DirtySet (uint64_t, like the counters) would force them back to memory.
   const uint32_t vcpu = ring.vcpu_id();
-  return ring.harvest([&](uint32_t slot, uint64_t offset) { record(vcpu, slot, offset); });
+  const bool wrong_slot = injection_ == Injection::WrongSlot;
+  uint64_t seen = entries_seen_;
+  // Nothing cached yet: no slot id has address space 0xffff, and an entry
+  // that names this one meets 0 pages, so it fails the offset check.
+  uint32_t cached_slot = ~0u;
+  SlotSpan span{0, 0};
+  uint64_t* words = pending_.words();
+  const std::vector<RegionSlot>& slots = region_->slots();
+  const uint32_t n = ring.harvest([&](uint32_t slot, uint64_t offset) {
+    ++seen;
+    // WrongSlot: the 10th entry read (or the first, in a tiny run) has its
+    // slot id corrupted as a buggy collector might misread it.
+    if (wrong_slot && seen == 10) [[unlikely]]
+      slot ^= 0x7f00;
+    if (slot != cached_slot) [[unlikely]] {
+      // Inline, no call: a call here would make the compiler keep the
+      // loop's state out of caller-saved registers for every entry.
+      const RegionSlot* found = nullptr;
+      if ((slot >> 16) == 0)
+        for (const RegionSlot& s : slots)
+          if (s.slot == slot) found = &s;
+      if (!found) bad_entry(vcpu, seen, slot, offset);
+      span = SlotSpan{found->first_page, found->pages};
+      cached_slot = slot;
+    }
+    if (offset >= span.pages) [[unlikely]]
+      bad_entry(vcpu, seen, slot, offset);
+    const uint64_t page = span.first_page + offset;
+    words[page / 64] |= 1ULL << (page % 64);
+  });
+  entries_seen_ = seen;
+  return n;
 }
 
-void RingEntryRecorder::look_up(uint32_t vcpu, uint32_t slot, uint64_t offset) {
-  const RegionSlot* s = (slot >> 16) == 0 ? region_->find_slot(slot & 0xffff) : nullptr;
-  if (!s) bad_entry(vcpu, slot, offset);
-  cached_slot_ = slot;
-  cached_first_ = s->first_page;
-  cached_pages_ = s->pages;
-}
-
-void RingEntryRecorder::bad_entry(uint32_t vcpu, uint32_t slot, uint64_t offset) const {
+void RingEntryRecorder::bad_entry(uint32_t vcpu, uint64_t seen, uint32_t slot, uint64_t offset) const {
   char buf[200];
   std::snprintf(buf, sizeof(buf),
                 "vCPU %u ring entry %" PRIu64 ": slot 0x%x (address space %u) offset 0x%" PRIx64
                 " is not a page of any test memslot",
-                vcpu, entries_seen_, slot & 0xffff, slot >> 16, offset);
+                vcpu, seen, slot & 0xffff, slot >> 16, offset);
   throw CollectorError(buf);
 }
 

@@ -28,15 +28,23 @@ namespace dirtyscope {
 template <typename Visit>
 uint32_t consume_dirty_gfns(kvm_dirty_gfn* gfns, uint32_t entries, uint64_t& fetch_index, Visit&& visit) {
   uint32_t n = 0;
+  // The index lives in a local while we loop (a visitor's stores through
+  // any uint64_t* would otherwise force it to memory at every entry) and
+  // is written back however the loop ends, a visitor's throw included.
+  struct WriteBack {
+    uint64_t& to;
+    uint64_t index;
+    ~WriteBack() { to = index; }
+  } fetch{fetch_index, fetch_index};
   for (;;) {
-    kvm_dirty_gfn& e = gfns[fetch_index & (entries - 1)];
+    kvm_dirty_gfn& e = gfns[fetch.index & (entries - 1)];
     std::atomic_ref<uint32_t> flags(e.flags);
     // Acquire: pairs with KVM's release when it published the entry.
     if (!(flags.load(std::memory_order_acquire) & KVM_DIRTY_GFN_F_DIRTY)) break;
     visit(e.slot, e.offset);
     // Release: our reads of slot/offset happen before KVM may reuse it.
     flags.store(KVM_DIRTY_GFN_F_RESET, std::memory_order_release);
-    ++fetch_index;
+    ++fetch.index;
     // A ring holds `entries` entries; consuming more in one pass means KVM
     // is producing as fast as we consume. Stop: the rest is next time's.
     if (++n == entries) break;

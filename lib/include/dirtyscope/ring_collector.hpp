@@ -45,36 +45,19 @@ class RingEntryRecorder {
   // Consumes every published entry of `ring` (DirtyRing::harvest: the
   // acquire/release protocol), checking and recording each. Returns how many.
   uint32_t harvest(DirtyRing& ring);
-  // One entry: inline, with the last entry's memslot cached (a pass writes
-  // pages in order, so consecutive entries name the same slot); another
-  // slot is looked up among the region's memslots as they are now.
-  void record(uint32_t vcpu, uint32_t slot, uint64_t offset) {
-    ++entries_seen_;
-    // WrongSlot: the 10th entry read (or the first, in a tiny run) has its
-    // slot id corrupted as a buggy collector might misread it.
-    if (injection_ == Injection::WrongSlot && entries_seen_ == 10) [[unlikely]]
-      slot ^= 0x7f00;
-    if (slot != cached_slot_) [[unlikely]]
-      look_up(vcpu, slot, offset);
-    if (offset >= cached_pages_) [[unlikely]]
-      bad_entry(vcpu, slot, offset);
-    pending_.set(cached_first_ + offset);
-  }
   DirtySet& pending() { return pending_; }
   uint64_t entries_seen() const { return entries_seen_; }
 
  private:
-  // Caches `slot` if it is a test memslot of address space 0, else throws.
-  void look_up(uint32_t vcpu, uint32_t slot, uint64_t offset);
-  [[noreturn]] void bad_entry(uint32_t vcpu, uint32_t slot, uint64_t offset) const;
+  struct SlotSpan {
+    uint64_t first_page, pages;
+  };
+  [[noreturn]] void bad_entry(uint32_t vcpu, uint64_t seen, uint32_t slot, uint64_t offset) const;
 
-  static constexpr uint32_t kNoSlot = ~0u;  // address space 0xffff: never a test slot
   const TestRegion* region_ = nullptr;
   Injection injection_ = Injection::None;
   DirtySet pending_;         // harvested, not yet handed to the runner
   uint64_t entries_seen_ = 0;  // for wrong-slot: which entry to corrupt
-  uint32_t cached_slot_ = kNoSlot;
-  uint64_t cached_first_ = 0, cached_pages_ = 0;  // of cached_slot_; 0 pages: none
 };
 
 enum class RingMode { Plain, Wait, WithBitmap };
