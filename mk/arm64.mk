@@ -1,15 +1,28 @@
 # arm64 (issue 14): the nested arm64 VM with KVM at EL2 under QEMU TCG.
-#   make build ARCH=arm64   cross-build (build-arm64/, see cmake/arm64.cmake)
-#   make vm-arm64           boot Debian 13's arm64 6.12 kernel (vm/arm64/boot.sh),
-#                           check /dev/kvm, print KVM's dirty-tracking caps and
-#                           run arm64_hello_vm in every mode (one MMIO report and
-#                           one verified collection per pass), plus a small ring
-#                           that fills (KVM_EXIT_DIRTY_RING_FULL), 4 vCPUs with a
-#                           ring each; the negative
-#                           twins (-x drop) must fail
+#   make build ARCH=arm64     cross-build (build-arm64/, see cmake/arm64.cmake)
+#   make vm-test ARCH=arm64   the full arm64 suite (vm/arm64/suite.sh full):
+#                             dirty_log_test in every mode on anonymous,
+#                             hugetlb and THP memory, the negative twins,
+#                             dirty_log_perf, spp_test; then the module's
+#                             suite (mk/arm64-kmod.mk); "N passed, M failed"
+#   make vm-arm64             the same without the module
+#   make vm-arm64-short       the short cycle ctest runs (vm.arm64_selftests)
+#   make vm-arm64-hello       arm64_hello_vm, the guest's first smoke test
 ARM64_HELLO := build-arm64/bin/arm64_hello_vm
-.PHONY: vm-arm64
+.PHONY: vm-arm64 vm-arm64-short vm-arm64-hello vm-test-arm64
 vm-arm64:
+	$(MAKE) --no-print-directory build ARCH=arm64
+	vm/arm64/suite.sh full
+
+vm-arm64-short:
+	$(MAKE) --no-print-directory build ARCH=arm64
+	vm/arm64/suite.sh short
+
+vm-test-arm64:
+	$(MAKE) --no-print-directory build ARCH=arm64
+	vm/arm64/suite.sh full --kmod
+
+vm-arm64-hello:
 	$(MAKE) --no-print-directory build ARCH=arm64
 	vm/arm64/boot.sh "$(ARM64_HELLO) -m bitmap" "$(ARM64_HELLO) -m ring" \
 	  "$(ARM64_HELLO) -m ring-with-bitmap" "$(ARM64_HELLO) -m ring -c 256 -p 1024" \

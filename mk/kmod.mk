@@ -4,7 +4,8 @@
 #   make vm-test    boot Debian's kernel under QEMU/TCG and run the module
 #                   tests, plus VM_TESTS="path args;path args" if given;
 #                   KVM_PATCHES="a.patch b.patch" boots kvm*.ko rebuilt
-#                   from Debian's linux-source with those patches
+#                   from Debian's linux-source with those patches;
+#                   ARCH=arm64: the arm64 suite instead (mk/arm64.mk)
 KMOD_BUILD := $(BUILD_DIR)/kmod
 # The running kernel's tree if it has one, else the Debian headers that
 # match the linux-image-amd64 meta package (resolved by vm/kdir.sh).
@@ -32,6 +33,11 @@ kmod-clean:
 vm-deps:
 	@scripts/install-deps.sh kmod vm $(if $(strip $(KVM_PATCHES)),kvmsrc)
 
+ifeq ($(ARCH),arm64)
+# The arm64 VM (mk/arm64.mk): its own kernel, programs and module suite.
+vm-test: vm-test-arm64
+else
 vm-test: vm-deps
 	@BUILD_DIR=$(BUILD_DIR) VM_TIMEOUT=$(VM_TIMEOUT) VM_TESTS="$(VM_TESTS)" \
 		KVM_PATCHES="$(KVM_PATCHES)" vm/run.sh
+endif

@@ -152,8 +152,8 @@ int main(int argc, char** argv) {
                 char b[32];
                 std::snprintf(b, sizeof(b), "%llx", static_cast<unsigned long long>(g.test_gpa));
                 return std::string(b);
-              }() + ", backing " + backing_name(g.backing) + ", guest CPL" +
-              std::to_string(guest_cpl_number(g.cpl)) + ", " + std::to_string(t.run.iterations) +
+              }() + ", backing " + backing_name(g.backing) + ", guest " +
+              guest_privilege_name(g.cpl) + ", " + std::to_string(t.run.iterations) +
               " iterations every " + std::to_string(t.run.interval_ms) + " ms, seed " +
               std::to_string(g.seed) +
               (t.run.injection != Injection::None ? std::string(", inject ") + injection_name(t.run.injection) : ""));

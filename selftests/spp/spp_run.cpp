@@ -65,7 +65,7 @@ void run_cases(const KvmSystem& kvm, const SppOptions& o, const std::string& mod
     return;
   }
   SppSession& session = *made;
-  ktap.diag(prefix + "spp_test: " + std::to_string(o.vcpus) + " vCPU(s) at CPL" + (o.cpl == GuestCpl::User ? "3" : "0") +
+  ktap.diag(prefix + "spp_test: " + std::to_string(o.vcpus) + " vCPU(s) at " + guest_privilege_name(o.cpl) +
             ", " + std::to_string(o.pages_per_vcpu) + " guard pages each in a 2 MiB region backed by " +
             backing_name(o.backing) + ", " + std::to_string(session.stores_per_round()) +
             " stores per vCPU and round, seed " + std::to_string(o.seed) + "; KVM_CAP_NR_MEMSLOTS " +

@@ -7,10 +7,12 @@
 #
 # Usage: vm/arm64/boot.sh ["PROGRAM [ARGS]"...]   e.g. "build-arm64/bin/arm64_hello_vm -m ring"
 #        A test written "!PROGRAM [ARGS]" must fail (exit 1): a negative twin,
-#        ok when the program catches the fault it was given.
+#        ok when the program catches the fault it was given. A test written
+#        "=PROGRAM [ARGS]" must run: its skip (exit 4) is a failure.
 # Env:   ARM64_DIR (build/arm64: downloads, initramfs, console.log)
 #        ARM64_TIMEOUT (600 s for the whole QEMU run), ARM64_MEM (1G),
-#        ARM64_SMP (1)
+#        ARM64_SMP (1), ARM64_HUGEPAGES (0: 2 MiB hugetlb pages the guest
+#        kernel reserves at boot, for -s anonymous_hugetlb/shared_hugetlb)
 # Exit 0 when every result is ok, 1 otherwise, 2 when something is missing.
 # The console is build/arm64/console.log; results are its "ARM64: " lines.
 set -euo pipefail
@@ -50,8 +52,9 @@ cp "$top/bin/kvm_caps" "$rd/tests/"
 # binary in /tests/bin/.
 i=0
 for cmd in "$@"; do
-  expect_fail=0
+  expect_fail=0 must_run=0
   if [[ $cmd == '!'* ]]; then expect_fail=1; cmd=${cmd#!}; fi
+  if [[ $cmd == '='* ]]; then must_run=1; cmd=${cmd#=}; fi
   read -r p args <<<"$cmd"
   [[ -f $p ]] || die "program '$p' not found"
   file -b "$p" | grep -q 'ARM aarch64' || die "'$p' is not an aarch64 binary"
@@ -61,6 +64,10 @@ for cmd in "$@"; do
   if ((expect_fail)); then
     name+="_must_fail"
     printf '#!/bin/sh\n/tests/bin/%s %s\nrc=$?\necho "exit $rc, expected 1"\n[ $rc -eq 1 ]\n' \
+      "$(basename "$p")" "$args" >"$rd/tests/$name"
+  elif ((must_run)); then
+    name+="_must_run"
+    printf '#!/bin/sh\n/tests/bin/%s %s\nrc=$?\n[ $rc -ne 4 ] || echo "skipped, but this test must run"\n[ $rc -eq 0 ]\n' \
       "$(basename "$p")" "$args" >"$rd/tests/$name"
   else
     printf '#!/bin/sh\nexec /tests/bin/%s %s\n' "$(basename "$p")" "$args" >"$rd/tests/$name"
@@ -80,7 +87,7 @@ timeout "${ARM64_TIMEOUT:-600}" qemu-system-aarch64 \
   -smp "${ARM64_SMP:-1}" -m "${ARM64_MEM:-1G}" -nographic -no-reboot -net none \
   -monitor none -serial "file:$console" \
   -kernel "$ARM64_KERNEL_IMAGE" -initrd "$top/initramfs.cpio" \
-  -append "console=ttyAMA0 panic=-1 oops=panic" || rc=$?
+  -append "console=ttyAMA0 panic=-1 oops=panic hugepages=${ARM64_HUGEPAGES:-0}" || rc=$?
 t2=$(date +%s.%N)
 ((rc == 124)) && note "QEMU timed out after ${ARM64_TIMEOUT:-600} s"
 

@@ -20,13 +20,26 @@ enum class GuestProgram {
 
 #if defined(__aarch64__)
 inline constexpr GuestCpl kDefaultGuestCpl = GuestCpl::Kernel;
+// -m and -u in the programs' help texts.
+inline constexpr const char* kGuestModeHelp = "arm64 here has one: 0 = PA-bits:40, VA-bits:39, 4K pages";
+inline constexpr const char* kGuestCplHelp = "0 = EL1 (the only one built on arm64)";
 #else
 // CPL3 by default, as the kernel's selftests run their guests' code.
 inline constexpr GuestCpl kDefaultGuestCpl = GuestCpl::User;
+inline constexpr const char* kGuestModeHelp = "x86-64 has one: 0 = PA-bits:ANY, VA-bits:48, 4K pages";
+inline constexpr const char* kGuestCplHelp = "3 = user mode (default), 0 = supervisor mode";
 #endif
 
 // The privilege level as a number for output: 0 or 3 (x86's CPL; on
 // arm64 0 means EL1).
 constexpr int guest_cpl_number(GuestCpl cpl) { return cpl == GuestCpl::User ? 3 : 0; }
+// The level for people: "CPL3"/"CPL0" on x86, "EL0"/"EL1" on arm64.
+constexpr const char* guest_privilege_name(GuestCpl cpl) {
+#if defined(__aarch64__)
+  return cpl == GuestCpl::User ? "EL0" : "EL1";
+#else
+  return cpl == GuestCpl::User ? "CPL3" : "CPL0";
+#endif
+}
 
 }  // namespace dirtyscope

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The arm64 test suite (issue 14): dirty_log_test, dirty_log_perf and
+# spp_test cross-built for aarch64 (build-arm64/, `make build ARCH=arm64`),
+# run by vm/arm64/boot.sh in Debian 13's arm64 6.12 kernel with KVM at EL2.
+#
+# Usage: vm/arm64/suite.sh full|short [--kmod]
+#   full   every mode on anonymous, hugetlb and THP memory, 2 vCPUs and 2
+#          memslots, the negative twins, dirty_log_perf, spp_test
+#          (`make vm-test ARCH=arm64`; about 10 min here)
+#   short  every mode once on small memory, ring-with-bitmap on hugetlb,
+#          the known bug, one twin, dirty_log_perf, spp_test (ctest
+#          vm.arm64_selftests with --kmod; about 1.5 min of QEMU here)
+#   --kmod also run the module's suite (vm/arm64/kmod-test.sh) and add its
+#          counts to the summary
+# Prefixes (boot.sh): "=" must run (a skip fails), "!" must fail (exit 1).
+# Ends with "N passed, M failed"; exit 0 only when M is 0.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+level=${1:-}
+kmod=0
+[[ ${2:-} == --kmod ]] && kmod=1
+B=$ROOT/build-arm64/bin
+T="$B/dirty_log_test"
+
+# KNOWN KERNEL BUG (found by this suite, Debian 6.12 arm64): with
+# KVM_CAP_DIRTY_LOG_RING_ACQ_REL alone (no backup bitmap), a memslot on huge
+# pages loses writes. arm64's user_mem_abort() decides "logging" by
+# memslot_is_logging(), which tests slot->dirty_bitmap, and a ring-only VM
+# has none; so a write fault on a write-protected 2 MiB block relaxes the
+# whole block and pushes one gfn, and the other 511 pages are written
+# unseen (dirty-ring-wait on huge pages stalls for the same reason: the
+# ring never fills). These must fail with missed pages: the day they pass,
+# the kernel is fixed and they move to the "=" list.
+known_bug=(
+  "!$T -M dirty-ring -b 16M -i 2 -s anonymous_hugetlb"
+)
+
+case $level in
+  short)
+    tests=(
+      "=$T -M all -b 16M -i 3"
+      "=$T -M ring-with-bitmap -b 16M -i 2 -s anonymous_hugetlb"
+      "${known_bug[@]}"
+      "!$T -M ring-with-bitmap -b 16M -i 2 --inject drop-dirty"
+      "=$B/dirty_log_perf -M all -b 16M -i 2"
+      "=$B/spp_test"
+    )
+    hugepages=24 ;;
+  full)
+    tests=(
+      "=$T -M all -b 64M -i 6"
+      "=$T -M all -b 32M -i 3 -v 2 -x 2"
+      "=$T -M dirty-log -b 32M -i 3 -s anonymous_hugetlb"
+      "=$T -M clear-log -b 32M -i 3 -s anonymous_hugetlb"
+      "=$T -M ring-with-bitmap -b 32M -i 3 -s anonymous_hugetlb"
+      "=$T -M dirty-log -b 32M -i 3 -s anonymous_thp"
+      "=$T -M clear-log -b 32M -i 3 -s anonymous_thp"
+      "=$T -M ring-with-bitmap -b 32M -i 3 -s anonymous_thp"
+      "=$T -M ring-with-bitmap -b 32M -i 3 -s shared_hugetlb --log-from-start"
+      "${known_bug[@]}"
+      "!$T -M dirty-ring -b 16M -i 2 -s anonymous_thp"
+      "!$T -M dirty-log -b 16M -i 2 --inject drop-dirty"
+      "!$T -M clear-log -b 16M -i 2 --inject skip-clear"
+      "!$T -M dirty-ring -b 16M -i 2 --inject skip-reset"
+      "!$T -M ring-with-bitmap -b 16M -i 2 --inject drop-dirty"
+      "=$B/dirty_log_perf -M all -b 64M -i 3"
+      "=$B/spp_test"
+    )
+    hugepages=48 ;;
+  *) echo "usage: vm/arm64/suite.sh full|short [--kmod]" >&2; exit 2 ;;
+esac
+
+for p in "$T" "$B/dirty_log_perf" "$B/spp_test"; do
+  [[ -x $p ]] || { echo "arm64-suite: $p missing: make build ARCH=arm64" >&2; exit 2; }
+done
+
+passed=0 failed=0
+tally() {  # adds the "N passed, M failed" line of a run's output
+  local line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
+  [[ -n $line ]] || { failed=$((failed + 1)); return; }
+  passed=$((passed + ${line%% passed*}))
+  line=${line#*passed, }
+  failed=$((failed + ${line%% failed*}))
+}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+rc=0
+ARM64_HUGEPAGES=${ARM64_HUGEPAGES:-$hugepages} ARM64_TIMEOUT=${ARM64_TIMEOUT:-1500} \
+  "$ROOT/vm/arm64/boot.sh" "${tests[@]}" 2>&1 | tee "$out" || rc=1
+tally "$out"
+if ((kmod)); then
+  "$ROOT/vm/arm64/kmod-test.sh" 2>&1 | tee "$out" || rc=1
+  tally "$out"
+fi
+((rc == 0)) || ((failed > 0)) || failed=1
+echo "arm64 suite ($level$( ((kmod)) && echo ', module')): $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+((failed == 0))
