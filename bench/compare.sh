@@ -12,7 +12,10 @@
 #
 # Usage: bench/compare.sh BUILD_DIR
 # Environment: COMPARE_ROUNDS (5), COMPARE_MEM (256M), COMPARE_ITERS (3),
-#   COMPARE_CPL (0: the kernel test's guest runs at CPL0), VM_TIMEOUT.
+#   COMPARE_CPL (0: the kernel test's guest runs at CPL0), VM_TIMEOUT,
+#   VM_SMP (2: guest CPUs of the nested VM; the kernel's test busy-waits,
+#   its main thread for the vCPUs and each vCPU thread between passes, so
+#   with one CPU each side's work shares it with a spinning thread).
 # Output: $BUILD_DIR/bench/compare/{runs.log,report.txt,compare.json}.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,12 +35,12 @@ BUILD_DIR=$build vm/perf-peer-build.sh "$peer"
 [[ -x $ours ]] || { echo "bench-compare: $ours not built" >&2; exit 1; }
 
 args=("$peer" "$ours" "$rounds" "$mem" "$iters" "$cpl")
-echo "== $rounds rounds: kernel dirty_log_perf_test vs dirty_log_perf, 1 vCPU, $mem, -i $iters, our CPL $cpl"
+echo "== $rounds rounds: kernel dirty_log_perf_test vs dirty_log_perf, 1 vCPU, $mem, -i $iters, our CPL $cpl${VM_SMP:+, VM_SMP=$VM_SMP}"
 if [[ -c /dev/kvm ]]; then
   bench/compare-guest.sh "${args[@]}" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
 else
   echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
-  BUILD_DIR=$build VM_OUT="$out/vm" VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
+  BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
     VM_FILES="$peer $ours" VM_TESTS="$ROOT/bench/compare-guest.sh ${args[*]}" \
     vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
   cp "$out/vm/guest.ktap" "$out/runs.log"

@@ -9,7 +9,9 @@
 # Environment: BUILD_DIR (build), VM_TIMEOUT (300 s for the whole boot),
 # VM_TESTS ("path args; path args": host-built KTAP programs, run as root
 # in the guest, exit 0 pass / 4 skip / else fail), VM_MEM (1G),
-# VM_KEEP_LOG=1 to print the guest console even on success.
+# VM_KEEP_LOG=1 to print the guest console even on success. VM_SMP: guest
+# CPUs (1; make bench-compare uses 2: the kernel's perf test spins a thread
+# per vCPU plus its main thread).
 # VM_OUT: where this run's initramfs, console and KTAP go ($BUILD_DIR/vm);
 # runs with different VM_OUT can go in parallel (the shared build steps take
 # a lock). VM_TEST_TIMEOUT: per-program limit in the guest (200 s);
@@ -251,7 +253,7 @@ rm -f "$CONSOLE" "$KTAP"
 boot=$SECONDS
 set +e
 timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-  -machine pc -accel tcg -cpu max -smp 1 -m "$VM_MEM" \
+  -machine pc -accel tcg -cpu max -smp "${VM_SMP:-1}" -m "$VM_MEM" \
   -nographic -no-reboot -net none -monitor none \
   -serial "file:$CONSOLE" -serial "file:$KTAP" \
   -kernel "$KERNEL_IMAGE" -initrd "$CPIO" \
