@@ -133,6 +133,6 @@ while IFS=$'\t' read -r tp args; do
   fi
 done <"$EXPECTED"
 if ((bad)); then
-  echo "check-prototypes: refusing: dirtyscope.ko's probes do not match this kernel's tracepoints (update kmod/probes.c and kmod/probe-prototypes.txt)"
+  echo "check-prototypes: refusing: dirtyscope.ko's probes do not match this kernel's tracepoints (update kmod/probes*.c and kmod/probe-prototypes*.txt)"
 fi
 exit $bad

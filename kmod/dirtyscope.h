@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dirtyscope.ko internals shared by core.c, probes.c, debugfs.c and
- * netlink.c. Nothing here is ABI; the ABI is include/uapi/linux/dirtyscope.h.
+ * dirtyscope.ko internals shared by its files (core.c, vm_table.c,
+ * attribution.c, counters.c, probes*.c, debugfs.c, netlink*.c, spp*.c,
+ * pool.c); vm_table.h and probes.h hold what only a few of them share.
+ * Nothing here is ABI; the ABI is include/uapi/linux/dirtyscope.h.
  */
 #ifndef DIRTYSCOPE_INTERNAL_H
 #define DIRTYSCOPE_INTERNAL_H
@@ -105,7 +107,7 @@ extern const char *const ds_drop_names[DS_D_NR];
  * One VM. Keyed by the address of its struct kvm, which is used as an
  * opaque number: it is dereferenced only inside a probe fired by that
  * VM's own code, when KVM guarantees the VM is alive. A VM leaves the table
- * when kvm_arch_destroy_vm() runs for it (see probes.c), so a later VM
+ * when kvm_arch_destroy_vm() runs for it (see teardown.c), so a later VM
  * that reuses the address gets a fresh entry.
  *
  * Owner: the table (ds_vms + ds_vm_list) until ds_vm_kill(); then the
@@ -184,6 +186,7 @@ struct ds_task {
 
 /* core.c */
 extern struct workqueue_struct *ds_wq;
+/* counters.c */
 extern struct ds_drops ds_module_drops;
 /* Incremented by each RESET_STATS of every VM (it zeroes the module's too). */
 extern atomic64_t ds_module_reset_gen;
@@ -191,7 +194,7 @@ extern atomic64_t ds_module_reset_gen;
 void ds_drop(struct ds_vm *vm, int why);
 void ds_drops_snapshot(const struct ds_drops *d, u64 out[DS_D_NR]);
 void ds_module_reset(void);
-/* Frees an entry that never was, or no longer is, in any table. */
+/* vm_table.c. Frees an entry that never was, or no longer is, in any table. */
 void ds_vm_free(struct ds_vm *vm);
 
 /*
@@ -214,6 +217,7 @@ void ds_pool_put_vcpu(struct ds_vcpu *vc);
 struct ds_task *ds_pool_take_task(void);
 void ds_pool_put_task(struct ds_task *t);
 void ds_pool_show(struct seq_file *m);
+/* vm_table.c: published VMs, by id; counters.c: set_spte of no task's vCPU. */
 extern struct list_head ds_vm_list;
 extern atomic64_t ds_unattributed;
 /*
@@ -223,17 +227,20 @@ extern atomic64_t ds_unattributed;
 extern struct srcu_struct ds_vm_srcu;
 
 /*
- * event: the caller counts an event, so a missing VM or vCPU loses one
- * (DS_D_EVENTS); kvm_exit only notes the vCPU for attribution.
+ * attribution.c. event: the caller counts an event, so a missing VM or
+ * vCPU loses one (DS_D_EVENTS); kvm_exit only notes the vCPU for
+ * attribution.
  */
 struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp,
 			    bool event);
 struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu, bool event);
 struct ds_vcpu *ds_task_vcpu(struct ds_vm **vmp);
+/* vm_table.c */
 void ds_vm_kill(unsigned long key);
 void ds_vm_kill_all(void);
 struct ds_vm *ds_vm_find_id(u64 id);
 struct ds_vm *ds_vm_find_name(pid_t pid, int fd);
+/* counters.c */
 void ds_vm_totals(struct ds_vm *vm, struct ds_counters *sum);
 void ds_vm_reset(struct ds_vm *vm);
 void ds_counters_snapshot(const struct ds_counters *c, u64 out[9]);
@@ -269,7 +276,7 @@ void ds_spp_show(struct seq_file *m, struct ds_spp *spp);
 /* spp_caps.c */
 void ds_spp_caps_show(struct seq_file *m);
 
-/* probes.c */
+/* attach.c (the probes: probes.c, probes_<arch>.c; probes.h) */
 int ds_probes_init(void);
 void ds_probes_exit(void);
 void ds_probes_show(struct seq_file *m);

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attribution: a tracked VM's vCPU entries, and for events that carry no
+ * vCPU (kvm_mmu_set_spte, kvm_mmio) the vCPU each task last exited from
+ * (struct ds_task, dirtyscope.h). Entries come from pool.c; the task
+ * table is written under ds_lock (vm_table.c) and read under RCU.
+ */
+#include <linux/hashtable.h>
+#include <linux/kvm_host.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+
+#include "dirtyscope.h"
+#include "vm_table.h"
+
+/* Bounds so a host running many VMs cannot make us eat memory unchecked. */
+#define DS_MAX_TASKS	4096
+
+/* ds_task: see dirtyscope.h. */
+static DEFINE_HASHTABLE(ds_tasks, 8);
+static unsigned int ds_nr_tasks;
+
+void ds_task_forget(u64 vm_id)
+{
+	struct hlist_node *tmp;
+	struct ds_task *t;
+	int bkt;
+
+	spin_lock(&ds_lock);
+	hash_for_each_safe(ds_tasks, bkt, tmp, t, hnode) {
+		if (READ_ONCE(t->vm_id) != vm_id && vm_id)
+			continue;
+		hash_del_rcu(&t->hnode);
+		ds_free_rcu(t, rcu);
+		ds_nr_tasks--;
+	}
+	spin_unlock(&ds_lock);
+}
+
+/*
+ * Probe context, with rcu_read_lock() held by the caller. A vCPU entry
+ * comes from the pool; the VM's xarray has a node for indices 0..63
+ * reserved (pool.c), so storing there allocates nothing. Only a VM with
+ * more vCPUs than that needs a node here, taken without sleeping.
+ */
+struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp,
+			    bool event)
+{
+	struct ds_vcpu *vc, *old;
+	struct ds_vm *vm;
+
+	vm = ds_vm_get(vcpu->kvm, event);
+	if (!vm)
+		return NULL;
+	*vmp = vm;
+	vc = xa_load(&vm->vcpus, vcpu->vcpu_idx);
+	if (likely(vc))
+		return vc;
+
+	vc = ds_pool_take_vcpu();
+	if (!vc)
+		goto drop;
+	vc->index = vcpu->vcpu_idx;
+	vc->id = vcpu->vcpu_id;
+	vc->last_reset_index = READ_ONCE(vcpu->dirty_ring.reset_index);
+	atomic_set(&vc->c.ring_size, vcpu->dirty_ring.size);
+	old = xa_cmpxchg(&vm->vcpus, vc->index, NULL, vc,
+			 GFP_NOWAIT | __GFP_NOWARN);
+	if (old) {
+		ds_pool_put_vcpu(vc);
+		if (!xa_is_err(old))
+			return old;
+		goto drop;
+	}
+	atomic_inc(&vm->nr_vcpus);
+	return vc;
+drop:
+	ds_drop(vm, DS_D_VCPU_ALLOC);
+	if (event)
+		ds_drop(vm, DS_D_EVENTS);
+	return NULL;
+}
+
+static struct ds_task *ds_task_lookup(const struct task_struct *task)
+{
+	struct ds_task *t;
+
+	hash_for_each_possible_rcu(ds_tasks, t, hnode, (unsigned long)task,
+				   lockdep_is_held(&ds_lock))
+		if (t->task == task)
+			return t;
+	return NULL;
+}
+
+/*
+ * Remember that current runs vcpu; returns its counters (or NULL).
+ * Probe context, under rcu_read_lock().
+ */
+struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu, bool event)
+{
+	struct ds_vcpu *vc;
+	struct ds_task *t;
+	struct ds_vm *vm;
+
+	vc = ds_vcpu_get(vcpu, &vm, event);
+	if (!vc)
+		return NULL;
+	t = ds_task_lookup(current);
+	if (likely(t)) {
+		if (t->vm_id != vm->id || t->vcpu_idx != vc->index) {
+			WRITE_ONCE(t->key, vm->key);
+			WRITE_ONCE(t->vm_id, vm->id);
+			WRITE_ONCE(t->vcpu_idx, vc->index);
+		}
+		return vc;
+	}
+	t = ds_pool_take_task();
+	if (!t) {
+		ds_drop(NULL, DS_D_TASK);
+		return vc;
+	}
+	t->task = current;
+	t->key = vm->key;
+	t->vm_id = vm->id;
+	t->vcpu_idx = vc->index;
+	spin_lock(&ds_lock);
+	if (ds_task_lookup(current)) {
+		/* Raced with ourselves? Only via an interrupt: harmless. */
+	} else if (ds_nr_tasks < DS_MAX_TASKS) {
+		hash_add_rcu(ds_tasks, &t->hnode, (unsigned long)current);
+		ds_nr_tasks++;
+		t = NULL;
+	} else {
+		ds_drop(NULL, DS_D_TASK);
+	}
+	spin_unlock(&ds_lock);
+	if (t)
+		ds_pool_put_task(t);
+	return vc;
+}
+
+/* The vCPU current last exited from, or NULL. Under rcu_read_lock(). */
+struct ds_vcpu *ds_task_vcpu(struct ds_vm **vmp)
+{
+	struct ds_task *t = ds_task_lookup(current);
+	struct ds_vm *vm;
+
+	if (!t)
+		return NULL;
+	vm = ds_vm_lookup(t->key);
+	/* The id check rejects a new VM that reuses a dead VM's address. */
+	if (!vm || vm->id != t->vm_id)
+		return NULL;
+	*vmp = vm;
+	return xa_load(&vm->vcpus, t->vcpu_idx);
+}

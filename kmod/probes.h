@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the probes (probes.c, probes_x86.c, probes_arm64.c), the teardown
+ * hook (teardown.c) and attaching (attach.c) share. Probe prototypes are
+ * (void *data, TP_PROTO...); attach.c's tables reference them.
+ */
+#ifndef DIRTYSCOPE_PROBES_H
+#define DIRTYSCOPE_PROBES_H
+
+#include <linux/kvm_types.h>
+#include <linux/types.h>
+
+struct ftrace_ops;
+struct ftrace_regs;
+struct kvm_dirty_ring;
+struct kvm_vcpu;
+
+/* probes.c: every architecture. */
+void ds_probe_ring_push(void *data, struct kvm_dirty_ring *ring, u32 slot,
+			u64 offset);
+void ds_probe_ring_reset(void *data, struct kvm_dirty_ring *ring);
+void ds_probe_ring_exit(void *data, struct kvm_vcpu *vcpu);
+void ds_probe_mmio(void *data, int type, int len, u64 gpa, void *val);
+
+#ifdef CONFIG_X86
+/* probes_x86.c */
+void ds_probe_page_fault(void *data, struct kvm_vcpu *vcpu, u64 fault_address,
+			 u64 error_code);
+void ds_probe_exit(void *data, struct kvm_vcpu *vcpu, u32 isa);
+void ds_probe_set_spte(void *data, int level, gfn_t gfn, u64 *sptep);
+#endif
+
+#ifdef CONFIG_ARM64
+/* probes_arm64.c */
+void ds_probe_guest_fault(void *data, unsigned long vcpu_pc, unsigned long esr,
+			  unsigned long far, unsigned long long ipa);
+void ds_ftrace_stage2_map(unsigned long ip, unsigned long parent_ip,
+			  struct ftrace_ops *op, struct ftrace_regs *fregs);
+void ds_ftrace_stage2_relax(unsigned long ip, unsigned long parent_ip,
+			    struct ftrace_ops *op, struct ftrace_regs *fregs);
+#endif
+
+/*
+ * Without kprobes on ftrace (arm64), a kprobe is a BRK whose handler runs
+ * in debug-exception context; an ftrace callback on the same function
+ * runs in the caller's context, which is what the teardown hook needs.
+ */
+#if !defined(CONFIG_KPROBES_ON_FTRACE) && defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
+#define DS_TEARDOWN_FTRACE 1
+#else
+#define DS_TEARDOWN_FTRACE 0
+#endif
+
+/* teardown.c; ds_attach_lock (attach.c) held. */
+extern bool ds_kprobe_armed;
+void ds_kprobe_arm(void);
+void ds_kprobe_disarm(void);
+#if DS_TEARDOWN_FTRACE || defined(CONFIG_ARM64)
+int ds_ftrace_on(struct ftrace_ops *ops, const char *name);
+void ds_ftrace_off(struct ftrace_ops *ops);
+#endif
+
+#endif /* DIRTYSCOPE_PROBES_H */
