@@ -35,8 +35,8 @@ build() {
   gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi -o "$BIN/$prog.tmp" "${srcs[@]}"
   mv "$BIN/$prog.tmp" "$BIN/$prog"
 }
-build genl_fuzz owned_vm
-build module_churn
+build genl_fuzz genl_fuzz_attrs genl_fuzz_shapes genl_fuzz_phase owned_vm
+build module_churn module_churn_vms module_churn_reader module_churn_load
 
 export BUILD_DIR
 export VM_OUT=${VM_OUT:-$BUILD_DIR/vm-churn}

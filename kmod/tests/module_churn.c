@@ -20,54 +20,31 @@
  * "dirtyscope: exit: allocations=N frees=M" with N == M, and no warning
  * (kmsg_check.c). Needs root, /dev/kvm (kvm_amd) and the module loaded;
  * leaves both loaded, as init.sh expects. Prints KTAP; exit 0 pass, 1 fail.
+ *
+ * Files: this one (the loader, the verdicts), module_churn.h,
+ * module_churn_vms.c, module_churn_reader.c, module_churn_load.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "host_util.h"
 #include "kmsg_check.h"
 #include "ktap.h"
-#include "mini_guest.h"
+#include "module_churn.h"
 #include "module_view.h"
-#include "ring_guest.h"
-#include "stats_client.h"
 
 #define PLAN 8
-#define LOG_SLOT 1
-#define LOG_GPA 0x10000
-#define LOG_NPAGES 16
-
-/* State the three processes share (MAP_SHARED), flags read atomically. */
-struct shared {
-	int stop, pause, paused;
-	/* VM creator */
-	uint64_t ring_vms, log_vms, vm_failures;
-	char vm_failure[200];
-	/* statistics reader */
-	uint64_t rounds, family_absent, lists, listed, gets_ok, gets_gone, get_errors;
-	uint64_t debugfs_reads, debugfs_absent, inconsistent;
-	char inconsistency[200];
-};
-
-#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
-#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
-
-static void note(char *dst, size_t size, uint64_t count, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Keeps the first message of a kind: later ones add nothing. */
-static void note(char *dst, size_t size, uint64_t count, const char *fmt, ...)
+void note(char *dst, size_t size, uint64_t count, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -76,295 +53,6 @@ static void note(char *dst, size_t size, uint64_t count, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(dst, size, fmt, ap);
 	va_end(ap);
-}
-
-/* --- the VM creator ---------------------------------------------------- */
-
-/* Writes one byte to each of LOG_NPAGES pages, then says done (mini_guest.h). */
-#if defined(__aarch64__)
-_Static_assert(LOG_GPA == 0x10000 && LOG_NPAGES == 16, "guest code below");
-MINI_GUEST_ASM(log_code,
-	"movz x0, #0x1, lsl #16\n"		/* LOG_GPA */
-	"mov x1, #16\n"			/* LOG_NPAGES */
-	"mov w3, #0x55\n"
-	"1: strb w3, [x0]\n"
-	"add x0, x0, #0x1000\n"
-	"subs x1, x1, #1\n"
-	"b.ne 1b\n"
-	"movz x2, #0x1000, lsl #16\n"		/* MINI_GUEST_DONE_GPA */
-	"str w3, [x2]\n"
-	"b .");
-#define LOG_CODE_LEN log_code_size
-#else
-static const unsigned char log_code[] = {
-	0xb8, 0x00, LOG_GPA >> 12,		/* mov ax, LOG_GPA >> 4 */
-	0xb9, LOG_NPAGES, 0x00,			/* mov cx, LOG_NPAGES */
-	0x8e, 0xd8,				/* 1: mov ds, ax */
-	0xc6, 0x06, 0x00, 0x00, 0x55,		/* mov byte [0], 0x55 */
-	0x05, 0x00, 0x01,			/* add ax, 0x100 (4 KiB) */
-	0xe2, 0xf4,				/* loop 1b */
-	0xf4,					/* hlt */
-};
-#define LOG_CODE_LEN sizeof(log_code)
-#endif
-
-/* A VM with KVM_MEM_LOG_DIRTY_PAGES: every page written must be in the log. */
-static int log_vm(const char **why)
-{
-	unsigned long bitmap[1] = { 0 };
-	struct kvm_dirty_log log = { .slot = LOG_SLOT, .dirty_bitmap = bitmap };
-	struct mini_guest mg;
-	void *data = NULL;
-	int r;
-
-	r = mini_guest_open(&mg, why) ?:
-	    mini_guest_add_code(&mg, log_code, LOG_CODE_LEN, why) ?:
-	    mini_guest_add_slot(&mg, LOG_SLOT, KVM_MEM_LOG_DIRTY_PAGES, LOG_GPA,
-				LOG_NPAGES * 4096UL, &data, why) ?:
-	    mini_guest_add_vcpu(&mg, why);
-	if (!r && (mini_guest_run(&mg) || !mini_guest_done(&mg))) {
-		*why = "KVM_RUN did not stop at the guest's done";
-		r = 1;
-	}
-	if (!r && ioctl(mg.vm, KVM_GET_DIRTY_LOG, &log) < 0) {
-		*why = "KVM_GET_DIRTY_LOG failed";
-		r = 1;
-	}
-	if (!r && bitmap[0] != (1UL << LOG_NPAGES) - 1) {
-		*why = "dirty log misses written pages";
-		r = 1;
-	}
-	mini_guest_close(&mg);
-	if (data && data != MAP_FAILED)
-		munmap(data, LOG_NPAGES * 4096UL);
-	return r;
-}
-
-static int ring_vm(const char **why)
-{
-	struct ring_guest g;
-	int r = ring_guest_create(&g, why);
-
-	if (!r && ring_guest_round(&g)) {
-		*why = "ring round failed (a page written but not reported?)";
-		r = 1;
-	}
-	ring_guest_destroy(&g);
-	return r;
-}
-
-static void vm_creator(struct shared *sh)
-{
-	for (uint64_t i = 0; !LOAD(sh->stop); i++) {
-		const char *why = "";
-		int r;
-
-		/* kvm.ko can only go when no VM and no /dev/kvm fd is left. */
-		if (LOAD(sh->pause)) {
-			STORE(sh->paused, 1);
-			while (LOAD(sh->pause) && !LOAD(sh->stop))
-				usleep(1000);
-			STORE(sh->paused, 0);
-			continue;
-		}
-		r = i % 2 ? log_vm(&why) : ring_vm(&why);
-		if (r) {
-			sh->vm_failures++;
-			note(sh->vm_failure, sizeof(sh->vm_failure), sh->vm_failures,
-			     "%s VM %" PRIu64 ": %s: %s", i % 2 ? "logging" : "ring", i, why,
-			     strerror(errno));
-		} else if (i % 2) {
-			sh->log_vms++;
-		} else {
-			sh->ring_vms++;
-		}
-	}
-}
-
-/* --- the statistics reader -------------------------------------------- */
-
-static void read_debugfs(struct shared *sh, const char *file)
-{
-	static char buf[1 << 16];
-	char path[128];
-
-	/* Open, read, close at once: an open file pins the module. */
-	snprintf(path, sizeof(path), DEBUGFS "/%s", file);
-	if (read_file(path, buf, sizeof(buf)) >= 0)
-		sh->debugfs_reads++;
-	else
-		sh->debugfs_absent++;
-}
-
-/* A listed VM names itself consistently: "<pid>-<fd>" of its own fields. */
-static void check_vm(struct shared *sh, const struct vm_info *v, const char *what)
-{
-	char want[64];
-
-	snprintf(want, sizeof(want), "%u-%d", v->pid, v->fd);
-	if (v->id == 0 || (strcmp(v->name, want) && v->fd >= 0)) {
-		sh->inconsistent++;
-		note(sh->inconsistency, sizeof(sh->inconsistency), sh->inconsistent,
-		     "%s: id %" PRIu64 " name '%s' pid %u fd %d", what, v->id, v->name, v->pid,
-		     v->fd);
-	}
-}
-
-static void stats_reader(struct shared *sh)
-{
-	static struct vm_list list;
-	struct vm_info st;
-
-	while (!LOAD(sh->stop)) {
-		struct nl nl;
-		int r;
-
-		sh->rounds++;
-		read_debugfs(sh, "status");
-		read_debugfs(sh, "vms");
-		read_debugfs(sh, "allocations");
-		if (nl_open(&nl)) {
-			usleep(1000);
-			continue;
-		}
-		/* The family id may change with every load: resolve each round. */
-		if (nl_resolve(&nl)) {
-			sh->family_absent++;
-			close(nl.fd);
-			usleep(1000);
-			continue;
-		}
-		r = list_vms(&nl, &list);
-		if (!r) {
-			sh->lists++;
-			sh->listed += list.n;
-		}
-		for (int i = 0; !r && i < list.n; i++) {
-			check_vm(sh, &list.vms[i], "LIST_VMS");
-			/* The VM, or the module, may have gone meanwhile. */
-			switch (get_stats_by_id(&nl, list.vms[i].id, &st)) {
-			case 0:
-				sh->gets_ok++;
-				check_vm(sh, &st, "GET_STATS");
-				if (st.id != list.vms[i].id) {
-					sh->inconsistent++;
-					note(sh->inconsistency, sizeof(sh->inconsistency),
-					     sh->inconsistent, "GET_STATS of id %" PRIu64
-					     " answered id %" PRIu64, list.vms[i].id, st.id);
-				}
-				break;
-			case -ENOENT:
-				sh->gets_gone++;
-				break;
-			default:
-				sh->get_errors++;
-				break;
-			}
-		}
-		close(nl.fd);
-	}
-}
-
-/* --- loading and unloading -------------------------------------------- */
-
-/*
- * delete_module(O_NONBLOCK) refuses with EWOULDBLOCK/EBUSY while anything
- * holds the module (the reader's debugfs file, a dump in progress): retry.
- */
-static int unload(const char *name, int *retries)
-{
-	uint64_t deadline = now_ms() + 10000;
-
-	for (;;) {
-		if (syscall(SYS_delete_module, name, O_NONBLOCK) == 0)
-			return 0;
-		if ((errno != EWOULDBLOCK && errno != EBUSY && errno != EAGAIN) ||
-		    now_ms() > deadline)
-			return -errno;
-		(*retries)++;
-		usleep(2000);
-	}
-}
-
-static int load(const char *ko)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return r;
-}
-
-static bool status_has(const char *s)
-{
-	static char buf[8192];
-
-	return read_file(DEBUGFS "/status", buf, sizeof(buf)) >= 0 && strstr(buf, s);
-}
-
-/*
- * The module's own account of kvm.ko: every probe attached, or none.
- * arm64's KVM cannot be a module (run with -k 0 there).
- */
-#if defined(__aarch64__)
-#define KVM_KIND "kvm: built-in"
-#else
-#define KVM_KIND "kvm: module"
-#endif
-static bool module_sees_kvm(bool present)
-{
-	if (present)
-		return status_has(KVM_KIND) && !status_has(": detached");
-	return status_has("kvm: absent") && !status_has(": attached");
-}
-
-static bool kvm_loaded(void)
-{
-	return access("/dev/kvm", F_OK) == 0;
-}
-
-/*
- * Removes kvm_amd and kvm and inserts them again with the VM creator
- * paused; with the module loaded it must detach and reattach.
- */
-static bool reload_kvm(struct shared *sh, bool module_in, int *retries, char *why, size_t len)
-{
-	uint64_t deadline = now_ms() + 30000;
-	bool ok = true;
-	int r;
-
-	STORE(sh->pause, 1);
-	while (!LOAD(sh->paused) && now_ms() < deadline)
-		usleep(1000);
-	if (!LOAD(sh->paused)) {
-		snprintf(why, len, "the VM creator did not pause");
-		ok = false;
-		goto resume;
-	}
-	r = unload("kvm_amd", retries) ?: unload("kvm", retries);
-	if (r) {
-		snprintf(why, len, "rmmod kvm_amd kvm: %s", strerror(-r));
-		ok = false;
-		goto resume;
-	}
-	if (module_in && !module_sees_kvm(false)) {
-		snprintf(why, len, "kvm.ko gone but the module's status disagrees");
-		ok = false;
-	}
-	if (system("modprobe kvm_amd") != 0 || !kvm_loaded()) {
-		snprintf(why, len, "modprobe kvm_amd failed");
-		ok = false;
-		goto resume;
-	}
-	if (module_in && !module_sees_kvm(true)) {
-		snprintf(why, len, "kvm.ko back but the probes did not reattach");
-		ok = false;
-	}
-resume:
-	STORE(sh->pause, 0);
-	return ok;
 }
 
 static pid_t spawn(void (*fn)(struct shared *), struct shared *sh)

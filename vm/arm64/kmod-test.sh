@@ -81,7 +81,10 @@ for spec in ${specs[@]+"${specs[@]}"}; do
   read -r p args <<<"$spec"
   [[ -n ${p:-} ]] || continue
   case $p in
-  module_churn | genl_fuzz) build_test "$p" "$p" kmsg_check ring_guest owned_vm ;;
+  genl_fuzz) build_test "$p" "$p" genl_fuzz_attrs genl_fuzz_shapes genl_fuzz_phase \
+    kmsg_check ring_guest owned_vm ;;
+  module_churn) build_test "$p" "$p" module_churn_vms module_churn_reader module_churn_load \
+    kmsg_check ring_guest owned_vm ;;
   *) die "ARM64_KMOD_EXTRA: unknown program '$p' (module_churn, genl_fuzz)" ;;
   esac
   extra+=("$p${args:+ $args}")
