@@ -35,6 +35,7 @@ void DirtyLogCollector::do_collect(DirtySet& into, Phase phase) {
   // SkipClear: iteration 2's last collection (the 3rd paused one, after the
   // one before iteration 1 and iteration 1's) returns iteration 1's bitmap.
   const bool use_stale = injection_ == Injection::SkipClear && paused_collections_ == 3;
+  if (use_stale) injection_fired_ = true;
   for (size_t i = 0; i < slots.size(); ++i) {
     in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i)); });
     const uint64_t* source = use_stale ? previous_[i].data() : bitmaps_.of(i);
@@ -69,7 +70,10 @@ void ClearLogCollector::do_collect(DirtySet& into, Phase phase) {
     // reported is never cleared, so KVM never write-protects it again.
     if (injection_ == Injection::SkipClear && !never_cleared_ && phase == Phase::Paused &&
         counters_.collections > 1) {
-      if (auto bit = first_set_bit(bitmap, slots[i].pages)) never_cleared_ = slots[i].first_page + *bit;
+      if (auto bit = first_set_bit(bitmap, slots[i].pages)) {
+        never_cleared_ = slots[i].first_page + *bit;
+        injection_fired_ = true;
+      }
     }
     if (never_cleared_ && region_->slot_of(*never_cleared_).slot == slots[i].slot) {
       uint64_t local = *never_cleared_ - slots[i].first_page;

@@ -35,6 +35,7 @@ std::optional<uint64_t> Collector::inject_drop(DirtySet& reported) {
   uint64_t page = reported.next_set(0);
   if (page == reported.pages()) return std::nullopt;
   reported.reset(page);
+  injection_fired_ = true;
   return page;
 }
 

@@ -292,6 +292,10 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
                       options.mode);
     Run run(kvm, seeded, *collector, diag, result);
     run.execute();
+    if (options.injection != Injection::None && result.outcome == Outcome::Pass && !collector->injection_fired())
+      throw SkipError(std::string("--inject ") + injection_name(options.injection) +
+                      " never fired: the run was too short for it (skip-clear and skip-reset act at a late "
+                      "paused collection, wrong-slot at the 10th ring entry); give it more iterations (-i)");
   } catch (const SkipError& e) {
     result.outcome = Outcome::Skip;
     result.reason = e.what();

@@ -133,7 +133,10 @@ uint32_t RingCollector::harvest_ring_locked(DirtyRing& ring) {
   // HideRing models a kernel that fills a ring without publishing its
   // entries: KVM sees it full, we see it empty, and nothing we reset frees
   // it. The wedge checks must say so instead of waiting for the stall limit.
-  if (injection_ == Injection::HideRing && ring.vcpu_id() == 0) return 0;
+  if (injection_ == Injection::HideRing && ring.vcpu_id() == 0) {
+    injection_fired_ = true;
+    return 0;
+  }
   const auto start = Clock::now();
   const uint32_t n = recorder_.harvest(ring);
   times_.harvest_ns += ns_between(start, Clock::now());
@@ -188,6 +191,7 @@ void RingCollector::reset_locked(bool final_collection, uint64_t harvested) {
   if (injection_ == Injection::SkipReset && final_collection && !reset_skipped_ &&
       paused_collections_ >= 3 && harvested > 0) {
     reset_skipped_ = true;
+    injection_fired_ = true;
     harvested_since_reset_ = 0;
     std::fill(vcpu_harvested_since_reset_.begin(), vcpu_harvested_since_reset_.end(), 0);
     return;

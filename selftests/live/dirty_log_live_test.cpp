@@ -265,6 +265,20 @@ TEST(Live, InapplicableInjectionSkips) {
   EXPECT_NE(r.reason.find("does not apply to dirty-log"), std::string::npos) << r.reason;
 }
 
+// A fault that never fired proves nothing: too short a run for skip-reset
+// (it acts at a late paused collection) is a skip saying so, not a pass.
+// Its twin is Injected.RunFailsNamingThePage/dirty_ring_skip_reset, where
+// six iterations let it fire and the run fails.
+TEST(Live, InjectionThatNeverFiredSkips) {
+  REQUIRE_KVM();
+  RunOptions o = brief("dirty-ring");
+  o.iterations = 1;
+  o.injection = Injection::SkipReset;
+  ModeResult r = run(o);
+  EXPECT_EQ(r.outcome, Outcome::Skip) << r.reason;
+  EXPECT_NE(r.reason.find("never fired"), std::string::npos) << r.reason;
+}
+
 // The wedge checks' negative twin: with vCPU 0's entries hidden its ring
 // stays full whatever we reset, so the vCPU can never run again. Each ring
 // mode must fail saying the ring is wedged, long before the stall limit.

@@ -62,7 +62,7 @@ case $level in
       "!$T -M dirty-ring -b 16M -i 2 -s anonymous_thp"
       "!$T -M dirty-log -b 16M -i 2 --inject drop-dirty"
       "!$T -M clear-log -b 16M -i 2 --inject skip-clear"
-      "!$T -M dirty-ring -b 16M -i 2 --inject skip-reset"
+      "!$T -M dirty-ring -b 16M -i 6 --inject skip-reset"
       "!$T -M ring-with-bitmap -b 16M -i 2 --inject drop-dirty"
       "=$B/dirty_log_perf -M all -b 64M -i 3"
       "=$B/spp_test"

@@ -130,6 +130,11 @@ class Collector {
   // Entries per vCPU ring; 0 for collectors without a ring.
   virtual uint32_t ring_entries() const { return 0; }
   Injection injection() const { return injection_; }
+  // Whether --inject did misbehave at least once. A run too short for its
+  // fault (skip-clear and skip-reset act at the third paused collection,
+  // wrong-slot at the 10th ring entry) proves nothing about the verifier:
+  // the runner makes that mode a skip, never a pass.
+  virtual bool injection_fired() const { return injection_fired_.load(); }
 
  protected:
   virtual void do_collect(DirtySet& into, Phase phase) = 0;
@@ -156,6 +161,7 @@ class Collector {
   Injection injection_;
   CollectorCounters counters_;
   std::atomic<bool> skip_reprotect_{false};
+  std::atomic<bool> injection_fired_{false};  // set where the fault is done
   Vm* vm_ = nullptr;
   const TestRegion* region_ = nullptr;
 };

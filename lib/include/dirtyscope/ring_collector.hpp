@@ -82,6 +82,10 @@ class RingCollector : public Collector {
   const char* mode() const override;
   bool supports(Injection injection) const override;
   bool can_skip_reprotect() const override { return true; }
+  // wrong-slot fires inside the recorder, at its 10th entry.
+  bool injection_fired() const override {
+    return Collector::injection_fired() || (injection_ == Injection::WrongSlot && recorder_.entries_seen() >= 10);
+  }
   void prepare_vm(Vm& vm) override;
   void attach(Vm& vm, const TestRegion& region) override;
   void attach_vcpu(Vcpu& vcpu) override;
