@@ -120,7 +120,8 @@ uint32_t RingEntryRecorder::harvest(DirtyRing& ring) {
   return n;
 }
 
-void RingEntryRecorder::bad_entry(uint32_t vcpu, uint64_t seen, uint32_t slot, uint64_t offset) const {
+void RingEntryRecorder::bad_entry(uint32_t vcpu, uint64_t seen, uint32_t slot, uint64_t offset) {
+  entries_seen_ = seen;  // the count includes the bad entry (wrong-slot's injection_fired)
   char buf[200];
   std::snprintf(buf, sizeof(buf),
                 "vCPU %u ring entry %" PRIu64 ": slot 0x%x (address space %u) offset 0x%" PRIx64

@@ -52,7 +52,8 @@ class RingEntryRecorder {
   struct SlotSpan {
     uint64_t first_page, pages;
   };
-  [[noreturn]] void bad_entry(uint32_t vcpu, uint64_t seen, uint32_t slot, uint64_t offset) const;
+  // Throws CollectorError naming entry number `seen`, which it books first.
+  [[noreturn]] void bad_entry(uint32_t vcpu, uint64_t seen, uint32_t slot, uint64_t offset);
 
   const TestRegion* region_ = nullptr;
   Injection injection_ = Injection::None;
