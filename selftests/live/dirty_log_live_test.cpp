@@ -32,11 +32,21 @@ const KvmSystem* kvm_or_null() {
   if (!kvm_or_null()) GTEST_SKIP() << "/dev/kvm unavailable (the nested-VM suite runs these tests)"
 
 // True when `summary` says "<kind> N" with N > 0.
-bool counts_some(const std::string& summary, const std::string& kind) {
-  size_t at = summary.find(kind + " ");
-  if (at == std::string::npos) return false;
-  char digit = summary[at + kind.size() + 1];
-  return digit >= '1' && digit <= '9';
+// `kinds` is one offence kind or several separated by '|': true when the
+// summary counts at least one of them.
+bool counts_some(const std::string& summary, const std::string& kinds) {
+  size_t from = 0;
+  for (;;) {
+    const size_t bar = kinds.find('|', from);
+    const std::string kind = kinds.substr(from, bar == std::string::npos ? std::string::npos : bar - from);
+    const size_t at = summary.find(kind + " ");
+    if (at != std::string::npos) {
+      const char digit = summary[at + kind.size() + 1];
+      if (digit >= '1' && digit <= '9') return true;
+    }
+    if (bar == std::string::npos) return false;
+    from = bar + 1;
+  }
 }
 
 // Small enough that a run inside the nested VM (TCG) takes seconds: with
@@ -237,7 +247,11 @@ TEST_P(Injected, RunFailsNamingThePage) {
 INSTANTIATE_TEST_SUITE_P(
     EveryFault, Injected,
     ::testing::Values(Fault{"dirty-log", Injection::DropDirty, "missed"},
-                      Fault{"dirty-log", Injection::SkipClear, "missed"},
+                      // The stale bitmap both repeats pages (stale) and hides
+                      // those written since the last running collection
+                      // (missed); how many of the latter exist depends on how
+                      // far the guest got before the pause, so either counts.
+                      Fault{"dirty-log", Injection::SkipClear, "missed|stale"},
                       Fault{"clear-log", Injection::DropDirty, "missed"},
                       Fault{"clear-log", Injection::SkipClear, "stale"},
                       Fault{"dirty-ring", Injection::DropDirty, "missed"},
