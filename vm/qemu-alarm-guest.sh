@@ -94,12 +94,38 @@ qmp '{"execute":"migrate_cancel"}'
 # last reset for kmod and bpf to be comparable.
 sleep 3
 qmp '{"execute":"quit"}'
-qmp_wait SHUTDOWN 10
-wait $qemu
+qmp_wait SHUTDOWN 10 || echo "# no SHUTDOWN event from QEMU within 10 s of quit"
+# wait_exit PID WHAT SECONDS: a process that should end on its own gets that
+# long, then is killed and named, so nothing here waits without a limit.
+wait_exit() {
+	end=$(($(date +%s) + $3))
+	while kill -0 "$1" 2>/dev/null && [ "$(date +%s)" -lt $end ]; do sleep 0.5; done
+	killed=0
+	if kill -0 "$1" 2>/dev/null; then
+		echo "# $2 (pid $1) still running $3 s later: killed"
+		kill -9 "$1" 2>/dev/null
+		killed=1
+	fi
+	wait "$1"
+}
+# QEMU not honouring quit is QEMU's matter, not what is judged here (its
+# watchers' counts are): noted. A watcher that outlives its process is
+# ours (stats -p must end with it): a failure.
+hung=0
+wait_exit $qemu "QEMU after quit" 60
 qrc=$?
+qemu_killed=$killed
 t1=$(date +%s)
+# The watchers follow QEMU (stats -p ends with its process).
 # shellcheck disable=SC2086
-for w in $watchers; do wait $w; done
+for w in $watchers; do
+	wait_exit $w "dirtyscope stats watcher after QEMU exited" 60
+	[ $killed -eq 0 ] || hung=1
+done
+if [ $hung -ne 0 ] || [ $qemu_killed -ne 0 ]; then
+	sed 's/^/# qemu: /' /tmp/qemu.log
+	for src in "$@"; do sed "s/^/# $src watcher: /" /tmp/qemu-alarm-$src.err; done
+fi
 echo "# qemu exit $qrc; migration window $((t1 - t0)) s; ring $ring entries"
 grep -o '"status": "[a-z-]*"' /tmp/qmp.log | head -n 3 | sed 's/^/# migration /'
 grep -o '"dirty-sync-count": [0-9]*' /tmp/qmp.log | sed 's/^/# /'
@@ -121,6 +147,7 @@ for src in "$@"; do
 		"hwm ${hwm:-none} ring size ${size:-unknown} alarm ${alarm:-none}"
 	sed 's/^/# stats: /' /tmp/qemu-alarm-$src.err
 	ok=1
+	[ $hung -eq 0 ] || { ok=0; echo "# a watcher outlived QEMU and was killed (above)"; }
 	[ "${pushes:-0}" -gt 0 ] || { ok=0; echo "# no ring pushes counted"; }
 	[ "${resets:-0}" -gt 0 ] || { ok=0; echo "# no ring resets counted"; }
 	[ "${full:-0}" -gt 0 ] || { ok=0; echo "# no ring-full exits counted"; }

@@ -34,7 +34,7 @@ ld -m elf_i386 -T vm/qemu-guest/dirtier.ld -o "$OUT/dirtier.elf" "$OUT/dirtier.o
 # with -nodefaults (no NIC option ROM).
 fw="/usr/share/qemu /usr/share/seabios"
 VM_FILES="$qemu $BUILD_DIR/bin/dirtyscope $OUT/dirtier.elf $fw" \
-  VM_OUT=$OUT/vm VM_MEM=${VM_MEM:-2G} BUILD_DIR=$BUILD_DIR \
+  VM_OUT=$OUT/vm VM_MEM=${VM_MEM:-2G} BUILD_DIR=$BUILD_DIR VM_TIMEOUT=${VM_TIMEOUT:-600} \
   VM_TESTS="$ROOT/vm/qemu-alarm-guest.sh $BUILD_DIR/bin $qemu $OUT/dirtier.elf $RING $SECS $EXPECT $SOURCES" \
   vm/run.sh && exit 0
 # With patched kvm the module's own tests fail too (they count ring-full
