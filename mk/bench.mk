@@ -27,3 +27,12 @@ bench-migrate: build
 .PHONY: bench-compare
 bench-compare: build vm-deps
 	@bench/compare.sh $(BUILD_DIR)
+
+# make bench-scale: collection cost from 256 MiB to 16 GiB, 1-4 vCPUs and
+# 1-8 memslots, fitted per page of memory, per dirty page, per vCPU and per
+# slot with standard errors (bench/scale.sh; SCALE_SIZES, SCALE_FRACTIONS,
+# SCALE_VCPUS, SCALE_SLOTS, SCALE_ITERS, SCALE_BACKING). Without /dev/kvm
+# it runs in the nested VM, sized for the largest point (~1 hour here).
+.PHONY: bench-scale
+bench-scale: build vm-deps
+	@bench/scale.sh $(BUILD_DIR)

@@ -85,13 +85,22 @@ std::string parse_source(const std::string& s) {
 void report_usage(std::FILE* out) {
   std::fputs(
       "USAGE: dirtyscope report [-o PLOT.png|PLOT.svg] FILE.json...\n"
+      "       dirtyscope report --fit [--json FIT.json] [-o PLOT] FILE.json...\n"
       "\n"
       "Reads dirty_log_perf --json files and prints, per memory size and write\n"
       "fraction (-f), each mode's median collection time per iteration and its\n"
       "ratio to dirty-log. With -o, also plots collection cost against memory\n"
       "size and against dirty fraction, one line per mode (gnuplot).\n"
       "\n"
-      "  -o FILE   write the plot; .svg makes SVG, anything else PNG\n"
+      "With --fit (for runs that vary memory, -f, vCPUs and memslots, as make\n"
+      "bench-scale makes them): a row per configuration, then per mode the\n"
+      "collect time fitted as fixed + per page of memory + per dirty page +\n"
+      "per extra vCPU + per extra memslot, each with its standard error; -o\n"
+      "plots one panel per varied quantity.\n"
+      "\n"
+      "  -o FILE      write the plot; .svg makes SVG, anything else PNG\n"
+      "  --fit        the scale fit (above)\n"
+      "  --json FILE  with --fit: also write the fits as JSON\n"
       "  -h        this help\n"
       "\n"
       "EXIT STATUS: 0 ok, 1 unreadable input or gnuplot failed, 2 usage error,\n"
@@ -148,7 +157,11 @@ bool parse_stats_args(int argc, char** argv, StatsArgs& a) {
 
 
 bool parse_report_args(int argc, char** argv, ReportArgs& a) {
-  static const option kLong[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+  enum { kFit = 1000, kJson };
+  static const option kLong[] = {{"help", no_argument, nullptr, 'h'},
+                                 {"fit", no_argument, nullptr, kFit},
+                                 {"json", required_argument, nullptr, kJson},
+                                 {nullptr, 0, nullptr, 0}};
   optind = 0;
   opterr = 0;
   int c;
@@ -156,10 +169,13 @@ bool parse_report_args(int argc, char** argv, ReportArgs& a) {
     switch (c) {
       case 'h': report_usage(stdout); return false;
       case 'o': a.plot = optarg; break;
+      case kFit: a.fit = true; break;
+      case kJson: a.json = optarg; break;
       case ':': throw UsageError(std::string("option ") + argv[optind - 1] + " needs a value");
       default: throw UsageError(std::string("unknown option ") + argv[optind - 1]);
     }
   }
+  if (!a.json.empty() && !a.fit) throw UsageError("--json: only with --fit (the fits are what it writes)");
   if (optind >= argc) throw UsageError("no input: give one or more dirty_log_perf --json files");
   a.files.assign(argv + optind, argv + argc);
   return true;

@@ -30,6 +30,8 @@ bool parse_stats_args(int argc, char** argv, StatsArgs& a);
 
 struct ReportArgs {
   std::string plot;                // -o; empty: no plot
+  bool fit = false;                // --fit: the scale sweep's fits and curves
+  std::string json;                // --json with --fit: the fits as JSON
   std::vector<std::string> files;  // the dirty_log_perf --json inputs
 };
 

@@ -15,6 +15,8 @@
 #include "report_data.hpp"
 #include "report_migrate.hpp"
 #include "report_plot.hpp"
+#include "report_scale.hpp"
+#include "report_scale_plot.hpp"
 
 namespace dirtyscope::tools {
 
@@ -53,12 +55,48 @@ int migrate_report(const ReportArgs& args) {
   return kOk;
 }
 
+// --fit: the scale sweep's points, per-mode fits and four-panel plot.
+int scale_report(const ReportArgs& args) {
+  std::vector<ScaleRun> runs;
+  for (const std::string& file : args.files) {
+    auto more = parse_scale_runs(read_file(file), file);
+    runs.insert(runs.end(), more.begin(), more.end());
+  }
+  if (runs.empty()) {
+    std::fprintf(stderr, "dirtyscope report: no mode ran in the given files (all skipped or failed)\n");
+    return kFailure;
+  }
+  const std::vector<ScaleFit> fits = fit_scale(runs);
+  std::fputs(scale_points_table(runs).c_str(), stdout);
+  std::fputs("\n", stdout);
+  std::fputs(scale_fit_table(fits).c_str(), stdout);
+  if (!args.json.empty()) {
+    std::ofstream out(args.json);
+    out << scale_fit_json(fits);
+    if (!out.flush()) throw std::runtime_error(args.json + ": cannot write");
+    std::printf("fit: %s\n", args.json.c_str());
+  }
+  if (args.plot.empty()) return kOk;
+  try {
+    run_gnuplot(scale_gnuplot_script(runs, args.plot), args.plot);
+  } catch (const PlotUnavailable& e) {
+    std::fprintf(stderr, "dirtyscope report: %s\n", e.what());
+    return kUnavailable;
+  }
+  std::printf("plot: %s\n", args.plot.c_str());
+  return kOk;
+}
+
 }  // namespace
 
 int report_main(int argc, char** argv) {
   ReportArgs args;
   if (!parse_report_args(argc, argv, args)) return kOk;
-  if (!args.files.empty() && is_migrate_json(read_file(args.files.front()))) return migrate_report(args);
+  if (!args.files.empty() && is_migrate_json(read_file(args.files.front()))) {
+    if (args.fit) throw UsageError("--fit: for dirty_log_perf --json files, not dirtyscope migrate's");
+    return migrate_report(args);
+  }
+  if (args.fit) return scale_report(args);
 
   std::vector<ReportPoint> points;
   for (const std::string& file : args.files) {

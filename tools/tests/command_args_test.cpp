@@ -62,5 +62,16 @@ TEST(CommandArgs, ReportTakesThePlotAndEveryFile) {
   EXPECT_THROW(parse_report_args(none.argc(), none.argv(), r), UsageError);
 }
 
+TEST(CommandArgs, ReportFitWritesJsonOnlyWithFit) {
+  Argv fit({"report", "--fit", "--json", "fit.json", "a.json"});
+  ReportArgs r;
+  ASSERT_TRUE(parse_report_args(fit.argc(), fit.argv(), r));
+  EXPECT_TRUE(r.fit);
+  EXPECT_EQ(r.json, "fit.json");
+  Argv json_alone({"report", "--json", "fit.json", "a.json"});
+  ReportArgs alone;
+  EXPECT_THROW(parse_report_args(json_alone.argc(), json_alone.argv(), alone), UsageError);
+}
+
 }  // namespace
 }  // namespace dirtyscope::tools
