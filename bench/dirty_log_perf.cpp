@@ -12,6 +12,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/host_limits.hpp"
 #include "dirtyscope/kvm_abi.hpp"
+#include "dirtyscope/ring_limits.hpp"
 #include "dirtyscope/size_parse.hpp"
 #include "perf_options.hpp"
 #include "perf_output.hpp"
@@ -48,14 +49,8 @@ void check_kvm_limits(const KvmSystem& kvm, const PerfOptions& o) {
     throw UsageError("-p/-b: test memory would end at " + format_size(end) + ", beyond the guest's " +
                      std::to_string(bits) + "-bit physical address space");
   if (!wants_ring(o)) return;
-  const int max_bytes = std::max(kvm.check_extension(KVM_CAP_DIRTY_LOG_RING),
-                                 kvm.check_extension(KVM_CAP_DIRTY_LOG_RING_ACQ_REL));
-  if (max_bytes <= 0) return;  // no ring: that mode is a skip naming the capability
-  const uint64_t bytes = uint64_t{o.ring_entries} * sizeof(kvm_dirty_gfn);
-  if (bytes < 4096 || bytes > static_cast<uint64_t>(max_bytes))
-    throw UsageError("-c: ring entries " + std::to_string(o.ring_entries) + " outside KVM's limits " +
-                     std::to_string(4096 / sizeof(kvm_dirty_gfn)) + ".." +
-                     std::to_string(max_bytes / sizeof(kvm_dirty_gfn)));
+  // No ring: that mode is a skip naming the capability.
+  if (const auto limits = ring_limits_of(kvm)) check_ring_entries(o.ring_entries, *limits);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/kvm_abi.hpp"
 #include "dirtyscope/kvm_dirty_abi.h"
+#include "dirtyscope/ring_limits.hpp"
 #include "dirtyscope/size_parse.hpp"
 
 namespace dirtyscope {
@@ -41,23 +42,8 @@ void check_host_limits(const KvmSystem& kvm, const RunOptions& options, bool use
       std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(g.test_gpa + g.test_size));
       return std::string(buf);
     }() + ", beyond the guest's " + std::to_string(bits) + "-bit physical address space");
-  if (uses_ring && options.ring_entries != 0) {
-    // KVM_CAP_DIRTY_LOG_RING answers the maximum ring size in bytes; the
-    // minimum is one page. Each entry (struct kvm_dirty_gfn) is 16 bytes.
-    // arm64 offers only the ACQ_REL flavour (the collector enables
-    // whichever exists); both answer the same maximum.
-    int max_bytes = kvm.check_extension(KVM_CAP_DIRTY_LOG_RING);
-    if (max_bytes <= 0) max_bytes = kvm.check_extension(KVM_CAP_DIRTY_LOG_RING_ACQ_REL);
-    if (max_bytes > 0) {
-      uint64_t bytes = uint64_t{options.ring_entries} * sizeof(kvm_dirty_gfn);
-      uint64_t min_entries = 4096 / sizeof(kvm_dirty_gfn);
-      uint64_t max_entries = static_cast<uint64_t>(max_bytes) / sizeof(kvm_dirty_gfn);
-      if (bytes < 4096 || bytes > static_cast<uint64_t>(max_bytes))
-        throw UsageError("-c: ring entries " + std::to_string(options.ring_entries) +
-                         " outside KVM's limits " + std::to_string(min_entries) + ".." +
-                         std::to_string(max_entries));
-    }
-  }
+  if (uses_ring && options.ring_entries != 0)
+    if (const auto limits = ring_limits_of(kvm)) check_ring_entries(options.ring_entries, *limits);
 }
 
 }  // namespace dirtyscope

@@ -8,6 +8,7 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/kvm_abi.hpp"
+#include "dirtyscope/ring_limits.hpp"
 
 namespace dirtyscope {
 
@@ -37,22 +38,14 @@ bool RingCollector::supports(Injection injection) const {
 }
 
 void RingCollector::prepare_vm(Vm& vm) {
-  const int max_bytes = vm.check_extension(KVM_CAP_DIRTY_LOG_RING);
-  const int acq_rel_max = vm.check_extension(KVM_CAP_DIRTY_LOG_RING_ACQ_REL);
-  if (max_bytes <= 0 && acq_rel_max <= 0)
-    throw SkipError("KVM_CAP_DIRTY_LOG_RING not supported");
+  const auto limits = ring_limits_of(vm);
+  if (!limits) throw SkipError("KVM_CAP_DIRTY_LOG_RING not supported");
   if (ring_mode_ == RingMode::WithBitmap && vm.check_extension(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP) <= 0)
     throw SkipError("KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP not supported");
-  const uint64_t bytes = uint64_t{entries_} * sizeof(kvm_dirty_gfn);
-  const int limit = acq_rel_max > 0 ? acq_rel_max : max_bytes;
-  if (bytes < 4096 || bytes > static_cast<uint64_t>(limit) || (entries_ & (entries_ - 1)))
-    throw UsageError("-c: ring entries " + std::to_string(entries_) + " outside KVM's limits " +
-                     std::to_string(4096 / sizeof(kvm_dirty_gfn)) + ".." +
-                     std::to_string(limit / sizeof(kvm_dirty_gfn)) + " (power of two)");
-  // ACQ_REL when offered: it is the capability that promises the ordering
-  // DirtyRing::harvest relies on (on x86 both behave the same).
-  acq_rel_ = acq_rel_max > 0;
-  vm.enable_cap(acq_rel_ ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING, bytes);
+  check_ring_entries(entries_, *limits);
+  acq_rel_ = limits->acq_rel;
+  vm.enable_cap(acq_rel_ ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING,
+                uint64_t{entries_} * sizeof(kvm_dirty_gfn));
   if (ring_mode_ == RingMode::WithBitmap) vm.enable_cap(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP, 0);
 }
 
