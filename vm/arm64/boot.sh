@@ -7,7 +7,9 @@
 #
 # Usage: vm/arm64/boot.sh ["PROGRAM [ARGS]"...]   e.g. "build-arm64/bin/arm64_hello_vm -m ring"
 #        A test written "!PROGRAM [ARGS]" must fail (exit 1): a negative twin,
-#        ok when the program catches the fault it was given. A test written
+#        ok when the program catches the fault it was given; with " ~ REGEX"
+#        at the end its output must also match REGEX (grep -E), so an
+#        unrelated failure cannot pass as the expected one. A test written
 #        "=PROGRAM [ARGS]" must run: its skip (exit 4) is a failure.
 # Env:   ARM64_DIR (build/arm64: downloads, initramfs, console.log)
 #        ARM64_TIMEOUT (600 s for the whole QEMU run), ARM64_MEM (1G),
@@ -52,8 +54,10 @@ cp "$top/bin/kvm_caps" "$rd/tests/"
 # binary in /tests/bin/.
 i=0
 for cmd in "$@"; do
-  expect_fail=0 must_run=0
+  expect_fail=0 must_run=0 pattern=
   if [[ $cmd == '!'* ]]; then expect_fail=1; cmd=${cmd#!}; fi
+  if ((expect_fail)) && [[ $cmd == *' ~ '* ]]; then pattern=${cmd##* ~ }; cmd=${cmd% ~ *}; fi
+  [[ $pattern != *"'"* ]] || die "'$pattern': a pattern cannot hold a single quote"
   if [[ $cmd == '='* ]]; then must_run=1; cmd=${cmd#=}; fi
   read -r p args <<<"$cmd"
   [[ -f $p ]] || die "program '$p' not found"
@@ -63,8 +67,16 @@ for cmd in "$@"; do
   name="$i-$(basename "$p")${args:+_${args//[^A-Za-z0-9=.-]/_}}"
   if ((expect_fail)); then
     name+="_must_fail"
-    printf '#!/bin/sh\n/tests/bin/%s %s\nrc=$?\necho "exit $rc, expected 1"\n[ $rc -eq 1 ]\n' \
-      "$(basename "$p")" "$args" >"$rd/tests/$name"
+    if [[ -n $pattern ]]; then
+      printf '#!/bin/sh\n/tests/bin/%s %s >/tmp/twin.out 2>&1\nrc=$?\ncat /tmp/twin.out\n' \
+        "$(basename "$p")" "$args" >"$rd/tests/$name"
+      printf "m=0; grep -Eq '%s' /tmp/twin.out && m=1\n" "$pattern" >>"$rd/tests/$name"
+      printf 'echo "exit $rc, expected 1; output matches %s: $m"\n[ $rc -eq 1 ] && [ $m -eq 1 ]\n' \
+        "'$pattern'" >>"$rd/tests/$name"
+    else
+      printf '#!/bin/sh\n/tests/bin/%s %s\nrc=$?\necho "exit $rc, expected 1"\n[ $rc -eq 1 ]\n' \
+        "$(basename "$p")" "$args" >"$rd/tests/$name"
+    fi
   elif ((must_run)); then
     name+="_must_run"
     printf '#!/bin/sh\n/tests/bin/%s %s\nrc=$?\n[ $rc -ne 4 ] || echo "skipped, but this test must run"\n[ $rc -eq 0 ]\n' \

@@ -12,7 +12,8 @@
 #          vm.arm64_selftests with --kmod; about 1.5 min of QEMU here)
 #   --kmod also run the module's suite (vm/arm64/kmod-test.sh) and add its
 #          counts to the summary
-# Prefixes (boot.sh): "=" must run (a skip fails), "!" must fail (exit 1).
+# Prefixes (boot.sh): "=" must run (a skip fails), "!" must fail (exit 1),
+# and with " ~ REGEX" its output must match REGEX: the fault it names.
 # Ends with "N passed, M failed"; exit 0 only when M is 0.
 set -euo pipefail
 
@@ -33,7 +34,7 @@ T="$B/dirty_log_test"
 # ring never fills). These must fail with missed pages: the day they pass,
 # the kernel is fixed and they move to the "=" list.
 known_bug=(
-  "!$T -M dirty-ring -b 16M -i 2 -s anonymous_hugetlb"
+  "!$T -M dirty-ring -b 16M -i 2 -s anonymous_hugetlb ~ missed"
 )
 
 case $level in
@@ -42,7 +43,7 @@ case $level in
       "=$T -M all -b 16M -i 3"
       "=$T -M ring-with-bitmap -b 16M -i 2 -s anonymous_hugetlb"
       "${known_bug[@]}"
-      "!$T -M ring-with-bitmap -b 16M -i 2 --inject drop-dirty"
+      "!$T -M ring-with-bitmap -b 16M -i 2 --inject drop-dirty ~ missed"
       "=$B/dirty_log_perf -M all -b 16M -i 2"
       "=$B/spp_test"
     )
@@ -59,11 +60,11 @@ case $level in
       "=$T -M ring-with-bitmap -b 32M -i 3 -s anonymous_thp"
       "=$T -M ring-with-bitmap -b 32M -i 3 -s shared_hugetlb --log-from-start"
       "${known_bug[@]}"
-      "!$T -M dirty-ring -b 16M -i 2 -s anonymous_thp"
-      "!$T -M dirty-log -b 16M -i 2 --inject drop-dirty"
-      "!$T -M clear-log -b 16M -i 2 --inject skip-clear"
-      "!$T -M dirty-ring -b 16M -i 6 --inject skip-reset"
-      "!$T -M ring-with-bitmap -b 16M -i 2 --inject drop-dirty"
+      "!$T -M dirty-ring -b 16M -i 2 -s anonymous_thp ~ missed"
+      "!$T -M dirty-log -b 16M -i 2 --inject drop-dirty ~ missed"
+      "!$T -M clear-log -b 16M -i 2 --inject skip-clear ~ stale"
+      "!$T -M dirty-ring -b 16M -i 6 --inject skip-reset ~ KVM_RESET_DIRTY_RINGS reset"
+      "!$T -M ring-with-bitmap -b 16M -i 2 --inject drop-dirty ~ missed"
       "=$B/dirty_log_perf -M all -b 64M -i 3"
       "=$B/spp_test"
     )
