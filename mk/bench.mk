@@ -36,3 +36,10 @@ bench-compare: build vm-deps
 .PHONY: bench-scale
 bench-scale: build vm-deps
 	@bench/scale.sh $(BUILD_DIR)
+
+# make bench-ring-share: dirty_log_perf's ring collection in userspace per
+# entry against the microbenchmark's harvest of the same count, measured in
+# one machine, alternately (bench/ring-share.sh; RING_SHARE_ROUNDS).
+.PHONY: bench-ring-share
+bench-ring-share: build vm-deps
+	@bench/ring-share.sh $(BUILD_DIR)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make bench-ring-share`: is dirty_log_perf's ring collection in userspace
+# at most 1.5x the microbenchmark's harvest of the same number of entries
+# (issue 15 item 1)? Both run in one machine, alternately, RING_SHARE_ROUNDS
+# (5) times: dirty_log_perf -M dirty-ring -b 256M -i 5 (65536 entries per
+# iteration) and dirtyscope_microbench's BM_RingHarvest/65536 (into a page
+# list: the protocol alone) and BM_RingCollect/65536 (the real recorder into
+# a DirtySet, ring in cache and evicted). Without /dev/kvm that machine is
+# the nested VM, where every side runs under the same emulation.
+# Usage: bench/ring-share.sh BUILD_DIR
+# Output: $BUILD_DIR/bench/ring-share/{runs.log,report.txt}
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+build=$(realpath "${1:-build}")
+out=$build/bench/ring-share
+rounds=${RING_SHARE_ROUNDS:-5}
+perf=$build/bin/dirty_log_perf micro=$build/bin/dirtyscope_microbench
+for p in "$perf" "$micro"; do [[ -x $p ]] || { echo "bench-ring-share: $p not built" >&2; exit 1; }; done
+mkdir -p "$out"
+args=("$perf" "$micro" "$rounds")
+if [[ -c /dev/kvm ]]; then
+  bench/ring-share-guest.sh "${args[@]}" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
+else
+  echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
+  BUILD_DIR=$build VM_OUT="$out/vm" VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
+    VM_FILES="$perf $micro" VM_TESTS="$ROOT/bench/ring-share-guest.sh ${args[*]}" \
+    vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
+  cp "$out/vm/guest.ktap" "$out/runs.log"
+fi
+python3 bench/ring_share_report.py "$out/runs.log" | tee "$out/report.txt"
