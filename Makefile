@@ -33,8 +33,13 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 
 # Every test: unit tests under ASan/UBSan first, then unit and live-kernel
 # tests via ctest (its summary line is the last thing printed).
+# Two tests at a time (CTEST_JOBS): most of the time goes to nested VMs
+# under TCG, one emulator thread each, so two overlap on two cores; the
+# live-kernel tests are RUN_SERIAL (alone on the machine, as they reserve
+# huge pages and time the host's KVM).
+CTEST_JOBS ?= 2
 test: build sanitize-unit-test
-	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j 1
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j $(CTEST_JOBS)
 
 sanitize-unit-test: deps
 	$(MAKE) --no-print-directory unit-test SANITIZE=1

@@ -38,6 +38,11 @@ for g in "$@"; do
   for p in ${groups[$g]}; do wanted+=("$p"); done
 done
 
+# One install at a time: ctest runs tests two at a time (make test), and
+# several install their own groups on first use (fuzz, arm64, kvmsrc);
+# concurrent apt-get runs would fail on dpkg's lock instead of waiting.
+exec 9>/tmp/dirtyscope-install-deps.lock
+flock 9
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -58,5 +63,6 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Another apt (not ours) may hold dpkg's lock: wait for it, as ours do.
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
