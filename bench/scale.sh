@@ -64,7 +64,11 @@ for s in $sizes; do add "b$s" "$(mib "$s")" -b "$s"; done
 echo "== $(wc -l <"$plan") runs of dirty_log_perf -M all -i $iters -s $backing (plan: $plan); largest ${largest} MiB"
 
 if [[ -c /dev/kvm ]]; then
-  bench/scale-guest.sh "$perf" "$plan" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
+  : >"$out/runs.log"
+  while read -r name args; do
+    # shellcheck disable=SC2086 # the plan's words
+    bench/scale-guest.sh "$perf" "$name" $args >>"$out/runs.log" 2>&1 || echo "   ($name failed: see $out/runs.log)"
+  done <"$plan"
 else
   hugepages=0
   [[ $backing == *hugetlb* ]] && hugepages=$((largest / 2 + 64))
@@ -72,8 +76,8 @@ else
   echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh, ${mem} RAM, $hugepages huge pages; console in $out/vm)"
   BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-$mem} \
     VM_HUGEPAGES=${VM_HUGEPAGES:-$hugepages} \
-    VM_TIMEOUT=${VM_TIMEOUT:-10800} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-10500} \
-    VM_FILES="$perf $plan" VM_TESTS="$ROOT/bench/scale-guest.sh $perf $plan" \
+    VM_TIMEOUT=${VM_TIMEOUT:-10800} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-5400} \
+    VM_FILES="$perf" VM_TESTS="$(sed "s|^|$ROOT/bench/scale-guest.sh $perf |" "$plan" | paste -sd';')" \
     vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
   cp "$out/vm/guest.ktap" "$out/runs.log"
 fi
