@@ -15,24 +15,9 @@ export PATH=/bin:/sbin
 
 exec 3>/dev/ttyS1
 out() { echo "$*" >&3; }
-n=0
-# result RC NAME: 0 pass, 4 skip (kselftest), else fail
-result() {
-	n=$((n + 1))
-	case $1 in
-	0) out "ok $n $2" ;;
-	4) out "ok $n $2 # SKIP" ;;
-	*) out "not ok $n $2" ;;
-	esac
-}
-# step NAME CMD...: run a shell check, its output as KTAP diagnostics
-step() {
-	name=$1; shift
-	"$@" >/tmp/step.out 2>&1
-	rc=$?
-	sed 's/^/# /' /tmp/step.out >&3
-	result $rc "$name"
-}
+diag() { sed 's/^/# /' >&3; }
+# result RC NAME, step NAME CMD...
+. /ktap.sh
 # prog NAME TIMEOUT CMD...: run a KTAP-printing program as a subtest
 prog() {
 	name=$1; tmo=$2; shift 2

@@ -155,6 +155,7 @@ for applet in $(/bin/busybox --list); do
   ln -sf busybox "$STAGE/bin/$applet"
 done
 cp vm/init.sh "$STAGE/init"
+cp vm/ktap.sh "$STAGE/ktap.sh"
 chmod +x "$STAGE/init"
 mv "$KO" "$STAGE/dirtyscope.ko"
 cp "$SHARED/dirtyscope_kmod_test" "$SHARED/spp_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"

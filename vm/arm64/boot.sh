@@ -48,6 +48,7 @@ for a in sh mount mkdir cut uname dmesg grep sed cat echo timeout poweroff ls \
   ln -s busybox "$rd/bin/$a"
 done
 cp "$ROOT/vm/arm64/init.sh" "$rd/init"
+cp "$ROOT/vm/ktap.sh" "$rd/ktap.sh"
 order=(kvm_caps)
 cp "$top/bin/kvm_caps" "$rd/tests/"
 # Each test is a one-line script in /tests/ (its name says what runs), the

@@ -14,22 +14,16 @@ out() { echo "ARM64: $*"; }
 out "# uptime at /init: $(cut -d' ' -f1 /proc/uptime) s"
 out "# kernel $(uname -r) $(uname -m)"
 dmesg | grep -iE 'kvm' | sed 's/^/ARM64: # dmesg: /'
-n=0
-result() {   # RC NAME: 0 pass, 4 skip (kselftest), else fail
-	n=$((n + 1))
-	case $1 in
-	0) out "ok $n $2" ;;
-	4) out "ok $n $2 # SKIP" ;;
-	*) out "not ok $n $2 (exit $1)" ;;
-	esac
-}
+diag() { sed 's/^/ARM64: #   /'; }
+# result RC NAME
+. /ktap.sh
 if [ -c /dev/kvm ]; then result 0 dev_kvm; else result 1 dev_kvm; fi
 for t in $(cat /tests/order 2>/dev/null); do
 	start=$(cut -d' ' -f1 /proc/uptime)
 	timeout "${ARM64_TEST_TIMEOUT:-600}" "/tests/$t" </dev/null >/tmp/out 2>&1
 	rc=$?
 	end=$(cut -d' ' -f1 /proc/uptime)
-	sed 's/^/ARM64: #   /' /tmp/out
+	diag </tmp/out
 	out "# $t: $start -> $end s (guest uptime)"
 	result $rc "$t"
 done

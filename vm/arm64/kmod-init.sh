@@ -12,24 +12,9 @@ mkdir -p /tmp
 export PATH=/bin:/sbin
 out() { echo "ARM64: $*"; }
 up() { cut -d' ' -f1 /proc/uptime; }
-n=0
-result() {   # RC NAME: 0 pass, 4 skip (kselftest), else fail
-	n=$((n + 1))
-	case $1 in
-	0) out "ok $n $2" ;;
-	4) out "ok $n $2 # SKIP" ;;
-	*) out "not ok $n $2 (exit $1)" ;;
-	esac
-}
-# step NAME CMD...: a shell check; its output is indented under it.
-step() {
-	name=$1
-	shift
-	"$@" >/tmp/step.out 2>&1
-	rc=$?
-	sed 's/^/ARM64: #   /' /tmp/step.out
-	result $rc "$name"
-}
+diag() { sed 's/^/ARM64: #   /'; }
+# result RC NAME, step NAME CMD...
+. /ktap.sh
 # prog NAME TIMEOUT CMD...: a test program; its KTAP is indented under it.
 prog() {
 	name=$1 tmo=$2
@@ -37,7 +22,7 @@ prog() {
 	start=$(up)
 	timeout "$tmo" "$@" </dev/null >/tmp/prog.out 2>&1
 	rc=$?
-	sed 's/^/ARM64: #   /' /tmp/prog.out
+	diag </tmp/prog.out
 	out "# $name: $start -> $(up) s (guest uptime)"
 	result $rc "$name"
 }

@@ -115,6 +115,7 @@ for a in sh mount mkdir cut uname dmesg grep sed cat echo timeout poweroff ls \
   ln -s busybox "$rd/bin/$a"
 done
 cp vm/arm64/kmod-init.sh "$rd/init"
+cp vm/ktap.sh "$rd/ktap.sh"
 cp "$ko" "$rd/dirtyscope.ko"
 cp "$bin/dirtyscope_kmod_test" "$bin/spp_kmod_test" "$bin/kvm_caps" "$rd/tests/"
 for spec in ${extra[@]+"${extra[@]}"}; do cp "$bin/${spec%% *}" "$rd/tests/"; done
