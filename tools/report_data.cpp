@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "dirtyscope/json_value.hpp"
+#include "report_common.hpp"
 
 namespace dirtyscope::tools {
 
@@ -16,8 +17,7 @@ std::vector<ReportPoint> parse_report_points(const std::string& json, const std:
   std::vector<ReportPoint> points;
   try {
     const JsonValue doc = JsonValue::parse(json);
-    if (const JsonValue* tool = doc.find("tool"); !tool || !tool->is_string() || tool->string() != "dirty_log_perf")
-      throw std::runtime_error("not a dirty_log_perf --json file (\"tool\" is not \"dirty_log_perf\")");
+    require_dirty_log_perf(doc);
     const JsonValue& config = doc.at("config");
     for (const auto& m : doc.at("modes").array()) {
       if (m.at("result").string() != "ok") continue;
@@ -47,15 +47,6 @@ std::vector<ReportPoint> load_report_points(const std::string& path) {
   text << in.rdbuf();
   return parse_report_points(text.str(), path);
 }
-
-namespace {
-std::string size_text(double bytes) {
-  char buf[32];
-  if (bytes >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof(buf), "%gG", bytes / (1024.0 * 1024 * 1024));
-  else std::snprintf(buf, sizeof(buf), "%gM", bytes / (1024.0 * 1024));
-  return buf;
-}
-}  // namespace
 
 std::string report_table(const std::vector<ReportPoint>& points) {
   // Modes in the order dirty_log_perf runs them, then any others.

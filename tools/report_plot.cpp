@@ -1,5 +1,7 @@
 #include "report_plot.hpp"
 
+#include "report_common.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,11 +29,6 @@ std::vector<std::string> modes_of(const std::vector<ReportPoint>& points) {
 }
 
 // Name of a gnuplot datablock: letters, digits, underscores.
-std::string block(const std::string& panel, const std::string& mode) {
-  std::string name = "$" + panel + "_";
-  for (char c : mode) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return name;
-}
 
 bool have_gnuplot() {
   const char* path = std::getenv("PATH");
@@ -70,9 +67,9 @@ std::string gnuplot_script(const std::vector<ReportPoint>& points, const std::st
       if (p.write_fraction == densest[p.total_bytes]) by_size[p.total_bytes / (1 << 20)] = p.collect_ns / 1e6;
       if (p.total_bytes == sweep_size) by_fraction[p.dirty_percent()] = p.collect_ns / 1e6;
     }
-    s << block("size", m) << " << EOD\n";
+    s << gnuplot_block("size", m) << " << EOD\n";
     for (const auto& [x, y] : by_size) s << x << " " << y << "\n";
-    s << "EOD\n" << block("frac", m) << " << EOD\n";
+    s << "EOD\n" << gnuplot_block("frac", m) << " << EOD\n";
     for (const auto& [x, y] : by_fraction) s << x << " " << y << "\n";
     s << "EOD\n";
   }
@@ -88,7 +85,7 @@ std::string gnuplot_script(const std::vector<ReportPoint>& points, const std::st
   auto plot = [&](const std::string& panel) {
     s << "plot ";
     for (size_t i = 0; i < modes.size(); ++i)
-      s << (i ? ", " : "") << block(panel, modes[i]) << " using 1:2 title '" << modes[i] << "' lw 2 pt " << (i + 5);
+      s << (i ? ", " : "") << gnuplot_block(panel, modes[i]) << " using 1:2 title '" << modes[i] << "' lw 2 pt " << (i + 5);
     s << "\n";
   };
   s << "set xlabel 'guest memory (MiB), every page dirty'\nset title 'vs memory size'\n";

@@ -9,6 +9,7 @@
 
 #include "dirtyscope/json.hpp"
 #include "dirtyscope/json_value.hpp"
+#include "report_common.hpp"
 
 namespace dirtyscope::tools {
 
@@ -20,12 +21,6 @@ constexpr const char* kDirtyPages = "dirty pages";
 constexpr const char* kExtraVcpus = "extra vCPUs";
 constexpr const char* kExtraSlots = "extra memslots";
 
-std::string size_text(double bytes) {
-  char buf[32];
-  if (bytes >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof(buf), "%gG", bytes / (1024.0 * 1024 * 1024));
-  else std::snprintf(buf, sizeof(buf), "%gM", bytes / (1024.0 * 1024));
-  return buf;
-}
 
 double part_of(const ScaleIteration& it, const std::string& part) {
   if (part == "in ioctls") return it.collect_kernel_ns;
@@ -39,8 +34,7 @@ std::vector<ScaleRun> parse_scale_runs(const std::string& json, const std::strin
   std::vector<ScaleRun> runs;
   try {
     const JsonValue doc = JsonValue::parse(json);
-    if (const JsonValue* tool = doc.find("tool"); !tool || !tool->is_string() || tool->string() != "dirty_log_perf")
-      throw std::runtime_error("not a dirty_log_perf --json file (\"tool\" is not \"dirty_log_perf\")");
+    require_dirty_log_perf(doc);
     const JsonValue& config = doc.at("config");
     for (const auto& m : doc.at("modes").array()) {
       if (m.at("result").string() != "ok") continue;

@@ -1,5 +1,7 @@
 #include "report_scale_plot.hpp"
 
+#include "report_common.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -34,11 +36,6 @@ double busiest(const std::vector<ScaleRun>& runs, const std::function<bool(const
   return best;
 }
 
-std::string block(const std::string& panel, const std::string& mode) {
-  std::string name = "$" + panel + "_";
-  for (char c : mode) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return name;
-}
 
 }  // namespace
 
@@ -87,7 +84,7 @@ std::string scale_gnuplot_script(const std::vector<ScaleRun>& runs, const std::s
         if (r.mode == m && panels[i].member(r)) line[panels[i].x(r)] = r.median_collect_ns / 1e6;
       if (line.size() < 2) continue;  // one point is not a curve
       plotted[i].push_back(m);
-      s << block(panels[i].id, m) << " << EOD\n";
+      s << gnuplot_block(panels[i].id, m) << " << EOD\n";
       for (const auto& [x, y] : line) s << x << " " << y << "\n";
       s << "EOD\n";
     }
@@ -105,7 +102,7 @@ std::string scale_gnuplot_script(const std::vector<ScaleRun>& runs, const std::s
     for (size_t k = 0; k < plotted[i].size(); ++k) {
       // Colour and marker by mode, the same in every panel.
       const auto style = std::find(modes.begin(), modes.end(), plotted[i][k]) - modes.begin();
-      s << (k ? ", " : "") << block(p.id, plotted[i][k]) << " using 1:2 title '" << plotted[i][k] << "' lw 2 lc "
+      s << (k ? ", " : "") << gnuplot_block(p.id, plotted[i][k]) << " using 1:2 title '" << plotted[i][k] << "' lw 2 lc "
         << (style + 1) << " pt " << (style + 5);
     }
     s << "\n";

@@ -1,0 +1,27 @@
+#include "report_common.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <stdexcept>
+
+namespace dirtyscope::tools {
+
+void require_dirty_log_perf(const JsonValue& doc) {
+  if (const JsonValue* tool = doc.find("tool"); !tool || !tool->is_string() || tool->string() != "dirty_log_perf")
+    throw std::runtime_error("not a dirty_log_perf --json file (\"tool\" is not \"dirty_log_perf\")");
+}
+
+std::string size_text(double bytes) {
+  char buf[32];
+  if (bytes >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof(buf), "%gG", bytes / (1024.0 * 1024 * 1024));
+  else std::snprintf(buf, sizeof(buf), "%gM", bytes / (1024.0 * 1024));
+  return buf;
+}
+
+std::string gnuplot_block(const std::string& panel, const std::string& mode) {
+  std::string name = "$" + panel + "_";
+  for (char c : mode) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return name;
+}
+
+}  // namespace dirtyscope::tools
