@@ -6,9 +6,18 @@
 
 namespace dirtyscope::tools {
 
-void require_dirty_log_perf(const JsonValue& doc) {
-  if (const JsonValue* tool = doc.find("tool"); !tool || !tool->is_string() || tool->string() != "dirty_log_perf")
-    throw std::runtime_error("not a dirty_log_perf --json file (\"tool\" is not \"dirty_log_perf\")");
+void for_each_ran_mode(const std::string& json, const std::string& name,
+                       const std::function<void(const JsonValue& config, const JsonValue& mode)>& visit) {
+  try {
+    const JsonValue doc = JsonValue::parse(json);
+    if (const JsonValue* tool = doc.find("tool"); !tool || !tool->is_string() || tool->string() != "dirty_log_perf")
+      throw std::runtime_error("not a dirty_log_perf --json file (\"tool\" is not \"dirty_log_perf\")");
+    const JsonValue& config = doc.at("config");
+    for (const auto& m : doc.at("modes").array())
+      if (m.at("result").string() == "ok") visit(config, m);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(name + ": " + e.what());
+  }
 }
 
 std::string size_text(double bytes) {

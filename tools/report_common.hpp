@@ -2,14 +2,19 @@
 // people write them, gnuplot block names.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "dirtyscope/json_value.hpp"
 
 namespace dirtyscope::tools {
 
-// Throws std::runtime_error unless `doc` is dirty_log_perf --json output.
-void require_dirty_log_perf(const JsonValue& doc);
+// Calls `visit(config, mode)` for each mode that ran ("ok") in dirty_log_perf
+// --json text; skipped and failed modes are left out. Throws
+// std::runtime_error naming `name` when the text is not such a file or a
+// key `visit` asks for is missing.
+void for_each_ran_mode(const std::string& json, const std::string& name,
+                       const std::function<void(const JsonValue& config, const JsonValue& mode)>& visit);
 // 268435456 -> "256M", 4294967296 -> "4G".
 std::string size_text(double bytes);
 // A gnuplot datablock name for one panel's line of one mode ("$size_dirty_log").

@@ -15,28 +15,20 @@ namespace dirtyscope::tools {
 
 std::vector<ReportPoint> parse_report_points(const std::string& json, const std::string& name) {
   std::vector<ReportPoint> points;
-  try {
-    const JsonValue doc = JsonValue::parse(json);
-    require_dirty_log_perf(doc);
-    const JsonValue& config = doc.at("config");
-    for (const auto& m : doc.at("modes").array()) {
-      if (m.at("result").string() != "ok") continue;
-      const JsonValue& med = m.at("median");
-      ReportPoint p;
-      p.file = name;
-      p.mode = m.at("mode").string();
-      p.total_bytes = config.at("total_bytes").number();
-      p.write_fraction = config.at("write_fraction").number();
-      p.pages = p.total_bytes / 4096;
-      p.pages_collected = med.at("pages_collected").number();
-      p.collect_ns = med.at("collect_ns").number();
-      p.collect_kernel_ns = med.at("collect_kernel_ns").number();
-      p.collect_user_ns = med.at("collect_user_ns").number();
-      points.push_back(p);
-    }
-  } catch (const std::exception& e) {
-    throw std::runtime_error(name + ": " + e.what());
-  }
+  for_each_ran_mode(json, name, [&](const JsonValue& config, const JsonValue& m) {
+    const JsonValue& med = m.at("median");
+    ReportPoint p;
+    p.file = name;
+    p.mode = m.at("mode").string();
+    p.total_bytes = config.at("total_bytes").number();
+    p.write_fraction = config.at("write_fraction").number();
+    p.pages = p.total_bytes / 4096;
+    p.pages_collected = med.at("pages_collected").number();
+    p.collect_ns = med.at("collect_ns").number();
+    p.collect_kernel_ns = med.at("collect_kernel_ns").number();
+    p.collect_user_ns = med.at("collect_user_ns").number();
+    points.push_back(p);
+  });
   return points;
 }
 

@@ -32,31 +32,23 @@ double part_of(const ScaleIteration& it, const std::string& part) {
 
 std::vector<ScaleRun> parse_scale_runs(const std::string& json, const std::string& name) {
   std::vector<ScaleRun> runs;
-  try {
-    const JsonValue doc = JsonValue::parse(json);
-    require_dirty_log_perf(doc);
-    const JsonValue& config = doc.at("config");
-    for (const auto& m : doc.at("modes").array()) {
-      if (m.at("result").string() != "ok") continue;
-      ScaleRun r;
-      r.file = name;
-      r.mode = m.at("mode").string();
-      r.total_bytes = config.at("total_bytes").number();
-      r.bytes_per_vcpu = config.at("bytes_per_vcpu").number();
-      r.vcpus = config.at("vcpus").number();
-      r.memslots = config.at("memslots").number();
-      r.write_fraction = config.at("write_fraction").number();
-      for (const auto& it : m.at("iterations").array())
-        r.iterations.push_back({it.at("collect_ns").number(), it.at("collect_kernel_ns").number(),
-                                it.at("collect_user_ns").number(), it.at("pages_collected").number()});
-      const JsonValue& med = m.at("median");
-      r.median_collect_ns = med.at("collect_ns").number();
-      r.median_pages_collected = med.at("pages_collected").number();
-      runs.push_back(std::move(r));
-    }
-  } catch (const std::exception& e) {
-    throw std::runtime_error(name + ": " + e.what());
-  }
+  for_each_ran_mode(json, name, [&](const JsonValue& config, const JsonValue& m) {
+    ScaleRun r;
+    r.file = name;
+    r.mode = m.at("mode").string();
+    r.total_bytes = config.at("total_bytes").number();
+    r.bytes_per_vcpu = config.at("bytes_per_vcpu").number();
+    r.vcpus = config.at("vcpus").number();
+    r.memslots = config.at("memslots").number();
+    r.write_fraction = config.at("write_fraction").number();
+    for (const auto& it : m.at("iterations").array())
+      r.iterations.push_back({it.at("collect_ns").number(), it.at("collect_kernel_ns").number(),
+                              it.at("collect_user_ns").number(), it.at("pages_collected").number()});
+    const JsonValue& med = m.at("median");
+    r.median_collect_ns = med.at("collect_ns").number();
+    r.median_pages_collected = med.at("pages_collected").number();
+    runs.push_back(std::move(r));
+  });
   return runs;
 }
 
