@@ -86,6 +86,24 @@ TEST(RingEntryRecorder, OffsetPastTheCachedSlotFails) {
             "vCPU 3 ring entry 2: slot 0x5 (address space 0) offset 0x200 is not a page of any test memslot");
 }
 
+TEST(RingEntryRecorder, ABadEntryIsNumberedAcrossHarvests) {
+  // The number counts every entry read from the ring since the recorder
+  // began, not from this harvest: 3 then 1 good, so the bad one is 5th.
+  TestRegion region = two_slots();
+  RingEntryRecorder rec(region, Injection::None);
+  Ring r(4);
+  for (uint64_t i = 0; i < 3; ++i) r.push(5, i);
+  EXPECT_EQ(rec.harvest(r.ring), 3u);
+  r.push(6, 1);
+  r.push(6, 512);
+  EXPECT_EQ(harvest_error(rec, r),
+            "vCPU 3 ring entry 5: slot 0x6 (address space 0) offset 0x200 is not a page of any test memslot");
+  EXPECT_EQ(rec.entries_seen(), 5u);
+  // The good entry before it was consumed, the bad one was not.
+  EXPECT_EQ(r.gfns[3].flags, KVM_DIRTY_GFN_F_RESET);
+  EXPECT_EQ(r.gfns[0].flags, KVM_DIRTY_GFN_F_DIRTY);
+}
+
 TEST(RingEntryRecorder, OffsetPastANewlyLookedUpSlotFails) {
   TestRegion region = two_slots();
   RingEntryRecorder rec(region, Injection::None);

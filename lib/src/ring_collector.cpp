@@ -71,28 +71,53 @@ void RingCollector::attach_vcpu(Vcpu& vcpu) {
 RingEntryRecorder::RingEntryRecorder(const TestRegion& region, Injection injection, uint64_t entries_seen)
     : region_(&region), injection_(injection), pending_(region.pages()), entries_seen_(entries_seen) {}
 
+namespace {
+// What the per-entry check throws from inside the ring walk: just the
+// entry. Its number is known only once the walk has unwound and booked
+// how far it got, so harvest() turns it into the CollectorError.
+struct BadEntry {
+  uint32_t slot;
+  uint64_t offset;
+};
+}  // namespace
+
 uint32_t RingEntryRecorder::harvest(DirtyRing& ring) {
+  const uint64_t fetch_before = ring.fetch_index();
+  try {
+    // Two instantiations so the common one counts nothing per entry: an
+    // entry's number is only needed for an error (from the fetch index)
+    // and for the wrong-slot injection (which keeps its own count).
+    const uint32_t n = injection_ == Injection::WrongSlot ? record<true>(ring) : record<false>(ring);
+    entries_seen_ += n;
+    return n;
+  } catch (const BadEntry& bad) {
+    // The walk stopped before consuming the bad entry; the count includes
+    // it (wrong-slot's injection_fired reads it).
+    entries_seen_ += ring.fetch_index() - fetch_before + 1;
+    bad_entry(ring.vcpu_id(), entries_seen_, bad.slot, bad.offset);
+  }
+}
+
+template <bool kCorruptTenthEntry>
+uint32_t RingEntryRecorder::record(DirtyRing& ring) {
   // Per entry, inline: the slot is compared with the previous entry's (a
   // pass writes pages in order, so consecutive entries name the same slot)
   // and only another slot is looked up, among the region's memslots as
   // they are now (SppModel splits them), so the cache lives for one
   // harvest. The loop state is local: in members, every store into the
   // DirtySet (uint64_t, like the counters) would force them back to memory.
-  const uint32_t vcpu = ring.vcpu_id();
-  const bool wrong_slot = injection_ == Injection::WrongSlot;
-  uint64_t seen = entries_seen_;
+  uint64_t seen = entries_seen_;  // only the injection reads it
   // Nothing cached yet: no slot id has address space 0xffff, and an entry
   // that names this one meets 0 pages, so it fails the offset check.
   uint32_t cached_slot = ~0u;
   SlotSpan span{0, 0};
   uint64_t* words = pending_.words();
   const std::vector<RegionSlot>& slots = region_->slots();
-  const uint32_t n = ring.harvest([&](uint32_t slot, uint64_t offset) {
-    ++seen;
-    // WrongSlot: the 10th entry read (or the first, in a tiny run) has its
-    // slot id corrupted as a buggy collector might misread it.
-    if (wrong_slot && seen == 10) [[unlikely]]
-      slot ^= 0x7f00;
+  return ring.harvest([&](uint32_t slot, uint64_t offset) {
+    // WrongSlot: the 10th entry read has its slot id corrupted as a buggy
+    // collector might misread it.
+    if constexpr (kCorruptTenthEntry)
+      if (++seen == 10) slot ^= 0x7f00;
     if (slot != cached_slot) [[unlikely]] {
       // Inline, no call: a call here would make the compiler keep the
       // loop's state out of caller-saved registers for every entry.
@@ -100,21 +125,18 @@ uint32_t RingEntryRecorder::harvest(DirtyRing& ring) {
       if ((slot >> 16) == 0)
         for (const RegionSlot& s : slots)
           if (s.slot == slot) found = &s;
-      if (!found) bad_entry(vcpu, seen, slot, offset);
+      if (!found) throw BadEntry{slot, offset};
       span = SlotSpan{found->first_page, found->pages};
       cached_slot = slot;
     }
     if (offset >= span.pages) [[unlikely]]
-      bad_entry(vcpu, seen, slot, offset);
+      throw BadEntry{slot, offset};
     const uint64_t page = span.first_page + offset;
     words[page / 64] |= 1ULL << (page % 64);
   });
-  entries_seen_ = seen;
-  return n;
 }
 
 void RingEntryRecorder::bad_entry(uint32_t vcpu, uint64_t seen, uint32_t slot, uint64_t offset) {
-  entries_seen_ = seen;  // the count includes the bad entry (wrong-slot's injection_fired)
   char buf[200];
   std::snprintf(buf, sizeof(buf),
                 "vCPU %u ring entry %" PRIu64 ": slot 0x%x (address space %u) offset 0x%" PRIx64

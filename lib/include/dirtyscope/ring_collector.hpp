@@ -52,8 +52,12 @@ class RingEntryRecorder {
   struct SlotSpan {
     uint64_t first_page, pages;
   };
-  // Throws CollectorError naming entry number `seen`, which it books first.
-  [[noreturn]] void bad_entry(uint32_t vcpu, uint64_t seen, uint32_t slot, uint64_t offset);
+  // The walk over the ring's entries; the injection's instantiation also
+  // counts them, to corrupt the tenth.
+  template <bool kCorruptTenthEntry>
+  uint32_t record(DirtyRing& ring);
+  // Throws CollectorError naming entry number `seen`.
+  [[noreturn]] static void bad_entry(uint32_t vcpu, uint64_t seen, uint32_t slot, uint64_t offset);
 
   const TestRegion* region_ = nullptr;
   Injection injection_ = Injection::None;
