@@ -1,5 +1,6 @@
 #include "report_common.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <stdexcept>
@@ -18,6 +19,15 @@ void for_each_ran_mode(const std::string& json, const std::string& name,
   } catch (const std::exception& e) {
     throw std::runtime_error(name + ": " + e.what());
   }
+}
+
+std::vector<std::string> ordered_modes(const std::vector<std::string>& seen) {
+  std::vector<std::string> modes;
+  for (const char* known : {"dirty-log", "clear-log", "dirty-ring"})
+    if (std::find(seen.begin(), seen.end(), known) != seen.end()) modes.push_back(known);
+  for (const std::string& m : seen)
+    if (std::find(modes.begin(), modes.end(), m) == modes.end()) modes.push_back(m);
+  return modes;
 }
 
 std::string size_text(double bytes) {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "dirtyscope/json_value.hpp"
 
@@ -15,6 +16,9 @@ namespace dirtyscope::tools {
 // key `visit` asks for is missing.
 void for_each_ran_mode(const std::string& json, const std::string& name,
                        const std::function<void(const JsonValue& config, const JsonValue& mode)>& visit);
+// Each mode named in `seen` once, in the order every view prints them:
+// dirty-log, clear-log, dirty-ring first, then the others as first seen.
+std::vector<std::string> ordered_modes(const std::vector<std::string>& seen);
 // 268435456 -> "256M", 4294967296 -> "4G".
 std::string size_text(double bytes);
 // A gnuplot datablock name for one panel's line of one mode ("$size_dirty_log").

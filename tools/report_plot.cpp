@@ -16,16 +16,10 @@ namespace dirtyscope::tools {
 
 namespace {
 
-const char* const kModeOrder[] = {"dirty-log", "clear-log", "dirty-ring"};
-
 std::vector<std::string> modes_of(const std::vector<ReportPoint>& points) {
-  std::vector<std::string> modes;
-  for (const char* m : kModeOrder)
-    if (std::any_of(points.begin(), points.end(), [&](const ReportPoint& p) { return p.mode == m; }))
-      modes.push_back(m);
-  for (const auto& p : points)
-    if (std::find(modes.begin(), modes.end(), p.mode) == modes.end()) modes.push_back(p.mode);
-  return modes;
+  std::vector<std::string> seen;
+  for (const auto& p : points) seen.push_back(p.mode);
+  return ordered_modes(seen);
 }
 
 // Name of a gnuplot datablock: letters, digits, underscores.

@@ -53,12 +53,9 @@ std::vector<ScaleRun> parse_scale_runs(const std::string& json, const std::strin
 }
 
 std::vector<std::string> scale_modes(const std::vector<ScaleRun>& runs) {
-  std::vector<std::string> modes;
-  for (const char* m : {"dirty-log", "clear-log", "dirty-ring"})
-    if (std::any_of(runs.begin(), runs.end(), [&](const ScaleRun& r) { return r.mode == m; })) modes.push_back(m);
-  for (const auto& r : runs)
-    if (std::find(modes.begin(), modes.end(), r.mode) == modes.end()) modes.push_back(r.mode);
-  return modes;
+  std::vector<std::string> seen;
+  for (const auto& r : runs) seen.push_back(r.mode);
+  return ordered_modes(seen);
 }
 
 std::vector<ScaleFit> fit_scale(const std::vector<ScaleRun>& runs) {

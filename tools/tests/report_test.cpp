@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include "report_common.hpp"
 #include "report_data.hpp"
 #include "report_plot.hpp"
 
@@ -23,6 +25,12 @@ std::string perf_json(const char* size, int f, double dl_ns, double ring_ns, boo
          R"(,"collect_kernel_ns":1,"collect_user_ns":2,"pages_collected":10}},)" + ring + "]}";
 }
 }  // namespace
+
+TEST(Report, ModesPrintInTheKnownOrderThenAsFirstSeen) {
+  EXPECT_EQ(ordered_modes({"dirty-ring", "x-new", "dirty-log", "dirty-ring", "y-new", "x-new"}),
+            (std::vector<std::string>{"dirty-log", "dirty-ring", "x-new", "y-new"}));
+  EXPECT_TRUE(ordered_modes({}).empty());
+}
 
 TEST(Report, ReadsOkModesOnly) {
   auto points = parse_report_points(perf_json("268435456", 1, 1e6, 4e6, true), "a.json");
