@@ -1,6 +1,7 @@
 #include "report_scale.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -18,6 +19,7 @@ namespace {
 // Term names; the JSON and the tests refer to them.
 constexpr const char* kMemoryPages = "memory pages";
 constexpr const char* kDirtyPages = "dirty pages";
+constexpr const char* kDirtyGroups = "dirty 64-page groups";
 constexpr const char* kExtraVcpus = "extra vCPUs";
 constexpr const char* kExtraSlots = "extra memslots";
 
@@ -29,6 +31,11 @@ double part_of(const ScaleIteration& it, const std::string& part) {
 }
 
 }  // namespace
+
+double ScaleRun::dirty_groups() const {
+  const double pages_per_vcpu = bytes_per_vcpu / 4096;
+  return vcpus * std::ceil(pages_per_vcpu / std::max(64.0, write_fraction));
+}
 
 std::vector<ScaleRun> parse_scale_runs(const std::string& json, const std::string& name) {
   std::vector<ScaleRun> runs;
@@ -62,7 +69,8 @@ std::vector<ScaleFit> fit_scale(const std::vector<ScaleRun>& runs) {
   std::vector<ScaleFit> fits;
   for (const std::string& mode : scale_modes(runs))
     for (const char* part : {"collect", "in ioctls", "in userspace"}) {
-      std::vector<FitColumn> cols{{kMemoryPages, {}}, {kDirtyPages, {}}, {kExtraVcpus, {}}, {kExtraSlots, {}}};
+      std::vector<FitColumn> cols{
+          {kMemoryPages, {}}, {kDirtyPages, {}}, {kDirtyGroups, {}}, {kExtraVcpus, {}}, {kExtraSlots, {}}};
       std::vector<double> y, w;
       for (const auto& r : runs) {
         if (r.mode != mode) continue;
@@ -70,8 +78,9 @@ std::vector<ScaleFit> fit_scale(const std::vector<ScaleRun>& runs) {
           const double v = part_of(r.iterations[i], part);
           cols[0].values.push_back(r.memory_pages());
           cols[1].values.push_back(r.iterations[i].pages_collected);
-          cols[2].values.push_back(r.vcpus - 1);
-          cols[3].values.push_back(r.memslots - 1);
+          cols[2].values.push_back(r.dirty_groups());
+          cols[3].values.push_back(r.vcpus - 1);
+          cols[4].values.push_back(r.memslots - 1);
           y.push_back(v);
           w.push_back(v > 0 ? 1.0 / (v * v) : 0.0);
         }
@@ -136,11 +145,12 @@ std::string scale_fit_table(const std::vector<ScaleFit>& fits) {
   const Unit units[] = {{"fixed us", 1e3},
                         {"ns/page of memory", 1},
                         {"ns/dirty page", 1},
+                        {"ns/dirty group", 1},
                         {"us/extra vCPU", 1e3},
                         {"us/extra slot", 1e3}};
   std::ostringstream out;
   out << "collect time per iteration = fixed + a * pages of memory + b * dirty pages\n"
-         "                             + c * (vCPUs - 1) + d * (memslots - 1)\n"
+         "                             + g * dirty 64-page groups + c * (vCPUs - 1) + d * (memslots - 1)\n"
          "least squares over every iteration but each run's first, weighted by relative\n"
          "error; +- is one standard error; '-' a term this data cannot tell apart\n";
   char buf[128];

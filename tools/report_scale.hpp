@@ -2,7 +2,7 @@
 // (bench/scale.sh: memory, dirty pages, vCPUs and memslots varied one at a
 // time) reduced to per-iteration samples, fitted per mode as
 //   collect = fixed + a * pages of memory + b * dirty pages
-//             + c * (vCPUs - 1) + d * (memslots - 1)
+//             + g * dirty 64-page groups + c * (vCPUs - 1) + d * (memslots - 1)
 // for the whole collection, its ioctl part and its userspace part.
 // Pure data and text, so it is unit-testable without KVM or gnuplot.
 #pragma once
@@ -27,6 +27,14 @@ struct ScaleRun {
   std::vector<ScaleIteration> iterations;
   double median_collect_ns = 0, median_pages_collected = 0;
   double memory_pages() const { return total_bytes / 4096; }
+  // 64-page groups with a written page, per iteration. KVM write-protects
+  // and resets a group at a time (a bitmap word in KVM_GET_DIRTY_LOG and
+  // KVM_CLEAR_DIRTY_LOG, a mask of up to 64 pages in KVM_RESET_DIRTY_RINGS),
+  // walking its page table entries once, so 64 dirty pages in one group
+  // cost less than 64 in 64 groups. Each vCPU writes every Nth page (-f N)
+  // of its 64-page-aligned region: with N <= 64 every group holds one,
+  // else every written page has a group of its own.
+  double dirty_groups() const;
 };
 
 // The modes that ran ("ok") in one dirty_log_perf JSON text; throws
@@ -36,7 +44,7 @@ std::vector<ScaleRun> parse_scale_runs(const std::string& json, const std::strin
 struct ScaleFit {
   std::string mode;
   std::string part;  // "collect", "in ioctls", "in userspace"
-  LinearFit fit;     // terms: constant, memory pages, dirty pages, extra vCPUs, extra memslots
+  LinearFit fit;     // terms: constant, memory pages, dirty pages, dirty groups, extra vCPUs, extra memslots
 };
 
 // Per mode and part, over every iteration after each run's first (the
@@ -49,7 +57,7 @@ std::vector<ScaleFit> fit_scale(const std::vector<ScaleRun>& runs);
 // ns per dirty page per mode.
 std::string scale_points_table(const std::vector<ScaleRun>& runs);
 // The fits: each term as estimate +- one standard error in readable units
-// (us fixed, ns per page, us per extra vCPU or slot), R^2 and the rms
+// (us fixed, ns per page or group, us per extra vCPU or slot), R^2 and the rms
 // relative miss.
 std::string scale_fit_table(const std::vector<ScaleFit>& fits);
 // The fits as JSON: {"tool": "dirtyscope report", "fit": [{mode, part,

@@ -1,5 +1,5 @@
 // `dirtyscope report --fit` on synthetic dirty_log_perf JSON whose collect
-// times follow known per-page, per-vCPU and per-slot costs: the fit gives
+// times follow known per-page, per-group, per-vCPU and per-slot costs: the fit gives
 // them back, ignores each run's first iteration, and the table, JSON and
 // plot script carry what bench/README.md quotes.
 #include <gtest/gtest.h>
@@ -18,13 +18,14 @@ namespace {
 
 // The model the synthetic runs follow, per mode.
 struct Truth {
-  double fixed, per_mem, per_dirty, per_vcpu, per_slot;
-  double at(double mem, double dirty, double vcpus, double slots) const {
-    return fixed + per_mem * mem + per_dirty * dirty + per_vcpu * (vcpus - 1) + per_slot * (slots - 1);
+  double fixed, per_mem, per_dirty, per_group, per_vcpu, per_slot;
+  double at(double mem, double dirty, double groups, double vcpus, double slots) const {
+    return fixed + per_mem * mem + per_dirty * dirty + per_group * groups + per_vcpu * (vcpus - 1) +
+           per_slot * (slots - 1);
   }
 };
-const Truth kBitmap{20e3, 1.5, 4.0, 0, 30e3};
-const Truth kRing{5e3, 0, 20.0, 12e3, 0};
+const Truth kBitmap{20e3, 1.5, 4.0, 90.0, 0, 30e3};
+const Truth kRing{5e3, 0, 20.0, 0, 12e3, 0};
 
 std::string iteration(double total, double user, double pages) {
   return "{\"collect_ns\":" + std::to_string(total) + ",\"collect_kernel_ns\":" + std::to_string(total - user) +
@@ -34,9 +35,10 @@ std::string iteration(double total, double user, double pages) {
 // One run: -b per vCPU, -v, -x, -f; three iterations, the first 10x slower.
 std::string run_json(double gib_per_vcpu, int vcpus, int slots, int f) {
   const double bytes = gib_per_vcpu * (1 << 30) * vcpus, mem = bytes / 4096, dirty = mem / f;
+  const double groups = f <= 64 ? mem / 64 : dirty;
   std::string modes;
   for (const auto& [name, truth] : {std::pair{"dirty-log", kBitmap}, std::pair{"dirty-ring", kRing}}) {
-    const double y = truth.at(mem, dirty, vcpus, slots);
+    const double y = truth.at(mem, dirty, groups, vcpus, slots);
     const double user = name == std::string("dirty-ring") ? y / 2 : y / 100;
     modes += std::string(modes.empty() ? "" : ",") + "{\"mode\":\"" + name + "\",\"result\":\"ok\",\"iterations\":[" +
              iteration(10 * y, user, mem) + "," + iteration(y, user, dirty) + "," + iteration(y, user, dirty) +
@@ -57,7 +59,7 @@ std::vector<ScaleRun> sweep() {
     runs.insert(runs.end(), more.begin(), more.end());
   };
   for (double gib : {0.25, 1.0, 4.0}) add(gib, 1, 1, 1);
-  for (int f : {8, 64, 512}) add(4.0, 1, 1, f);
+  for (int f : {8, 64, 512, 4096}) add(4.0, 1, 1, f);
   for (int v : {2, 4}) add(1.0, v, 1, 1);
   for (int x : {2, 4, 8}) add(1.0, 1, x, 1);
   return runs;
@@ -88,6 +90,16 @@ TEST(ReportScale, ReadsOkModesWithTheirConfiguration) {
   EXPECT_EQ(runs[0].iterations.size(), 3u);
 }
 
+TEST(ReportScale, DirtyGroupsCountEvery64PagesOrEveryWrittenPage) {
+  ScaleRun r;
+  r.bytes_per_vcpu = 1 << 30;  // 262144 pages, 4096 groups of 64
+  r.vcpus = 2;
+  for (const auto& [f, groups] : {std::pair{1.0, 8192.0}, {64.0, 8192.0}, {65.0, 2 * 4033.0}, {4096.0, 128.0}}) {
+    r.write_fraction = f;
+    EXPECT_DOUBLE_EQ(r.dirty_groups(), groups) << "-f " << f;
+  }
+}
+
 TEST(ReportScale, RejectsOtherFilesNamingThem) {
   try {
     parse_scale_runs(R"({"tool":"dirtyscope migrate"})", "m.json");
@@ -103,16 +115,18 @@ TEST(ReportScale, FitGivesBackEachModesCosts) {
   EXPECT_NEAR(term(bitmap, "constant").estimate, kBitmap.fixed, 1e-3 * kBitmap.fixed);
   EXPECT_NEAR(term(bitmap, "memory pages").estimate, kBitmap.per_mem, 1e-6);
   EXPECT_NEAR(term(bitmap, "dirty pages").estimate, kBitmap.per_dirty, 1e-6);
+  EXPECT_NEAR(term(bitmap, "dirty 64-page groups").estimate, kBitmap.per_group, 1e-5);
   EXPECT_NEAR(term(bitmap, "extra memslots").estimate, kBitmap.per_slot, 1e-3);
   EXPECT_NEAR(term(bitmap, "extra vCPUs").estimate, 0, 1e-3);
   const ScaleFit& ring = fit_of(fits, "dirty-ring", "collect");
   EXPECT_NEAR(term(ring, "dirty pages").estimate, kRing.per_dirty, 1e-6);
   EXPECT_NEAR(term(ring, "memory pages").estimate, 0, 1e-6);
+  EXPECT_NEAR(term(ring, "dirty 64-page groups").estimate, 0, 1e-5);
   EXPECT_NEAR(term(ring, "extra vCPUs").estimate, kRing.per_vcpu, 1e-3);
   // The userspace part is half of the ring's collect in the synthetic runs.
   EXPECT_NEAR(term(fit_of(fits, "dirty-ring", "in userspace"), "dirty pages").estimate, kRing.per_dirty / 2, 1e-6);
-  // Two rows per run (iterations 2 and 3), eleven runs.
-  EXPECT_EQ(bitmap.fit.rows, 22u);
+  // Two rows per run (iterations 2 and 3), twelve runs.
+  EXPECT_EQ(bitmap.fit.rows, 24u);
 }
 
 TEST(ReportScale, FirstIterationDoesNotSkewTheFit) {
@@ -135,6 +149,7 @@ TEST(ReportScale, TermsTheSweepDidNotVaryAreNamedNotGuessed) {
   const ScaleFit& f = fit_of(fits, "dirty-log", "collect");
   EXPECT_EQ(term(f, "dirty pages").dropped, "confounded with memory pages");
   EXPECT_EQ(term(f, "extra vCPUs").dropped, "not varied");
+  EXPECT_EQ(term(f, "dirty 64-page groups").dropped, "confounded with memory pages");
   const std::string table = scale_fit_table(fits);
   EXPECT_NE(table.find("extra vCPUs: not varied"), std::string::npos) << table;
   EXPECT_NE(table.find("dirty pages: confounded with memory pages"), std::string::npos) << table;
@@ -153,7 +168,7 @@ TEST(ReportScale, TablesAndJsonCarryTheNumbers) {
   EXPECT_EQ(doc.at("tool").string(), "dirtyscope report");
   const auto& first = doc.at("fit").array().at(0);
   EXPECT_EQ(first.at("mode").string(), "dirty-log");
-  EXPECT_EQ(first.at("terms").array().size(), 5u);
+  EXPECT_EQ(first.at("terms").array().size(), 6u);
   EXPECT_EQ(first.at("terms").array()[2].at("name").string(), "dirty pages");
   EXPECT_NEAR(first.at("terms").array()[2].at("estimate").number(), kBitmap.per_dirty, 1e-6);
 }
