@@ -74,6 +74,13 @@ else
   [[ $backing == *hugetlb* ]] && hugepages=$((largest / 2 + 64))
   mem=$((largest + 3072))M
   echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh, ${mem} RAM, $hugepages huge pages; console in $out/vm)"
+  # The guest touches all of its huge pages. A host without that much
+  # memory free reclaims its own page cache (QEMU's code among it) for
+  # the whole run, which then crawls instead of failing: say so up front.
+  want=$(mib "${VM_MEM:-$mem}")
+  avail=$(($(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) / 1024))
+  ((avail >= want + 1024)) ||
+    echo "   warning: the VM gets ${want} MiB but only ${avail} MiB is available here; expect the sweep to crawl (stop other VMs, or set SCALE_SIZES without the largest point)" >&2
   BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-$mem} \
     VM_HUGEPAGES=${VM_HUGEPAGES:-$hugepages} \
     VM_TIMEOUT=${VM_TIMEOUT:-10800} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-5400} \
