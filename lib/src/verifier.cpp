@@ -60,7 +60,6 @@ CollectionVerifier::CollectionVerifier(uint64_t pages, uint32_t vcpus)
     : vcpus_(vcpus),
       prev_before_(vcpus, 0),
       prev_first_after_(vcpus, 0),
-      carry_(pages),
       then_stamp_(pages, 0),
       then_writer_(pages, 0),
       then_collection_(pages, 0) {}
@@ -97,6 +96,22 @@ Verdict CollectionVerifier::initial(const Collection& c, const StampView& memory
   return v;
 }
 
+std::string CollectionVerifier::memory_key() const {
+  std::string key;
+  auto put = [&key](uint64_t x) { key.append(reinterpret_cast<const char*>(&x), sizeof x); };
+  for (uint32_t w = 0; w < vcpus_; ++w) {
+    put(prev_before_[w]);
+    put(prev_first_after_[w]);
+  }
+  for (size_t p = 0; p < then_stamp_.size(); ++p) {
+    put(then_collection_[p] != 0);
+    if (then_collection_[p] == 0) continue;
+    put(then_stamp_[p]);
+    put(then_writer_[p]);
+  }
+  return key;
+}
+
 // The first write of vCPU `w` that surely began after `c` returned. The
 // counter read after it says writes 0..a-1 are complete; while vCPUs run,
 // write a may already be under way, with them paused it has not begun.
@@ -109,7 +124,6 @@ Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, 
   v.collection = c.number;
   v.iteration = c.iteration;
   v.paused = c.paused;
-  DirtySet carry_next(memory.pages);
   for (uint64_t p = 0; p < memory.pages; ++p) {
     const PageWrite now = memory.read(p);
     const bool dirty = reported.test(p);
@@ -128,17 +142,18 @@ Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, 
       if (s >= first_after(c, w)) {
         // Began after this collection returned: a later one judges it.
       } else if (s >= c.writes_before[w]) {
-        // Overlapped this collection: due at the next, unless an earlier
-        // collection already reported the page showing this very write. A
-        // vCPU can sit inside one write across whole collections (a memslot
-        // update stalls it between its stores and its counter), and a
-        // report that showed the write's words is the one that write owed,
-        // exactly as for a write that overlapped only that collection.
-        if (!dirty && !reported_showing(p, now)) carry_next.set(p);
-      } else if (s >= prev_first_after_[w] || (s >= prev_before_[w] && carry_.test(p))) {
-        // Complete before this collection began, and begun after the
-        // previous one had re-protected the page (or overlapped it
-        // unreported): due now.
+        // Overlapped this collection: the next one judges it.
+      } else if (s >= prev_first_after_[w] || (s >= prev_before_[w] && !reported_showing(p, now))) {
+        // Complete before this collection began, and either begun after
+        // the previous one had re-protected the page, or overlapped the
+        // previous one, which did not report the page showing it. In the
+        // second case its stores may have landed after that collection
+        // read the page (then it re-protected the page before they did,
+        // and they were logged again) or before (then they were logged
+        // and not reported): due now either way. A vCPU can sit inside
+        // one write across whole collections (a memslot update stalls it
+        // between its stores and its counter); a report that showed the
+        // write's words is the one that write owed.
         if (!dirty) record(v, offence(Offense::Missed, p, now, s < prev_first_after_[w]));
       } else if (s < prev_before_[w] && dirty && c.paused) {
         // Complete before the previous collection began, which had to
@@ -153,7 +168,6 @@ Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, 
   }
   prev_before_ = c.writes_before;
   for (uint32_t w = 0; w < vcpus_; ++w) prev_first_after_[w] = first_after(c, w);
-  carry_ = std::move(carry_next);
   return v;
 }
 

@@ -151,6 +151,39 @@ TEST(Verifier, OverlappingWriteIsDueAtTheNextCollection) {
   }
 }
 
+// The blind spot the schedule checker found in an earlier rule: a write
+// that overlapped collection 1 by its counter, but whose stores landed
+// after collection 1 had read the page, so that scan never saw it. KVM
+// re-protected the page before those stores and had to log them again:
+// collection 2 must report the page. Whether collection 1 reported the
+// page (for an earlier write) or not, it did not report it showing this
+// write. If collection 2 does not report it either, it missed it.
+TEST(Verifier, OverlappingWriteUnseenByItsCollectionIsDueAtTheNext) {
+  for (bool first_reported_older : {false, true})
+    for (bool reported_next : {false, true}) {
+      SCOPED_TRACE(std::string(first_reported_older ? "collection 1 reported an older write" : "collection 1 "
+                                                                                                 "reported nothing") +
+                   (reported_next ? ", collection 2 reports it" : ", collection 2 does not"));
+      FakeGuest g(64, 2);
+      Started s(g);
+      if (first_reported_older) g.write(12, 1, 1);  // vCPU 1, complete before collection 1
+      Collection running = g.collection(1, 1, false);  // vCPU 0's write #0 may be under way
+      ASSERT_TRUE(s.verifier.judge(running, g.view(), first_reported_older ? set_of(64, {12}) : DirtySet(64)).ok());
+      g.write(12, 1, 0);  // its stores land only now, after the scan
+      Verdict v = s.verifier.judge(g.collection(2, 1, false), g.view(),
+                                   reported_next ? set_of(64, {12}) : DirtySet(64));
+      if (reported_next) {
+        EXPECT_TRUE(v.ok()) << v.summary();
+        continue;
+      }
+      ASSERT_EQ(v.missed, 1u) << v.summary();
+      EXPECT_EQ(v.first[0].page, 12u);
+      EXPECT_EQ(v.first[0].now.writer, 1u);
+      EXPECT_EQ(v.first[0].now.seq, 0u);
+      EXPECT_TRUE(v.first[0].carried);
+    }
+}
+
 // Reported by the collection it overlapped, and again by the next: allowed
 // (KVM may fault the write in again after re-protecting it).
 TEST(Verifier, OverlappingWriteReportedTwiceIsNotStale) {

@@ -16,7 +16,9 @@
 // KVM must report a page at collection c when the write it holds began
 // after collection c-1 had returned (so after c-1 re-protected the page)
 // and was complete before c began; or when it overlapped c-1 and c-1 did
-// not report it. Otherwise the page was MISSED at c. With the vCPUs paused
+// not report the page showing it (whether or not c-1's scan saw its
+// stores: stores that landed after the scan landed after c-1's
+// re-protection too, so KVM logged them again). Otherwise the page was MISSED at c. With the vCPUs paused
 // KVM may not report a page whose last write was complete before c-1
 // began: c-1 had to report it, and nothing wrote it since, so the report
 // is STALE (e.g. KVM never re-protected it). A stamp above the current
@@ -99,8 +101,8 @@ struct Verdict {
 };
 
 // Judges a run's collections one after another; remembers what it needs
-// from the previous collection (its window, the pages whose write
-// overlapped it unreported) and what each page held when last reported.
+// from the previous collection (its window) and what each page held when
+// last reported.
 class CollectionVerifier {
  public:
   CollectionVerifier(uint64_t pages, uint32_t vcpus);
@@ -110,6 +112,12 @@ class CollectionVerifier {
   Verdict initial(const Collection& c, const StampView& memory, const DirtySet& reported, bool expect_all);
   // A collection made while (or after) vCPUs wrote.
   Verdict judge(const Collection& c, const StampView& memory, const DirtySet& reported);
+
+  // What the verifier remembers between collections, as bytes. Two
+  // verifiers with equal keys pass or fail every later collection alike
+  // (only which collection last reported a page is left out, as it names
+  // offences but decides none): the schedule checker memoises on it.
+  std::string memory_key() const;
 
  private:
   static uint64_t first_after(const Collection& c, uint32_t w);
@@ -122,7 +130,6 @@ class CollectionVerifier {
   // The previous collection's window: writes complete before it began,
   // first write begun after it returned (0 and 0 before iteration 1).
   std::vector<uint64_t> prev_before_, prev_first_after_;
-  DirtySet carry_;  // overlapped the previous collection, which did not report them
   // What each page held when last reported (stamp word, writer word), and when.
   std::vector<uint64_t> then_stamp_, then_writer_, then_collection_;
 };

@@ -1,0 +1,529 @@
+#include "schedule_model.hpp"
+
+#include <cstring>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol.h"
+
+namespace dirtyscope::schedule {
+
+const char* shape_name(Shape s) {
+  switch (s) {
+    case Shape::Bitmap: return "bitmap";
+    case Shape::ClearLog: return "clear-log";
+    case Shape::Ring: return "ring";
+  }
+  return "?";
+}
+
+const char* fault_name(Fault f) {
+  switch (f) {
+    case Fault::None: return "none";
+    case Fault::MissedMark: return "missed dirty mark";
+    case Fault::MissedReprotect: return "missed re-protect";
+    case Fault::DroppedRingEntry: return "dropped ring entry";
+  }
+  return "?";
+}
+
+std::string Result::summary() const {
+  return std::to_string(schedules) + " schedules (" + std::to_string(states) + " states): " +
+         std::to_string(faulted) + " with the fault, " + std::to_string(lost) + " lost a write, " +
+         std::to_string(caught) + " failed, " + std::to_string(false_alarms) + " false alarms, " +
+         std::to_string(missed_losses) + " losses passed";
+}
+
+namespace {
+
+constexpr uint32_t kMaxVcpus = 3, kMaxPages = 4, kMaxWrites = 6;
+
+// A page's dirty mark. Ring entries name the vCPU whose ring holds them.
+enum Mark : uint8_t { kNoMark = 0, kMarked = 1, kCollected = 2, kPushedBy0 = 3 };
+
+// Every field is a uint8_t, so the struct has no padding and its bytes,
+// zeroed first, are a key.
+struct State {
+  struct Page {
+    uint8_t stamp, writer, seq;  // what the page holds (writer 0: never written)
+    uint8_t writable, mark;
+  } page[kMaxPages];
+  struct Cpu {
+    uint8_t done;  // the write counter: writes complete
+    uint8_t step;  // 0 between writes, 1 stamp stored, 2 writer word stored
+    uint8_t page, write;
+  } cpu[kMaxVcpus];
+  struct Write {
+    uint8_t page, landed, due, covered;  // due: collection number, 0 = not yet known
+  } write[kMaxWrites];
+  uint8_t writes;
+  // Host: the collection under way (or next), its phase and step.
+  uint8_t collection, phase, step, paused, iteration;
+  uint8_t before[kMaxVcpus], after[kMaxVcpus];
+  uint8_t report, pending, snapshot;  // page bit sets
+  uint8_t mid_step, mid_used, mid_report;  // a ring harvest between collections
+  uint8_t scanned[kMaxPages][3];
+  uint8_t fault_fired, lost;
+};
+enum Phase : uint8_t { kIdle, kHarvest, kAfterRead, kScan };
+
+struct Counts {
+  uint64_t schedules = 0, faulted = 0, lost = 0, caught = 0, false_alarms = 0, missed_losses = 0;
+  Counts& operator+=(const Counts& o) {
+    schedules += o.schedules;
+    faulted += o.faulted;
+    lost += o.lost;
+    caught += o.caught;
+    false_alarms += o.false_alarms;
+    missed_losses += o.missed_losses;
+    return *this;
+  }
+};
+
+class Explorer {
+ public:
+  Explorer(Shape shape, Fault fault, const Bounds& b, const Tamper& tamper)
+      : shape_(shape), fault_(fault), b_(b), tamper_(tamper) {
+    if (b.vcpus > kMaxVcpus || b.pages > kMaxPages || b.vcpus * b.writes_per_vcpu > kMaxWrites ||
+        b.collections < 1 || (b.mid_harvests && shape != Shape::Ring) ||
+        (fault == Fault::DroppedRingEntry && shape != Shape::Ring))
+      throw std::invalid_argument("schedule bounds out of range");
+  }
+
+  Result run() {
+    State s;
+    std::memset(&s, 0, sizeof s);
+    s.collection = 1;
+    s.iteration = 1;
+    CollectionVerifier v(b_.pages, b_.vcpus);
+    Collection c0;
+    c0.paused = true;
+    c0.writes_before = c0.writes_after = std::vector<uint64_t>(b_.vcpus, 0);
+    std::vector<uint8_t> zero(b_.pages * 4096, 0);
+    if (!v.initial(c0, StampView{zero.data(), b_.pages}, DirtySet(b_.pages), false).ok())
+      throw std::logic_error("the verifier rejects an untouched region");
+    const Counts c = explore(s, v);
+    result_.schedules = c.schedules;
+    result_.faulted = c.faulted;
+    result_.lost = c.lost;
+    result_.caught = c.caught;
+    result_.false_alarms = c.false_alarms;
+    result_.missed_losses = c.missed_losses;
+    result_.states = memo_.size();
+    return result_;
+  }
+
+ private:
+  bool may_fault(const State& s) const { return fault_ != Fault::None && !s.fault_fired; }
+
+  // Calls `next` once per outcome of an event where the fault may strike:
+  // as KVM should behave, and (if unused) with the fault.
+  template <typename F>
+  Counts branch(State& s, Fault where, F&& next) {
+    State as_is = s;
+    Counts c = next(as_is, false);
+    if (where != Fault::None && fault_ == where && !s.fault_fired) {
+      State f = s;
+      f.fault_fired = 1;
+      path_.push_back(std::string("  (the next step with the fault: ") + fault_name(where) + ")");
+      c += next(f, true);
+      path_.pop_back();
+    }
+    return c;
+  }
+
+  Counts explore(const State& s, const CollectionVerifier& v) {
+    std::string key(reinterpret_cast<const char*>(&s), sizeof s);
+    key += v.memory_key();
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    Counts total;
+    guest_steps(s, v, total);
+    host_steps(s, v, total);
+    mid_harvest_steps(s, v, total);
+    memo_.emplace(std::move(key), total);
+    return total;
+  }
+
+  Counts step(const State& s, const CollectionVerifier& v, std::string label) {
+    path_.push_back(std::move(label));
+    Counts c = explore(s, v);
+    path_.pop_back();
+    return c;
+  }
+
+  // --- the guest ---------------------------------------------------------
+
+  bool in_paused_collection(const State& s) const { return s.phase != kIdle && s.paused; }
+
+  // A store by vCPU `w` to page `p`: a protected page faults, which marks
+  // it and makes it writable; `lose` drops the mark.
+  void store(State& s, uint32_t w, uint32_t p, bool lose) const {
+    auto& pg = s.page[p];
+    if (pg.writable) return;
+    pg.writable = 1;
+    if (!lose) pg.mark = shape_ == Shape::Ring ? static_cast<uint8_t>(kPushedBy0 + w) : static_cast<uint8_t>(kMarked);
+  }
+
+  void guest_steps(const State& s, const CollectionVerifier& v, Counts& total) {
+    if (in_paused_collection(s)) return;
+    for (uint32_t w = 0; w < b_.vcpus; ++w) {
+      const auto& cpu = s.cpu[w];
+      const std::string who = "vCPU " + std::to_string(w) + " ";
+      if (cpu.step == 0) {
+        if (cpu.done >= b_.writes_per_vcpu) continue;
+        for (uint32_t p = 0; p < b_.pages; ++p) {
+          State n = s;
+          n.cpu[w].step = 1;
+          n.cpu[w].page = static_cast<uint8_t>(p);
+          n.cpu[w].write = n.writes;
+          n.write[n.writes++] = State::Write{static_cast<uint8_t>(p), 0, 0, 0};
+          n.page[p].stamp = s.iteration;
+          const bool faults = !s.page[p].writable;
+          total += branch(n, faults ? Fault::MissedMark : Fault::None, [&](State& m, bool lose) {
+            store(m, w, p, lose);
+            return step(m, v,
+                        who + "stores stamp " + std::to_string(s.iteration) + " of write #" +
+                            std::to_string(cpu.done) + " to page " + std::to_string(p) +
+                            (faults ? " (faults)" : ""));
+          });
+        }
+      } else if (cpu.step == 1) {
+        State n = s;
+        const uint32_t p = cpu.page;
+        n.cpu[w].step = 2;
+        n.page[p].writer = static_cast<uint8_t>(w + 1);
+        n.page[p].seq = cpu.done;
+        n.write[cpu.write].landed = 1;
+        const bool faults = !s.page[p].writable;
+        total += branch(n, faults ? Fault::MissedMark : Fault::None, [&](State& m, bool lose) {
+          store(m, w, p, lose);
+          return step(m, v,
+                      who + "stores the writer word of write #" + std::to_string(cpu.done) + " to page " +
+                          std::to_string(p) + (faults ? " (faults)" : ""));
+        });
+      } else {
+        State n = s;
+        n.cpu[w].step = 0;
+        ++n.cpu[w].done;
+        total += step(n, v, who + "counts write #" + std::to_string(cpu.done) + " done");
+      }
+    }
+  }
+
+  // --- re-protection and ring harvests, shared by collections and the
+  // harvests between them -------------------------------------------------
+
+  // Re-protects each page of `pages` (clearing its mark); the fault leaves
+  // one of them writable. Calls `next` per outcome.
+  template <typename F>
+  Counts reprotect(const State& s, uint8_t pages, F&& next) {
+    State n = s;
+    for (uint32_t p = 0; p < b_.pages; ++p)
+      if (pages >> p & 1) {
+        n.page[p].mark = kNoMark;
+        n.page[p].writable = 0;
+      }
+    State as_is = n;
+    Counts c = next(as_is, std::string());
+    if (fault_ == Fault::MissedReprotect && !s.fault_fired)
+      for (uint32_t p = 0; p < b_.pages; ++p)
+        if (pages >> p & 1) {
+          State f = n;
+          f.page[p].writable = 1;
+          f.fault_fired = 1;
+          c += next(f, " (fault: page " + std::to_string(p) + " left writable)");
+        }
+    return c;
+  }
+
+  // Harvests vCPU `w`'s ring: its entries become collected and join
+  // `taken`; the fault drops one entry (the page stays writable, unmarked).
+  template <typename F>
+  Counts harvest_ring(const State& s, uint32_t w, uint8_t State::*taken, F&& next) {
+    State n = s;
+    uint8_t found = 0;
+    for (uint32_t p = 0; p < b_.pages; ++p)
+      if (s.page[p].mark == kPushedBy0 + w) {
+        n.page[p].mark = kCollected;
+        found |= static_cast<uint8_t>(1u << p);
+      }
+    n.*taken |= found;
+    State as_is = n;
+    Counts c = next(as_is, std::string());
+    if (fault_ == Fault::DroppedRingEntry && !s.fault_fired)
+      for (uint32_t p = 0; p < b_.pages; ++p)
+        if (found >> p & 1) {
+          State f = n;
+          f.page[p].mark = kNoMark;
+          f.*taken &= static_cast<uint8_t>(~(1u << p));
+          f.fault_fired = 1;
+          c += next(f, " (fault: page " + std::to_string(p) + "'s entry dropped)");
+        }
+    return c;
+  }
+
+  uint8_t collected(const State& s) const {
+    uint8_t m = 0;
+    for (uint32_t p = 0; p < b_.pages; ++p)
+      if (s.page[p].mark == kCollected) m |= static_cast<uint8_t>(1u << p);
+    return m;
+  }
+
+  // --- harvests between collections (ring only) -------------------------
+
+  void mid_harvest_steps(const State& s, const CollectionVerifier& v, Counts& total) {
+    if (shape_ != Shape::Ring || s.phase == kHarvest || in_paused_collection(s)) return;
+    if (s.mid_step == 0) {
+      if (s.mid_used >= b_.mid_harvests) return;
+      State n = s;
+      n.mid_step = 1;
+      ++n.mid_used;
+      n.mid_report = 0;
+      total += step(n, v, "a harvest between collections begins");
+    } else if (s.mid_step <= b_.vcpus) {
+      const uint32_t w = s.mid_step - 1u;
+      total += harvest_ring(s, w, &State::mid_report, [&](State& n, const std::string& why) {
+        ++n.mid_step;
+        return step(n, v, "  it harvests vCPU " + std::to_string(w) + "'s ring" + why);
+      });
+    } else {
+      total += reprotect(s, collected(s), [&](State& n, const std::string& why) {
+        n.mid_step = 0;
+        n.pending |= n.mid_report;
+        return step(n, v, "  it resets the rings" + why);
+      });
+    }
+  }
+
+  // --- collections -------------------------------------------------------
+
+  std::vector<uint64_t> counters(const State& s) const {
+    std::vector<uint64_t> c;
+    for (uint32_t w = 0; w < b_.vcpus; ++w) c.push_back(s.cpu[w].done);
+    return c;
+  }
+
+  uint32_t harvest_steps() const {
+    switch (shape_) {
+      case Shape::Bitmap: return 1;
+      case Shape::ClearLog: return 1 + b_.pages;  // KVM_GET_DIRTY_LOG, then a clear per page
+      case Shape::Ring: return b_.vcpus + 1;      // each ring, then the reset
+    }
+    return 1;
+  }
+
+  void host_steps(const State& s, const CollectionVerifier& v, Counts& total) {
+    const std::string c = "collection " + std::to_string(s.collection);
+    switch (s.phase) {
+      case kIdle: {
+        const bool last = s.collection == b_.collections;
+        bool all_idle = s.mid_step == 0;
+        for (uint32_t w = 0; w < b_.vcpus; ++w) all_idle = all_idle && s.cpu[w].step == 0;
+        for (int paused = 0; paused < 2; ++paused) {
+          if (paused ? !all_idle : last) continue;
+          State n = s;
+          n.phase = kHarvest;
+          n.step = 0;
+          n.paused = static_cast<uint8_t>(paused);
+          n.report = 0;
+          for (uint32_t w = 0; w < b_.vcpus; ++w) n.before[w] = s.cpu[w].done;
+          for (uint32_t i = 0; i < n.writes; ++i)
+            if (n.write[i].due == 0 && bumped(n, i)) n.write[i].due = s.collection;
+          total += step(n, v, c + (paused ? " (vCPUs paused)" : " (vCPUs running)") + " reads the counters");
+        }
+        return;
+      }
+      case kHarvest:
+        if (s.mid_step != 0) return;  // the collector's lock: one harvest at a time
+        harvest_step(s, v, total, c);
+        return;
+      case kAfterRead: {
+        State n = s;
+        for (uint32_t w = 0; w < b_.vcpus; ++w) n.after[w] = s.cpu[w].done;
+        n.phase = kScan;
+        n.step = 0;
+        total += step(n, v, c + " reads the counters again");
+        return;
+      }
+      case kScan: {
+        State n = s;
+        const uint32_t p = s.step;
+        n.scanned[p][0] = s.page[p].stamp;
+        n.scanned[p][1] = s.page[p].writer;
+        n.scanned[p][2] = s.page[p].seq;
+        if (s.report >> p & 1)
+          for (uint32_t i = 0; i < n.writes; ++i)
+            if (n.write[i].page == p && n.write[i].landed) n.write[i].covered = 1;
+        ++n.step;
+        std::string label = c + " scans page " + std::to_string(p) + ((s.report >> p & 1) ? " (reported)" : "");
+        if (n.step < b_.pages) {
+          total += step(n, v, std::move(label));
+          return;
+        }
+        path_.push_back(std::move(label));
+        total += judge(n, v);
+        path_.pop_back();
+        return;
+      }
+    }
+  }
+
+  // Whether write i's counter bump happened: its vCPU has moved past it.
+  static bool bumped(const State& s, uint32_t i) {
+    for (const auto& cpu : s.cpu)
+      if (cpu.step != 0 && cpu.write == i) return false;
+    return s.write[i].landed;
+  }
+
+  void harvest_step(const State& s, const CollectionVerifier& v, Counts& total,
+                    const std::string& c) {
+    const bool done_after = s.step + 1u == harvest_steps();
+    auto advance = [&](State& n) {
+      if (done_after) {
+        n.phase = kAfterRead;
+        n.step = 0;
+      } else {
+        ++n.step;
+      }
+    };
+    switch (shape_) {
+      case Shape::Bitmap: {
+        uint8_t marked = 0;
+        for (uint32_t p = 0; p < b_.pages; ++p)
+          if (s.page[p].mark) marked |= static_cast<uint8_t>(1u << p);
+        total += reprotect(s, marked, [&](State& n, const std::string& why) {
+          n.report |= marked;
+          advance(n);
+          return step(n, v, c + " KVM_GET_DIRTY_LOG" + why);
+        });
+        return;
+      }
+      case Shape::ClearLog: {
+        if (s.step == 0) {
+          State n = s;
+          n.snapshot = 0;
+          for (uint32_t p = 0; p < b_.pages; ++p)
+            if (s.page[p].mark) n.snapshot |= static_cast<uint8_t>(1u << p);
+          n.report |= n.snapshot;
+          advance(n);
+          total += step(n, v, c + " KVM_GET_DIRTY_LOG (manual protect)");
+          return;
+        }
+        const uint32_t p = s.step - 1u;
+        total += reprotect(s, static_cast<uint8_t>(s.snapshot & (1u << p)), [&](State& n, const std::string& why) {
+          advance(n);
+          return step(n, v, c + " KVM_CLEAR_DIRTY_LOG page " + std::to_string(p) + why);
+        });
+        return;
+      }
+      case Shape::Ring: {
+        if (s.step < b_.vcpus) {
+          const uint32_t w = s.step;
+          total += harvest_ring(s, w, &State::report, [&](State& n, const std::string& why) {
+            advance(n);
+            return step(n, v, c + " harvests vCPU " + std::to_string(w) + "'s ring" + why);
+          });
+          return;
+        }
+        total += reprotect(s, collected(s), [&](State& n, const std::string& why) {
+          n.report |= n.pending;  // what harvests between collections took
+          n.pending = 0;
+          advance(n);
+          return step(n, v, c + " KVM_RESET_DIRTY_RINGS" + why);
+        });
+        return;
+      }
+    }
+  }
+
+  Counts judge(State s, CollectionVerifier v) {
+    const bool last = s.collection == b_.collections;
+    std::vector<uint8_t> memory(b_.pages * 4096, 0);
+    DirtySet report(b_.pages);
+    for (uint32_t p = 0; p < b_.pages; ++p) {
+      auto* words = reinterpret_cast<uint64_t*>(&memory[p * 4096]);
+      words[0] = s.scanned[p][0];
+      words[1] = s.scanned[p][1] ? DS_WRITE_WORD(s.scanned[p][1], s.scanned[p][2]) : 0;
+      if (s.report >> p & 1) report.set(p);
+    }
+    Collection c;
+    c.number = s.collection;
+    c.iteration = s.iteration;
+    c.paused = s.paused;
+    for (uint32_t w = 0; w < b_.vcpus; ++w) {
+      c.writes_before.push_back(s.before[w]);
+      c.writes_after.push_back(s.after[w]);
+    }
+    if (tamper_.before_judge) tamper_.before_judge(c, report, last);
+    bool ok = true;
+    if (!(last && tamper_.skip_last_judge)) {
+      const Verdict verdict = v.judge(c, StampView{memory.data(), b_.pages}, report);
+      ok = verdict.ok();
+      if (!ok) path_.push_back("  verdict: " + verdict.summary());
+    }
+    for (uint32_t i = 0; i < s.writes; ++i)
+      if (s.write[i].due == s.collection && !s.write[i].covered) s.lost = 1;
+    Counts out;
+    if (!ok) {
+      out.schedules = 1;
+      out.caught = 1;
+      out.faulted = s.fault_fired;
+      out.lost = s.lost;
+      if (!s.fault_fired) {
+        out.false_alarms = 1;
+        if (result_.false_alarm_example.empty()) result_.false_alarm_example = trace();
+      }
+      path_.pop_back();
+      return out;
+    }
+    if (s.paused) ++s.iteration;
+    ++s.collection;
+    s.phase = kIdle;
+    s.step = 0;
+    forget_judged(s);
+    if (s.collection <= b_.collections) return explore(s, v);
+    out.schedules = 1;
+    out.faulted = s.fault_fired;
+    out.lost = s.lost;
+    if (s.lost) {
+      out.missed_losses = 1;
+      if (result_.missed_loss_example.empty()) result_.missed_loss_example = trace();
+    }
+    return out;
+  }
+
+  // What only the collection just judged needed, and writes that are
+  // covered (none can be lost any more), take one value each, so states
+  // that differ only there meet.
+  void forget_judged(State& s) const {
+    std::memset(s.before, 0, sizeof s.before);
+    std::memset(s.after, 0, sizeof s.after);
+    std::memset(s.scanned, 0, sizeof s.scanned);
+    s.report = s.snapshot = 0;
+    for (uint32_t i = 0; i < s.writes; ++i)
+      if (s.write[i].covered) s.write[i] = State::Write{0, 1, 0, 1};
+  }
+
+  std::string trace() const {
+    std::string t;
+    for (const auto& line : path_) t += line + "\n";
+    return t;
+  }
+
+  Shape shape_;
+  Fault fault_;
+  Bounds b_;
+  const Tamper& tamper_;
+  Result result_;
+  std::unordered_map<std::string, Counts> memo_;
+  std::vector<std::string> path_;
+};
+
+}  // namespace
+
+Result check(Shape shape, Fault fault, const Bounds& bounds, const Tamper& tamper) {
+  return Explorer(shape, fault, bounds, tamper).run();
+}
+
+}  // namespace dirtyscope::schedule
