@@ -4,6 +4,8 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 SANITIZE ?= 0
+# Warnings are errors in every build made through this Makefile.
+CMAKE_FLAGS += -DDS_WERROR=ON
 DEPS_GROUPS := core bpf netlink plot kmod vm
 
 # ARCH=arm64 (issue 14): cross-build with cmake/aarch64-linux-gnu.cmake into
@@ -29,6 +31,7 @@ $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
 
 build: deps $(BUILD_DIR)/CMakeCache.txt
+	@grep -q '^DS_WERROR:BOOL=ON' $(BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Every test: unit tests under ASan/UBSan first, then unit and live-kernel

@@ -105,7 +105,10 @@ void PassVcpuPool::run_pass(std::chrono::milliseconds timeout) {
   if (!cv_.wait_for(lock, timeout, [&] { return error_ || all_done(); })) {
     std::string who;
     for (size_t i = 0; i < completed_.size(); ++i)
-      if (completed_[i] < want) who += (who.empty() ? "" : ",") + std::to_string(i);
+      if (completed_[i] < want) {
+        if (!who.empty()) who += ',';
+        who += std::to_string(i);
+      }
     throw std::runtime_error("vCPU(s) " + who + " did not finish pass " + std::to_string(want) + " within " +
                              std::to_string(timeout.count() / 1000) + " s");
   }
