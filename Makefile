@@ -8,7 +8,7 @@ SANITIZE ?= 0
 CMAKE_FLAGS += -DDS_WERROR=ON
 DEPS_GROUPS := core bpf netlink plot kmod vm
 
-# ARCH=arm64 (issue 14): cross-build with cmake/aarch64-linux-gnu.cmake into
+# ARCH=arm64: cross-build with cmake/aarch64-linux-gnu.cmake into
 # its own build directory (what builds there: cmake/arm64.cmake).
 ifeq ($(ARCH),arm64)
 BUILD_DIR := build-arm64

@@ -2,7 +2,7 @@
 # Guest side of `make bench-ring-share` (bench/ring-share.sh): in one
 # machine, dirty_log_perf's ring mode at 256 MiB (65536 entries per
 # iteration) and the microbenchmark's harvest of the same count, so their
-# ratio (issue 15: userspace share at most 1.5x the harvest) compares like
+# ratio (the userspace share at most 1.5x the harvest) compares like
 # with like. Each output between "=== begin NAME" and "=== end NAME rc=N".
 # Usage: ring-share-guest.sh DIRTY_LOG_PERF MICROBENCH ROUNDS
 perf=$1 micro=$2 rounds=$3

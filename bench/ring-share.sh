@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench-ring-share`: is dirty_log_perf's ring collection in userspace
-# at most 1.5x the microbenchmark's harvest of the same number of entries
-# (issue 15 item 1)? Both run in one machine, alternately, RING_SHARE_ROUNDS
+# at most 1.5x the microbenchmark's harvest of the same number of entries?
+# Both run in one machine, alternately, RING_SHARE_ROUNDS
 # (5) times: dirty_log_perf -M dirty-ring -b 256M -i 5 (65536 entries per
 # iteration) and dirtyscope_microbench's BM_RingHarvest/65536 (into a page
 # list: the protocol alone) and BM_RingCollect/65536 (the real recorder into

@@ -8,7 +8,7 @@ guest's KTAP may indent them). A perf block carries dirty_log_perf's
 one-line JSON (dirty-ring mode, 65536 entries per iteration), a micro block
 Google Benchmark's JSON on one line. Prints, per entry and as medians over
 every iteration and round, dirty_log_perf's userspace time and its parts
-beside the microbenchmark's cases, and the ratio issue 15 asks about:
+beside the microbenchmark's cases, and the ratio the target is about:
 userspace / microbenchmark harvest (target at most 1.5).
 Exit 1 when a side has no data.
 """
@@ -88,7 +88,7 @@ def main(argv):
         print(f'  {label:<58} {med(values):8.2f} ns  (min {min(values):.2f})')
     ratio = med(user) / med(ref)
     print(f'  userspace / reference harvest: {ratio:.2f}x by medians, '
-          f'{min(user) / min(ref):.2f}x by minimums (issue 15 target: at most 1.5x)')
+          f'{min(user) / min(ref):.2f}x by minimums (target: at most 1.5x)')
     print(f'  harvest part / reference harvest: {med(harvest) / med(ref):.2f}x')
     return 0
 

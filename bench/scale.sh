@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench-scale`: how collection cost grows with memory, dirty pages,
-# vCPUs and memslots (issue 15 item 4). One dirty_log_perf -M all run per
+# vCPUs and memslots. One dirty_log_perf -M all run per
 # point of four curves, each varying one thing from a common base:
 #   memory     SCALE_SIZES (256M 1G 4G 16G), every page dirty
 #   dirty      SCALE_FRACTIONS (8 64 512 4096: -f N, 1/N of the pages

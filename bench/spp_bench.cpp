@@ -1,4 +1,4 @@
-// spp_bench: what SPP modelled on stock KVM costs (issue 11).
+// spp_bench: what SPP modelled on stock KVM costs.
 //   - per guest store: unprotected, denied, and allowed (each trapped store
 //     is a KVM_EXIT_MMIO round trip through the model);
 //   - protecting and then unprotecting N scattered pages while the guest

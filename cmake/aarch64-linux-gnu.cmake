@@ -1,4 +1,4 @@
-# Cross toolchain for `make build ARCH=arm64` (issue 14): Debian's
+# Cross toolchain for `make build ARCH=arm64`: Debian's
 # gcc-aarch64-linux-gnu / g++-aarch64-linux-gnu (scripts/install-deps.sh
 # arm64). Programs link statically so the arm64 initramfs (vm/arm64/) needs
 # no libraries or dynamic loader.

@@ -1,4 +1,4 @@
-# The arm64 build (issue 14), included by the top-level CMakeLists.txt when
+# The arm64 build, included by the top-level CMakeLists.txt when
 # the target processor is aarch64 (`make build ARCH=arm64`, with
 # cmake/aarch64-linux-gnu.cmake). The same folders as x86 with DS_ARM64 set,
 # each building its programs only:

@@ -1,4 +1,4 @@
-# dirtyscope.ko on arm64 (issue 14, item 4).
+# dirtyscope.ko on arm64.
 #   make vm-arm64-kmod   cross-build dirtyscope.ko against Debian 13's arm64
 #                        6.12 headers (vm/arm64/fetch-headers.sh: private apt
 #                        state in build/arm64-kmod/) and the module's test

@@ -1,4 +1,4 @@
-# arm64 (issue 14): the nested arm64 VM with KVM at EL2 under QEMU TCG.
+# arm64: the nested arm64 VM with KVM at EL2 under QEMU TCG.
 #   make build ARCH=arm64     cross-build (build-arm64/, see cmake/arm64.cmake)
 #   make vm-test ARCH=arm64   the full arm64 suite (vm/arm64/suite.sh full):
 #                             dirty_log_test in every mode on anonymous,

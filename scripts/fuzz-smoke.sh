@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ctest fuzz.smoke (part of `make test`; issue 12 §3 "CI runs each for
-# about 20 s"): builds the libFuzzer targets in their own clang build
+# ctest fuzz.smoke (part of `make test`: each target
+# for about 20 s): builds the libFuzzer targets in their own clang build
 # directory and runs each on its seed corpus for FUZZ_SECONDS (20), through
 # scripts/fuzz.sh, the same runner as `make fuzz`.
 #

@@ -25,7 +25,7 @@ declare -A groups=(
   # is in libclang-rt-14-dev, only a Recommends of clang (and this script
   # installs without recommends); llvm brings llvm-symbolizer for reports.
   [fuzz]="clang libclang-rt-14-dev llvm"
-  # arm64 (issue 14): the cross toolchain for `make build ARCH=arm64` and the
+  # arm64: the cross toolchain for `make build ARCH=arm64` and the
   # emulator that runs an arm64 kernel with KVM at EL2 (vm/arm64/boot.sh).
   # The arm64 kernel and busybox are fetched privately, not installed.
   [arm64]="gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-system-arm cpio xz-utils"

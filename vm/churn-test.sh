@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Module churn and in-kernel genl fuzzing in the nested VM (issue 12 §3,
-# §4): ctest vm.module_churn and `make churn`. Builds kmod/tests/genl_fuzz
+# Module churn and in-kernel genl fuzzing in the nested VM: ctest vm.module_churn and `make churn`. Builds kmod/tests/genl_fuzz
 # and kmod/tests/module_churn static (like the module's other test
 # programs, so the initramfs needs no libraries), then boots the usual
 # harness (vm/run.sh: the module's own tests first) with both as VM_TESTS:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * genl_fuzz: random and malformed generic netlink messages against
- * dirtyscope.ko (issue 12, section 3, "in-kernel side").
+ * dirtyscope.ko.
  *
  * Usage: genl_fuzz [-n MESSAGES] [-s SEED] [-u PERCENT]
  *   -n  messages in all (default 100000); -u: the share sent as nobody

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * module_churn: load and unload dirtyscope.ko again and again under load
- * (issue 12, section 4, "module churn in the VM").
+ * (module churn in the VM).
  *
  * Usage: module_churn [-l LOADS] [-k KVM_RELOADS] [KO]
  *   -l: unload + load cycles (default 100); -k: times kvm_amd and kvm are

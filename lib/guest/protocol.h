@@ -88,7 +88,7 @@
 
 #define DS_GUEST_PORT 0x0d15
 /*
- * arm64 (lib/src/arm64/, issue 14) has no port I/O: the guest reports with
+ * arm64 (lib/src/arm64/) has no port I/O: the guest reports with
  * one 32-bit store of the command to DS_GUEST_MMIO_ADDR, a guest physical
  * address no memslot covers, which the host sees as KVM_EXIT_MMIO
  * (is_write, len 4, the command in data). Exceptions report

@@ -1,4 +1,4 @@
-// arm64_hello_vm: the first dirtyscope VM on arm64 (issue 14). One vCPU
+// arm64_hello_vm: the first dirtyscope VM on arm64. One vCPU
 // runs the perf guest program (lib/guest/perf_workload.c, unchanged from
 // x86) over a test region with KVM_MEM_LOG_DIRTY_PAGES, so each pass is
 // one MMIO report back here and one collection of arm64's stage-2 dirty

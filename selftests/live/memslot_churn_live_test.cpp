@@ -1,4 +1,4 @@
-// Memslot churn during logging (issue 12): while each dirty-log mode runs
+// Memslot churn during logging: while each dirty-log mode runs
 // its verified workload, another thread keeps creating, re-flagging,
 // moving and deleting a memslot of its own, and every test memslot's log
 // must stay exact (the verifier's rules, unchanged). KVM behaviour relied

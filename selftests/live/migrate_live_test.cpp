@@ -1,4 +1,4 @@
-// dirtyscope migrate on the live kernel (issue 13): in every mode a
+// dirtyscope migrate on the live kernel: in every mode a
 // running guest's memory arrives intact (SHA-256 per page on both sides)
 // and the destination resumes from it; and each injected fault makes the
 // checksums differ and names the pages. Skips (never passes) without

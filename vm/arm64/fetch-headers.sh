@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches what cross-building dirtyscope.ko for the arm64 VM needs (issue 14):
+# Fetches what cross-building dirtyscope.ko for the arm64 VM needs:
 # the arm64 headers of exactly the kernel vm/arm64/fetch.sh boots
 # (linux-headers-<abi> + linux-headers-<ver>-common from trixie) and an
 # amd64 linux-kbuild-6.12 whose host tools (fixdep, modpost, ...) run here.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches what the arm64 nested VM boots (issue 14): Debian 13 (trixie)'s
+# Fetches what the arm64 nested VM boots: Debian 13 (trixie)'s
 # arm64 6.12 kernel image and trixie's arm64 busybox-static, with a private
 # apt state under $ARM64_DIR (default build/arm64), and extracts them there.
 # The host's apt configuration, architectures and kernels are never touched:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dirtyscope.ko on arm64 (issue 14, `make vm-arm64-kmod`): cross-builds the
+# dirtyscope.ko on arm64 (`make vm-arm64-kmod`): cross-builds the
 # module against the arm64 headers of the kernel vm/arm64/boot.sh boots
 # (Debian 13's 6.12, fetched by vm/arm64/fetch-headers.sh), cross-builds the
 # module's test programs (static aarch64), boots that kernel under QEMU TCG

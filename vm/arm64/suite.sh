@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The arm64 test suite (issue 14): dirty_log_test, dirty_log_perf and
+# The arm64 test suite: dirty_log_test, dirty_log_perf and
 # spp_test cross-built for aarch64 (build-arm64/, `make build ARCH=arm64`),
 # run by vm/arm64/boot.sh in Debian 13's arm64 6.12 kernel with KVM at EL2.
 #

@@ -1,5 +1,5 @@
 /*
- * arm64 guest entry and exception vectors (issue 14). Lives in section
+ * arm64 guest entry and exception vectors. Lives in section
  * guest_text, which the host copies into guest memory at
  * arm64::SystemLayout::kCode; everything here is position independent.
  *

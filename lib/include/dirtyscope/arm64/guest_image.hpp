@@ -1,4 +1,4 @@
-// The arm64 guest (issue 14): lays out the system memslot (shared pages,
+// The arm64 guest: lays out the system memslot (shared pages,
 // code with its exception vectors, stacks) and gives each vCPU its initial
 // registers, the arm64 counterpart of x86::GuestImage. The guest programs
 // are the same C as on x86 (lib/guest/, protocol.h); only the entry
