@@ -67,11 +67,13 @@ static struct ds_tp ds_tps[] = {
  */
 struct ds_fn {
 	const char *name;
+#if DS_FN_HOOKS
 	struct ftrace_ops ops;
+#endif
 	bool on;
 };
 
-#ifdef CONFIG_ARM64
+#if defined(CONFIG_ARM64) && DS_FN_HOOKS
 static struct ds_fn ds_fns[] = {
 	{ "kvm_pgtable_stage2_map", { .func = ds_ftrace_stage2_map } },
 	{ "kvm_pgtable_stage2_relax_perms", { .func = ds_ftrace_stage2_relax } },
@@ -93,7 +95,7 @@ static bool ds_shutdown;
 /* The function-entry callbacks (ds_fns); ds_attach_lock held. */
 static void ds_attach_fns(void)
 {
-#ifdef CONFIG_ARM64
+#if defined(CONFIG_ARM64) && DS_FN_HOOKS
 	struct ds_fn *f;
 	int ret;
 
@@ -110,7 +112,7 @@ static void ds_attach_fns(void)
 
 static void ds_detach_fns(void)
 {
-#ifdef CONFIG_ARM64
+#if defined(CONFIG_ARM64) && DS_FN_HOOKS
 	struct ds_fn *f;
 
 	for (f = ds_fns; f < ds_fns + ARRAY_SIZE(ds_fns); f++) {
@@ -237,6 +239,12 @@ void ds_probes_show(struct seq_file *m)
 		   ds_builtin ? "built-in" : "absent");
 	seq_printf(m, "teardown_probe: %s\n",
 		   ds_kprobe_armed ? "kvm_arch_destroy_vm" : "none");
+	/* What this kernel's configuration left out, if anything. */
+	if (!DS_TEARDOWN_KPROBE && !DS_TEARDOWN_FTRACE)
+		seq_puts(m, "left_out: teardown_probe (" DS_NO_HOOKS_REASON ")\n");
+#if defined(CONFIG_ARM64) && !DS_FN_HOOKS
+	seq_puts(m, "left_out: stage-2 function hooks (kernel built without CONFIG_DYNAMIC_FTRACE_WITH_ARGS)\n");
+#endif
 	for (d = ds_tps; d < ds_tps + ARRAY_SIZE(ds_tps); d++)
 		seq_printf(m, "tracepoint %s: %s\n", d->name,
 			   d->tp ? "attached" : "detached");

@@ -34,6 +34,8 @@ void ds_probe_set_spte(void *data, int level, gfn_t gfn, u64 *sptep);
 /* probes_arm64.c */
 void ds_probe_guest_fault(void *data, unsigned long vcpu_pc, unsigned long esr,
 			  unsigned long far, unsigned long long ipa);
+#endif
+#if defined(CONFIG_ARM64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
 void ds_ftrace_stage2_map(unsigned long ip, unsigned long parent_ip,
 			  struct ftrace_ops *op, struct ftrace_regs *fregs);
 void ds_ftrace_stage2_relax(unsigned long ip, unsigned long parent_ip,
@@ -41,21 +43,45 @@ void ds_ftrace_stage2_relax(unsigned long ip, unsigned long parent_ip,
 #endif
 
 /*
- * Without kprobes on ftrace (arm64), a kprobe is a BRK whose handler runs
- * in debug-exception context; an ftrace callback on the same function
- * runs in the caller's context, which is what the teardown hook needs.
+ * Which hooks this kernel allows; the tracepoints are all the core needs.
+ *
+ * Function-entry callbacks that read their function's arguments
+ * (DS_FN_HOOKS) need the function tracer with arguments (arm64) or with
+ * registers (x86); a kernel built without it (a defconfig has no function
+ * tracer) gets none, and the module leaves out what needs them (arm64's
+ * stage-2 counters).
+ *
+ * The VM-teardown hook on kvm_arch_destroy_vm(): a kprobe on ftrace where
+ * the kernel has one (x86); else an ftrace callback on the same function
+ * (arm64, where a plain kprobe is a BRK whose handler runs in
+ * debug-exception context, not the caller's); else none, and the status
+ * says so.
  */
-#if !defined(CONFIG_KPROBES_ON_FTRACE) && defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
+#if (defined(CONFIG_ARM64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)) || \
+	(defined(CONFIG_X86) && defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS))
+#define DS_FN_HOOKS 1
+#else
+#define DS_FN_HOOKS 0
+#endif
+#if defined(CONFIG_KPROBES_ON_FTRACE)
+#define DS_TEARDOWN_KPROBE 1
+#define DS_TEARDOWN_FTRACE 0
+#elif DS_FN_HOOKS
+#define DS_TEARDOWN_KPROBE 0
 #define DS_TEARDOWN_FTRACE 1
 #else
+#define DS_TEARDOWN_KPROBE 0
 #define DS_TEARDOWN_FTRACE 0
 #endif
+/* Why there is no teardown hook or function hook, for the status. */
+#define DS_NO_HOOKS_REASON \
+	"kernel built without CONFIG_KPROBES_ON_FTRACE and without the function tracer"
 
 /* teardown.c; ds_attach_lock (attach.c) held. */
 extern bool ds_kprobe_armed;
 void ds_kprobe_arm(void);
 void ds_kprobe_disarm(void);
-#if DS_TEARDOWN_FTRACE || defined(CONFIG_ARM64)
+#if DS_FN_HOOKS
 int ds_ftrace_on(struct ftrace_ops *ops, const char *name);
 void ds_ftrace_off(struct ftrace_ops *ops);
 #endif

@@ -38,6 +38,7 @@ void ds_probe_guest_fault(void *data, unsigned long vcpu_pc,
 	rcu_read_unlock();
 }
 
+#if DS_FN_HOOKS
 /*
  * set_spte's counterpart: the stage-2 fault path (user_mem_abort()) makes
  * an entry with kvm_pgtable_stage2_map() (translation fault) or adds
@@ -81,3 +82,4 @@ void ds_ftrace_stage2_relax(unsigned long ip, unsigned long parent_ip,
 {
 	ds_stage2_count(fregs, 2);
 }
+#endif /* DS_FN_HOOKS */

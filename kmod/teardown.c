@@ -2,7 +2,8 @@
 /*
  * The VM-teardown hook: kvm_arch_destroy_vm() tells us a VM is being
  * destroyed (ds_vm_kill()). An ftrace-based kprobe where kprobes on ftrace
- * exist (x86), else an ftrace callback on the same function (arm64). Also
+ * exist (x86), else an ftrace callback on the same function (arm64), else
+ * none (probes.h says which this kernel allows). Also
  * ds_ftrace_on/off, the function-entry hooking attach.c uses for arm64's
  * stage-2 callbacks. Callers hold ds_attach_lock (attach.c).
  */
@@ -17,7 +18,7 @@
 
 bool ds_kprobe_armed;
 
-#if DS_TEARDOWN_FTRACE || defined(CONFIG_ARM64)
+#if DS_FN_HOOKS
 /* Hook the entry of one global function; 0 or -errno (not traceable...). */
 int ds_ftrace_on(struct ftrace_ops *ops, const char *name)
 {
@@ -42,11 +43,24 @@ void ds_ftrace_off(struct ftrace_ops *ops)
 static void ds_ftrace_destroy(unsigned long ip, unsigned long parent_ip,
 			      struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
+#ifdef CONFIG_ARM64
 	if (fregs)
 		ds_vm_kill(ftrace_regs_get_argument(fregs, 0));
+#else
+	/* x86 hands arguments over only in saved registers. */
+	struct pt_regs *regs = fregs ? ftrace_get_regs(fregs) : NULL;
+
+	if (regs)
+		ds_vm_kill(regs_get_kernel_argument(regs, 0));
+#endif
 }
 
-static struct ftrace_ops ds_destroy_ops = { .func = ds_ftrace_destroy };
+static struct ftrace_ops ds_destroy_ops = {
+	.func = ds_ftrace_destroy,
+#ifndef CONFIG_ARM64
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+#endif
+};
 
 /* kvm_arch_destroy_vm(kvm): see the kprobe variant below for why. */
 void ds_kprobe_arm(void)
@@ -67,7 +81,7 @@ void ds_kprobe_disarm(void)
 		ds_ftrace_off(&ds_destroy_ops);
 	ds_kprobe_armed = false;
 }
-#else
+#elif DS_TEARDOWN_KPROBE
 static struct kprobe ds_destroy_kp;
 
 static int ds_destroy_pre(struct kprobe *p, struct pt_regs *regs)
@@ -114,4 +128,14 @@ void ds_kprobe_disarm(void)
 	ds_kprobe_armed = false;
 }
 
-#endif /* DS_TEARDOWN_FTRACE */
+#else
+/* No way to see a VM die on this kernel: say so once, keep ds_kprobe_armed false. */
+void ds_kprobe_arm(void)
+{
+	pr_warn("no VM teardown hook: " DS_NO_HOOKS_REASON "\n");
+}
+
+void ds_kprobe_disarm(void)
+{
+}
+#endif
