@@ -5,25 +5,31 @@
 # compiler cannot check them, and a kernel that changed one would make a
 # probe misread its arguments. This compares kmod/probe-prototypes.txt with
 # the btf_trace_<tracepoint> typedefs in the kernel's BTF (vmlinux plus
-# kvm.ko as split BTF on top of it). vm/run.sh runs it before every guest
-# boot, dkms.conf before every dkms build.
+# kvm.ko as split BTF on top of it), read by btf_prototypes.py beside this
+# (a reader of its own that knows every BTF kind, so the check does not
+# hang on a bpftool too old for the kernel's BTF). vm/run.sh runs it
+# before every guest boot, dkms.conf before every dkms build.
 #
 # Usage: check-prototypes.sh [options]
 #   --kernel REL     the kernel REL: /boot/vmlinuz-REL (or /sys/kernel/btf/vmlinux
 #                    when REL is running) and /lib/modules/REL/.../kvm.ko*
 #   --image FILE     a vmlinuz/bzImage (vmlinux is unpacked from it) or a vmlinux
 #   --kvm-ko FILE    kvm.ko (.xz/.zst/.gz); none: KVM is looked up in vmlinux
-#   --dump FILE      an already made `bpftool btf dump ... format c` (tests)
+#   --dump FILE      an already made list of "typedef void (*btf_trace_X)(...);"
+#                    lines, as btf_prototypes.py or `bpftool btf dump ... format c`
+#                    print them (tests)
 #   --expected FILE  the expected list (default: probe-prototypes.txt beside this)
 #   --cache DIR      keep the BTF dump there (keyed by the inputs)
 # Exit 0 all match; 1 a mismatch or a missing tracepoint (one line each,
-# naming the tracepoint and both prototypes); 2 usage error or no BTF to
-# check against. DIRTYSCOPE_SKIP_BTF_CHECK=1 turns the check off (exit 0,
-# with a warning).
+# naming the tracepoint and both prototypes); 2 usage error, or the check
+# could not be made (no BTF, or BTF this reader cannot read): one line
+# starting "check-prototypes: could not check". DIRTYSCOPE_SKIP_BTF_CHECK=1
+# turns the check off (exit 0, with a warning).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 usage() { echo "check-prototypes: $*" >&2; exit 2; }
+cannot_check() { echo "check-prototypes: could not check probe prototypes: $*" >&2; exit 2; }
 REL='' IMAGE='' KVM_KO='' DUMP='' CACHE=''
 EXPECTED=$HERE/probe-prototypes.txt
 while (($#)); do
@@ -60,18 +66,19 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [[ -z $DUMP ]]; then
   [[ -n $IMAGE ]] || usage "no kernel given (--kernel, --image or --dump)"
-  [[ -r $IMAGE ]] || usage "kernel image '$IMAGE' not readable: cannot check probe prototypes"
-  [[ -z $KVM_KO || -r $KVM_KO ]] || usage "kvm.ko '$KVM_KO' not readable"
-  command -v bpftool >/dev/null || usage "bpftool missing: cannot check probe prototypes (apt install bpftool)"
+  [[ -r $IMAGE ]] || cannot_check "kernel image '$IMAGE' not readable"
+  [[ -z $KVM_KO || -r $KVM_KO ]] || cannot_check "kvm.ko '$KVM_KO' not readable"
   key=$( { for f in "$IMAGE" ${KVM_KO:+"$KVM_KO"}; do
     echo "$(realpath "$f") $(stat -Lc '%s %Y' "$f")"; done; } | sha256sum | cut -c1-16)
   DUMP=${CACHE:+$CACHE/btf-$key.h}
   DUMP=${DUMP:-$tmp/btf.h}
   if [[ ! -s $DUMP ]]; then
     vmlinux=$IMAGE
-    if [[ $(head -c4 "$IMAGE" | od -An -tx1 | tr -d ' ') != 7f454c46 && $IMAGE != /sys/* ]]; then
+    magic=$(head -c4 "$IMAGE" | od -An -tx1 | tr -d ' ')
+    # Not ELF, not raw BTF (9feb...): a compressed image.
+    if [[ $magic != 7f454c46 && $magic != 9feb* && $IMAGE != /sys/* ]]; then
       vmlinux=$tmp/vmlinux   # a compressed image: unpack the ELF inside
-      python3 - "$IMAGE" "$vmlinux" <<'PY'
+      python3 - "$IMAGE" "$vmlinux" 2>"$tmp/err" <<'PY' || cannot_check "$(tail -n1 "$tmp/err")"
 import sys, zlib, lzma
 data = open(sys.argv[1], 'rb').read()
 unpackers = ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor().decompress(b)),
@@ -91,7 +98,7 @@ for magic, unpack in unpackers:
         except Exception:
             pass
         at = data.find(magic, at + 1)
-sys.exit('check-prototypes: no xz/gzip/zstd-compressed vmlinux found in ' + sys.argv[1])
+sys.exit('no xz/gzip/zstd-compressed vmlinux found in ' + sys.argv[1])
 PY
     fi
     if [[ -n $KVM_KO ]]; then
@@ -102,16 +109,16 @@ PY
       *.gz) gzip -dc "$ko" >"$tmp/kvm.ko"; ko=$tmp/kvm.ko ;;
       esac
       # kvm.ko's BTF is split BTF on top of vmlinux's; the dump has both.
-      bpftool -B "$vmlinux" btf dump file "$ko" format c >"$DUMP.tmp" ||
-        usage "no BTF in $KVM_KO on top of $IMAGE: cannot check probe prototypes"
+      python3 "$HERE/btf_prototypes.py" "$vmlinux" "$ko" >"$DUMP.tmp" 2>"$tmp/err" ||
+        cannot_check "$(tail -n1 "$tmp/err") (kvm.ko $KVM_KO on top of $IMAGE)"
     else
-      bpftool btf dump file "$vmlinux" format c >"$DUMP.tmp" ||
-        usage "no BTF in $IMAGE: cannot check probe prototypes"
+      python3 "$HERE/btf_prototypes.py" "$vmlinux" >"$DUMP.tmp" 2>"$tmp/err" ||
+        cannot_check "$(tail -n1 "$tmp/err") ($IMAGE)"
     fi
     mv "$DUMP.tmp" "$DUMP"
   fi
 fi
-[[ -s $DUMP ]] || usage "BTF dump '$DUMP' empty"
+[[ -s $DUMP ]] || cannot_check "no tracepoint prototypes in '$DUMP'"
 
 bad=0
 while IFS=$'\t' read -r tp args; do

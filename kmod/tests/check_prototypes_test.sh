@@ -16,7 +16,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); failed=1; echo "not ok $n $1"; sed 's/^/# /' "$tmp/out"; }
 echo "KTAP version 1"
-echo "1..5"
+echo "1..8"
 
 # A dump as bpftool prints it, from the expected list itself.
 grep -v '^#' "$EXPECTED" | while IFS=$'\t' read -r tp args; do
@@ -51,8 +51,8 @@ else notok "no BTF to check against: exit 2, not a pass (exit $rc)"; fi
 # The real BTF of Debian's kernel (vmlinux + kvm.ko), a doctored expectation.
 abi=$("$ROOT/vm/kdir.sh" --abi 2>/dev/null || true)
 ko=$(find "/lib/modules/$abi/kernel/arch/x86/kvm" -name 'kvm.ko*' 2>/dev/null | head -n1 || true)
-if [[ -z $abi || ! -f /boot/vmlinuz-$abi || -z $ko ]] || ! command -v bpftool >/dev/null; then
-  echo "ok 5 real kvm.ko BTF refuses a doctored probe prototype # SKIP no Debian kernel image or bpftool"
+if [[ -z $abi || ! -f /boot/vmlinuz-$abi || -z $ko ]]; then
+  echo "ok 5 real kvm.ko BTF refuses a doctored probe prototype # SKIP no Debian kernel image"
 else
   sed 's/^kvm_exit\tvoid \*, struct kvm_vcpu \*, u32$/kvm_exit\tvoid *, struct kvm_vcpu *, u64/' "$EXPECTED" >"$tmp/expected"
   rc=0; "$CHECK" --image "/boot/vmlinuz-$abi" --kvm-ko "$ko" --expected "$tmp/expected" >"$tmp/out" 2>&1 || rc=$?
@@ -60,5 +60,60 @@ else
     [[ $(grep -c '^match:' "$tmp/out") -eq $(($(grep -c $'^[a-z_]*\t' "$EXPECTED") - 1)) ]]; then
     ok "real kvm.ko BTF ($abi) refuses a doctored probe prototype"
   else notok "real kvm.ko BTF ($abi) refuses a doctored probe prototype (exit $rc)"; fi
+fi
+
+# BTF this reader cannot read: a kind newer than it knows. Any reader of
+# a kernel's BTF meets this one day; the gate must say it could not check,
+# never that the prototypes do not match.
+python3 - "$tmp/future.btf" <<'PY'
+import struct, sys
+strings = b'\0btf_trace_x\0'
+types = struct.pack('<III', 1, 25 << 24, 0)  # kind 25: unknown
+hdr = struct.pack('<HBBIIIII', 0xEB9F, 1, 0, 24, 0, len(types), len(types), len(strings))
+open(sys.argv[1], 'wb').write(hdr + types + strings)
+PY
+rc=0; "$CHECK" --image "$tmp/future.btf" >"$tmp/out" 2>&1 || rc=$?
+if ((rc == 2)) && grep -q '^check-prototypes: could not check probe prototypes: .*unknown BTF kind 25' "$tmp/out" &&
+  ! grep -q 'MISMATCH\|refusing' "$tmp/out"; then
+  ok "BTF with an unknown kind: could not check (exit 2), not a mismatch"
+else notok "BTF with an unknown kind: could not check (exit 2), not a mismatch (exit $rc)"; fi
+
+# An ELF file with no BTF at all (a kernel built without CONFIG_DEBUG_INFO_BTF).
+rc=0; "$CHECK" --image /bin/true >"$tmp/out" 2>&1 || rc=$?
+if ((rc == 2)) && grep -q '^check-prototypes: could not check probe prototypes: .*no .BTF section' "$tmp/out"; then
+  ok "a kernel without BTF: could not check (exit 2)"
+else notok "a kernel without BTF: could not check (exit 2) (exit $rc)"; fi
+
+# The reader against bpftool, where both can read the kernel: the same
+# prototypes, spelled the same, for every tracepoint.
+if [[ -z $abi || ! -f /boot/vmlinuz-$abi || -z $ko ]] || ! command -v bpftool >/dev/null; then
+  echo "ok 8 btf_prototypes.py reads what bpftool reads # SKIP no Debian kernel image or bpftool"
+else
+  python3 - "/boot/vmlinuz-$abi" "$tmp/vmlinux" <<'PY'
+import lzma, sys, zlib
+data = open(sys.argv[1], 'rb').read()
+for magic, unpack in ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor().decompress(b)),
+                      (b'\x1f\x8b\x08', lambda b: zlib.decompressobj(31).decompress(b))):
+    at = data.find(magic)
+    while at >= 0:
+        try:
+            out = unpack(data[at:])
+            if out[:4] == b'\x7fELF':
+                open(sys.argv[2], 'wb').write(out)
+                sys.exit(0)
+        except Exception:
+            pass
+        at = data.find(magic, at + 1)
+sys.exit(1)
+PY
+  case $ko in
+  *.xz) xz -dc "$ko" >"$tmp/kvm.ko" ;;
+  *) cp "$ko" "$tmp/kvm.ko" ;;
+  esac
+  python3 "$ROOT/kmod/btf_prototypes.py" "$tmp/vmlinux" "$tmp/kvm.ko" | sort >"$tmp/ours"
+  bpftool -B "$tmp/vmlinux" btf dump file "$tmp/kvm.ko" format c | grep '(\*btf_trace_' | sort >"$tmp/theirs"
+  if [[ -s $tmp/ours ]] && diff "$tmp/ours" "$tmp/theirs" >"$tmp/out"; then
+    ok "btf_prototypes.py reads what bpftool reads ($(wc -l <"$tmp/ours") tracepoints of $abi)"
+  else notok "btf_prototypes.py reads what bpftool reads"; fi
 fi
 exit $failed
