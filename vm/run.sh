@@ -82,7 +82,7 @@ else
   [[ $OUT = /* ]] || OUT=$ROOT/$OUT
   mkdir -p "$OUT"
 fi
-# Held (shared) for the whole run: pruning skips folders still in use, and a
+# Held for the whole run: pruning skips folders still in use, and a
 # second run given the same VM_OUT waits for this one instead of mixing.
 exec 7>"$OUT/.run.lock"
 if ! flock -n 7; then
