@@ -47,7 +47,8 @@ std::string test_usage(const char* argv0) {
          "           (default 65536; 256 for dirty-ring-wait, so vCPUs fill it)\n"
          " -p GPA    guest physical address of test memory (default 0x100000000)\n"
          " -m MODE   guest mode; " + std::string(kGuestModeHelp) + "\n"
-         " -b SIZE   test memory, K/M/G suffixes (default 1G)\n"
+         " -b SIZE   test memory, K/M/G suffixes, used exactly (default 1G plus 3 pages,\n"
+         "           so the last memslot ends inside a bitmap word; 1G for 2M backings)\n"
          " -v N      vCPUs (default 1)\n"
          " -x N      memslots the test memory is split into (default 1)\n"
          " -s TYPE   backing of test memory (default anonymous):\n" + backings +
@@ -79,6 +80,7 @@ TestOptions parse_test_options(int argc, char** argv) {
   std::string mode = "all";
   optind = 0;  // restartable (unit tests parse several command lines)
   opterr = 0;
+  bool size_given = false;
   int c;
   while ((c = getopt_long(argc, argv, ":hM:i:I:c:p:m:b:v:x:s:u:", kLongOptions, nullptr)) != -1) {
     const std::string arg = optarg ? optarg : "";
@@ -90,7 +92,10 @@ TestOptions parse_test_options(int argc, char** argv) {
       case 'c': t.run.ring_entries = parse_ring_entries_flag(arg); break;
       case 'p': t.run.guest.test_gpa = parse_gpa_flag(arg); break;
       case 'm': parse_guest_mode_flag(arg); break;
-      case 'b': t.run.guest.test_size = parse_size("-b", arg); break;
+      case 'b':
+        t.run.guest.test_size = parse_size("-b", arg);
+        size_given = true;
+        break;
       case 'v': t.run.guest.vcpus = static_cast<uint32_t>(parse_uint("-v", arg, 1, DS_MAX_VCPUS)); break;
       case 'x': t.run.guest.memslots = static_cast<uint32_t>(parse_uint("-x", arg, 1, 256)); break;
       case 's': t.run.guest.backing = parse_backing_flag(arg); break;
@@ -127,6 +132,11 @@ TestOptions parse_test_options(int argc, char** argv) {
     std::string known;
     for (const auto& m : all_modes()) known += std::string(known.empty() ? "" : ", ") + m.name;
     throw UsageError("-M: unknown mode '" + mode + "' (known: " + known + ", all)");
+  }
+
+  if (!size_given) {
+    t.run.guest.test_size = kDefaultTestSize;
+    if (backing_alignment(t.run.guest.backing) == kPageSize) t.run.guest.test_size += kDefaultTailPages * kPageSize;
   }
 
   // Slots are whole backing pages; all but the last are the same size.

@@ -1,6 +1,7 @@
 // Command line of dirty_log_test: the kernel selftest's flags plus ours.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,14 @@
 #include "dirtyscope/mode_runner.hpp"
 
 namespace dirtyscope {
+
+// With no -b, the test memory is 1 GiB plus this many 4 KiB pages, as in the
+// kernel's dirty_log_test: the last (or only) memslot then ends inside a
+// bitmap word, so the default run covers KVM's partial-last-word paths.
+// Backings whose pages are 2 MiB keep exactly 1 GiB: their slots are whole
+// 512-page groups, which can never end inside a 64-bit word.
+inline constexpr uint64_t kDefaultTestSize = 1ULL << 30;
+inline constexpr uint64_t kDefaultTailPages = 3;
 
 struct TestOptions {
   std::vector<std::string> modes;  // expanded from -M (default: all)

@@ -22,10 +22,12 @@ diag() { sed 's/^/# /' >&3; }
 prog() {
 	name=$1; tmo=$2; shift 2
 	out "# running: $*"
+	t0=$(date +%s)
 	timeout "$tmo" "$@" </dev/null >/tmp/prog.out 2>&1
 	rc=$?
 	sed 's/^/    /' /tmp/prog.out >&3
 	[ $rc -eq 124 ] || [ $rc -eq 143 ] && out "# $name: timed out after ${tmo}s"
+	out "    # took $(($(date +%s) - t0)) s"
 	result $rc "$name"
 }
 status_has() { grep -q "$1" /sys/kernel/debug/dirtyscope/status; }

@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """Relays KTAP documents and closes with "N passed, N failed[, N skipped]".
 
-Usage: ktap_summary.py FILE...   (each FILE one KTAP document, possibly
-with nested, indented subtests). Every result line is printed. Leaf results
-are counted; a failed parent whose leaves all passed (a program that exited
-non-zero) counts as one more failure. A top-level plan whose results are
-missing (a crash, a hang, a killed VM) is a failure too. Exit 0 only if
-nothing failed or went missing.
+Usage: ktap_summary.py [--programs LIST --counts OUT] FILE...   (each FILE
+one KTAP document, possibly with nested, indented subtests). Every result
+line is printed. Leaf results are counted; a failed parent whose leaves all
+passed (a program that exited non-zero) counts as one more failure. A
+top-level plan whose results are missing (a crash, a hang, a killed VM) is
+a failure too. Exit 0 only if nothing failed or went missing.
+
+--programs LIST (lines "LABEL<TAB>NAME": NAME as the top-level result names
+a program, e.g. "dirty_log_test -M all -b 16M") splits the counts: each
+listed program is passed, failed, skipped or missing by its own top-level
+result, and everything else (the module suite, host checks, harness steps)
+is counted as above. --counts OUT writes both as shell assignments, which
+vm/run.sh turns into its verdict line.
 """
 import re
 import sys
@@ -15,7 +22,11 @@ RESULT = re.compile(r'^(\s*)(not ok|ok)\s+(\d+)\b\s*-?\s*(.*)$')
 PLAN = re.compile(r'^(\s*)1\.\.(\d+)')
 
 
-def summarize(path, totals):
+def norm(name):
+    return ' '.join(name.split())
+
+
+def summarize(path, totals, programs=None):
     try:
         with open(path, errors='replace') as f:
             lines = [l.rstrip('\r\n') for l in f]
@@ -27,6 +38,9 @@ def summarize(path, totals):
     top = 0
     prev_indent = 0
     leaf_failed_since_top = False
+    # Leaf counts since the last top-level result: a program's own, if that
+    # result turns out to be a listed program's.
+    block = {'passed': 0, 'failed': 0, 'skipped': 0}
     for line in lines:
         if not line.strip():
             continue
@@ -42,19 +56,26 @@ def summarize(path, totals):
             skip = re.search(r'#\s*SKIP', m.group(4), re.I) is not None
             parent = prev_indent > indent
             if not parent:
-                if not ok:
-                    totals['failed'] += 1
-                    leaf_failed_since_top = True
-                elif skip:
-                    totals['skipped'] += 1
-                else:
-                    totals['passed'] += 1
+                kind = 'failed' if not ok else 'skipped' if skip else 'passed'
+                totals[kind] += 1
+                block[kind] += 1
+                leaf_failed_since_top = leaf_failed_since_top or not ok
             elif not ok and not leaf_failed_since_top:
                 totals['failed'] += 1
+                block['failed'] += 1
             if indent == 0:
                 top += 1
                 leaf_failed_since_top = False
-        prev_indent = indent
+                name = norm(re.sub(r'\s*#\s*SKIP.*$', '', m.group(4), flags=re.I))
+                if programs is not None and name in programs['labels'] and name not in programs['seen']:
+                    programs['seen'][name] = 'failed' if not ok else 'skipped' if skip else 'passed'
+                    for k, v in block.items():
+                        programs['leaves'][k] += v
+                block = {'passed': 0, 'failed': 0, 'skipped': 0}
+        # Diagnostics do not move the nesting: a parent's result may follow
+        # a top-level "# ..." line about it (a timeout, its time).
+        if not line.lstrip().startswith('#'):
+            prev_indent = indent
     if plan is None:
         print(f'# {path}: no KTAP plan (guest never reported)')
         totals['missing'] += 1
@@ -63,12 +84,61 @@ def summarize(path, totals):
         totals['missing'] += plan - top
 
 
+def read_programs(path):
+    labels = {}
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip('\n')
+            if not line.strip():
+                continue
+            label, _, name = line.partition('\t')
+            labels[norm(name)] = label
+    return {'labels': labels, 'seen': {}, 'leaves': {'passed': 0, 'failed': 0, 'skipped': 0}}
+
+
+def write_counts(path, totals, programs):
+    by_label = {}
+    for name, label in programs['labels'].items():
+        by_label[label] = programs['seen'].get(name, 'missing')
+    failed = totals['failed'] + totals['missing']
+    prog_failed = sum(1 for v in by_label.values() if v in ('failed', 'missing'))
+    leaves = programs['leaves']
+    # A program's failures are its leaves' (plus its exit, counted in the
+    # same block); a missing program is one of the plan's missing results.
+    missing_progs = sum(1 for v in by_label.values() if v == 'missing')
+    suite_failed = max(0, failed - leaves['failed'] - missing_progs)
+    with open(path, 'w') as f:
+        f.write(f"programs_total={len(by_label)}\n")
+        f.write(f"programs_passed={sum(1 for v in by_label.values() if v == 'passed')}\n")
+        for kind in ('failed', 'skipped', 'missing'):
+            names = ','.join(l for l, v in by_label.items() if v == kind)
+            f.write(f"programs_{kind}='{names}'\n")
+        f.write(f"suite_passed={max(0, totals['passed'] - leaves['passed'])}\n")
+        f.write(f"suite_failed={suite_failed}\n")
+        f.write(f"suite_skipped={max(0, totals['skipped'] - leaves['skipped'])}\n")
+        f.write(f"all_failed={failed}\n")
+        f.write(f"prog_failed={prog_failed}\n")
+
+
 def main():
+    args = sys.argv[1:]
+    programs = counts = None
+    while args and args[0] in ('--programs', '--counts'):
+        if len(args) < 2:
+            print(f'ktap_summary.py: {args[0]} needs a file', file=sys.stderr)
+            return 2
+        if args[0] == '--programs':
+            programs = read_programs(args[1])
+        else:
+            counts = args[1]
+        args = args[2:]
     totals = {'passed': 0, 'failed': 0, 'skipped': 0, 'missing': 0}
-    for path in sys.argv[1:]:
-        summarize(path, totals)
+    for path in args:
+        summarize(path, totals, programs)
     failed = totals['failed'] + totals['missing']
     print(f"{totals['passed']} passed, {failed} failed, {totals['skipped']} skipped")
+    if counts:
+        write_counts(counts, totals, programs or read_programs('/dev/null'))
     return 1 if failed else 0
 
 

@@ -3,14 +3,14 @@
 # Each patch in vm/mutants/ (or MUTANTS) is a small, realistic dirty-tracking
 # bug in Debian's linux-source-6.1. kvm modules are rebuilt with each one
 # (vm/kvm-build.sh), the nested VM boots with them (vm/run.sh, one boot per
-# patch) and runs the module's tests plus dirty_log_test in a few
-# configurations. The unpatched control goes through the same path and must
+# patch) and runs the module's tests plus dirty_log_test's verdict set
+# (vm/verdict-set.txt, as `make vm-test`). The unpatched control goes through the same path and must
 # pass, else nothing is judged.
 #
 # Usage: vm/mutants.sh [PATCH...]        (default: vm/mutants/*.patch)
 # Environment: BUILD_DIR (build; dirty_log_test is $BUILD_DIR/bin/...),
 #   MUTANTS_OUT ($BUILD_DIR/mutants), MUTANTS_JOBS (VMs at once: nproc),
-#   MUTANTS_MEM (dirty_log_test memory, 16M),
+#   MUTANTS_MEM (dirty_log_test memory: the verdict set's 16M),
 #   VM_TEST_TIMEOUT (per dirty_log_test run in the guest, 60 s),
 #   VM_KMOD_TEST_TIMEOUT (per module test run, 20 s), VM_TIMEOUT (per boot:
 #   60 s more than all of those together),
@@ -62,38 +62,27 @@ DLT=$BUILD_DIR/bin/dirty_log_test
 [[ -x $DLT ]] || die "$DLT not found (run make build)"
 start=$SECONDS
 
-# Test configurations: label and dirty_log_test arguments. Small: TCG is
-# slow. Odd-sized memslots (16387 pages in 3 slots: 5462/5462/5463) exercise
-# the partial-word paths, once dirty_log_test accepts such sizes.
-# MUTANTS_MEM sets the test memory: the default 16M (4096 pages) keeps a
-# whole `make mutants` near 5 minutes here, since dirty_log_test writes every
-# page of it in each mode; the odd configuration adds 3 pages (16396K = 4099
-# pages: slots of 1366/1366/1367).
+# Test configurations: the dirty_log_test verdict set (vm/verdict-set.txt,
+# what `make vm-test` runs when VM_TESTS is not given; what each run covers
+# is written there), label and arguments per run, with the huge pages it
+# needs. Small: TCG is slow, and dirty_log_test writes every page of its
+# memory in each mode. MUTANTS_MEM, if set, replaces the set's 16M (and the
+# odd 16396K, 16M + 3 pages, keeps its 3-page tail: 12K over MUTANTS_MEM).
 mem=${MUTANTS_MEM:-16M}
-mem_kib=$(numfmt --from=iec "$mem")
-mem_kib=$((mem_kib / 1024))
-odd_args="-M all -v 2 -x 3 -b $((mem_kib + 12))K -i 4 -I 20"
-set +e
-"$DLT" -M dirty-log -b "$((mem_kib + 12))K" -x 3 -i 2 >/dev/null 2>&1
-[[ $? -eq 2 ]] && odd_args="-M all -v 2 -x 2 -b $mem -i 4 -I 20"
-set -e
-# CPL3 runs on 2 MiB hugetlb pages (reserved at the guest's boot, so they
-# are certain; THP was not: the guest kernel may have no huge page free)
-# with memslots that log from creation: the first write to each page faults
-# it in under logging, where KVM must map 4 KiB and never a huge page. CPL0
-# and the odd slots use small pages and dirty_log_test's default flow (every
-# page written with logging off, then logging turned on), where KVM must
-# write-protect what is already mapped.
-export VM_HUGEPAGES=${VM_HUGEPAGES:-32}
-# --stall-timeout: a mutant that wedges a mode (a ring that never fills for
-# ring-wait, say) must be reported by dirty_log_test itself, well inside
-# the harness's per-program limit; a healthy mode makes progress every
-# interval, so 20 s stays generous under TCG with two guests at a time.
-CONFIGS=(
-  "cpl3-hugetlb|-M all -s anonymous_hugetlb --log-from-start -b $mem -i 4 -I 20 --stall-timeout 20"
-  "cpl0|-M all -u 0 -b $mem -i 4 -I 20 --stall-timeout 20"
-  "2vcpu-slots|$odd_args --stall-timeout 20"
-)
+mapfile -t CONFIGS < <(vm/verdict-set.sh configs) || die "vm/verdict-set.txt is malformed"
+((${#CONFIGS[@]})) || die "vm/verdict-set.txt has no runs"
+if [[ -n ${MUTANTS_MEM:-} ]]; then
+  mem_kib=$(numfmt --from=iec "$MUTANTS_MEM") || die "MUTANTS_MEM: '$MUTANTS_MEM' is not a size"
+  mem_kib=$((mem_kib / 1024))
+  for i in "${!CONFIGS[@]}"; do
+    CONFIGS[i]=$(sed -e "s/ -b 16M / -b ${mem_kib}K /" -e "s/ -b 16396K / -b $((mem_kib + 12))K /" <<<"${CONFIGS[i]} ")
+    CONFIGS[i]=${CONFIGS[i]% }
+  done
+fi
+# --stall-timeout in every run: a mutant that wedges a mode (a ring that
+# never fills for ring-wait, say) must be reported by dirty_log_test itself,
+# well inside the harness's per-program limit.
+export VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
 vm_tests=""
 for c in "${CONFIGS[@]}"; do
   vm_tests+="$DLT ${c#*|}; "

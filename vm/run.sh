@@ -6,16 +6,31 @@
 # and any VM_TESTS binaries, boots it under QEMU/TCG and relays the KTAP
 # the guest writes to its second serial port.
 #
-# Environment: BUILD_DIR (build), VM_TIMEOUT (300 s for the whole boot),
-# VM_TESTS ("path args; path args": host-built KTAP programs, run as root
-# in the guest, exit 0 pass / 4 skip / else fail), VM_MEM (1G),
+# Environment: BUILD_DIR (build), VM_TESTS ("path args; path args":
+# host-built KTAP programs, run as root in the guest, exit 0 pass / 4 skip /
+# else fail), VM_MEM (1G),
 # VM_KEEP_LOG=1 to print the guest console even on success. VM_SMP: guest
 # CPUs (1; make bench-compare uses 2: the kernel's perf test spins a thread
 # per vCPU plus its main thread).
-# VM_OUT: where this run's initramfs, console and KTAP go ($BUILD_DIR/vm);
-# runs with different VM_OUT can go in parallel (the shared build steps take
-# a lock). VM_TEST_TIMEOUT: per-program limit in the guest (200 s);
-# VM_KMOD_TEST_TIMEOUT: the same for each dirtyscope_kmod_test run (120 s).
+# VM_TESTS unset (not empty): the recommended dirty_log_test verdict set
+# (vm/verdict-set.txt, read by vm/verdict-set.sh), with the huge pages it
+# needs; VM_TESTS="" runs the module suite alone.
+# Every run ends with one line (stdout, last):
+#   vm-test verdict: PASS|FAIL (<programs>: P/N passed[, failed: labels];
+#     module suite: A passed, B failed, C skipped[; <why>])
+# where <programs> is "dirty_log_test verdict set" or "VM_TESTS"; exit 0
+# only with PASS.
+# VM_OUT: where this run's initramfs, console and KTAP go. Unset: a folder
+# of its own, $BUILD_DIR/vm/runs/<UTC time>-<pid>/, with $BUILD_DIR/vm/latest
+# pointing at the newest run and $BUILD_DIR/vm/{guest.ktap,host.ktap,
+# console.log} at its files (the last VM_KEEP_RUNS runs, default 5, are
+# kept). Runs with different VM_OUT can go in parallel: the shared build
+# steps take a lock (a run that has to wait for it says so), and two runs
+# given the same VM_OUT take turns. VM_TEST_TIMEOUT: per-program limit in
+# the guest (200 s; 120 s for the verdict set); VM_KMOD_TEST_TIMEOUT: the
+# same for each dirtyscope_kmod_test run (120 s; 60 s with the verdict set).
+# VM_TIMEOUT: the whole boot (300 s; with the verdict set 60 s more than
+# all per-program limits together).
 # VM_HUGEPAGES: 2 MiB huge pages the guest kernel reserves at boot
 # (hugepages=N), for hugetlb-backed test memory (unset: none).
 # VM_FILES ("path path"): host files or directories copied to the same
@@ -45,12 +60,63 @@ cd "$ROOT"
 BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
-OUT=${VM_OUT:-$SHARED}
-[[ $OUT = /* ]] || OUT=$ROOT/$OUT
+mkdir -p "$SHARED"
+start=$SECONDS
+
+# --- this run's output folder -------------------------------------------
+# VM_OUT unset: runs/<UTC time>-<pid>/ of its own, so runs from one checkout
+# never write each other's KTAP or console; `latest` and the old file names
+# in $SHARED point at the newest run (a relative symlink, swapped at once).
+if [[ -z ${VM_OUT:-} ]]; then
+  RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)-$$
+  OUT=$SHARED/runs/$RUN_ID
+  mkdir -p "$OUT"
+  ln -sfn "runs/$RUN_ID" "$SHARED/.latest.$$" && mv -Tf "$SHARED/.latest.$$" "$SHARED/latest"
+  for f in guest.ktap host.ktap console.log; do
+    [[ -L $SHARED/$f || ! -e $SHARED/$f ]] || rm -f "$SHARED/$f"
+    [[ -L $SHARED/$f ]] || ln -s "latest/$f" "$SHARED/$f"
+  done
+  echo "vm-test: output in ${OUT#"$ROOT"/} (also ${SHARED#"$ROOT"/}/latest)"
+else
+  OUT=$VM_OUT
+  [[ $OUT = /* ]] || OUT=$ROOT/$OUT
+  mkdir -p "$OUT"
+fi
+# Held for the whole run: pruning skips folders still in use, and a
+# second run given the same VM_OUT waits for this one instead of mixing.
+exec 7>"$OUT/.run.lock"
+if ! flock -n 7; then
+  echo "vm-test: waiting for another run using ${OUT#"$ROOT"/} to finish" >&2
+  flock 7
+fi
+if [[ -z ${VM_OUT:-} ]]; then
+  keep=${VM_KEEP_RUNS:-5}
+  [[ $keep =~ ^[0-9]+$ ]] || { echo "vm-test: VM_KEEP_RUNS must be a number, not '$keep'" >&2; exit 2; }
+  # Oldest first; never this run, never one whose lock is held.
+  mapfile -t old_runs < <(find "$SHARED/runs" -mindepth 1 -maxdepth 1 -type d | sort | head -n "-$((keep > 0 ? keep : 1))")
+  for d in ${old_runs[@]+"${old_runs[@]}"}; do
+    [[ $d != "$OUT" ]] || continue
+    ( flock -n 6 && rm -rf "$d" ) 6>>"$d/.run.lock" 2>/dev/null || true
+  done
+fi
+
+# --- what runs in the guest -----------------------------------------------
+# VM_TESTS unset: the verdict set; its programs are judged by label.
+VERDICT_SET=0
+if [[ -z ${VM_TESTS+x} ]]; then
+  VERDICT_SET=1
+  DLT=$BUILD_DIR/bin/dirty_log_test
+  [[ -x $DLT ]] || { echo "vm-test: $DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)" >&2; exit 2; }
+  VM_TESTS=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
+  VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
+  nset=$(vm/verdict-set.sh configs | wc -l)
+  export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-120}
+  export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-60}
+  VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + nset * VM_TEST_TIMEOUT))}
+  echo "vm-test: VM_TESTS not given: the dirty_log_test verdict set ($nset runs, vm/verdict-set.txt)"
+fi
 VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-1G}
-VM_TESTS=${VM_TESTS:-}
-start=$SECONDS
 
 # KERNEL_NAME, KERNEL_ABI, KERNEL_IMAGE, KERNEL_MODDIR, KERNEL_KDIR... (exit 2
 # for an unknown KERNEL or a missing image/modules/headers).
@@ -67,17 +133,21 @@ if [[ $KERNEL_NAME != debian-6.1 ]]; then
   # module's own BTF, which the probes do not need: skip it without dwarves.
   command -v pahole >/dev/null || KMOD_ARGS+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
 fi
-mkdir -p "$OUT" "$SHARED"
 HOST_KTAP=$OUT/host.ktap
 : >"$HOST_KTAP"
 
 # --- build: the module for the guest's ABI, the static test program -------
-# Under a lock: parallel runs (make mutants) share these outputs.
+# Under a lock: parallel runs (make mutants, two make vm-test) share these
+# outputs.
 exec 8>"$SHARED/.build.lock"
-flock 8
+if ! flock -n 8; then
+  echo "vm-test: waiting for another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)" >&2
+  flock 8
+fi
 make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
   BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
-  cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2; exit 1; }
+  cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2
+  echo "vm-test verdict: FAIL (nothing booted: dirtyscope.ko did not build against $KERNEL_KDIR)"; exit 1; }
 KO=$KMOD_BUILD/dirtyscope.ko
 # The module's test programs, static (no libnl) so the initramfs needs no
 # libraries; each is its cases plus the pieces every program shares.
@@ -140,6 +210,7 @@ if ((proto_ok != 0)); then
   grep -E 'MISMATCH|check-prototypes:' "$HOST_KTAP" | sed 's/^# //' >&2
   echo "vm-test: refusing to load dirtyscope.ko into $ABI: probe prototypes do not match its BTF" >&2
   rm -f "$KO"
+  echo "vm-test verdict: FAIL (nothing booted: probe prototypes do not match the BTF of $ABI)"
   exit 1
 fi
 
@@ -199,14 +270,25 @@ depmod -b "$STAGE" "$ABI"
 
 # Extra test binaries with their shared libraries and the dynamic loader.
 libdirs=()
+# The programs the verdict line counts: "LABEL<TAB>NAME", NAME as init.sh
+# names its result (labels: the verdict set's, else "#N:program").
+PROGRAMS=$OUT/programs.list
+: >"$PROGRAMS"
+if ((VERDICT_SET)); then
+  mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
+fi
 if [[ -n $VM_TESTS ]]; then
   IFS=';' read -r -a entries <<<"$VM_TESTS"
+  nprog=0
   for entry in "${entries[@]}"; do
     read -r bin args <<<"$entry" || true
     [[ -n ${bin:-} ]] || continue
     [[ -x $bin ]] || { echo "vm-test: VM_TESTS binary '$bin' not found or not executable" >&2; exit 2; }
     cp -L "$bin" "$STAGE/tests/"
     echo "$(basename "$bin") ${args:-}" >>"$STAGE/tests/list"
+    if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
+    printf '%s\t%s\n' "$label" "$(basename "$bin") ${args:-}" >>"$PROGRAMS"
+    nprog=$((nprog + 1))
     # ldd: "libx.so => /path (0x..)" and "/lib64/ld-linux-x86-64.so.2 (0x..)"
     while read -r lib; do
       [[ -f $lib ]] || continue
@@ -264,16 +346,42 @@ set -e
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"
 
 rc=0
-python3 vm/ktap_summary.py "$HOST_KTAP" "$KTAP" || rc=$?
+why=""
+COUNTS=$OUT/verdict-counts.sh
+python3 vm/ktap_summary.py --programs "$PROGRAMS" --counts "$COUNTS" "$HOST_KTAP" "$KTAP" || rc=$?
 if ((qemu_rc == 124 || qemu_rc == 137)); then
   echo "vm-test: QEMU timed out after ${VM_TIMEOUT}s" >&2
+  why="QEMU timed out after ${VM_TIMEOUT}s"
   rc=1
 elif ((qemu_rc != 0)); then
   echo "vm-test: QEMU exited with $qemu_rc" >&2
+  why="QEMU exited with $qemu_rc"
   rc=1
 fi
 if ((rc != 0)) || [[ ${VM_KEEP_LOG:-0} == 1 ]]; then
   echo "---- guest console (last 60 lines of $CONSOLE) ----" >&2
   tail -n 60 "$CONSOLE" >&2 || true
+fi
+
+# --- the verdict line: last, one line, stable for grep ---------------------
+# A program passes only with exit 0: a skipped or missing run proves
+# nothing, so it fails the verdict as a failed one does.
+programs_total=0 programs_passed=0 programs_failed='' programs_skipped='' programs_missing=''
+suite_passed=0 suite_failed=0 suite_skipped=0
+# shellcheck disable=SC1090 # written by ktap_summary.py just above
+[[ -f $COUNTS ]] && . "$COUNTS"
+((programs_passed == programs_total)) || rc=1
+what=VM_TESTS
+((VERDICT_SET)) && what="dirty_log_test verdict set"
+detail="$what: $programs_passed/$programs_total passed"
+[[ -n $programs_failed ]] && detail+=", failed: $programs_failed"
+[[ -n $programs_skipped ]] && detail+=", skipped: $programs_skipped"
+[[ -n $programs_missing ]] && detail+=", no result: $programs_missing"
+detail+="; module suite: $suite_passed passed, $suite_failed failed, $suite_skipped skipped"
+[[ -n $why ]] && detail+="; $why"
+if ((rc == 0)); then
+  echo "vm-test verdict: PASS ($detail)"
+else
+  echo "vm-test verdict: FAIL ($detail)"
 fi
 exit "$rc"

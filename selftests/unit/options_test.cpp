@@ -25,9 +25,25 @@ TEST(Options, KernelDefaults) {
   TestOptions t = parse({});
   EXPECT_EQ(t.run.iterations, 32u);
   EXPECT_EQ(t.run.interval_ms, 10u);
-  EXPECT_EQ(t.run.guest.test_size, 1ULL << 30);
+  // 1 GiB plus 3 pages, as the kernel's test: 262147 pages, so the slot's
+  // last bitmap word is partial.
+  EXPECT_EQ(t.run.guest.test_size, (1ULL << 30) + 3 * 4096);
+  EXPECT_NE(t.run.guest.test_size / 4096 % 64, 0u);
   EXPECT_EQ(t.run.guest.cpl, x86::GuestCpl::User);
   EXPECT_EQ(t.modes.size(), all_modes().size());
+}
+
+TEST(Options, DefaultSizeTailOnlyWithoutDashB) {
+  // An explicit -b is used exactly, 1G included.
+  EXPECT_EQ(parse({"-b", "1G"}).run.guest.test_size, 1ULL << 30);
+  EXPECT_EQ(parse({"-b", "16M", "-x", "3"}).run.guest.test_size, 16ULL << 20);
+  // The tail does not depend on where -b would have been on the line.
+  EXPECT_EQ(parse({"-x", "3", "-v", "2"}).run.guest.test_size, (1ULL << 30) + 3 * 4096);
+  EXPECT_EQ(parse({"-s", "shmem"}).run.guest.test_size, (1ULL << 30) + 3 * 4096);
+  // 2 MiB backings: whole huge pages, so exactly 1 GiB (3 small pages would
+  // not be a multiple of their page), and no usage error.
+  EXPECT_EQ(parse({"-s", "anonymous_hugetlb"}).run.guest.test_size, 1ULL << 30);
+  EXPECT_EQ(parse({"-s", "anonymous_thp"}).run.guest.test_size, 1ULL << 30);
 }
 
 TEST(Options, ParsesEveryFlag) {
