@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "dirtyscope/error.hpp"
@@ -80,6 +81,7 @@ TEST(SppLive, ForgottenAppliedPageIsMissed) {
   EXPECT_EQ(r.exit_code, kExitFail) << r.ktap;
   EXPECT_NE(r.ktap.find("missed: gfn"), std::string::npos) << r.ktap;
   EXPECT_NE(r.ktap.find("sub-page"), std::string::npos) << r.ktap;
+  EXPECT_NE(r.ktap.find("\nok 8 dirty-log: injection-fired\n"), std::string::npos) << r.ktap;
 }
 
 namespace {
@@ -89,6 +91,29 @@ struct SppFault {
   const char* expected;  // what the failure must say
 };
 }  // namespace
+
+// ... in every mode it accepts: each mode the host can run must fail on
+// the page left out (a mode may skip only naming its missing capability).
+TEST(SppLive, ForgottenAppliedPageIsMissedInEveryMode) {
+  SppOptions o = small();
+  o.modes.clear();
+  for (const auto& m : all_modes()) o.modes.push_back(m.name);
+  o.injection = SppInjection::ForgetAppliedPage;
+  Outcome r = run_captured(o);
+  if (r.exit_code == kExitSkip) GTEST_SKIP() << r.ktap;
+  EXPECT_EQ(r.exit_code, kExitFail) << r.ktap;
+  for (const std::string& mode : o.modes) {
+    SCOPED_TRACE(mode);
+    if (r.ktap.find(mode + ": injection-fired # SKIP KVM_CAP_") != std::string::npos) continue;
+    EXPECT_NE(r.ktap.find(" " + mode + ": injection-fired\n"), std::string::npos) << r.ktap;
+    // "# dirty-ring: alternating: FAIL: vCPU 0: missed: gfn 0x..."
+    bool missed = false;
+    std::istringstream lines(r.ktap);
+    for (std::string line; std::getline(lines, line);)
+      missed = missed || (line.rfind("# " + mode + ": ", 0) == 0 && line.find("missed: gfn") != std::string::npos);
+    EXPECT_TRUE(missed) << r.ktap;
+  }
+}
 
 class SppInjected : public ::testing::TestWithParam<SppFault> {};
 
@@ -100,6 +125,8 @@ TEST_P(SppInjected, RunFailsNamingTheSubpage) {
   EXPECT_EQ(r.exit_code, kExitFail) << r.ktap;
   EXPECT_NE(r.ktap.find(GetParam().expected), std::string::npos) << r.ktap;
   EXPECT_NE(r.ktap.find("sub-page"), std::string::npos) << r.ktap;
+  // It failed on what the fault broke, not only for never acting.
+  EXPECT_NE(r.ktap.find("\nok 8 injection-fired\n"), std::string::npos) << r.ktap;
 }
 
 INSTANTIATE_TEST_SUITE_P(
