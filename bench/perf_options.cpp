@@ -66,7 +66,8 @@ std::string perf_usage(const char* argv0) {
          " --stats  also count each mode with a statistics source (BPF tracepoints or\n"
          "          dirtyscope.ko): pushes, resets, write faults, ioctls, in output and JSON\n"
          " --stats-source S  bpf, kmod or auto (default)\n"
-         " --inject drop-dirty  drop one collected page per pass: the run must fail\n\n"
+         " --inject drop-dirty  drop one collected page per pass: the run must fail;\n"
+         "          it acts in every mode, and a run with no page to drop fails too\n\n"
          "examples:\n  " + argv0 + " -b 256M -i 3\n  " + argv0 + " -M dirty-ring -b 1G -f 16 --json out.json\n";
 }
 

@@ -74,6 +74,9 @@ class PerfRun {
     result_.variant = describe_variant(o, mode, *collector_);
   }
 
+  // --inject drop-dirty found a page to drop in some pass.
+  bool dropped() const { return dropped_; }
+
   void execute() {
     if (window_) window_->open();
     execute_passes();
@@ -131,7 +134,10 @@ class PerfRun {
       collector_->collect(collected, Phase::Paused);
       const uint64_t final_collect_ns = ns_since(start);
       const CollectorCounters after = collector_->counters();
-      if (o_.inject_drop_dirty && collected.next_set(0) < collected.pages()) collected.reset(collected.next_set(0));
+      if (o_.inject_drop_dirty && collected.next_set(0) < collected.pages()) {
+        collected.reset(collected.next_set(0));
+        dropped_ = true;
+      }
 
       t.collect_in_dirty_ns = pool.ring_full_ns() - ring_full_before;
       t.collect_ns = final_collect_ns + t.collect_in_dirty_ns;
@@ -247,6 +253,7 @@ class PerfRun {
   std::unique_ptr<Collector> collector_;
   GuestVm guest_;
   std::optional<stats::StatsWindow> window_;
+  bool dropped_ = false;
 };
 
 }  // namespace
@@ -259,6 +266,12 @@ PerfModeResult run_perf_mode(const KvmSystem& kvm, const PerfOptions& options, c
   try {
     PerfRun run(kvm, options, mode, diag, result, stats);
     run.execute();
+    // A run asked to fail that passed without ever dropping a page proves
+    // nothing about the check: it fails too.
+    if (options.inject_drop_dirty && result.status == PerfStatus::Ok && !run.dropped()) {
+      result.status = PerfStatus::Fail;
+      result.reason = "--inject drop-dirty never fired: no pass collected a page to drop";
+    }
   } catch (const SkipError& e) {
     result.status = PerfStatus::Skip;
     result.reason = e.what();

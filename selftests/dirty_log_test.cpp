@@ -158,6 +158,13 @@ int main(int argc, char** argv) {
               std::to_string(g.seed) +
               (t.run.injection != Injection::None ? std::string(", inject ") + injection_name(t.run.injection) : ""));
 
+    if (!t.left_out.empty()) {
+      std::string names;
+      for (const auto& m : t.left_out) names += (names.empty() ? "" : ", ") + m;
+      ktap.diag(std::string("--inject ") + injection_name(t.run.injection) + " cannot fire in " + names +
+                ": not run");
+    }
+
     std::vector<ModeResult> results;
     for (const auto& mode : t.modes) {
       RunOptions run = t.run;

@@ -2,6 +2,8 @@
 
 #include <getopt.h>
 
+#include <algorithm>
+
 #include "dirtyscope/cli_flags.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/page.hpp"
@@ -66,7 +68,10 @@ std::string test_usage(const char* argv0) {
          "           before the harness's per-program limit)\n"
          " --json F  also write results as JSON to F\n"
          " --inject KIND  make the collector misbehave on purpose; the run must fail:\n"
-         "           drop-dirty, skip-clear, skip-reset, wrong-slot, hide-ring\n"
+         "           drop-dirty (every mode), skip-clear (dirty-log, clear-log),\n"
+         "           skip-reset, wrong-slot, hide-ring (ring modes). A mode that cannot\n"
+         "           do KIND is a usage error (exit 2); -M all runs only the modes that\n"
+         "           can. A fault that never fired (run too short) fails the mode\n"
          " --stats   watch each mode with a statistics source (BPF tracepoints or\n"
          "           dirtyscope.ko over netlink) and require its counts to equal the\n"
          "           run's own: ring pushes, resets, ring-full exits, ioctl calls\n"
@@ -132,6 +137,14 @@ TestOptions parse_test_options(int argc, char** argv) {
     std::string known;
     for (const auto& m : all_modes()) known += std::string(known.empty() ? "" : ", ") + m.name;
     throw UsageError("-M: unknown mode '" + mode + "' (known: " + known + ", all)");
+  }
+  // Decided before /dev/kvm is opened: a mode that cannot do the fault is
+  // a usage error, and -M all keeps only the modes that can.
+  if (t.run.injection != Injection::None) {
+    std::vector<std::string> kept = modes_for_injection(t.modes, mode == "all", t.run.injection);
+    for (const auto& m : t.modes)
+      if (std::find(kept.begin(), kept.end(), m) == kept.end()) t.left_out.push_back(m);
+    t.modes = std::move(kept);
   }
 
   if (!size_given) {

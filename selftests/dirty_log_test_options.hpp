@@ -20,6 +20,8 @@ inline constexpr uint64_t kDefaultTailPages = 3;
 
 struct TestOptions {
   std::vector<std::string> modes;  // expanded from -M (default: all)
+  // -M all with --inject: the modes that cannot do the fault, not run.
+  std::vector<std::string> left_out;
   RunOptions run;                  // shared by every mode
   std::optional<std::string> json_path;
   std::optional<std::string> stats_source;  // --stats [--stats-source NAME]

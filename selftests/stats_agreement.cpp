@@ -2,26 +2,47 @@
 
 namespace dirtyscope {
 
+namespace {
+
+// This process's counted drops: nullopt when no VM of it has a drop count.
+std::optional<uint64_t> vm_drops(const stats::DirtyStats& seen) {
+  std::optional<uint64_t> events;
+  for (const auto& [pid, vm] : seen.vms)
+    if (vm.drops) events = events.value_or(0) + vm.drops->events;
+  return events;
+}
+
+// What a reader of a mismatch needs beyond the numbers: drops that exist
+// but cannot be charged to this VM, and resets whose loss nobody counted.
+std::string note_for(const stats::DirtyStats& seen, const std::optional<uint64_t>& mine) {
+  std::string note;
+  auto add = [&note](const std::string& s) { note += (note.empty() ? "" : "; ") + s; };
+  if (!mine) {
+    if (seen.drops && seen.drops->events)
+      add(std::to_string(seen.drops->events) +
+          " events dropped module-wide, but none is charged to this VM: they may be any VM's");
+    else
+      add("the source counts no drops for this VM");
+  }
+  for (const std::string& n : seen.inexact) add(n);
+  return note;
+}
+
+}  // namespace
+
 std::string StatsComparison::describe() const {
   std::string d = what + " " + std::to_string(seen) + (exact() ? " == " : " != ") + std::to_string(expected) + " " +
                   basis;
-  if (!exact() && !inexact.empty()) d += " (" + inexact + ")";
-  return d;
-}
-
-std::string inexact_reason(const stats::DirtyStats& seen) {
-  // Module-wide drops include every VM's and those of VMs never tracked;
-  // without them (not readable by this caller), the VMs' own.
-  uint64_t events = 0;
-  if (seen.drops) {
-    events = seen.drops->events;
-  } else {
-    for (const auto& [pid, vm] : seen.vms)
-      if (vm.drops) events += vm.drops->events;
-  }
-  if (events) return "inexact: " + std::to_string(events) + " events dropped";
-  if (!seen.inexact.empty()) return "inexact: " + seen.inexact.front();
-  return {};
+  if (exact()) return d;
+  const std::string dropped = vm_drops ? "this VM dropped " + std::to_string(*vm_drops) + " events" : "";
+  if (excused()) return d + " (excused: " + std::to_string(expected - seen) + " missing, " + dropped + ")";
+  std::string why;
+  if (seen > expected)
+    why = std::to_string(seen - expected) + " more than the run did; drops only lose counts";
+  else if (vm_drops)
+    why = std::to_string(expected - seen) + " missing, but " + dropped;
+  if (!note.empty()) why += (why.empty() ? "" : "; ") + note;
+  return d + " (not excused: " + why + ")";
 }
 
 std::vector<StatsComparison> compare_stats(const stats::DirtyStats& seen, const ModeResult& run) {
@@ -48,10 +69,14 @@ std::vector<StatsComparison> compare_stats(const stats::DirtyStats& seen, const 
       out.push_back({prefix + "ioctl." + std::string(stats::ioctl_name(i.which)) + ".count",
                      seen.ioctl_total(i.which).count, i.issued, "calls issued"});
   }
-  // Only mismatches carry the reason: equal counts need no excuse.
-  const std::string why = inexact_reason(seen);
-  for (StatsComparison& c : out)
-    if (!c.exact()) c.inexact = why;
+  // Each comparison may use all of this VM's drops: a dropped event could
+  // have been of any kind, so the bound holds for each counter alone.
+  const std::optional<uint64_t> mine = vm_drops(seen);
+  const std::string note = note_for(seen, mine);
+  for (StatsComparison& c : out) {
+    c.vm_drops = mine;
+    if (!c.exact()) c.note = note;
+  }
   return out;
 }
 

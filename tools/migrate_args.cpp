@@ -40,7 +40,10 @@ const char* const kMigrateHelp =
     "  --log-from-start memslots log from creation (default: the guest writes every\n"
     "                   page with logging off, then logging starts under it)\n"
     "  --inject FAULT   drop-page, skip-round, skip-reset, corrupt-page: a negative\n"
-    "                   twin; the checksums must differ and the pages be named\n"
+    "                   twin; the checksums must differ and the pages be named.\n"
+    "                   skip-reset acts in the ring modes only: naming another mode\n"
+    "                   is a usage error, and -M all runs only the ring modes. A\n"
+    "                   fault that found nothing to act on fails the mode\n"
     "  --seed N         workload seed (default 1); mixed with the mode's name\n"
     "  --stall-timeout S  fail when the guest makes no progress for S s (default 60)\n"
     "  --json FILE      results as JSON (- for stdout)\n"
@@ -84,6 +87,7 @@ MigrateArgs parse(int argc, char** argv) {
       {nullptr, 0, nullptr, 0}};
   MigrateArgs a;
   a.modes = parse_modes("all");
+  bool all_modes_asked = true;
   a.options.guest.test_size = 64ULL << 20;
   a.options.guest.vcpus = 2;
   opterr = 0;
@@ -91,7 +95,10 @@ MigrateArgs parse(int argc, char** argv) {
   int c;
   while ((c = getopt_long(argc, argv, ":M:b:v:u:x:s:c:h", longs, nullptr)) != -1) {
     switch (c) {
-      case 'M': a.modes = parse_modes(optarg); break;
+      case 'M':
+        a.modes = parse_modes(optarg);
+        all_modes_asked = std::string(optarg) == "all";
+        break;
       case 'b': a.options.guest.test_size = parse_size("-b", optarg); break;
       case 'v': a.options.guest.vcpus = static_cast<uint32_t>(parse_uint("-v", optarg, 1, DS_MAX_VCPUS)); break;
       case 'u': a.options.guest.cpl = parse_cpl_flag(optarg); break;
@@ -125,6 +132,18 @@ MigrateArgs parse(int argc, char** argv) {
     }
   }
   reject_positional_args(argc, argv);
+  // Before /dev/kvm is opened: a mode named on the command line that the
+  // fault cannot act in is a usage error; -M all runs only those it can.
+  std::vector<std::string> kept;
+  for (const std::string& m : a.modes) {
+    if (migrate::migrate_injection_applies(m, a.options.injection))
+      kept.push_back(m);
+    else if (!all_modes_asked)
+      throw UsageError(migrate::migrate_injection_inapplicable(m, a.options.injection));
+    else
+      a.left_out.push_back(m);
+  }
+  a.modes = std::move(kept);
   if (a.options.guest.test_size / 4096 < a.options.guest.vcpus)
     throw UsageError("-b: " + format_size(a.options.guest.test_size) + " is less than a page per vCPU");
   return a;

@@ -11,6 +11,8 @@ namespace dirtyscope::tools {
 
 struct MigrateArgs {
   std::vector<std::string> modes;  // -M, "all" expanded
+  // -M all with --inject: the modes the fault cannot act in, not run.
+  std::vector<std::string> left_out;
   migrate::MigrateOptions options;
   uint64_t seed = 1;
   std::string json_path;  // --json FILE; "-" = stdout

@@ -54,6 +54,12 @@ int migrate_main(int argc, char** argv) {
     std::fputs(kMigrateHelp, stdout);
     return kOk;
   }
+  if (!args.left_out.empty()) {
+    std::string names;
+    for (const auto& m : args.left_out) names += (names.empty() ? "" : ", ") + m;
+    std::printf("# --inject %s cannot fire in %s: not run\n", migrate::migrate_injection_name(args.options.injection),
+                names.c_str());
+  }
   std::vector<migrate::MigrateResult> results;
   for (const std::string& mode : args.modes) {
     migrate::MigrateOptions o = args.options;

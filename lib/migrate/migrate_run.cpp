@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "channel.hpp"
+#include "dirtyscope/collector.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/hex.hpp"
 #include "dirtyscope/mode_runner.hpp"
@@ -49,7 +50,7 @@ const std::pair<MigrateInjection, const char*> kInjections[] = {
   std::_Exit(code);
 }
 
-void judge(MigrateResult& r) {
+void judge(MigrateResult& r, MigrateInjection injection) {
   if (r.mismatched_pages) {
     r.outcome = Outcome::Fail;
     r.reason = std::to_string(r.mismatched_pages) + " of " + std::to_string(r.memory_pages) +
@@ -65,6 +66,13 @@ void judge(MigrateResult& r) {
                   std::to_string(v.second_check_sum) + " writes in its pages, made " +
                   std::to_string(v.writes_at_resume) + " then " + std::to_string(v.writes_after) + ";";
     }
+    return;
+  }
+  if (injection != MigrateInjection::None && !r.injection_fired) {
+    r.outcome = Outcome::Fail;
+    r.reason = std::string("--inject ") + migrate_injection_name(injection) + " never fired" +
+               (r.injected.empty() ? std::string() : " (" + r.injected + ")") +
+               ": the migration gave it nothing to act on; give the workload more pages or rounds";
   }
 }
 
@@ -80,6 +88,20 @@ const char* migrate_injection_name(MigrateInjection i) {
   for (const auto& [v, n] : kInjections)
     if (v == i) return n;
   return "?";
+}
+
+bool migrate_injection_applies(std::string_view mode, MigrateInjection injection) {
+  if (injection != MigrateInjection::SkipReset) return true;
+  return make_collector(mode, Injection::None, 0, 0)->can_skip_reprotect();
+}
+
+std::string migrate_injection_inapplicable(std::string_view mode, MigrateInjection injection) {
+  std::string s = std::string("--inject ") + migrate_injection_name(injection) + " cannot fire in " + std::string(mode);
+  if (mode == "dirty-log") return s + ": KVM_GET_DIRTY_LOG re-protects as it harvests";
+  if (mode == "clear-log")
+    return s + ": a skipped KVM_CLEAR_DIRTY_LOG leaves the bits set, so the pages are reported again and nothing "
+               "is lost";
+  return s;
 }
 
 std::string PageMismatch::describe() const {
@@ -133,7 +155,7 @@ MigrateResult migrate_mode(const MigrateOptions& options, uint64_t run_seed,
       KvmSystem kvm = KvmSystem::open();
       run_source(kvm, options, result.seed, channel, result, diag);
       source_failed = false;
-      judge(result);
+      judge(result, options.injection);
     } catch (const SkipError& e) {
       result.outcome = Outcome::Skip;
       result.reason = e.what();

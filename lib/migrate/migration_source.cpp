@@ -46,11 +46,10 @@ class Source {
         last_sent_(memory_.pages(), -1),
         last_dirtied_(memory_.pages(), -1),
         collected_(guest_.region().pages()) {
-    if (options.injection == MigrateInjection::SkipReset && !collector_->can_skip_reprotect())
-      throw SkipError(std::string("--inject skip-reset does not apply to ") + options.mode +
-                      (options.mode == "dirty-log" ? ": KVM_GET_DIRTY_LOG re-protects as it harvests"
-                                                   : ": a skipped KVM_CLEAR_DIRTY_LOG leaves the bits set, so "
-                                                     "the pages are reported again and nothing is lost"));
+    // The command line rejects this first; any other caller still gets a
+    // usage error, never a skip or a pass.
+    if (!migrate_injection_applies(options.mode, options.injection))
+      throw UsageError(migrate_injection_inapplicable(options.mode, options.injection));
     result_.vcpus = static_cast<uint32_t>(guest_.vcpus().size());
     result_.memory_pages = memory_.pages();
     assign_ranges();
@@ -127,10 +126,16 @@ class Source {
     if (skip_reset) collector_->skip_next_reprotect();  // the reaper's harvest may be the one that skips
     RoundStats r = harvest(round, Phase::Running);
     if (skip_reset) {
+      // Still pending: no harvest up to this one found an entry, so no
+      // reset was skipped. Withdrawn, or stop-and-copy would skip it
+      // where it can lose nothing.
+      result_.injection_fired = !collector_->cancel_skip_reprotect();
       send_collected(r);
       result_.injected = "skip-reset: round " + std::to_string(round) + " harvested " + std::to_string(r.collected) +
                          " pages without KVM_RESET_DIRTY_RINGS";
+      if (!result_.injection_fired) result_.injected += " (no harvest found an entry: no reset skipped)";
     } else {
+      result_.injection_fired = r.collected > 0;
       result_.injected = "skip-round: round " + std::to_string(round) + "'s " + std::to_string(r.collected) +
                          " collected pages were never sent";
     }
@@ -245,6 +250,7 @@ class Source {
     }
     collected_.reset(p);
     --r.collected;
+    result_.injection_fired = true;
     result_.injected = "drop-page: left gfn " + hex(guest_.region().gfn_of(p)) + " out of stop-and-copy";
     diag_(result_.injected);
   }
@@ -261,6 +267,7 @@ class Source {
       }
       if (r.stop_and_copy && options_.injection == MigrateInjection::CorruptPage && result_.injected.empty()) {
         buffer[3 * 8] ^= std::byte{0x40};  // past the words the guest writes: only the wire changed it
+        result_.injection_fired = true;
         result_.injected = "corrupt-page: flipped a bit of gfn " + hex(memory_.gfn(batch[0])) +
                            " on the wire in stop-and-copy";
         diag_(result_.injected);

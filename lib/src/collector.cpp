@@ -61,6 +61,34 @@ bool is_mode(std::string_view name) {
   return false;
 }
 
+bool mode_accepts(std::string_view mode, Injection injection) {
+  // The collector itself is the one authority on what it can do; building
+  // one touches no kernel object.
+  return make_collector(mode, injection, 0, 0)->supports(injection);
+}
+
+std::string inapplicable_injection(std::string_view mode, Injection injection) {
+  std::string accepting;
+  for (const auto& m : all_modes())
+    if (mode_accepts(m.name, injection)) accepting += std::string(accepting.empty() ? "" : ", ") + m.name;
+  return std::string("--inject ") + injection_name(injection) + " cannot fire in " + std::string(mode) + ": " +
+         (accepting.empty() ? std::string("no mode has it") : "only " + accepting + " have it");
+}
+
+std::vector<std::string> modes_for_injection(const std::vector<std::string>& requested, bool all,
+                                             Injection injection) {
+  std::vector<std::string> out;
+  for (const auto& m : requested) {
+    if (mode_accepts(m, injection))
+      out.push_back(m);
+    else if (!all)
+      throw UsageError(inapplicable_injection(m, injection));
+  }
+  if (out.empty())
+    throw UsageError(std::string("--inject ") + injection_name(injection) + " cannot fire in any mode requested");
+  return out;
+}
+
 uint32_t default_ring_entries(std::string_view mode) {
   // ring-wait wants vCPUs to fill their rings quickly: the smallest ring
   // KVM allows (one page of 16-byte entries). Others: the kernel test's.

@@ -287,15 +287,20 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
   std::unique_ptr<Collector> collector;
   try {
     collector = make_collector(options.mode, options.injection, options.ring_entries, result.seed, options.soft_full);
+    // Programs reject this while parsing options; a caller that did not
+    // still gets a usage error, never a skip or a pass.
     if (!collector->supports(options.injection))
-      throw SkipError(std::string("--inject ") + injection_name(options.injection) + " does not apply to " +
-                      options.mode);
+      throw UsageError(inapplicable_injection(options.mode, options.injection));
     Run run(kvm, seeded, *collector, diag, result);
     run.execute();
-    if (options.injection != Injection::None && result.outcome == Outcome::Pass && !collector->injection_fired())
-      throw SkipError(std::string("--inject ") + injection_name(options.injection) +
+    // A fault that could fire but did not proves nothing about the
+    // verifier: the run that was asked to fail has not, so it fails.
+    if (options.injection != Injection::None && result.outcome == Outcome::Pass && !collector->injection_fired()) {
+      result.outcome = Outcome::Fail;
+      result.reason = std::string("--inject ") + injection_name(options.injection) +
                       " never fired: the run was too short for it (skip-clear and skip-reset act at a late "
-                      "paused collection, wrong-slot at the 10th ring entry); give it more iterations (-i)");
+                      "paused collection, wrong-slot at the 10th ring entry); give it more iterations (-i)";
+    }
   } catch (const SkipError& e) {
     result.outcome = Outcome::Skip;
     result.reason = e.what();

@@ -161,6 +161,9 @@ SppDecision SppModel::handle_mmio(uint32_t vcpu_index, Vcpu& vcpu) {
     return d;
   }
   const std::optional<uint32_t> denied = spp_denied_subpage(vector_locked(gfn), offset, len);
+  // The flipped bit changed a decision: only then can a check notice it.
+  if (injection_ == SppInjection::WrongVectorBit && denied != spp_denied_subpage(vectors_.get(gfn), offset, len))
+    injection_fired_ = true;
   if (!denied) {
     d.access = SppAccess::Allowed;
     ++counts_.allowed;
@@ -197,6 +200,11 @@ size_t SppModel::memslots_in_use() const {
   size_t n = 0;
   for (const auto& b : bases_) n += b.pieces.size();
   return n;
+}
+
+bool SppModel::injection_fired() const {
+  std::lock_guard lock(mutex_);
+  return injection_fired_;
 }
 
 std::optional<uint64_t> SppModel::injected_page() const {

@@ -37,6 +37,20 @@ const KvmSystem* kvm_or_null() {
 #define REQUIRE_KVM() \
   if (!kvm_or_null()) GTEST_SKIP() << "/dev/kvm unavailable (the nested-VM suite runs these tests)"
 
+// A twin may skip only where the host lacks what the mode needs (a KVM
+// capability, or /dev/kvm itself): a fault that did not fire fails.
+bool missing_capability(const std::string& reason) {
+  return reason.find("KVM_CAP_") != std::string::npos || reason.find("/dev/kvm") != std::string::npos;
+}
+
+// In a negative twin: skip for a missing capability, fail for any other
+// skip (the fault must have had its chance to fire).
+#define SKIP_TWIN_ONLY_FOR_CAPABILITY(result)                                                 \
+  if ((result).outcome == Outcome::Skip) {                                                    \
+    if (missing_capability((result).reason)) GTEST_SKIP() << (result).reason;                 \
+    FAIL() << "a negative twin skipped, not for a missing capability: " << (result).reason; \
+  }
+
 // True when `summary` says "<kind> N" with N > 0.
 // `kinds` is one offence kind or several separated by '|': true when the
 // summary counts at least one of them.
@@ -236,9 +250,11 @@ TEST_P(Injected, RunFailsNamingThePage) {
   RunOptions o = brief(GetParam().mode);
   o.iterations = 6;
   o.injection = GetParam().injection;
+  ASSERT_TRUE(mode_accepts(o.mode, o.injection)) << inapplicable_injection(o.mode, o.injection);
   ModeResult r = run(o);
-  if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
+  SKIP_TWIN_ONLY_FOR_CAPABILITY(r);
   EXPECT_EQ(r.outcome, Outcome::Fail);
+  EXPECT_EQ(r.reason.find("never fired"), std::string::npos) << r.reason;
   if (!GetParam().verifier) {
     EXPECT_NE(r.reason.find(GetParam().expected), std::string::npos) << r.reason;
     return;
@@ -267,6 +283,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Fault{"dirty-ring-wait", Injection::DropDirty, "missed"},
                       Fault{"dirty-ring-wait", Injection::SkipReset, "KVM_RESET_DIRTY_RINGS reset", false},
                       Fault{"dirty-ring-wait", Injection::WrongSlot, "is not a page of any test memslot",
+                            false},
+                      // arm64 has this capability; x86 hosts skip naming it.
+                      Fault{"ring-with-bitmap", Injection::DropDirty, "missed"},
+                      Fault{"ring-with-bitmap", Injection::SkipReset, "KVM_RESET_DIRTY_RINGS reset", false},
+                      Fault{"ring-with-bitmap", Injection::WrongSlot, "is not a page of any test memslot",
                             false}),
     [](const auto& p) {
       std::string n = std::string(p.param.mode) + "_" + injection_name(p.param.injection);
@@ -275,27 +296,32 @@ INSTANTIATE_TEST_SUITE_P(
       return n;
     });
 
-// An injection a mode cannot act on must not let that mode pass.
-TEST(Live, InapplicableInjectionSkips) {
+// An injection a mode cannot act on is a usage error, never a pass or a
+// skip (dirty_log_test rejects it before opening /dev/kvm; run_mode too).
+TEST(Live, InapplicableInjectionIsAUsageError) {
   REQUIRE_KVM();
   RunOptions o = brief("dirty-log");
   o.injection = Injection::WrongSlot;
-  ModeResult r = run(o);
-  EXPECT_EQ(r.outcome, Outcome::Skip);
-  EXPECT_NE(r.reason.find("does not apply to dirty-log"), std::string::npos) << r.reason;
+  try {
+    run(o);
+    FAIL() << "no UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--inject wrong-slot cannot fire in dirty-log: only dirty-ring, dirty-ring-wait, "
+                           "ring-with-bitmap have it");
+  }
 }
 
 // A fault that never fired proves nothing: too short a run for skip-reset
-// (it acts at a late paused collection) is a skip saying so, not a pass.
-// Its twin is Injected.RunFailsNamingThePage/dirty_ring_skip_reset, where
-// six iterations let it fire and the run fails.
-TEST(Live, InjectionThatNeverFiredSkips) {
+// (it acts at a late paused collection) fails saying so, not a pass or a
+// skip. Its twin is Injected.RunFailsNamingThePage/dirty_ring_skip_reset,
+// where six iterations let it fire and the run fails on what it broke.
+TEST(Live, InjectionThatNeverFiredFails) {
   REQUIRE_KVM();
   RunOptions o = brief("dirty-ring");
   o.iterations = 1;
   o.injection = Injection::SkipReset;
   ModeResult r = run(o);
-  EXPECT_EQ(r.outcome, Outcome::Skip) << r.reason;
+  EXPECT_EQ(r.outcome, Outcome::Fail) << r.reason;
   EXPECT_NE(r.reason.find("never fired"), std::string::npos) << r.reason;
 }
 
@@ -313,7 +339,7 @@ TEST_P(Wedged, HiddenRingIsCalledWedged) {
   o.interval_ms = 120000;
   o.injection = Injection::HideRing;
   ModeResult r = run(o);
-  if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
+  SKIP_TWIN_ONLY_FOR_CAPABILITY(r);
   EXPECT_EQ(r.outcome, Outcome::Fail) << r.reason;
   const bool wait = std::string(GetParam()) == "dirty-ring-wait";
   EXPECT_NE(r.reason.find(wait ? "blocked on KVM_EXIT_DIRTY_RING_FULL again and again"
@@ -323,8 +349,13 @@ TEST_P(Wedged, HiddenRingIsCalledWedged) {
   EXPECT_NE(r.reason.find("wedged"), std::string::npos) << r.reason;
 }
 
-INSTANTIATE_TEST_SUITE_P(RingModes, Wedged, ::testing::Values("dirty-ring", "dirty-ring-wait"),
-                         [](const auto& p) { return std::string(p.param) == "dirty-ring" ? "plain" : "wait"; });
+// ring-with-bitmap harvests as dirty-ring does; x86 hosts skip it, naming
+// KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP.
+INSTANTIATE_TEST_SUITE_P(RingModes, Wedged, ::testing::Values("dirty-ring", "dirty-ring-wait", "ring-with-bitmap"),
+                         [](const auto& p) {
+                           const std::string m = p.param;
+                           return m == "dirty-ring" ? "plain" : m == "dirty-ring-wait" ? "wait" : "with_bitmap";
+                         });
 
 // Soft-full: a small ring makes vCPUs exit with KVM_EXIT_DIRTY_RING_FULL;
 // the run handles and counts it, with 1 and 2 vCPUs. --soft-full makes it

@@ -36,6 +36,16 @@ MigrateResult run(const MigrateOptions& o) {
   return migrate_mode(o, 7, [](const std::string& line) { std::printf("# %s\n", line.c_str()); });
 }
 
+// A negative twin may skip only where the host lacks what the mode needs
+// (a KVM capability, or /dev/kvm): any other skip fails it.
+#define SKIP_TWIN_ONLY_FOR_CAPABILITY(result)                                                      \
+  if ((result).outcome == Outcome::Skip) {                                                         \
+    const std::string& why_ = (result).reason;                                                     \
+    if (why_.find("KVM_CAP_") != std::string::npos || why_.find("/dev/kvm") != std::string::npos) \
+      GTEST_SKIP() << why_;                                                                        \
+    FAIL() << "a negative twin skipped, not for a missing capability: " << why_;                  \
+  }
+
 std::string listed(const MigrateResult& r) {
   std::string s = r.reason;
   for (const auto& m : r.mismatches) s += "\n  " + m.describe();
@@ -95,14 +105,14 @@ TEST(MigrateReaper, DroppedPageIsNamedWithTheReaperToo) {
   MigrateOptions o = small("dirty-ring", MigrateInjection::DropPage);
   o.reaper = true;
   const MigrateResult r = run(o);
-  if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
+  SKIP_TWIN_ONLY_FOR_CAPABILITY(r);
   ASSERT_EQ(r.outcome, Outcome::Fail) << r.reason;
   EXPECT_EQ(r.mismatched_pages, 1u) << listed(r);
 }
 
 // The negative twins: the fault must show as differing pages, named.
 void expect_caught(const MigrateResult& r, const std::string& injected_prefix) {
-  if (r.outcome == Outcome::Skip) GTEST_SKIP() << r.reason;
+  SKIP_TWIN_ONLY_FOR_CAPABILITY(r);
   ASSERT_EQ(r.outcome, Outcome::Fail) << r.reason;
   EXPECT_EQ(r.injected.rfind(injected_prefix, 0), 0u) << r.injected;
   ASSERT_GE(r.mismatched_pages, 1u) << r.reason;
@@ -143,12 +153,20 @@ TEST(MigrateTwin, SkippedResetIsNamed) {
   }
 }
 
-TEST(MigrateTwin, SkipResetDoesNotApplyToBitmaps) {
-  // Not a pass in disguise: a skip that says why the fault cannot lose data.
+TEST(MigrateTwin, SkipResetCannotFireInBitmapModes) {
+  // A usage error that says why the fault cannot lose data there, decided
+  // without KVM (the command line rejects it before anything runs).
+  EXPECT_FALSE(migrate_injection_applies("dirty-log", MigrateInjection::SkipReset));
+  EXPECT_FALSE(migrate_injection_applies("clear-log", MigrateInjection::SkipReset));
+  for (const char* ring : {"dirty-ring", "dirty-ring-wait", "ring-with-bitmap"})
+    EXPECT_TRUE(migrate_injection_applies(ring, MigrateInjection::SkipReset)) << ring;
+  EXPECT_EQ(migrate_injection_inapplicable("dirty-log", MigrateInjection::SkipReset),
+            "--inject skip-reset cannot fire in dirty-log: KVM_GET_DIRTY_LOG re-protects as it harvests");
+  // A caller that runs it anyway never gets a pass or a skip.
   const MigrateResult r = run(small("dirty-log", MigrateInjection::SkipReset));
   if (r.reason.find("/dev/kvm") != std::string::npos) GTEST_SKIP() << r.reason;
-  EXPECT_EQ(r.outcome, Outcome::Skip);
-  EXPECT_NE(r.reason.find("re-protects"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.outcome, Outcome::Fail);
+  EXPECT_NE(r.reason.find("cannot fire in dirty-log"), std::string::npos) << r.reason;
 }
 
 TEST(MigrateTwin, PageCorruptedInTransportIsNamed) {

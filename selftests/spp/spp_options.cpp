@@ -57,7 +57,9 @@ std::string spp_usage(const char* argv0) {
          " --stats-source S  bpf, kmod or auto (default; kmod when loaded)\n"
          " --inject KIND  make the model misbehave; the run must fail naming the sub-page:\n"
          "           wrong-vector-bit, drop-violation, skip-allowed-write,\n"
-         "           forget-applied-page (with -M: one page the model wrote is not merged)\n"
+         "           forget-applied-page (needs -M: one page the model wrote is not merged;\n"
+         "           without -M it cannot fire, a usage error). A fault that never acted\n"
+         "           fails the run (the injection-fired result)\n"
          "Exit: 0 pass, 1 a check failed, 2 bad usage, 4 skipped (a KVM capability is missing).\n";
 }
 
@@ -111,6 +113,10 @@ SppOptions parse_spp_options(int argc, char** argv) {
     }
   }
   reject_positional_args(argc, argv);
+  // Only a dirty-log collector takes the pages the model wrote: without
+  // -M nothing could ever notice the page left out, so it cannot fire.
+  if (o.injection == SppInjection::ForgetAppliedPage && o.modes == std::vector<std::string>{""})
+    throw UsageError("--inject forget-applied-page cannot fire without dirty logging: add -M MODE or -M all");
   return o;
 }
 

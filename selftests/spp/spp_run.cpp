@@ -62,6 +62,7 @@ void run_cases(const KvmSystem& kvm, const SppOptions& o, const std::string& mod
   } catch (const SkipError& e) {
     for (const char* c : kCaseNames) ktap.skip(prefix + c, e.what());
     if (o.stats_source) ktap.skip(prefix + "stats-agreement", e.what());
+    if (o.injection != SppInjection::None) ktap.skip(prefix + "injection-fired", e.what());
     return;
   }
   SppSession& session = *made;
@@ -103,6 +104,15 @@ void run_cases(const KvmSystem& kvm, const SppOptions& o, const std::string& mod
   report(ktap, prefix, runtime_case(session, round));
   round += 100;
   report(ktap, prefix, lift_case(session, round));
+  // The cases can only fail on a fault that acted: one that never did
+  // (a run too short for it) must not let the run pass.
+  if (o.injection != SppInjection::None) {
+    SppCaseResult fired{"injection-fired", {}, {}, {}};
+    if (!session.model().injection_fired())
+      fired.failures.push_back(std::string("--inject ") + spp_injection_name(o.injection) +
+                               " never acted: no store met the fault; give more stores or guard pages");
+    report(ktap, prefix, fired);
+  }
   const SppCounts c = session.model().counts();
   ktap.diag(prefix + "model totals: " + std::to_string(c.allowed) + " allowed, " + std::to_string(c.denied) + " denied, " +
             std::to_string(c.unprotected) + " writes and " + std::to_string(c.reads) +
@@ -112,7 +122,7 @@ void run_cases(const KvmSystem& kvm, const SppOptions& o, const std::string& mod
 
 int run_spp_test(const KvmSystem& kvm, const SppOptions& o, std::FILE* out) {
   Ktap ktap(out);
-  ktap.header((kCases + (o.stats_source ? 1 : 0)) * o.modes.size());
+  ktap.header((kCases + (o.stats_source ? 1 : 0) + (o.injection != SppInjection::None ? 1 : 0)) * o.modes.size());
   for (const auto& mode : o.modes) run_cases(kvm, o, mode, ktap);
   return ktap.finish();
 }

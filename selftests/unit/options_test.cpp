@@ -73,6 +73,34 @@ TEST(Options, StallTimeoutInSeconds) {
   EXPECT_EQ(parse({"--inject", "hide-ring"}).run.injection, Injection::HideRing);
 }
 
+// Decided while parsing, before /dev/kvm: a named mode that cannot do the
+// fault is a usage error; -M all keeps only the modes that can.
+TEST(Options, InjectionAModeCannotDoIsAUsageError) {
+  EXPECT_EQ(usage_error({"-M", "dirty-log", "--inject", "wrong-slot"}),
+            "--inject wrong-slot cannot fire in dirty-log: only dirty-ring, dirty-ring-wait, ring-with-bitmap have it");
+  EXPECT_EQ(usage_error({"-M", "dirty-ring", "--inject", "skip-clear"}),
+            "--inject skip-clear cannot fire in dirty-ring: only dirty-log, clear-log have it");
+  for (const char* ring_only : {"skip-reset", "wrong-slot", "hide-ring"})
+    for (const char* bitmap : {"dirty-log", "clear-log"})
+      EXPECT_FALSE(usage_error({"-M", bitmap, "--inject", ring_only}).empty()) << bitmap << " " << ring_only;
+  // Its twins: every mode that can do the fault parses.
+  EXPECT_EQ(parse({"-M", "clear-log", "--inject", "skip-clear"}).modes, std::vector<std::string>{"clear-log"});
+  EXPECT_EQ(parse({"-M", "ring-with-bitmap", "--inject", "hide-ring"}).modes,
+            std::vector<std::string>{"ring-with-bitmap"});
+}
+
+TEST(Options, AllModesWithAnInjectionRunsOnlyThoseThatCanDoIt) {
+  const TestOptions ring = parse({"--inject", "skip-reset"});
+  EXPECT_EQ(ring.modes, (std::vector<std::string>{"dirty-ring", "dirty-ring-wait", "ring-with-bitmap"}));
+  EXPECT_EQ(ring.left_out, (std::vector<std::string>{"dirty-log", "clear-log"}));
+  const TestOptions bitmap = parse({"-M", "all", "--inject", "skip-clear"});
+  EXPECT_EQ(bitmap.modes, (std::vector<std::string>{"dirty-log", "clear-log"}));
+  const TestOptions every = parse({"--inject", "drop-dirty"});
+  EXPECT_EQ(every.modes.size(), all_modes().size());
+  EXPECT_TRUE(every.left_out.empty());
+  EXPECT_TRUE(parse({}).left_out.empty());
+}
+
 TEST(Options, BadInputNamesTheValue) {
   EXPECT_NE(usage_error({"-M", "nonsense"}).find("'nonsense'"), std::string::npos);
   EXPECT_NE(usage_error({"-c", "1000"}).find("not a power of two"), std::string::npos);

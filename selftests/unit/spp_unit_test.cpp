@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "dirtyscope/collector.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/spp_vectors.hpp"
 #include "dirtyscope/test_region.hpp"
@@ -128,6 +129,19 @@ TEST(SppOptions, BadValuesAreUsageErrors) {
   EXPECT_EQ(parse_args("spp_test", {"--inject", "drop-violation"}, parse_spp_options).injection,
             SppInjection::DropViolation);
   EXPECT_EQ(parse_args("spp_test", {"-v", "1", "-g", "8"}, parse_spp_options).pages_per_vcpu, 8u);
+}
+
+// Without dirty logging no one takes the pages the model wrote, so leaving
+// one out cannot be noticed: a usage error, not a run that passes.
+TEST(SppOptions, ForgetAppliedPageNeedsDirtyLogging) {
+  using dirtyscope::testing::parse_args;
+  using dirtyscope::testing::usage_error_of;
+  EXPECT_EQ(usage_error_of("spp_test", {"--inject", "forget-applied-page"}, parse_spp_options),
+            "--inject forget-applied-page cannot fire without dirty logging: add -M MODE or -M all");
+  EXPECT_EQ(parse_args("spp_test", {"--inject", "forget-applied-page", "-M", "clear-log"}, parse_spp_options).modes,
+            std::vector<std::string>{"clear-log"});
+  EXPECT_EQ(parse_args("spp_test", {"--inject", "forget-applied-page", "-M", "all"}, parse_spp_options).modes.size(),
+            all_modes().size());
 }
 
 TEST(TestRegionLayout, ReplacedSlotsMustTileTheRegionInOrder) {

@@ -61,6 +61,26 @@ TEST(MigrateArgs, BadInputIsAUsageErrorNamingTheFlag) {
   }
 }
 
+// skip-reset needs a collector whose harvest and re-protection are
+// separate calls: named bitmap modes are a usage error, -M all keeps the
+// ring modes.
+TEST(MigrateArgs, SkipResetOnlyWhereItCanFire) {
+  EXPECT_THROW(parse({"-M", "dirty-log", "--inject", "skip-reset"}), UsageError);
+  EXPECT_THROW(parse({"-M", "dirty-ring,clear-log", "--inject", "skip-reset"}), UsageError);
+  try {
+    parse({"-M", "clear-log", "--inject", "skip-reset"});
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--inject skip-reset cannot fire in clear-log"), std::string::npos)
+        << e.what();
+  }
+  const MigrateArgs all = parse({"--inject", "skip-reset"});
+  EXPECT_EQ(all.modes, (std::vector<std::string>{"dirty-ring", "dirty-ring-wait", "ring-with-bitmap"}));
+  EXPECT_EQ(all.left_out, (std::vector<std::string>{"dirty-log", "clear-log"}));
+  EXPECT_EQ(parse({"-M", "dirty-ring-wait", "--inject", "skip-reset"}).modes,
+            std::vector<std::string>{"dirty-ring-wait"});
+  EXPECT_EQ(parse({"--inject", "drop-page"}).modes.size(), 5u);
+}
+
 TEST(MigrateReport, RecognisesItsJsonAndNotOthers) {
   EXPECT_TRUE(is_migrate_json(doc(migration("dirty-log", 1))));
   EXPECT_FALSE(is_migrate_json(R"({"tool":"dirty_log_perf"})"));

@@ -58,8 +58,8 @@ class Collector {
   Collector& operator=(const Collector&) = delete;
 
   virtual const char* mode() const = 0;
-  // Whether this collector can misbehave as `injection` asks (a mode an
-  // injection does not apply to is skipped, never passed).
+  // Whether this collector can misbehave as `injection` asks (asking a mode
+  // for one it cannot do is a usage error, never a pass).
   virtual bool supports(Injection injection) const {
     return injection == Injection::None || injection == Injection::DropDirty ||
            injection == Injection::SkipClear;
@@ -121,6 +121,8 @@ class Collector {
   // pages are reported again.)
   virtual bool can_skip_reprotect() const { return false; }
   void skip_next_reprotect() { skip_reprotect_.store(true); }
+  // Withdraws a skip no harvest has taken yet; true if one was pending.
+  bool cancel_skip_reprotect() { return skip_reprotect_.exchange(false); }
 
   const CollectorCounters& counters() const { return counters_; }
   // A broken kernel contract the collector saw (e.g. a ring filled past its
@@ -179,6 +181,20 @@ struct ModeInfo {
 };
 const std::vector<ModeInfo>& all_modes();
 bool is_mode(std::string_view name);
+
+// Whether `mode`'s collector can do `injection` at all; None always. Needs
+// no KVM, so programs check it while parsing their options.
+bool mode_accepts(std::string_view mode, Injection injection);
+// The one-line usage error for an injection a mode cannot do: "--inject
+// skip-reset cannot fire in dirty-log: only dirty-ring, dirty-ring-wait,
+// ring-with-bitmap have it".
+std::string inapplicable_injection(std::string_view mode, Injection injection);
+// -M all with an injection: the modes that accept it, in -M all order. A
+// UsageError (inapplicable_injection's wording) if `requested` names a mode
+// that does not; `requested` is every mode when -M all was given, and then
+// only the modes that cannot do it are left out.
+std::vector<std::string> modes_for_injection(const std::vector<std::string>& requested, bool all,
+                                             Injection injection);
 
 // Ring entries a mode uses when -c is not given.
 uint32_t default_ring_entries(std::string_view mode);

@@ -108,6 +108,10 @@ class SppModel {
   // Memslots the region uses now (its own plus the splits).
   size_t memslots_in_use() const;
   uint32_t memslot_limit() const { return memslot_limit_; }
+  // Whether the injected fault has acted yet: a decision the flipped bit
+  // changed, a violation dropped, an allowed write skipped, an applied
+  // page left out. A run whose fault never acted proves nothing.
+  bool injection_fired() const;
   // The page WrongVectorBit acts on (the first page protected), once known.
   std::optional<uint64_t> injected_page() const;
 

@@ -23,6 +23,12 @@ enum class MigrateInjection {
 };
 std::optional<MigrateInjection> parse_migrate_injection(std::string_view name);
 const char* migrate_injection_name(MigrateInjection i);
+// Whether `injection` can act in `mode`: skip-reset needs a collector
+// whose harvest and re-protection are separate calls (the ring modes).
+// Needs no KVM, so the command line is checked before anything runs.
+bool migrate_injection_applies(std::string_view mode, MigrateInjection injection);
+// The one-line usage error when it cannot, naming why.
+std::string migrate_injection_inapplicable(std::string_view mode, MigrateInjection injection);
 
 // The guest's period (lib/guest/protocol.h, ds_migrate_params), per vCPU:
 // dirtyram's shape (dirty_pages in order per period, then a pause) plus a

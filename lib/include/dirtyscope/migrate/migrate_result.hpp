@@ -63,6 +63,10 @@ struct MigrateResult {
   uint64_t mismatched_pages = 0;
   std::vector<PageMismatch> mismatches;  // the first kMaxListed
   std::string injected;  // what the injection did, readable
+  // The injection acted on something (a page dropped, a round of pages
+  // unsent, a reset skipped after a harvest that found entries, a byte
+  // flipped): a run whose fault did not act fails, proving nothing.
+  bool injection_fired = false;
   std::vector<ResumedVcpu> resumed;
   bool resumed_ok = false;
   static constexpr size_t kMaxListed = 16;
