@@ -175,7 +175,7 @@ if ((${#KVM_PATCH_PATHS[@]})); then
   BUILD_DIR=$BUILD_DIR KERNEL=$KERNEL_NAME vm/kvm-build.sh "$KVM_MODULES_DIR" "${KVM_PATCH_PATHS[@]}"
 fi
 if [[ -n $KVM_MODULES_DIR ]]; then
-  for m in kvm kvm-amd kvm-intel; do
+  for m in kvm kvm-amd; do
     [[ -f $KVM_MODULES_DIR/$m.ko ]] || { echo "vm-test: $KVM_MODULES_DIR/$m.ko missing" >&2; exit 2; }
   done
   kvm_patch_list=$(awk '{ print $1 }' "$KVM_MODULES_DIR/patches.txt" 2>/dev/null | paste -sd' ')
@@ -208,9 +208,15 @@ flock -u 8
 if ((proto_ok != 0)); then
   python3 vm/ktap_summary.py "$HOST_KTAP" || true
   grep -E 'MISMATCH|check-prototypes:' "$HOST_KTAP" | sed 's/^# //' >&2
-  echo "vm-test: refusing to load dirtyscope.ko into $ABI: probe prototypes do not match its BTF" >&2
   rm -f "$KO"
-  echo "vm-test verdict: FAIL (nothing booted: probe prototypes do not match the BTF of $ABI)"
+  if ((proto_ok == 1)); then
+    echo "vm-test: refusing to load dirtyscope.ko into $ABI: probe prototypes do not match its BTF" >&2
+    echo "vm-test verdict: FAIL (nothing booted: probe prototypes do not match the BTF of $ABI)"
+  else
+    # Not a mismatch: nothing was compared (no BTF, or BTF nobody here can read).
+    echo "vm-test: could not check dirtyscope.ko's probe prototypes against $ABI; DIRTYSCOPE_SKIP_BTF_CHECK=1 loads it unchecked" >&2
+    echo "vm-test verdict: FAIL (nothing booted: could not check probe prototypes against $ABI)"
+  fi
   exit 1
 fi
 
@@ -245,9 +251,15 @@ add_module() {
     add_module "$dep"
   done
 }
-for name in kvm-amd kvm-intel; do
+# Only what the guest loads: kvm_amd, as a module or built in (a tree
+# built without CONFIG_KVM_INTEL is fine).
+for name in kvm-amd; do
   rel=$(awk -F: '{ print $1 }' "$MODDIR/modules.dep" | grep -E "/$name\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
-  [[ -n $rel ]] || { echo "vm-test: $name not found in $MODDIR" >&2; exit 1; }
+  if [[ -z $rel ]]; then
+    grep -qE "/$name\.ko$" "$MODDIR/modules.builtin" 2>/dev/null && continue
+    echo "vm-test: the kernel has no ${name/-/_} (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM" >&2
+    exit 2
+  fi
   add_module "$rel"
 done
 for rel in "${!mods[@]}"; do
