@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <ostream>
 
 #include "schedule_model.hpp"
 
@@ -20,6 +21,10 @@ struct Case {
   Fault fault;
   uint32_t mid_harvests;
 };
+
+std::string case_name(const Case& c);
+// What ctest shows beside the name, instead of the struct's bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << case_name(c); }
 
 std::string case_name(const Case& c) {
   std::string n = std::string(shape_name(c.shape)) + "_" + fault_name(c.fault) +
