@@ -2,8 +2,10 @@
 """Prints the tracepoint prototypes a kernel's BTF declares.
 
 Usage: btf_prototypes.py VMLINUX [MODULE.ko]
+       btf_prototypes.py --unpack IMAGE OUT   (writes the ELF vmlinux inside IMAGE)
 
-VMLINUX is an ELF vmlinux or raw BTF (/sys/kernel/btf/vmlinux); MODULE.ko
+VMLINUX is an ELF vmlinux, raw BTF (/sys/kernel/btf/vmlinux) or a
+compressed kernel image (vmlinuz, bzImage: xz, gzip or zstd); MODULE.ko
 (optional) carries split BTF on top of it, as kvm.ko does. For every
 typedef btf_trace_<tracepoint> it prints one line, as a C declaration:
 
@@ -15,8 +17,11 @@ not depend on a bpftool that knows the kernel's BTF. A kind it does not
 know, or a file with no BTF, exits 2 with one line saying why: the caller
 then reports that it could not check, never a mismatch.
 """
+import lzma
 import struct
+import subprocess
 import sys
+import zlib
 
 BTF_MAGIC = 0xEB9F
 # Bytes that follow struct btf_type for each kind (per vlen entry where
@@ -32,14 +37,47 @@ class CannotRead(Exception):
     pass
 
 
-def btf_section(path):
-    """The raw BTF of a file: the file itself, or its ELF .BTF section."""
+def unzstd(blob):
+    # The zstd CLI; it complains about the bytes after the stream.
+    return subprocess.run(['zstd', '-dcq'], input=blob, capture_output=True, check=False).stdout
+
+
+UNPACKERS = ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor().decompress(b)),
+             (b'\x1f\x8b\x08', lambda b: zlib.decompressobj(31).decompress(b)),
+             (b'\x28\xb5\x2f\xfd', unzstd))
+
+
+def unpack_image(data, path):
+    """The ELF vmlinux inside a compressed kernel image."""
+    for magic, unpack in UNPACKERS:
+        at = data.find(magic)
+        while at >= 0:
+            try:
+                out = unpack(data[at:])
+                if out[:4] == b'\x7fELF':
+                    return out
+            except (lzma.LZMAError, zlib.error, OSError):
+                pass
+            at = data.find(magic, at + 1)
+    raise CannotRead(f'{path}: not ELF, not raw BTF, and no xz/gzip/zstd-compressed vmlinux inside')
+
+
+def read_kernel(path):
+    """A file as ELF or raw BTF bytes, unpacking a compressed image."""
     with open(path, 'rb') as f:
         data = f.read()
+    if data[:4] == b'\x7fELF' or (len(data) >= 2 and struct.unpack_from('<H', data, 0)[0] == BTF_MAGIC):
+        return data
+    return unpack_image(data, path)
+
+
+def btf_section(path):
+    """The raw BTF of a file: the file itself, or its ELF .BTF section."""
+    data = read_kernel(path)
     if len(data) >= 2 and struct.unpack_from('<H', data, 0)[0] == BTF_MAGIC:
         return data
-    if data[:4] != b'\x7fELF' or data[4] != 2 or data[5] != 1:
-        raise CannotRead(f'{path}: neither raw BTF nor a little-endian 64-bit ELF file')
+    if data[4] != 2 or data[5] != 1:
+        raise CannotRead(f'{path}: not a little-endian 64-bit ELF file')
     shoff, = struct.unpack_from('<Q', data, 0x28)
     shentsize, shnum, shstrndx = struct.unpack_from('<HHH', data, 0x3A)
     sections = []
@@ -146,8 +184,16 @@ class Btf:
 
 
 def main(argv):
-    if len(argv) not in (2, 3):
-        print('usage: btf_prototypes.py VMLINUX [MODULE.ko]', file=sys.stderr)
+    if len(argv) == 4 and argv[1] == '--unpack':
+        try:
+            with open(argv[3], 'wb') as f:
+                f.write(read_kernel(argv[2]))
+        except (CannotRead, OSError) as e:
+            print(f'btf_prototypes: {e}', file=sys.stderr)
+            return 2
+        return 0
+    if len(argv) not in (2, 3) or argv[1].startswith('--'):
+        print('usage: btf_prototypes.py VMLINUX [MODULE.ko] | --unpack IMAGE OUT', file=sys.stderr)
         return 2
     try:
         btf = Btf()

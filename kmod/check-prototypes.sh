@@ -73,34 +73,7 @@ if [[ -z $DUMP ]]; then
   DUMP=${CACHE:+$CACHE/btf-$key.h}
   DUMP=${DUMP:-$tmp/btf.h}
   if [[ ! -s $DUMP ]]; then
-    vmlinux=$IMAGE
-    magic=$(head -c4 "$IMAGE" | od -An -tx1 | tr -d ' ')
-    # Not ELF, not raw BTF (9feb...): a compressed image.
-    if [[ $magic != 7f454c46 && $magic != 9feb* && $IMAGE != /sys/* ]]; then
-      vmlinux=$tmp/vmlinux   # a compressed image: unpack the ELF inside
-      python3 - "$IMAGE" "$vmlinux" 2>"$tmp/err" <<'PY' || cannot_check "$(tail -n1 "$tmp/err")"
-import sys, zlib, lzma
-data = open(sys.argv[1], 'rb').read()
-unpackers = ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor().decompress(b)),
-             (b'\x1f\x8b\x08', lambda b: zlib.decompressobj(31).decompress(b)))
-def unzstd(b):  # the zstd CLI; it complains about the trailing non-zstd bytes
-    import subprocess
-    return subprocess.run(['zstd', '-dcq'], input=b, capture_output=True).stdout
-unpackers += ((b'\x28\xb5\x2f\xfd', unzstd),)
-for magic, unpack in unpackers:
-    at = data.find(magic)
-    while at >= 0:
-        try:
-            out = unpack(data[at:])
-            if out[:4] == b'\x7fELF':
-                open(sys.argv[2], 'wb').write(out)
-                sys.exit(0)
-        except Exception:
-            pass
-        at = data.find(magic, at + 1)
-sys.exit('no xz/gzip/zstd-compressed vmlinux found in ' + sys.argv[1])
-PY
-    fi
+    vmlinux=$IMAGE   # btf_prototypes.py unpacks a compressed image itself
     if [[ -n $KVM_KO ]]; then
       ko=$KVM_KO
       case $ko in

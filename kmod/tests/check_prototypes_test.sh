@@ -89,23 +89,7 @@ else notok "a kernel without BTF: could not check (exit 2) (exit $rc)"; fi
 if [[ -z $abi || ! -f /boot/vmlinuz-$abi || -z $ko ]] || ! command -v bpftool >/dev/null; then
   echo "ok 8 btf_prototypes.py reads what bpftool reads # SKIP no Debian kernel image or bpftool"
 else
-  python3 - "/boot/vmlinuz-$abi" "$tmp/vmlinux" <<'PY'
-import lzma, sys, zlib
-data = open(sys.argv[1], 'rb').read()
-for magic, unpack in ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor().decompress(b)),
-                      (b'\x1f\x8b\x08', lambda b: zlib.decompressobj(31).decompress(b))):
-    at = data.find(magic)
-    while at >= 0:
-        try:
-            out = unpack(data[at:])
-            if out[:4] == b'\x7fELF':
-                open(sys.argv[2], 'wb').write(out)
-                sys.exit(0)
-        except Exception:
-            pass
-        at = data.find(magic, at + 1)
-sys.exit(1)
-PY
+  python3 "$ROOT/kmod/btf_prototypes.py" --unpack "/boot/vmlinuz-$abi" "$tmp/vmlinux"
   case $ko in
   *.xz) xz -dc "$ko" >"$tmp/kvm.ko" ;;
   *) cp "$ko" "$tmp/kvm.ko" ;;
