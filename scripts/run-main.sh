@@ -24,8 +24,19 @@ if [[ ! -c /dev/kvm ]]; then
   exit $status
 fi
 echo "== dirty_log_test -M all (every mode, defaults: 1G + 3 pages, 32 iterations, 10 ms)"
-"$bin/dirty_log_test" -M all --json "$build/run.json"
-status=$?
+# One line per mode as it ends, then the table; every line (each
+# iteration's diagnostics) goes to $build/run.log, and to the screen with V=1.
+if [[ ${V:-0} == 1 ]]; then
+  "$bin/dirty_log_test" -M all --json "$build/run.json" 2>&1 | tee "$build/run.log"
+else
+  "$bin/dirty_log_test" -M all --json "$build/run.json" 2>&1 | tee "$build/run.log" |
+    grep --line-buffered -E '^(not )?ok [0-9]|^# (mode  |[a-z-]+ +(pass|fail|skip)  |Totals)'
+fi
+status=${PIPESTATUS[0]}
+if [[ $status -ne 0 && $status -ne 4 && ${V:-0} != 1 ]]; then
+  echo "== what failed (all of it: $build/run.log):"
+  grep -E 'missed|stale|future|fault|not ok|Bail' "$build/run.log" | head -n 20
+fi
 case $status in
   0) echo "== verdict: every mode passed (JSON: $build/run.json)" ;;
   4) echo "== verdict: every mode skipped: this kernel lacks what the modes need" ;;
