@@ -1,4 +1,4 @@
-# libFuzzer targets (fuzz/, README "Fuzzing"), in their own clang build:
+# libFuzzer targets (fuzz/, docs/kernels-and-vm-harness.md "Fuzzing"), in their own clang build:
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="json options"]
 # runs each target FUZZ_SECONDS on a scratch copy of its seed corpus and
 # prints executions, exec/s and findings; exit 1 on a finding.

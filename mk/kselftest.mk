@@ -1,4 +1,4 @@
-# kselftest layout (README "Running under kselftest"):
+# kselftest layout (docs/kernels-and-vm-harness.md "Running under kselftest"):
 #   make kselftest-install INSTALL_PATH=DIR
 # installs the dirtyscope collection, kselftest-list.txt and the kernel's
 # run_kselftest.sh (from Debian's linux-source) into DIR.

@@ -1,5 +1,5 @@
 // spp_test: sub-page write protection (SPP) modelled on stock KVM, checked
-// store by store (KTAP, kselftest exit codes). See -h and the README.
+// store by store (KTAP, kselftest exit codes). See -h and docs/spp.md.
 #include <cstdio>
 
 #include "dirtyscope/error.hpp"

@@ -1,5 +1,5 @@
 // The results of `dirtyscope migrate` for people (a table) and for scripts
-// and plots (JSON; its keys are documented in the README).
+// and plots (JSON; its keys are documented in docs/json-format.md).
 #include <cstdio>
 
 #include "dirtyscope/json.hpp"

@@ -400,7 +400,7 @@ TEST_P(SoftFull, RingWaitBlocksVcpus) {
 INSTANTIATE_TEST_SUITE_P(Vcpus, SoftFull, ::testing::Values(1u, 2u),
                          [](const auto& p) { return std::to_string(p.param) + "vcpu"; });
 
-// KNOWN ISSUE (found by this suite on a kvm_pvm host; docs in the README's
+// KNOWN ISSUE (found by this suite on a kvm_pvm host; docs in docs/findings.md,
 // "Finding: PVM's CPL0 emulation overruns the dirty ring"): guest CPL0 code
 // may run in PVM's batch emulator, which keeps writing after the ring
 // reaches its soft limit, through KVM's reserved entries, until the ring

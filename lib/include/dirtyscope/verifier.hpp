@@ -1,6 +1,6 @@
 // The verifier: decides from page contents and what a collector reported
-// whether KVM missed a dirty page. It is the product; see the README's
-// "What verified means".
+// whether KVM missed a dirty page. It is the product; see
+// docs/modes-and-verifier.md, "What verified means".
 //
 // Every guest write leaves in its page the iteration k (stamp) and who
 // wrote it: the writer (vCPU) and that writer's sequence number s (see

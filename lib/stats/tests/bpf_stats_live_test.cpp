@@ -59,7 +59,7 @@ TEST_P(BpfLive, DirtyRingPushesResetsAndIoctlsAgreeExactly) {
   const DirtyStats stats = src->snapshot();
 
   // The kernel itself: every written page is reported (over-reporting is
-  // allowed: the README, "What verified means"), and all harvested entries
+  // allowed: docs/modes-and-verifier.md, "What verified means"), and all harvested entries
   // were reset.
   EXPECT_GE(from_vcpu0, opt.pages);
   EXPECT_EQ(from_vcpu1, 0u);

@@ -19,7 +19,7 @@ MigrateResult migrate_mode(const MigrateOptions& options, uint64_t run_seed,
                            const std::function<void(const std::string&)>& diag);
 
 // The results as one JSON object, with the options they ran with (the mode
-// field aside); keys are a contract (README).
+// field aside); keys are a contract (docs/json-format.md).
 void write_json(std::ostream& out, const MigrateOptions& options, const std::vector<MigrateResult>& results);
 // One row per mode: rounds, pages and MB sent, times, checksums, resume.
 std::string summary_table(const std::vector<MigrateResult>& results);
