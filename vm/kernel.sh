@@ -8,6 +8,10 @@
 #                         gcc-12), fetched with a private apt state under
 #                         $BUILD_DIR/kernels/debian-6.12/ and extracted there; the
 #                         host's apt configuration and kernels are never touched
+#   debian-7.2            Debian's 7.2 from sid, the same way under
+#                         $BUILD_DIR/kernels/debian-7.2/ (built with gcc-16: run.sh
+#                         builds the module in vm/toolchain.sh's private sid root)
+#   debian-experimental   the 7.3 release candidate from experimental, likewise
 #   DIR                   a built kernel tree: DIR/arch/x86/boot/bzImage, modules
 #                         staged with `make modules_install INSTALL_MOD_PATH=...`
 #                         (KERNEL_MODULES, default DIR), headers = DIR itself
