@@ -112,7 +112,6 @@ debian_suite() {
       { tail -n 5 "$top/apt-download.log" >&2; die "apt-get download of the $name kernel packages failed (log: $top/apt-download.log)"; }
     rm -rf "$root"
     mkdir -p "$root"
-    local deb
     for p in "${names[@]}"; do
       dpkg-deb -x "$debs/${p}_${version//:/%3a}_"*.deb "$root"
     done

@@ -82,7 +82,9 @@ cmd_run() {
   [[ -d $tc ]] || die "no toolchain root '$tc'"
   local binds=("$ROOT")
   [[ $BUILD_DIR == "$ROOT"/* ]] || binds+=("$BUILD_DIR")
-  # The script the private namespace runs: bind, then chroot with a clean env.
+  # The script the private namespace runs: bind, then chroot with a clean env
+  # (expanded there, from its arguments).
+  # shellcheck disable=SC2016
   local script='tc=$1; n=$2; shift 2
     for ((i = 0; i < n; i++)); do mkdir -p "$tc$1"; mount --bind "$1" "$tc$1"; shift; done
     mount --bind /dev "$tc/dev"; mount -t proc proc "$tc/proc"
