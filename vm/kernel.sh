@@ -8,6 +8,10 @@
 #                         gcc-12), fetched with a private apt state under
 #                         $BUILD_DIR/kernels/debian-6.12/ and extracted there; the
 #                         host's apt configuration and kernels are never touched
+#   debian-7.2            Debian's 7.2 from sid, the same way under
+#                         $BUILD_DIR/kernels/debian-7.2/ (built with gcc-16: run.sh
+#                         builds the module in vm/toolchain.sh's private sid root)
+#   debian-experimental   the 7.3 release candidate from experimental, likewise
 #   DIR                   a built kernel tree: DIR/arch/x86/boot/bzImage, modules
 #                         staged with `make modules_install INSTALL_MOD_PATH=...`
 #                         (KERNEL_MODULES, default DIR), headers = DIR itself
@@ -51,9 +55,13 @@ debian_61() {
     KERNEL_CONFIG "/boot/config-$abi" KERNEL_VERSION "$version" KERNEL_SRC_DEB ""
 }
 
-# --- Debian 6.12 from bookworm-backports, privately fetched ---------------
-debian_612() {
-  local top=$BUILD_DIR/kernels/debian-6.12
+# --- Debian kernels from another suite, privately fetched ------------------
+# debian_suite NAME SUITE SERIES: the newest linux-image-<SERIES>*-amd64 of
+# SUITE (bookworm-backports for 6.12, sid for 7.2, experimental for the 7.3
+# release candidates) with its headers, fetched into $BUILD_DIR/kernels/NAME/.
+debian_suite() {
+  local name=$1 suite=$2 series=$3
+  local top=$BUILD_DIR/kernels/$name
   local apt=$top/apt debs=$top/debs root=$top/root stamp=$top/.extracted
   local mirror
   # Same archive host as the host's own sources (deb822 or one-line format).
@@ -64,57 +72,77 @@ debian_612() {
     -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
     -o Dir::Etc::preferencesparts=- -o APT::Sandbox::User=root -o Debug::NoLocking=1)
   mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$debs"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} bookworm-backports main" \
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} $suite main" \
     >"$apt/sources.list"
-  local lists=("$apt"/lists/*bookworm-backports_main_binary-amd64_Packages*)
+  local lists=("$apt"/lists/*_"${suite}"_main_binary-amd64_Packages*)
   if [[ ! -f ${lists[0]} ]]; then
-    note "apt-get update (private lists in $apt, bookworm-backports from $mirror)"
+    note "apt-get update (private lists in $apt, $suite from $mirror)"
     apt-get -q "${aptopts[@]}" update >"$top/apt-update.log" 2>&1 ||
-      { tail -n 5 "$top/apt-update.log" >&2; die "apt-get update for bookworm-backports failed (log: $top/apt-update.log)"; }
-    lists=("$apt"/lists/*bookworm-backports_main_binary-amd64_Packages*)
+      { tail -n 5 "$top/apt-update.log" >&2; die "apt-get update for $suite failed (log: $top/apt-update.log)"; }
+    lists=("$apt"/lists/*_"${suite}"_main_binary-amd64_Packages*)
   fi
-  [[ -f ${lists[0]} ]] || die "no bookworm-backports amd64 Packages list in $apt/lists"
-  # The newest linux-image-6.12.*-amd64 (unsigned is the same kernel).
-  local pkg abi version
+  [[ -f ${lists[0]} ]] || die "no $suite amd64 Packages list in $apt/lists"
+  # The newest linux-image-<series>*-amd64 (unsigned is the same kernel):
+  # 6.12.95+deb12-amd64, 7.2.13+deb14-amd64, 7.3-rc7-amd64 ...
+  local pkg abi version re="^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-amd64(-unsigned)?\$"
   # (apt may keep the list compressed: apt-helper reads any form.)
   read -r pkg version < <(/usr/lib/apt/apt-helper cat-file "${lists[0]}" |
-    awk '/^Package: /{p=$2} /^Version: /{ if (p ~ /^linux-image-6\.12\.[^-]*-amd64(-unsigned)?$/) print p, $2 }' |
+    awk -v re="$re" '/^Package: /{p=$2} /^Version: /{ if (p ~ re && p !~ /-dbg$/) print p, $2 }' |
     sort -V -k2 | tail -n1) || true
-  [[ -n ${pkg:-} ]] || die "no linux-image-6.12*-amd64 in bookworm-backports"
+  [[ -n ${pkg:-} ]] || die "no linux-image-${series}*-amd64 in $suite"
   abi=${pkg#linux-image-}; abi=${abi%-unsigned}       # 6.12.95+deb12-amd64
   local common=${abi%-amd64}                           # 6.12.95+deb12
+  # Newer packaging splits the image into linux-{base,binary,modules}-<abi>
+  # and names linux-kbuild after the ABI or the series: take every
+  # linux-*<common>* package the image and the headers depend on.
   if [[ ! -f $stamp || $(cat "$stamp") != "$abi $version" ]]; then
-    local pkgs=("$pkg=$version" "linux-headers-$abi=$version"
-      "linux-headers-$common-common=$version" "linux-kbuild-$common=$version")
-    note "downloading ${pkgs[*]}"
+    local extra
+    extra=$(/usr/lib/apt/apt-helper cat-file "${lists[0]}" |
+      awk -v i="$pkg" -v a="linux-headers-$abi" -v c="linux-headers-$common-common" \
+        '/^Package: /{q=$2} /^Depends: /{ if (q==i || q==a || q==c) print }' |
+      grep -oE 'linux-[a-z]+-[^ ,]+' | grep -F -- "${common%%+*}" | grep -v -- "^linux-headers-" | sort -u || true)
+    local pkgs=("$pkg" "linux-headers-$abi" "linux-headers-$common-common") p names=()
+    for p in $extra; do pkgs+=("$p"); done
+    [[ " ${pkgs[*]} " == *" linux-kbuild-"* ]] || pkgs+=("linux-kbuild-$common")
+    names=("${pkgs[@]}")
+    pkgs=("${pkgs[@]/%/=$version}")
+    note "downloading ${pkgs[*]} from $suite"
+    local t0=$SECONDS
     (cd "$debs" && apt-get -q "${aptopts[@]}" download "${pkgs[@]}" >"$top/apt-download.log" 2>&1) ||
-      { tail -n 5 "$top/apt-download.log" >&2; die "apt-get download of the 6.12 kernel packages failed (log: $top/apt-download.log)"; }
+      { tail -n 5 "$top/apt-download.log" >&2; die "apt-get download of the $name kernel packages failed (log: $top/apt-download.log)"; }
     rm -rf "$root"
     mkdir -p "$root"
-    local deb
-    for deb in "$debs"/{"$pkg","linux-headers-$abi","linux-headers-$common-common","linux-kbuild-$common"}_"${version//:/%3a}"_*.deb; do
-      dpkg-deb -x "$deb" "$root"
+    for p in "${names[@]}"; do
+      dpkg-deb -x "$debs/${p}_${version//:/%3a}_"*.deb "$root"
     done
-    # The arch headers include the common ones by absolute path.
-    sed -i "s|/usr/src/linux-headers-$common-common|$root/usr/src/linux-headers-$common-common|g" \
-      "$root/usr/src/linux-headers-$abi/Makefile"
+    # The arch headers include the common ones (and 7.x set KBUILD_OUTPUT)
+    # by absolute path.
+    sed -i "s#\(^\|[ =]\)/usr/src/#\1$root/usr/src/#g" "$root/usr/src/linux-headers-$abi/Makefile"
+    # Merged /usr (7.x packages): lib/modules/ lives under usr/.
+    [[ -e $root/lib || ! -d $root/usr/lib/modules ]] || ln -s usr/lib "$root/lib"
     depmod -b "$root" "$abi"      # modules.dep is not shipped
     echo "$abi $version" >"$stamp"
-    note "extracted $abi into $root"
+    note "extracted $abi ($version) into $root in $((SECONDS - t0)) s"
   fi
   local src=
   if ((WANT_SOURCE)); then
-    src=$(ls "$debs/linux-source-6.12_${version//:/%3a}_all.deb" 2>/dev/null || true)
+    src=$(ls "$debs/linux-source-${series}_${version//:/%3a}_all.deb" 2>/dev/null || true)
     if [[ -z $src ]]; then
-      note "downloading linux-source-6.12=$version (same version as the image)"
-      (cd "$debs" && apt-get -q "${aptopts[@]}" download "linux-source-6.12=$version" >"$top/apt-download.log" 2>&1) ||
-        die "linux-source-6.12=$version is not available from bookworm-backports"
-      src=$(ls "$debs/linux-source-6.12_${version//:/%3a}_all.deb")
+      note "downloading linux-source-$series=$version (same version as the image)"
+      (cd "$debs" && apt-get -q "${aptopts[@]}" download "linux-source-$series=$version" >"$top/apt-download.log" 2>&1) ||
+        die "linux-source-$series=$version is not available from $suite"
+      src=$(ls "$debs/linux-source-${series}_${version//:/%3a}_all.deb")
     fi
   fi
-  emit KERNEL_NAME debian-6.12 KERNEL_ABI "$abi" KERNEL_IMAGE "$root/boot/vmlinuz-$abi" \
+  # 6.12: boot/vmlinuz-<abi>, boot/config-<abi>; 7.x (linux-binary-<abi>,
+  # linux-base-<abi>): lib/modules/<abi>/vmlinuz and .../config.
+  local image=$root/boot/vmlinuz-$abi config=$root/boot/config-$abi
+  [[ -f $image ]] || image=$root/lib/modules/$abi/vmlinuz
+  [[ -f $config ]] || config=$root/lib/modules/$abi/config
+  [[ -f $image ]] || die "no kernel image for $abi in $root (boot/ or lib/modules/$abi/vmlinuz)"
+  emit KERNEL_NAME "$name" KERNEL_ABI "$abi" KERNEL_IMAGE "$image" \
     KERNEL_MODDIR "$root/lib/modules/$abi" KERNEL_KDIR "$root/usr/src/linux-headers-$abi" \
-    KERNEL_CONFIG "$root/boot/config-$abi" KERNEL_VERSION "$version" KERNEL_SRC_DEB "$src"
+    KERNEL_CONFIG "$config" KERNEL_VERSION "$version" KERNEL_SRC_DEB "$src"
 }
 
 # --- a built tree, or KERNEL_IMAGE + KERNEL_MODULES ------------------------
@@ -146,11 +174,13 @@ custom() {
 
 case $K in
 debian-6.1) debian_61 ;;
-debian-6.12) debian_612 ;;
+debian-6.12) debian_suite debian-6.12 bookworm-backports 6.12 ;;
+debian-7.2) debian_suite debian-7.2 sid 7.2 ;;
+debian-experimental) debian_suite debian-experimental experimental 7.3 ;;
 image) custom image "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
 */* | .*)
   [[ -d $K ]] || die "KERNEL='$K': no such directory"
   [[ -f $K/arch/x86/boot/bzImage ]] || die "KERNEL='$K': no arch/x86/boot/bzImage (build the tree first)"
   custom tree "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
-*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
+*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-7.2, debian-experimental, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
 esac

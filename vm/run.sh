@@ -41,7 +41,9 @@
 # (vm/kvm-build.sh) and boot with those instead of the image's; a patch
 # that does not apply or compile is exit 2. KVM_MODULES_DIR: a directory
 # holding such an already built set (with its patches.txt), used as is.
-# KERNEL: debian-6.1 (default), debian-6.12 (bookworm-backports, fetched
+# KERNEL: debian-6.1 (default), debian-6.12 (bookworm-backports), debian-7.2
+# (sid), debian-experimental (7.3-rc; these two built with gcc-16, so the
+# module builds in a private sid root, vm/toolchain.sh) (fetched
 # into $BUILD_DIR/kernels/), or a built kernel tree; KERNEL_IMAGE with
 # KERNEL_MODULES (and KERNEL_HEADERS) instead of a tree (see vm/kernel.sh).
 # Before booting, the probes' prototypes are checked against that kernel's
@@ -144,10 +146,27 @@ if ! flock -n 8; then
   echo "vm-test: waiting for another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)" >&2
   flock 8
 fi
-make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
-  BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
+# A kernel built by a compiler the host lacks (7.x: gcc-16) gets its module
+# built in a private sid root (vm/toolchain.sh; created once, cached).
+TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") || {
+  echo "vm-test verdict: FAIL (nothing booted: no compiler for $KERNEL_ABI, see vm/toolchain.sh)"; exit 1; }
+build_module() {
+  if [[ -z $TOOLCHAIN ]]; then
+    make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
+      BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
+  else
+    local cc
+    cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
+    echo "toolchain: $TOOLCHAIN: $(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1)"
+    mkdir -p "$KMOD_BUILD" && cp -a Kbuild kmod "$KMOD_BUILD/" &&
+      BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" make -C "$KERNEL_KDIR" \
+        M="$(realpath "$KMOD_BUILD")" modules ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
+  fi
+}
+build_module >"$SHARED/kmod-build.log" 2>&1 || {
   cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2
   echo "vm-test verdict: FAIL (nothing booted: dirtyscope.ko did not build against $KERNEL_KDIR)"; exit 1; }
+[[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private $(grep -m1 '^toolchain: ' "$SHARED/kmod-build.log")"
 KO=$KMOD_BUILD/dirtyscope.ko
 # The module's test programs, static (no libnl) so the initramfs needs no
 # libraries; each is its cases plus the pieces every program shares.

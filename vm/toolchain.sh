@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# A private compiler for kernels built by a newer GCC than the host's.
+# Debian's 7.x kernels (sid, experimental) are built with gcc-16 against
+# sid's glibc; Kbuild calls the compiler the kernel was built with
+# (CONFIG_CC_VERSION_TEXT, e.g. x86_64-linux-gnu-gcc-16), and bookworm's
+# gcc-12 rejects its flags (-fmin-function-alignment=16). So the module is
+# built in a debootstrapped sid root under $BUILD_DIR/toolchains/sid, run with
+# chroot in a private mount namespace that binds the checkout at its own path
+# (absolute paths work unchanged; nothing stays mounted afterwards). The
+# host's apt configuration is never touched: debootstrap itself is unpacked
+# from the host archive's .deb into $BUILD_DIR/toolchains/debootstrap.
+#
+# Usage: vm/toolchain.sh root CONFIG    prints the toolchain root the kernel of
+#                                       CONFIG needs ("" if the host's compiler
+#                                       is that compiler), creating it if missing
+#        vm/toolchain.sh run TCROOT CMD...   runs CMD in TCROOT (binds $ROOT,
+#                                       $BUILD_DIR, /dev, /proc)
+# Exit 2 (one line on stderr) when the toolchain cannot be made.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+die() { echo "vm-toolchain: $*" >&2; exit 2; }
+note() { echo "vm-toolchain: $*" >&2; }
+
+mirror() {   # the archive host the host's own sources name
+  local m
+  m=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) |
+    grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+cmd_root() {
+  local config=$1 cc pkg suite=sid
+  # Only a gcc-N the host lacks needs the private root; anything else (no
+  # config, clang, plain gcc, a compiler the host has) builds as before.
+  [[ -f $config ]] || { echo ""; return; }
+  cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$config")
+  if [[ -z $cc || ! $cc =~ (gcc-[0-9]+)$ ]] || command -v "$cc" >/dev/null; then echo ""; return; fi
+  pkg=${BASH_REMATCH[1]}
+  local top=$BUILD_DIR/toolchains tc=$BUILD_DIR/toolchains/$suite
+  if [[ -x $tc/usr/bin/$cc ]]; then echo "$tc"; return; fi
+  # One at a time: two runs must not debootstrap into one directory.
+  mkdir -p "$top"
+  exec 9>"$top/.lock"
+  flock 9
+  if [[ -x $tc/usr/bin/$cc ]]; then echo "$tc"; return; fi
+  local ds=$top/debootstrap
+  if [[ ! -x $ds/usr/sbin/debootstrap ]]; then
+    note "unpacking debootstrap (apt-get download from the host's archive)"
+    mkdir -p "$top/dl"
+    (cd "$top/dl" && apt-get -q download debootstrap >"$top/dl/download.log" 2>&1) ||
+      die "apt-get download debootstrap failed (log: $top/dl/download.log)"
+    dpkg-deb -x "$top"/dl/debootstrap_*.deb "$ds"
+  fi
+  if [[ -d $tc && ! -x $tc/usr/bin/$cc ]]; then
+    [[ -x $tc/usr/bin/apt-get ]] || rm -rf "$tc"
+  fi
+  local t0=$SECONDS
+  if [[ ! -d $tc ]]; then
+    note "debootstrap --variant=minbase $suite into $tc with $pkg (takes minutes; cached)"
+    rm -rf "$tc.tmp"
+    DEBOOTSTRAP_DIR=$ds/usr/share/debootstrap "$ds/usr/sbin/debootstrap" --variant=minbase \
+      --include="$pkg,make,libc6-dev,libelf-dev" \
+      --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+      "$suite" "$tc.tmp" "$(mirror)" >"$top/debootstrap.log" 2>&1 ||
+      die "debootstrap of $suite failed (log: $top/debootstrap.log)"
+    mv "$tc.tmp" "$tc"
+  else
+    note "installing $pkg into $tc"
+    cmd_run "$tc" apt-get -q -y install --no-install-recommends "$pkg" make libc6-dev libelf-dev \
+      >"$top/apt-install.log" 2>&1 || die "apt-get install $pkg in $tc failed (log: $top/apt-install.log)"
+  fi
+  [[ -x $tc/usr/bin/$cc ]] || die "$cc missing in $tc after installing $pkg"
+  note "toolchain $tc ready in $((SECONDS - t0)) s: $("$0" run "$tc" "$cc" --version | head -n1)"
+  echo "$tc"
+}
+
+cmd_run() {
+  local tc=$1
+  shift
+  [[ -d $tc ]] || die "no toolchain root '$tc'"
+  local binds=("$ROOT")
+  [[ $BUILD_DIR == "$ROOT"/* ]] || binds+=("$BUILD_DIR")
+  # The script the private namespace runs: bind, then chroot with a clean env
+  # (expanded there, from its arguments).
+  # shellcheck disable=SC2016
+  local script='tc=$1; n=$2; shift 2
+    for ((i = 0; i < n; i++)); do mkdir -p "$tc$1"; mount --bind "$1" "$tc$1"; shift; done
+    mount --bind /dev "$tc/dev"; mount -t proc proc "$tc/proc"
+    exec chroot "$tc" env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 "$@"'
+  unshare -m --propagation private bash -c "$script" toolchain "$tc" "${#binds[@]}" "${binds[@]}" "$@"
+}
+
+case ${1:-} in
+root) [[ $# -eq 2 ]] || die "usage: vm/toolchain.sh root CONFIG"; cmd_root "$2" ;;
+run) [[ $# -ge 3 ]] || die "usage: vm/toolchain.sh run TCROOT CMD..."; shift; cmd_run "$@" ;;
+*) die "usage: vm/toolchain.sh root CONFIG | run TCROOT CMD..." ;;
+esac
