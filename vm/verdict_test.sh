@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ctest vm.verdict_set (label unit, no VM): the verdict set's file and the
 # counts behind run.sh's verdict line.
-#  1. vm/verdict-set.txt covers what issue 23 asks of the set (odd slots,
+#  1. vm/verdict-set.txt covers what the patch check needs of the set (odd slots,
 #     2 vCPUs, CPL0 and CPL3, hugetlb under logging, populate-then-log, each
 #     run -M all) and reserves huge pages for its hugetlb runs;
 #  2. vm/verdict-set.sh refuses a malformed file (exit 2, one line);
