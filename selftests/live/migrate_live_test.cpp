@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dirtyscope/migrate/migrate_run.hpp"
+#include "live_support.hpp"
 
 using namespace dirtyscope;
 using namespace dirtyscope::migrate;
@@ -35,16 +36,6 @@ MigrateOptions small(const std::string& mode, MigrateInjection injection = Migra
 MigrateResult run(const MigrateOptions& o) {
   return migrate_mode(o, 7, [](const std::string& line) { std::printf("# %s\n", line.c_str()); });
 }
-
-// A negative twin may skip only where the host lacks what the mode needs
-// (a KVM capability, or /dev/kvm): any other skip fails it.
-#define SKIP_TWIN_ONLY_FOR_CAPABILITY(result)                                                      \
-  if ((result).outcome == Outcome::Skip) {                                                         \
-    const std::string& why_ = (result).reason;                                                     \
-    if (why_.find("KVM_CAP_") != std::string::npos || why_.find("/dev/kvm") != std::string::npos) \
-      GTEST_SKIP() << why_;                                                                        \
-    FAIL() << "a negative twin skipped, not for a missing capability: " << why_;                  \
-  }
 
 std::string listed(const MigrateResult& r) {
   std::string s = r.reason;

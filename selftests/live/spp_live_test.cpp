@@ -12,6 +12,7 @@
 #include "dirtyscope/collector.hpp"
 #include "ktap.hpp"
 #include "spp_run.hpp"
+#include "twin_rule.hpp"
 
 using namespace dirtyscope;
 
@@ -43,13 +44,8 @@ Outcome run_captured(const SppOptions& o) {
 
 // A negative twin may skip only where the host lacks what SPP needs (a KVM
 // capability, or /dev/kvm): any other skip fails it.
-#define SKIP_TWIN_ONLY_FOR_CAPABILITY(outcome)                                                               \
-  if ((outcome).exit_code == kExitSkip) {                                                                   \
-    if ((outcome).ktap.find("KVM_CAP_") != std::string::npos ||                                             \
-        (outcome).ktap.find("/dev/kvm") != std::string::npos)                                               \
-      GTEST_SKIP() << (outcome).ktap;                                                                       \
-    FAIL() << "a negative twin skipped, not for a missing capability: " << (outcome).ktap;                  \
-  }
+#define SKIP_TWIN_ONLY_FOR_CAPABILITY(outcome) \
+  SKIP_TWIN_UNLESS_CAPABILITY((outcome).exit_code == kExitSkip, (outcome).ktap)
 
 SppOptions small() {
   SppOptions o;
