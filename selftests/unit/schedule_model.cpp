@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocol.h"
+#include "schedule_kvm.hpp"
 
 namespace dirtyscope::schedule {
 
@@ -28,6 +29,16 @@ const char* fault_name(Fault f) {
   return "?";
 }
 
+Counts& Counts::operator+=(const Counts& o) {
+  schedules += o.schedules;
+  faulted += o.faulted;
+  lost += o.lost;
+  caught += o.caught;
+  false_alarms += o.false_alarms;
+  missed_losses += o.missed_losses;
+  return *this;
+}
+
 std::string Result::summary() const {
   return std::to_string(schedules) + " schedules (" + std::to_string(states) + " states): " +
          std::to_string(faulted) + " with the fault, " + std::to_string(lost) + " lost a write, " +
@@ -37,54 +48,10 @@ std::string Result::summary() const {
 
 namespace {
 
-constexpr uint32_t kMaxVcpus = 3, kMaxPages = 4, kMaxWrites = 6;
-
-// A page's dirty mark. Ring entries name the vCPU whose ring holds them.
-enum Mark : uint8_t { kNoMark = 0, kMarked = 1, kCollected = 2, kPushedBy0 = 3 };
-
-// Every field is a uint8_t, so the struct has no padding and its bytes,
-// zeroed first, are a key.
-struct State {
-  struct Page {
-    uint8_t stamp, writer, seq;  // what the page holds (writer 0: never written)
-    uint8_t writable, mark;
-  } page[kMaxPages];
-  struct Cpu {
-    uint8_t done;  // the write counter: writes complete
-    uint8_t step;  // 0 between writes, 1 stamp stored, 2 writer word stored
-    uint8_t page, write;
-  } cpu[kMaxVcpus];
-  struct Write {
-    uint8_t page, landed, due, covered;  // due: collection number, 0 = not yet known
-  } write[kMaxWrites];
-  uint8_t writes;
-  // Host: the collection under way (or next), its phase and step.
-  uint8_t collection, phase, step, paused, iteration;
-  uint8_t before[kMaxVcpus], after[kMaxVcpus];
-  uint8_t report, pending, snapshot;  // page bit sets
-  uint8_t mid_step, mid_used, mid_report;  // a ring harvest between collections
-  uint8_t scanned[kMaxPages][3];
-  uint8_t fault_fired, lost;
-};
-enum Phase : uint8_t { kIdle, kHarvest, kAfterRead, kScan };
-
-struct Counts {
-  uint64_t schedules = 0, faulted = 0, lost = 0, caught = 0, false_alarms = 0, missed_losses = 0;
-  Counts& operator+=(const Counts& o) {
-    schedules += o.schedules;
-    faulted += o.faulted;
-    lost += o.lost;
-    caught += o.caught;
-    false_alarms += o.false_alarms;
-    missed_losses += o.missed_losses;
-    return *this;
-  }
-};
-
 class Explorer {
  public:
   Explorer(Shape shape, Fault fault, const Bounds& b, const Tamper& tamper)
-      : shape_(shape), fault_(fault), b_(b), tamper_(tamper) {
+      : shape_(shape), b_(b), tamper_(tamper), kvm_(shape, fault, b.pages), memory_(b.pages * 4096, 0) {
     if (b.vcpus > kMaxVcpus || b.pages > kMaxPages || b.vcpus * b.writes_per_vcpu > kMaxWrites ||
         b.collections < 1 || (b.mid_harvests && shape != Shape::Ring) ||
         (fault == Fault::DroppedRingEntry && shape != Shape::Ring))
@@ -100,30 +67,21 @@ class Explorer {
     Collection c0;
     c0.paused = true;
     c0.writes_before = c0.writes_after = std::vector<uint64_t>(b_.vcpus, 0);
-    std::vector<uint8_t> zero(b_.pages * 4096, 0);
-    if (!v.initial(c0, StampView{zero.data(), b_.pages}, DirtySet(b_.pages), false).ok())
+    if (!v.initial(c0, StampView{memory_.data(), b_.pages}, DirtySet(b_.pages), false).ok())
       throw std::logic_error("the verifier rejects an untouched region");
-    const Counts c = explore(s, v);
-    result_.schedules = c.schedules;
-    result_.faulted = c.faulted;
-    result_.lost = c.lost;
-    result_.caught = c.caught;
-    result_.false_alarms = c.false_alarms;
-    result_.missed_losses = c.missed_losses;
+    static_cast<Counts&>(result_) = explore(s, v);
     result_.states = memo_.size();
     return result_;
   }
 
  private:
-  bool may_fault(const State& s) const { return fault_ != Fault::None && !s.fault_fired; }
-
   // Calls `next` once per outcome of an event where the fault may strike:
   // as KVM should behave, and (if unused) with the fault.
   template <typename F>
   Counts branch(State& s, Fault where, F&& next) {
     State as_is = s;
     Counts c = next(as_is, false);
-    if (where != Fault::None && fault_ == where && !s.fault_fired) {
+    if (kvm_.can_strike(where, s)) {
       State f = s;
       f.fault_fired = 1;
       path_.push_back(std::string("  (the next step with the fault: ") + fault_name(where) + ")");
@@ -156,15 +114,6 @@ class Explorer {
 
   bool in_paused_collection(const State& s) const { return s.phase != kIdle && s.paused; }
 
-  // A store by vCPU `w` to page `p`: a protected page faults, which marks
-  // it and makes it writable; `lose` drops the mark.
-  void store(State& s, uint32_t w, uint32_t p, bool lose) const {
-    auto& pg = s.page[p];
-    if (pg.writable) return;
-    pg.writable = 1;
-    if (!lose) pg.mark = shape_ == Shape::Ring ? static_cast<uint8_t>(kPushedBy0 + w) : static_cast<uint8_t>(kMarked);
-  }
-
   void guest_steps(const State& s, const CollectionVerifier& v, Counts& total) {
     if (in_paused_collection(s)) return;
     for (uint32_t w = 0; w < b_.vcpus; ++w) {
@@ -181,7 +130,7 @@ class Explorer {
           n.page[p].stamp = s.iteration;
           const bool faults = !s.page[p].writable;
           total += branch(n, faults ? Fault::MissedMark : Fault::None, [&](State& m, bool lose) {
-            store(m, w, p, lose);
+            kvm_.store(m, w, p, lose);
             return step(m, v,
                         who + "stores stamp " + std::to_string(s.iteration) + " of write #" +
                             std::to_string(cpu.done) + " to page " + std::to_string(p) +
@@ -197,7 +146,7 @@ class Explorer {
         n.write[cpu.write].landed = 1;
         const bool faults = !s.page[p].writable;
         total += branch(n, faults ? Fault::MissedMark : Fault::None, [&](State& m, bool lose) {
-          store(m, w, p, lose);
+          kvm_.store(m, w, p, lose);
           return step(m, v,
                       who + "stores the writer word of write #" + std::to_string(cpu.done) + " to page " +
                           std::to_string(p) + (faults ? " (faults)" : ""));
@@ -209,65 +158,6 @@ class Explorer {
         total += step(n, v, who + "counts write #" + std::to_string(cpu.done) + " done");
       }
     }
-  }
-
-  // --- re-protection and ring harvests, shared by collections and the
-  // harvests between them -------------------------------------------------
-
-  // Re-protects each page of `pages` (clearing its mark); the fault leaves
-  // one of them writable. Calls `next` per outcome.
-  template <typename F>
-  Counts reprotect(const State& s, uint8_t pages, F&& next) {
-    State n = s;
-    for (uint32_t p = 0; p < b_.pages; ++p)
-      if (pages >> p & 1) {
-        n.page[p].mark = kNoMark;
-        n.page[p].writable = 0;
-      }
-    State as_is = n;
-    Counts c = next(as_is, std::string());
-    if (fault_ == Fault::MissedReprotect && !s.fault_fired)
-      for (uint32_t p = 0; p < b_.pages; ++p)
-        if (pages >> p & 1) {
-          State f = n;
-          f.page[p].writable = 1;
-          f.fault_fired = 1;
-          c += next(f, " (fault: page " + std::to_string(p) + " left writable)");
-        }
-    return c;
-  }
-
-  // Harvests vCPU `w`'s ring: its entries become collected and join
-  // `taken`; the fault drops one entry (the page stays writable, unmarked).
-  template <typename F>
-  Counts harvest_ring(const State& s, uint32_t w, uint8_t State::*taken, F&& next) {
-    State n = s;
-    uint8_t found = 0;
-    for (uint32_t p = 0; p < b_.pages; ++p)
-      if (s.page[p].mark == kPushedBy0 + w) {
-        n.page[p].mark = kCollected;
-        found |= static_cast<uint8_t>(1u << p);
-      }
-    n.*taken |= found;
-    State as_is = n;
-    Counts c = next(as_is, std::string());
-    if (fault_ == Fault::DroppedRingEntry && !s.fault_fired)
-      for (uint32_t p = 0; p < b_.pages; ++p)
-        if (found >> p & 1) {
-          State f = n;
-          f.page[p].mark = kNoMark;
-          f.*taken &= static_cast<uint8_t>(~(1u << p));
-          f.fault_fired = 1;
-          c += next(f, " (fault: page " + std::to_string(p) + "'s entry dropped)");
-        }
-    return c;
-  }
-
-  uint8_t collected(const State& s) const {
-    uint8_t m = 0;
-    for (uint32_t p = 0; p < b_.pages; ++p)
-      if (s.page[p].mark == kCollected) m |= static_cast<uint8_t>(1u << p);
-    return m;
   }
 
   // --- harvests between collections (ring only) -------------------------
@@ -283,12 +173,12 @@ class Explorer {
       total += step(n, v, "a harvest between collections begins");
     } else if (s.mid_step <= b_.vcpus) {
       const uint32_t w = s.mid_step - 1u;
-      total += harvest_ring(s, w, &State::mid_report, [&](State& n, const std::string& why) {
+      total += kvm_.harvest_ring(s, w, &State::mid_report, [&](State& n, const std::string& why) {
         ++n.mid_step;
         return step(n, v, "  it harvests vCPU " + std::to_string(w) + "'s ring" + why);
       });
     } else {
-      total += reprotect(s, collected(s), [&](State& n, const std::string& why) {
+      total += kvm_.reprotect(s, kvm_.collected(s), [&](State& n, const std::string& why) {
         n.mid_step = 0;
         n.pending |= n.mid_report;
         return step(n, v, "  it resets the rings" + why);
@@ -297,12 +187,6 @@ class Explorer {
   }
 
   // --- collections -------------------------------------------------------
-
-  std::vector<uint64_t> counters(const State& s) const {
-    std::vector<uint64_t> c;
-    for (uint32_t w = 0; w < b_.vcpus; ++w) c.push_back(s.cpu[w].done);
-    return c;
-  }
 
   uint32_t harvest_steps() const {
     switch (shape_) {
@@ -389,10 +273,8 @@ class Explorer {
     };
     switch (shape_) {
       case Shape::Bitmap: {
-        uint8_t marked = 0;
-        for (uint32_t p = 0; p < b_.pages; ++p)
-          if (s.page[p].mark) marked |= static_cast<uint8_t>(1u << p);
-        total += reprotect(s, marked, [&](State& n, const std::string& why) {
+        const uint8_t marked = kvm_.marked(s);
+        total += kvm_.reprotect(s, marked, [&](State& n, const std::string& why) {
           n.report |= marked;
           advance(n);
           return step(n, v, c + " KVM_GET_DIRTY_LOG" + why);
@@ -402,16 +284,14 @@ class Explorer {
       case Shape::ClearLog: {
         if (s.step == 0) {
           State n = s;
-          n.snapshot = 0;
-          for (uint32_t p = 0; p < b_.pages; ++p)
-            if (s.page[p].mark) n.snapshot |= static_cast<uint8_t>(1u << p);
+          n.snapshot = kvm_.marked(s);
           n.report |= n.snapshot;
           advance(n);
           total += step(n, v, c + " KVM_GET_DIRTY_LOG (manual protect)");
           return;
         }
         const uint32_t p = s.step - 1u;
-        total += reprotect(s, static_cast<uint8_t>(s.snapshot & (1u << p)), [&](State& n, const std::string& why) {
+        total += kvm_.reprotect(s, static_cast<uint8_t>(s.snapshot & (1u << p)), [&](State& n, const std::string& why) {
           advance(n);
           return step(n, v, c + " KVM_CLEAR_DIRTY_LOG page " + std::to_string(p) + why);
         });
@@ -420,13 +300,13 @@ class Explorer {
       case Shape::Ring: {
         if (s.step < b_.vcpus) {
           const uint32_t w = s.step;
-          total += harvest_ring(s, w, &State::report, [&](State& n, const std::string& why) {
+          total += kvm_.harvest_ring(s, w, &State::report, [&](State& n, const std::string& why) {
             advance(n);
             return step(n, v, c + " harvests vCPU " + std::to_string(w) + "'s ring" + why);
           });
           return;
         }
-        total += reprotect(s, collected(s), [&](State& n, const std::string& why) {
+        total += kvm_.reprotect(s, kvm_.collected(s), [&](State& n, const std::string& why) {
           n.report |= n.pending;  // what harvests between collections took
           n.pending = 0;
           advance(n);
@@ -439,10 +319,9 @@ class Explorer {
 
   Counts judge(State s, CollectionVerifier v) {
     const bool last = s.collection == b_.collections;
-    std::vector<uint8_t> memory(b_.pages * 4096, 0);
     DirtySet report(b_.pages);
     for (uint32_t p = 0; p < b_.pages; ++p) {
-      auto* words = reinterpret_cast<uint64_t*>(&memory[p * 4096]);
+      auto* words = reinterpret_cast<uint64_t*>(&memory_[p * 4096]);
       words[0] = s.scanned[p][0];
       words[1] = s.scanned[p][1] ? DS_WRITE_WORD(s.scanned[p][1], s.scanned[p][2]) : 0;
       if (s.report >> p & 1) report.set(p);
@@ -458,7 +337,7 @@ class Explorer {
     if (tamper_.before_judge) tamper_.before_judge(c, report, last);
     bool ok = true;
     if (!(last && tamper_.skip_last_judge)) {
-      const Verdict verdict = v.judge(c, StampView{memory.data(), b_.pages}, report);
+      const Verdict verdict = v.judge(c, StampView{memory_.data(), b_.pages}, report);
       ok = verdict.ok();
       if (!ok) path_.push_back("  verdict: " + verdict.summary());
     }
@@ -512,9 +391,10 @@ class Explorer {
   }
 
   Shape shape_;
-  Fault fault_;
   Bounds b_;
   const Tamper& tamper_;
+  KvmContract kvm_;
+  std::vector<uint8_t> memory_;  // what a collection's scan read, as the verifier reads it
   Result result_;
   std::unordered_map<std::string, Counts> memo_;
   std::vector<std::string> path_;

@@ -64,15 +64,20 @@ struct Tamper {
   bool skip_last_judge = false;
 };
 
-struct Result {
+// Schedules counted by how they ended.
+struct Counts {
   uint64_t schedules = 0;      // complete schedules (a failed collection ends one)
-  uint64_t states = 0;         // distinct states explored
   uint64_t faulted = 0;        // schedules in which the fault fired
   uint64_t lost = 0;           // ... and lost a write
   uint64_t caught = 0;         // schedules the verifier failed
   uint64_t false_alarms = 0;   // failed although nothing was lost and no fault fired
   uint64_t missed_losses = 0;  // lost a write, yet every collection passed
-  std::string false_alarm_example;   // the first such schedule, step by step
+  Counts& operator+=(const Counts& o);
+};
+
+struct Result : Counts {
+  uint64_t states = 0;                // distinct states explored
+  std::string false_alarm_example;    // the first such schedule, step by step
   std::string missed_loss_example;
   std::string summary() const;
 };
