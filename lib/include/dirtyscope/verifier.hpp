@@ -18,11 +18,11 @@
 // and was complete before c began; or when it overlapped c-1 and c-1 did
 // not report the page showing it (whether or not c-1's scan saw its
 // stores: stores that landed after the scan landed after c-1's
-// re-protection too, so KVM logged them again). Otherwise the page was MISSED at c. With the vCPUs paused
-// KVM may not report a page whose last write was complete before c-1
-// began: c-1 had to report it, and nothing wrote it since, so the report
-// is STALE (e.g. KVM never re-protected it). A stamp above the current
-// iteration is FUTURE. Each collection is judged on its own, so a page
+// re-protection too, so KVM logged them again). Otherwise the page was
+// MISSED at c. With the vCPUs paused KVM may not report a page whose last
+// write was complete before c-1 began: c-1 had to report it, and nothing
+// wrote it since, so the report is STALE (e.g. KVM never re-protected it).
+// A stamp above the current iteration is FUTURE. Each collection is judged on its own, so a page
 // written again after a collection reported it must be reported again.
 //
 // Before iteration 1 nothing has been written under logging (the guest may
