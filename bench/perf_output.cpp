@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "dirtyscope/json.hpp"
+#include "dirtyscope/json_keys.hpp"
 #include "dirtyscope/size_parse.hpp"
 #include "perf_summary.hpp"
 
@@ -107,60 +108,61 @@ std::string side_by_side_table(const PerfOptions& o, const std::vector<PerfModeR
 }
 
 void write_perf_json(std::ostream& out, const PerfOptions& o, const std::vector<PerfModeResult>& results) {
+  namespace k = json_keys::perf;
   JsonWriter j(out);
-  j.begin_object().field("tool", "dirty_log_perf");
-  j.key("config").begin_object()
-      .field("bytes_per_vcpu", o.bytes_per_vcpu).field("vcpus", o.vcpus).field("total_bytes", o.total_bytes())
-      .field("pages_per_vcpu", o.pages_per_vcpu()).field("iterations", o.iterations)
-      .field("manual_protect", o.manual_protect).field("backing", backing_name(o.backing))
-      .field("memslots", o.memslots).field("write_fraction", o.write_fraction).field("overlap", o.overlap)
-      .field("run_while_disabling", o.run_while_disabling).field("guest_phys_offset", o.gpa)
-      .field("guest_mode", 0).field("ring_entries", o.ring_entries)
-      .field("guest_cpl", o.cpl == x86::GuestCpl::User ? 3 : 0)
+  j.begin_object().field(json_keys::kTool, k::kToolName);
+  j.key(json_keys::kConfig).begin_object()
+      .field(k::kBytesPerVcpu, o.bytes_per_vcpu).field(k::kVcpus, o.vcpus).field(k::kTotalBytes, o.total_bytes())
+      .field(k::kPagesPerVcpu, o.pages_per_vcpu()).field(k::kIterations, o.iterations)
+      .field(k::kManualProtect, o.manual_protect).field(k::kBacking, backing_name(o.backing))
+      .field(k::kMemslots, o.memslots).field(k::kWriteFraction, o.write_fraction).field(k::kOverlap, o.overlap)
+      .field(k::kRunWhileDisabling, o.run_while_disabling).field(k::kGuestPhysOffset, o.gpa)
+      .field(k::kGuestMode, 0).field(k::kRingEntries, o.ring_entries)
+      .field(k::kGuestCpl, o.cpl == x86::GuestCpl::User ? 3 : 0)
       .end_object();
 
   std::vector<ModeSummary> s;
   for (const auto& r : results) s.push_back(summarize(r));
   const ModeSummary* base = find_baseline(s);
 
-  j.key("modes").begin_array();
+  j.key(k::kModes).begin_array();
   for (size_t i = 0; i < results.size(); ++i) {
     const PerfModeResult& r = results[i];
     const ModeSummary& m = s[i];
     j.begin_object()
-        .field("mode", r.mode).field("result", perf_status_name(r.status)).field("reason", r.reason)
-        .field("variant", r.variant).field("populate_ns", r.populate_ns).field("enable_ns", r.enable_ns)
-        .field("disable_ns", r.disable_ns);
-    if (r.stats) j.key("stats").raw(stats::to_json(*r.stats));
-    j.key("iterations").begin_array();
+        .field(k::kMode, r.mode).field(k::kResult, perf_status_name(r.status)).field(k::kReason, r.reason)
+        .field(k::kVariant, r.variant).field(k::kPopulateNs, r.populate_ns).field(k::kEnableNs, r.enable_ns)
+        .field(k::kDisableNs, r.disable_ns);
+    if (r.stats) j.key(k::kStats).raw(stats::to_json(*r.stats));
+    j.key(k::kIterations).begin_array();
     for (const auto& t : r.iterations)
       j.begin_object()
-          .field("dirty_ns", t.dirty_ns).field("collect_ns", t.collect_ns)
-          .field("collect_kernel_ns", t.collect_kernel_ns).field("collect_user_ns", t.collect_user_ns)
-          .field("collect_in_dirty_ns", t.collect_in_dirty_ns).field("pages_collected", t.pages_collected)
-          .field("ring_full_exits", t.ring_full_exits).field("ring_harvest_ns", t.ring_harvest_ns)
-          .field("ring_merge_ns", t.ring_merge_ns).field("ring_lock_wait_ns", t.ring_lock_wait_ns)
-          .field("ring_entries", t.ring_entries)
+          .field(k::kDirtyNs, t.dirty_ns).field(k::kCollectNs, t.collect_ns)
+          .field(k::kCollectKernelNs, t.collect_kernel_ns).field(k::kCollectUserNs, t.collect_user_ns)
+          .field(k::kCollectInDirtyNs, t.collect_in_dirty_ns).field(k::kPagesCollected, t.pages_collected)
+          .field(k::kRingFullExits, t.ring_full_exits).field(k::kRingHarvestNs, t.ring_harvest_ns)
+          .field(k::kRingMergeNs, t.ring_merge_ns).field(k::kRingLockWaitNs, t.ring_lock_wait_ns)
+          .field(k::kRingEntries, t.ring_entries)
           .end_object();
     j.end_array();
     if (r.status == PerfStatus::Ok) {
-      j.key("median").begin_object()
-          .field("dirty_ns", m.dirty_ns).field("collect_ns", m.collect_ns)
-          .field("collect_kernel_ns", m.collect_kernel_ns).field("collect_user_ns", m.collect_user_ns)
-          .field("collect_in_dirty_ns", m.collect_in_dirty_ns).field("pages_collected", m.pages_collected)
-          .field("collect_ns_per_page", m.collect_ns_per_page()).field("ring_harvest_ns", m.ring_harvest_ns)
-          .field("ring_merge_ns", m.ring_merge_ns).field("ring_lock_wait_ns", m.ring_lock_wait_ns)
-          .field("ring_entries", m.ring_entries)
-          .field("ring_harvest_ns_per_entry", m.ring_harvest_ns_per_entry())
+      j.key(k::kMedian).begin_object()
+          .field(k::kDirtyNs, m.dirty_ns).field(k::kCollectNs, m.collect_ns)
+          .field(k::kCollectKernelNs, m.collect_kernel_ns).field(k::kCollectUserNs, m.collect_user_ns)
+          .field(k::kCollectInDirtyNs, m.collect_in_dirty_ns).field(k::kPagesCollected, m.pages_collected)
+          .field(k::kCollectNsPerPage, m.collect_ns_per_page()).field(k::kRingHarvestNs, m.ring_harvest_ns)
+          .field(k::kRingMergeNs, m.ring_merge_ns).field(k::kRingLockWaitNs, m.ring_lock_wait_ns)
+          .field(k::kRingEntries, m.ring_entries)
+          .field(k::kRingHarvestNsPerEntry, m.ring_harvest_ns_per_entry())
           .end_object();
       if (base) {
         // A ratio without a meaningful baseline (0 ns) is left out.
         const Ratios q = ratios(m, *base);
-        j.key("vs_dirty_log").begin_object();
-        if (q.dirty) j.field("dirty", *q.dirty);
-        if (q.collect) j.field("collect", *q.collect);
-        if (q.collect_kernel) j.field("collect_kernel", *q.collect_kernel);
-        if (q.collect_user) j.field("collect_user", *q.collect_user);
+        j.key(k::kVsDirtyLog).begin_object();
+        if (q.dirty) j.field(k::kDirty, *q.dirty);
+        if (q.collect) j.field(k::kCollect, *q.collect);
+        if (q.collect_kernel) j.field(k::kCollectKernel, *q.collect_kernel);
+        if (q.collect_user) j.field(k::kCollectUser, *q.collect_user);
         j.end_object();
       }
     }

@@ -5,17 +5,21 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "dirtyscope/json_keys.hpp"
+
 namespace dirtyscope::tools {
+
+namespace perf_key = json_keys::perf;
 
 void for_each_ran_mode(const std::string& json, const std::string& name,
                        const std::function<void(const JsonValue& config, const JsonValue& mode)>& visit) {
   try {
     const JsonValue doc = JsonValue::parse(json);
-    if (const JsonValue* tool = doc.find("tool"); !tool || !tool->is_string() || tool->string() != "dirty_log_perf")
+    if (const JsonValue* tool = doc.find(json_keys::kTool); !tool || !tool->is_string() || tool->string() != perf_key::kToolName)
       throw std::runtime_error("not a dirty_log_perf --json file (\"tool\" is not \"dirty_log_perf\")");
-    const JsonValue& config = doc.at("config");
-    for (const auto& m : doc.at("modes").array())
-      if (m.at("result").string() == "ok") visit(config, m);
+    const JsonValue& config = doc.at(json_keys::kConfig);
+    for (const auto& m : doc.at(perf_key::kModes).array())
+      if (m.at(perf_key::kResult).string() == perf_key::kResultOk) visit(config, m);
   } catch (const std::exception& e) {
     throw std::runtime_error(name + ": " + e.what());
   }

@@ -8,25 +8,28 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "dirtyscope/json_keys.hpp"
 #include "dirtyscope/json_value.hpp"
 #include "report_common.hpp"
 
 namespace dirtyscope::tools {
 
+namespace perf_key = json_keys::perf;
+
 std::vector<ReportPoint> parse_report_points(const std::string& json, const std::string& name) {
   std::vector<ReportPoint> points;
   for_each_ran_mode(json, name, [&](const JsonValue& config, const JsonValue& m) {
-    const JsonValue& med = m.at("median");
+    const JsonValue& med = m.at(perf_key::kMedian);
     ReportPoint p;
     p.file = name;
-    p.mode = m.at("mode").string();
-    p.total_bytes = config.at("total_bytes").number();
-    p.write_fraction = config.at("write_fraction").number();
+    p.mode = m.at(perf_key::kMode).string();
+    p.total_bytes = config.at(perf_key::kTotalBytes).number();
+    p.write_fraction = config.at(perf_key::kWriteFraction).number();
     p.pages = p.total_bytes / 4096;
-    p.pages_collected = med.at("pages_collected").number();
-    p.collect_ns = med.at("collect_ns").number();
-    p.collect_kernel_ns = med.at("collect_kernel_ns").number();
-    p.collect_user_ns = med.at("collect_user_ns").number();
+    p.pages_collected = med.at(perf_key::kPagesCollected).number();
+    p.collect_ns = med.at(perf_key::kCollectNs).number();
+    p.collect_kernel_ns = med.at(perf_key::kCollectKernelNs).number();
+    p.collect_user_ns = med.at(perf_key::kCollectUserNs).number();
     points.push_back(p);
   });
   return points;

@@ -6,9 +6,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "dirtyscope/json_keys.hpp"
 #include "dirtyscope/json_value.hpp"
 
 namespace dirtyscope::tools {
+
+namespace migrate_key = json_keys::migrate;
 
 namespace {
 
@@ -53,8 +56,8 @@ std::string MigrationRun::config() const {
 bool is_migrate_json(const std::string& json) {
   try {
     const JsonValue doc = JsonValue::parse(json);
-    const JsonValue* tool = doc.find("tool");
-    return tool && tool->is_string() && tool->string() == "dirtyscope migrate";
+    const JsonValue* tool = doc.find(json_keys::kTool);
+    return tool && tool->is_string() && tool->string() == migrate_key::kToolName;
   } catch (const std::exception&) {
     return false;
   }
@@ -64,23 +67,23 @@ std::vector<MigrationRun> parse_migration_runs(const std::string& json, const st
   std::vector<MigrationRun> runs;
   try {
     const JsonValue doc = JsonValue::parse(json);
-    const JsonValue& c = doc.at("config");
-    for (const JsonValue& m : doc.at("migrations").array()) {
-      if (m.at("outcome").string() != "pass") continue;
+    const JsonValue& c = doc.at(json_keys::kConfig);
+    for (const JsonValue& m : doc.at(migrate_key::kMigrations).array()) {
+      if (m.at(migrate_key::kOutcome).string() != migrate_key::kOutcomePass) continue;
       MigrationRun r;
       r.file = name;
-      r.mode = m.at("mode").string();
-      r.memory_mib = c.at("memory_bytes").number() / (1 << 20);
-      r.vcpus = c.at("vcpus").number();
-      r.dirty_pages = c.at("dirty_pages").number();
-      r.bandwidth_mbps = c.at("bandwidth_mbps").number();
-      r.total_s = m.at("total_s").number();
-      r.downtime_ms = m.at("downtime_ms").number();
-      r.collect_ms = m.at("collect_ms").number();
-      r.collect_kernel_ms = m.at("collect_kernel_ms").number();
-      r.pages_sent = m.at("pages_sent").number();
-      r.live_rounds = m.at("live_rounds").number();
-      for (const JsonValue& v : m.at("remaining_per_round").array()) r.remaining.push_back(v.number());
+      r.mode = m.at(migrate_key::kMode).string();
+      r.memory_mib = c.at(migrate_key::kMemoryBytes).number() / (1 << 20);
+      r.vcpus = c.at(migrate_key::kVcpus).number();
+      r.dirty_pages = c.at(migrate_key::kDirtyPages).number();
+      r.bandwidth_mbps = c.at(migrate_key::kBandwidthMbps).number();
+      r.total_s = m.at(migrate_key::kTotalS).number();
+      r.downtime_ms = m.at(migrate_key::kDowntimeMs).number();
+      r.collect_ms = m.at(migrate_key::kCollectMs).number();
+      r.collect_kernel_ms = m.at(migrate_key::kCollectKernelMs).number();
+      r.pages_sent = m.at(migrate_key::kPagesSent).number();
+      r.live_rounds = m.at(migrate_key::kLiveRounds).number();
+      for (const JsonValue& v : m.at(migrate_key::kRemainingPerRound).array()) r.remaining.push_back(v.number());
       runs.push_back(std::move(r));
     }
   } catch (const std::exception& e) {

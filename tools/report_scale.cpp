@@ -9,10 +9,13 @@
 #include <tuple>
 
 #include "dirtyscope/json.hpp"
+#include "dirtyscope/json_keys.hpp"
 #include "dirtyscope/json_value.hpp"
 #include "report_common.hpp"
 
 namespace dirtyscope::tools {
+
+namespace perf_key = json_keys::perf;
 
 namespace {
 
@@ -42,18 +45,18 @@ std::vector<ScaleRun> parse_scale_runs(const std::string& json, const std::strin
   for_each_ran_mode(json, name, [&](const JsonValue& config, const JsonValue& m) {
     ScaleRun r;
     r.file = name;
-    r.mode = m.at("mode").string();
-    r.total_bytes = config.at("total_bytes").number();
-    r.bytes_per_vcpu = config.at("bytes_per_vcpu").number();
-    r.vcpus = config.at("vcpus").number();
-    r.memslots = config.at("memslots").number();
-    r.write_fraction = config.at("write_fraction").number();
-    for (const auto& it : m.at("iterations").array())
-      r.iterations.push_back({it.at("collect_ns").number(), it.at("collect_kernel_ns").number(),
-                              it.at("collect_user_ns").number(), it.at("pages_collected").number()});
-    const JsonValue& med = m.at("median");
-    r.median_collect_ns = med.at("collect_ns").number();
-    r.median_pages_collected = med.at("pages_collected").number();
+    r.mode = m.at(perf_key::kMode).string();
+    r.total_bytes = config.at(perf_key::kTotalBytes).number();
+    r.bytes_per_vcpu = config.at(perf_key::kBytesPerVcpu).number();
+    r.vcpus = config.at(perf_key::kVcpus).number();
+    r.memslots = config.at(perf_key::kMemslots).number();
+    r.write_fraction = config.at(perf_key::kWriteFraction).number();
+    for (const auto& it : m.at(perf_key::kIterations).array())
+      r.iterations.push_back({it.at(perf_key::kCollectNs).number(), it.at(perf_key::kCollectKernelNs).number(),
+                              it.at(perf_key::kCollectUserNs).number(), it.at(perf_key::kPagesCollected).number()});
+    const JsonValue& med = m.at(perf_key::kMedian);
+    r.median_collect_ns = med.at(perf_key::kCollectNs).number();
+    r.median_pages_collected = med.at(perf_key::kPagesCollected).number();
     runs.push_back(std::move(r));
   });
   return runs;

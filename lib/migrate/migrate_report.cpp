@@ -3,9 +3,12 @@
 #include <cstdio>
 
 #include "dirtyscope/json.hpp"
+#include "dirtyscope/json_keys.hpp"
 #include "dirtyscope/migrate/migrate_run.hpp"
 
 namespace dirtyscope::migrate {
+
+namespace key = json_keys::migrate;
 
 namespace {
 
@@ -14,12 +17,12 @@ void write_rounds(JsonWriter& w, const MigrateResult& r) {
   for (const RoundStats& s : r.rounds) {
     w.begin_object();
     w.field("round", s.round).field("stop_and_copy", s.stop_and_copy).field("collected", s.collected);
-    w.field("sent", s.sent).field("collect_ms", s.collect_ms).field("send_ms", s.send_ms);
+    w.field("sent", s.sent).field(key::kCollectMs, s.collect_ms).field("send_ms", s.send_ms);
     w.end_object();
   }
   w.end_array();
   // Convergence in one array, for plots: pages each live round collected.
-  w.key("remaining_per_round").begin_array();
+  w.key(key::kRemainingPerRound).begin_array();
   for (const RoundStats& s : r.rounds)
     if (s.round > 0 && !s.stop_and_copy) w.value(s.collected);
   w.end_array();
@@ -42,26 +45,26 @@ void write_resume(JsonWriter& w, const MigrateResult& r) {
 
 void write_json(std::ostream& out, const MigrateOptions& o, const std::vector<MigrateResult>& results) {
   JsonWriter w(out);
-  w.begin_object().field("tool", "dirtyscope migrate");
-  w.key("config").begin_object();
-  w.field("memory_bytes", o.guest.test_size).field("vcpus", o.guest.vcpus).field("memslots", o.guest.memslots);
+  w.begin_object().field(json_keys::kTool, key::kToolName);
+  w.key(json_keys::kConfig).begin_object();
+  w.field(key::kMemoryBytes, o.guest.test_size).field(key::kVcpus, o.guest.vcpus).field("memslots", o.guest.memslots);
   w.field("cpl", o.guest.cpl == GuestCpl::User ? 3 : 0);
-  w.field("hot_pages", o.workload.hot_pages).field("dirty_pages", o.workload.dirty_pages);
+  w.field("hot_pages", o.workload.hot_pages).field(key::kDirtyPages, o.workload.dirty_pages);
   w.field("random_pages", o.workload.random_pages).field("pause_ms", o.workload.pause_ms);
   w.field("threshold_pages", o.threshold_pages).field("max_rounds", o.max_rounds);
-  w.field("bandwidth_mbps", o.bandwidth_mbps).field("injection", migrate_injection_name(o.injection));
+  w.field(key::kBandwidthMbps, o.bandwidth_mbps).field("injection", migrate_injection_name(o.injection));
   w.field("reaper", o.reaper).field("log_from_start", o.log_from_start);
   w.end_object();
-  w.key("migrations").begin_array();
+  w.key(key::kMigrations).begin_array();
   for (const MigrateResult& r : results) {
     w.begin_object();
-    w.field("mode", r.mode).field("outcome", outcome_name(r.outcome)).field("reason", r.reason);
-    w.field("seed", r.seed).field("vcpus", r.vcpus).field("memory_pages", r.memory_pages);
-    w.field("live_rounds", r.rounds.size() >= 2 ? uint64_t(r.rounds.size() - 2) : uint64_t{0});
+    w.field(key::kMode, r.mode).field(key::kOutcome, outcome_name(r.outcome)).field("reason", r.reason);
+    w.field("seed", r.seed).field(key::kVcpus, r.vcpus).field("memory_pages", r.memory_pages);
+    w.field(key::kLiveRounds, r.rounds.size() >= 2 ? uint64_t(r.rounds.size() - 2) : uint64_t{0});
     write_rounds(w, r);
-    w.field("pages_sent", r.pages_sent).field("bytes_sent", r.bytes_sent);
-    w.field("total_s", r.total_s).field("downtime_ms", r.downtime_ms);
-    w.field("collect_ms", r.collect_ms).field("collect_kernel_ms", r.collect_kernel_ms);
+    w.field(key::kPagesSent, r.pages_sent).field("bytes_sent", r.bytes_sent);
+    w.field(key::kTotalS, r.total_s).field(key::kDowntimeMs, r.downtime_ms);
+    w.field(key::kCollectMs, r.collect_ms).field(key::kCollectKernelMs, r.collect_kernel_ms);
     w.field("reaps", r.reaps).field("ring_full_exits", r.counters.ring_full_exits).field("vcpu_blocked_ms", double(r.counters.vcpu_blocked_ns) / 1e6);
     w.field("source_sha256", r.source_sha256).field("destination_sha256", r.destination_sha256);
     w.field("mismatched_pages", r.mismatched_pages);
