@@ -3,7 +3,7 @@
 //    0.01 % .. 100 % dirty, turned into a page list (the bitmap
 //    interfaces' cost after KVM_GET_DIRTY_LOG). bytes_per_second is the
 //    bitmap read rate; compare it with BM_MemoryRead, the same bytes
-//    summed, which is this machine's streaming read limit.
+//    summed, which is the machine's streaming read limit.
 //  - BM_BitmapToPagesBitwise: the bit-by-bit reference, for scale.
 //  - BM_RingHarvest: N published kvm_dirty_gfn entries consumed with the
 //    library's own consume_dirty_gfns (the code DirtyRing runs on the

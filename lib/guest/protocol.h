@@ -7,8 +7,8 @@
  * host sees KVM_EXIT_IO and reads the command from the 4 data bytes. The
  * workload issues it through `int $DS_GUEST_CALL_VECTOR` with the command
  * in eax, and a CPL0 handler does the `out`: user-mode port I/O needs IOPL
- * or a TSS I/O bitmap, which not every KVM backend honours (this machine's
- * PVM backend raises #GP even with IOPL 3), while a gate into CPL0 works.
+ * or a TSS I/O bitmap, which not every KVM backend honours (a PVM backend
+ * raised #GP even with IOPL 3: docs/findings.md), while a gate into CPL0 works.
  * At CPL0 the workload uses `out` directly: there KVM may run the guest in
  * its instruction emulator, which handles `out` but not `int`.
  *
@@ -114,8 +114,8 @@
 /*
  * Software interrupt the workload uses to reach DS_GUEST_PORT (gate DPL3).
  * The breakpoint vector, because it is the one gate every OS opens to user
- * mode: this machine's PVM backend answers `int $0x80` or `int $0x21` from
- * CPL3 with #UD but delivers `int $3` through the guest's IDT.
+ * mode: a PVM backend answered `int $0x80` or `int $0x21` from CPL3 with #UD
+ * but delivered `int $3` through the guest's IDT (docs/findings.md).
  */
 #define DS_GUEST_CALL_VECTOR 0x3
 #define DS_IDT_ENTRIES 32

@@ -18,7 +18,7 @@ static_assert(ring_soft_limit(64) == 0);  // saturates, never wraps
 static_assert(ring_soft_limit(0) == 0);
 
 TEST(RingHealth, HealthyRingStopsAtTheSoftLimit) {
-  // The nested SVM guest's measured high-water on a 256-entry ring.
+  // A healthy ring is harvested at its soft limit: 256 - 64 reserved.
   const RingHealth h = judge_ring(192, 256);
   EXPECT_EQ(h.verdict, RingVerdict::Ok);
   EXPECT_EQ(h.soft_limit, 192u);
