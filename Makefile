@@ -47,9 +47,10 @@ test: build sanitize-unit-test
 sanitize-unit-test: deps
 	$(MAKE) --no-print-directory unit-test SANITIZE=1
 
-# Unit tests only (no /dev/kvm needed); used with SANITIZE=1.
+# Unit tests only (no /dev/kvm needed); used with SANITIZE=1. They are
+# independent processes, so they share the cores like the full suite does.
 unit-test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit -j $(CTEST_JOBS)
 
 # The main job with defaults: every dirty_log_test mode, verdict table.
 run: build

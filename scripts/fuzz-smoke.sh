@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ctest fuzz.smoke (part of `make test`: each target
-# for about 20 s): builds the libFuzzer targets in their own clang build
-# directory and runs each on its seed corpus for FUZZ_SECONDS (20), through
+# for about 10 s): builds the libFuzzer targets in their own clang build
+# directory and runs each on its seed corpus for FUZZ_SECONDS (default 10), through
 # scripts/fuzz.sh, the same runner as `make fuzz`.
 #
 # First its negative twin: the canary target (fuzz/canary_fuzz.cpp) fed a
@@ -16,7 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: fuzz-smoke.sh BUILD_DIR}
-export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+export FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 export JOBS=${JOBS:-$(nproc)}
 start=$SECONDS
 
