@@ -1,6 +1,6 @@
 #!/bin/busybox sh
 # /init of the test initramfs (vm/run.sh packs it). Runs the module tests
-# and then powers off. KTAP goes to /dev/ttyS1, which QEMU writes to a file
+# and then powers off. KTAP goes to $RESULTS (/dev/ttyS1), which QEMU writes to a file
 # the host parses; the kernel console (ttyS0) is kept as a log.
 # Each step is one top-level KTAP result; test programs' own KTAP is
 # indented below their step, as KTAP nests subtests.
@@ -13,7 +13,7 @@ export PATH=/bin:/sbin
 # Shared libraries of VM_TESTS binaries, copied by vm/run.sh.
 [ -f /etc/ld_library_path ] && export LD_LIBRARY_PATH="$(cat /etc/ld_library_path)"
 
-exec 3>/dev/ttyS1
+exec 3>"${RESULTS:-/dev/ttyS1}"
 out() { echo "$*" >&3; }
 diag() { sed 's/^/# /' >&3; }
 # result RC NAME, step NAME CMD...

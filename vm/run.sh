@@ -150,39 +150,25 @@ fi
 # built in a private sid root (vm/toolchain.sh; created once, cached).
 TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") || {
   echo "vm-test verdict: FAIL (nothing booted: no compiler for $KERNEL_ABI, see vm/toolchain.sh)"; exit 1; }
+KMOD_WRAP=()
+if [[ -n $TOOLCHAIN ]]; then
+  KMOD_WRAP=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
+fi
 build_module() {
-  if [[ -z $TOOLCHAIN ]]; then
-    make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
-      BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
-  else
+  if [[ -n $TOOLCHAIN ]]; then
     local cc
     cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
     echo "toolchain: $TOOLCHAIN: $(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1)"
-    mkdir -p "$KMOD_BUILD" && cp -a Kbuild kmod "$KMOD_BUILD/" &&
-      BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" make -C "$KERNEL_KDIR" \
-        M="$(realpath "$KMOD_BUILD")" modules ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
   fi
+  make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
+    BUILD_DIR="$BUILD_DIR" ${KMOD_WRAP[@]+"${KMOD_WRAP[@]}"} ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
 }
 build_module >"$SHARED/kmod-build.log" 2>&1 || {
   cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2
   echo "vm-test verdict: FAIL (nothing booted: dirtyscope.ko did not build against $KERNEL_KDIR)"; exit 1; }
 [[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private $(grep -m1 '^toolchain: ' "$SHARED/kmod-build.log")"
 KO=$KMOD_BUILD/dirtyscope.ko
-# The module's test programs, static (no libnl) so the initramfs needs no
-# libraries; each is its cases plus the pieces every program shares.
-KMOD_TEST_COMMON=(ktap genl_client stats_client module_view mini_guest host_util)
-build_kmod_test() {
-  local prog=$1 srcs=() f
-  shift
-  for f in "$@" "${KMOD_TEST_COMMON[@]}"; do srcs+=("kmod/tests/$f.c"); done
-  gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi \
-    -o "$SHARED/$prog.tmp" "${srcs[@]}"
-  mv "$SHARED/$prog.tmp" "$SHARED/$prog"
-}
-build_kmod_test dirtyscope_kmod_test dirtyscope_kmod_test cases_module cases_counters \
-  cases_drops cases_requests cases_permissions cases_lifecycle ring_guest owned_vm
-build_kmod_test spp_kmod_test spp_kmod_test spp_cases_counts spp_cases_requests \
-  spp_cases_lifecycle spp_guest spp_client
+kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
 gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
 mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
@@ -242,17 +228,8 @@ fi
 # --- initramfs ----------------------------------------------------------
 STAGE=$OUT/initramfs
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,sbin,dev,proc,sys,tmp,tests,etc} "$STAGE/lib/modules/$ABI"
-cp /bin/busybox "$STAGE/bin/busybox"
-# Debian's busybox lists itself: a bin/busybox -> busybox link would
-# replace the binary with an ELOOP and panic the kernel at /init.
-for applet in $(/bin/busybox --list); do
-  [[ $applet == busybox ]] && continue
-  ln -sf busybox "$STAGE/bin/$applet"
-done
+mkdir -p "$STAGE"/{bin,tests,etc} "$STAGE/lib/modules/$ABI"
 cp vm/init.sh "$STAGE/init"
-cp vm/ktap.sh "$STAGE/ktap.sh"
-chmod +x "$STAGE/init"
 mv "$KO" "$STAGE/dirtyscope.ko"
 cp "$SHARED/dirtyscope_kmod_test" "$SHARED/spp_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"
 # The guest's KTAP names the kvm patches the modules were built with.
@@ -356,22 +333,16 @@ if [[ -n ${VM_STAGE_DIR:-} ]]; then
   cp -a "$VM_STAGE_DIR" "$STAGE/kselftest"
 fi
 
-CPIO=$OUT/initramfs.cpio
-(cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet) >"$CPIO"
 echo "vm-test: built in $((SECONDS - start)) s; booting $ABI under QEMU/TCG (timeout ${VM_TIMEOUT}s)"
 
 # --- boot ---------------------------------------------------------------
 CONSOLE=$OUT/console.log
 KTAP=$OUT/guest.ktap
-rm -f "$CONSOLE" "$KTAP"
 boot=$SECONDS
 set +e
-timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-  -machine pc -accel tcg -cpu max -smp "${VM_SMP:-1}" -m "$VM_MEM" \
-  -nographic -no-reboot -net none -monitor none \
-  -serial "file:$CONSOLE" -serial "file:$KTAP" \
-  -kernel "$KERNEL_IMAGE" -initrd "$CPIO" \
-  -append "console=ttyS0 panic=-1 oops=panic${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" </dev/null
+BOOT_KERNEL=$KERNEL_IMAGE BOOT_TIMEOUT=$VM_TIMEOUT BOOT_MEM=$VM_MEM BOOT_SMP=${VM_SMP:-1} \
+  BOOT_APPEND="${VM_HUGEPAGES:+hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" \
+  vm/boot.sh x86_64 "$STAGE" "$OUT"
 qemu_rc=$?
 set -e
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"

@@ -2,17 +2,18 @@
 # /init of the arm64 module-test initramfs (vm/arm64/kmod-test.sh packs it):
 # loads /dirtyscope.ko into the arm64 kernel (KVM built in, VHE), runs the
 # module's test programs, reloads and unloads the module and judges the
-# kernel log. Results are KTAP lines prefixed "ARM64: " on the one console;
-# the programs' own KTAP is indented under them. Powers off at the end.
+# kernel log. KTAP goes to $RESULTS, the second port (vm/arch/arm64.conf);
+# the programs' own KTAP is indented under their steps. Powers off at the end.
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 /bin/busybox mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /tmp
 export PATH=/bin:/sbin
-out() { echo "ARM64: $*"; }
+exec 3>"$RESULTS"
+out() { echo "$*" >&3; }
 up() { cut -d' ' -f1 /proc/uptime; }
-diag() { sed 's/^/ARM64: #   /'; }
+diag() { sed 's/^/#   /' >&3; }
 # result RC NAME, step NAME CMD...
 . /ktap.sh
 # prog NAME TIMEOUT CMD...: a test program; its KTAP is indented under it.
@@ -51,12 +52,15 @@ dmesg_clean() {
 		while read -r a f; do [ "$a" = "$f" ] || { echo "allocations $a != frees $f"; exit 1; }; done
 }
 
+out "KTAP version 1"
+# Eight steps and programs, and each ARM64_KMOD_EXTRA program.
+out "1..$((8 + $(grep -c . /tests/extra)))"
 out "# uptime at /init: $(up) s"
 out "# kernel $(uname -r) $(uname -m)"
 dmesg >/tmp/dmesg.boot
-dmesg | grep -iE 'kvm \[|kvm:' | sed 's/^/ARM64: # dmesg: /'
+dmesg | grep -iE 'kvm \[|kvm:' | sed 's/^/# dmesg: /' >&3
 step "/dev/kvm present (KVM built in)" test -c /dev/kvm
-[ -x /tests/kvm_caps ] && /tests/kvm_caps 2>&1 | sed 's/^/ARM64: # /'
+[ -x /tests/kvm_caps ] && /tests/kvm_caps 2>&1 | sed 's/^/# /' >&3
 step "insmod dirtyscope.ko: every hook attached" load
 prog "dirtyscope_kmod_test" "${ARM64_TEST_TIMEOUT:-600}" /tests/dirtyscope_kmod_test /dirtyscope.ko
 prog "spp_kmod_test" "${ARM64_TEST_TIMEOUT:-600}" /tests/spp_kmod_test /dirtyscope.ko
@@ -72,7 +76,6 @@ if [ -s /tests/extra ]; then
 fi
 step "rmmod dirtyscope after its VMs exited" final_rmmod
 step "dmesg: no warnings or oopses, allocations == frees at every unload" dmesg_clean
-out "1..$n"
 out "# uptime at poweroff: $(up) s"
 sync
 poweroff -f
