@@ -31,6 +31,8 @@
 # same for each dirtyscope_kmod_test run (120 s; 60 s with the verdict set).
 # VM_TIMEOUT: the whole boot (300 s; with the verdict set 60 s more than
 # all per-program limits together).
+# VM_MODULE_SUITE=0: the module is loaded for the programs, but its own
+# test programs do not run (benchmark and alarm boots).
 # VM_HUGEPAGES: 2 MiB huge pages the guest kernel reserves at boot
 # (hugepages=N), for hugetlb-backed test memory (unset: none).
 # VM_FILES ("path path"): host files or directories copied to the same
@@ -58,6 +60,8 @@ for p in ${KVM_PATCHES:-}; do
   KVM_PATCH_PATHS+=("$(realpath "$p")")
 done
 KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
+VM_MODULE_SUITE=${VM_MODULE_SUITE:-1}
+[[ $VM_MODULE_SUITE == [01] ]] || { echo "vm-test: VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'" >&2; exit 2; }
 cd "$ROOT"
 BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
@@ -341,7 +345,7 @@ KTAP=$OUT/guest.ktap
 boot=$SECONDS
 set +e
 BOOT_KERNEL=$KERNEL_IMAGE BOOT_TIMEOUT=$VM_TIMEOUT BOOT_MEM=$VM_MEM BOOT_SMP=${VM_SMP:-1} \
-  BOOT_APPEND="${VM_HUGEPAGES:+hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" \
+  BOOT_APPEND="VM_MODULE_SUITE=$VM_MODULE_SUITE${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" \
   vm/boot.sh x86_64 "$STAGE" "$OUT"
 qemu_rc=$?
 set -e
