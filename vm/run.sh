@@ -63,6 +63,22 @@ KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
 VM_MODULE_SUITE=${VM_MODULE_SUITE:-1}
 [[ $VM_MODULE_SUITE == [01] ]] || { echo "vm-test: VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'" >&2; exit 2; }
 cd "$ROOT"
+# VM_FILES and VM_TESTS binaries (checked here, before anything is written).
+for f in ${VM_FILES:-}; do
+  [[ -e $f && $f = /* ]] || { echo "vm-test: VM_FILES: '$f' is not an existing absolute path" >&2; exit 2; }
+done
+check_vm_tests() {
+  VM_TESTS_ENTRIES=()
+  local entry bin
+  IFS=';' read -r -a entries <<<"$1"
+  for entry in ${entries[@]+"${entries[@]}"}; do
+    read -r bin _ <<<"$entry" || true
+    [[ -n ${bin:-} ]] || continue
+    [[ -x $bin ]] || { echo "vm-test: VM_TESTS binary '$bin' not found or not executable" >&2; exit 2; }
+    VM_TESTS_ENTRIES+=("$entry")
+  done
+}
+[[ -z ${VM_TESTS:-} ]] || check_vm_tests "$VM_TESTS"
 BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
@@ -114,6 +130,7 @@ if [[ -z ${VM_TESTS+x} ]]; then
   DLT=$BUILD_DIR/bin/dirty_log_test
   [[ -x $DLT ]] || { echo "vm-test: $DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)" >&2; exit 2; }
   VM_TESTS=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
+  check_vm_tests "$VM_TESTS"
   VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
   nset=$(vm/verdict-set.sh configs | wc -l)
   export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-120}
@@ -282,6 +299,17 @@ depmod -b "$STAGE" "$ABI"
 
 # Extra test binaries with their shared libraries and the dynamic loader.
 libdirs=()
+# stage_libs FILE: FILE's libraries at their host paths (ldd prints
+# "libx.so => /path (0x..)" and "/lib64/ld-linux-x86-64.so.2 (0x..)").
+stage_libs() {
+  local lib
+  while read -r lib; do
+    [[ -f $lib ]] || continue
+    mkdir -p "$STAGE$(dirname "$lib")"
+    cp -L "$lib" "$STAGE$lib"
+    libdirs+=("$(dirname "$lib")")
+  done < <(ldd "$1" 2>/dev/null | grep -oE '/[^ ]+' || true)
+}
 # The programs the verdict line counts: "LABEL<TAB>NAME", NAME as init.sh
 # names its result (labels: the verdict set's, else "#N:program").
 PROGRAMS=$OUT/programs.list
@@ -289,39 +317,21 @@ PROGRAMS=$OUT/programs.list
 if ((VERDICT_SET)); then
   mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
 fi
-if [[ -n $VM_TESTS ]]; then
-  IFS=';' read -r -a entries <<<"$VM_TESTS"
-  nprog=0
-  for entry in "${entries[@]}"; do
-    read -r bin args <<<"$entry" || true
-    [[ -n ${bin:-} ]] || continue
-    [[ -x $bin ]] || { echo "vm-test: VM_TESTS binary '$bin' not found or not executable" >&2; exit 2; }
-    cp -L "$bin" "$STAGE/tests/"
-    echo "$(basename "$bin") ${args:-}" >>"$STAGE/tests/list"
-    if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
-    printf '%s\t%s\n' "$label" "$(basename "$bin") ${args:-}" >>"$PROGRAMS"
-    nprog=$((nprog + 1))
-    # ldd: "libx.so => /path (0x..)" and "/lib64/ld-linux-x86-64.so.2 (0x..)"
-    while read -r lib; do
-      [[ -f $lib ]] || continue
-      mkdir -p "$STAGE$(dirname "$lib")"
-      cp -L "$lib" "$STAGE$lib"
-      libdirs+=("$(dirname "$lib")")
-    done < <(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+' || true)
-  done
-fi
-# VM_FILES: staged at their host paths; ELF files with their libraries.
+nprog=0
+for entry in ${VM_TESTS_ENTRIES[@]+"${VM_TESTS_ENTRIES[@]}"}; do
+  read -r bin args <<<"$entry" || true
+  cp -L "$bin" "$STAGE/tests/"
+  echo "$(basename "$bin") ${args:-}" >>"$STAGE/tests/list"
+  if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
+  printf '%s\t%s\n' "$label" "$(basename "$bin") ${args:-}" >>"$PROGRAMS"
+  nprog=$((nprog + 1))
+  stage_libs "$bin"
+done
+# VM_FILES: staged at their host paths; executables with their libraries.
 for f in ${VM_FILES:-}; do
-  [[ -e $f && $f = /* ]] || { echo "vm-test: VM_FILES: '$f' is not an existing absolute path" >&2; exit 2; }
   mkdir -p "$STAGE$(dirname "$f")"
   cp -aL "$f" "$STAGE$f"
-  [[ -f $f && -x $f ]] || continue
-  while read -r lib; do
-    [[ -f $lib ]] || continue
-    mkdir -p "$STAGE$(dirname "$lib")"
-    cp -L "$lib" "$STAGE$lib"
-    libdirs+=("$(dirname "$lib")")
-  done < <(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+' || true)
+  [[ ! -f $f || ! -x $f ]] || stage_libs "$f"
 done
 if ((${#libdirs[@]})); then
   printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
