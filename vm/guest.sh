@@ -1,6 +1,6 @@
-# The guest side every /init shares (vm/init.sh, vm/arm64/init.sh and
-# vm/arm64/kmod-init.sh source it; vm/boot.sh copies it to /guest.sh):
-# mounts, the results port, KTAP results, checks, programs, the kernel log.
+# The guest side every /init shares (vm/init.sh and vm/arm64/init.sh
+# source it; vm/boot.sh copies it to /guest.sh): mounts, the results
+# port, KTAP results, checks, programs, the kernel log.
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev

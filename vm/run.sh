@@ -1,55 +1,20 @@
 #!/usr/bin/env bash
-# The nested-VM harness behind `make vm-test`: builds dirtyscope.ko against
-# the kernel to test (KERNEL, resolved by vm/kernel.sh; default: the Debian
-# kernel that linux-image-amd64 points at), packs a busybox
-# initramfs with that kernel's kvm modules, the module, its test program
-# and any VM_TESTS binaries, boots it under QEMU/TCG and relays the KTAP
-# the guest writes to its second serial port.
+# The x86-64 runner behind `make vm-test`: resolves the kernel (KERNEL,
+# vm/kernel.sh), builds dirtyscope.ko and its test programs for it, checks
+# the probes' prototypes against its BTF (a mismatch never boots), stages
+# an initramfs with its kvm modules and the VM_TESTS programs, boots it
+# (vm/boot.sh) and judges the KTAP the guest writes to its results port.
 #
-# Environment: BUILD_DIR (build), VM_TESTS ("path args; path args":
-# host-built KTAP programs, run as root in the guest, exit 0 pass / 4 skip /
-# else fail), VM_MEM (1G),
-# VM_KEEP_LOG=1 to print the guest console even on success. VM_SMP: guest
-# CPUs (1; make bench-compare uses 2: the kernel's perf test spins a thread
-# per vCPU plus its main thread).
-# VM_TESTS unset (not empty): the recommended dirty_log_test verdict set
-# (vm/verdict-set.txt, read by vm/verdict-set.sh), with the huge pages it
-# needs; VM_TESTS="" runs the module suite alone.
+# Environment (each knob is described in vm/README.md): BUILD_DIR, KERNEL
+# (or KERNEL_IMAGE, KERNEL_MODULES, KERNEL_HEADERS), VM_TESTS ("path args;
+# path args"; unset: the verdict set, vm/verdict-set.txt; empty: the module
+# suite alone), VM_MODULE_SUITE, VM_FILES, VM_STAGE_DIR, VM_HUGEPAGES,
+# VM_MEM, VM_SMP, VM_TIMEOUT, VM_TEST_TIMEOUT, VM_KMOD_TEST_TIMEOUT, VM_OUT,
+# VM_KEEP_RUNS, VM_KEEP_LOG, KVM_PATCHES, KVM_MODULES_DIR.
 # Every run ends with one line (stdout, last):
 #   vm-test verdict: PASS|FAIL (<programs>: P/N passed[, failed: labels];
 #     module suite: A passed, B failed, C skipped[; <why>])
-# where <programs> is "dirty_log_test verdict set" or "VM_TESTS"; exit 0
-# only with PASS.
-# VM_OUT: where this run's initramfs, console and KTAP go. Unset: a folder
-# of its own, $BUILD_DIR/vm/runs/<UTC time>-<pid>/, with $BUILD_DIR/vm/latest
-# pointing at the newest run and $BUILD_DIR/vm/{guest.ktap,host.ktap,
-# console.log} at its files (the last VM_KEEP_RUNS runs, default 5, are
-# kept). Runs with different VM_OUT can go in parallel: the shared build
-# steps take a lock (a run that has to wait for it says so), and two runs
-# given the same VM_OUT take turns. VM_TEST_TIMEOUT: per-program limit in
-# the guest (200 s; 120 s for the verdict set); VM_KMOD_TEST_TIMEOUT: the
-# same for each dirtyscope_kmod_test run (120 s; 60 s with the verdict set).
-# VM_TIMEOUT: the whole boot (300 s; with the verdict set 60 s more than
-# all per-program limits together).
-# VM_MODULE_SUITE=0: the module is loaded for the programs, but its own
-# test programs do not run (benchmark and alarm boots).
-# VM_HUGEPAGES: 2 MiB huge pages the guest kernel reserves at boot
-# (hugepages=N), for hugetlb-backed test memory (unset: none).
-# VM_FILES ("path path"): host files or directories copied to the same
-# absolute path in the guest, not run; executables bring their ldd
-# libraries (helpers a VM_TESTS script calls: a VMM, its firmware).
-# KVM_PATCHES ("a.patch b.patch"): rebuild kvm.ko, kvm-amd.ko and
-# kvm-intel.ko from Debian's linux-source with these patches applied
-# (vm/kvm-build.sh) and boot with those instead of the image's; a patch
-# that does not apply or compile is exit 2. KVM_MODULES_DIR: a directory
-# holding such an already built set (with its patches.txt), used as is.
-# KERNEL: debian-6.1 (default), debian-6.12 (bookworm-backports), debian-7.2
-# (sid), debian-experimental (7.3-rc; these two built with gcc-16, so the
-# module builds in a private sid root, vm/toolchain.sh) (fetched
-# into $BUILD_DIR/kernels/), or a built kernel tree; KERNEL_IMAGE with
-# KERNEL_MODULES (and KERNEL_HEADERS) instead of a tree (see vm/kernel.sh).
-# Before booting, the probes' prototypes are checked against that kernel's
-# BTF (vm/check-tracepoints.sh); a mismatch is refused, never loaded.
+# exit 0 only with PASS; bad input is one line on stderr and exit 2.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
