@@ -3,7 +3,8 @@
 # harness. The architecture's settings are data, vm/arch/ARCH.conf.
 # Usage: vm/boot.sh ARCH STAGE OUT
 #   STAGE  a folder with the guest's /init and what it runs; this adds
-#          busybox with its applets, /guest.sh and /etc/passwd
+#          busybox with its applets, /guest.sh, /bin/expect
+#          and /etc/passwd
 #   OUT    gets initramfs.cpio, console.log (the kernel console) and
 #          guest.ktap (what /init writes to $RESULTS, the second port)
 # Env: BOOT_KERNEL (image, required), BOOT_BUSYBOX (/bin/busybox),
@@ -26,6 +27,7 @@ for a in $APPLETS; do
   [[ $a == busybox ]] || ln -sf busybox "$stage/bin/$a"
 done
 cp "$ROOT/vm/guest.sh" "$stage/guest.sh"
+cp "$ROOT/vm/expect.sh" "$stage/bin/expect"
 chmod +x "$stage/init"
 # The tests drop to uid 65534 and 1000; names only matter to humans.
 printf 'root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >"$stage/etc/passwd"

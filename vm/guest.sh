@@ -55,6 +55,20 @@ prog() {
 	out "# $name: guest uptime $start -> $(up) s"
 	result $rc "$name"
 }
+# run_plan FILE: one program a line, "LIMIT<TAB>NAME<TAB>KIND<TAB>REGEX<TAB>
+# COMMAND"; KIND and REGEX other than "-" are judged by /bin/expect
+# (vm/expect.sh): "=" must run, "!" must fail.
+run_plan() {
+	while IFS='	' read -r tmo name kind re cmd; do
+		[ -n "$cmd" ] || continue
+		# shellcheck disable=SC2086 # the command is a word list on purpose
+		if [ "$kind$re" = -- ]; then
+			prog "$name" "$tmo" $cmd
+		else
+			prog "$name" "$tmo" /bin/expect "$kind" "$re" $cmd
+		fi
+	done <"$1"
+}
 # dmesg_clean [REGEX]: the kernel log since boot has no warning, oops or
 # leak report (nor REGEX); only after boot counts, since CPU-bug banners
 # under TCG may say WARNING before any module is loaded.

@@ -1,6 +1,6 @@
 #!/bin/busybox sh
 # /init of the x86-64 initramfs (vm/run.sh stages it): the module suite,
-# then the programs in /tests/list, then powers off. Each step is one
+# then the programs of /tests/plan, then powers off. Each step is one
 # top-level KTAP result on the results port (vm/guest.sh); test programs'
 # own KTAP is indented below their step, as KTAP nests subtests.
 . /guest.sh
@@ -27,7 +27,7 @@ unload_kvm() { rmmod kvm_amd && rmmod kvm && detached; }
 reload_module() { rmmod dirtyscope && insmod /dirtyscope.ko && attached; }
 final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
 ntests=0
-[ -f /tests/list ] && ntests=$(grep -c . /tests/list)
+[ -f /tests/plan ] && ntests=$(grep -c . /tests/plan)
 # An installed kselftest tree (vm/run.sh VM_STAGE_DIR): one more step.
 [ -f /kselftest/run_kselftest.sh ] && ntests=$((ntests + 1))
 # VM_MODULE_SUITE=0 (benchmark and alarm boots): the module is loaded for
@@ -54,13 +54,7 @@ if [ "$suite" = 1 ]; then
 	# SPP hooks: counts, events, permissions; also reloads the module with pages registered.
 	prog "spp_kmod_test" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/spp_kmod_test /dirtyscope.ko
 fi
-if [ -f /tests/list ]; then
-	while read -r bin args; do
-		[ -n "$bin" ] || continue
-		# shellcheck disable=SC2086 # args are a word list on purpose
-		prog "$bin $args" "${VM_TEST_TIMEOUT:-200}" /tests/$bin $args
-	done </tests/list
-fi
+[ -f /tests/plan ] && run_plan /tests/plan
 # The kernel's runner under busybox sh; without /usr/bin/timeout here it
 # applies no per-test timeout of its own, this step's limit stands in.
 # Through a pipe: the runner appends test output to /dev/stdout, which on

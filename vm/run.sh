@@ -286,7 +286,9 @@ nprog=0
 for entry in ${VM_TESTS_ENTRIES[@]+"${VM_TESTS_ENTRIES[@]}"}; do
   read -r bin args <<<"$entry" || true
   cp -L "$bin" "$STAGE/tests/"
-  echo "$(basename "$bin") ${args:-}" >>"$STAGE/tests/list"
+  # The plan's line (vm/guest.sh run_plan): limit, name, no expectation.
+  printf '%s\t%s\t-\t-\t%s\n' "${VM_TEST_TIMEOUT:-200}" "$(basename "$bin") ${args:-}" \
+    "/tests/$(basename "$bin") ${args:-}" >>"$STAGE/tests/plan"
   if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
   printf '%s\t%s\n' "$label" "$(basename "$bin") ${args:-}" >>"$PROGRAMS"
   nprog=$((nprog + 1))

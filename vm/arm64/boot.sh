@@ -46,9 +46,10 @@ cd "$ROOT"
 rd=$top/initramfs
 rm -rf "$rd"
 mkdir -p "$rd/tests/bin" "$top/bin"
-# "NAME<TAB>KIND<TAB>REGEX<TAB>COMMAND" (vm/arm64/expect.sh; "-": no REGEX).
+# "LIMIT<TAB>NAME<TAB>KIND<TAB>REGEX<TAB>COMMAND" (vm/guest.sh run_plan).
 plan=$rd/tests/plan
-printf 'kvm_caps\t-\t-\t/tests/bin/kvm_caps\n' >"$plan"
+tmo=${ARM64_TEST_TIMEOUT:-600}
+printf '%s\tkvm_caps\t-\t-\t/tests/bin/kvm_caps\n' "$tmo" >"$plan"
 i=0
 for cmd in "$@"; do
   kind=- pattern=-
@@ -62,7 +63,7 @@ for cmd in "$@"; do
   i=$((i + 1))
   name="$i-$(basename "$p")${args:+_${args//[^A-Za-z0-9=.-]/_}}"
   case $kind in '!') name+=_must_fail ;; '=') name+=_must_run ;; esac
-  printf '%s\t%s\t%s\t%s\n' "$name" "$kind" "$pattern" "/tests/bin/$(basename "$p")${args:+ $args}" >>"$plan"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$tmo" "$name" "$kind" "$pattern" "/tests/bin/$(basename "$p")${args:+ $args}" >>"$plan"
 done
 extra=()
 IFS=';' read -r -a specs <<<"${ARM64_KMOD_EXTRA:-}"
@@ -125,9 +126,12 @@ if ((kmod)); then
   cp "$top/bin/dirtyscope_kmod_test" "$top/bin/spp_kmod_test" "$rd/tests/"
   for spec in ${extra[@]+"${extra[@]}"}; do cp "$top/bin/${spec%% *}" "$rd/tests/"; done
 fi
-printf '%s\n' ${extra[@]+"${extra[@]}"} >"$rd/tests/extra"
+: >"$rd/tests/extra"
+for spec in ${extra[@]+"${extra[@]}"}; do
+  read -r p args <<<"$spec"
+  printf '%s\t%s\t-\t-\t%s\n' "$tmo" "$p $args" "/tests/$p${args:+ $args}" >>"$rd/tests/extra"
+done
 cp vm/arm64/init.sh "$rd/init"
-cp vm/arm64/expect.sh "$rd/tests/expect"
 t1=$(date +%s.%N)
 
 note "booting $ARM64_KERNEL_ABI (TCG, virt with EL2, gic-version=3, -cpu max)"

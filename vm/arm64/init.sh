@@ -47,17 +47,10 @@ fi
 # A plan test's own results stay diagnostics: a must-fail twin's "not ok"
 # lines are what it is expected to print, not failures of this run.
 nest() { sed 's/^/#   /' >&3; }
-while IFS='	' read -r name kind re cmd; do
-	# shellcheck disable=SC2086 # the command is a word list on purpose
-	prog "$name" "$tmo" /tests/expect "$kind" "$re" $cmd
-done </tests/plan
+run_plan /tests/plan
 nest() { sed 's/^/    /' >&3; }
 if [ $kmod = 1 ]; then
-	while read -r bin args; do
-		[ -n "$bin" ] || continue
-		# shellcheck disable=SC2086 # args are a word list on purpose
-		prog "$bin $args" "$tmo" /tests/$bin $args
-	done </tests/extra
+	run_plan /tests/extra
 	step "rmmod dirtyscope after its VMs exited" final_rmmod
 	step "dmesg: no warnings or oopses, allocations == frees at every unload" \
 		eval 'dmesg_clean "Unable to handle|Internal error" && balanced'

@@ -1,6 +1,6 @@
 #!/bin/busybox sh
-# expect KIND REGEX CMD...: one test of vm/arm64/init.sh's plan, judged by
-# what it must do. KIND "-": its own exit (0 pass, 4 skip); "=": must run
+# expect KIND REGEX CMD...: a plan's program (vm/guest.sh run_plan) judged
+# by what it must do. KIND "-": its own exit (0 pass, 4 skip); "=": must run
 # (a skip fails); "!": must fail with exit 1 (a negative twin), its output
 # matching REGEX unless REGEX is "-", so an unrelated failure cannot pass
 # as the expected one.
