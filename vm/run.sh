@@ -50,43 +50,6 @@ SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
 mkdir -p "$SHARED"
 start=$SECONDS
 
-# --- this run's output folder -------------------------------------------
-# VM_OUT unset: runs/<UTC time>-<pid>/ of its own, so runs from one checkout
-# never write each other's KTAP or console; `latest` and the old file names
-# in $SHARED point at the newest run (a relative symlink, swapped at once).
-if [[ -z ${VM_OUT:-} ]]; then
-  RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)-$$
-  OUT=$SHARED/runs/$RUN_ID
-  mkdir -p "$OUT"
-  ln -sfn "runs/$RUN_ID" "$SHARED/.latest.$$" && mv -Tf "$SHARED/.latest.$$" "$SHARED/latest"
-  for f in guest.ktap host.ktap console.log; do
-    [[ -L $SHARED/$f || ! -e $SHARED/$f ]] || rm -f "$SHARED/$f"
-    [[ -L $SHARED/$f ]] || ln -s "latest/$f" "$SHARED/$f"
-  done
-  echo "vm-test: output in ${OUT#"$ROOT"/} (also ${SHARED#"$ROOT"/}/latest)"
-else
-  OUT=$VM_OUT
-  [[ $OUT = /* ]] || OUT=$ROOT/$OUT
-  mkdir -p "$OUT"
-fi
-# Held for the whole run: pruning skips folders still in use, and a
-# second run given the same VM_OUT waits for this one instead of mixing.
-exec 7>"$OUT/.run.lock"
-if ! flock -n 7; then
-  echo "vm-test: waiting for another run using ${OUT#"$ROOT"/} to finish" >&2
-  flock 7
-fi
-if [[ -z ${VM_OUT:-} ]]; then
-  keep=${VM_KEEP_RUNS:-5}
-  [[ $keep =~ ^[0-9]+$ ]] || { echo "vm-test: VM_KEEP_RUNS must be a number, not '$keep'" >&2; exit 2; }
-  # Oldest first; never this run, never one whose lock is held.
-  mapfile -t old_runs < <(find "$SHARED/runs" -mindepth 1 -maxdepth 1 -type d | sort | head -n "-$((keep > 0 ? keep : 1))")
-  for d in ${old_runs[@]+"${old_runs[@]}"}; do
-    [[ $d != "$OUT" ]] || continue
-    ( flock -n 6 && rm -rf "$d" ) 6>>"$d/.run.lock" 2>/dev/null || true
-  done
-fi
-
 # --- what runs in the guest -----------------------------------------------
 # VM_TESTS unset: the verdict set; its programs are judged by label.
 VERDICT_SET=0
@@ -121,6 +84,11 @@ if [[ $KERNEL_NAME != debian-6.1 ]]; then
   # module's own BTF, which the probes do not need: skip it without dwarves.
   command -v pahole >/dev/null || KMOD_ARGS+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
 fi
+# --- this run's output folder, made once the input is known good -----------
+# (vm/run-folder.sh).
+# shellcheck source=run-folder.sh
+. vm/run-folder.sh
+run_folder vm-test "$SHARED" "${VM_OUT:-}" guest.ktap host.ktap console.log
 HOST_KTAP=$OUT/host.ktap
 : >"$HOST_KTAP"
 

@@ -17,9 +17,9 @@
 #        unrelated failure cannot pass as the expected one. A test written
 #        "=PROGRAM [ARGS]" must run: its skip (exit 4) is a failure.
 # Env:   ARM64_DIR (build/arm64: the kernel's downloads, and without --kmod
-#        this run's initramfs/, console.log and guest.ktap), ARM64_KMOD_DIR
-#        (build/arm64-kmod: headers, module objects, and with --kmod this
-#        run's files), ARM64_TIMEOUT (600 s for the whole QEMU run; 900 with
+#        the run folders runs/<time>-<pid>/ with initramfs/, console.log and
+#        guest.ktap, latest/ the newest), ARM64_KMOD_DIR (build/arm64-kmod:
+#        headers, module objects, and with --kmod the run folders), ARM64_TIMEOUT (600 s for the whole QEMU run; 900 with
 #        --kmod), ARM64_TEST_TIMEOUT (600 s per program), ARM64_MEM (1G),
 #        ARM64_SMP (1), ARM64_HUGEPAGES (0: 2 MiB hugetlb pages the guest
 #        kernel reserves at boot, for -s anonymous_hugetlb/shared_hugetlb),
@@ -43,14 +43,10 @@ top=$ARM64_DIR
 cd "$ROOT"
 
 # --- the programs: each a line of the guest's plan ----------------------------
-rd=$top/initramfs
-rm -rf "$rd"
-mkdir -p "$rd/tests/bin" "$top/bin"
 # "LIMIT<TAB>NAME<TAB>KIND<TAB>REGEX<TAB>COMMAND" (vm/guest.sh run_plan).
-plan=$rd/tests/plan
 tmo=${ARM64_TEST_TIMEOUT:-600}
-printf '%s\tkvm_caps\t-\t-\t/tests/bin/kvm_caps\n' "$tmo" >"$plan"
-i=0
+plan=("$(printf '%s\tkvm_caps\t-\t-\t/tests/bin/kvm_caps' "$tmo")")
+progs=()
 for cmd in "$@"; do
   kind=- pattern=-
   if [[ $cmd == '!'* ]]; then kind='!'; cmd=${cmd#!}; fi
@@ -59,11 +55,10 @@ for cmd in "$@"; do
   read -r p args <<<"$cmd"
   [[ -f $p ]] || die "program '$p' not found"
   file -b "$p" | grep -q 'ARM aarch64' || die "'$p' is not an aarch64 binary"
-  cp "$p" "$rd/tests/bin/"
-  i=$((i + 1))
-  name="$i-$(basename "$p")${args:+_${args//[^A-Za-z0-9=.-]/_}}"
+  progs+=("$p")
+  name="${#progs[@]}-$(basename "$p")${args:+_${args//[^A-Za-z0-9=.-]/_}}"
   case $kind in '!') name+=_must_fail ;; '=') name+=_must_run ;; esac
-  printf '%s\t%s\t%s\t%s\t%s\n' "$tmo" "$name" "$kind" "$pattern" "/tests/bin/$(basename "$p")${args:+ $args}" >>"$plan"
+  plan+=("$(printf '%s\t%s\t%s\t%s\t%s' "$tmo" "$name" "$kind" "$pattern" "/tests/bin/$(basename "$p")${args:+ $args}")")
 done
 extra=()
 IFS=';' read -r -a specs <<<"${ARM64_KMOD_EXTRA:-}"
@@ -73,6 +68,14 @@ for spec in ${specs[@]+"${specs[@]}"}; do
   [[ $p == module_churn || $p == genl_fuzz ]] || die "ARM64_KMOD_EXTRA: unknown program '$p' (module_churn, genl_fuzz)"
   extra+=("$p${args:+ $args}")
 done
+# This run's folder (vm/run-folder.sh): its initramfs, console and results.
+# shellcheck source=../run-folder.sh
+. vm/run-folder.sh
+run_folder arm64-boot "$top" "" guest.ktap console.log
+rd=$OUT/initramfs
+mkdir -p "$rd/tests/bin" "$top/bin"
+printf '%s\n' "${plan[@]}" >"$rd/tests/plan"
+cp ${progs[@]+"${progs[@]}"} "$rd/tests/bin/"
 
 "$ROOT/scripts/install-deps.sh" arm64
 t0=$(date +%s.%N)
@@ -139,14 +142,14 @@ rc=0
 BOOT_KERNEL=$ARM64_KERNEL_IMAGE BOOT_BUSYBOX=$ARM64_BUSYBOX BOOT_TIMEOUT=${ARM64_TIMEOUT:-$((kmod ? 900 : 600))} \
   BOOT_MEM=${ARM64_MEM:-1G} BOOT_SMP=${ARM64_SMP:-1} \
   BOOT_APPEND="hugepages=${ARM64_HUGEPAGES:-0}${ARM64_TEST_TIMEOUT:+ ARM64_TEST_TIMEOUT=$ARM64_TEST_TIMEOUT}" \
-  vm/boot.sh arm64 "$rd" "$top" || rc=$?
+  vm/boot.sh arm64 "$rd" "$OUT" || rc=$?
 t2=$(date +%s.%N)
 ((rc != 124 && rc != 137)) || note "QEMU timed out"
-[[ ${VM_KEEP_LOG:-0} != 1 ]] || cat "$top/console.log"
+[[ ${VM_KEEP_LOG:-0} != 1 ]] || cat "$OUT/console.log"
 awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "arm64-boot: fetch+build+stage %.1f s, pack+QEMU run %.1f s\n", b - a, c - b }'
-python3 vm/ktap_summary.py "$top/guest.ktap" || rc=1
+python3 vm/ktap_summary.py "$OUT/guest.ktap" || rc=1
 if ((rc != 0)); then
-  echo "arm64-boot: console tail ($top/console.log):"
-  tail -n 30 "$top/console.log"
+  echo "arm64-boot: console tail ($OUT/console.log):"
+  tail -n 30 "$OUT/console.log"
   exit 1
 fi
