@@ -56,7 +56,7 @@ if [[ -c /dev/kvm ]]; then
 else
   echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
   tests=$(printf '%s; ' "${runs[@]}")
-  BUILD_DIR=$build VM_OUT="$out/vm" VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-900} \
+  VM_MODULE_SUITE=0 BUILD_DIR=$build VM_OUT="$out/vm" VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-900} \
     VM_TESTS="${tests%; }" vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
   collect_json "$out/vm/guest.ktap"
 fi

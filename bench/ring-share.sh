@@ -23,7 +23,7 @@ if [[ -c /dev/kvm ]]; then
   bench/ring-share-guest.sh "${args[@]}" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
 else
   echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
-  BUILD_DIR=$build VM_OUT="$out/vm" VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
+  VM_MODULE_SUITE=0 BUILD_DIR=$build VM_OUT="$out/vm" VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
     VM_FILES="$perf $micro" VM_TESTS="$ROOT/bench/ring-share-guest.sh ${args[*]}" \
     vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
   cp "$out/vm/guest.ktap" "$out/runs.log"

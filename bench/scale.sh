@@ -81,7 +81,7 @@ else
   avail=$(($(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) / 1024))
   ((avail >= want + 1024)) ||
     echo "   warning: the VM gets ${want} MiB but only ${avail} MiB is available here; expect the sweep to crawl (stop other VMs, or set SCALE_SIZES without the largest point)" >&2
-  BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-$mem} \
+  VM_MODULE_SUITE=0 BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-$mem} \
     VM_HUGEPAGES=${VM_HUGEPAGES:-$hugepages} \
     VM_TIMEOUT=${VM_TIMEOUT:-10800} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-5400} \
     VM_FILES="$perf" VM_TESTS="$(sed "s|^|$ROOT/bench/scale-guest.sh $perf |" "$plan" | paste -sd';')" \

@@ -3,8 +3,8 @@
 #   make vm-test ARCH=arm64   the full arm64 suite (vm/arm64/suite.sh full):
 #                             dirty_log_test in every mode on anonymous,
 #                             hugetlb and THP memory, the negative twins,
-#                             dirty_log_perf, spp_test; then the module's
-#                             suite (mk/arm64-kmod.mk); "N passed, M failed"
+#                             dirty_log_perf, spp_test; with the module's
+#                             suite first in the same boot (boot.sh --kmod)
 #   make vm-arm64             the same without the module
 #   make vm-arm64-short       the short cycle ctest runs (vm.arm64_selftests)
 #   make vm-arm64-hello       arm64_hello_vm, the guest's first smoke test

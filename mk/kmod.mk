@@ -16,6 +16,9 @@ KDIR ?= $(shell vm/kdir.sh)
 # VM_TIMEOUT and VM_TESTS are passed only when given: vm/run.sh picks the
 # limit (300 s; more for the verdict set) and, with VM_TESTS unset, the set.
 KVM_PATCHES ?=
+# A command the kernel's make runs under (vm/run.sh: vm/toolchain.sh run
+# ROOT, the private compiler of a kernel the host's gcc cannot build for).
+KMOD_WRAP ?=
 
 .PHONY: kmod kmod-deps kmod-clean vm-test vm-deps
 
@@ -27,7 +30,7 @@ kmod-deps:
 kmod: kmod-deps
 	@mkdir -p $(KMOD_BUILD)
 	@cp -a Kbuild kmod $(KMOD_BUILD)/
-	$(MAKE) -C "$(or $(KDIR),$(shell vm/kdir.sh))" M=$(abspath $(KMOD_BUILD)) modules
+	$(KMOD_WRAP) $(MAKE) -C "$(or $(KDIR),$(shell vm/kdir.sh))" M=$(abspath $(KMOD_BUILD)) modules
 	@echo "built $(KMOD_BUILD)/dirtyscope.ko"
 
 kmod-clean:

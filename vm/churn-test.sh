@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Module churn and in-kernel genl fuzzing in the nested VM: ctest vm.module_churn and `make churn`. Builds kmod/tests/genl_fuzz
-# and kmod/tests/module_churn static (like the module's other test
-# programs, so the initramfs needs no libraries), then boots the usual
+# and kmod/tests/module_churn (kmod/tests/build.sh, as every module test
+# program is built), then boots the usual
 # harness (vm/run.sh: the module's own tests first) with both as VM_TESTS:
 #   genl_fuzz -n CHURN_MESSAGES [-s CHURN_SEED]
 #   module_churn -l CHURN_LOADS -k CHURN_KVM_RELOADS /dirtyscope.ko
@@ -24,18 +24,7 @@ for v in MESSAGES LOADS KVM_RELOADS; do
 done
 
 scripts/install-deps.sh kmod vm
-mkdir -p "$BIN"
-# The pieces every module test program links (as vm/run.sh builds them).
-COMMON=(kmsg_check ring_guest ktap genl_client stats_client module_view mini_guest host_util)
-build() {
-  local prog=$1 srcs=() f
-  shift
-  for f in "$prog" "$@" "${COMMON[@]}"; do srcs+=("kmod/tests/$f.c"); done
-  gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi -o "$BIN/$prog.tmp" "${srcs[@]}"
-  mv "$BIN/$prog.tmp" "$BIN/$prog"
-}
-build genl_fuzz genl_fuzz_attrs genl_fuzz_shapes genl_fuzz_phase owned_vm
-build module_churn module_churn_vms module_churn_reader module_churn_load
+kmod/tests/build.sh gcc "$BIN" genl_fuzz module_churn
 
 export BUILD_DIR
 export VM_OUT=${VM_OUT:-$BUILD_DIR/vm-churn}

@@ -1,35 +1,11 @@
 #!/bin/busybox sh
-# /init of the test initramfs (vm/run.sh packs it). Runs the module tests
-# and then powers off. KTAP goes to /dev/ttyS1, which QEMU writes to a file
-# the host parses; the kernel console (ttyS0) is kept as a log.
-# Each step is one top-level KTAP result; test programs' own KTAP is
-# indented below their step, as KTAP nests subtests.
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sysfs /sys
-/bin/busybox mount -t devtmpfs devtmpfs /dev
-mount -t debugfs debugfs /sys/kernel/debug
-mkdir -p /tmp
-export PATH=/bin:/sbin
+# /init of the x86-64 initramfs (vm/run.sh stages it): the module suite,
+# then the programs of /tests/plan, then powers off. Each step is one
+# top-level KTAP result on the results port (vm/guest.sh); test programs'
+# own KTAP is indented below their step, as KTAP nests subtests.
+. /guest.sh
 # Shared libraries of VM_TESTS binaries, copied by vm/run.sh.
 [ -f /etc/ld_library_path ] && export LD_LIBRARY_PATH="$(cat /etc/ld_library_path)"
-
-exec 3>/dev/ttyS1
-out() { echo "$*" >&3; }
-diag() { sed 's/^/# /' >&3; }
-# result RC NAME, step NAME CMD...
-. /ktap.sh
-# prog NAME TIMEOUT CMD...: run a KTAP-printing program as a subtest
-prog() {
-	name=$1; tmo=$2; shift 2
-	out "# running: $*"
-	t0=$(date +%s)
-	timeout "$tmo" "$@" </dev/null >/tmp/prog.out 2>&1
-	rc=$?
-	sed 's/^/    /' /tmp/prog.out >&3
-	[ $rc -eq 124 ] || [ $rc -eq 143 ] && out "# $name: timed out after ${tmo}s"
-	out "    # took $(($(date +%s) - t0)) s"
-	result $rc "$name"
-}
 status_has() { grep -q "$1" /sys/kernel/debug/dirtyscope/status; }
 attached() {
 	status_has "kvm: module" && ! status_has ": detached" &&
@@ -50,24 +26,15 @@ load_kvm() {
 unload_kvm() { rmmod kvm_amd && rmmod kvm && detached; }
 reload_module() { rmmod dirtyscope && insmod /dirtyscope.ko && attached; }
 final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
-# Only what happened after boot counts: CPU-bug banners under TCG may say
-# WARNING (e.g. RETBleed) before any module is loaded.
-dmesg_clean() {
-	dmesg | tail -n +$(($(wc -l </tmp/dmesg.boot) + 1)) >/tmp/dmesg.txt
-	if grep -E 'WARNING:|BUG:|Oops|Call Trace|leak|general protection|refcount_t' /tmp/dmesg.txt; then
-		return 1
-	fi
-	grep dirtyscope /tmp/dmesg.txt
-	return 0
-}
-
-dmesg >/tmp/dmesg.boot
 ntests=0
-[ -f /tests/list ] && ntests=$(grep -c . /tests/list)
+[ -f /tests/plan ] && ntests=$(grep -c . /tests/plan)
 # An installed kselftest tree (vm/run.sh VM_STAGE_DIR): one more step.
 [ -f /kselftest/run_kselftest.sh ] && ntests=$((ntests + 1))
+# VM_MODULE_SUITE=0 (benchmark and alarm boots): the module is loaded for
+# the programs, but its own test programs and reload steps do not run.
+suite=${VM_MODULE_SUITE:-1}
 out "KTAP version 1"
-out "1..$((10 + ntests))"
+out "1..$(( (suite == 1 ? 10 : 4) + ntests))"
 out "# guest kernel $(uname -r)"
 # Set when vm/run.sh packed kvm modules rebuilt with KVM_PATCHES.
 if [ -f /etc/kvm_patches ]; then
@@ -78,20 +45,16 @@ step "insmod dirtyscope.ko before kvm.ko" insmod_before_kvm
 step "kvm.ko loaded after dirtyscope.ko: probes attach" load_kvm
 # What this kernel's KVM offers for dirty tracking (diagnostics only).
 /bin/kvm_caps 2>&1 | sed 's/^/# /' >&3
-prog "dirtyscope_kmod_test (module loaded before kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test /dirtyscope.ko
-step "kvm.ko unloaded under dirtyscope.ko: probes detach" unload_kvm
-step "kvm.ko loaded again: probes reattach" load_kvm
-step "dirtyscope.ko reloaded after kvm.ko" reload_module
-prog "dirtyscope_kmod_test (module loaded after kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test /dirtyscope.ko
-# SPP hooks: counts, events, permissions; also reloads the module with pages registered.
-prog "spp_kmod_test" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/spp_kmod_test /dirtyscope.ko
-if [ -f /tests/list ]; then
-	while read -r bin args; do
-		[ -n "$bin" ] || continue
-		# shellcheck disable=SC2086 # args are a word list on purpose
-		prog "$bin $args" "${VM_TEST_TIMEOUT:-200}" /tests/$bin $args
-	done </tests/list
+if [ "$suite" = 1 ]; then
+	prog "dirtyscope_kmod_test (module loaded before kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test /dirtyscope.ko
+	step "kvm.ko unloaded under dirtyscope.ko: probes detach" unload_kvm
+	step "kvm.ko loaded again: probes reattach" load_kvm
+	step "dirtyscope.ko reloaded after kvm.ko" reload_module
+	prog "dirtyscope_kmod_test (module loaded after kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test /dirtyscope.ko
+	# SPP hooks: counts, events, permissions; also reloads the module with pages registered.
+	prog "spp_kmod_test" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/spp_kmod_test /dirtyscope.ko
 fi
+[ -f /tests/plan ] && run_plan /tests/plan
 # The kernel's runner under busybox sh; without /usr/bin/timeout here it
 # applies no per-test timeout of its own, this step's limit stands in.
 # Through a pipe: the runner appends test output to /dev/stdout, which on

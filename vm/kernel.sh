@@ -39,6 +39,9 @@ BUILD_DIR=${BUILD_DIR:-build}
 [[ -z $K && -n ${KERNEL_IMAGE:-} ]] && K=image
 K=${K:-debian-6.1}
 
+# shellcheck source=apt.sh
+. "$ROOT/vm/apt.sh"
+
 emit() {   # NAME VALUE...: one shell-quoted assignment per line
   while (($#)); do printf '%s=%q\n' "$1" "$2"; shift 2; done
 }
@@ -62,33 +65,17 @@ debian_61() {
 debian_suite() {
   local name=$1 suite=$2 series=$3
   local top=$BUILD_DIR/kernels/$name
-  local apt=$top/apt debs=$top/debs root=$top/root stamp=$top/.extracted
+  local debs=$top/debs root=$top/root stamp=$top/.extracted
   local mirror
   # Same archive host as the host's own sources (deb822 or one-line format).
   mirror=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) |
     grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
-  mirror=${mirror:-http://deb.debian.org/debian}
-  local aptopts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=-
-    -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-    -o Dir::Etc::preferencesparts=- -o APT::Sandbox::User=root -o Debug::NoLocking=1)
-  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$debs"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} $suite main" \
-    >"$apt/sources.list"
-  local lists=("$apt"/lists/*_"${suite}"_main_binary-amd64_Packages*)
-  if [[ ! -f ${lists[0]} ]]; then
-    note "apt-get update (private lists in $apt, $suite from $mirror)"
-    apt-get -q "${aptopts[@]}" update >"$top/apt-update.log" 2>&1 ||
-      { tail -n 5 "$top/apt-update.log" >&2; die "apt-get update for $suite failed (log: $top/apt-update.log)"; }
-    lists=("$apt"/lists/*_"${suite}"_main_binary-amd64_Packages*)
-  fi
-  [[ -f ${lists[0]} ]] || die "no $suite amd64 Packages list in $apt/lists"
+  mkdir -p "$debs"
+  apt_state "$top/apt" amd64 "$suite" "${mirror:-http://deb.debian.org/debian}"
   # The newest linux-image-<series>*-amd64 (unsigned is the same kernel):
   # 6.12.95+deb12-amd64, 7.2.13+deb14-amd64, 7.3-rc7-amd64 ...
   local pkg abi version re="^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-amd64(-unsigned)?\$"
-  # (apt may keep the list compressed: apt-helper reads any form.)
-  read -r pkg version < <(/usr/lib/apt/apt-helper cat-file "${lists[0]}" |
-    awk -v re="$re" '/^Package: /{p=$2} /^Version: /{ if (p ~ re && p !~ /-dbg$/) print p, $2 }' |
-    sort -V -k2 | tail -n1) || true
+  read -r pkg version < <(apt_newest "$re") || true
   [[ -n ${pkg:-} ]] || die "no linux-image-${series}*-amd64 in $suite"
   abi=${pkg#linux-image-}; abi=${abi%-unsigned}       # 6.12.95+deb12-amd64
   local common=${abi%-amd64}                           # 6.12.95+deb12
@@ -97,7 +84,7 @@ debian_suite() {
   # linux-*<common>* package the image and the headers depend on.
   if [[ ! -f $stamp || $(cat "$stamp") != "$abi $version" ]]; then
     local extra
-    extra=$(/usr/lib/apt/apt-helper cat-file "${lists[0]}" |
+    extra=$(apt_packages |
       awk -v i="$pkg" -v a="linux-headers-$abi" -v c="linux-headers-$common-common" \
         '/^Package: /{q=$2} /^Depends: /{ if (q==i || q==a || q==c) print }' |
       grep -oE 'linux-[a-z]+-[^ ,]+' | grep -F -- "${common%%+*}" | grep -v -- "^linux-headers-" | sort -u || true)
@@ -108,8 +95,7 @@ debian_suite() {
     pkgs=("${pkgs[@]/%/=$version}")
     note "downloading ${pkgs[*]} from $suite"
     local t0=$SECONDS
-    (cd "$debs" && apt-get -q "${aptopts[@]}" download "${pkgs[@]}" >"$top/apt-download.log" 2>&1) ||
-      { tail -n 5 "$top/apt-download.log" >&2; die "apt-get download of the $name kernel packages failed (log: $top/apt-download.log)"; }
+    apt_download "$debs" "${pkgs[@]}"
     rm -rf "$root"
     mkdir -p "$root"
     for p in "${names[@]}"; do
@@ -129,8 +115,7 @@ debian_suite() {
     src=$(ls "$debs/linux-source-${series}_${version//:/%3a}_all.deb" 2>/dev/null || true)
     if [[ -z $src ]]; then
       note "downloading linux-source-$series=$version (same version as the image)"
-      (cd "$debs" && apt-get -q "${aptopts[@]}" download "linux-source-$series=$version" >"$top/apt-download.log" 2>&1) ||
-        die "linux-source-$series=$version is not available from $suite"
+      apt_download "$debs" "linux-source-$series=$version"
       src=$(ls "$debs/linux-source-${series}_${version//:/%3a}_all.deb")
     fi
   fi

@@ -33,7 +33,7 @@ ld -m elf_i386 -T vm/qemu-guest/dirtier.ld -o "$OUT/dirtier.elf" "$OUT/dirtier.o
 # beside its binary (qemu-system-x86_64 -L help); the first two suffice
 # with -nodefaults (no NIC option ROM).
 fw="/usr/share/qemu /usr/share/seabios"
-VM_FILES="$qemu $BUILD_DIR/bin/dirtyscope $OUT/dirtier.elf $fw" \
+VM_MODULE_SUITE=0 VM_FILES="$qemu $BUILD_DIR/bin/dirtyscope $OUT/dirtier.elf $fw" \
   VM_OUT=$OUT/vm VM_MEM=${VM_MEM:-2G} BUILD_DIR=$BUILD_DIR VM_TIMEOUT=${VM_TIMEOUT:-600} \
   VM_TESTS="$ROOT/vm/qemu-alarm-guest.sh $BUILD_DIR/bin $qemu $OUT/dirtier.elf $RING $SECS $EXPECT $SOURCES" \
   vm/run.sh && exit 0

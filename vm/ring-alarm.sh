@@ -26,7 +26,8 @@ export KVM_SRC_CACHE=${KVM_SRC_CACHE:-$ROOT/build/kvm-src}
 for b in dirty_log_test dirtyscope stats_live_test; do
   [[ -x $BUILD_DIR/bin/$b ]] || { echo "ring-alarm: $BUILD_DIR/bin/$b not built" >&2; exit 2; }
 done
-export BUILD_DIR VM_FILES="$BUILD_DIR/bin/dirty_log_test $BUILD_DIR/bin/dirtyscope"
+# An alarm boot loads the module without running its own suite.
+export BUILD_DIR VM_MODULE_SUITE=0 VM_FILES="$BUILD_DIR/bin/dirty_log_test $BUILD_DIR/bin/dirtyscope"
 guest=$ROOT/vm/ring-alarm-guest.sh
 RUNS=${RING_ALARM_RUNS:-control mutant late}  # any of them
 # A boot with patched kvm also fails the module's own tests (they count

@@ -1,53 +1,20 @@
 #!/usr/bin/env bash
-# The nested-VM harness behind `make vm-test`: builds dirtyscope.ko against
-# the kernel to test (KERNEL, resolved by vm/kernel.sh; default: the Debian
-# kernel that linux-image-amd64 points at), packs a busybox
-# initramfs with that kernel's kvm modules, the module, its test program
-# and any VM_TESTS binaries, boots it under QEMU/TCG and relays the KTAP
-# the guest writes to its second serial port.
+# The x86-64 runner behind `make vm-test`: resolves the kernel (KERNEL,
+# vm/kernel.sh), builds dirtyscope.ko and its test programs for it, checks
+# the probes' prototypes against its BTF (a mismatch never boots), stages
+# an initramfs with its kvm modules and the VM_TESTS programs, boots it
+# (vm/boot.sh) and judges the KTAP the guest writes to its results port.
 #
-# Environment: BUILD_DIR (build), VM_TESTS ("path args; path args":
-# host-built KTAP programs, run as root in the guest, exit 0 pass / 4 skip /
-# else fail), VM_MEM (1G),
-# VM_KEEP_LOG=1 to print the guest console even on success. VM_SMP: guest
-# CPUs (1; make bench-compare uses 2: the kernel's perf test spins a thread
-# per vCPU plus its main thread).
-# VM_TESTS unset (not empty): the recommended dirty_log_test verdict set
-# (vm/verdict-set.txt, read by vm/verdict-set.sh), with the huge pages it
-# needs; VM_TESTS="" runs the module suite alone.
+# Environment (each knob is described in vm/README.md): BUILD_DIR, KERNEL
+# (or KERNEL_IMAGE, KERNEL_MODULES, KERNEL_HEADERS), VM_TESTS ("path args;
+# path args"; unset: the verdict set, vm/verdict-set.txt; empty: the module
+# suite alone), VM_MODULE_SUITE, VM_FILES, VM_STAGE_DIR, VM_HUGEPAGES,
+# VM_MEM, VM_SMP, VM_TIMEOUT, VM_TEST_TIMEOUT, VM_KMOD_TEST_TIMEOUT, VM_OUT,
+# VM_KEEP_RUNS, VM_KEEP_LOG, KVM_PATCHES, KVM_MODULES_DIR.
 # Every run ends with one line (stdout, last):
 #   vm-test verdict: PASS|FAIL (<programs>: P/N passed[, failed: labels];
 #     module suite: A passed, B failed, C skipped[; <why>])
-# where <programs> is "dirty_log_test verdict set" or "VM_TESTS"; exit 0
-# only with PASS.
-# VM_OUT: where this run's initramfs, console and KTAP go. Unset: a folder
-# of its own, $BUILD_DIR/vm/runs/<UTC time>-<pid>/, with $BUILD_DIR/vm/latest
-# pointing at the newest run and $BUILD_DIR/vm/{guest.ktap,host.ktap,
-# console.log} at its files (the last VM_KEEP_RUNS runs, default 5, are
-# kept). Runs with different VM_OUT can go in parallel: the shared build
-# steps take a lock (a run that has to wait for it says so), and two runs
-# given the same VM_OUT take turns. VM_TEST_TIMEOUT: per-program limit in
-# the guest (200 s; 120 s for the verdict set); VM_KMOD_TEST_TIMEOUT: the
-# same for each dirtyscope_kmod_test run (120 s; 60 s with the verdict set).
-# VM_TIMEOUT: the whole boot (300 s; with the verdict set 60 s more than
-# all per-program limits together).
-# VM_HUGEPAGES: 2 MiB huge pages the guest kernel reserves at boot
-# (hugepages=N), for hugetlb-backed test memory (unset: none).
-# VM_FILES ("path path"): host files or directories copied to the same
-# absolute path in the guest, not run; executables bring their ldd
-# libraries (helpers a VM_TESTS script calls: a VMM, its firmware).
-# KVM_PATCHES ("a.patch b.patch"): rebuild kvm.ko, kvm-amd.ko and
-# kvm-intel.ko from Debian's linux-source with these patches applied
-# (vm/kvm-build.sh) and boot with those instead of the image's; a patch
-# that does not apply or compile is exit 2. KVM_MODULES_DIR: a directory
-# holding such an already built set (with its patches.txt), used as is.
-# KERNEL: debian-6.1 (default), debian-6.12 (bookworm-backports), debian-7.2
-# (sid), debian-experimental (7.3-rc; these two built with gcc-16, so the
-# module builds in a private sid root, vm/toolchain.sh) (fetched
-# into $BUILD_DIR/kernels/), or a built kernel tree; KERNEL_IMAGE with
-# KERNEL_MODULES (and KERNEL_HEADERS) instead of a tree (see vm/kernel.sh).
-# Before booting, the probes' prototypes are checked against that kernel's
-# BTF (vm/check-tracepoints.sh); a mismatch is refused, never loaded.
+# exit 0 only with PASS; bad input is one line on stderr and exit 2.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,49 +25,30 @@ for p in ${KVM_PATCHES:-}; do
   KVM_PATCH_PATHS+=("$(realpath "$p")")
 done
 KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
+VM_MODULE_SUITE=${VM_MODULE_SUITE:-1}
+[[ $VM_MODULE_SUITE == [01] ]] || { echo "vm-test: VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'" >&2; exit 2; }
 cd "$ROOT"
+# VM_FILES and VM_TESTS binaries (checked here, before anything is written).
+for f in ${VM_FILES:-}; do
+  [[ -e $f && $f = /* ]] || { echo "vm-test: VM_FILES: '$f' is not an existing absolute path" >&2; exit 2; }
+done
+check_vm_tests() {
+  VM_TESTS_ENTRIES=()
+  local entry bin
+  IFS=';' read -r -a entries <<<"$1"
+  for entry in ${entries[@]+"${entries[@]}"}; do
+    read -r bin _ <<<"$entry" || true
+    [[ -n ${bin:-} ]] || continue
+    [[ -x $bin ]] || { echo "vm-test: VM_TESTS binary '$bin' not found or not executable" >&2; exit 2; }
+    VM_TESTS_ENTRIES+=("$entry")
+  done
+}
+[[ -z ${VM_TESTS:-} ]] || check_vm_tests "$VM_TESTS"
 BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
 mkdir -p "$SHARED"
 start=$SECONDS
-
-# --- this run's output folder -------------------------------------------
-# VM_OUT unset: runs/<UTC time>-<pid>/ of its own, so runs from one checkout
-# never write each other's KTAP or console; `latest` and the old file names
-# in $SHARED point at the newest run (a relative symlink, swapped at once).
-if [[ -z ${VM_OUT:-} ]]; then
-  RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)-$$
-  OUT=$SHARED/runs/$RUN_ID
-  mkdir -p "$OUT"
-  ln -sfn "runs/$RUN_ID" "$SHARED/.latest.$$" && mv -Tf "$SHARED/.latest.$$" "$SHARED/latest"
-  for f in guest.ktap host.ktap console.log; do
-    [[ -L $SHARED/$f || ! -e $SHARED/$f ]] || rm -f "$SHARED/$f"
-    [[ -L $SHARED/$f ]] || ln -s "latest/$f" "$SHARED/$f"
-  done
-  echo "vm-test: output in ${OUT#"$ROOT"/} (also ${SHARED#"$ROOT"/}/latest)"
-else
-  OUT=$VM_OUT
-  [[ $OUT = /* ]] || OUT=$ROOT/$OUT
-  mkdir -p "$OUT"
-fi
-# Held for the whole run: pruning skips folders still in use, and a
-# second run given the same VM_OUT waits for this one instead of mixing.
-exec 7>"$OUT/.run.lock"
-if ! flock -n 7; then
-  echo "vm-test: waiting for another run using ${OUT#"$ROOT"/} to finish" >&2
-  flock 7
-fi
-if [[ -z ${VM_OUT:-} ]]; then
-  keep=${VM_KEEP_RUNS:-5}
-  [[ $keep =~ ^[0-9]+$ ]] || { echo "vm-test: VM_KEEP_RUNS must be a number, not '$keep'" >&2; exit 2; }
-  # Oldest first; never this run, never one whose lock is held.
-  mapfile -t old_runs < <(find "$SHARED/runs" -mindepth 1 -maxdepth 1 -type d | sort | head -n "-$((keep > 0 ? keep : 1))")
-  for d in ${old_runs[@]+"${old_runs[@]}"}; do
-    [[ $d != "$OUT" ]] || continue
-    ( flock -n 6 && rm -rf "$d" ) 6>>"$d/.run.lock" 2>/dev/null || true
-  done
-fi
 
 # --- what runs in the guest -----------------------------------------------
 # VM_TESTS unset: the verdict set; its programs are judged by label.
@@ -110,6 +58,7 @@ if [[ -z ${VM_TESTS+x} ]]; then
   DLT=$BUILD_DIR/bin/dirty_log_test
   [[ -x $DLT ]] || { echo "vm-test: $DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)" >&2; exit 2; }
   VM_TESTS=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
+  check_vm_tests "$VM_TESTS"
   VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
   nset=$(vm/verdict-set.sh configs | wc -l)
   export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-120}
@@ -135,6 +84,11 @@ if [[ $KERNEL_NAME != debian-6.1 ]]; then
   # module's own BTF, which the probes do not need: skip it without dwarves.
   command -v pahole >/dev/null || KMOD_ARGS+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
 fi
+# --- this run's output folder, made once the input is known good -----------
+# (vm/run-folder.sh).
+# shellcheck source=run-folder.sh
+. vm/run-folder.sh
+run_folder vm-test "$SHARED" "${VM_OUT:-}" guest.ktap host.ktap console.log
 HOST_KTAP=$OUT/host.ktap
 : >"$HOST_KTAP"
 
@@ -150,39 +104,25 @@ fi
 # built in a private sid root (vm/toolchain.sh; created once, cached).
 TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") || {
   echo "vm-test verdict: FAIL (nothing booted: no compiler for $KERNEL_ABI, see vm/toolchain.sh)"; exit 1; }
+KMOD_WRAP=()
+if [[ -n $TOOLCHAIN ]]; then
+  KMOD_WRAP=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
+fi
 build_module() {
-  if [[ -z $TOOLCHAIN ]]; then
-    make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
-      BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
-  else
+  if [[ -n $TOOLCHAIN ]]; then
     local cc
     cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
     echo "toolchain: $TOOLCHAIN: $(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1)"
-    mkdir -p "$KMOD_BUILD" && cp -a Kbuild kmod "$KMOD_BUILD/" &&
-      BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" make -C "$KERNEL_KDIR" \
-        M="$(realpath "$KMOD_BUILD")" modules ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
   fi
+  make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
+    BUILD_DIR="$BUILD_DIR" ${KMOD_WRAP[@]+"${KMOD_WRAP[@]}"} ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
 }
 build_module >"$SHARED/kmod-build.log" 2>&1 || {
   cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2
   echo "vm-test verdict: FAIL (nothing booted: dirtyscope.ko did not build against $KERNEL_KDIR)"; exit 1; }
 [[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private $(grep -m1 '^toolchain: ' "$SHARED/kmod-build.log")"
 KO=$KMOD_BUILD/dirtyscope.ko
-# The module's test programs, static (no libnl) so the initramfs needs no
-# libraries; each is its cases plus the pieces every program shares.
-KMOD_TEST_COMMON=(ktap genl_client stats_client module_view mini_guest host_util)
-build_kmod_test() {
-  local prog=$1 srcs=() f
-  shift
-  for f in "$@" "${KMOD_TEST_COMMON[@]}"; do srcs+=("kmod/tests/$f.c"); done
-  gcc -static -O2 -Wall -Wextra -Werror -I kmod/include/uapi \
-    -o "$SHARED/$prog.tmp" "${srcs[@]}"
-  mv "$SHARED/$prog.tmp" "$SHARED/$prog"
-}
-build_kmod_test dirtyscope_kmod_test dirtyscope_kmod_test cases_module cases_counters \
-  cases_drops cases_requests cases_permissions cases_lifecycle ring_guest owned_vm
-build_kmod_test spp_kmod_test spp_kmod_test spp_cases_counts spp_cases_requests \
-  spp_cases_lifecycle spp_guest spp_client
+kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
 gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
 mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
@@ -242,17 +182,8 @@ fi
 # --- initramfs ----------------------------------------------------------
 STAGE=$OUT/initramfs
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,sbin,dev,proc,sys,tmp,tests,etc} "$STAGE/lib/modules/$ABI"
-cp /bin/busybox "$STAGE/bin/busybox"
-# Debian's busybox lists itself: a bin/busybox -> busybox link would
-# replace the binary with an ELOOP and panic the kernel at /init.
-for applet in $(/bin/busybox --list); do
-  [[ $applet == busybox ]] && continue
-  ln -sf busybox "$STAGE/bin/$applet"
-done
+mkdir -p "$STAGE"/{bin,tests,etc} "$STAGE/lib/modules/$ABI"
 cp vm/init.sh "$STAGE/init"
-cp vm/ktap.sh "$STAGE/ktap.sh"
-chmod +x "$STAGE/init"
 mv "$KO" "$STAGE/dirtyscope.ko"
 cp "$SHARED/dirtyscope_kmod_test" "$SHARED/spp_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"
 # The guest's KTAP names the kvm patches the modules were built with.
@@ -301,6 +232,17 @@ depmod -b "$STAGE" "$ABI"
 
 # Extra test binaries with their shared libraries and the dynamic loader.
 libdirs=()
+# stage_libs FILE: FILE's libraries at their host paths (ldd prints
+# "libx.so => /path (0x..)" and "/lib64/ld-linux-x86-64.so.2 (0x..)").
+stage_libs() {
+  local lib
+  while read -r lib; do
+    [[ -f $lib ]] || continue
+    mkdir -p "$STAGE$(dirname "$lib")"
+    cp -L "$lib" "$STAGE$lib"
+    libdirs+=("$(dirname "$lib")")
+  done < <(ldd "$1" 2>/dev/null | grep -oE '/[^ ]+' || true)
+}
 # The programs the verdict line counts: "LABEL<TAB>NAME", NAME as init.sh
 # names its result (labels: the verdict set's, else "#N:program").
 PROGRAMS=$OUT/programs.list
@@ -308,39 +250,23 @@ PROGRAMS=$OUT/programs.list
 if ((VERDICT_SET)); then
   mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
 fi
-if [[ -n $VM_TESTS ]]; then
-  IFS=';' read -r -a entries <<<"$VM_TESTS"
-  nprog=0
-  for entry in "${entries[@]}"; do
-    read -r bin args <<<"$entry" || true
-    [[ -n ${bin:-} ]] || continue
-    [[ -x $bin ]] || { echo "vm-test: VM_TESTS binary '$bin' not found or not executable" >&2; exit 2; }
-    cp -L "$bin" "$STAGE/tests/"
-    echo "$(basename "$bin") ${args:-}" >>"$STAGE/tests/list"
-    if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
-    printf '%s\t%s\n' "$label" "$(basename "$bin") ${args:-}" >>"$PROGRAMS"
-    nprog=$((nprog + 1))
-    # ldd: "libx.so => /path (0x..)" and "/lib64/ld-linux-x86-64.so.2 (0x..)"
-    while read -r lib; do
-      [[ -f $lib ]] || continue
-      mkdir -p "$STAGE$(dirname "$lib")"
-      cp -L "$lib" "$STAGE$lib"
-      libdirs+=("$(dirname "$lib")")
-    done < <(ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+' || true)
-  done
-fi
-# VM_FILES: staged at their host paths; ELF files with their libraries.
+nprog=0
+for entry in ${VM_TESTS_ENTRIES[@]+"${VM_TESTS_ENTRIES[@]}"}; do
+  read -r bin args <<<"$entry" || true
+  cp -L "$bin" "$STAGE/tests/"
+  # The plan's line (vm/guest.sh run_plan): limit, name, no expectation.
+  printf '%s\t%s\t-\t-\t%s\n' "${VM_TEST_TIMEOUT:-200}" "$(basename "$bin") ${args:-}" \
+    "/tests/$(basename "$bin") ${args:-}" >>"$STAGE/tests/plan"
+  if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
+  printf '%s\t%s\n' "$label" "$(basename "$bin") ${args:-}" >>"$PROGRAMS"
+  nprog=$((nprog + 1))
+  stage_libs "$bin"
+done
+# VM_FILES: staged at their host paths; executables with their libraries.
 for f in ${VM_FILES:-}; do
-  [[ -e $f && $f = /* ]] || { echo "vm-test: VM_FILES: '$f' is not an existing absolute path" >&2; exit 2; }
   mkdir -p "$STAGE$(dirname "$f")"
   cp -aL "$f" "$STAGE$f"
-  [[ -f $f && -x $f ]] || continue
-  while read -r lib; do
-    [[ -f $lib ]] || continue
-    mkdir -p "$STAGE$(dirname "$lib")"
-    cp -L "$lib" "$STAGE$lib"
-    libdirs+=("$(dirname "$lib")")
-  done < <(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+' || true)
+  [[ ! -f $f || ! -x $f ]] || stage_libs "$f"
 done
 if ((${#libdirs[@]})); then
   printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
@@ -356,22 +282,16 @@ if [[ -n ${VM_STAGE_DIR:-} ]]; then
   cp -a "$VM_STAGE_DIR" "$STAGE/kselftest"
 fi
 
-CPIO=$OUT/initramfs.cpio
-(cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet) >"$CPIO"
 echo "vm-test: built in $((SECONDS - start)) s; booting $ABI under QEMU/TCG (timeout ${VM_TIMEOUT}s)"
 
 # --- boot ---------------------------------------------------------------
 CONSOLE=$OUT/console.log
 KTAP=$OUT/guest.ktap
-rm -f "$CONSOLE" "$KTAP"
 boot=$SECONDS
 set +e
-timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-  -machine pc -accel tcg -cpu max -smp "${VM_SMP:-1}" -m "$VM_MEM" \
-  -nographic -no-reboot -net none -monitor none \
-  -serial "file:$CONSOLE" -serial "file:$KTAP" \
-  -kernel "$KERNEL_IMAGE" -initrd "$CPIO" \
-  -append "console=ttyS0 panic=-1 oops=panic${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" </dev/null
+BOOT_KERNEL=$KERNEL_IMAGE BOOT_TIMEOUT=$VM_TIMEOUT BOOT_MEM=$VM_MEM BOOT_SMP=${VM_SMP:-1} \
+  BOOT_APPEND="VM_MODULE_SUITE=$VM_MODULE_SUITE${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" \
+  vm/boot.sh x86_64 "$STAGE" "$OUT"
 qemu_rc=$?
 set -e
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"

@@ -1,116 +1,155 @@
 #!/usr/bin/env bash
-# Boots Debian 13's arm64 6.12 kernel under QEMU TCG with KVM at EL2 (issue
-# 14): `-machine virt,virtualization=on,gic-version=3 -cpu max`, so the guest
-# kernel comes up in VHE mode and has /dev/kvm. Inside, /init (vm/arm64/
-# init.sh) checks /dev/kvm, runs vm/kvm_caps.c (cross-built, static) and
-# then every PROGRAM given here (static aarch64 binaries), and powers off.
+# The arm64 runner: boots Debian 13's arm64 6.12 kernel under QEMU TCG with
+# KVM at EL2 (vm/arch/arm64.conf, through vm/boot.sh), where /init
+# (vm/arm64/init.sh) checks /dev/kvm, runs vm/kvm_caps.c and every PROGRAM
+# given here (static aarch64 binaries), and powers off. With --kmod the
+# same boot also tests dirtyscope.ko: cross-built against that kernel's
+# headers (vm/arm64/fetch-headers.sh), its probe prototypes checked against
+# their BTF, its test programs built by kmod/tests/build.sh; the guest loads
+# it, runs its suite before the programs and the ARM64_KMOD_EXTRA ones,
+# unloads it and checks the kernel log.
 #
-# Usage: vm/arm64/boot.sh ["PROGRAM [ARGS]"...]   e.g. "build-arm64/bin/arm64_hello_vm -m ring"
+# Usage: vm/arm64/boot.sh [--kmod] ["PROGRAM [ARGS]"...]
+#        e.g. "build-arm64/bin/arm64_hello_vm -m ring"
 #        A test written "!PROGRAM [ARGS]" must fail (exit 1): a negative twin,
 #        ok when the program catches the fault it was given; with " ~ REGEX"
 #        at the end its output must also match REGEX (grep -E), so an
 #        unrelated failure cannot pass as the expected one. A test written
 #        "=PROGRAM [ARGS]" must run: its skip (exit 4) is a failure.
-# Env:   ARM64_DIR (build/arm64: downloads, initramfs, console.log)
-#        ARM64_TIMEOUT (600 s for the whole QEMU run), ARM64_MEM (1G),
+# Env:   ARM64_DIR (build/arm64: the kernel's downloads, and without --kmod
+#        the run folders runs/<time>-<pid>/ with initramfs/, console.log and
+#        guest.ktap, latest/ the newest), ARM64_KMOD_DIR (build/arm64-kmod:
+#        headers, module objects, and with --kmod the run folders), ARM64_TIMEOUT (600 s for the whole QEMU run; 900 with
+#        --kmod), ARM64_TEST_TIMEOUT (600 s per program), ARM64_MEM (1G),
 #        ARM64_SMP (1), ARM64_HUGEPAGES (0: 2 MiB hugetlb pages the guest
-#        kernel reserves at boot, for -s anonymous_hugetlb/shared_hugetlb)
+#        kernel reserves at boot, for -s anonymous_hugetlb/shared_hugetlb),
+#        ARM64_KMOD_EXTRA (with --kmod: more module programs with their
+#        arguments, ';'-separated, e.g. "genl_fuzz -n 2000; module_churn -l 5
+#        -k 0 /dirtyscope.ko"; KVM is built in, so module_churn needs -k 0),
+#        VM_KEEP_LOG=1 (print the whole console).
 # Exit 0 when every result is ok, 1 otherwise, 2 when something is missing.
-# The console is build/arm64/console.log; results are its "ARM64: " lines.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 die() { echo "arm64-boot: $*" >&2; exit 2; }
 note() { echo "arm64-boot: $*" >&2; }
-top=${ARM64_DIR:-$ROOT/build/arm64}
-[[ $top = /* ]] || top=$ROOT/$top
-export ARM64_DIR=$top
+kmod=0
+[[ ${1:-} != --kmod ]] || { kmod=1; shift; }
+abs() { [[ $1 = /* ]] && echo "$1" || echo "$ROOT/$1"; }
+export ARM64_DIR=$(abs "${ARM64_DIR:-build/arm64}")
+export ARM64_KMOD_DIR=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
+top=$ARM64_DIR
+((kmod == 0)) || top=$ARM64_KMOD_DIR
+cd "$ROOT"
 
-"$ROOT/scripts/install-deps.sh" arm64
-t0=$(date +%s.%N)
-eval "$("$ROOT/vm/arm64/fetch.sh")"
-[[ -f $ARM64_KERNEL_IMAGE && -x $ARM64_BUSYBOX ]] || die "fetch gave no kernel/busybox"
-
-# kvm_caps: the same program the x86 harness runs, cross-built static.
-mkdir -p "$top/bin"
-aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I"$ROOT/lib/include" \
-  -o "$top/bin/kvm_caps" "$ROOT/vm/kvm_caps.c"
-
-rd=$top/initramfs
-rm -rf "$rd"
-mkdir -p "$rd"/{bin,sbin,proc,sys,dev,tmp,tests/bin}
-cp "$ARM64_BUSYBOX" "$rd/bin/busybox"
-# The arm64 busybox cannot run here to list its applets, and `--install`
-# would also link busybox onto itself (ELOOP, see DESIGN.md): link the
-# applets init.sh and test scripts use, by name.
-for a in sh mount mkdir cut uname dmesg grep sed cat echo timeout poweroff ls \
-  sleep date test '[' head tail wc env true false; do
-  ln -s busybox "$rd/bin/$a"
-done
-cp "$ROOT/vm/arm64/init.sh" "$rd/init"
-cp "$ROOT/vm/ktap.sh" "$rd/ktap.sh"
-order=(kvm_caps)
-cp "$top/bin/kvm_caps" "$rd/tests/"
-# Each test is a one-line script in /tests/ (its name says what runs), the
-# binary in /tests/bin/.
-i=0
+# --- the programs: each a line of the guest's plan ----------------------------
+# "LIMIT<TAB>NAME<TAB>KIND<TAB>REGEX<TAB>COMMAND" (vm/guest.sh run_plan).
+tmo=${ARM64_TEST_TIMEOUT:-600}
+plan=("$(printf '%s\tkvm_caps\t-\t-\t/tests/bin/kvm_caps' "$tmo")")
+progs=()
 for cmd in "$@"; do
-  expect_fail=0 must_run=0 pattern=
-  if [[ $cmd == '!'* ]]; then expect_fail=1; cmd=${cmd#!}; fi
-  if ((expect_fail)) && [[ $cmd == *' ~ '* ]]; then pattern=${cmd##* ~ }; cmd=${cmd% ~ *}; fi
-  [[ $pattern != *"'"* ]] || die "'$pattern': a pattern cannot hold a single quote"
-  if [[ $cmd == '='* ]]; then must_run=1; cmd=${cmd#=}; fi
+  kind=- pattern=-
+  if [[ $cmd == '!'* ]]; then kind='!'; cmd=${cmd#!}; fi
+  if [[ $kind == '!' && $cmd == *' ~ '* ]]; then pattern=${cmd##* ~ }; cmd=${cmd% ~ *}; fi
+  if [[ $cmd == '='* ]]; then kind='='; cmd=${cmd#=}; fi
   read -r p args <<<"$cmd"
   [[ -f $p ]] || die "program '$p' not found"
   file -b "$p" | grep -q 'ARM aarch64' || die "'$p' is not an aarch64 binary"
-  cp "$p" "$rd/tests/bin/"
-  i=$((i + 1))
-  name="$i-$(basename "$p")${args:+_${args//[^A-Za-z0-9=.-]/_}}"
-  if ((expect_fail)); then
-    name+="_must_fail"
-    if [[ -n $pattern ]]; then
-      printf '#!/bin/sh\n/tests/bin/%s %s >/tmp/twin.out 2>&1\nrc=$?\ncat /tmp/twin.out\n' \
-        "$(basename "$p")" "$args" >"$rd/tests/$name"
-      printf "m=0; grep -Eq '%s' /tmp/twin.out && m=1\n" "$pattern" >>"$rd/tests/$name"
-      printf 'echo "exit $rc, expected 1; output matches %s: $m"\n[ $rc -eq 1 ] && [ $m -eq 1 ]\n' \
-        "'$pattern'" >>"$rd/tests/$name"
-    else
-      printf '#!/bin/sh\n/tests/bin/%s %s\nrc=$?\necho "exit $rc, expected 1"\n[ $rc -eq 1 ]\n' \
-        "$(basename "$p")" "$args" >"$rd/tests/$name"
-    fi
-  elif ((must_run)); then
-    name+="_must_run"
-    printf '#!/bin/sh\n/tests/bin/%s %s\nrc=$?\n[ $rc -ne 4 ] || echo "skipped, but this test must run"\n[ $rc -eq 0 ]\n' \
-      "$(basename "$p")" "$args" >"$rd/tests/$name"
-  else
-    printf '#!/bin/sh\nexec /tests/bin/%s %s\n' "$(basename "$p")" "$args" >"$rd/tests/$name"
-  fi
-  chmod +x "$rd/tests/$name"
-  order+=("$name")
+  progs+=("$p")
+  name="${#progs[@]}-$(basename "$p")${args:+_${args//[^A-Za-z0-9=.-]/_}}"
+  case $kind in '!') name+=_must_fail ;; '=') name+=_must_run ;; esac
+  plan+=("$(printf '%s\t%s\t%s\t%s\t%s' "$tmo" "$name" "$kind" "$pattern" "/tests/bin/$(basename "$p")${args:+ $args}")")
 done
-printf '%s\n' "${order[@]}" >"$rd/tests/order"
-(cd "$rd" && find . | cpio -o -H newc --quiet) >"$top/initramfs.cpio"
+extra=()
+IFS=';' read -r -a specs <<<"${ARM64_KMOD_EXTRA:-}"
+for spec in ${specs[@]+"${specs[@]}"}; do
+  read -r p args <<<"$spec"
+  [[ -n ${p:-} ]] || continue
+  [[ $p == module_churn || $p == genl_fuzz ]] || die "ARM64_KMOD_EXTRA: unknown program '$p' (module_churn, genl_fuzz)"
+  extra+=("$p${args:+ $args}")
+done
+# This run's folder (vm/run-folder.sh): its initramfs, console and results.
+# shellcheck source=../run-folder.sh
+. vm/run-folder.sh
+run_folder arm64-boot "$top" "" guest.ktap console.log
+rd=$OUT/initramfs
+mkdir -p "$rd/tests/bin" "$top/bin"
+printf '%s\n' "${plan[@]}" >"$rd/tests/plan"
+cp ${progs[@]+"${progs[@]}"} "$rd/tests/bin/"
+
+"$ROOT/scripts/install-deps.sh" arm64
+t0=$(date +%s.%N)
+if ((kmod)); then
+  eval "$(vm/arm64/fetch-headers.sh)"
+  [[ -f $ARM64_KDIR/Makefile ]] || die "fetch-headers gave no headers"
+else
+  eval "$(vm/arm64/fetch.sh)"
+fi
+[[ -f $ARM64_KERNEL_IMAGE && -x $ARM64_BUSYBOX ]] || die "fetch gave no kernel/busybox"
+# kvm_caps: the same program the x86 harness runs, cross-built static.
+aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I lib/include -o "$top/bin/kvm_caps" vm/kvm_caps.c
+cp "$top/bin/kvm_caps" "$rd/tests/bin/"
+
+# --- the module, its test programs, the prototype check (--kmod) --------------
+if ((kmod)); then
+  # Debian built the kernel with gcc-14; bookworm's gcc-12 lacks one flag,
+  # -fmin-function-alignment=8, which CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=
+  # turns into the kernel's own fallback -falign-functions=8 (the headers
+  # skip the compiler check: DEBIAN_KERNEL_NO_CC_VERSION_CHECK=y).
+  margs=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc
+    CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
+  command -v pahole >/dev/null || margs+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
+  make --no-print-directory kmod KDIR="$ARM64_KDIR" KMOD_BUILD="$top/obj" "${margs[@]}" \
+    >"$top/kmod-build.log" 2>&1 ||
+    { cat "$top/kmod-build.log" >&2; echo "arm64-boot: module build failed" >&2; exit 1; }
+  ko=$top/obj/dirtyscope.ko
+  vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || strings "$ko" | sed -n 's/^vermagic=//p')
+  note "built $ko ($vermagic)"
+  [[ $vermagic == "$ARM64_KERNEL_ABI "* ]] || die "vermagic '$vermagic' is not $ARM64_KERNEL_ABI"
+  # gcc 12's -falign-functions=8 does not align cold functions (__init ones
+  # are cold), which -fmin-function-alignment=8 would: ftrace's per-call-site
+  # ops pointer (DYNAMIC_FTRACE_WITH_CALL_OPS) sits in the 8 bytes before
+  # each function and must be 8-aligned. Refuse a module where one is not.
+  misaligned=$(aarch64-linux-gnu-nm "$ko" | while read -r addr type name; do
+    [[ $type == [tT] && $(( 16#$addr % 8 )) -ne 0 ]] && echo "$name"; done || true)
+  [[ -z $misaligned ]] || { echo "arm64-boot: functions not 8-byte aligned: $misaligned" >&2; exit 1; }
+  kmod/tests/build.sh aarch64-linux-gnu-gcc "$top/bin" dirtyscope_kmod_test spp_kmod_test \
+    ${extra[@]+"${extra[@]%% *}"}
+  # The headers' vmlinux has BTF; arm64 KVM is built in, no kvm.ko to add.
+  prc=0
+  kmod/check-prototypes.sh --image "$ARM64_KDIR/vmlinux" \
+    --expected kmod/probe-prototypes-arm64.txt --cache "$top" >"$top/check-prototypes.log" 2>&1 || prc=$?
+  case $prc in
+  0) note "probe prototypes match the kernel's BTF ($(grep -c '^match' "$top/check-prototypes.log" || true) tracepoints)" ;;
+  1) cat "$top/check-prototypes.log" >&2; echo "arm64-boot: probe prototypes differ from the kernel's BTF" >&2; exit 1 ;;
+  *) cat "$top/check-prototypes.log" >&2
+    die "cannot check the probe prototypes (DIRTYSCOPE_SKIP_BTF_CHECK=1 skips the check)" ;;
+  esac
+  cp "$ko" "$rd/dirtyscope.ko"
+  cp "$top/bin/dirtyscope_kmod_test" "$top/bin/spp_kmod_test" "$rd/tests/"
+  for spec in ${extra[@]+"${extra[@]}"}; do cp "$top/bin/${spec%% *}" "$rd/tests/"; done
+fi
+: >"$rd/tests/extra"
+for spec in ${extra[@]+"${extra[@]}"}; do
+  read -r p args <<<"$spec"
+  printf '%s\t%s\t-\t-\t%s\n' "$tmo" "$p $args" "/tests/$p${args:+ $args}" >>"$rd/tests/extra"
+done
+cp vm/arm64/init.sh "$rd/init"
 t1=$(date +%s.%N)
 
 note "booting $ARM64_KERNEL_ABI (TCG, virt with EL2, gic-version=3, -cpu max)"
-console=$top/console.log
 rc=0
-timeout "${ARM64_TIMEOUT:-600}" qemu-system-aarch64 \
-  -machine virt,virtualization=on,gic-version=3 -cpu max -accel tcg \
-  -smp "${ARM64_SMP:-1}" -m "${ARM64_MEM:-1G}" -nographic -no-reboot -net none \
-  -monitor none -serial "file:$console" \
-  -kernel "$ARM64_KERNEL_IMAGE" -initrd "$top/initramfs.cpio" \
-  -append "console=ttyAMA0 panic=-1 oops=panic hugepages=${ARM64_HUGEPAGES:-0}" || rc=$?
+BOOT_KERNEL=$ARM64_KERNEL_IMAGE BOOT_BUSYBOX=$ARM64_BUSYBOX BOOT_TIMEOUT=${ARM64_TIMEOUT:-$((kmod ? 900 : 600))} \
+  BOOT_MEM=${ARM64_MEM:-1G} BOOT_SMP=${ARM64_SMP:-1} \
+  BOOT_APPEND="hugepages=${ARM64_HUGEPAGES:-0}${ARM64_TEST_TIMEOUT:+ ARM64_TEST_TIMEOUT=$ARM64_TEST_TIMEOUT}" \
+  vm/boot.sh arm64 "$rd" "$OUT" || rc=$?
 t2=$(date +%s.%N)
-((rc == 124)) && note "QEMU timed out after ${ARM64_TIMEOUT:-600} s"
-
-grep -a '^ARM64: ' "$console" | sed 's/^ARM64: //' || true
-oks=$(grep -ac '^ARM64: ok ' "$console" || true)
-bad=$(grep -ac '^ARM64: not ok ' "$console" || true)
-awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "arm64-boot: fetch+pack %.1f s, QEMU run %.1f s\n", b - a, c - b }'
-echo "$oks passed, $bad failed"
-if ((bad > 0 || oks == 0 || rc != 0)); then
-  echo "arm64-boot: console tail ($console):"
-  tail -n 20 "$console"
+((rc != 124 && rc != 137)) || note "QEMU timed out"
+[[ ${VM_KEEP_LOG:-0} != 1 ]] || cat "$OUT/console.log"
+awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "arm64-boot: fetch+build+stage %.1f s, pack+QEMU run %.1f s\n", b - a, c - b }'
+python3 vm/ktap_summary.py "$OUT/guest.ktap" || rc=1
+if ((rc != 0)); then
+  echo "arm64-boot: console tail ($OUT/console.log):"
+  tail -n 30 "$OUT/console.log"
   exit 1
 fi

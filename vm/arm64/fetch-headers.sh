@@ -34,42 +34,20 @@ abi=$ARM64_KERNEL_ABI version=$ARM64_KERNEL_VERSION common=${ARM64_KERNEL_ABI%-a
 a64=${ARM64_DIR:-$ROOT/build/arm64}
 [[ $a64 = /* ]] || a64=$ROOT/$a64
 
-privopts() { # $1: apt dir; rest: extra options
-  local d=$1; shift
-  echo -o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=- \
-    -o "Dir::State::Lists=$d/lists" -o "Dir::State::status=$d/status" -o "Dir::Cache=$d/cache" \
-    -o Dir::Etc::preferencesparts=- -o APT::Sandbox::User=root -o Debug::NoLocking=1 "$@"
-}
-# shellcheck disable=SC2207
-arm=($(privopts "$a64/apt" -o APT::Architecture=arm64 -o APT::Architectures=arm64))
-amd=$top/apt-amd64
-# shellcheck disable=SC2207
-x86=($(privopts "$amd" -o APT::Architecture=amd64 -o APT::Architectures=amd64))
-mkdir -p "$top/debs" "$amd/lists/partial" "$amd/cache/archives/partial"
-: >>"$amd/status"
-echo "deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} bookworm-backports main" \
-  >"$amd/sources.list"
-lists=("$amd"/lists/*bookworm-backports_main_binary-amd64_Packages*)
-if [[ ! -f ${lists[0]} ]]; then
-  note "apt-get update (private amd64 lists in $amd, bookworm-backports)"
-  apt-get -q "${x86[@]}" update >"$top/apt-update.log" 2>&1 ||
-    { tail -n 5 "$top/apt-update.log" >&2; die "apt-get update for bookworm-backports failed (log: $top/apt-update.log)"; }
-  lists=("$amd"/lists/*bookworm-backports_main_binary-amd64_Packages*)
-fi
-[[ -f ${lists[0]} ]] || die "no bookworm-backports amd64 Packages list in $amd/lists"
-read -r kpkg kver < <(/usr/lib/apt/apt-helper cat-file "${lists[0]}" |
-  awk '/^Package: /{p=$2} /^Version: /{ if (p ~ /^linux-kbuild-6\.12\./) print p, $2 }' |
-  sort -V -k2 | tail -n1) || true
+# shellcheck source=../apt.sh
+. "$ROOT/vm/apt.sh"
+mkdir -p "$top/debs"
+apt_state "$top/apt-amd64" amd64 bookworm-backports "$mirror"
+read -r kpkg kver < <(apt_newest '^linux-kbuild-6\.12\.') || true
 [[ -n ${kpkg:-} ]] || die "no linux-kbuild-6.12.* in bookworm-backports"
 
 root=$top/root stamp=$top/.extracted
 want="$abi $version $kpkg $kver"
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   note "downloading linux-headers-$abi linux-headers-$common-common ($version, trixie arm64) and $kpkg $kver (bookworm-backports amd64)"
-  (cd "$top/debs" &&
-    apt-get -q "${arm[@]}" download "linux-headers-$abi=$version" "linux-headers-$common-common=$version" &&
-    apt-get -q "${x86[@]}" download "$kpkg=$kver") >"$top/apt-download.log" 2>&1 ||
-    { tail -n 5 "$top/apt-download.log" >&2; die "apt-get download failed (log: $top/apt-download.log)"; }
+  apt_download "$top/debs" "$kpkg=$kver"
+  apt_state "$a64/apt" arm64 trixie "$mirror"
+  apt_download "$top/debs" "linux-headers-$abi=$version" "linux-headers-$common-common=$version"
   rm -rf "$root"
   mkdir -p "$root"
   for deb in "$top/debs/linux-headers-${abi}_${version//:/%3a}_arm64.deb" \
@@ -100,8 +78,8 @@ if ((want_src)); then
   src=$top/src/linux-source-6.12
   if [[ ! -f $top/src/.version || $(cat "$top/src/.version") != "$version" ]]; then
     note "downloading linux-source-6.12=$version (to read)"
-    (cd "$top/debs" && apt-get -q "${arm[@]}" download "linux-source-6.12=$version") >>"$top/apt-download.log" 2>&1 ||
-      die "linux-source-6.12=$version not downloadable (log: $top/apt-download.log)"
+    apt_state "$a64/apt" arm64 trixie "$mirror"
+    apt_download "$top/debs" "linux-source-6.12=$version"
     rm -rf "$top/src"
     mkdir -p "$top/src"
     dpkg-deb --fsys-tarfile "$top/debs/linux-source-6.12_${version//:/%3a}_all.deb" |

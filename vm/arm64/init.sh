@@ -1,32 +1,60 @@
 #!/bin/busybox sh
-# /init of the arm64 initramfs (vm/arm64/boot.sh packs it). Reports KVM's
-# state, runs each program in /tests/ in order (a static aarch64 binary or a
-# script, listed in /tests/order) and powers off. There is one console
-# (the virt machine's PL011), so results are KTAP lines on it, prefixed
-# "ARM64: " to tell them from kernel messages; the host greps for them.
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sysfs /sys
-/bin/busybox mount -t devtmpfs devtmpfs /dev
-mkdir -p /tmp
-export PATH=/bin:/sbin
-out() { echo "ARM64: $*"; }
+# /init of the arm64 initramfs (vm/arm64/boot.sh stages it): checks
+# /dev/kvm, runs each test of /tests/plan and powers off. With
+# /dirtyscope.ko (boot.sh --kmod) it also loads the module into the kernel
+# (KVM built in, VHE) and runs its suite first, then after the plan the
+# extra module programs, rmmod and the kernel-log check. KTAP on the
+# results port (vm/guest.sh).
+. /guest.sh
+kmod=0
+[ -f /dirtyscope.ko ] && kmod=1
+status() { cat /sys/kernel/debug/dirtyscope/status; }
+attached() {
+	status | grep -q '^kvm: built-in' && ! status | grep -q ': detached' &&
+		status | grep -q '^teardown_probe: kvm_arch_destroy_vm' &&
+		status | grep -q '^tracepoint kvm_guest_fault: attached' &&
+		status | grep -q '^function kvm_pgtable_stage2_map: attached' ||
+		{ status; return 1; }
+}
+load() { insmod /dirtyscope.ko && attached; }
+reload() { rmmod dirtyscope && load; }
+final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
+# Every unload logs the module's own allocation count; a leak shows as
+# allocations != frees.
+balanced() {
+	grep 'dirtyscope: exit: allocations=' /tmp/dmesg.txt >/tmp/exits.txt
+	[ -s /tmp/exits.txt ] || { echo "no 'exit: allocations=' line"; return 1; }
+	sed 's/.*allocations=\([0-9]*\) frees=\([0-9]*\).*/\1 \2/' /tmp/exits.txt |
+		while read -r a f; do [ "$a" = "$f" ] || { echo "allocations $a != frees $f"; exit 1; }; done
+}
+tmo=${ARM64_TEST_TIMEOUT:-600}
+out "KTAP version 1"
+# /dev/kvm and the plan; with the module its five steps and programs
+# before, and the extras, rmmod and the log check after.
+out "1..$((1 + $(grep -c . /tests/plan) + kmod * (7 + $(grep -c . /tests/extra))))"
 # The kernel's own clock at /init: boot time without QEMU start-up.
-out "# uptime at /init: $(cut -d' ' -f1 /proc/uptime) s"
+out "# uptime at /init: $(up) s"
 out "# kernel $(uname -r) $(uname -m)"
-dmesg | grep -iE 'kvm' | sed 's/^/ARM64: # dmesg: /'
-diag() { sed 's/^/ARM64: #   /'; }
-# result RC NAME
-. /ktap.sh
-if [ -c /dev/kvm ]; then result 0 dev_kvm; else result 1 dev_kvm; fi
-for t in $(cat /tests/order 2>/dev/null); do
-	start=$(cut -d' ' -f1 /proc/uptime)
-	timeout "${ARM64_TEST_TIMEOUT:-600}" "/tests/$t" </dev/null >/tmp/out 2>&1
-	rc=$?
-	end=$(cut -d' ' -f1 /proc/uptime)
-	diag </tmp/out
-	out "# $t: $start -> $end s (guest uptime)"
-	result $rc "$t"
-done
-out "1..$n"
-out "# uptime at poweroff: $(cut -d' ' -f1 /proc/uptime) s"
+dmesg | grep -iE 'kvm \[|kvm:' | diag
+step dev_kvm test -c /dev/kvm
+if [ $kmod = 1 ]; then
+	step "insmod dirtyscope.ko: every hook attached" load
+	prog "dirtyscope_kmod_test" "$tmo" /tests/dirtyscope_kmod_test /dirtyscope.ko
+	prog "spp_kmod_test" "$tmo" /tests/spp_kmod_test /dirtyscope.ko
+	step "dirtyscope.ko reloaded: hooks attach again" reload
+	prog "dirtyscope_kmod_test (after the reload)" "$tmo" /tests/dirtyscope_kmod_test /dirtyscope.ko
+fi
+# A plan test's own results stay diagnostics: a must-fail twin's "not ok"
+# lines are what it is expected to print, not failures of this run.
+nest() { sed 's/^/#   /' >&3; }
+run_plan /tests/plan
+nest() { sed 's/^/    /' >&3; }
+if [ $kmod = 1 ]; then
+	run_plan /tests/extra
+	step "rmmod dirtyscope after its VMs exited" final_rmmod
+	step "dmesg: no warnings or oopses, allocations == frees at every unload" \
+		eval 'dmesg_clean "Unable to handle|Internal error" && balanced'
+fi
+out "# uptime at poweroff: $(up) s"
+sync
 poweroff -f

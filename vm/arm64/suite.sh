@@ -10,11 +10,12 @@
 #   short  every mode once on small memory, ring-with-bitmap on hugetlb,
 #          the known bug, one twin, dirty_log_perf, spp_test (ctest
 #          vm.arm64_selftests with --kmod; about 1.5 min of QEMU here)
-#   --kmod also run the module's suite (vm/arm64/kmod-test.sh) and add its
-#          counts to the summary
+#   --kmod also run the module's suite, in the same boot (vm/arm64/boot.sh
+#          --kmod)
 # Prefixes (boot.sh): "=" must run (a skip fails), "!" must fail (exit 1),
 # and with " ~ REGEX" its output must match REGEX: the fault it names.
-# Ends with "N passed, M failed"; exit 0 only when M is 0.
+# Ends with the runner's "N passed, M failed, K skipped" and a line naming
+# the suite; exit 0 only when nothing failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -76,26 +77,11 @@ for p in "$T" "$B/dirty_log_perf" "$B/spp_test"; do
   [[ -x $p ]] || { echo "arm64-suite: $p missing: make build ARCH=arm64" >&2; exit 2; }
 done
 
-passed=0 failed=0
-tally() {  # adds the "N passed, M failed" line of a run's output
-  local line
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
-  [[ -n $line ]] || { failed=$((failed + 1)); return; }
-  passed=$((passed + ${line%% passed*}))
-  line=${line#*passed, }
-  failed=$((failed + ${line%% failed*}))
-}
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+# One boot: with --kmod the module's suite runs first in the same guest.
+opts=()
+((kmod == 0)) || opts=(--kmod)
 rc=0
 ARM64_HUGEPAGES=${ARM64_HUGEPAGES:-$hugepages} ARM64_TIMEOUT=${ARM64_TIMEOUT:-1500} \
-  "$ROOT/vm/arm64/boot.sh" "${tests[@]}" 2>&1 | tee "$out" || rc=1
-tally "$out"
-if ((kmod)); then
-  "$ROOT/vm/arm64/kmod-test.sh" 2>&1 | tee "$out" || rc=1
-  tally "$out"
-fi
-((rc == 0)) || ((failed > 0)) || failed=1
-echo "arm64 suite ($level$( ((kmod)) && echo ', module')): $passed passed, $failed failed"
-echo "$passed passed, $failed failed"
-((failed == 0))
+  "$ROOT/vm/arm64/boot.sh" ${opts[@]+"${opts[@]}"} "${tests[@]}" || rc=1
+echo "arm64 suite ($level$( ((kmod)) && echo ', module')): $( ((rc == 0)) && echo passed || echo FAILED)"
+exit $rc

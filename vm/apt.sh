@@ -1,0 +1,42 @@
+# A private apt state: its own sources.list, lists, cache and status file
+# in one folder, so fetching a kernel never touches the host's apt
+# configuration, dpkg architectures or installed packages. Sourced by the
+# kernel fetchers (vm/kernel.sh, vm/arm64/fetch.sh, vm/arm64/fetch-headers.sh),
+# which define die and note.
+# apt_state DIR ARCH SUITE [MIRROR]: sets APT_OPTS (apt-get's options) and
+#   APT_LIST (the suite's Packages list), updating the lists the first time.
+apt_state() {
+  local dir=$1 arch=$2 suite=$3 mirror=${4:-${DEBIAN_MIRROR:-http://deb.debian.org/debian}} lists
+  APT_OPTS=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=-
+    -o "Dir::State::Lists=$dir/lists" -o "Dir::State::status=$dir/status" -o "Dir::Cache=$dir/cache"
+    -o Dir::Etc::preferencesparts=- -o "APT::Architecture=$arch" -o "APT::Architectures=$arch"
+    -o APT::Sandbox::User=root -o Debug::NoLocking=1)
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+  : >>"$dir/status"
+  echo "deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} $suite main" \
+    >"$dir/sources.list"
+  lists=("$dir"/lists/*_"${suite}"_main_binary-"${arch}"_Packages*)
+  if [[ ! -f ${lists[0]} ]]; then
+    note "apt-get update (private $arch lists in $dir, $suite from $mirror)"
+    apt-get -q "${APT_OPTS[@]}" update >"$dir/update.log" 2>&1 ||
+      { tail -n 5 "$dir/update.log" >&2; die "apt-get update for $suite failed (log: $dir/update.log)"; }
+    lists=("$dir"/lists/*_"${suite}"_main_binary-"${arch}"_Packages*)
+  fi
+  [[ -f ${lists[0]} ]] || die "no $suite $arch Packages list in $dir/lists"
+  APT_LIST=${lists[0]}
+}
+# apt_packages: the Packages list as text (apt may keep it compressed).
+apt_packages() { /usr/lib/apt/apt-helper cat-file "$APT_LIST"; }
+# apt_newest REGEX: "PACKAGE VERSION", the newest package whose name
+# matches REGEX (awk), debug packages aside.
+apt_newest() {
+  apt_packages | awk -v re="$1" '/^Package: /{p=$2} /^Version: /{ if (p ~ re && p !~ /-dbg$/) print p, $2 }' |
+    sort -V -k2 | tail -n1
+}
+# apt_download DIR PKG=VERSION...: the .debs into DIR (log DIR/download.log).
+apt_download() {
+  local dir=$1
+  shift
+  (cd "$dir" && apt-get -q "${APT_OPTS[@]}" download "$@") >>"$dir/download.log" 2>&1 ||
+    { tail -n 5 "$dir/download.log" >&2; die "apt-get download of $* failed (log: $dir/download.log)"; }
+}

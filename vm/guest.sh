@@ -1,0 +1,79 @@
+# The guest side every /init shares (vm/init.sh and vm/arm64/init.sh
+# source it; vm/boot.sh copies it to /guest.sh): mounts, the results
+# port, KTAP results, checks, programs, the kernel log.
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /tmp
+export PATH=/bin:/sbin
+# KTAP goes to $RESULTS, the second port (vm/arch/*.conf) that QEMU writes
+# to a file, so kernel messages on the console never interleave with it.
+exec 3>"$RESULTS"
+out() { echo "$*" >&3; }
+# A check's output: diagnostics under its result.
+diag() { sed 's/^/# /' >&3; }
+# A program's output: its KTAP nested under its result. An init whose
+# programs must not be counted leaf by leaf (must-fail twins) redefines it.
+nest() { sed 's/^/    /' >&3; }
+up() { cut -d' ' -f1 /proc/uptime; }
+dmesg >/tmp/dmesg.boot
+n=0
+# result RC NAME: 0 pass, 4 skip (kselftest's code), else fail; a failure's
+# exit code goes on a diagnostic line, so the result line keeps the bare
+# NAME that host-side parsers look tests up by.
+result() {
+	n=$((n + 1))
+	case $1 in
+	0) out "ok $n $2" ;;
+	4) out "ok $n $2 # SKIP" ;;
+	*)
+		out "# $2: exit $1"
+		out "not ok $n $2"
+		;;
+	esac
+}
+# step NAME CMD...: a shell check, its output as diagnostics, then its result
+step() {
+	name=$1
+	shift
+	"$@" >/tmp/step.out 2>&1
+	rc=$?
+	diag </tmp/step.out
+	result $rc "$name"
+}
+# prog NAME LIMIT CMD...: a program run for at most LIMIT seconds
+prog() {
+	name=$1 tmo=$2
+	shift 2
+	out "# running: $*"
+	start=$(up)
+	timeout "$tmo" "$@" </dev/null >/tmp/prog.out 2>&1
+	rc=$?
+	nest </tmp/prog.out
+	[ $rc -eq 124 ] || [ $rc -eq 143 ] && out "# $name: timed out after ${tmo}s"
+	out "# $name: guest uptime $start -> $(up) s"
+	result $rc "$name"
+}
+# run_plan FILE: one program a line, "LIMIT<TAB>NAME<TAB>KIND<TAB>REGEX<TAB>
+# COMMAND"; KIND and REGEX other than "-" are judged by /bin/expect
+# (vm/expect.sh): "=" must run, "!" must fail.
+run_plan() {
+	while IFS='	' read -r tmo name kind re cmd; do
+		[ -n "$cmd" ] || continue
+		# shellcheck disable=SC2086 # the command is a word list on purpose
+		if [ "$kind$re" = -- ]; then
+			prog "$name" "$tmo" $cmd
+		else
+			prog "$name" "$tmo" /bin/expect "$kind" "$re" $cmd
+		fi
+	done <"$1"
+}
+# dmesg_clean [REGEX]: the kernel log since boot has no warning, oops or
+# leak report (nor REGEX); only after boot counts, since CPU-bug banners
+# under TCG may say WARNING before any module is loaded.
+dmesg_clean() {
+	dmesg | tail -n +$(($(wc -l </tmp/dmesg.boot) + 1)) >/tmp/dmesg.txt
+	grep dirtyscope /tmp/dmesg.txt
+	! grep -E "WARNING:|BUG:|Oops|Call Trace|leak|general protection|refcount_t${1:+|$1}" /tmp/dmesg.txt
+}

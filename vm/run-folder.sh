@@ -1,0 +1,43 @@
+# Each run's own output folder, for the runners (vm/run.sh,
+# vm/arm64/boot.sh source it; they set ROOT).
+# run_folder WHO BASE FIXED FILE...: sets OUT.
+#   FIXED given (VM_OUT): OUT is that folder (relative to $ROOT if not
+#   absolute). Otherwise OUT is BASE/runs/<UTC time>-<pid>/, so runs from
+#   one checkout never write each other's results; BASE/latest points at
+#   the newest (a relative symlink, swapped at once) and BASE/FILE... at its
+#   files, and the newest VM_KEEP_RUNS (5) run folders are kept.
+# The folder's lock is held on fd 7 for the whole run: pruning skips
+# folders still in use, and a second run given the same FIXED folder waits
+# for this one instead of mixing. Bad VM_KEEP_RUNS: exit 2, nothing made.
+run_folder() {
+  local who=$1 base=$2 fixed=$3 keep=${VM_KEEP_RUNS:-5} id f d old
+  shift 3
+  [[ $keep =~ ^[0-9]+$ ]] || { echo "$who: VM_KEEP_RUNS must be a number, not '$keep'" >&2; exit 2; }
+  if [[ -n $fixed ]]; then
+    OUT=$fixed
+    [[ $OUT = /* ]] || OUT=$ROOT/$OUT
+    mkdir -p "$OUT"
+  else
+    id=$(date -u +%Y%m%dT%H%M%SZ)-$$
+    OUT=$base/runs/$id
+    mkdir -p "$OUT"
+    ln -sfn "runs/$id" "$base/.latest.$$" && mv -Tf "$base/.latest.$$" "$base/latest"
+    for f in "$@"; do
+      [[ -L $base/$f || ! -e $base/$f ]] || rm -f "$base/$f"
+      [[ -L $base/$f ]] || ln -s "latest/$f" "$base/$f"
+    done
+    echo "$who: output in ${OUT#"$ROOT"/} (also ${base#"$ROOT"/}/latest)"
+  fi
+  exec 7>"$OUT/.run.lock"
+  if ! flock -n 7; then
+    echo "$who: waiting for another run using ${OUT#"$ROOT"/} to finish" >&2
+    flock 7
+  fi
+  [[ -z $fixed ]] || return 0
+  # Oldest first; never this run, never one whose lock is held.
+  mapfile -t old < <(find "$base/runs" -mindepth 1 -maxdepth 1 -type d | sort | head -n "-$((keep > 0 ? keep : 1))")
+  for d in ${old[@]+"${old[@]}"}; do
+    [[ $d != "$OUT" ]] || continue
+    ( flock -n 6 && rm -rf "$d" ) 6>>"$d/.run.lock" 2>/dev/null || true
+  done
+}
