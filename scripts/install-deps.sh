@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a feature set needs, only when missing, so
 # `make deps` is idempotent and cheap on a machine that already has them.
-# Usage: install-deps.sh GROUP...   (groups: core bpf netlink plot kmod vm kvmsrc fuzz arm64)
+# Usage: install-deps.sh GROUP...   (groups: core bpf netlink plot kmod vm kvmsrc debugkernel fuzz arm64)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +21,9 @@ declare -A groups=(
   # flex and bison, the build bc, libelf (objtool), libssl (sign-file); git
   # and patch apply patches; rsync installs uapi headers for PEER=1.
   [kvmsrc]="build-essential bc flex bison libssl-dev libelf-dev git patch xz-utils rsync"
+  # The debug kernel (vm/debug-kernel.sh): a whole kernel with BTF, so
+  # pahole (dwarves) besides what the kvm rebuild needs.
+  [debugkernel]="build-essential bc flex bison libssl-dev libelf-dev dwarves xz-utils"
   # `make fuzz` only: clang with libFuzzer. In bookworm libclang_rt.fuzzer
   # is in libclang-rt-14-dev, only a Recommends of clang (and this script
   # installs without recommends); llvm brings llvm-symbolizer for reports.

@@ -12,6 +12,9 @@
 #                         $BUILD_DIR/kernels/debian-7.2/ (built with gcc-16: run.sh
 #                         builds the module in vm/toolchain.sh's private sid root)
 #   debian-experimental   the 7.3 release candidate from experimental, likewise
+#   debug                 7.2 built from Debian's linux-source-7.2 with lockdep, KASAN,
+#                         kmemleak, UBSAN and more (vm/debug-kernel.sh; cached in
+#                         $BUILD_DIR/kernels/debug/, the first build takes long)
 #   DIR                   a built kernel tree: DIR/arch/x86/boot/bzImage, modules
 #                         staged with `make modules_install INSTALL_MOD_PATH=...`
 #                         (KERNEL_MODULES, default DIR), headers = DIR itself
@@ -163,9 +166,13 @@ debian-6.12) debian_suite debian-6.12 bookworm-backports 6.12 ;;
 debian-7.2) debian_suite debian-7.2 sid 7.2 ;;
 debian-experimental) debian_suite debian-experimental experimental 7.3 ;;
 image) custom image "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
+debug)
+  BUILD_DIR=$BUILD_DIR "$ROOT/vm/debug-kernel.sh" >&2 || exit 2
+  custom debug "$BUILD_DIR/kernels/debug/out/arch/x86/boot/bzImage" "$BUILD_DIR/kernels/debug/mods" \
+    "$BUILD_DIR/kernels/debug/out" ;;
 */* | .*)
   [[ -d $K ]] || die "KERNEL='$K': no such directory"
   [[ -f $K/arch/x86/boot/bzImage ]] || die "KERNEL='$K': no arch/x86/boot/bzImage (build the tree first)"
   custom tree "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
-*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-7.2, debian-experimental, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
+*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-7.2, debian-experimental, debug, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
 esac

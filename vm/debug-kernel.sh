@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the debug kernel (`make vm-test KERNEL=debug`): Debian's newest
+# linux-source-7.2 with the kernel's own detectors on (lockdep, KASAN,
+# kmemleak, DEBUG_OBJECTS, UBSAN, KFENCE, DEBUG_LIST, atomic-sleep checks)
+# and what the harness needs (kvm_amd as a module, BTF, ftrace, kprobes,
+# BPF, hugetlbfs); vm/debug-kernel.config lists it. Cached in
+# $BUILD_DIR/kernels/debug/: a second call with the same source and config
+# only checks the stamp; a changed config rebuilds incrementally.
+# Takes 40-90 minutes on 2 cores the first time (docs/kernels-and-vm-harness.md).
+# Output: the tree in $BUILD_DIR/kernels/debug/out (arch/x86/boot/bzImage,
+# Module.symvers) and its modules in $BUILD_DIR/kernels/debug/mods.
+# Usage: vm/debug-kernel.sh   (env BUILD_DIR, JOBS; DEBUG_KERNEL_SUITE=sid)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+die() { echo "debug-kernel: $*" >&2; exit 2; }
+note() { echo "debug-kernel: $*" >&2; }
+# shellcheck source=apt.sh
+. "$ROOT/vm/apt.sh"
+
+top=$BUILD_DIR/kernels/debug
+src=$top/src out=$top/out mods=$top/mods
+fragment=$ROOT/vm/debug-kernel.config
+mkdir -p "$top/debs"
+
+"$ROOT/scripts/install-deps.sh" debugkernel >&2
+
+apt_state "$top/apt" amd64 "${DEBUG_KERNEL_SUITE:-sid}"
+read -r pkg version < <(apt_newest '^linux-source-7\.2$') || true
+[[ -n ${pkg:-} ]] || die "no linux-source-7.2 in ${DEBUG_KERNEL_SUITE:-sid}"
+want="$version $(sha256sum "$fragment" | cut -c1-16)"
+if [[ -f $top/.built && $(cat "$top/.built") == "$want" ]]; then
+  note "cached: linux-source-7.2 $version with $(basename "$fragment") in $top"
+  exit 0
+fi
+
+if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
+  deb=$(ls "$top/debs/${pkg}_${version//:/%3a}_all.deb" 2>/dev/null || true)
+  [[ -n $deb ]] || { note "downloading $pkg=$version"; apt_download "$top/debs" "$pkg=$version"; }
+  deb=$(ls "$top/debs/${pkg}_${version//:/%3a}_all.deb")
+  rm -rf "$src" "$out"
+  mkdir -p "$src"
+  note "unpacking $pkg $version"
+  dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*/linux-source-7.2.tar.xz' |
+    tar -xJ -C "$src" --strip-components=1
+  echo "$version" >"$src/.version"
+fi
+
+t0=$SECONDS
+mkdir -p "$out"
+make -s -C "$src" O="$out" defconfig >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+  "$src/kernel/configs/kvm_guest.config" "$fragment" >"$top/merge.log" 2>&1
+make -s -C "$src" O="$out" olddefconfig >/dev/null
+# Every option the fragment asks for must have survived olddefconfig (a
+# dependency it lacks would silently drop a detector).
+lost=$(grep -E '^(# )?CONFIG_' "$fragment" | while read -r line; do
+  opt=$(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
+  have=$(grep -E "^(# )?$opt[= ]" "$out/.config" || echo "# $opt is not set")
+  [[ $line == "$have" ]] || echo "$opt"
+done)
+[[ -z $lost ]] || die "the config lost what $(basename "$fragment") asks for: $lost"
+note "building 7.2 $version with the detectors on (log: $top/build.log)"
+make -C "$src" O="$out" -j "${JOBS:-$(nproc)}" bzImage modules >"$top/build.log" 2>&1 ||
+  { tail -n 20 "$top/build.log" >&2; die "kernel build failed (log: $top/build.log)"; }
+rm -rf "$mods"
+make -s -C "$src" O="$out" INSTALL_MOD_PATH="$mods" modules_install >/dev/null
+echo "$want" >"$top/.built"
+note "built in $((SECONDS - t0)) s"
