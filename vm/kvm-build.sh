@@ -66,13 +66,15 @@ JOBS=$(nproc)
 kernel_vars=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/kernel.sh" ${KERNEL:+"$KERNEL"}) || exit $?
 eval "$kernel_vars"
 [[ $KERNEL_NAME == debian-* ]] ||
-  die "KVM_PATCHES needs a Debian kernel (debian-6.1, debian-6.12), not KERNEL=${KERNEL:-$KERNEL_NAME}: apply the patches to your tree and rebuild it"
+  die "KVM_PATCHES needs a Debian kernel (debian-6.1, debian-6.12, debian-7.2, debian-experimental), not KERNEL=${KERNEL:-$KERNEL_NAME}: apply the patches to your tree and rebuild it"
 ABI=$KERNEL_ABI
 [[ -f $KERNEL_CONFIG && -f $KERNEL_KDIR/Module.symvers ]] ||
   die "guest kernel config/headers for '$ABI' missing (run scripts/install-deps.sh kmod vm)"
 VERSION=$KERNEL_VERSION
 [[ -n $VERSION ]] || die "cannot tell the version of linux-image-$ABI"
-SERIES=${KERNEL_NAME#debian-}   # debian-6.12 -> 6.12
+# The source package's series, from the image's version: 6.12.95-1~bpo12+1
+# -> 6.12, 7.3~rc7-1~exp1 -> 7.3.
+SERIES=$(grep -oE '^[0-9]+\.[0-9]+' <<<"$VERSION") || die "cannot tell the series of version $VERSION"
 SRC_PKG=linux-source-$SERIES
 TREE=$CACHE/$SRC_PKG-$VERSION
 STAMP=$TREE/.dirtyscope-prepared
@@ -85,6 +87,11 @@ STAMP_TEXT="$SRC_PKG $VERSION $ABI"
 # so no BTF is generated), and KCFLAGS=-g0 keeps the build as fast as
 # with debug info off. 6.1 has no such check: it is built as before.
 KMAKE=()
+# A kernel built by a GCC the host lacks (7.x: gcc-16) is rebuilt in the
+# private toolchain root (vm/toolchain.sh), with what a tree build needs.
+TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/toolchain.sh" root "$KERNEL_CONFIG" bc flex bison libssl-dev) || exit 2
+IN_TOOLCHAIN=()
+[[ -z $TOOLCHAIN ]] || IN_TOOLCHAIN=(env BUILD_DIR="$BUILD_DIR" "$ROOT/vm/toolchain.sh" run "$TOOLCHAIN")
 if [[ $SERIES != 6.1 ]]; then
   KMAKE=(PAHOLE="$CACHE/pahole-stub" KCFLAGS=-g0)
   STAMP_TEXT="$STAMP_TEXT btf-config-kept"
@@ -168,8 +175,8 @@ prepare_tree() {
   fi
   (cd "$TREE" && scripts/config \
     --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "")
-  make -C "$TREE" -s olddefconfig ${KMAKE[@]+"${KMAKE[@]}"} >"$CACHE/prepare.log" 2>&1 &&
-    make -C "$TREE" -s -j"$JOBS" modules_prepare KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >>"$CACHE/prepare.log" 2>&1 || {
+  ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -s olddefconfig ${KMAKE[@]+"${KMAKE[@]}"} >"$CACHE/prepare.log" 2>&1 &&
+    ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -s -j"$JOBS" modules_prepare KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >>"$CACHE/prepare.log" 2>&1 || {
     tail -n 30 "$CACHE/prepare.log" >&2
     echo "kvm-build: preparing the kernel tree failed (log: $CACHE/prepare.log)" >&2
     exit 1
@@ -245,7 +252,7 @@ while i < len(parts):
   done
 
   log=$CACHE/build.log
-  if ! make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >"$log" 2>&1; then
+  if ! ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >"$log" 2>&1; then
     restore_tree
     names=$(for p in "${PATCHES[@]}"; do basename "$p"; done | paste -sd' ')
     echo "kvm-build: kvm modules do not compile with ${names:-no patches} (log: $log):" >&2

@@ -10,9 +10,11 @@
 # host's apt configuration is never touched: debootstrap itself is unpacked
 # from the host archive's .deb into $BUILD_DIR/toolchains/debootstrap.
 #
-# Usage: vm/toolchain.sh root CONFIG    prints the toolchain root the kernel of
-#                                       CONFIG needs ("" if the host's compiler
-#                                       is that compiler), creating it if missing
+# Usage: vm/toolchain.sh root CONFIG [PKG...]   prints the toolchain root the
+#                                       kernel of CONFIG needs ("" if the host's
+#                                       compiler is that compiler), creating it if
+#                                       missing; PKGs are installed into it too
+#                                       (a kernel tree build needs flex, bison...)
 #        vm/toolchain.sh run TCROOT CMD...   runs CMD in TCROOT (binds $ROOT,
 #                                       $BUILD_DIR, /dev, /proc)
 # Exit 2 (one line on stderr) when the toolchain cannot be made.
@@ -32,6 +34,8 @@ mirror() {   # the archive host the host's own sources name
 
 cmd_root() {
   local config=$1 cc pkg suite=sid
+  shift
+  local extras=("$@")
   # Only a gcc-N the host lacks needs the private root; anything else (no
   # config, clang, plain gcc, a compiler the host has) builds as before.
   [[ -f $config ]] || { echo ""; return; }
@@ -39,12 +43,12 @@ cmd_root() {
   if [[ -z $cc || ! $cc =~ (gcc-[0-9]+)$ ]] || command -v "$cc" >/dev/null; then echo ""; return; fi
   pkg=${BASH_REMATCH[1]}
   local top=$BUILD_DIR/toolchains tc=$BUILD_DIR/toolchains/$suite
-  if [[ -x $tc/usr/bin/$cc ]]; then echo "$tc"; return; fi
+  if [[ -x $tc/usr/bin/$cc ]] && has_all "$tc" "${extras[@]}"; then echo "$tc"; return; fi
   # One at a time: two runs must not debootstrap into one directory.
   mkdir -p "$top"
   exec 9>"$top/.lock"
   flock 9
-  if [[ -x $tc/usr/bin/$cc ]]; then echo "$tc"; return; fi
+  if [[ -x $tc/usr/bin/$cc ]] && has_all "$tc" "${extras[@]}"; then echo "$tc"; return; fi
   local ds=$top/debootstrap
   if [[ ! -x $ds/usr/sbin/debootstrap ]]; then
     note "unpacking debootstrap (apt-get download from the host's archive)"
@@ -61,19 +65,27 @@ cmd_root() {
     note "debootstrap --variant=minbase $suite into $tc with $pkg (takes minutes; cached)"
     rm -rf "$tc.tmp"
     DEBOOTSTRAP_DIR=$ds/usr/share/debootstrap "$ds/usr/sbin/debootstrap" --variant=minbase \
-      --include="$pkg,make,libc6-dev,libelf-dev" \
+      --include="$(IFS=,; echo "$pkg,make,libc6-dev,libelf-dev${extras[*]:+,${extras[*]}}")" \
       --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
       "$suite" "$tc.tmp" "$(mirror)" >"$top/debootstrap.log" 2>&1 ||
       die "debootstrap of $suite failed (log: $top/debootstrap.log)"
     mv "$tc.tmp" "$tc"
   else
-    note "installing $pkg into $tc"
-    cmd_run "$tc" apt-get -q -y install --no-install-recommends "$pkg" make libc6-dev libelf-dev \
+    note "installing $pkg ${extras[*]} into $tc"
+    cmd_run "$tc" apt-get -q -y install --no-install-recommends "$pkg" make libc6-dev libelf-dev "${extras[@]}" \
       >"$top/apt-install.log" 2>&1 || die "apt-get install $pkg in $tc failed (log: $top/apt-install.log)"
   fi
   [[ -x $tc/usr/bin/$cc ]] || die "$cc missing in $tc after installing $pkg"
   note "toolchain $tc ready in $((SECONDS - t0)) s: $("$0" run "$tc" "$cc" --version | head -n1)"
   echo "$tc"
+}
+
+has_all() {   # has_all TCROOT PKG...: every PKG is installed in TCROOT
+  local tc=$1 p
+  shift
+  for p in "$@"; do
+    grep -q "^Package: $p\$" "$tc/var/lib/dpkg/status" || return 1
+  done
 }
 
 cmd_run() {
@@ -93,7 +105,7 @@ cmd_run() {
 }
 
 case ${1:-} in
-root) [[ $# -eq 2 ]] || die "usage: vm/toolchain.sh root CONFIG"; cmd_root "$2" ;;
+root) [[ $# -ge 2 ]] || die "usage: vm/toolchain.sh root CONFIG [PKG...]"; shift; cmd_root "$@" ;;
 run) [[ $# -ge 3 ]] || die "usage: vm/toolchain.sh run TCROOT CMD..."; shift; cmd_run "$@" ;;
 *) die "usage: vm/toolchain.sh root CONFIG | run TCROOT CMD..." ;;
 esac
