@@ -88,12 +88,18 @@ STAMP_TEXT="$SRC_PKG $VERSION $ABI"
 # with debug info off. 6.1 has no such check: it is built as before.
 KMAKE=()
 # A kernel built by a GCC the host lacks (7.x: gcc-16) is rebuilt in the
-# private toolchain root (vm/toolchain.sh), with what a tree build needs.
-TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/toolchain.sh" root "$KERNEL_CONFIG" bc flex bison libssl-dev) || exit 2
+# private toolchain root (vm/toolchain.sh), with what a tree build needs
+# (kconfig: flex, bison; resolve_btfids: python3; sign-file: libssl).
+TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/toolchain.sh" root "$KERNEL_CONFIG" bc flex bison libssl-dev python3) || exit 2
 IN_TOOLCHAIN=()
-[[ -z $TOOLCHAIN ]] || IN_TOOLCHAIN=(env BUILD_DIR="$BUILD_DIR" "$ROOT/vm/toolchain.sh" run "$TOOLCHAIN")
+if [[ -n $TOOLCHAIN ]]; then
+  IN_TOOLCHAIN=(env BUILD_DIR="$BUILD_DIR" "$ROOT/vm/toolchain.sh" run "$TOOLCHAIN")
+  # The root has only the versioned compiler (no plain gcc) for both roles.
+  tc_cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
+  KMAKE+=(CC="$tc_cc" HOSTCC="$tc_cc")
+fi
 if [[ $SERIES != 6.1 ]]; then
-  KMAKE=(PAHOLE="$CACHE/pahole-stub" KCFLAGS=-g0)
+  KMAKE+=(PAHOLE="$CACHE/pahole-stub" KCFLAGS=-g0)
   STAMP_TEXT="$STAMP_TEXT btf-config-kept"
   pahole_ver=$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' "$KERNEL_CONFIG")
   printf '#!/bin/sh\n# kvm-build.sh: stands in for pahole in Kconfig only\necho v%s.%s\n' \
