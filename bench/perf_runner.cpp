@@ -11,8 +11,8 @@
 #include "dirtyscope/guest_vm.hpp"
 #include "dirtyscope/ring_collector.hpp"
 #include "dirtyscope/stats/stats_window.hpp"
+#include "dirtyscope/vcpu_pool.hpp"
 #include "perf_pages.hpp"
-#include "dirtyscope/pass_vcpu_pool.hpp"
 
 namespace dirtyscope::bench {
 
@@ -47,7 +47,7 @@ std::unique_ptr<Collector> make_perf_collector(const PerfOptions& o, const std::
     if (!o.manual_protect) return std::make_unique<DirtyLogCollector>(Injection::None);
     return std::make_unique<ClearLogCollector>(Injection::None, 1, ClearLogCollector::Chunks::WholeSlot);
   }
-  return std::make_unique<RingCollector>(RingMode::Plain, Injection::None, o.ring_entries);
+  return std::make_unique<RingCollector>(std::make_unique<HarvestOnFull>(), Injection::None, o.ring_entries);
 }
 
 std::string describe_variant(const PerfOptions& o, const std::string& mode, Collector& c) {
@@ -96,7 +96,7 @@ class PerfRun {
     // Generous: a first write under logging costs ~13 us here, emulated
     // CPL0 more; a stuck guest still ends the run.
     const auto timeout = std::chrono::milliseconds(60000 + o_.pages_per_vcpu() / 5);
-    PassVcpuPool pool(guest_, *collector_);
+    VcpuPool pool(guest_, *collector_, VcpuPool::FirstRun::OnRunPass);
     const std::string& m = result_.mode;
 
     guest_.shared()->iteration = 0;

@@ -123,13 +123,13 @@ class Source {
   void faulty_round(VcpuPool& pool, uint32_t round) {
     wait_periods(pool, periods(), 2);
     const bool skip_reset = options_.injection == MigrateInjection::SkipReset;
-    if (skip_reset) collector_->skip_next_reprotect();  // the reaper's harvest may be the one that skips
+    if (skip_reset) collector_->faults().skip_next_reprotect();  // the reaper's harvest may be the one that skips
     RoundStats r = harvest(round, Phase::Running);
     if (skip_reset) {
       // Still pending: no harvest up to this one found an entry, so no
       // reset was skipped. Withdrawn, or stop-and-copy would skip it
       // where it can lose nothing.
-      result_.injection_fired = !collector_->cancel_skip_reprotect();
+      result_.injection_fired = !collector_->faults().cancel_skip_reprotect();
       send_collected(r);
       result_.injected = "skip-reset: round " + std::to_string(round) + " harvested " + std::to_string(r.collected) +
                          " pages without KVM_RESET_DIRTY_RINGS";
@@ -208,7 +208,7 @@ class Source {
       reaper_->take(collected_);
       if (phase == Phase::Paused) reaper_.reset();
     }
-    collector_->while_pausing();  // ring-wait: free the rings at every round, as its collector would
+    collector_->schedule().while_pausing();  // ring-wait: free the rings at every round, as its collector would
     collector_->collect(collected_, phase);
     r.collect_ms = ms_since(t);
     if (auto fault = collector_->take_fault()) throw CollectorError(*fault);
@@ -299,7 +299,7 @@ class Source {
                                  std::to_string(options_.stall_timeout.count()) + " ms before stop-and-copy");
       {
         std::lock_guard lock(collector_mutex_);
-        collector_->while_waiting();
+        collector_->schedule().while_waiting();
       }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }

@@ -146,7 +146,7 @@ class Run {
     collector_.collect(collected_, phase);
     c.writes_after = write_counts();
     if (!dropped_this_iteration_)
-      if (auto dropped = collector_.inject_drop(collected_)) {
+      if (auto dropped = collector_.faults().drop(collected_)) {
         dropped_this_iteration_ = true;
         diag_("inject drop-dirty: dropped gfn " + hex(guest_.region().gfn_of(*dropped)) + " from collection " +
               std::to_string(c.number));
@@ -181,10 +181,10 @@ class Run {
     const auto start = std::chrono::steady_clock::now();
     auto next = start + std::chrono::microseconds(point(rng_));
     const auto deadline = start + options_.stall_timeout;
-    bool ran_one = !collector_.collects_while_running();
+    bool ran_one = !collector_.schedule().collects_while_running();
     for (;;) {
       const auto now = std::chrono::steady_clock::now();
-      if (collector_.collects_while_running() && now >= next) {
+      if (collector_.schedule().collects_while_running() && now >= next) {
         if (!collect_and_judge(k, Phase::Running, v)) return false;
         reported += v.reported;
         rewritten += v.rewritten;
@@ -206,7 +206,7 @@ class Run {
         fail(*err);
         return false;
       }
-      collector_.while_waiting();
+      collector_.schedule().while_waiting();
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     if (!pool.pause_all(options_.stall_timeout)) {
@@ -246,7 +246,8 @@ class Run {
         behind += (behind.empty() ? "" : "; ") + std::string("vCPU ") + std::to_string(i) + " made " +
                   std::to_string(made) + " of " + std::to_string(options_.min_writes_per_vcpu) + " writes";
     }
-    if (!collector_.interval_may_end()) behind += (behind.empty() ? "" : "; ") + collector_.waiting_for();
+    const std::string waiting = collector_.schedule().waiting_for();
+    if (!waiting.empty()) behind += (behind.empty() ? "" : "; ") + waiting;
     return behind;
   }
 
@@ -289,13 +290,13 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
     collector = make_collector(options.mode, options.injection, options.ring_entries, result.seed, options.soft_full);
     // Programs reject this while parsing options; a caller that did not
     // still gets a usage error, never a skip or a pass.
-    if (!collector->supports(options.injection))
+    if (!collector->faults().supports(options.injection))
       throw UsageError(inapplicable_injection(options.mode, options.injection));
     Run run(kvm, seeded, *collector, diag, result);
     run.execute();
     // A fault that could fire but did not proves nothing about the
     // verifier: the run that was asked to fail has not, so it fails.
-    if (options.injection != Injection::None && result.outcome == Outcome::Pass && !collector->injection_fired()) {
+    if (options.injection != Injection::None && result.outcome == Outcome::Pass && !collector->faults().fired()) {
       result.outcome = Outcome::Fail;
       result.reason = std::string("--inject ") + injection_name(options.injection) +
                       " never fired: the run was too short for it (skip-clear and skip-reset act at a late "

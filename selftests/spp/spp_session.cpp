@@ -42,8 +42,8 @@ SppSession::SppSession(const KvmSystem& kvm, const SppOptions& options, const st
     p.region_pages = options.pages_per_vcpu;
     seeds_.push_back(p.rng_state);  // the plan's seed: distinct per vCPU
   }
-  pool_ = std::make_unique<PassVcpuPool>(guest_, *collector_,
-                                         [this](uint32_t index, Vcpu& vcpu) { return on_exit(index, vcpu); });
+  pool_ = std::make_unique<VcpuPool>(guest_, *collector_, VcpuPool::FirstRun::OnRunPass,
+                                     [this](uint32_t index, Vcpu& vcpu) { return on_exit(index, vcpu); });
 }
 
 uint64_t SppSession::guard_gfn(uint32_t v) const {

@@ -9,7 +9,7 @@ namespace dirtyscope {
 
 class NoLogCollector : public Collector {
  public:
-  NoLogCollector() : Collector(Injection::None) {}
+  NoLogCollector() : Collector(Injection::None, {}) {}
   const char* mode() const override { return "none"; }
   void prepare_vm(Vm&) override {}
   uint32_t memslot_flags() const override { return 0; }
