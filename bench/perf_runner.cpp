@@ -10,8 +10,8 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/guest_vm.hpp"
 #include "dirtyscope/ring_collector.hpp"
+#include "dirtyscope/run_engine.hpp"
 #include "dirtyscope/stats/stats_window.hpp"
-#include "dirtyscope/vcpu_pool.hpp"
 #include "perf_pages.hpp"
 
 namespace dirtyscope::bench {
@@ -96,12 +96,12 @@ class PerfRun {
     // Generous: a first write under logging costs ~13 us here, emulated
     // CPL0 more; a stuck guest still ends the run.
     const auto timeout = std::chrono::milliseconds(60000 + o_.pages_per_vcpu() / 5);
-    VcpuPool pool(guest_, *collector_, VcpuPool::FirstRun::OnRunPass);
+    RunEngine engine(guest_, *collector_, timeout, VcpuPool::FirstRun::OnRunPass);
     const std::string& m = result_.mode;
 
     guest_.shared()->iteration = 0;
     auto start = Clock::now();
-    pool.run_pass(timeout);
+    engine.run_pass();
     result_.populate_ns = ns_since(start);
     diag_(m + ": populate memory time: " + seconds(result_.populate_ns));
 
@@ -122,11 +122,11 @@ class PerfRun {
       const CollectorCounters before = collector_->counters();
       auto* ring = dynamic_cast<RingCollector*>(collector_.get());
       const RingTimes ring_before = ring ? ring->ring_times() : RingTimes{};
-      const uint64_t ring_full_before = pool.ring_full_ns();
+      const uint64_t ring_full_before = engine.pool().ring_full_ns();
       const std::vector<uint64_t> writes_before = guest_writes();
       guest_.shared()->iteration = k;
       start = Clock::now();
-      pool.run_pass(timeout);
+      engine.run_pass();
       t.dirty_ns = ns_since(start);
 
       collected.clear();
@@ -139,7 +139,7 @@ class PerfRun {
         dropped_ = true;
       }
 
-      t.collect_in_dirty_ns = pool.ring_full_ns() - ring_full_before;
+      t.collect_in_dirty_ns = engine.pool().ring_full_ns() - ring_full_before;
       t.collect_ns = final_collect_ns + t.collect_in_dirty_ns;
       t.collect_kernel_ns = after.collect_kernel_ns - before.collect_kernel_ns;
       t.collect_user_ns = t.collect_ns > t.collect_kernel_ns ? t.collect_ns - t.collect_kernel_ns : 0;
@@ -166,7 +166,7 @@ class PerfRun {
     }
 
     // -e: vCPUs keep dirtying memory while logging is switched off.
-    if (o_.run_while_disabling) pool.keep_running();
+    if (o_.run_while_disabling) engine.pool().keep_running();
     start = Clock::now();
     for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, false);
     result_.disable_ns = ns_since(start);
