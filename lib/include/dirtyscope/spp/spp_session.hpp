@@ -13,8 +13,8 @@
 #include "dirtyscope/no_log_collector.hpp"
 #include "dirtyscope/run_engine.hpp"
 #include "dirtyscope/spp_model.hpp"
-#include "spp_expectation.hpp"
-#include "spp_options.hpp"
+#include "dirtyscope/spp/spp_expectation.hpp"
+#include "dirtyscope/spp/spp_options.hpp"
 
 namespace dirtyscope {
 

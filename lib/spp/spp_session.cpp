@@ -1,4 +1,4 @@
-#include "spp_session.hpp"
+#include "dirtyscope/spp/spp_session.hpp"
 
 #include <cstring>
 
