@@ -50,7 +50,7 @@ void DirtyLogCollector::do_collect(DirtySet& into, Phase phase) {
 void ClearLogCollector::prepare_vm(Vm& vm) {
   int cap = vm.check_extension(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
   if (cap == 0) throw SkipError("KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 not supported");
-  initially_set_ = (cap & KVM_DIRTY_LOG_INITIALLY_SET) != 0;
+  initially_all_dirty_ = (cap & KVM_DIRTY_LOG_INITIALLY_SET) != 0;
   vm.enable_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
                 KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | (cap & KVM_DIRTY_LOG_INITIALLY_SET));
 }

@@ -50,7 +50,6 @@ class ClearLogCollector : public Collector {
   const char* mode() const override { return "clear-log"; }
   void prepare_vm(Vm& vm) override;
   void attach(Vm& vm, const TestRegion& region) override;
-  bool initially_all_dirty() const override { return initially_set_; }
 
  protected:
   void do_collect(DirtySet& into, Phase phase) override;
@@ -61,7 +60,6 @@ class ClearLogCollector : public Collector {
   // once unless it is small, skipping chunks with nothing to clear.
   void clear_in_chunks(const RegionSlot& slot, uint64_t* bitmap);
 
-  bool initially_set_ = false;
   SlotBitmaps bitmaps_;
   std::mt19937_64 rng_;
   Chunks chunks_;

@@ -127,7 +127,7 @@ class Collector {
   // Before memslots and vCPUs exist: enable what the mode needs. A missing
   // capability throws SkipError naming it.
   virtual void prepare_vm(Vm& vm) = 0;
-  virtual uint32_t memslot_flags() const { return KVM_MEM_LOG_DIRTY_PAGES; }
+  uint32_t memslot_flags() const { return memslot_flags_; }
   // After memslots exist, before any vCPU runs.
   virtual void attach(Vm& vm, const TestRegion& region) {
     vm_ = &vm;
@@ -140,7 +140,7 @@ class Collector {
   // KVM logged for a deleted slot is gone with it.
   void relayout() { attach(*vm_, *region_); }
   // True when KVM reports every page dirty before the first write.
-  virtual bool initially_all_dirty() const { return false; }
+  bool initially_all_dirty() const { return initially_all_dirty_; }
 
   // Adds what KVM reports now to `into`. Throws CollectorError when KVM
   // handed back something impossible (bad ring entry, reset count).
@@ -186,6 +186,8 @@ class Collector {
 
   static CollectSchedule eager_;
   CollectSchedule* schedule_ = &eager_;  // a mode with its own points in time sets its own
+  uint32_t memslot_flags_ = KVM_MEM_LOG_DIRTY_PAGES;
+  bool initially_all_dirty_ = false;  // set by prepare_vm where KVM says so
   FaultInjector faults_;
   CollectorCounters counters_;
   Vm* vm_ = nullptr;
@@ -225,7 +227,7 @@ uint32_t default_ring_entries(std::string_view mode);
 
 // ring_entries 0 means the mode's default. `soft_full` (dirty-ring only):
 // harvest only on soft-full exits, and end no iteration before every vCPU
-// has exited ring-full (RingHarvest::OnFullOnly).
+// has exited ring-full (the OwnRingOnFull policy).
 std::unique_ptr<Collector> make_collector(std::string_view mode, Injection injection,
                                           uint32_t ring_entries, uint64_t seed, bool soft_full = false);
 
