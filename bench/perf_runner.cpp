@@ -10,9 +10,9 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/guest_vm.hpp"
 #include "dirtyscope/ring_collector.hpp"
+#include "dirtyscope/run_engine.hpp"
 #include "dirtyscope/stats/stats_window.hpp"
 #include "perf_pages.hpp"
-#include "dirtyscope/pass_vcpu_pool.hpp"
 
 namespace dirtyscope::bench {
 
@@ -47,7 +47,7 @@ std::unique_ptr<Collector> make_perf_collector(const PerfOptions& o, const std::
     if (!o.manual_protect) return std::make_unique<DirtyLogCollector>(Injection::None);
     return std::make_unique<ClearLogCollector>(Injection::None, 1, ClearLogCollector::Chunks::WholeSlot);
   }
-  return std::make_unique<RingCollector>(RingMode::Plain, Injection::None, o.ring_entries);
+  return std::make_unique<RingCollector>(std::make_unique<HarvestOnFull>(), Injection::None, o.ring_entries);
 }
 
 std::string describe_variant(const PerfOptions& o, const std::string& mode, Collector& c) {
@@ -96,12 +96,12 @@ class PerfRun {
     // Generous: a first write under logging costs ~13 us here, emulated
     // CPL0 more; a stuck guest still ends the run.
     const auto timeout = std::chrono::milliseconds(60000 + o_.pages_per_vcpu() / 5);
-    PassVcpuPool pool(guest_, *collector_);
+    RunEngine engine(guest_, *collector_, timeout, VcpuPool::FirstRun::OnRunPass);
     const std::string& m = result_.mode;
 
     guest_.shared()->iteration = 0;
     auto start = Clock::now();
-    pool.run_pass(timeout);
+    engine.run_pass();
     result_.populate_ns = ns_since(start);
     diag_(m + ": populate memory time: " + seconds(result_.populate_ns));
 
@@ -122,11 +122,11 @@ class PerfRun {
       const CollectorCounters before = collector_->counters();
       auto* ring = dynamic_cast<RingCollector*>(collector_.get());
       const RingTimes ring_before = ring ? ring->ring_times() : RingTimes{};
-      const uint64_t ring_full_before = pool.ring_full_ns();
+      const uint64_t ring_full_before = engine.pool().ring_full_ns();
       const std::vector<uint64_t> writes_before = guest_writes();
       guest_.shared()->iteration = k;
       start = Clock::now();
-      pool.run_pass(timeout);
+      engine.run_pass();
       t.dirty_ns = ns_since(start);
 
       collected.clear();
@@ -139,7 +139,7 @@ class PerfRun {
         dropped_ = true;
       }
 
-      t.collect_in_dirty_ns = pool.ring_full_ns() - ring_full_before;
+      t.collect_in_dirty_ns = engine.pool().ring_full_ns() - ring_full_before;
       t.collect_ns = final_collect_ns + t.collect_in_dirty_ns;
       t.collect_kernel_ns = after.collect_kernel_ns - before.collect_kernel_ns;
       t.collect_user_ns = t.collect_ns > t.collect_kernel_ns ? t.collect_ns - t.collect_kernel_ns : 0;
@@ -166,7 +166,7 @@ class PerfRun {
     }
 
     // -e: vCPUs keep dirtying memory while logging is switched off.
-    if (o_.run_while_disabling) pool.keep_running();
+    if (o_.run_while_disabling) engine.pool().keep_running();
     start = Clock::now();
     for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, false);
     result_.disable_ns = ns_since(start);

@@ -20,9 +20,9 @@
 #include "dirtyscope/page.hpp"
 #include "dirtyscope/size_parse.hpp"
 #include "dirtyscope/spp_vectors.hpp"
-#include "ktap.hpp"
-#include "spp_expectation.hpp"
-#include "spp_session.hpp"
+#include "dirtyscope/ktap.hpp"
+#include "dirtyscope/spp/spp_expectation.hpp"
+#include "dirtyscope/spp/spp_session.hpp"
 
 using namespace dirtyscope;
 using Clock = std::chrono::steady_clock;

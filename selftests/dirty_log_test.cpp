@@ -16,7 +16,7 @@
 #include "dirtyscope/stats/json.hpp"
 #include "dirtyscope/stats/source_factory.hpp"
 #include "dirtyscope/stats/stats_window.hpp"
-#include "ktap.hpp"
+#include "dirtyscope/ktap.hpp"
 #include "stats_agreement.hpp"
 
 using namespace dirtyscope;

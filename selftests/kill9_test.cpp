@@ -24,7 +24,7 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/size_parse.hpp"
-#include "ktap.hpp"
+#include "dirtyscope/ktap.hpp"
 
 using namespace dirtyscope;
 

@@ -4,7 +4,7 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/kvm_system.hpp"
-#include "ktap.hpp"
+#include "dirtyscope/ktap.hpp"
 #include "spp/spp_options.hpp"
 #include "spp/spp_run.hpp"
 

@@ -1,20 +1,16 @@
 // The destination of a migration: an identical VM that receives pages and
 // vCPU state, hashes its memory for the source, then resumes the guest and
 // lets it check its own counters (lib/guest/migrate_workload.c).
-#include <thread>
-
 #include "channel.hpp"
 #include "dirtyscope/no_log_collector.hpp"
 #include "dirtyscope/page.hpp"
-#include "dirtyscope/vcpu_pool.hpp"
+#include "dirtyscope/run_engine.hpp"
 #include "guest_memory.hpp"
 #include "migration_sides.hpp"
 
 namespace dirtyscope::migrate {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 class Destination {
  public:
@@ -77,31 +73,39 @@ class Destination {
     channel_.send(FrameType::PageWords, static_cast<uint32_t>(words.size()), 0, bytes_of(words));
   }
 
+  std::vector<ResumedVcpu> resume() {
+    try {
+      return resume_and_check();
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("resumed: ") + e.what());
+    }
+  }
+
   // The vCPUs start where the source stopped them: inside the workload's
   // PAUSED report, with pause_request still set, so they report in first.
-  std::vector<ResumedVcpu> resume() {
+  std::vector<ResumedVcpu> resume_and_check() {
     const uint32_t n = static_cast<uint32_t>(guest_.vcpus().size());
     std::vector<ResumedVcpu> out(n);
-    VcpuPool pool(guest_, no_log_);
-    if (!pool.wait_all_paused(options_.stall_timeout)) throw std::runtime_error("resumed: " + *pool.error());
+    RunEngine engine(guest_, no_log_, options_.stall_timeout);
+    engine.start();
     for (uint32_t i = 0; i < n; ++i) out[i].writes_at_resume = guest_.params(i).writes;
     const uint64_t first = ask_self_check();
-    pool.resume_all();
-    wait_checks(pool, first);
+    engine.resume();
+    wait_checks(engine, first);
     for (uint32_t i = 0; i < n; ++i) {
       out[i].first_check_ok = guest_.shared()->migrated[i].check & 1;
       out[i].first_check_sum = guest_.shared()->migrated[i].check_sum;
     }
     std::vector<uint64_t> from(n);
     for (uint32_t i = 0; i < n; ++i) from[i] = guest_.shared()->migrated[i].periods;
-    wait_until(pool, "complete " + std::to_string(options_.resume_periods) + " periods after resuming", [&] {
+    wait_until(engine, "complete " + std::to_string(options_.resume_periods) + " periods after resuming", [&] {
       for (uint32_t i = 0; i < n; ++i)
         if (guest_.shared()->migrated[i].periods < from[i] + options_.resume_periods) return false;
       return true;
     });
     const uint64_t second = ask_self_check();
-    wait_checks(pool, second);
-    if (!pool.pause_all(options_.stall_timeout)) throw std::runtime_error("resumed: " + *pool.error());
+    wait_checks(engine, second);
+    engine.pause();
     for (uint32_t i = 0; i < n; ++i) {
       out[i].second_check_ok = guest_.shared()->migrated[i].check & 1;
       out[i].second_check_sum = guest_.shared()->migrated[i].check_sum;
@@ -117,8 +121,8 @@ class Destination {
     return gen;
   }
 
-  void wait_checks(VcpuPool& pool, uint64_t gen) {
-    wait_until(pool, "answer self-check " + std::to_string(gen), [&] {
+  void wait_checks(RunEngine& engine, uint64_t gen) {
+    wait_until(engine, "answer self-check " + std::to_string(gen), [&] {
       for (uint32_t i = 0; i < guest_.vcpus().size(); ++i)
         if (guest_.shared()->migrated[i].check >> 1 != gen) return false;
       return true;
@@ -126,15 +130,12 @@ class Destination {
   }
 
   template <typename Done>
-  void wait_until(VcpuPool& pool, const std::string& what, Done done) {
-    const auto deadline = Clock::now() + options_.stall_timeout;
-    while (!done()) {
-      if (auto err = pool.error()) throw std::runtime_error("resumed: " + *err);
-      if (Clock::now() > deadline)
-        throw std::runtime_error("resumed: the guest did not " + what + " within " +
-                                 std::to_string(options_.stall_timeout.count()) + " ms");
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
+  void wait_until(RunEngine& engine, const std::string& what, Done done) {
+    engine.wait_until([&] { return done() ? std::string() : what; },
+                      [&](const std::string&) {
+                        return "the guest did not " + what + " within " +
+                               std::to_string(options_.stall_timeout.count()) + " ms";
+                      });
   }
 
   const MigrateOptions& options_;

@@ -16,7 +16,7 @@
 #include "dirtyscope/hex.hpp"
 #include "dirtyscope/ioctl.hpp"
 #include "dirtyscope/page.hpp"
-#include "dirtyscope/vcpu_pool.hpp"
+#include "dirtyscope/run_engine.hpp"
 #include "guest_memory.hpp"
 #include "migration_sides.hpp"
 #include "ring_reaper.hpp"
@@ -57,11 +57,10 @@ class Source {
   }
 
   void run() {
-    std::optional<VcpuPool> threads(std::in_place, guest_, *collector_);
-    VcpuPool& pool = *threads;
-    if (!pool.wait_all_paused(options_.stall_timeout)) throw std::runtime_error(*pool.error());
-    pool.resume_all();
-    if (!options_.log_from_start) start_logging(pool);
+    engine_.emplace(guest_, *collector_, options_.stall_timeout);
+    engine_->start();
+    engine_->resume();
+    if (!options_.log_from_start) start_logging();
     const auto start = Clock::now();
 
     // Logging is on from memslot creation. One harvest first, so what KVM
@@ -72,7 +71,7 @@ class Source {
     round0(warmup);
     uint32_t round = 1;
     for (;; ++round) {
-      check(pool);
+      check();
       RoundStats r = harvest(round, Phase::Running);
       send_collected(r);
       result_.rounds.push_back(r);
@@ -80,21 +79,21 @@ class Source {
       if (r.collected <= options_.threshold_pages || round >= options_.max_rounds) break;
     }
     if (options_.injection == MigrateInjection::SkipRound || options_.injection == MigrateInjection::SkipReset)
-      faulty_round(pool, ++round);
+      faulty_round(++round);
     // Stop where two periods have run since the last live round, so at
     // least one whole period (its hot pages included) was written after
     // it, as a workload that keeps running would.
-    wait_periods(pool, periods(), 2);
+    wait_periods(periods(), 2);
 
     const auto paused_at = Clock::now();
-    if (!pool.pause_all(options_.stall_timeout)) throw std::runtime_error(*pool.error());
+    engine_->pause();
     RoundStats last = harvest(round + 1, Phase::Paused);  // takes the reaper's last pages and stops it
     last.stop_and_copy = true;
     if (options_.injection == MigrateInjection::DropPage) drop_one(last);
     send_collected(last);
     send_system(last);
     result_.rounds.push_back(last);
-    threads.reset();  // joins the vCPU threads: their vCPUs are ours to finish and read
+    engine_.reset();  // joins the vCPU threads: their vCPUs are ours to finish and read
     channel_.send(FrameType::VcpuState, static_cast<uint32_t>(guest_.vcpus().size()), 0, bytes_of(capture_state()));
     channel_.send(FrameType::End, 0, 0);
     channel_.expect(FrameType::Applied);
@@ -120,16 +119,16 @@ class Source {
   // converged. Two periods before it make sure it collects whole periods
   // (hot pages included); two after it (before the pause) that pages it
   // collected are written again, which only a working reset would log.
-  void faulty_round(VcpuPool& pool, uint32_t round) {
-    wait_periods(pool, periods(), 2);
+  void faulty_round(uint32_t round) {
+    wait_periods(periods(), 2);
     const bool skip_reset = options_.injection == MigrateInjection::SkipReset;
-    if (skip_reset) collector_->skip_next_reprotect();  // the reaper's harvest may be the one that skips
+    if (skip_reset) collector_->faults().skip_next_reprotect();  // the reaper's harvest may be the one that skips
     RoundStats r = harvest(round, Phase::Running);
     if (skip_reset) {
       // Still pending: no harvest up to this one found an entry, so no
       // reset was skipped. Withdrawn, or stop-and-copy would skip it
       // where it can lose nothing.
-      result_.injection_fired = !collector_->cancel_skip_reprotect();
+      result_.injection_fired = !collector_->faults().cancel_skip_reprotect();
       send_collected(r);
       result_.injected = "skip-reset: round " + std::to_string(round) + " harvested " + std::to_string(r.collected) +
                          " pages without KVM_RESET_DIRTY_RINGS";
@@ -158,8 +157,8 @@ class Source {
   // The guest has written every page with logging off (its first
   // "period" ends with that pass); now logging starts under it, as QEMU
   // starts it under a running VM: KVM must write-protect what is mapped.
-  void start_logging(VcpuPool& pool) {
-    wait_periods(pool, std::vector<uint64_t>(guest_.vcpus().size(), 0), 1);
+  void start_logging() {
+    wait_periods(std::vector<uint64_t>(guest_.vcpus().size(), 0), 1);
     for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, true);
     diag_(mode() + ": every page written with logging off; logging on with the vCPUs running");
   }
@@ -175,8 +174,8 @@ class Source {
     p.populate = options_.log_from_start ? 0 : 1;
   }
 
-  void check(VcpuPool& pool) {
-    if (auto err = pool.error()) throw std::runtime_error(*err);
+  void check() {
+    if (auto err = engine_->pool().error()) throw std::runtime_error(*err);
     if (auto fault = collector_->take_fault()) throw CollectorError(*fault);
   }
 
@@ -187,14 +186,14 @@ class Source {
       diag_(mode() + ": --reaper: no ring to reap, this mode collects once per round");
       return;
     }
-    reaper_.emplace(*collector_, collector_mutex_, guest_.region().pages(), kReaperPeriod);
+    reaper_.emplace(*collector_, engine_->collector_mutex(), guest_.region().pages(), kReaperPeriod);
   }
 
   RoundStats harvest(uint32_t round, Phase phase) {
     RoundStats r;
     r.round = round;
     const auto t = Clock::now();
-    std::unique_lock lock(collector_mutex_);
+    std::unique_lock lock(engine_->collector_mutex());
     collected_.clear();
     if (reaper_) {
       if (phase == Phase::Paused) {
@@ -208,7 +207,7 @@ class Source {
       reaper_->take(collected_);
       if (phase == Phase::Paused) reaper_.reset();
     }
-    collector_->while_pausing();  // ring-wait: free the rings at every round, as its collector would
+    collector_->schedule().while_pausing();  // ring-wait: free the rings at every round, as its collector would
     collector_->collect(collected_, phase);
     r.collect_ms = ms_since(t);
     if (auto fault = collector_->take_fault()) throw CollectorError(*fault);
@@ -286,23 +285,19 @@ class Source {
     return p;
   }
 
-  void wait_periods(VcpuPool& pool, const std::vector<uint64_t>& from, uint64_t n) {
-    const auto deadline = Clock::now() + options_.stall_timeout;
-    for (;;) {
-      check(pool);
-      const std::vector<uint64_t> now = periods();
-      bool done = true;
-      for (size_t i = 0; i < now.size(); ++i) done = done && now[i] >= from[i] + n;
-      if (done) return;
-      if (Clock::now() > deadline)
-        throw std::runtime_error("the guest did not complete a period within " +
-                                 std::to_string(options_.stall_timeout.count()) + " ms before stop-and-copy");
-      {
-        std::lock_guard lock(collector_mutex_);
-        collector_->while_waiting();
-      }
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
+  void wait_periods(const std::vector<uint64_t>& from, uint64_t n) {
+    engine_->wait_until(
+        [&] {
+          const std::vector<uint64_t> now = periods();
+          for (size_t i = 0; i < now.size(); ++i)
+            if (now[i] < from[i] + n) return "vCPU " + std::to_string(i);
+          return std::string();
+        },
+        [&](const std::string&) {
+          return "the guest did not complete a period within " + std::to_string(options_.stall_timeout.count()) +
+                 " ms before stop-and-copy";
+        },
+        [&] { check(); });
   }
 
   // Each vCPU stopped at its PAUSED port write; KVM completes that write
@@ -376,7 +371,7 @@ class Source {
   GuestMemory memory_;
   std::vector<int64_t> last_sent_, last_dirtied_;
   DirtySet collected_;
-  std::mutex collector_mutex_;          // every collect(): this thread's and the reaper's
+  std::optional<RunEngine> engine_;     // the vCPU threads, while the guest runs here
   std::optional<RingReaper> reaper_;    // last: stopped before the collector goes
 };
 

@@ -34,14 +34,14 @@ void DirtyLogCollector::do_collect(DirtySet& into, Phase phase) {
   if (phase == Phase::Paused) ++paused_collections_;
   // SkipClear: iteration 2's last collection (the 3rd paused one, after the
   // one before iteration 1 and iteration 1's) returns iteration 1's bitmap.
-  const bool use_stale = injection_ == Injection::SkipClear && paused_collections_ == 3;
-  if (use_stale) injection_fired_ = true;
+  const bool use_stale = faults_.is(Injection::SkipClear) && paused_collections_ == 3;
+  if (use_stale) faults_.fire();
   for (size_t i = 0; i < slots.size(); ++i) {
     in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i)); });
     const uint64_t* source = use_stale ? previous_[i].data() : bitmaps_.of(i);
     into.merge_bitmap(slots[i].first_page, source, slots[i].pages);
   }
-  if (phase == Phase::Paused && injection_ == Injection::SkipClear) {
+  if (phase == Phase::Paused && faults_.is(Injection::SkipClear)) {
     previous_.resize(slots.size());
     for (size_t i = 0; i < slots.size(); ++i) previous_[i] = bitmaps_.vec(i);
   }
@@ -50,7 +50,7 @@ void DirtyLogCollector::do_collect(DirtySet& into, Phase phase) {
 void ClearLogCollector::prepare_vm(Vm& vm) {
   int cap = vm.check_extension(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
   if (cap == 0) throw SkipError("KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 not supported");
-  initially_set_ = (cap & KVM_DIRTY_LOG_INITIALLY_SET) != 0;
+  initially_all_dirty_ = (cap & KVM_DIRTY_LOG_INITIALLY_SET) != 0;
   vm.enable_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
                 KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | (cap & KVM_DIRTY_LOG_INITIALLY_SET));
 }
@@ -68,11 +68,11 @@ void ClearLogCollector::do_collect(DirtySet& into, Phase phase) {
     into.merge_bitmap(slots[i].first_page, bitmap, slots[i].pages);
     // SkipClear: from iteration 1's last collection on, the first page it
     // reported is never cleared, so KVM never write-protects it again.
-    if (injection_ == Injection::SkipClear && !never_cleared_ && phase == Phase::Paused &&
+    if (faults_.is(Injection::SkipClear) && !never_cleared_ && phase == Phase::Paused &&
         counters_.collections > 1) {
       if (auto bit = first_set_bit(bitmap, slots[i].pages)) {
         never_cleared_ = slots[i].first_page + *bit;
-        injection_fired_ = true;
+        faults_.fire();
       }
     }
     if (never_cleared_ && region_->slot_of(*never_cleared_).slot == slots[i].slot) {

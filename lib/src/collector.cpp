@@ -30,14 +30,16 @@ const char* injection_name(Injection injection) {
   return "?";
 }
 
-std::optional<uint64_t> Collector::inject_drop(DirtySet& reported) {
+std::optional<uint64_t> FaultInjector::drop(DirtySet& reported) {
   if (injection_ != Injection::DropDirty) return std::nullopt;
   uint64_t page = reported.next_set(0);
   if (page == reported.pages()) return std::nullopt;
   reported.reset(page);
-  injection_fired_ = true;
+  fire();
   return page;
 }
+
+CollectSchedule Collector::eager_;
 
 void Collector::on_ring_full(Vcpu& vcpu) {
   throw CollectorError("vCPU " + std::to_string(vcpu.id()) +
@@ -64,7 +66,7 @@ bool is_mode(std::string_view name) {
 bool mode_accepts(std::string_view mode, Injection injection) {
   // The collector itself is the one authority on what it can do; building
   // one touches no kernel object.
-  return make_collector(mode, injection, 0, 0)->supports(injection);
+  return make_collector(mode, injection, 0, 0)->faults().supports(injection);
 }
 
 std::string inapplicable_injection(std::string_view mode, Injection injection) {
@@ -100,12 +102,11 @@ std::unique_ptr<Collector> make_collector(std::string_view mode, Injection injec
   if (ring_entries == 0) ring_entries = default_ring_entries(mode);
   if (soft_full && mode != "dirty-ring") throw SkipError("--soft-full applies to dirty-ring only, not " + std::string(mode));
   if (mode == "dirty-ring")
-    return std::make_unique<RingCollector>(RingMode::Plain, injection, ring_entries,
-                                           soft_full ? RingHarvest::OnFullOnly : RingHarvest::Periodic);
+    return soft_full ? std::make_unique<RingCollector>(std::make_unique<OwnRingOnFull>(), injection, ring_entries)
+                     : std::make_unique<RingCollector>(std::make_unique<HarvestOnFull>(), injection, ring_entries);
   if (mode == "dirty-ring-wait")
-    return std::make_unique<RingCollector>(RingMode::Wait, injection, ring_entries);
-  if (mode == "ring-with-bitmap")
-    return std::make_unique<RingCollector>(RingMode::WithBitmap, injection, ring_entries);
+    return std::make_unique<RingCollector>(std::make_unique<WaitOnFull>(), injection, ring_entries);
+  if (mode == "ring-with-bitmap") return std::make_unique<RingWithBitmapCollector>(injection, ring_entries);
   if (mode == "dirty-log") return std::make_unique<DirtyLogCollector>(injection);
   if (mode == "clear-log") return std::make_unique<ClearLogCollector>(injection, seed);
   throw UsageError("unknown mode '" + std::string(mode) + "'");

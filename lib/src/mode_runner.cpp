@@ -3,11 +3,11 @@
 #include <cinttypes>
 #include <cstdio>
 #include <random>
-#include <thread>
+#include <stdexcept>
 
 #include "dirtyscope/error.hpp"
-#include "dirtyscope/vcpu_pool.hpp"
 #include "dirtyscope/hex.hpp"
+#include "dirtyscope/run_engine.hpp"
 
 namespace dirtyscope {
 
@@ -46,7 +46,9 @@ std::string describe_offense(const TestRegion& region, const Verdict& v, const O
   return s;
 }
 
-// The runner's side of one run; owns the VM for the run's lifetime.
+// The runner's side of one run, dirty_log_test's part of the engine: the
+// write mix, and a verdict on every collection. Owns the VM for the run's
+// lifetime; a failure throws its reason.
 class Run {
  public:
   Run(const KvmSystem& kvm, const RunOptions& options, Collector& collector,
@@ -66,12 +68,11 @@ class Run {
     result_.vcpus = static_cast<uint32_t>(guest_.vcpus().size());
     if (options_.hooks.vm_ready) options_.hooks.vm_ready();
     if (options_.hooks.companion) companion_ = options_.hooks.companion(guest_.vm());
-    VcpuPool pool(guest_, collector_);
-    if (!pool.wait_all_paused(options_.stall_timeout)) return fail(*pool.error());
-    if (options_.populate_first && !populate(pool)) return;
-    if (!check_initial()) return;
-    for (uint64_t k = 1; k <= options_.iterations; ++k)
-      if (!iterate(pool, k)) return;
+    RunEngine engine(guest_, collector_, options_.stall_timeout);
+    engine.start();
+    if (options_.populate_first) populate(engine);
+    check_initial();
+    for (uint64_t k = 1; k <= options_.iterations; ++k) iterate(engine, k);
     for (uint64_t p = 0; p < memory_.pages; ++p) result_.pages_written += memory_.read(p).stamp != 0;
     result_.ioctls = guest_.vm().dirty_ioctl_counts();
     result_.counters = collector_.counters();
@@ -80,10 +81,7 @@ class Run {
   }
 
  private:
-  void fail(const std::string& reason) {
-    result_.outcome = Outcome::Fail;
-    if (result_.reason.empty()) result_.reason = reason;
-  }
+  [[noreturn]] static void fail(const std::string& reason) { throw std::runtime_error(reason); }
 
   std::vector<uint64_t> write_counts() {
     std::vector<uint64_t> n;
@@ -91,36 +89,27 @@ class Run {
     return n;
   }
 
+  std::string within(const std::string& what, const std::string& behind) const {
+    return what + " within " + std::to_string(options_.stall_timeout.count()) + " ms: " + behind;
+  }
+
   // Logging off: the guest writes every page once (stamp 0); then logging
   // is turned on for every test memslot, with the vCPUs paused.
-  bool populate(VcpuPool& pool) {
+  void populate(RunEngine& engine) {
     guest_.shared()->iteration = 0;
     mix_.plan_populate();
-    pool.resume_all();
-    const auto deadline = std::chrono::steady_clock::now() + options_.stall_timeout;
-    for (std::string behind = mix_.pending(); !behind.empty(); behind = mix_.pending()) {
-      if (auto err = pool.error()) {
-        fail(*err);
-        return false;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        fail("populating before logging: the guest did not finish within " +
-             std::to_string(options_.stall_timeout.count()) + " ms: " + behind);
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    if (!pool.pause_all(options_.stall_timeout)) {
-      fail(*pool.error());
-      return false;
-    }
+    engine.resume();
+    engine.wait_until([&] { return mix_.pending(); },
+                      [&](const std::string& behind) {
+                        return within("populating before logging: the guest did not finish", behind);
+                      });
+    engine.pause();
     for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, true);
     diag_(std::string(collector_.mode()) + ": populated " + std::to_string(memory_.pages) +
           " pages with logging off, then turned logging on");
-    return true;
   }
 
-  bool check_initial() {
+  void check_initial() {
     collected_.clear();
     collector_.collect(collected_, Phase::Paused);
     Collection c;
@@ -131,12 +120,12 @@ class Run {
           " of " + std::to_string(memory_.pages) + " pages (expected " +
           (collector_.initially_all_dirty() ? "all: KVM_DIRTY_LOG_INITIALLY_SET" : "none") + ")");
     ++result_.verified_collections;
-    return judge(v);
+    judge(v);
   }
 
   // One collection, judged on its own. The write counters around it are
   // the window the verifier needs (see verifier.hpp).
-  bool collect_and_judge(uint64_t k, Phase phase, Verdict& v) {
+  Verdict collect_and_judge(uint64_t k, Phase phase) {
     Collection c;
     c.number = ++collection_number_;
     c.iteration = k;
@@ -146,77 +135,64 @@ class Run {
     collector_.collect(collected_, phase);
     c.writes_after = write_counts();
     if (!dropped_this_iteration_)
-      if (auto dropped = collector_.inject_drop(collected_)) {
+      if (auto dropped = collector_.faults().drop(collected_)) {
         dropped_this_iteration_ = true;
         diag_("inject drop-dirty: dropped gfn " + hex(guest_.region().gfn_of(*dropped)) + " from collection " +
               std::to_string(c.number));
       }
-    v = verifier_.judge(c, memory_, collected_);
+    Verdict v = verifier_.judge(c, memory_, collected_);
     ++result_.verified_collections;
     result_.pages_reported_dirty += v.reported;
     result_.pages_rewritten += v.rewritten;
     if (auto fault = collector_.take_fault()) {
       for (const auto& o : v.first) result_.offenders.push_back(describe_offense(guest_.region(), v, o));
       fail("iteration " + std::to_string(k) + ": " + *fault + "; verifier at " + v.where() + ": " + v.summary());
-      return false;
     }
-    return judge(v);
+    judge(v);
+    return v;
   }
 
-  bool iterate(VcpuPool& pool, uint64_t k) {
+  void iterate(RunEngine& engine, uint64_t k) {
     guest_.shared()->iteration = k;
     dropped_this_iteration_ = false;
     mix_.plan_iteration(k);
     const std::vector<uint64_t> before = write_counts();
     uint64_t reported = 0, rewritten = 0, collections = 0;
-    Verdict v;
+    const auto count = [&](const Verdict& v) {
+      reported += v.reported;
+      rewritten += v.rewritten;
+      ++collections;
+    };
 
-    pool.resume_all();
+    engine.resume();
     // Collections at pseudo-random points while the vCPUs write (one per
     // interval), so collection races with writes as in a live migration;
     // the iteration ends once the interval is over and every vCPU has done
-    // its part of the write mix (see wait_for_guest).
+    // its part of the write mix (see guest_behind).
+    const CollectSchedule& schedule = collector_.schedule();
     const auto interval = std::chrono::microseconds(options_.interval_ms * 1000ULL);
     std::uniform_int_distribution<int64_t> point(0, interval.count());
     const auto start = std::chrono::steady_clock::now();
     auto next = start + std::chrono::microseconds(point(rng_));
-    const auto deadline = start + options_.stall_timeout;
-    bool ran_one = !collector_.collects_while_running();
-    for (;;) {
-      const auto now = std::chrono::steady_clock::now();
-      if (collector_.collects_while_running() && now >= next) {
-        if (!collect_and_judge(k, Phase::Running, v)) return false;
-        reported += v.reported;
-        rewritten += v.rewritten;
-        ++collections;
-        mix_.after_running_collection();
-        ran_one = true;
-        next = std::chrono::steady_clock::now() + std::chrono::microseconds(point(rng_));
-      }
-      if (ran_one && now >= start + interval) {
-        std::string behind = guest_behind(before);
-        if (behind.empty()) break;
-        if (now > deadline) {
-          fail("iteration " + std::to_string(k) + ": the guest did not finish its writes within " +
-               std::to_string(options_.stall_timeout.count()) + " ms: " + behind);
-          return false;
-        }
-      }
-      if (auto err = pool.error()) {
-        fail(*err);
-        return false;
-      }
-      collector_.while_waiting();
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    if (!pool.pause_all(options_.stall_timeout)) {
-      fail(*pool.error());
-      return false;
-    }
-    if (!collect_and_judge(k, Phase::Paused, v)) return false;
-    reported += v.reported;
-    rewritten += v.rewritten;
-    ++collections;
+    bool ran_one = !schedule.collects_while_running();
+    engine.wait_until(
+        [&] {
+          if (!ran_one || std::chrono::steady_clock::now() < start + interval) return std::string("the interval");
+          return guest_behind(before);
+        },
+        [&](const std::string& behind) {
+          return within("iteration " + std::to_string(k) + ": the guest did not finish its writes", behind);
+        },
+        [&] {
+          if (!schedule.collects_while_running() || std::chrono::steady_clock::now() < next) return;
+          count(collect_and_judge(k, Phase::Running));
+          mix_.after_running_collection();
+          ran_one = true;
+          next = std::chrono::steady_clock::now() + std::chrono::microseconds(point(rng_));
+        });
+    engine.pause();
+    const Verdict v = collect_and_judge(k, Phase::Paused);
+    count(v);
 
     uint64_t writes = 0;
     const std::vector<uint64_t> after = write_counts();
@@ -226,18 +202,16 @@ class Run {
           " collections reported " + std::to_string(reported) + " pages (" + std::to_string(rewritten) +
           " rewritten since reported), " + std::to_string(v.written) + " pages hold stamp " + std::to_string(k) +
           ", guest writes " + std::to_string(writes));
-    if (v.written == 0) {
+    if (v.written == 0)
       fail("iteration " + std::to_string(k) + ": guest made " + std::to_string(writes) +
            " writes but no page holds stamp " + std::to_string(k));
-      return false;
-    }
     result_.iterations = k;
-    return true;
   }
 
   // Empty when the iteration may end: every vCPU did its write mix and its
-  // minimum of writes, and the collector agrees (ring-wait: every vCPU has
-  // blocked; --soft-full: every vCPU exited ring-full). Else who is behind.
+  // minimum of writes, and the collector's schedule agrees (ring-wait:
+  // every vCPU has blocked; --soft-full: every vCPU exited ring-full).
+  // Else who is behind.
   std::string guest_behind(const std::vector<uint64_t>& before) {
     std::string behind = mix_.pending();
     for (uint32_t i = 0; i < before.size(); ++i) {
@@ -246,16 +220,16 @@ class Run {
         behind += (behind.empty() ? "" : "; ") + std::string("vCPU ") + std::to_string(i) + " made " +
                   std::to_string(made) + " of " + std::to_string(options_.min_writes_per_vcpu) + " writes";
     }
-    if (!collector_.interval_may_end()) behind += (behind.empty() ? "" : "; ") + collector_.waiting_for();
+    const std::string waiting = collector_.schedule().waiting_for();
+    if (!waiting.empty()) behind += (behind.empty() ? "" : "; ") + waiting;
     return behind;
   }
 
-  bool judge(const Verdict& v) {
-    if (v.ok()) return true;
+  void judge(const Verdict& v) {
+    if (v.ok()) return;
     for (const auto& o : v.first) result_.offenders.push_back(describe_offense(guest_.region(), v, o));
     fail("iteration " + std::to_string(v.iteration) + ": " + v.summary() +
          (result_.offenders.empty() ? "" : "; first: " + result_.offenders.front()));
-    return false;
   }
 
   const RunOptions& options_;
@@ -289,13 +263,13 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
     collector = make_collector(options.mode, options.injection, options.ring_entries, result.seed, options.soft_full);
     // Programs reject this while parsing options; a caller that did not
     // still gets a usage error, never a skip or a pass.
-    if (!collector->supports(options.injection))
+    if (!collector->faults().supports(options.injection))
       throw UsageError(inapplicable_injection(options.mode, options.injection));
     Run run(kvm, seeded, *collector, diag, result);
     run.execute();
     // A fault that could fire but did not proves nothing about the
     // verifier: the run that was asked to fail has not, so it fails.
-    if (options.injection != Injection::None && result.outcome == Outcome::Pass && !collector->injection_fired()) {
+    if (options.injection != Injection::None && result.outcome == Outcome::Pass && !collector->faults().fired()) {
       result.outcome = Outcome::Fail;
       result.reason = std::string("--inject ") + injection_name(options.injection) +
                       " never fired: the run was too short for it (skip-clear and skip-reset act at a late "

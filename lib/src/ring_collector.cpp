@@ -19,52 +19,34 @@ uint64_t ns_between(Clock::time_point a, Clock::time_point b) {
 }
 }  // namespace
 
-RingCollector::RingCollector(RingMode mode, Injection injection, uint32_t entries, RingHarvest harvest)
-    : Collector(injection), ring_mode_(mode), entries_(entries), harvest_(harvest) {}
-
-const char* RingCollector::mode() const {
-  switch (ring_mode_) {
-    case RingMode::Plain: return "dirty-ring";
-    case RingMode::Wait: return "dirty-ring-wait";
-    case RingMode::WithBitmap: return "ring-with-bitmap";
-  }
-  return "?";
-}
-
-bool RingCollector::supports(Injection injection) const {
-  return injection == Injection::None || injection == Injection::DropDirty ||
-         injection == Injection::SkipReset || injection == Injection::WrongSlot ||
-         injection == Injection::HideRing;
+RingCollector::RingCollector(std::unique_ptr<RingPolicy> policy, Injection injection, uint32_t entries)
+    : Collector(injection, {Injection::DropDirty, Injection::SkipReset, Injection::WrongSlot, Injection::HideRing}),
+      policy_(std::move(policy)),
+      entries_(entries) {
+  policy_->bind(*this);
+  schedule_ = policy_.get();
 }
 
 void RingCollector::prepare_vm(Vm& vm) {
   const auto limits = ring_limits_of(vm);
   if (!limits) throw SkipError("KVM_CAP_DIRTY_LOG_RING not supported");
-  if (ring_mode_ == RingMode::WithBitmap && vm.check_extension(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP) <= 0)
-    throw SkipError("KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP not supported");
   check_ring_entries(entries_, *limits);
   acq_rel_ = limits->acq_rel;
   vm.enable_cap(acq_rel_ ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING,
                 uint64_t{entries_} * sizeof(kvm_dirty_gfn));
-  if (ring_mode_ == RingMode::WithBitmap) vm.enable_cap(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP, 0);
 }
 
 void RingCollector::attach(Vm& vm, const TestRegion& region) {
   Collector::attach(vm, region);
-  recorder_ = RingEntryRecorder(region, injection_, recorder_.entries_seen());
-  if (ring_mode_ == RingMode::WithBitmap) bitmaps_.allocate(region);
+  recorder_ = RingEntryRecorder(region, faults_.injection(), recorder_.entries_seen());
 }
 
 void RingCollector::attach_vcpu(Vcpu& vcpu) {
   if (rings_.size() <= vcpu.id()) {
     rings_.resize(vcpu.id() + 1);
-    blocked_since_harvest_.resize(vcpu.id() + 1, false);
-    blocked_now_.resize(vcpu.id() + 1, false);
-    empty_harvests_while_blocked_.resize(vcpu.id() + 1, 0);
-    full_exit_since_paused_.resize(vcpu.id() + 1, false);
     vcpu_harvested_since_reset_.resize(vcpu.id() + 1, 0);
-    empty_full_exits_.resize(vcpu.id() + 1, 0);
   }
+  policy_->add_vcpu(vcpu.id());
   rings_[vcpu.id()] = std::make_unique<DirtyRing>(vcpu, entries_);
 }
 
@@ -149,11 +131,19 @@ uint32_t RingCollector::harvest_ring_locked(DirtyRing& ring) {
   // HideRing models a kernel that fills a ring without publishing its
   // entries: KVM sees it full, we see it empty, and nothing we reset frees
   // it. The wedge checks must say so instead of waiting for the stall limit.
-  if (injection_ == Injection::HideRing && ring.vcpu_id() == 0) {
-    injection_fired_ = true;
+  if (faults_.is(Injection::HideRing) && ring.vcpu_id() == 0) {
+    faults_.fire();
     return 0;
   }
   const auto start = Clock::now();
+  // wrong-slot fires inside the recorder, at its 10th entry; also when the
+  // corrupted entry makes the harvest throw.
+  struct NoteWrongSlot {
+    RingCollector& c;
+    ~NoteWrongSlot() {
+      if (c.faults_.is(Injection::WrongSlot) && c.recorder_.entries_seen() >= 10) c.faults_.fire();
+    }
+  } note{*this};
   const uint32_t n = recorder_.harvest(ring);
   times_.harvest_ns += ns_between(start, Clock::now());
   times_.entries += n;
@@ -183,38 +173,28 @@ void RingCollector::harvest_and_reset_locked(bool final_collection, const DirtyR
   }
   counters_.ring_entries_harvested += harvested;
   harvested_since_reset_ += harvested;
-  if (ring_mode_ == RingMode::Wait) check_blocked_rings_locked(by_vcpu);
+  policy_->harvested(by_vcpu);
   reset_locked(final_collection, harvested);
 }
 
-void RingCollector::check_blocked_rings_locked(const std::vector<uint32_t>& harvested_by_vcpu) {
-  for (size_t i = 0; i < rings_.size(); ++i) {
-    if (!rings_[i]) continue;
-    uint64_t& empty = empty_harvests_while_blocked_[i];
-    empty = blocked_now_[i] && harvested_by_vcpu[i] == 0 ? empty + 1 : 0;
-    if (empty >= kMaxEmptyHarvestsWhileBlocked)
-      throw CollectorError("vCPU " + std::to_string(i) + " blocked on KVM_EXIT_DIRTY_RING_FULL again and again (" +
-                           std::to_string(empty) +
-                           " harvests in a row found nothing in its ring): KVM_RESET_DIRTY_RINGS does not free the "
-                           "ring, it is wedged" +
-                           (counters_.ring_overruns ? " after an overrun (" + fault_.value_or("reported earlier") + ")" : std::string()));
-  }
+std::string RingCollector::after_overrun() const {
+  return counters_.ring_overruns ? " after an overrun (" + fault_.value_or("reported earlier") + ")" : std::string();
 }
 
 void RingCollector::reset_locked(bool final_collection, uint64_t harvested) {
   // SkipReset: the first final collection after iteration 1 that harvested
   // something "forgets" the ioctl but books the entries as reset.
-  if (injection_ == Injection::SkipReset && final_collection && !reset_skipped_ &&
-      paused_collections_ >= 3 && harvested > 0) {
+  if (faults_.is(Injection::SkipReset) && final_collection && !reset_skipped_ && paused_collections_ >= 3 &&
+      harvested > 0) {
     reset_skipped_ = true;
-    injection_fired_ = true;
+    faults_.fire();
     harvested_since_reset_ = 0;
     std::fill(vcpu_harvested_since_reset_.begin(), vcpu_harvested_since_reset_.end(), 0);
     return;
   }
   // skip_next_reprotect: the entries stay harvested but not reset; the
   // next reset covers them too, so they stay in harvested_since_reset_.
-  if (harvested > 0 && take_skip_reprotect()) return;
+  if (harvested > 0 && faults_.take_skip_reprotect()) return;
   const uint32_t reset = in_kernel([&] { return vm_->reset_dirty_rings(); });
   ++counters_.ring_resets;
   if (reset != harvested_since_reset_) {
@@ -228,35 +208,7 @@ void RingCollector::reset_locked(bool final_collection, uint64_t harvested) {
   }
   harvested_since_reset_ = 0;
   std::fill(vcpu_harvested_since_reset_.begin(), vcpu_harvested_since_reset_.end(), 0);
-  ++reset_generation_;
-  // Every blocked vCPU is released now; one that blocks again is counted
-  // afresh by check_blocked_rings_locked.
-  std::fill(blocked_now_.begin(), blocked_now_.end(), false);
-  reset_done_.notify_all();
-}
-
-bool RingCollector::collects_while_running() const {
-  return ring_mode_ != RingMode::Wait && harvest_ != RingHarvest::OnFullOnly;
-}
-
-// Which vCPUs the iteration still waits for: ring-wait, those that have not
-// blocked on a full ring since the last harvest at an interval end;
-// OnFullOnly, those that have not exited ring-full since the last pause.
-bool RingCollector::interval_may_end() { return waiting_for().empty(); }
-
-std::string RingCollector::waiting_for() {
-  const bool wait = ring_mode_ == RingMode::Wait;
-  if (!wait && harvest_ != RingHarvest::OnFullOnly) return {};
-  std::lock_guard lock(mutex_);
-  const std::vector<bool>& done = wait ? blocked_since_harvest_ : full_exit_since_paused_;
-  std::string who;
-  for (size_t i = 0; i < rings_.size(); ++i)
-    if (rings_[i] && !done[i]) who += (who.empty() ? "" : ",") + std::to_string(i);
-  if (who.empty()) return {};
-  return "vCPU(s) " + who + (wait ? " never blocked on a full " : " never exited KVM_EXIT_DIRTY_RING_FULL on a ") +
-         std::to_string(entries_) + "-entry dirty ring (highest fill seen " +
-         std::to_string(counters_.ring_high_water) + ", soft limit " + std::to_string(entries_ - kReservedEntries) +
-         ")";
+  policy_->reset_done();
 }
 
 void RingCollector::do_collect(DirtySet& into, Phase phase) {
@@ -265,22 +217,9 @@ void RingCollector::do_collect(DirtySet& into, Phase phase) {
   times_.lock_wait_ns += ns_between(before_lock, Clock::now());
   const bool final_collection = phase == Phase::Paused;
   if (final_collection) ++paused_collections_;
-  // ring-wait lags on purpose: besides while_waiting (every vCPU blocked)
-  // it harvests only at interval ends. OnFullOnly leaves harvesting to soft-full vCPUs until the pause.
-  if (collects_while_running() || final_collection) harvest_and_reset_locked(final_collection);
-  if (final_collection) {
-    std::fill(blocked_since_harvest_.begin(), blocked_since_harvest_.end(), false);
-    std::fill(full_exit_since_paused_.begin(), full_exit_since_paused_.end(), false);
-  }
-  if (ring_mode_ == RingMode::WithBitmap && final_collection) {
-    // The backup bitmap holds pages dirtied with no running vCPU; per
-    // api.rst it is collected after the last ring harvest, vCPUs stopped.
-    const auto& slots = region_->slots();
-    for (size_t i = 0; i < slots.size(); ++i) {
-      in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i)); });
-      into.merge_bitmap(slots[i].first_page, bitmaps_.of(i), slots[i].pages);
-    }
-  }
+  // A policy that does not collect while vCPUs run harvests at the pause.
+  if (policy_->collects_while_running() || final_collection) harvest_and_reset_locked(final_collection);
+  if (final_collection) policy_->paused();
   const auto merge_start = Clock::now();
   DirtySet& pending = recorder_.pending();
   for (uint64_t w = 0; w < (pending.pages() + 63) / 64; ++w) into.words()[w] |= pending.words()[w];
@@ -303,56 +242,141 @@ void RingCollector::on_ring_full(Vcpu& vcpu) {
   std::unique_lock lock(mutex_);
   times_.lock_wait_ns += ns_between(before_lock, Clock::now());
   ++counters_.ring_full_exits;
-  if (ring_mode_ != RingMode::Wait) {
-    const uint64_t before = counters_.ring_entries_harvested;
-    // OnFullOnly: only this vCPU's ring, so no vCPU empties another's ring
-    // before that one reaches its own soft limit.
-    const bool own_only = harvest_ == RingHarvest::OnFullOnly;
-    harvest_and_reset_locked(false, own_only ? rings_[vcpu.id()].get() : nullptr);
-    if (own_only) full_exit_since_paused_[vcpu.id()] = true;
-    uint64_t& empty = empty_full_exits_[vcpu.id()];
-    empty = counters_.ring_entries_harvested == before ? empty + 1 : 0;
-    if (empty >= kMaxEmptyRingFullExits)
-      throw CollectorError("KVM_EXIT_DIRTY_RING_FULL " + std::to_string(empty) +
-                           " times in a row with nothing left to harvest: KVM_RESET_DIRTY_RINGS does not free "
-                           "the ring, it is wedged (its indices are inconsistent)" +
-                           (counters_.ring_overruns ? " after an overrun (" + fault_.value_or("reported earlier") + ")" : std::string()));
-    return;
-  }
+  policy_->on_full(lock, vcpu);
+}
+
+std::string RingPolicy::not_done(const std::vector<bool>& done, const char* what) const {
+  std::string who;
+  for (size_t i = 0; i < ring_->rings_.size(); ++i)
+    if (ring_->rings_[i] && !done[i]) who += (who.empty() ? "" : ",") + std::to_string(i);
+  if (who.empty()) return {};
+  const uint32_t entries = ring_->entries_;
+  return "vCPU(s) " + who + what + std::to_string(entries) + "-entry dirty ring (highest fill seen " +
+         std::to_string(ring_->counters_.ring_high_water) + ", soft limit " +
+         std::to_string(entries - RingCollector::kReservedEntries) + ")";
+}
+
+void HarvestOnFull::on_full(std::unique_lock<std::mutex>&, Vcpu& vcpu) { harvest_for(vcpu, false); }
+
+void HarvestOnFull::harvest_for(Vcpu& vcpu, bool own_only) {
+  const uint64_t before = ring_->counters_.ring_entries_harvested;
+  ring_->harvest_and_reset_locked(false, own_only ? ring_->rings_[vcpu.id()].get() : nullptr);
+  uint64_t& empty = empty_full_exits_[vcpu.id()];
+  empty = ring_->counters_.ring_entries_harvested == before ? empty + 1 : 0;
+  if (empty >= RingCollector::kMaxEmptyRingFullExits)
+    throw CollectorError("KVM_EXIT_DIRTY_RING_FULL " + std::to_string(empty) +
+                         " times in a row with nothing left to harvest: KVM_RESET_DIRTY_RINGS does not free "
+                         "the ring, it is wedged (its indices are inconsistent)" +
+                         ring_->after_overrun());
+}
+
+void OwnRingOnFull::add_vcpu(uint32_t id) {
+  HarvestOnFull::add_vcpu(id);
+  full_exit_since_paused_.resize(id + 1, false);
+}
+
+void OwnRingOnFull::on_full(std::unique_lock<std::mutex>&, Vcpu& vcpu) {
+  harvest_for(vcpu, true);
+  full_exit_since_paused_[vcpu.id()] = true;
+}
+
+std::string OwnRingOnFull::waiting_for() {
+  std::lock_guard lock(ring_->mutex_);
+  return not_done(full_exit_since_paused_, " never exited KVM_EXIT_DIRTY_RING_FULL on a ");
+}
+
+void WaitOnFull::add_vcpu(uint32_t id) {
+  blocked_since_harvest_.resize(id + 1, false);
+  blocked_now_.resize(id + 1, false);
+  empty_harvests_while_blocked_.resize(id + 1, 0);
+}
+
+void WaitOnFull::on_full(std::unique_lock<std::mutex>& lock, Vcpu& vcpu) {
   // Block until the (lagging) collector has harvested and reset.
-  ++counters_.vcpu_blocked_count;
+  CollectorCounters& counters = ring_->counters_;
+  ++counters.vcpu_blocked_count;
   blocked_since_harvest_[vcpu.id()] = true;
   blocked_now_[vcpu.id()] = true;
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   const uint64_t generation = reset_generation_;
   reset_done_.wait(lock, [&] { return shutting_down_ || reset_generation_ != generation; });
-  counters_.vcpu_blocked_ns += static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+  counters.vcpu_blocked_ns += ns_between(start, Clock::now());
 }
 
-void RingCollector::while_pausing() {
-  // Interval end for ring-wait: free vCPUs blocked on a full ring so they
-  // can see the pause request. Plain rings free themselves.
-  if (ring_mode_ != RingMode::Wait) return;
-  std::lock_guard lock(mutex_);
-  harvest_and_reset_locked(false);
+void WaitOnFull::harvested(const std::vector<uint32_t>& by_vcpu) {
+  // A vCPU blocked on ring-full whose ring keeps yielding nothing is
+  // wedged: fail the run instead of waiting for the stall limit.
+  for (size_t i = 0; i < ring_->rings_.size(); ++i) {
+    if (!ring_->rings_[i]) continue;
+    uint64_t& empty = empty_harvests_while_blocked_[i];
+    empty = blocked_now_[i] && by_vcpu[i] == 0 ? empty + 1 : 0;
+    if (empty >= kMaxEmptyHarvestsWhileBlocked)
+      throw CollectorError("vCPU " + std::to_string(i) + " blocked on KVM_EXIT_DIRTY_RING_FULL again and again (" +
+                           std::to_string(empty) +
+                           " harvests in a row found nothing in its ring): KVM_RESET_DIRTY_RINGS does not free the "
+                           "ring, it is wedged" +
+                           ring_->after_overrun());
+  }
 }
 
-void RingCollector::while_waiting() {
-  // ring-wait: the lagging collector frees the rings only once every vCPU
-  // is blocked on its full ring, so an iteration that must write more pages
-  // than a ring holds still ends, and every vCPU really waits.
-  if (ring_mode_ != RingMode::Wait) return;
-  std::lock_guard lock(mutex_);
-  for (size_t i = 0; i < rings_.size(); ++i)
-    if (rings_[i] && !blocked_now_[i]) return;
-  harvest_and_reset_locked(false);
+void WaitOnFull::reset_done() {
+  ++reset_generation_;
+  // Every blocked vCPU is released now; one that blocks again is counted
+  // afresh by harvested().
+  std::fill(blocked_now_.begin(), blocked_now_.end(), false);
+  reset_done_.notify_all();
 }
 
-void RingCollector::shutdown() {
-  std::lock_guard lock(mutex_);
+void WaitOnFull::while_pausing() {
+  // Interval end: free vCPUs blocked on a full ring so they can see the
+  // pause request.
+  std::lock_guard lock(ring_->mutex_);
+  ring_->harvest_and_reset_locked(false);
+}
+
+void WaitOnFull::while_waiting() {
+  // The lagging collector frees the rings only once every vCPU is blocked
+  // on its full ring, so an iteration that must write more pages than a
+  // ring holds still ends, and every vCPU really waits.
+  std::lock_guard lock(ring_->mutex_);
+  for (size_t i = 0; i < ring_->rings_.size(); ++i)
+    if (ring_->rings_[i] && !blocked_now_[i]) return;
+  ring_->harvest_and_reset_locked(false);
+}
+
+std::string WaitOnFull::waiting_for() {
+  std::lock_guard lock(ring_->mutex_);
+  return not_done(blocked_since_harvest_, " never blocked on a full ");
+}
+
+void WaitOnFull::shutdown() {
+  std::lock_guard lock(ring_->mutex_);
   shutting_down_ = true;
   reset_done_.notify_all();
+}
+
+void RingWithBitmapCollector::prepare_vm(Vm& vm) {
+  if (ring_limits_of(vm) && vm.check_extension(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP) <= 0)
+    throw SkipError("KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP not supported");
+  RingCollector::prepare_vm(vm);
+  vm.enable_cap(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP, 0);
+}
+
+void RingWithBitmapCollector::attach(Vm& vm, const TestRegion& region) {
+  RingCollector::attach(vm, region);
+  bitmaps_.allocate(region);
+}
+
+void RingWithBitmapCollector::do_collect(DirtySet& into, Phase phase) {
+  RingCollector::do_collect(into, phase);
+  if (phase != Phase::Paused) return;
+  // The backup bitmap holds pages dirtied with no running vCPU; per
+  // api.rst it is collected after the last ring harvest, vCPUs stopped.
+  const auto& slots = region_->slots();
+  for (size_t i = 0; i < slots.size(); ++i) {
+    in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i)); });
+    into.merge_bitmap(slots[i].first_page, bitmaps_.of(i), slots[i].pages);
+  }
 }
 
 }  // namespace dirtyscope

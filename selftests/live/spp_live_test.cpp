@@ -10,7 +10,7 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/collector.hpp"
-#include "ktap.hpp"
+#include "dirtyscope/ktap.hpp"
 #include "spp_run.hpp"
 #include "twin_rule.hpp"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "spp_session.hpp"
+#include "dirtyscope/spp/spp_session.hpp"
 
 namespace dirtyscope {
 

@@ -7,7 +7,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/stats/spp_stats.hpp"
 #include "dirtyscope/spp_vectors.hpp"
-#include "ktap.hpp"
+#include "dirtyscope/ktap.hpp"
 #include "spp_cases.hpp"
 
 namespace dirtyscope {

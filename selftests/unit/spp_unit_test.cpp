@@ -7,7 +7,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/spp_vectors.hpp"
 #include "dirtyscope/test_region.hpp"
-#include "spp_expectation.hpp"
+#include "dirtyscope/spp/spp_expectation.hpp"
 #include "spp_options.hpp"
 #include "testing/argv.hpp"
 

@@ -23,7 +23,7 @@ class SlotBitmaps {
 
 class DirtyLogCollector : public Collector {
  public:
-  using Collector::Collector;
+  explicit DirtyLogCollector(Injection injection) : Collector(injection, {Injection::DropDirty, Injection::SkipClear}) {}
   const char* mode() const override { return "dirty-log"; }
   void prepare_vm(Vm&) override {}
   void attach(Vm& vm, const TestRegion& region) override;
@@ -46,11 +46,10 @@ class ClearLogCollector : public Collector {
   // (dirty_log_perf: what the kernel's dirty_log_perf_test does).
   enum class Chunks { Random, WholeSlot };
   ClearLogCollector(Injection injection, uint64_t seed, Chunks chunks = Chunks::Random)
-      : Collector(injection), rng_(seed), chunks_(chunks) {}
+      : Collector(injection, {Injection::DropDirty, Injection::SkipClear}), rng_(seed), chunks_(chunks) {}
   const char* mode() const override { return "clear-log"; }
   void prepare_vm(Vm& vm) override;
   void attach(Vm& vm, const TestRegion& region) override;
-  bool initially_all_dirty() const override { return initially_set_; }
 
  protected:
   void do_collect(DirtySet& into, Phase phase) override;
@@ -61,7 +60,6 @@ class ClearLogCollector : public Collector {
   // once unless it is small, skipping chunks with nothing to clear.
   void clear_in_chunks(const RegionSlot& slot, uint64_t* bitmap);
 
-  bool initially_set_ = false;
   SlotBitmaps bitmaps_;
   std::mt19937_64 rng_;
   Chunks chunks_;

@@ -2,9 +2,11 @@
 // mode. The runner drives it; the verifier judges what it returns.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,24 +52,82 @@ struct CollectorCounters {
   uint64_t collect_kernel_ns = 0;
 };
 
+// When to collect, pause and wait: the runner's questions to the mode.
+// The default collects at any point and never holds an iteration back.
+class CollectSchedule {
+ public:
+  virtual ~CollectSchedule() = default;
+  // False when a Running collection is no snapshot of what KVM logged so
+  // far (ring-wait lags on purpose; --soft-full leaves harvesting to the
+  // soft-full vCPU): the runner then collects only with vCPUs paused.
+  virtual bool collects_while_running() const { return true; }
+  // Runner, while it waits for vCPUs to pause: a mode that lets vCPUs
+  // block (ring-wait) must free them here or they never pause.
+  virtual void while_pausing() {}
+  // Runner, while it waits for the guest to finish an iteration's writes.
+  virtual void while_waiting() {}
+  // Empty when the iteration may end; else a one-line reason naming the
+  // vCPUs it waits for (ring-wait: every vCPU must have blocked on its
+  // full ring; --soft-full: every vCPU must have exited ring-full).
+  virtual std::string waiting_for() { return {}; }
+};
+
+// A collector's deliberate fault: which, whether it fired, and dirtyscope
+// migrate's skipped re-protect. The collector acts it out where it lives.
+class FaultInjector {
+ public:
+  // `can`: the injections the owning collector knows how to do.
+  FaultInjector(Injection injection, std::initializer_list<Injection> can) : injection_(injection), can_(can) {}
+  Injection injection() const { return injection_; }
+  bool is(Injection i) const { return injection_ == i; }
+  // Whether the collector can misbehave as `i` asks (asking a mode for one
+  // it cannot do is a usage error, never a pass); None always.
+  bool supports(Injection i) const {
+    return i == Injection::None || std::find(can_.begin(), can_.end(), i) != can_.end();
+  }
+  // Whether --inject did misbehave at least once. A run too short for its
+  // fault (skip-clear and skip-reset act at the third paused collection,
+  // wrong-slot at the 10th ring entry) proves nothing about the verifier:
+  // the runner makes that mode a fail, never a pass.
+  bool fired() const { return fired_.load(); }
+  void fire() { fired_ = true; }
+  // Where DropDirty acts: the runner offers each collection's pages until
+  // one was dropped in the iteration. Returns the region page it dropped.
+  std::optional<uint64_t> drop(DirtySet& collected);
+
+  // dirtyscope migrate's skip-reset twin: the next collection that
+  // harvests something does not re-protect it (no KVM_RESET_DIRTY_RINGS),
+  // so writes after it go unlogged until a later reset. Only where that
+  // loses writes: a dirty ring, the one collector that can skip-reset.
+  // (KVM_GET_DIRTY_LOG re-protects as it harvests; a skipped
+  // KVM_CLEAR_DIRTY_LOG leaves the bits set, so the pages come again.)
+  bool can_skip_reprotect() const { return supports(Injection::SkipReset); }
+  void skip_next_reprotect() { skip_reprotect_.store(true); }
+  // Withdraws a skip no harvest has taken yet; true if one was pending.
+  bool cancel_skip_reprotect() { return skip_reprotect_.exchange(false); }
+  // The collector, at a harvest: true once, after skip_next_reprotect().
+  bool take_skip_reprotect() { return skip_reprotect_.exchange(false); }
+
+ private:
+  Injection injection_;
+  std::vector<Injection> can_;
+  std::atomic<bool> fired_{false};
+  std::atomic<bool> skip_reprotect_{false};
+};
+
+// One dirty-tracking mode: a few hooks, as the runner calls them.
 class Collector {
  public:
-  explicit Collector(Injection injection) : injection_(injection) {}
+  Collector(Injection injection, std::initializer_list<Injection> can) : faults_(injection, can) {}
   virtual ~Collector() = default;
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
 
   virtual const char* mode() const = 0;
-  // Whether this collector can misbehave as `injection` asks (asking a mode
-  // for one it cannot do is a usage error, never a pass).
-  virtual bool supports(Injection injection) const {
-    return injection == Injection::None || injection == Injection::DropDirty ||
-           injection == Injection::SkipClear;
-  }
   // Before memslots and vCPUs exist: enable what the mode needs. A missing
   // capability throws SkipError naming it.
   virtual void prepare_vm(Vm& vm) = 0;
-  virtual uint32_t memslot_flags() const { return KVM_MEM_LOG_DIRTY_PAGES; }
+  uint32_t memslot_flags() const { return memslot_flags_; }
   // After memslots exist, before any vCPU runs.
   virtual void attach(Vm& vm, const TestRegion& region) {
     vm_ = &vm;
@@ -80,7 +140,7 @@ class Collector {
   // KVM logged for a deleted slot is gone with it.
   void relayout() { attach(*vm_, *region_); }
   // True when KVM reports every page dirty before the first write.
-  virtual bool initially_all_dirty() const { return false; }
+  bool initially_all_dirty() const { return initially_all_dirty_; }
 
   // Adds what KVM reports now to `into`. Throws CollectorError when KVM
   // handed back something impossible (bad ring entry, reset count).
@@ -88,42 +148,15 @@ class Collector {
     ++counters_.collections;
     do_collect(into, phase);
   }
-  // Where DropDirty acts: the runner offers each collection's pages until
-  // one was dropped in the iteration. Returns the region page it dropped.
-  std::optional<uint64_t> inject_drop(DirtySet& collected);
-
   // vCPU thread, on KVM_EXIT_DIRTY_RING_FULL: returns once the vCPU may
   // run again. Only ring collectors expect it.
   virtual void on_ring_full(Vcpu& vcpu);
-  // Runner, while it waits for vCPUs to pause: a collector that lets vCPUs
-  // block (ring-wait) must free them here or they never pause.
-  virtual void while_pausing() {}
-  // Runner, while it waits for the guest to finish an iteration's writes:
-  // ring-wait frees the rings here once every vCPU is blocked on one.
-  virtual void while_waiting() {}
-  // Runner, after the interval: may the iteration end now? ring-wait says
-  // no until every vCPU has really blocked on its full ring.
-  virtual bool interval_may_end() { return true; }
-  // A one-line reason when interval_may_end() kept the runner waiting too long.
-  virtual std::string waiting_for() { return {}; }
-  // False when a Running collection is no snapshot of what KVM logged so
-  // far (ring-wait lags on purpose; --soft-full leaves harvesting to the
-  // soft-full vCPU): the runner then collects only with vCPUs paused.
-  virtual bool collects_while_running() const { return true; }
   // The run is ending: release any vCPU thread blocked inside on_ring_full.
   virtual void shutdown() {}
 
-  // dirtyscope migrate's skip-reset twin: the next collection that
-  // harvests something does not re-protect it (no KVM_RESET_DIRTY_RINGS),
-  // so writes after it go unlogged until a later reset. Only where that
-  // loses writes: a dirty ring. (KVM_GET_DIRTY_LOG re-protects as it
-  // harvests; a skipped KVM_CLEAR_DIRTY_LOG leaves the bits set, so the
-  // pages are reported again.)
-  virtual bool can_skip_reprotect() const { return false; }
-  void skip_next_reprotect() { skip_reprotect_.store(true); }
-  // Withdraws a skip no harvest has taken yet; true if one was pending.
-  bool cancel_skip_reprotect() { return skip_reprotect_.exchange(false); }
-
+  CollectSchedule& schedule() { return *schedule_; }
+  FaultInjector& faults() { return faults_; }
+  const FaultInjector& faults() const { return faults_; }
   const CollectorCounters& counters() const { return counters_; }
   // A broken kernel contract the collector saw (e.g. a ring filled past its
   // soft limit and reserve); returned once, then cleared. The runner fails
@@ -131,12 +164,6 @@ class Collector {
   virtual std::optional<std::string> take_fault() { return std::nullopt; }
   // Entries per vCPU ring; 0 for collectors without a ring.
   virtual uint32_t ring_entries() const { return 0; }
-  Injection injection() const { return injection_; }
-  // Whether --inject did misbehave at least once. A run too short for its
-  // fault (skip-clear and skip-reset act at the third paused collection,
-  // wrong-slot at the 10th ring entry) proves nothing about the verifier:
-  // the runner makes that mode a skip, never a pass.
-  virtual bool injection_fired() const { return injection_fired_.load(); }
 
  protected:
   virtual void do_collect(DirtySet& into, Phase phase) = 0;
@@ -157,13 +184,12 @@ class Collector {
     return ioctl();
   }
 
-  // True once, after skip_next_reprotect().
-  bool take_skip_reprotect() { return skip_reprotect_.exchange(false); }
-
-  Injection injection_;
+  static CollectSchedule eager_;
+  CollectSchedule* schedule_ = &eager_;  // a mode with its own points in time sets its own
+  uint32_t memslot_flags_ = KVM_MEM_LOG_DIRTY_PAGES;
+  bool initially_all_dirty_ = false;  // set by prepare_vm where KVM says so
+  FaultInjector faults_;
   CollectorCounters counters_;
-  std::atomic<bool> skip_reprotect_{false};
-  std::atomic<bool> injection_fired_{false};  // set where the fault is done
   Vm* vm_ = nullptr;
   const TestRegion* region_ = nullptr;
 };
@@ -201,7 +227,7 @@ uint32_t default_ring_entries(std::string_view mode);
 
 // ring_entries 0 means the mode's default. `soft_full` (dirty-ring only):
 // harvest only on soft-full exits, and end no iteration before every vCPU
-// has exited ring-full (RingHarvest::OnFullOnly).
+// has exited ring-full (the OwnRingOnFull policy).
 std::unique_ptr<Collector> make_collector(std::string_view mode, Injection injection,
                                           uint32_t ring_entries, uint64_t seed, bool soft_full = false);
 

@@ -37,7 +37,7 @@ struct RunOptions {
   Injection injection = Injection::None;
   WriteMixOptions mix;
   // dirty-ring: harvest only on soft-full exits, each vCPU exits ring-full
-  // every iteration (RingHarvest::OnFullOnly); other modes skip.
+  // every iteration (the OwnRingOnFull policy); other modes skip.
   bool soft_full = false;
   // Before logging is turned on, the guest writes every page once (stamp
   // 0), so logging starts on memory KVM has mapped writable, as a

@@ -9,10 +9,9 @@ namespace dirtyscope {
 
 class NoLogCollector : public Collector {
  public:
-  NoLogCollector() : Collector(Injection::None) {}
+  NoLogCollector() : Collector(Injection::None, {}) { memslot_flags_ = 0; }
   const char* mode() const override { return "none"; }
   void prepare_vm(Vm&) override {}
-  uint32_t memslot_flags() const override { return 0; }
 
  protected:
   void do_collect(DirtySet&, Phase) override {}

@@ -165,7 +165,7 @@ TEST(RingEntryRecorder, WrongSlotInjectionCorruptsTheTenthEntryAndIsCaught) {
   for (uint64_t i = 0; i < 12; ++i) r.push(5, i);
   EXPECT_EQ(harvest_error(rec, r),
             "vCPU 3 ring entry 10: slot 0x7f05 (address space 0) offset 0x9 is not a page of any test memslot");
-  // The count includes the entry that failed: RingCollector::injection_fired reads it.
+  // The count includes the entry that failed: the wrong-slot fault counts as fired by it.
   EXPECT_EQ(rec.entries_seen(), 10u);
 }
 

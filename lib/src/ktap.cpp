@@ -1,4 +1,4 @@
-#include "ktap.hpp"
+#include "dirtyscope/ktap.hpp"
 
 namespace dirtyscope {
 

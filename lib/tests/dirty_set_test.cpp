@@ -37,22 +37,18 @@ TEST(DirtySet, NextSet) {
 
 // The drop-dirty injection removes exactly one collected page.
 TEST(Injection, DropDirtyRemovesOnePage) {
-  struct Fake : Collector {
-    using Collector::Collector;
-    const char* mode() const override { return "fake"; }
-    void prepare_vm(Vm&) override {}
-    void do_collect(DirtySet&, Phase) override {}
-  };
-  Fake dropping(Injection::DropDirty), honest(Injection::None);
+  FaultInjector dropping(Injection::DropDirty, {Injection::DropDirty}), honest(Injection::None, {Injection::DropDirty});
   DirtySet set(64);
   set.set(3);
   set.set(40);
-  EXPECT_FALSE(honest.inject_drop(set).has_value());
+  EXPECT_FALSE(honest.drop(set).has_value());
   EXPECT_EQ(set.count(), 2u);
-  auto dropped = dropping.inject_drop(set);
+  auto dropped = dropping.drop(set);
   ASSERT_TRUE(dropped.has_value());
   EXPECT_EQ(*dropped, 3u);
   EXPECT_EQ(set.count(), 1u);
+  EXPECT_TRUE(dropping.fired());
+  EXPECT_FALSE(honest.fired());
 }
 
 TEST(Injection, NamesRoundTrip) {

@@ -11,10 +11,10 @@
 #include "dirtyscope/guest_vm.hpp"
 #include "dirtyscope/dirty_set.hpp"
 #include "dirtyscope/no_log_collector.hpp"
-#include "dirtyscope/pass_vcpu_pool.hpp"
+#include "dirtyscope/run_engine.hpp"
 #include "dirtyscope/spp_model.hpp"
-#include "spp_expectation.hpp"
-#include "spp_options.hpp"
+#include "dirtyscope/spp/spp_expectation.hpp"
+#include "dirtyscope/spp/spp_options.hpp"
 
 namespace dirtyscope {
 
@@ -86,7 +86,7 @@ class SppSession {
   SppModel model_;
   std::vector<uint64_t> seeds_;               // by vCPU
   std::vector<std::vector<SppExit>> exits_;  // by vCPU: only its thread writes during a round
-  std::unique_ptr<PassVcpuPool> pool_;        // last: its threads stop before the rest goes
+  std::unique_ptr<RunEngine> engine_;        // last: its threads stop before the rest goes
 };
 
 }  // namespace dirtyscope

@@ -1,4 +1,4 @@
-#include "spp_expectation.hpp"
+#include "dirtyscope/spp/spp_expectation.hpp"
 
 #include <cstdio>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "spp_session.hpp"
+#include "dirtyscope/spp/spp_session.hpp"
 
 #include <cstring>
 
@@ -42,8 +42,8 @@ SppSession::SppSession(const KvmSystem& kvm, const SppOptions& options, const st
     p.region_pages = options.pages_per_vcpu;
     seeds_.push_back(p.rng_state);  // the plan's seed: distinct per vCPU
   }
-  pool_ = std::make_unique<PassVcpuPool>(guest_, *collector_,
-                                         [this](uint32_t index, Vcpu& vcpu) { return on_exit(index, vcpu); });
+  engine_ = std::make_unique<RunEngine>(guest_, *collector_, kRoundLimit, VcpuPool::FirstRun::OnRunPass,
+                                        [this](uint32_t index, Vcpu& vcpu) { return on_exit(index, vcpu); });
 }
 
 uint64_t SppSession::guard_gfn(uint32_t v) const {
@@ -96,9 +96,9 @@ void SppSession::prepare_round(uint64_t round) {
   }
 }
 
-void SppSession::run_prepared_round() { pool_->run_pass(kRoundLimit); }
+void SppSession::run_prepared_round() { engine_->run_pass(); }
 
-void SppSession::keep_guest_running() { pool_->keep_running(); }
+void SppSession::keep_guest_running() { engine_->pool().keep_running(); }
 
 uint64_t SppSession::read_sum(uint32_t v) { return guest_.shared()->spp[v].read_sum; }
 
