@@ -35,7 +35,9 @@ mirror() {   # the archive host the host's own sources name
 cmd_root() {
   local config=$1 cc pkg suite=sid
   shift
-  local extras=("$@")
+  # dwarves: pahole, which writes a module's BTF (the 7.x headers ship
+  # vmlinux, so Kbuild generates it).
+  local extras=(dwarves "$@")
   # Only a gcc-N the host lacks needs the private root; anything else (no
   # config, clang, plain gcc, a compiler the host has) builds as before.
   [[ -f $config ]] || { echo ""; return; }
