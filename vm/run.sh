@@ -124,8 +124,10 @@ build_module >"$SHARED/kmod-build.log" 2>&1 || {
 KO=$KMOD_BUILD/dirtyscope.ko
 kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
-gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
-mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
+if [[ ! $SHARED/kvm_caps -nt vm/kvm_caps.c || ! $SHARED/kvm_caps -nt lib/include/dirtyscope/kvm_dirty_abi.h ]]; then
+  gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
+  mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
+fi
 
 # --- kvm modules rebuilt with KVM_PATCHES -------------------------------
 if ((${#KVM_PATCH_PATHS[@]})); then
