@@ -65,7 +65,7 @@ JOBS=$(nproc)
 # KERNEL_NAME, KERNEL_ABI, KERNEL_CONFIG, KERNEL_KDIR, KERNEL_VERSION...
 kernel_vars=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/kernel.sh" ${KERNEL:+"$KERNEL"}) || exit $?
 eval "$kernel_vars"
-[[ $KERNEL_NAME == debian-* ]] ||
+[[ $KERNEL_NAME == debian-* && -z $KERNEL_BUSYBOX ]] ||
   die "KVM_PATCHES needs a Debian kernel (debian-6.1, debian-6.12), not KERNEL=${KERNEL:-$KERNEL_NAME}: apply the patches to your tree and rebuild it"
 ABI=$KERNEL_ABI
 [[ -f $KERNEL_CONFIG && -f $KERNEL_KDIR/Module.symvers ]] ||

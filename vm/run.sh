@@ -73,6 +73,7 @@ VM_MEM=${VM_MEM:-1G}
 # for an unknown KERNEL or a missing image/modules/headers).
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
+[[ -z $KERNEL_BUSYBOX ]] || { echo "vm-test: KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64" >&2; exit 2; }
 ABI=$KERNEL_ABI
 MODDIR=$KERNEL_MODDIR
 # The default kernel's module is built where it always was.
