@@ -82,8 +82,10 @@ KMOD_ARGS=()
 if [[ $KERNEL_NAME != debian-6.1 ]]; then
   KMOD_BUILD=$BUILD_DIR/kernels/kmod-$ABI
   # Debian 6.12's headers ship vmlinux, so Kbuild would run pahole for the
-  # module's own BTF, which the probes do not need: skip it without dwarves.
-  command -v pahole >/dev/null || KMOD_ARGS+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
+  # module's own BTF, which the probes do not need: skipped when this host's
+  # pahole cannot make it (vm/btf-args.sh).
+  btf=$(vm/btf-args.sh "$KERNEL_CONFIG")
+  [[ -z $btf ]] || KMOD_ARGS+=("$btf")
 fi
 # --- this run's output folder, made once the input is known good -----------
 # (vm/run-folder.sh).

@@ -97,7 +97,8 @@ if ((kmod)); then
   # skip the compiler check: DEBIAN_KERNEL_NO_CC_VERSION_CHECK=y).
   margs=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc
     CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
-  command -v pahole >/dev/null || margs+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
+  btf=$(vm/btf-args.sh "$KERNEL_KDIR/.config")
+  [[ -z $btf ]] || margs+=("$btf")
   make --no-print-directory kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$top/obj" "${margs[@]}" \
     >"$top/kmod-build.log" 2>&1 ||
     { cat "$top/kmod-build.log" >&2; echo "arm64-boot: module build failed" >&2; exit 1; }
