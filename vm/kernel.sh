@@ -18,15 +18,21 @@
 #   DIR                   a built kernel tree: DIR/arch/x86/boot/bzImage, modules
 #                         staged with `make modules_install INSTALL_MOD_PATH=...`
 #                         (KERNEL_MODULES, default DIR), headers = DIR itself
+#   debian-13-arm64       the arm64 guest's kernel: Debian 13 (trixie)'s arm64 6.12
+#                         and busybox-static (vm/arm64/fetch.sh; with --headers
+#                         also its headers, vm/arm64/fetch-headers.sh), under
+#                         build/arm64/; KVM is built in, so KERNEL_MODDIR is empty
 #   KERNEL_IMAGE=bzImage with KERNEL_MODULES=<INSTALL_MOD_PATH or lib/modules/<abi>>
 #                         (KERNEL_HEADERS: build dir, default lib/modules/<abi>/build)
 #
 # Usage: vm/kernel.sh [KERNEL]     (default: $KERNEL, else debian-6.1)
 #        vm/kernel.sh --source KERNEL   also download linux-source (debian-6.12;
 #                                       vm/kvm-build.sh fetches 6.1's itself)
+#        vm/kernel.sh --headers debian-13-arm64   also the headers (KERNEL_KDIR)
 # Prints: KERNEL_NAME KERNEL_ABI KERNEL_IMAGE KERNEL_MODDIR (holds modules.dep)
 #         KERNEL_KDIR (build dir for the module) KERNEL_CONFIG KERNEL_VERSION
 #         (Debian package version, empty for a tree) KERNEL_SRC_DEB (with --source)
+#         KERNEL_BUSYBOX (the guest's busybox; empty: the host's)
 # Exit 2 (one line on stderr): unknown KERNEL, missing bzImage/modules/headers,
 # packages unavailable. Progress on stderr.
 set -euo pipefail
@@ -34,8 +40,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "vm-kernel: $*" >&2; exit 2; }
 note() { echo "vm-kernel: $*" >&2; }
-WANT_SOURCE=0
+WANT_SOURCE=0 WANT_HEADERS=0
 if [[ ${1:-} == --source ]]; then WANT_SOURCE=1; shift; fi
+if [[ ${1:-} == --headers ]]; then WANT_HEADERS=1; shift; fi
 K=${1:-${KERNEL:-}}
 BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
@@ -58,7 +65,7 @@ debian_61() {
   version=$(dpkg-query -W -f='${Version}' "linux-image-$abi" 2>/dev/null || true)
   emit KERNEL_NAME debian-6.1 KERNEL_ABI "$abi" KERNEL_IMAGE "/boot/vmlinuz-$abi" \
     KERNEL_MODDIR "/lib/modules/$abi" KERNEL_KDIR "/usr/src/linux-headers-$abi" \
-    KERNEL_CONFIG "/boot/config-$abi" KERNEL_VERSION "$version" KERNEL_SRC_DEB ""
+    KERNEL_CONFIG "/boot/config-$abi" KERNEL_VERSION "$version" KERNEL_SRC_DEB "" KERNEL_BUSYBOX ""
 }
 
 # --- Debian kernels from another suite, privately fetched ------------------
@@ -130,7 +137,7 @@ debian_suite() {
   [[ -f $image ]] || die "no kernel image for $abi in $root (boot/ or lib/modules/$abi/vmlinuz)"
   emit KERNEL_NAME "$name" KERNEL_ABI "$abi" KERNEL_IMAGE "$image" \
     KERNEL_MODDIR "$root/lib/modules/$abi" KERNEL_KDIR "$root/usr/src/linux-headers-$abi" \
-    KERNEL_CONFIG "$config" KERNEL_VERSION "$version" KERNEL_SRC_DEB "$src"
+    KERNEL_CONFIG "$config" KERNEL_VERSION "$version" KERNEL_SRC_DEB "$src" KERNEL_BUSYBOX ""
 }
 
 # --- a built tree, or KERNEL_IMAGE + KERNEL_MODULES ------------------------
@@ -157,7 +164,21 @@ custom() {
   [[ -f $config ]] || config=$kdir/config
   emit KERNEL_NAME "$name" KERNEL_ABI "$abi" KERNEL_IMAGE "$(realpath "$image")" \
     KERNEL_MODDIR "$(realpath "$moddir")" KERNEL_KDIR "$(realpath "$kdir")" \
-    KERNEL_CONFIG "$config" KERNEL_VERSION "" KERNEL_SRC_DEB ""
+    KERNEL_CONFIG "$config" KERNEL_VERSION "" KERNEL_SRC_DEB "" KERNEL_BUSYBOX ""
+}
+
+# --- the arm64 guest's kernel (vm/arm64/fetch.sh, fetch-headers.sh) ---------
+debian_arm64() {
+  local ARM64_KERNEL_ABI ARM64_KERNEL_IMAGE ARM64_KERNEL_VERSION ARM64_BUSYBOX ARM64_KDIR=
+  eval "$("$ROOT/vm/arm64/fetch.sh")"
+  if ((WANT_HEADERS)); then
+    eval "$("$ROOT/vm/arm64/fetch-headers.sh")"
+    [[ -f $ARM64_KDIR/Makefile ]] || die "vm/arm64/fetch-headers.sh gave no headers"
+  fi
+  [[ -f $ARM64_KERNEL_IMAGE && -x $ARM64_BUSYBOX ]] || die "vm/arm64/fetch.sh gave no kernel or busybox"
+  emit KERNEL_NAME debian-13-arm64 KERNEL_ABI "$ARM64_KERNEL_ABI" KERNEL_IMAGE "$ARM64_KERNEL_IMAGE" \
+    KERNEL_MODDIR "" KERNEL_KDIR "$ARM64_KDIR" KERNEL_CONFIG "" \
+    KERNEL_VERSION "$ARM64_KERNEL_VERSION" KERNEL_SRC_DEB "" KERNEL_BUSYBOX "$ARM64_BUSYBOX"
 }
 
 case $K in
@@ -165,6 +186,7 @@ debian-6.1) debian_61 ;;
 debian-6.12) debian_suite debian-6.12 bookworm-backports 6.12 ;;
 debian-7.2) debian_suite debian-7.2 sid 7.2 ;;
 debian-experimental) debian_suite debian-experimental experimental 7.3 ;;
+debian-13-arm64) debian_arm64 ;;
 image) custom image "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
 debug)
   BUILD_DIR=$BUILD_DIR "$ROOT/vm/debug-kernel.sh" >&2 || exit 2
@@ -174,5 +196,5 @@ debug)
   [[ -d $K ]] || die "KERNEL='$K': no such directory"
   [[ -f $K/arch/x86/boot/bzImage ]] || die "KERNEL='$K': no arch/x86/boot/bzImage (build the tree first)"
   custom tree "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
-*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-7.2, debian-experimental, debug, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
+*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-7.2, debian-experimental, debian-13-arm64, debug, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
 esac

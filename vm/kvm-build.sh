@@ -65,8 +65,8 @@ JOBS=$(nproc)
 # KERNEL_NAME, KERNEL_ABI, KERNEL_CONFIG, KERNEL_KDIR, KERNEL_VERSION...
 kernel_vars=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/kernel.sh" ${KERNEL:+"$KERNEL"}) || exit $?
 eval "$kernel_vars"
-[[ $KERNEL_NAME == debian-* ]] ||
-  die "KVM_PATCHES needs a Debian kernel (debian-6.1, debian-6.12, debian-7.2, debian-experimental), not KERNEL=${KERNEL:-$KERNEL_NAME}: apply the patches to your tree and rebuild it"
+[[ $KERNEL_NAME == debian-* && -z $KERNEL_BUSYBOX ]] ||
+  die "KVM_PATCHES needs an x86-64 Debian kernel (debian-6.1, debian-6.12, debian-7.2, debian-experimental), not KERNEL=${KERNEL:-$KERNEL_NAME}: apply the patches to your tree and rebuild it"
 ABI=$KERNEL_ABI
 [[ -f $KERNEL_CONFIG && -f $KERNEL_KDIR/Module.symvers ]] ||
   die "guest kernel config/headers for '$ABI' missing (run scripts/install-deps.sh kmod vm)"

@@ -73,6 +73,7 @@ VM_MEM=${VM_MEM:-1G}
 # for an unknown KERNEL or a missing image/modules/headers).
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
+[[ -z $KERNEL_BUSYBOX ]] || { echo "vm-test: KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64" >&2; exit 2; }
 ABI=$KERNEL_ABI
 MODDIR=$KERNEL_MODDIR
 # The default kernel's module is built where it always was.
@@ -81,8 +82,10 @@ KMOD_ARGS=()
 if [[ $KERNEL_NAME != debian-6.1 ]]; then
   KMOD_BUILD=$BUILD_DIR/kernels/kmod-$ABI
   # Debian 6.12's headers ship vmlinux, so Kbuild would run pahole for the
-  # module's own BTF, which the probes do not need: skip it without dwarves.
-  command -v pahole >/dev/null || KMOD_ARGS+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
+  # module's own BTF, which the probes do not need: skipped when this host's
+  # pahole cannot make it (vm/btf-args.sh).
+  btf=$(vm/btf-args.sh "$KERNEL_CONFIG")
+  [[ -z $btf ]] || KMOD_ARGS+=("$btf")
 fi
 # --- this run's output folder, made once the input is known good -----------
 # (vm/run-folder.sh).
@@ -124,8 +127,10 @@ build_module >"$SHARED/kmod-build.log" 2>&1 || {
 KO=$KMOD_BUILD/dirtyscope.ko
 kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
-gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
-mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
+if [[ ! $SHARED/kvm_caps -nt vm/kvm_caps.c || ! $SHARED/kvm_caps -nt lib/include/dirtyscope/kvm_dirty_abi.h ]]; then
+  gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
+  mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
+fi
 
 # --- kvm modules rebuilt with KVM_PATCHES -------------------------------
 if ((${#KVM_PATCH_PATHS[@]})); then

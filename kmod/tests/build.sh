@@ -18,6 +18,15 @@ for prog in "$@"; do
   [[ -n $own ]] || { echo "kmod/tests/build.sh: '$prog' is not in kmod/tests/programs.list" >&2; exit 2; }
   srcs=()
   for f in $own $common; do srcs+=("$ROOT/kmod/tests/$f.c"); done
+  # Up to date (newer than every source and the list): every VM test of
+  # one build tree shares these, so only the first one compiles.
+  if [[ -x $out/$prog ]]; then
+    stale=0
+    for f in "${srcs[@]}" "$LIST" "$ROOT"/kmod/tests/*.h "$ROOT"/kmod/include/uapi/linux/*.h; do
+      [[ ! -e $f || $out/$prog -nt $f ]] || { stale=1; break; }
+    done
+    ((stale)) || continue
+  fi
   "$cc" -static -O2 -Wall -Wextra -Werror -I "$ROOT/kmod/include/uapi" -o "$out/$prog.tmp" "${srcs[@]}"
   mv "$out/$prog.tmp" "$out/$prog"
 done

@@ -4,7 +4,7 @@
 # (vm/arm64/init.sh) checks /dev/kvm, runs vm/kvm_caps.c and every PROGRAM
 # given here (static aarch64 binaries), and powers off. With --kmod the
 # same boot also tests dirtyscope.ko: cross-built against that kernel's
-# headers (vm/arm64/fetch-headers.sh), its probe prototypes checked against
+# headers (vm/kernel.sh --headers debian-13-arm64), its probe prototypes checked against
 # their BTF, its test programs built by kmod/tests/build.sh; the guest loads
 # it, runs its suite before the programs and the ARM64_KMOD_EXTRA ones,
 # unloads it and checks the kernel log.
@@ -79,13 +79,12 @@ cp ${progs[@]+"${progs[@]}"} "$rd/tests/bin/"
 
 "$ROOT/scripts/install-deps.sh" arm64
 t0=$(date +%s.%N)
-if ((kmod)); then
-  eval "$(vm/arm64/fetch-headers.sh)"
-  [[ -f $ARM64_KDIR/Makefile ]] || die "fetch-headers gave no headers"
-else
-  eval "$(vm/arm64/fetch.sh)"
-fi
-[[ -f $ARM64_KERNEL_IMAGE && -x $ARM64_BUSYBOX ]] || die "fetch gave no kernel/busybox"
+# The kernel, its busybox and with --kmod its headers: KERNEL_* from the one
+# kernel interface (vm/kernel.sh debian-13-arm64).
+headers=()
+((kmod)) && headers=(--headers)
+kernel_vars=$(vm/kernel.sh ${headers[@]+"${headers[@]}"} debian-13-arm64) || exit $?
+eval "$kernel_vars"
 # kvm_caps: the same program the x86 harness runs, cross-built static.
 aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I lib/include -o "$top/bin/kvm_caps" vm/kvm_caps.c
 cp "$top/bin/kvm_caps" "$rd/tests/bin/"
@@ -98,14 +97,15 @@ if ((kmod)); then
   # skip the compiler check: DEBIAN_KERNEL_NO_CC_VERSION_CHECK=y).
   margs=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc
     CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
-  command -v pahole >/dev/null || margs+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
-  make --no-print-directory kmod KDIR="$ARM64_KDIR" KMOD_BUILD="$top/obj" "${margs[@]}" \
+  btf=$(vm/btf-args.sh "$KERNEL_KDIR/.config")
+  [[ -z $btf ]] || margs+=("$btf")
+  make --no-print-directory kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$top/obj" "${margs[@]}" \
     >"$top/kmod-build.log" 2>&1 ||
     { cat "$top/kmod-build.log" >&2; echo "arm64-boot: module build failed" >&2; exit 1; }
   ko=$top/obj/dirtyscope.ko
   vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || strings "$ko" | sed -n 's/^vermagic=//p')
   note "built $ko ($vermagic)"
-  [[ $vermagic == "$ARM64_KERNEL_ABI "* ]] || die "vermagic '$vermagic' is not $ARM64_KERNEL_ABI"
+  [[ $vermagic == "$KERNEL_ABI "* ]] || die "vermagic '$vermagic' is not $KERNEL_ABI"
   # gcc 12's -falign-functions=8 does not align cold functions (__init ones
   # are cold), which -fmin-function-alignment=8 would: ftrace's per-call-site
   # ops pointer (DYNAMIC_FTRACE_WITH_CALL_OPS) sits in the 8 bytes before
@@ -117,7 +117,7 @@ if ((kmod)); then
     ${extra[@]+"${extra[@]%% *}"}
   # The headers' vmlinux has BTF; arm64 KVM is built in, no kvm.ko to add.
   prc=0
-  kmod/check-prototypes.sh --image "$ARM64_KDIR/vmlinux" \
+  kmod/check-prototypes.sh --image "$KERNEL_KDIR/vmlinux" \
     --expected kmod/probe-prototypes-arm64.txt --cache "$top" >"$top/check-prototypes.log" 2>&1 || prc=$?
   case $prc in
   0) note "probe prototypes match the kernel's BTF ($(grep -c '^match' "$top/check-prototypes.log" || true) tracepoints)" ;;
@@ -137,9 +137,9 @@ done
 cp vm/arm64/init.sh "$rd/init"
 t1=$(date +%s.%N)
 
-note "booting $ARM64_KERNEL_ABI (TCG, virt with EL2, gic-version=3, -cpu max)"
+note "booting $KERNEL_ABI (TCG, virt with EL2, gic-version=3, -cpu max)"
 rc=0
-BOOT_KERNEL=$ARM64_KERNEL_IMAGE BOOT_BUSYBOX=$ARM64_BUSYBOX BOOT_TIMEOUT=${ARM64_TIMEOUT:-$((kmod ? 900 : 600))} \
+BOOT_KERNEL=$KERNEL_IMAGE BOOT_BUSYBOX=$KERNEL_BUSYBOX BOOT_TIMEOUT=${ARM64_TIMEOUT:-$((kmod ? 900 : 600))} \
   BOOT_MEM=${ARM64_MEM:-1G} BOOT_SMP=${ARM64_SMP:-1} \
   BOOT_APPEND="hugepages=${ARM64_HUGEPAGES:-0}${ARM64_TEST_TIMEOUT:+ ARM64_TEST_TIMEOUT=$ARM64_TEST_TIMEOUT}" \
   vm/boot.sh arm64 "$rd" "$OUT" || rc=$?
