@@ -7,9 +7,7 @@
 #                             suite first in the same boot (boot.sh --kmod)
 #   make vm-arm64             the same without the module
 #   make vm-arm64-short       the short cycle ctest runs (vm.arm64_selftests)
-#   make vm-arm64-hello       arm64_hello_vm, the guest's first smoke test
-ARM64_HELLO := build-arm64/bin/arm64_hello_vm
-.PHONY: vm-arm64 vm-arm64-short vm-arm64-hello vm-test-arm64
+.PHONY: vm-arm64 vm-arm64-short vm-test-arm64
 vm-arm64:
 	$(MAKE) --no-print-directory build ARCH=arm64
 	vm/arm64/suite.sh full
@@ -21,10 +19,3 @@ vm-arm64-short:
 vm-test-arm64:
 	$(MAKE) --no-print-directory build ARCH=arm64
 	vm/arm64/suite.sh full --kmod
-
-vm-arm64-hello:
-	$(MAKE) --no-print-directory build ARCH=arm64
-	vm/arm64/boot.sh "$(ARM64_HELLO) -m bitmap" "$(ARM64_HELLO) -m ring" \
-	  "$(ARM64_HELLO) -m ring-with-bitmap" "$(ARM64_HELLO) -m ring -c 256 -p 1024" \
-	  "$(ARM64_HELLO) -m bitmap -v 4 -p 1024" "$(ARM64_HELLO) -m ring-with-bitmap -v 4 -p 1024 -c 256" \
-	  "!$(ARM64_HELLO) -m bitmap -x drop" "!$(ARM64_HELLO) -m ring-with-bitmap -x drop"

@@ -27,7 +27,7 @@ MigrateOptions small(const std::string& mode, MigrateInjection injection = Migra
   // faults under logging, which paces it so pre-copy converges in 8 MiB.
   // Populated first, it dirtied all 2048 pages every round here and the
   // skip-reset twin could not bite: ring-full harvests reset the skipped
-  // entries before any write was lost. (The CLI run in vm.live_selftests
+  // entries before any write was lost. (The CLI run in vm.nested_selftests
   // covers the populate-first default.)
   o.log_from_start = true;
   return o;

@@ -10,7 +10,7 @@
 # unloads it and checks the kernel log.
 #
 # Usage: vm/arm64/boot.sh [--kmod] ["PROGRAM [ARGS]"...]
-#        e.g. "build-arm64/bin/arm64_hello_vm -m ring"
+#        e.g. "build-arm64/bin/dirty_log_test -M dirty-ring -b 16M -i 2"
 #        A test written "!PROGRAM [ARGS]" must fail (exit 1): a negative twin,
 #        ok when the program catches the fault it was given; with " ~ REGEX"
 #        at the end its output must also match REGEX (grep -E), so an
