@@ -111,7 +111,10 @@ void ds_vm_totals(struct ds_vm *vm, struct ds_counters *sum)
 	}
 }
 
-/* Zero the counters (not the ring size) and drops. Under RCU. */
+/*
+ * Zero everything a VM reply counts: counters (not the ring size), drops,
+ * SPP totals and page counts. Under RCU.
+ */
 void ds_vm_reset(struct ds_vm *vm)
 {
 	struct ds_vcpu *vc;
@@ -128,6 +131,7 @@ void ds_vm_reset(struct ds_vm *vm)
 		atomic_set(&vc->c.ring_high_water, 0);
 	}
 	ds_drops_zero(&vm->drops);
+	ds_spp_reset(&vm->spp);
 	/* After zeroing: a reader of the new generation sees zeroed counts. */
 	atomic64_inc(&vm->reset_gen);
 }

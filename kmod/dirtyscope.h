@@ -20,6 +20,7 @@
 #include <linux/xarray.h>
 
 struct kvm;
+struct mm_struct;
 struct kvm_vcpu;
 struct dentry;
 struct netlink_ext_ack;
@@ -107,8 +108,9 @@ extern const char *const ds_drop_names[DS_D_NR];
  * One VM. Keyed by the address of its struct kvm, which is used as an
  * opaque number: it is dereferenced only inside a probe fired by that
  * VM's own code, when KVM guarantees the VM is alive. A VM leaves the table
- * when kvm_arch_destroy_vm() runs for it (see teardown.c), so a later VM
- * that reuses the address gets a fresh entry.
+ * when kvm_arch_destroy_vm() runs for it (see teardown.c). That hook may
+ * be missing or never fire, so the address alone does not identify the
+ * VM: see mm.
  *
  * Owner: the table (ds_vms + ds_vm_list) until ds_vm_kill(); then the
  * destroy work, which frees it after an RCU grace period.
@@ -125,8 +127,17 @@ struct ds_vm {
 	pid_t pid;
 	int fd;
 	/*
-	 * Effective uid of the VM's thread when first seen: the "owner"
-	 * that may read it and set its SPP vectors (access.h).
+	 * The creating process's kvm->mm, pinned (mmgrab) while the entry
+	 * lives, so no other process's mm can sit at that address: a
+	 * struct kvm at the same key with another mm is another VM, and
+	 * finding it replaces this (stale) entry instead of inheriting it.
+	 */
+	struct mm_struct *mm;
+	/*
+	 * Effective uid of the creating process's thread that first ran
+	 * it: the "owner" that may read and reset it and set its SPP
+	 * vectors (access.h). INVALID_UID when another process ran it
+	 * first (its fd was passed on): then only privileged callers may.
 	 */
 	kuid_t owner;
 	char name[DS_NAME_LEN];
@@ -245,6 +256,9 @@ void ds_vm_totals(struct ds_vm *vm, struct ds_counters *sum);
 void ds_vm_reset(struct ds_vm *vm);
 void ds_counters_snapshot(const struct ds_counters *c, u64 out[9]);
 
+/* vm_table.c: debugfs fault/same_key. */
+extern bool ds_fault_same_key;
+
 /* Indices into ds_counters_snapshot()'s array; order of the debugfs columns. */
 enum {
 	DS_C_RING_PUSHES,
@@ -263,6 +277,7 @@ extern const char *const ds_counter_names[DS_C_NR];
 /* spp.c */
 void ds_spp_init(struct ds_spp *spp);
 void ds_spp_destroy(struct ds_spp *spp);
+void ds_spp_reset(struct ds_spp *spp);
 int ds_spp_set(struct ds_spp *spp, u64 gfn, u32 npages, u32 vector,
 	       struct netlink_ext_ack *extack);
 /* Under RCU. False if gfn is not registered (then vector is full access). */

@@ -176,7 +176,7 @@ static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
  * The VM a request names: VM_ID, or VM_PID plus VM_FD. Returns NULL with
  * *err = 0 when there is no selector, or with *err < 0 on error. With skb
  * (the request), a VM its sender may not see is "no such VM" (access.h);
- * without, any VM (RESET_STATS, admin only, may reset what it cannot read).
+ * without, any VM.
  * Under rcu_read_lock().
  */
 struct ds_vm *ds_select_attrs(const struct sk_buff *skb, struct nlattr **a,
@@ -285,15 +285,24 @@ static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	return -EMSGSIZE;
 }
 
+/*
+ * Who may reset is who may read (access.h): a selected VM the caller may
+ * see, else -ENOENT; every VM and the module-wide counts only with
+ * CAP_NET_ADMIN.
+ */
 static int ds_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ds_vm *vm;
 	int ret;
 
 	rcu_read_lock();
-	vm = ds_select_attrs(NULL, info->attrs, info->extack, &ret);
+	vm = ds_select_attrs(skb, info->attrs, info->extack, &ret);
 	if (vm) {
 		ds_vm_reset(vm);
+	} else if (!ret && !netlink_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "RESET_STATS of every VM needs CAP_NET_ADMIN");
+		ret = -EPERM;
 	} else if (!ret) {
 		list_for_each_entry_rcu(vm, &ds_vm_list, lnode)
 			ds_vm_reset(vm);
@@ -389,10 +398,10 @@ static const struct genl_small_ops ds_ops[] = {
 		.cmd	= DIRTYSCOPE_CMD_GET_STATS,
 		.doit	= ds_nl_get_stats,
 	},
+	/* RESET_STATS: the reader's rule, checked by the handler. */
 	{
 		.cmd	= DIRTYSCOPE_CMD_RESET_STATS,
 		.doit	= ds_nl_reset_stats,
-		.flags	= GENL_ADMIN_PERM,
 	},
 	/* SPP_SET: admin or the VM's owner, checked by the handler. */
 	{

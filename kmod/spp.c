@@ -57,6 +57,24 @@ void ds_spp_destroy(struct ds_spp *spp)
 	mutex_destroy(&spp->lock);
 }
 
+/*
+ * RESET_STATS: the VM totals and every page's counts; vectors stay. Under
+ * RCU: pages unregistered meanwhile are freed only after a grace period.
+ */
+void ds_spp_reset(struct ds_spp *spp)
+{
+	struct ds_spp_page *page;
+	unsigned long gfn;
+
+	xa_for_each(&spp->pages, gfn, page) {
+		atomic64_set(&page->allowed, 0);
+		atomic64_set(&page->denied, 0);
+	}
+	atomic64_set(&spp->allowed, 0);
+	atomic64_set(&spp->denied, 0);
+	atomic64_set(&spp->events_dropped, 0);
+}
+
 /* Every sub-page the write [gpa, gpa + len) touches must be writable. */
 static bool ds_spp_allows(u32 vector, u64 gpa, u32 len)
 {

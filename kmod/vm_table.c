@@ -22,6 +22,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/spinlock.h>
 
@@ -99,6 +100,8 @@ void ds_vm_free(struct ds_vm *vm)
 	xa_destroy(&vm->vcpus);
 	if (vm->task)
 		put_task_struct(vm->task);
+	if (vm->mm)
+		mmdrop(vm->mm);
 	ds_free(vm);
 }
 
@@ -130,6 +133,34 @@ static struct ds_vm *ds_pending_lookup(unsigned long key)
 }
 
 /*
+ * Test knob (debugfs fault/same_key, root only): every VM gets one key, so
+ * VMs run one after another meet each other's entries exactly as when a
+ * struct kvm is allocated where a dead one was, and the teardown hook
+ * (which looks up the real address) never removes them, as when it
+ * cannot fire.
+ */
+bool ds_fault_same_key;
+
+/* ds_lock held: vm sits at the key of kvm but belongs to an older VM. */
+static bool ds_vm_stale(struct ds_vm *vm, struct kvm *kvm)
+{
+	return vm->mm != kvm->mm;
+}
+
+static void ds_vm_unlink(struct ds_vm *vm);
+
+/*
+ * ds_lock held. The entry at kvm's key is another VM's whose teardown we
+ * missed: it goes now, so its owner and counters never pass to kvm.
+ */
+static void ds_vm_drop_stale(struct ds_vm *vm)
+{
+	lockdep_assert_held(&ds_lock);
+	ds_vm_unlink(vm);
+	queue_work(ds_wq, &vm->destroy_work);
+}
+
+/*
  * Find or start tracking the VM of a probe. Probe context (atomic, maybe
  * interrupts off): the entry comes from the pool, the name from KVM's
  * debugfs directory; without one the VM waits in ds_pending for ds_wq to
@@ -138,12 +169,16 @@ static struct ds_vm *ds_pending_lookup(unsigned long key)
  */
 struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 {
-	unsigned long key = (unsigned long)kvm;
+	unsigned long key = READ_ONCE(ds_fault_same_key) ? 1 : (unsigned long)kvm;
 	struct ds_vm *vm, *fresh;
 	int why = -1;
 
+	/*
+	 * The address is only a hint: an entry is this VM's only if it
+	 * pins this VM's mm (see ds_vm::mm).
+	 */
 	vm = ds_vm_lookup(key);
-	if (likely(vm))
+	if (likely(vm && !ds_vm_stale(vm, kvm)))
 		return vm;
 
 	/* Taken and named outside ds_lock; returned if we lose a race. */
@@ -152,8 +187,13 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 		INIT_WORK(&fresh->create_work, ds_vm_create_work);
 		INIT_WORK(&fresh->destroy_work, ds_vm_destroy_work);
 		fresh->key = key;
-		/* current runs this VM (a probe of its own code fired). */
-		fresh->owner = current_euid();
+		/*
+		 * current runs this VM (a probe of its own code fired). Its
+		 * owner is its creator: a thread of another process (the fd
+		 * was passed on) does not make the VM its own.
+		 */
+		fresh->owner = current->mm == kvm->mm ? current_euid() :
+							INVALID_UID;
 		fresh->pid = task_tgid_nr(current);
 		if (!ds_vm_debugfs_name(fresh, kvm)) {
 			fresh->task = current;
@@ -163,9 +203,17 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 
 	spin_lock(&ds_lock);
 	vm = ds_vm_lookup(key);
+	if (vm && ds_vm_stale(vm, kvm)) {
+		ds_vm_drop_stale(vm);
+		vm = NULL;
+	}
 	if (vm)
 		goto out;
 	vm = ds_pending_lookup(key);
+	if (vm && ds_vm_stale(vm, kvm)) {
+		ds_vm_drop_stale(vm);
+		vm = NULL;
+	}
 	if (vm) {
 		if (event) {
 			ds_drop(vm, DS_D_PENDING_EVENTS);
@@ -184,6 +232,9 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 	}
 	vm = fresh;
 	fresh = NULL;
+	/* Pinned (not its address space, only the struct) until vm is freed. */
+	vm->mm = kvm->mm;
+	mmgrab(vm->mm);
 	ds_nr_vms++;
 	if (vm->task) {
 		vm->pending = true;

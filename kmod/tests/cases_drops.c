@@ -30,17 +30,6 @@
 #define FAULT DEBUGFS "/fault/"
 #define NOTIFY_ROUNDS 10
 
-static bool write_str(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fputs(val, f) >= 0;
-	return fclose(f) == 0 && ok;
-}
-
 static uint64_t sum_drops(const uint64_t *d)
 {
 	uint64_t n = 0;
@@ -113,7 +102,7 @@ static void case_table_full(struct kmod_test *t)
 		return;
 	}
 	/* Results first: the arguments of CHECK may be evaluated before it. */
-	ran = !get_module(&t->nl, &before) && write_str(MAX_VMS_PARAM, "0") &&
+	ran = !get_module(&t->nl, &before) && write_file(MAX_VMS_PARAM, "0") &&
 	      !run_round(&g, &rd) && !get_module(&t->nl, &after);
 	CHECK(ran, "max_vms 0: a second guest runs (%llu pushes)",
 	      (unsigned long long)rd.pushes);
@@ -128,7 +117,7 @@ static void case_table_full(struct kmod_test *t)
 	      (unsigned long long)(after.drops[DIRTYSCOPE_DROP_EVENTS] -
 				   before.drops[DIRTYSCOPE_DROP_EVENTS]),
 	      (unsigned long long)(rd.pushes + rd.resets + rd.full));
-	write_str(MAX_VMS_PARAM, "1024");
+	write_file(MAX_VMS_PARAM, "1024");
 	r = run_round(&g, &rd2);
 	CHECK(!r && vm_of(&t->nl, &g, &st) &&
 	      st.vcpu0[DIRTYSCOPE_STAT_RING_PUSHES] == rd2.pushes &&
@@ -161,7 +150,7 @@ static void case_knob(struct kmod_test *t, const char *knob, int reason,
 		CHECK(false, "fault/%s: a second guest runs", knob);
 		return;
 	}
-	r = get_module(&t->nl, &before) || !write_str(path, "1") ||
+	r = get_module(&t->nl, &before) || !write_file(path, "1") ||
 	    run_round(&g, &rd) || get_module(&t->nl, &after) ||
 	    !vm_of(&t->nl, &g, &st);
 	d_reason = after.drops[reason] - before.drops[reason];
@@ -205,7 +194,7 @@ static void case_task(struct kmod_test *t)
 	pid_t pid;
 	bool ok;
 
-	ok = !get_module(&t->nl, &before) && write_str(FAULT "task_alloc", "1");
+	ok = !get_module(&t->nl, &before) && write_file(FAULT "task_alloc", "1");
 	pid = ok ? fork() : -1;
 	if (pid == 0)
 		_exit(child_round());
@@ -231,7 +220,7 @@ static void case_no_name(struct kmod_test *t, struct ring_guest *g)
 	uint64_t deadline;
 
 	snprintf(want, sizeof(want), "%d-%d", getpid(), g->mg.vm);
-	r = !write_str(FAULT "no_name", "1") || run_round(g, &rd);
+	r = !write_file(FAULT "no_name", "1") || run_round(g, &rd);
 	/* Published once the workqueue found the fd: a moment after its first event. */
 	for (deadline = now_ms() + 3000; !r && !vm_of(&t->nl, g, &st) &&
 	     now_ms() < deadline;)

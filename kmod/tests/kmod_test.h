@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 59
+#define KMOD_TEST_PLAN 65
 /* Results cases_teardown() prints: the last ones of the plan. */
 #define KMOD_TEARDOWN_CHECKS 3
 
@@ -38,7 +38,10 @@ void cases_counters(struct kmod_test *t);
 void cases_drops(struct kmod_test *t);
 /* cases_requests.c: malformed requests, unknown VM, RESET_STATS rights. */
 void cases_requests(struct kmod_test *t);
-/* cases_permissions.c: VMs of three users; who lists, reads, listens. */
+/*
+ * cases_permissions.c: VMs of three users; who lists, reads, resets,
+ * listens; a VM at a dead VM's key is a new VM.
+ */
 void cases_permissions(struct kmod_test *t);
 /* cases_lifecycle.c: rmmod/insmod under the VM, then VM teardown. */
 void cases_reload(struct kmod_test *t);

@@ -41,18 +41,25 @@
 
 /*
  * Permissions: one read rule for every command. A VM is visible to a
- * caller whose effective uid is the VM's owner (the effective uid of the
- * VM's thread when the module first saw the VM), or who has
+ * caller whose effective uid is the VM's owner, or who has
  * CAP_SYS_PTRACE, CAP_SYS_ADMIN or CAP_PERFMON; roughly, whoever could
- * ptrace the VM's process, plus performance monitoring. Module-wide data
+ * ptrace the VM's process, plus performance monitoring. The owner is the
+ * VM's creator: the effective uid of the first thread of the process that
+ * created the VM (KVM_CREATE_VM) to run it. Passing the VM fd to another
+ * process does not change it; a VM first run by another process has no
+ * owner (only the capabilities above see it). An entry belongs to one VM
+ * only: a later VM that KVM happens to allocate where a dead one was,
+ * even if the module missed that one's teardown, is a new VM with a new
+ * VM_ID and its own owner. Module-wide data
  * (%DIRTYSCOPE_ATTR_UNATTRIBUTED) needs CAP_SYS_ADMIN or CAP_PERFMON; the
  * events group CAP_SYS_ADMIN, as genetlink checks it when a socket joins
  * (-EPERM otherwise) and cannot filter notifications per receiver. A VM
  * the caller may not see behaves exactly like a VM that does not exist:
  * left out of dumps, -ENOENT when selected, so its existence does not
  * leak. Capabilities must be held by the socket's opener as well as by
- * the sender. Mutations: RESET_STATS needs CAP_NET_ADMIN; SPP_SET
- * CAP_SYS_ADMIN or the owner's effective uid.
+ * the sender. Mutations: RESET_STATS of one VM follows the read rule
+ * (whoever may read it may reset it), of every VM needs CAP_NET_ADMIN;
+ * SPP_SET CAP_SYS_ADMIN or the owner's effective uid.
  */
 
 /**
@@ -69,11 +76,18 @@
  *	%DIRTYSCOPE_ATTR_UNATTRIBUTED for CAP_SYS_ADMIN or CAP_PERFMON callers.
  *	-ENOENT if no such VM or the caller may not see it, -EINVAL if the
  *	selector is incomplete.
- * @DIRTYSCOPE_CMD_RESET_STATS: do request, needs CAP_NET_ADMIN
- *	(GENL_ADMIN_PERM). Zeroes the counters of the selected VM (same
- *	selector as GET_STATS, any VM) or of every VM when no selector is
- *	given.
- *	Ring size is kept; the high-water mark restarts from zero.
+ * @DIRTYSCOPE_CMD_RESET_STATS: do request. With the selector of
+ *	GET_STATS: zeroes everything that VM's replies count (the
+ *	%DIRTYSCOPE_ATTR_STATS totals and every %DIRTYSCOPE_ATTR_VCPU nest,
+ *	SPP totals and the SPP_ALLOWED/_DENIED of each registered page, its
+ *	%DIRTYSCOPE_ATTR_DROPS) and increments its reset generation; allowed
+ *	to whoever may read the VM (-ENOENT otherwise). Without a selector:
+ *	does that for every VM and zeroes the module-wide counts
+ *	(%DIRTYSCOPE_ATTR_UNATTRIBUTED, GET_MODULE's drops, incrementing the
+ *	module's generation); needs CAP_NET_ADMIN (-EPERM). A per-VM reset
+ *	leaves the module-wide counts alone: they are every user's.
+ *	Ring size and SPP vectors are kept; the high-water mark restarts
+ *	from zero.
  * @DIRTYSCOPE_CMD_EVENT: notification sent to %DIRTYSCOPE_GENL_MCGRP_EVENTS
  *	with %DIRTYSCOPE_ATTR_EVENT, the VM attributes and
  *	%DIRTYSCOPE_ATTR_VCPU_INDEX (and %DIRTYSCOPE_ATTR_RESET_ENTRIES for a
