@@ -20,6 +20,7 @@ const char *const ds_drop_names[DS_D_NR] = {
 	[DS_D_VCPU_ALLOC]	= "vcpu_alloc",
 	[DS_D_TASK]		= "task",
 	[DS_D_NOTIFY]		= "notify",
+	[DS_D_NOTIFY_LIMIT]	= "notify_limit",
 };
 
 atomic64_t ds_unattributed = ATOMIC64_INIT(0);

@@ -19,6 +19,8 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "rate.h"
+
 struct kvm;
 struct mm_struct;
 struct kvm_vcpu;
@@ -78,10 +80,8 @@ struct ds_spp {
 	atomic64_t allowed;		/* VM totals; never decrease on unregister */
 	atomic64_t denied;
 	atomic64_t events_dropped;
-	/* SPP_DENIED rate limit: events sent in the window starting at start. */
-	spinlock_t limit_lock;
-	unsigned long limit_start;
-	unsigned int limit_sent;
+	/* SPP_DENIED rate limit (rate.h). */
+	struct ds_rate limit;
 };
 
 /*
@@ -97,6 +97,7 @@ enum {
 	DS_D_VCPU_ALLOC,	/* no vCPU entry, or no room in the VM's table */
 	DS_D_TASK,		/* module: no task attribution entry */
 	DS_D_NOTIFY,		/* ring notifications not built or not delivered */
+	DS_D_NOTIFY_LIMIT,	/* ring notifications over the VM's rate limit */
 	DS_D_NR,
 };
 struct ds_drops {
@@ -150,6 +151,8 @@ struct ds_vm {
 	struct ds_drops drops;		/* the reasons charged to one VM */
 	/* Incremented by each RESET_STATS that zeroes this VM's counters. */
 	atomic64_t reset_gen;
+	/* Ring notifications (RING_RESET, RING_FULL) of this VM (rate.h). */
+	struct ds_rate ring_events;
 	struct ds_spp spp;
 	struct dentry *dir;		/* only touched on ds_wq */
 	struct work_struct create_work;

@@ -12,6 +12,13 @@
 
 #include "access.h"
 #include "dirtyscope.h"
+#include "rate.h"
+
+/* Root may change it at run time: a test lowers it to see the limit work. */
+static unsigned int ring_events_per_sec = DIRTYSCOPE_RING_EVENTS_PER_SEC;
+module_param(ring_events_per_sec, uint, 0600);
+MODULE_PARM_DESC(ring_events_per_sec,
+		 "most ring notifications per VM per second; beyond, counted as drop notify_limit");
 
 /* Beyond NLA_POLICY_RANGE's s16 bounds. */
 static struct netlink_range_validation ds_spp_npages_range = {
@@ -92,6 +99,7 @@ static int ds_put_drops(struct sk_buff *skb, const struct ds_drops *d,
 		[DS_D_VCPU_ALLOC]	= DIRTYSCOPE_DROP_VCPU_ALLOC,
 		[DS_D_TASK]		= DIRTYSCOPE_DROP_TASK,
 		[DS_D_NOTIFY]		= DIRTYSCOPE_DROP_NOTIFY,
+		[DS_D_NOTIFY_LIMIT]	= DIRTYSCOPE_DROP_NOTIFY_LIMIT,
 	};
 	struct nlattr *nest;
 	u64 v[DS_D_NR];
@@ -361,6 +369,10 @@ void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 
 	if (!genl_has_listeners(&ds_family, &init_net, 0))
 		return;
+	if (!ds_rate_take(&vm->ring_events, READ_ONCE(ring_events_per_sec))) {
+		ds_drop(vm, DS_D_NOTIFY_LIMIT);
+		return;
+	}
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
 	if (!skb) {
 		ds_drop(vm, DS_D_NOTIFY);

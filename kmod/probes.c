@@ -69,7 +69,10 @@ void ds_probe_ring_reset(void *data, struct kvm_dirty_ring *ring)
 		vc->last_reset_index = idx;
 		atomic64_inc(&vc->c.ring_resets);
 		atomic64_add(entries, &vc->c.ring_reset_entries);
-		ds_netlink_event(vm, vc, DIRTYSCOPE_EVENT_RING_RESET, entries);
+		/* Every vCPU's ring is visited per ioctl: only news is sent. */
+		if (entries)
+			ds_netlink_event(vm, vc, DIRTYSCOPE_EVENT_RING_RESET,
+					 entries);
 	}
 	rcu_read_unlock();
 }

@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 65
+#define KMOD_TEST_PLAN 67
 /* Results cases_teardown() prints: the last ones of the plan. */
 #define KMOD_TEARDOWN_CHECKS 3
 
@@ -32,8 +32,8 @@ bool cases_module(struct kmod_test *t);
 void cases_counters(struct kmod_test *t);
 /*
  * cases_drops.c: drops counted by reason under faults (max_vms, debugfs
- * fault/ knobs, a tiny listener); the reset generation seen by a second
- * reader.
+ * fault/ knobs, a tiny listener); ring notifications under a reset flood
+ * and a lowered rate limit; the reset generation seen by a second reader.
  */
 void cases_drops(struct kmod_test *t);
 /* cases_requests.c: malformed requests, unknown VM, RESET_STATS rights. */

@@ -38,6 +38,14 @@
 #define DIRTYSCOPE_SPP_MAX_PAGES	65536
 /* Most SPP_DENIED notifications per VM per second; the rest are dropped. */
 #define DIRTYSCOPE_SPP_EVENTS_PER_SEC	1000
+/*
+ * Most ring notifications (RING_RESET and RING_FULL together) per VM per
+ * second, by default (module parameter ring_events_per_sec); the rest
+ * count as %DIRTYSCOPE_DROP_NOTIFY_LIMIT. The seconds are the kernel's
+ * (jiffies / HZ), so any span of at most N seconds sees at most
+ * (N + 1) * the limit per VM.
+ */
+#define DIRTYSCOPE_RING_EVENTS_PER_SEC	1000
 
 /*
  * Permissions: one read rule for every command. A VM is visible to a
@@ -179,7 +187,7 @@ enum dirtyscope_cmd {
  *	module loads (a reloaded module gives VMs new VM_IDs).
  * @DIRTYSCOPE_ATTR_DROPS: nest of &enum dirtyscope_drop: what the module
  *	saw but could not count. In every VM reply the VM's (reasons
- *	_EVENTS, _PENDING_EVENTS, _VCPU_ALLOC, _NOTIFY; zeroed by RESET_STATS
+ *	_EVENTS, _PENDING_EVENTS, _VCPU_ALLOC, _NOTIFY, _NOTIFY_LIMIT; zeroed by RESET_STATS
  *	with the VM's counters); in GET_MODULE module-wide, every reason.
  */
 enum dirtyscope_attr {
@@ -292,6 +300,10 @@ enum dirtyscope_stat {
  *	NETLINK_BROADCAST_ERROR on its socket (its receive buffer was full);
  *	netlink tells other listeners only themselves (ENOBUFS on a read).
  *	SPP denials count in %DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED.
+ * @DIRTYSCOPE_DROP_NOTIFY_LIMIT: ring notifications not sent while someone
+ *	listened because the VM had used its %DIRTYSCOPE_RING_EVENTS_PER_SEC
+ *	for the current second. (A reset that recycled no entry is no
+ *	notification at all: nothing sent, nothing dropped.)
  */
 enum dirtyscope_drop {
 	DIRTYSCOPE_DROP_UNSPEC,
@@ -303,6 +315,7 @@ enum dirtyscope_drop {
 	DIRTYSCOPE_DROP_VCPU_ALLOC,
 	DIRTYSCOPE_DROP_TASK,
 	DIRTYSCOPE_DROP_NOTIFY,
+	DIRTYSCOPE_DROP_NOTIFY_LIMIT,
 
 	__DIRTYSCOPE_DROP_MAX,
 	DIRTYSCOPE_DROP_MAX = __DIRTYSCOPE_DROP_MAX - 1
@@ -311,7 +324,10 @@ enum dirtyscope_drop {
 /**
  * enum dirtyscope_event - value of %DIRTYSCOPE_ATTR_EVENT
  * @DIRTYSCOPE_EVENT_RING_FULL: a vCPU exited with KVM_EXIT_DIRTY_RING_FULL.
- * @DIRTYSCOPE_EVENT_RING_RESET: a vCPU's ring was reset.
+ * @DIRTYSCOPE_EVENT_RING_RESET: a vCPU's ring was reset and recycled at
+ *	least one entry (KVM_RESET_DIRTY_RINGS visits every vCPU; those with
+ *	nothing to recycle send nothing). Ring events are rate limited: see
+ *	%DIRTYSCOPE_RING_EVENTS_PER_SEC.
  * @DIRTYSCOPE_EVENT_SPP_DENIED: a guest write to an SPP-registered page
  *	was denied by its vector; at most %DIRTYSCOPE_SPP_EVENTS_PER_SEC per
  *	VM per second.
