@@ -10,6 +10,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -114,7 +115,8 @@ extern const char *const ds_drop_names[DS_D_NR];
  * VM: see mm.
  *
  * Owner: the table (ds_vms + ds_vm_list) until ds_vm_kill(); then the
- * destroy work, which frees it after an RCU grace period.
+ * destroy work, which hands it to the reaper (vm_table.c); that frees it
+ * after RCU and SRCU grace periods shared with the other VMs of its batch.
  */
 struct ds_vm {
 	/*
@@ -157,6 +159,7 @@ struct ds_vm {
 	struct dentry *dir;		/* only touched on ds_wq */
 	struct work_struct create_work;
 	struct work_struct destroy_work;
+	struct llist_node reap;		/* dead, waiting for a grace period */
 };
 
 /*
@@ -252,6 +255,8 @@ struct ds_vcpu *ds_task_vcpu(struct ds_vm **vmp);
 /* vm_table.c */
 void ds_vm_kill(unsigned long key);
 void ds_vm_kill_all(void);
+/* Returns once every VM destroyed so far (ds_wq flushed first) is freed. */
+void ds_vm_reap_flush(void);
 struct ds_vm *ds_vm_find_id(u64 id);
 struct ds_vm *ds_vm_find_name(pid_t pid, int fd);
 /* counters.c */

@@ -19,6 +19,7 @@
 #include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
+#include <linux/llist.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
@@ -105,6 +106,32 @@ void ds_vm_free(struct ds_vm *vm)
 	ds_free(vm);
 }
 
+/*
+ * Dead VMs whose readers may still run. One work frees them in batches:
+ * one RCU and one SRCU grace period per batch, not per VM, and off ds_wq,
+ * which must stay free to refill the pools and name new VMs.
+ */
+static LLIST_HEAD(ds_dead);
+
+static void ds_vm_reap(struct work_struct *work)
+{
+	struct llist_node *batch = llist_del_all(&ds_dead);
+	struct ds_vm *vm, *tmp;
+
+	/* Probes and netlink handlers that found them under RCU are done. */
+	synchronize_rcu();
+	/* So are the sleeping ones (SPP_SET) that hold them under SRCU. */
+	synchronize_srcu(&ds_vm_srcu);
+	llist_for_each_entry_safe(vm, tmp, batch, reap)
+		ds_vm_free(vm);
+}
+static DECLARE_WORK(ds_reap_work, ds_vm_reap);
+
+void ds_vm_reap_flush(void)
+{
+	flush_work(&ds_reap_work);
+}
+
 static void ds_vm_destroy_work(struct work_struct *work)
 {
 	struct ds_vm *vm = container_of(work, struct ds_vm, destroy_work);
@@ -114,11 +141,9 @@ static void ds_vm_destroy_work(struct work_struct *work)
 	/* Id 0: killed while pending, never numbered, no task points at it. */
 	if (vm->id)
 		ds_task_forget(vm->id);
-	/* Probes and netlink handlers that found vm under RCU are done. */
-	synchronize_rcu();
-	/* So are the sleeping ones (SPP_SET) that hold it under SRCU. */
-	synchronize_srcu(&ds_vm_srcu);
-	ds_vm_free(vm);
+	/* The first of a batch queues the reaper; later ones join the batch. */
+	if (llist_add(&vm->reap, &ds_dead))
+		queue_work(system_unbound_wq, &ds_reap_work);
 }
 
 static struct ds_vm *ds_pending_lookup(unsigned long key)

@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 67
+#define KMOD_TEST_PLAN 68
 /* Results cases_teardown() prints: the last ones of the plan. */
 #define KMOD_TEARDOWN_CHECKS 3
 
@@ -43,7 +43,11 @@ void cases_requests(struct kmod_test *t);
  * listens; a VM at a dead VM's key is a new VM.
  */
 void cases_permissions(struct kmod_test *t);
-/* cases_lifecycle.c: rmmod/insmod under the VM, then VM teardown. */
+/*
+ * cases_lifecycle.c: a burst of teardowns, rmmod/insmod under the VM,
+ * then VM teardown.
+ */
+void cases_teardown_burst(struct kmod_test *t);
 void cases_reload(struct kmod_test *t);
 void cases_teardown(struct kmod_test *t);
 
