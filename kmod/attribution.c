@@ -26,7 +26,7 @@ void ds_task_forget(u64 vm_id)
 	struct ds_task *t;
 	int bkt;
 
-	spin_lock(&ds_lock);
+	raw_spin_lock(&ds_lock);
 	hash_for_each_safe(ds_tasks, bkt, tmp, t, hnode) {
 		if (READ_ONCE(t->vm_id) != vm_id && vm_id)
 			continue;
@@ -34,26 +34,31 @@ void ds_task_forget(u64 vm_id)
 		ds_free_rcu(t, rcu);
 		ds_nr_tasks--;
 	}
-	spin_unlock(&ds_lock);
+	raw_spin_unlock(&ds_lock);
 }
 
 /*
  * Probe context, with rcu_read_lock() held by the caller. A vCPU entry
- * comes from the pool; the VM's xarray has a node for indices 0..63
- * reserved (pool.c), so storing there allocates nothing. Only a VM with
- * more vCPUs than that needs a node here, taken without sleeping.
+ * comes from the pool and goes into its slot of the VM's array with one
+ * cmpxchg: nothing is allocated and no lock taken, as probes may run with
+ * interrupts off (where even a raw allocation would be wrong on
+ * PREEMPT_RT).
  */
 struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp,
 			    bool event)
 {
 	struct ds_vcpu *vc, *old;
 	struct ds_vm *vm;
+	u32 idx;
 
 	vm = ds_vm_get(vcpu->kvm, event);
 	if (!vm)
 		return NULL;
 	*vmp = vm;
-	vc = xa_load(&vm->vcpus, vcpu->vcpu_idx);
+	idx = vcpu->vcpu_idx;
+	if (unlikely(idx >= vm->vcpu_slots))
+		goto drop;
+	vc = READ_ONCE(vm->vcpus[idx]);
 	if (likely(vc))
 		return vc;
 
@@ -64,14 +69,13 @@ struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp,
 	vc->id = vcpu->vcpu_id;
 	vc->last_reset_index = READ_ONCE(vcpu->dirty_ring.reset_index);
 	atomic_set(&vc->c.ring_size, vcpu->dirty_ring.size);
-	old = xa_cmpxchg(&vm->vcpus, vc->index, NULL, vc,
-			 GFP_NOWAIT | __GFP_NOWARN);
+	/* Fully initialised before it is seen: cmpxchg() orders the stores. */
+	old = cmpxchg(&vm->vcpus[idx], NULL, vc);
 	if (old) {
 		ds_pool_put_vcpu(vc);
-		if (!xa_is_err(old))
-			return old;
-		goto drop;
+		return old;
 	}
+	ds_atomic_max(&vm->vcpu_end, idx + 1);
 	atomic_inc(&vm->nr_vcpus);
 	return vc;
 drop:
@@ -123,7 +127,7 @@ struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu, bool event)
 	t->key = vm->key;
 	t->vm_id = vm->id;
 	t->vcpu_idx = vc->index;
-	spin_lock(&ds_lock);
+	raw_spin_lock(&ds_lock);
 	if (ds_task_lookup(current)) {
 		/* Raced with ourselves? Only via an interrupt: harmless. */
 	} else if (ds_nr_tasks < DS_MAX_TASKS) {
@@ -133,7 +137,7 @@ struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu, bool event)
 	} else {
 		ds_drop(NULL, DS_D_TASK);
 	}
-	spin_unlock(&ds_lock);
+	raw_spin_unlock(&ds_lock);
 	if (t)
 		ds_pool_put_task(t);
 	return vc;
@@ -152,5 +156,6 @@ struct ds_vcpu *ds_task_vcpu(struct ds_vm **vmp)
 	if (!vm || vm->id != t->vm_id)
 		return NULL;
 	*vmp = vm;
-	return xa_load(&vm->vcpus, t->vcpu_idx);
+	return t->vcpu_idx < vm->vcpu_slots ? READ_ONCE(vm->vcpus[t->vcpu_idx]) :
+					      NULL;
 }

@@ -5,7 +5,6 @@
  * ds_drop(), which counts what the module saw but could not count.
  */
 #include <linux/kvm_host.h>
-#include <linux/xarray.h>
 
 #include "dirtyscope.h"
 
@@ -89,7 +88,7 @@ void ds_vm_totals(struct ds_vm *vm, struct ds_counters *sum)
 	unsigned long i;
 
 	memset(sum, 0, sizeof(*sum));
-	xa_for_each(&vm->vcpus, i, vc) {
+	ds_for_each_vcpu(vm, i, vc) {
 		const struct ds_counters *c = &vc->c;
 
 		atomic64_add(atomic64_read(&c->ring_pushes), &sum->ring_pushes);
@@ -121,7 +120,7 @@ void ds_vm_reset(struct ds_vm *vm)
 	struct ds_vcpu *vc;
 	unsigned long i;
 
-	xa_for_each(&vm->vcpus, i, vc) {
+	ds_for_each_vcpu(vm, i, vc) {
 		atomic64_set(&vc->c.ring_pushes, 0);
 		atomic64_set(&vc->c.ring_resets, 0);
 		atomic64_set(&vc->c.ring_reset_entries, 0);

@@ -124,7 +124,7 @@ static int ds_stats_show(struct seq_file *m, void *v)
 	ds_vm_totals(vm, &sum);
 	seq_puts(m, "total -");
 	ds_seq_counters(m, &sum);
-	xa_for_each(&vm->vcpus, i, vc) {
+	ds_for_each_vcpu(vm, i, vc) {
 		seq_printf(m, "%u %u", vc->index, vc->id);
 		ds_seq_counters(m, &vc->c);
 	}

@@ -144,7 +144,15 @@ struct ds_vm {
 	 */
 	kuid_t owner;
 	char name[DS_NAME_LEN];
-	struct xarray vcpus;		/* vcpu_idx -> struct ds_vcpu */
+	/*
+	 * vcpu_idx -> struct ds_vcpu: a flat array with a slot for every
+	 * index KVM may give (vcpu_slots), allocated with the entry, so a
+	 * probe stores a new vCPU with one cmpxchg: no lock, no allocation.
+	 * vcpu_end: one past the highest index stored.
+	 */
+	struct ds_vcpu **vcpus;
+	u32 vcpu_slots;
+	atomic_t vcpu_end;
 	atomic_t nr_vcpus;
 	bool dead;			/* under ds_lock */
 	bool pending;			/* in ds_pending, not ds_vms; under ds_lock */
@@ -264,6 +272,25 @@ void ds_vm_totals(struct ds_vm *vm, struct ds_counters *sum);
 void ds_vm_reset(struct ds_vm *vm);
 void ds_counters_snapshot(const struct ds_counters *c, u64 out[9]);
 
+/* *v = max(*v, val), unsigned, lockless. */
+static inline void ds_atomic_max(atomic_t *v, u32 val)
+{
+	u32 old = atomic_read(v);
+
+	while (val > old) {
+		u32 seen = atomic_cmpxchg(v, old, val);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+/* Every vCPU of vm (under RCU, or with no writer left). */
+#define ds_for_each_vcpu(vm, i, vc)					\
+	for ((i) = 0; (i) < (unsigned long)atomic_read(&(vm)->vcpu_end); (i)++) \
+		if (!((vc) = READ_ONCE((vm)->vcpus[i]))) {} else
+
 /* vm_table.c: debugfs fault/same_key. */
 extern bool ds_fault_same_key;
 
@@ -325,6 +352,26 @@ bool ds_netlink_has_listeners(void);
 int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm);
 struct ds_vm *ds_select_attrs(const struct sk_buff *skb, struct nlattr **a,
 			      struct netlink_ext_ack *extack, int *err);
+/*
+ * notify.c: notifications leave probe context as notes, copied into a
+ * fixed ring and sent by a work item.
+ */
+struct ds_note {
+	u32 event;			/* enum dirtyscope_event */
+	u32 vcpu_idx;
+	u64 vm_id;
+	pid_t pid;
+	int fd;
+	char name[DS_NAME_LEN];
+	u64 entries;			/* RING_RESET */
+	u64 gpa, value;			/* SPP_DENIED */
+	u32 len;
+};
+void ds_note_init(struct ds_note *n, struct ds_vm *vm, struct ds_vcpu *vc,
+		  u32 event);
+bool ds_notify_queue(const struct ds_note *n);
+/* Returns once every note queued so far is sent or counted lost. */
+void ds_notify_flush(void);
 /* netlink_spp.c: the SPP commands. */
 int ds_nl_spp_set(struct sk_buff *skb, struct genl_info *info);
 int ds_nl_spp_get(struct sk_buff *skb, struct genl_info *info);

@@ -168,7 +168,7 @@ static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
 
 	if (!per_vcpu)
 		return 0;
-	xa_for_each(&vm->vcpus, i, vc) {
+	ds_for_each_vcpu(vm, i, vc) {
 		nest = nla_nest_start(skb, DIRTYSCOPE_ATTR_VCPU);
 		if (!nest ||
 		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_INDEX, vc->index) ||
@@ -227,6 +227,8 @@ static int ds_nl_list_vms(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ds_vm *vm;
 	void *hdr;
 
+	if (!last)
+		ds_notify_flush();
 	rcu_read_lock();
 	list_for_each_entry_rcu(vm, &ds_vm_list, lnode) {
 		if (vm->id <= last || !ds_may_see(cb->skb, vm))
@@ -256,6 +258,8 @@ static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	int tries, ret;
 	void *hdr;
 
+	/* The reply must not count events whose notification is queued. */
+	ds_notify_flush();
 	/* Many vCPUs may not fit the first guess; grow and retry. */
 	for (tries = 0; tries < 4; tries++, size *= 4) {
 		msg = genlmsg_new(size, GFP_KERNEL);
@@ -331,6 +335,7 @@ static int ds_nl_get_module(struct sk_buff *skb, struct genl_info *info)
 				   "GET_MODULE needs CAP_SYS_ADMIN or CAP_PERFMON");
 		return -EPERM;
 	}
+	ds_notify_flush();
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -353,7 +358,7 @@ static int ds_nl_get_module(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * Probe context (atomic, under rcu_read_lock()): a notification to the
- * "events" group, built only when someone listens.
+ * "events" group, queued only when someone listens (notify.c sends it).
  */
 bool ds_netlink_has_listeners(void)
 {
@@ -363,9 +368,7 @@ bool ds_netlink_has_listeners(void)
 void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 		      u64 entries)
 {
-	struct sk_buff *skb;
-	void *hdr;
-	int ret;
+	struct ds_note n;
 
 	if (!genl_has_listeners(&ds_family, &init_net, 0))
 		return;
@@ -373,31 +376,10 @@ void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 		ds_drop(vm, DS_D_NOTIFY_LIMIT);
 		return;
 	}
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!skb) {
-		ds_drop(vm, DS_D_NOTIFY);
-		return;
-	}
-	hdr = genlmsg_put(skb, 0, 0, &ds_family, 0, DIRTYSCOPE_CMD_EVENT);
-	if (!hdr ||
-	    nla_put_u32(skb, DIRTYSCOPE_ATTR_EVENT, event) ||
-	    ds_put_vm_id(skb, vm) ||
-	    nla_put_u32(skb, DIRTYSCOPE_ATTR_VCPU_INDEX, vc->index) ||
-	    (event == DIRTYSCOPE_EVENT_RING_RESET &&
-	     nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_RESET_ENTRIES, entries,
-			       DIRTYSCOPE_ATTR_PAD))) {
-		nlmsg_free(skb);
-		ds_drop(vm, DS_D_NOTIFY);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	/*
-	 * -ESRCH: every listener left since genl_has_listeners(), no one
-	 * missed it. Anything else (-ENOBUFS: a listener's receive buffer
-	 * was full, or a copy for it could not be made) lost it.
-	 */
-	ret = genlmsg_multicast(&ds_family, skb, 0, 0, GFP_ATOMIC);
-	if (ret && ret != -ESRCH)
+	ds_note_init(&n, vm, vc, event);
+	n.entries = entries;
+	/* Built and sent by notify.c's work; a full ring loses it now. */
+	if (!ds_notify_queue(&n))
 		ds_drop(vm, DS_D_NOTIFY);
 }
 
@@ -472,5 +454,7 @@ int ds_netlink_init(void)
 
 void ds_netlink_exit(void)
 {
+	/* The probes are detached: nothing queues a note any more. */
+	ds_notify_flush();
 	genl_unregister_family(&ds_family);
 }

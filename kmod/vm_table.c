@@ -4,8 +4,9 @@
  * publication (numbered, in ds_vm_list), the pending list of VMs still
  * waiting for a name, teardown and the lookups netlink uses.
  *
- * Locking: ds_lock (a plain spinlock; every user runs in process context,
- * probes with preemption disabled) serialises writers of ds_vms,
+ * Locking: ds_lock (a raw spinlock: probes take it, maybe with interrupts
+ * off, where a spinlock_t would sleep on PREEMPT_RT; nothing under it
+ * sleeps or allocates) serialises writers of ds_vms,
  * ds_vm_list, ds_pending and ds_tasks (attribution.c). Readers (probes,
  * debugfs, netlink) use RCU. Objects leave the tables under ds_lock and
  * are freed after a grace period.
@@ -38,7 +39,7 @@ static unsigned int max_vms = 1024;
 module_param(max_vms, uint, 0600);
 MODULE_PARM_DESC(max_vms, "most VMs tracked at once; beyond, their events count as dropped");
 
-DEFINE_SPINLOCK(ds_lock);
+DEFINE_RAW_SPINLOCK(ds_lock);
 static DEFINE_HASHTABLE(ds_vms, 6);
 LIST_HEAD(ds_vm_list);
 static HLIST_HEAD(ds_pending);		/* VMs waiting for their name */
@@ -74,14 +75,14 @@ static void ds_vm_create_work(struct work_struct *work)
 	if (vm->task) {
 		/* Not yet visible to anyone but ds_lock holders: name it now. */
 		ds_vm_fd_name(vm);
-		spin_lock(&ds_lock);
+		raw_spin_lock(&ds_lock);
 		dead = vm->dead;
 		if (!dead) {
 			hlist_del_init(&vm->hnode);
 			vm->pending = false;
 			ds_vm_publish(vm);
 		}
-		spin_unlock(&ds_lock);
+		raw_spin_unlock(&ds_lock);
 		/* Killed while pending: its destroy work, queued after us, frees it. */
 		if (dead)
 			return;
@@ -96,9 +97,9 @@ void ds_vm_free(struct ds_vm *vm)
 	unsigned long i;
 
 	ds_spp_destroy(&vm->spp);
-	xa_for_each(&vm->vcpus, i, vc)
+	ds_for_each_vcpu(vm, i, vc)
 		ds_free(vc);
-	xa_destroy(&vm->vcpus);
+	ds_free(vm->vcpus);
 	if (vm->task)
 		put_task_struct(vm->task);
 	if (vm->mm)
@@ -226,7 +227,7 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 		}
 	}
 
-	spin_lock(&ds_lock);
+	raw_spin_lock(&ds_lock);
 	vm = ds_vm_lookup(key);
 	if (vm && ds_vm_stale(vm, kvm)) {
 		ds_vm_drop_stale(vm);
@@ -279,7 +280,7 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 	if (vm->pending)
 		vm = NULL;
 out:
-	spin_unlock(&ds_lock);
+	raw_spin_unlock(&ds_lock);
 	if (why >= 0) {
 		ds_drop(NULL, why);
 		if (event)
@@ -320,11 +321,11 @@ void ds_vm_kill(unsigned long key)
 {
 	struct ds_vm *vm;
 
-	spin_lock(&ds_lock);
+	raw_spin_lock(&ds_lock);
 	vm = ds_vm_lookup(key) ?: ds_pending_lookup(key);
 	if (vm)
 		ds_vm_unlink(vm);
-	spin_unlock(&ds_lock);
+	raw_spin_unlock(&ds_lock);
 	if (vm)
 		queue_work(ds_wq, &vm->destroy_work);
 }
@@ -335,13 +336,13 @@ void ds_vm_kill_all(void)
 	struct ds_vm *vm;
 
 	for (;;) {
-		spin_lock(&ds_lock);
+		raw_spin_lock(&ds_lock);
 		vm = list_first_entry_or_null(&ds_vm_list, struct ds_vm, lnode);
 		if (!vm && !hlist_empty(&ds_pending))
 			vm = hlist_entry(ds_pending.first, struct ds_vm, hnode);
 		if (vm)
 			ds_vm_unlink(vm);
-		spin_unlock(&ds_lock);
+		raw_spin_unlock(&ds_lock);
 		if (!vm)
 			break;
 		queue_work(ds_wq, &vm->destroy_work);

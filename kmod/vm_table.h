@@ -13,7 +13,7 @@ struct kvm;
 struct ds_vm;
 
 /* Serialises writers of the VM table, the pending list and ds_tasks. */
-extern spinlock_t ds_lock;
+extern raw_spinlock_t ds_lock;
 
 /* vm_table.c. Under RCU or ds_lock: the published VM at key, or NULL. */
 struct ds_vm *ds_vm_lookup(unsigned long key);
