@@ -7,18 +7,45 @@
  */
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "dirtyscope.h"
 #include "vm_table.h"
 
-/* Bounds so a host running many VMs cannot make us eat memory unchecked. */
-#define DS_MAX_TASKS	4096
+/*
+ * A bound so a host running many threads cannot make us eat memory
+ * unchecked; root may lower it at run time, so a test can churn more
+ * threads than the table holds.
+ */
+static unsigned int max_tasks = 4096;
+module_param(max_tasks, uint, 0600);
+MODULE_PARM_DESC(max_tasks, "most threads whose last vCPU is remembered; beyond, drop task");
 
 /* ds_task: see dirtyscope.h. */
 static DEFINE_HASHTABLE(ds_tasks, 8);
 static unsigned int ds_nr_tasks;
+
+/* After a grace period: no probe compares against t->task any more. */
+static void ds_task_free_rcu(struct rcu_head *rcu)
+{
+	struct ds_task *t = container_of(rcu, struct ds_task, rcu);
+
+	put_task_struct(t->task);
+	ds_free(t);
+}
+
+/* ds_lock held. */
+static void ds_task_del(struct ds_task *t)
+{
+	lockdep_assert_held(&ds_lock);
+	hash_del_rcu(&t->hnode);
+	call_rcu(&t->rcu, ds_task_free_rcu);
+	ds_nr_tasks--;
+}
 
 void ds_task_forget(u64 vm_id)
 {
@@ -27,14 +54,34 @@ void ds_task_forget(u64 vm_id)
 	int bkt;
 
 	raw_spin_lock(&ds_lock);
-	hash_for_each_safe(ds_tasks, bkt, tmp, t, hnode) {
-		if (READ_ONCE(t->vm_id) != vm_id && vm_id)
-			continue;
-		hash_del_rcu(&t->hnode);
-		ds_free_rcu(t, rcu);
-		ds_nr_tasks--;
-	}
+	hash_for_each_safe(ds_tasks, bkt, tmp, t, hnode)
+		if (READ_ONCE(t->vm_id) == vm_id || !vm_id)
+			ds_task_del(t);
 	raw_spin_unlock(&ds_lock);
+}
+
+/*
+ * Entries of threads that exited: a thread that set PF_EXITING never runs
+ * a vCPU again. Each entry holds a reference on its task, so reading its
+ * flags is safe. Queued by the probe once the table is half full.
+ */
+static void ds_task_reap(struct work_struct *work)
+{
+	struct hlist_node *tmp;
+	struct ds_task *t;
+	int bkt;
+
+	raw_spin_lock(&ds_lock);
+	hash_for_each_safe(ds_tasks, bkt, tmp, t, hnode)
+		if (READ_ONCE(t->task->flags) & PF_EXITING)
+			ds_task_del(t);
+	raw_spin_unlock(&ds_lock);
+}
+static DECLARE_WORK(ds_task_reap_work, ds_task_reap);
+
+void ds_task_reap_stop(void)
+{
+	cancel_work_sync(&ds_task_reap_work);
 }
 
 /*
@@ -130,13 +177,18 @@ struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu, bool event)
 	raw_spin_lock(&ds_lock);
 	if (ds_task_lookup(current)) {
 		/* Raced with ourselves? Only via an interrupt: harmless. */
-	} else if (ds_nr_tasks < DS_MAX_TASKS) {
+	} else if (ds_nr_tasks < READ_ONCE(max_tasks)) {
+		/* Freed in ds_task_free_rcu(); current is alive, no sleep. */
+		get_task_struct(current);
 		hash_add_rcu(ds_tasks, &t->hnode, (unsigned long)current);
 		ds_nr_tasks++;
 		t = NULL;
 	} else {
 		ds_drop(NULL, DS_D_TASK);
 	}
+	/* Half full: forget the threads that exited (any context). */
+	if (ds_nr_tasks >= READ_ONCE(max_tasks) / 2)
+		queue_work(system_unbound_wq, &ds_task_reap_work);
 	raw_spin_unlock(&ds_lock);
 	if (t)
 		ds_pool_put_task(t);

@@ -71,6 +71,7 @@ err_debugfs:
 	ds_vm_kill_all();
 	flush_workqueue(ds_wq);
 	ds_vm_reap_flush();
+	ds_task_reap_stop();
 	ds_task_forget(0);
 	ds_debugfs_exit();
 err_wq:
@@ -90,6 +91,7 @@ static void __exit ds_exit(void)
 	destroy_workqueue(ds_wq);	/* runs the destroy works */
 	ds_vm_reap_flush();		/* frees their VMs, in one batch or few */
 	ds_pool_exit();			/* no probe or work takes from it now */
+	ds_task_reap_stop();
 	ds_task_forget(0);
 	ds_debugfs_exit();
 	rcu_barrier();			/* pending kfree_rcu() of ds_task, SPP pages */

@@ -196,13 +196,14 @@ void ds_free(const void *p);
  * kvmmmu:kvm_mmu_set_spte carries no vCPU. It fires in the thread running
  * the vCPU, after a VM exit of that vCPU, so each task's last-exited vCPU
  * (learned from kvm:kvm_exit and kvm:kvm_page_fault) attributes it. The
- * task pointer is only compared, never dereferenced: a reused task_struct
- * exits a vCPU (and so overwrites its entry) before it can set an SPTE.
- * Fields other than hnode are written only by the task itself.
+ * entry holds a reference on its task (so the task_struct is not reused
+ * while the entry exists) until the thread has exited and the entry is
+ * reaped (attribution.c), or its VM dies. Fields other than hnode are
+ * written only by the task itself.
  */
 struct ds_task {
 	struct hlist_node hnode;	/* ds_tasks (RCU), or the pool */
-	const struct task_struct *task;
+	struct task_struct *task;
 	unsigned long key;
 	u64 vm_id;
 	u32 vcpu_idx;

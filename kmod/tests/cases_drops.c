@@ -12,8 +12,10 @@
  * the main VM, run without faults: every drop count 0, and cases_counters
  * found its counters exact.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -30,6 +32,10 @@
 
 #define MAX_VMS_PARAM "/sys/module/dirtyscope/parameters/max_vms"
 #define RING_RATE_PARAM "/sys/module/dirtyscope/parameters/ring_events_per_sec"
+#define MAX_TASKS_PARAM "/sys/module/dirtyscope/parameters/max_tasks"
+/* The attribution table's size for the churn, and the threads churned. */
+#define CHURN_TABLE "8"
+#define CHURN_THREADS 24
 /* How long the unprivileged VM owner resets its rings in a loop. */
 #define FLOOD_MS 10000
 #define FAULT DEBUGFS "/fault/"
@@ -214,6 +220,50 @@ static void case_task(struct kmod_test *t)
 	CHECK(ok && d == 1,
 	      "fault/task_alloc 1: a new thread's attribution entry missing once (module +%llu, child status 0x%x)",
 	      (unsigned long long)d, status);
+}
+
+/* One short-lived task sharing our memory (so KVM lets it run our VM). */
+static int churn_task(void *arg)
+{
+	return ring_guest_round(arg) ? 1 : 0;
+}
+
+/*
+ * With room for 8 threads' attribution, 24 tasks one after another each
+ * run a round of one VM and exit: the entries of exited ones must make
+ * room, so every one is remembered (no drop task). They stay unreaped
+ * zombies until the end, so no task_struct is reused: each is a new task
+ * to the module, as in real churn, not a recycled address.
+ */
+static void case_thread_churn(struct kmod_test *t, struct ring_guest *g)
+{
+	static char stacks[CHURN_THREADS][64 * 1024];
+	struct module_info before = { 0 }, after = { 0 };
+	pid_t pid[CHURN_THREADS];
+	int i, n = 0, r;
+	uint64_t d;
+
+	r = !write_file(MAX_TASKS_PARAM, CHURN_TABLE) || get_module(&t->nl, &before);
+	for (i = 0; i < CHURN_THREADS && !r; i++) {
+		siginfo_t si = { 0 };
+
+		fflush(stdout);
+		pid[n] = clone(churn_task, stacks[i] + sizeof(stacks[i]),
+			       CLONE_VM | SIGCHLD, g);
+		if (pid[n] < 0)
+			break;
+		/* Exited, not reaped (WNOWAIT): its task_struct stays. */
+		r = waitid(P_PID, pid[n++], &si, WEXITED | WNOWAIT) ||
+		    si.si_code != CLD_EXITED || si.si_status != 0;
+	}
+	r = r || i < CHURN_THREADS || get_module(&t->nl, &after);
+	for (int k = 0; k < n; k++)
+		waitpid(pid[k], NULL, 0);
+	write_file(MAX_TASKS_PARAM, "4096");
+	d = after.drops[DIRTYSCOPE_DROP_TASK] - before.drops[DIRTYSCOPE_DROP_TASK];
+	CHECK(!r && d == 0,
+	      "max_tasks " CHURN_TABLE ": %d tasks in turn run one VM, each attributed (drop task +%llu)",
+	      i, (unsigned long long)d);
 }
 
 /*
@@ -531,13 +581,14 @@ void cases_drops(struct kmod_test *t)
 	case_task(t);
 	case_reset_flood(t);
 	if (!new_guest(&g)) {
-		ktap_skip_to(ktap_nr + 7, "no second guest", "no_name, notify, generations");
+		ktap_skip_to(ktap_nr + 8, "no second guest", "no_name, notify, churn, generations");
 		return;
 	}
 	case_no_name(t, &g);
 	case_notify(t, &g, true);
 	case_notify(t, &g, false);
 	case_rate_limit(t, &g);
+	case_thread_churn(t, &g);
 	case_reset_generation(t, &g);
 	ring_guest_destroy(&g);
 }

@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 68
+#define KMOD_TEST_PLAN 69
 /* Results cases_teardown() prints: the last ones of the plan. */
 #define KMOD_TEARDOWN_CHECKS 3
 
@@ -33,7 +33,8 @@ void cases_counters(struct kmod_test *t);
 /*
  * cases_drops.c: drops counted by reason under faults (max_vms, debugfs
  * fault/ knobs, a tiny listener); ring notifications under a reset flood
- * and a lowered rate limit; the reset generation seen by a second reader.
+ * and a lowered rate limit; thread churn past the attribution table; the
+ * reset generation seen by a second reader.
  */
 void cases_drops(struct kmod_test *t);
 /* cases_requests.c: malformed requests, unknown VM, RESET_STATS rights. */
