@@ -100,7 +100,11 @@
  *	with %DIRTYSCOPE_ATTR_EVENT, the VM attributes and
  *	%DIRTYSCOPE_ATTR_VCPU_INDEX (and %DIRTYSCOPE_ATTR_RESET_ENTRIES for a
  *	reset; %DIRTYSCOPE_ATTR_SPP_GPA, _SPP_LEN, _SPP_VALUE for an SPP
- *	denial). Not accepted as a request.
+ *	denial). Not accepted as a request. Sent by the module's work queue
+ *	shortly after the event; a reply to LIST_VMS, GET_STATS or
+ *	GET_MODULE is built only after every notification queued before the
+ *	request was sent (or counted as dropped), so a listener reading after
+ *	such a reply has the notifications of every event the reply counts.
  * @DIRTYSCOPE_CMD_SPP_SET: do request: the VM selector of GET_STATS,
  *	%DIRTYSCOPE_ATTR_SPP_GFN, %DIRTYSCOPE_ATTR_SPP_NPAGES and
  *	%DIRTYSCOPE_ATTR_SPP_VECTOR, all required. Gives pages
@@ -295,8 +299,9 @@ enum dirtyscope_stat {
  *	not be remembered (no entry, or the table of threads full); their
  *	set_spte events count as %DIRTYSCOPE_ATTR_UNATTRIBUTED.
  * @DIRTYSCOPE_DROP_NOTIFY: %DIRTYSCOPE_CMD_EVENT notifications of ring
- *	resets and full exits not sent while someone listened: not built
- *	(out of memory), or not delivered to a listener that set
+ *	resets and full exits not sent while someone listened: not queued
+ *	(the module's queue of notifications was full), not built (out of
+ *	memory), or not delivered to a listener that set
  *	NETLINK_BROADCAST_ERROR on its socket (its receive buffer was full);
  *	netlink tells other listeners only themselves (ENOBUFS on a read).
  *	SPP denials count in %DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED.
