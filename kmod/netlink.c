@@ -131,13 +131,42 @@ int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm)
 	return 0;
 }
 
-/* Under rcu_read_lock(). */
-static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
+/*
+ * VCPU nests of vm from index *next on; on -EMSGSIZE *next is the first
+ * that did not fit. Under rcu_read_lock().
+ */
+static int ds_put_vcpus(struct sk_buff *skb, struct ds_vm *vm,
+			unsigned long *next)
 {
-	struct ds_counters sum;
 	struct ds_vcpu *vc;
 	struct nlattr *nest;
 	unsigned long i;
+
+	ds_for_each_vcpu(vm, i, vc) {
+		if (i < *next)
+			continue;
+		nest = nla_nest_start(skb, DIRTYSCOPE_ATTR_VCPU);
+		if (!nest ||
+		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_INDEX, vc->index) ||
+		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_ID, vc->id) ||
+		    ds_put_counters(skb, &vc->c)) {
+			if (nest)
+				nla_nest_cancel(skb, nest);
+			*next = i;
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, nest);
+	}
+	*next = i;
+	return 0;
+}
+
+/* Under rcu_read_lock(). */
+static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
+{
+	unsigned long next = 0;
+	struct ds_counters sum;
+	struct nlattr *nest;
 
 	/*
 	 * The generation before the counters: RESET_STATS zeroes, then
@@ -166,18 +195,7 @@ static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 
-	if (!per_vcpu)
-		return 0;
-	ds_for_each_vcpu(vm, i, vc) {
-		nest = nla_nest_start(skb, DIRTYSCOPE_ATTR_VCPU);
-		if (!nest ||
-		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_INDEX, vc->index) ||
-		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_ID, vc->id) ||
-		    ds_put_counters(skb, &vc->c))
-			return -EMSGSIZE;
-		nla_nest_end(skb, nest);
-	}
-	return 0;
+	return per_vcpu ? ds_put_vcpus(skb, vm, &next) : 0;
 }
 
 /*
@@ -250,9 +268,18 @@ static int ds_nl_list_vms(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * Largest GET_STATS (do) reply tried; root may lower it at run time so a
+ * test needs few vCPUs to see the dump take over.
+ */
+static unsigned int stats_reply_max = NLMSG_GOODSIZE << 6;
+module_param(stats_reply_max, uint, 0600);
+MODULE_PARM_DESC(stats_reply_max,
+		 "largest GET_STATS reply in bytes; a VM that needs more must be dumped");
+
 static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
-	size_t size = NLMSG_GOODSIZE;
+	size_t size = min_t(size_t, NLMSG_GOODSIZE, READ_ONCE(stats_reply_max));
 	struct sk_buff *msg;
 	struct ds_vm *vm;
 	int tries, ret;
@@ -261,7 +288,7 @@ static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	/* The reply must not count events whose notification is queued. */
 	ds_notify_flush();
 	/* Many vCPUs may not fit the first guess; grow and retry. */
-	for (tries = 0; tries < 4; tries++, size *= 4) {
+	for (tries = 0; size <= READ_ONCE(stats_reply_max); tries++, size *= 4) {
 		msg = genlmsg_new(size, GFP_KERNEL);
 		if (!msg)
 			return -ENOMEM;
@@ -294,7 +321,77 @@ static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 		if (ret != -EMSGSIZE)
 			return ret;
 	}
+	NL_SET_ERR_MSG_MOD(info->extack,
+			   "too many vCPUs for one reply: ask GET_STATS as a dump");
 	return -EMSGSIZE;
+}
+
+/*
+ * GET_STATS as a dump, for any number of vCPUs: every message carries the
+ * VM attributes and totals, then as many VCPU nests as fit, in index
+ * order; the first also UNATTRIBUTED for privileged callers. cb->args:
+ * [0] VM id (0 before the first call), [1] next vCPU index, [2] done.
+ */
+static int ds_nl_get_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr *a[DIRTYSCOPE_ATTR_MAX + 1] = {};
+	unsigned long next = cb->args[1];
+	struct ds_vm *vm;
+	int ret = 0;
+	void *hdr;
+
+	if (cb->args[2])
+		return 0;
+	if (!cb->args[0]) {
+		ds_notify_flush();
+		/* Parsed again: see ds_nl_spp_dump() for why. */
+		ret = nlmsg_parse_deprecated(cb->nlh, GENL_HDRLEN, a,
+					     DIRTYSCOPE_ATTR_MAX, NULL, cb->extack);
+		if (ret)
+			return ret;
+	}
+	rcu_read_lock();
+	if (!cb->args[0]) {
+		vm = ds_select_attrs(cb->skb, a, cb->extack, &ret);
+		if (!vm && !ret) {
+			NL_SET_ERR_MSG_MOD(cb->extack,
+					   "GET_STATS needs VM_ID or VM_PID+VM_FD");
+			ret = -EINVAL;
+		}
+		if (ret)
+			goto out;
+		cb->args[0] = vm->id;
+	} else {
+		/* Gone since the last call: the dump simply ends. */
+		vm = ds_vm_find_id(cb->args[0]);
+		if (!vm) {
+			cb->args[2] = 1;
+			goto out;
+		}
+	}
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &ds_family, NLM_F_MULTI, DIRTYSCOPE_CMD_GET_STATS);
+	if (!hdr || ds_put_vm(skb, vm, false) ||
+	    (!cb->args[1] && ds_may_see_all(cb->skb) &&
+	     nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_UNATTRIBUTED,
+			       atomic64_read(&ds_unattributed),
+			       DIRTYSCOPE_ATTR_PAD))) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	if (ds_put_vcpus(skb, vm, &next) && next == cb->args[1]) {
+		/* Not even one vCPU fits an empty message: cannot happen. */
+		genlmsg_cancel(skb, hdr);
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	genlmsg_end(skb, hdr);
+	cb->args[1] = next;
+	if (next >= (unsigned long)atomic_read(&vm->vcpu_end))
+		cb->args[2] = 1;
+out:
+	rcu_read_unlock();
+	return ret ?: skb->len;
 }
 
 /*
@@ -391,6 +488,7 @@ static const struct genl_small_ops ds_ops[] = {
 	{
 		.cmd	= DIRTYSCOPE_CMD_GET_STATS,
 		.doit	= ds_nl_get_stats,
+		.dumpit	= ds_nl_get_stats_dump,
 	},
 	/* RESET_STATS: the reader's rule, checked by the handler. */
 	{

@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 69
+#define KMOD_TEST_PLAN 70
 /* Results cases_teardown() prints: the last ones of the plan. */
 #define KMOD_TEARDOWN_CHECKS 3
 
@@ -37,7 +37,10 @@ void cases_counters(struct kmod_test *t);
  * reset generation seen by a second reader.
  */
 void cases_drops(struct kmod_test *t);
-/* cases_requests.c: malformed requests, unknown VM, RESET_STATS rights. */
+/*
+ * cases_requests.c: malformed requests, unknown VM, RESET_STATS rights,
+ * GET_STATS of a VM too big for one reply.
+ */
 void cases_requests(struct kmod_test *t);
 /*
  * cases_permissions.c: VMs of three users; who lists, reads, resets,

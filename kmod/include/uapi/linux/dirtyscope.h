@@ -83,7 +83,13 @@
  *	plus one %DIRTYSCOPE_ATTR_VCPU nest per vCPU seen, and
  *	%DIRTYSCOPE_ATTR_UNATTRIBUTED for CAP_SYS_ADMIN or CAP_PERFMON callers.
  *	-ENOENT if no such VM or the caller may not see it, -EINVAL if the
- *	selector is incomplete.
+ *	selector is incomplete, -EMSGSIZE if the VM has too many vCPUs for
+ *	one reply (module parameter stats_reply_max, about 240 KiB by
+ *	default: some 1500 vCPUs). As a dump (NLM_F_DUMP) with the same
+ *	selector it works for any number of vCPUs: every message carries the
+ *	VM attributes and totals and the next VCPU nests, in index order
+ *	(%DIRTYSCOPE_ATTR_UNATTRIBUTED in the first); the union of the
+ *	messages' nests is the VM's vCPUs.
  * @DIRTYSCOPE_CMD_RESET_STATS: do request. With the selector of
  *	GET_STATS: zeroes everything that VM's replies count (the
  *	%DIRTYSCOPE_ATTR_STATS totals and every %DIRTYSCOPE_ATTR_VCPU nest,
