@@ -7,18 +7,45 @@
  */
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "dirtyscope.h"
 #include "vm_table.h"
 
-/* Bounds so a host running many VMs cannot make us eat memory unchecked. */
-#define DS_MAX_TASKS	4096
+/*
+ * A bound so a host running many threads cannot make us eat memory
+ * unchecked; root may lower it at run time, so a test can churn more
+ * threads than the table holds.
+ */
+static unsigned int max_tasks = 4096;
+module_param(max_tasks, uint, 0600);
+MODULE_PARM_DESC(max_tasks, "most threads whose last vCPU is remembered; beyond, drop task");
 
 /* ds_task: see dirtyscope.h. */
 static DEFINE_HASHTABLE(ds_tasks, 8);
 static unsigned int ds_nr_tasks;
+
+/* After a grace period: no probe compares against t->task any more. */
+static void ds_task_free_rcu(struct rcu_head *rcu)
+{
+	struct ds_task *t = container_of(rcu, struct ds_task, rcu);
+
+	put_task_struct(t->task);
+	ds_free(t);
+}
+
+/* ds_lock held. */
+static void ds_task_del(struct ds_task *t)
+{
+	lockdep_assert_held(&ds_lock);
+	hash_del_rcu(&t->hnode);
+	call_rcu(&t->rcu, ds_task_free_rcu);
+	ds_nr_tasks--;
+}
 
 void ds_task_forget(u64 vm_id)
 {
@@ -26,34 +53,59 @@ void ds_task_forget(u64 vm_id)
 	struct ds_task *t;
 	int bkt;
 
-	spin_lock(&ds_lock);
-	hash_for_each_safe(ds_tasks, bkt, tmp, t, hnode) {
-		if (READ_ONCE(t->vm_id) != vm_id && vm_id)
-			continue;
-		hash_del_rcu(&t->hnode);
-		ds_free_rcu(t, rcu);
-		ds_nr_tasks--;
-	}
-	spin_unlock(&ds_lock);
+	raw_spin_lock(&ds_lock);
+	hash_for_each_safe(ds_tasks, bkt, tmp, t, hnode)
+		if (READ_ONCE(t->vm_id) == vm_id || !vm_id)
+			ds_task_del(t);
+	raw_spin_unlock(&ds_lock);
+}
+
+/*
+ * Entries of threads that exited: a thread that set PF_EXITING never runs
+ * a vCPU again. Each entry holds a reference on its task, so reading its
+ * flags is safe. Queued by the probe once the table is half full.
+ */
+static void ds_task_reap(struct work_struct *work)
+{
+	struct hlist_node *tmp;
+	struct ds_task *t;
+	int bkt;
+
+	raw_spin_lock(&ds_lock);
+	hash_for_each_safe(ds_tasks, bkt, tmp, t, hnode)
+		if (READ_ONCE(t->task->flags) & PF_EXITING)
+			ds_task_del(t);
+	raw_spin_unlock(&ds_lock);
+}
+static DECLARE_WORK(ds_task_reap_work, ds_task_reap);
+
+void ds_task_reap_stop(void)
+{
+	cancel_work_sync(&ds_task_reap_work);
 }
 
 /*
  * Probe context, with rcu_read_lock() held by the caller. A vCPU entry
- * comes from the pool; the VM's xarray has a node for indices 0..63
- * reserved (pool.c), so storing there allocates nothing. Only a VM with
- * more vCPUs than that needs a node here, taken without sleeping.
+ * comes from the pool and goes into its slot of the VM's array with one
+ * cmpxchg: nothing is allocated and no lock taken, as probes may run with
+ * interrupts off (where even a raw allocation would be wrong on
+ * PREEMPT_RT).
  */
 struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp,
 			    bool event)
 {
 	struct ds_vcpu *vc, *old;
 	struct ds_vm *vm;
+	u32 idx;
 
 	vm = ds_vm_get(vcpu->kvm, event);
 	if (!vm)
 		return NULL;
 	*vmp = vm;
-	vc = xa_load(&vm->vcpus, vcpu->vcpu_idx);
+	idx = vcpu->vcpu_idx;
+	if (unlikely(idx >= vm->vcpu_slots))
+		goto drop;
+	vc = READ_ONCE(vm->vcpus[idx]);
 	if (likely(vc))
 		return vc;
 
@@ -64,14 +116,13 @@ struct ds_vcpu *ds_vcpu_get(struct kvm_vcpu *vcpu, struct ds_vm **vmp,
 	vc->id = vcpu->vcpu_id;
 	vc->last_reset_index = READ_ONCE(vcpu->dirty_ring.reset_index);
 	atomic_set(&vc->c.ring_size, vcpu->dirty_ring.size);
-	old = xa_cmpxchg(&vm->vcpus, vc->index, NULL, vc,
-			 GFP_NOWAIT | __GFP_NOWARN);
+	/* Fully initialised before it is seen: cmpxchg() orders the stores. */
+	old = cmpxchg(&vm->vcpus[idx], NULL, vc);
 	if (old) {
 		ds_pool_put_vcpu(vc);
-		if (!xa_is_err(old))
-			return old;
-		goto drop;
+		return old;
 	}
+	ds_atomic_max(&vm->vcpu_end, idx + 1);
 	atomic_inc(&vm->nr_vcpus);
 	return vc;
 drop:
@@ -123,17 +174,22 @@ struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu, bool event)
 	t->key = vm->key;
 	t->vm_id = vm->id;
 	t->vcpu_idx = vc->index;
-	spin_lock(&ds_lock);
+	raw_spin_lock(&ds_lock);
 	if (ds_task_lookup(current)) {
 		/* Raced with ourselves? Only via an interrupt: harmless. */
-	} else if (ds_nr_tasks < DS_MAX_TASKS) {
+	} else if (ds_nr_tasks < READ_ONCE(max_tasks)) {
+		/* Freed in ds_task_free_rcu(); current is alive, no sleep. */
+		get_task_struct(current);
 		hash_add_rcu(ds_tasks, &t->hnode, (unsigned long)current);
 		ds_nr_tasks++;
 		t = NULL;
 	} else {
 		ds_drop(NULL, DS_D_TASK);
 	}
-	spin_unlock(&ds_lock);
+	/* Half full: forget the threads that exited (any context). */
+	if (ds_nr_tasks >= READ_ONCE(max_tasks) / 2)
+		queue_work(system_unbound_wq, &ds_task_reap_work);
+	raw_spin_unlock(&ds_lock);
 	if (t)
 		ds_pool_put_task(t);
 	return vc;
@@ -152,5 +208,6 @@ struct ds_vcpu *ds_task_vcpu(struct ds_vm **vmp)
 	if (!vm || vm->id != t->vm_id)
 		return NULL;
 	*vmp = vm;
-	return xa_load(&vm->vcpus, t->vcpu_idx);
+	return t->vcpu_idx < vm->vcpu_slots ? READ_ONCE(vm->vcpus[t->vcpu_idx]) :
+					      NULL;
 }

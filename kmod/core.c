@@ -70,6 +70,8 @@ err_debugfs:
 	/* ds_probes_init() detached everything it attached before failing. */
 	ds_vm_kill_all();
 	flush_workqueue(ds_wq);
+	ds_vm_reap_flush();
+	ds_task_reap_stop();
 	ds_task_forget(0);
 	ds_debugfs_exit();
 err_wq:
@@ -87,7 +89,9 @@ static void __exit ds_exit(void)
 	ds_netlink_exit();		/* no netlink handler runs after this */
 	ds_vm_kill_all();
 	destroy_workqueue(ds_wq);	/* runs the destroy works */
+	ds_vm_reap_flush();		/* frees their VMs, in one batch or few */
 	ds_pool_exit();			/* no probe or work takes from it now */
+	ds_task_reap_stop();
 	ds_task_forget(0);
 	ds_debugfs_exit();
 	rcu_barrier();			/* pending kfree_rcu() of ds_task, SPP pages */

@@ -5,7 +5,6 @@
  * ds_drop(), which counts what the module saw but could not count.
  */
 #include <linux/kvm_host.h>
-#include <linux/xarray.h>
 
 #include "dirtyscope.h"
 
@@ -20,6 +19,7 @@ const char *const ds_drop_names[DS_D_NR] = {
 	[DS_D_VCPU_ALLOC]	= "vcpu_alloc",
 	[DS_D_TASK]		= "task",
 	[DS_D_NOTIFY]		= "notify",
+	[DS_D_NOTIFY_LIMIT]	= "notify_limit",
 };
 
 atomic64_t ds_unattributed = ATOMIC64_INIT(0);
@@ -88,7 +88,7 @@ void ds_vm_totals(struct ds_vm *vm, struct ds_counters *sum)
 	unsigned long i;
 
 	memset(sum, 0, sizeof(*sum));
-	xa_for_each(&vm->vcpus, i, vc) {
+	ds_for_each_vcpu(vm, i, vc) {
 		const struct ds_counters *c = &vc->c;
 
 		atomic64_add(atomic64_read(&c->ring_pushes), &sum->ring_pushes);
@@ -111,13 +111,16 @@ void ds_vm_totals(struct ds_vm *vm, struct ds_counters *sum)
 	}
 }
 
-/* Zero the counters (not the ring size) and drops. Under RCU. */
+/*
+ * Zero everything a VM reply counts: counters (not the ring size), drops,
+ * SPP totals and page counts. Under RCU.
+ */
 void ds_vm_reset(struct ds_vm *vm)
 {
 	struct ds_vcpu *vc;
 	unsigned long i;
 
-	xa_for_each(&vm->vcpus, i, vc) {
+	ds_for_each_vcpu(vm, i, vc) {
 		atomic64_set(&vc->c.ring_pushes, 0);
 		atomic64_set(&vc->c.ring_resets, 0);
 		atomic64_set(&vc->c.ring_reset_entries, 0);
@@ -128,6 +131,7 @@ void ds_vm_reset(struct ds_vm *vm)
 		atomic_set(&vc->c.ring_high_water, 0);
 	}
 	ds_drops_zero(&vm->drops);
+	ds_spp_reset(&vm->spp);
 	/* After zeroing: a reader of the new generation sees zeroed counts. */
 	atomic64_inc(&vm->reset_gen);
 }

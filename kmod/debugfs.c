@@ -7,7 +7,8 @@
  *   <pid>-<fd>/spp	one VM: its SPP pages, vectors and counts
  *   spp/capability	hardware SPP or not; the model the module offers
  *   allocations	the module's own objects: allocated, freed, live
- *   fault/		root only: make the next N takes of a pool entry fail
+ *   fault/		root only: make the next N takes of a pool entry fail;
+ *			same_key: give every VM one key (vm_table.c)
  *
  * Files are 0400: the counters describe other users' VMs. Only
  * spp/capability is 0444: it describes the CPU, no one's data.
@@ -123,7 +124,7 @@ static int ds_stats_show(struct seq_file *m, void *v)
 	ds_vm_totals(vm, &sum);
 	seq_puts(m, "total -");
 	ds_seq_counters(m, &sum);
-	xa_for_each(&vm->vcpus, i, vc) {
+	ds_for_each_vcpu(vm, i, vc) {
 		seq_printf(m, "%u %u", vc->index, vc->id);
 		ds_seq_counters(m, &vc->c);
 	}
@@ -199,6 +200,8 @@ int ds_debugfs_init(void)
 	debugfs_create_atomic_t("vcpu_alloc", 0600, fault, &ds_fault_vcpu_alloc);
 	debugfs_create_atomic_t("task_alloc", 0600, fault, &ds_fault_task_alloc);
 	debugfs_create_atomic_t("no_name", 0600, fault, &ds_fault_no_name);
+	/* Not a count: while set, every VM has one key (vm_table.c). */
+	debugfs_create_bool("same_key", 0600, fault, &ds_fault_same_key);
 	spp = debugfs_create_dir("spp", ds_root);
 	debugfs_create_file("capability", 0444, spp, NULL,
 			    &ds_spp_capability_fops);

@@ -10,6 +10,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -19,7 +20,10 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "rate.h"
+
 struct kvm;
+struct mm_struct;
 struct kvm_vcpu;
 struct dentry;
 struct netlink_ext_ack;
@@ -77,10 +81,8 @@ struct ds_spp {
 	atomic64_t allowed;		/* VM totals; never decrease on unregister */
 	atomic64_t denied;
 	atomic64_t events_dropped;
-	/* SPP_DENIED rate limit: events sent in the window starting at start. */
-	spinlock_t limit_lock;
-	unsigned long limit_start;
-	unsigned int limit_sent;
+	/* SPP_DENIED rate limit (rate.h). */
+	struct ds_rate limit;
 };
 
 /*
@@ -96,6 +98,7 @@ enum {
 	DS_D_VCPU_ALLOC,	/* no vCPU entry, or no room in the VM's table */
 	DS_D_TASK,		/* module: no task attribution entry */
 	DS_D_NOTIFY,		/* ring notifications not built or not delivered */
+	DS_D_NOTIFY_LIMIT,	/* ring notifications over the VM's rate limit */
 	DS_D_NR,
 };
 struct ds_drops {
@@ -107,11 +110,13 @@ extern const char *const ds_drop_names[DS_D_NR];
  * One VM. Keyed by the address of its struct kvm, which is used as an
  * opaque number: it is dereferenced only inside a probe fired by that
  * VM's own code, when KVM guarantees the VM is alive. A VM leaves the table
- * when kvm_arch_destroy_vm() runs for it (see teardown.c), so a later VM
- * that reuses the address gets a fresh entry.
+ * when kvm_arch_destroy_vm() runs for it (see teardown.c). That hook may
+ * be missing or never fire, so the address alone does not identify the
+ * VM: see mm.
  *
  * Owner: the table (ds_vms + ds_vm_list) until ds_vm_kill(); then the
- * destroy work, which frees it after an RCU grace period.
+ * destroy work, which hands it to the reaper (vm_table.c); that frees it
+ * after RCU and SRCU grace periods shared with the other VMs of its batch.
  */
 struct ds_vm {
 	/*
@@ -125,12 +130,29 @@ struct ds_vm {
 	pid_t pid;
 	int fd;
 	/*
-	 * Effective uid of the VM's thread when first seen: the "owner"
-	 * that may read it and set its SPP vectors (access.h).
+	 * The creating process's kvm->mm, pinned (mmgrab) while the entry
+	 * lives, so no other process's mm can sit at that address: a
+	 * struct kvm at the same key with another mm is another VM, and
+	 * finding it replaces this (stale) entry instead of inheriting it.
+	 */
+	struct mm_struct *mm;
+	/*
+	 * Effective uid of the creating process's thread that first ran
+	 * it: the "owner" that may read and reset it and set its SPP
+	 * vectors (access.h). INVALID_UID when another process ran it
+	 * first (its fd was passed on): then only privileged callers may.
 	 */
 	kuid_t owner;
 	char name[DS_NAME_LEN];
-	struct xarray vcpus;		/* vcpu_idx -> struct ds_vcpu */
+	/*
+	 * vcpu_idx -> struct ds_vcpu: a flat array with a slot for every
+	 * index KVM may give (vcpu_slots), allocated with the entry, so a
+	 * probe stores a new vCPU with one cmpxchg: no lock, no allocation.
+	 * vcpu_end: one past the highest index stored.
+	 */
+	struct ds_vcpu **vcpus;
+	u32 vcpu_slots;
+	atomic_t vcpu_end;
 	atomic_t nr_vcpus;
 	bool dead;			/* under ds_lock */
 	bool pending;			/* in ds_pending, not ds_vms; under ds_lock */
@@ -139,10 +161,13 @@ struct ds_vm {
 	struct ds_drops drops;		/* the reasons charged to one VM */
 	/* Incremented by each RESET_STATS that zeroes this VM's counters. */
 	atomic64_t reset_gen;
+	/* Ring notifications (RING_RESET, RING_FULL) of this VM (rate.h). */
+	struct ds_rate ring_events;
 	struct ds_spp spp;
 	struct dentry *dir;		/* only touched on ds_wq */
 	struct work_struct create_work;
 	struct work_struct destroy_work;
+	struct llist_node reap;		/* dead, waiting for a grace period */
 };
 
 /*
@@ -171,13 +196,14 @@ void ds_free(const void *p);
  * kvmmmu:kvm_mmu_set_spte carries no vCPU. It fires in the thread running
  * the vCPU, after a VM exit of that vCPU, so each task's last-exited vCPU
  * (learned from kvm:kvm_exit and kvm:kvm_page_fault) attributes it. The
- * task pointer is only compared, never dereferenced: a reused task_struct
- * exits a vCPU (and so overwrites its entry) before it can set an SPTE.
- * Fields other than hnode are written only by the task itself.
+ * entry holds a reference on its task (so the task_struct is not reused
+ * while the entry exists) until the thread has exited and the entry is
+ * reaped (attribution.c), or its VM dies. Fields other than hnode are
+ * written only by the task itself.
  */
 struct ds_task {
 	struct hlist_node hnode;	/* ds_tasks (RCU), or the pool */
-	const struct task_struct *task;
+	struct task_struct *task;
 	unsigned long key;
 	u64 vm_id;
 	u32 vcpu_idx;
@@ -238,12 +264,36 @@ struct ds_vcpu *ds_task_vcpu(struct ds_vm **vmp);
 /* vm_table.c */
 void ds_vm_kill(unsigned long key);
 void ds_vm_kill_all(void);
+/* Returns once every VM destroyed so far (ds_wq flushed first) is freed. */
+void ds_vm_reap_flush(void);
 struct ds_vm *ds_vm_find_id(u64 id);
 struct ds_vm *ds_vm_find_name(pid_t pid, int fd);
 /* counters.c */
 void ds_vm_totals(struct ds_vm *vm, struct ds_counters *sum);
 void ds_vm_reset(struct ds_vm *vm);
 void ds_counters_snapshot(const struct ds_counters *c, u64 out[9]);
+
+/* *v = max(*v, val), unsigned, lockless. */
+static inline void ds_atomic_max(atomic_t *v, u32 val)
+{
+	u32 old = atomic_read(v);
+
+	while (val > old) {
+		u32 seen = atomic_cmpxchg(v, old, val);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+/* Every vCPU of vm (under RCU, or with no writer left). */
+#define ds_for_each_vcpu(vm, i, vc)					\
+	for ((i) = 0; (i) < (unsigned long)atomic_read(&(vm)->vcpu_end); (i)++) \
+		if (!((vc) = READ_ONCE((vm)->vcpus[i]))) {} else
+
+/* vm_table.c: debugfs fault/same_key. */
+extern bool ds_fault_same_key;
 
 /* Indices into ds_counters_snapshot()'s array; order of the debugfs columns. */
 enum {
@@ -263,6 +313,7 @@ extern const char *const ds_counter_names[DS_C_NR];
 /* spp.c */
 void ds_spp_init(struct ds_spp *spp);
 void ds_spp_destroy(struct ds_spp *spp);
+void ds_spp_reset(struct ds_spp *spp);
 int ds_spp_set(struct ds_spp *spp, u64 gfn, u32 npages, u32 vector,
 	       struct netlink_ext_ack *extack);
 /* Under RCU. False if gfn is not registered (then vector is full access). */
@@ -302,6 +353,26 @@ bool ds_netlink_has_listeners(void);
 int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm);
 struct ds_vm *ds_select_attrs(const struct sk_buff *skb, struct nlattr **a,
 			      struct netlink_ext_ack *extack, int *err);
+/*
+ * notify.c: notifications leave probe context as notes, copied into a
+ * fixed ring and sent by a work item.
+ */
+struct ds_note {
+	u32 event;			/* enum dirtyscope_event */
+	u32 vcpu_idx;
+	u64 vm_id;
+	pid_t pid;
+	int fd;
+	char name[DS_NAME_LEN];
+	u64 entries;			/* RING_RESET */
+	u64 gpa, value;			/* SPP_DENIED */
+	u32 len;
+};
+void ds_note_init(struct ds_note *n, struct ds_vm *vm, struct ds_vcpu *vc,
+		  u32 event);
+bool ds_notify_queue(const struct ds_note *n);
+/* Returns once every note queued so far is sent or counted lost. */
+void ds_notify_flush(void);
 /* netlink_spp.c: the SPP commands. */
 int ds_nl_spp_set(struct sk_buff *skb, struct genl_info *info);
 int ds_nl_spp_get(struct sk_buff *skb, struct genl_info *info);

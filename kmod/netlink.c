@@ -12,6 +12,13 @@
 
 #include "access.h"
 #include "dirtyscope.h"
+#include "rate.h"
+
+/* Root may change it at run time: a test lowers it to see the limit work. */
+static unsigned int ring_events_per_sec = DIRTYSCOPE_RING_EVENTS_PER_SEC;
+module_param(ring_events_per_sec, uint, 0600);
+MODULE_PARM_DESC(ring_events_per_sec,
+		 "most ring notifications per VM per second; beyond, counted as drop notify_limit");
 
 /* Beyond NLA_POLICY_RANGE's s16 bounds. */
 static struct netlink_range_validation ds_spp_npages_range = {
@@ -92,6 +99,7 @@ static int ds_put_drops(struct sk_buff *skb, const struct ds_drops *d,
 		[DS_D_VCPU_ALLOC]	= DIRTYSCOPE_DROP_VCPU_ALLOC,
 		[DS_D_TASK]		= DIRTYSCOPE_DROP_TASK,
 		[DS_D_NOTIFY]		= DIRTYSCOPE_DROP_NOTIFY,
+		[DS_D_NOTIFY_LIMIT]	= DIRTYSCOPE_DROP_NOTIFY_LIMIT,
 	};
 	struct nlattr *nest;
 	u64 v[DS_D_NR];
@@ -123,13 +131,42 @@ int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm)
 	return 0;
 }
 
-/* Under rcu_read_lock(). */
-static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
+/*
+ * VCPU nests of vm from index *next on; on -EMSGSIZE *next is the first
+ * that did not fit. Under rcu_read_lock().
+ */
+static int ds_put_vcpus(struct sk_buff *skb, struct ds_vm *vm,
+			unsigned long *next)
 {
-	struct ds_counters sum;
 	struct ds_vcpu *vc;
 	struct nlattr *nest;
 	unsigned long i;
+
+	ds_for_each_vcpu(vm, i, vc) {
+		if (i < *next)
+			continue;
+		nest = nla_nest_start(skb, DIRTYSCOPE_ATTR_VCPU);
+		if (!nest ||
+		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_INDEX, vc->index) ||
+		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_ID, vc->id) ||
+		    ds_put_counters(skb, &vc->c)) {
+			if (nest)
+				nla_nest_cancel(skb, nest);
+			*next = i;
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, nest);
+	}
+	*next = i;
+	return 0;
+}
+
+/* Under rcu_read_lock(). */
+static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
+{
+	unsigned long next = 0;
+	struct ds_counters sum;
+	struct nlattr *nest;
 
 	/*
 	 * The generation before the counters: RESET_STATS zeroes, then
@@ -158,25 +195,14 @@ static int ds_put_vm(struct sk_buff *skb, struct ds_vm *vm, bool per_vcpu)
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 
-	if (!per_vcpu)
-		return 0;
-	xa_for_each(&vm->vcpus, i, vc) {
-		nest = nla_nest_start(skb, DIRTYSCOPE_ATTR_VCPU);
-		if (!nest ||
-		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_INDEX, vc->index) ||
-		    nla_put_u32(skb, DIRTYSCOPE_STAT_VCPU_ID, vc->id) ||
-		    ds_put_counters(skb, &vc->c))
-			return -EMSGSIZE;
-		nla_nest_end(skb, nest);
-	}
-	return 0;
+	return per_vcpu ? ds_put_vcpus(skb, vm, &next) : 0;
 }
 
 /*
  * The VM a request names: VM_ID, or VM_PID plus VM_FD. Returns NULL with
  * *err = 0 when there is no selector, or with *err < 0 on error. With skb
  * (the request), a VM its sender may not see is "no such VM" (access.h);
- * without, any VM (RESET_STATS, admin only, may reset what it cannot read).
+ * without, any VM.
  * Under rcu_read_lock().
  */
 struct ds_vm *ds_select_attrs(const struct sk_buff *skb, struct nlattr **a,
@@ -219,6 +245,8 @@ static int ds_nl_list_vms(struct sk_buff *skb, struct netlink_callback *cb)
 	struct ds_vm *vm;
 	void *hdr;
 
+	if (!last)
+		ds_notify_flush();
 	rcu_read_lock();
 	list_for_each_entry_rcu(vm, &ds_vm_list, lnode) {
 		if (vm->id <= last || !ds_may_see(cb->skb, vm))
@@ -240,16 +268,27 @@ static int ds_nl_list_vms(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * Largest GET_STATS (do) reply tried; root may lower it at run time so a
+ * test needs few vCPUs to see the dump take over.
+ */
+static unsigned int stats_reply_max = NLMSG_GOODSIZE << 6;
+module_param(stats_reply_max, uint, 0600);
+MODULE_PARM_DESC(stats_reply_max,
+		 "largest GET_STATS reply in bytes; a VM that needs more must be dumped");
+
 static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
-	size_t size = NLMSG_GOODSIZE;
+	size_t size = min_t(size_t, NLMSG_GOODSIZE, READ_ONCE(stats_reply_max));
 	struct sk_buff *msg;
 	struct ds_vm *vm;
 	int tries, ret;
 	void *hdr;
 
+	/* The reply must not count events whose notification is queued. */
+	ds_notify_flush();
 	/* Many vCPUs may not fit the first guess; grow and retry. */
-	for (tries = 0; tries < 4; tries++, size *= 4) {
+	for (tries = 0; size <= READ_ONCE(stats_reply_max); tries++, size *= 4) {
 		msg = genlmsg_new(size, GFP_KERNEL);
 		if (!msg)
 			return -ENOMEM;
@@ -282,18 +321,97 @@ static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 		if (ret != -EMSGSIZE)
 			return ret;
 	}
+	NL_SET_ERR_MSG_MOD(info->extack,
+			   "too many vCPUs for one reply: ask GET_STATS as a dump");
 	return -EMSGSIZE;
 }
 
+/*
+ * GET_STATS as a dump, for any number of vCPUs: every message carries the
+ * VM attributes and totals, then as many VCPU nests as fit, in index
+ * order; the first also UNATTRIBUTED for privileged callers. cb->args:
+ * [0] VM id (0 before the first call), [1] next vCPU index, [2] done.
+ */
+static int ds_nl_get_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr *a[DIRTYSCOPE_ATTR_MAX + 1] = {};
+	unsigned long next = cb->args[1];
+	struct ds_vm *vm;
+	int ret = 0;
+	void *hdr;
+
+	if (cb->args[2])
+		return 0;
+	if (!cb->args[0]) {
+		ds_notify_flush();
+		/* Parsed again: see ds_nl_spp_dump() for why. */
+		ret = nlmsg_parse_deprecated(cb->nlh, GENL_HDRLEN, a,
+					     DIRTYSCOPE_ATTR_MAX, NULL, cb->extack);
+		if (ret)
+			return ret;
+	}
+	rcu_read_lock();
+	if (!cb->args[0]) {
+		vm = ds_select_attrs(cb->skb, a, cb->extack, &ret);
+		if (!vm && !ret) {
+			NL_SET_ERR_MSG_MOD(cb->extack,
+					   "GET_STATS needs VM_ID or VM_PID+VM_FD");
+			ret = -EINVAL;
+		}
+		if (ret)
+			goto out;
+		cb->args[0] = vm->id;
+	} else {
+		/* Gone since the last call: the dump simply ends. */
+		vm = ds_vm_find_id(cb->args[0]);
+		if (!vm) {
+			cb->args[2] = 1;
+			goto out;
+		}
+	}
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &ds_family, NLM_F_MULTI, DIRTYSCOPE_CMD_GET_STATS);
+	if (!hdr || ds_put_vm(skb, vm, false) ||
+	    (!cb->args[1] && ds_may_see_all(cb->skb) &&
+	     nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_UNATTRIBUTED,
+			       atomic64_read(&ds_unattributed),
+			       DIRTYSCOPE_ATTR_PAD))) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	if (ds_put_vcpus(skb, vm, &next) && next == cb->args[1]) {
+		/* Not even one vCPU fits an empty message: cannot happen. */
+		genlmsg_cancel(skb, hdr);
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	genlmsg_end(skb, hdr);
+	cb->args[1] = next;
+	if (next >= (unsigned long)atomic_read(&vm->vcpu_end))
+		cb->args[2] = 1;
+out:
+	rcu_read_unlock();
+	return ret ?: skb->len;
+}
+
+/*
+ * Who may reset is who may read (access.h): a selected VM the caller may
+ * see, else -ENOENT; every VM and the module-wide counts only with
+ * CAP_NET_ADMIN.
+ */
 static int ds_nl_reset_stats(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ds_vm *vm;
 	int ret;
 
 	rcu_read_lock();
-	vm = ds_select_attrs(NULL, info->attrs, info->extack, &ret);
+	vm = ds_select_attrs(skb, info->attrs, info->extack, &ret);
 	if (vm) {
 		ds_vm_reset(vm);
+	} else if (!ret && !netlink_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "RESET_STATS of every VM needs CAP_NET_ADMIN");
+		ret = -EPERM;
 	} else if (!ret) {
 		list_for_each_entry_rcu(vm, &ds_vm_list, lnode)
 			ds_vm_reset(vm);
@@ -314,6 +432,7 @@ static int ds_nl_get_module(struct sk_buff *skb, struct genl_info *info)
 				   "GET_MODULE needs CAP_SYS_ADMIN or CAP_PERFMON");
 		return -EPERM;
 	}
+	ds_notify_flush();
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -336,7 +455,7 @@ static int ds_nl_get_module(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * Probe context (atomic, under rcu_read_lock()): a notification to the
- * "events" group, built only when someone listens.
+ * "events" group, queued only when someone listens (notify.c sends it).
  */
 bool ds_netlink_has_listeners(void)
 {
@@ -346,37 +465,18 @@ bool ds_netlink_has_listeners(void)
 void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 		      u64 entries)
 {
-	struct sk_buff *skb;
-	void *hdr;
-	int ret;
+	struct ds_note n;
 
 	if (!genl_has_listeners(&ds_family, &init_net, 0))
 		return;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!skb) {
-		ds_drop(vm, DS_D_NOTIFY);
+	if (!ds_rate_take(&vm->ring_events, READ_ONCE(ring_events_per_sec))) {
+		ds_drop(vm, DS_D_NOTIFY_LIMIT);
 		return;
 	}
-	hdr = genlmsg_put(skb, 0, 0, &ds_family, 0, DIRTYSCOPE_CMD_EVENT);
-	if (!hdr ||
-	    nla_put_u32(skb, DIRTYSCOPE_ATTR_EVENT, event) ||
-	    ds_put_vm_id(skb, vm) ||
-	    nla_put_u32(skb, DIRTYSCOPE_ATTR_VCPU_INDEX, vc->index) ||
-	    (event == DIRTYSCOPE_EVENT_RING_RESET &&
-	     nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_RESET_ENTRIES, entries,
-			       DIRTYSCOPE_ATTR_PAD))) {
-		nlmsg_free(skb);
-		ds_drop(vm, DS_D_NOTIFY);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	/*
-	 * -ESRCH: every listener left since genl_has_listeners(), no one
-	 * missed it. Anything else (-ENOBUFS: a listener's receive buffer
-	 * was full, or a copy for it could not be made) lost it.
-	 */
-	ret = genlmsg_multicast(&ds_family, skb, 0, 0, GFP_ATOMIC);
-	if (ret && ret != -ESRCH)
+	ds_note_init(&n, vm, vc, event);
+	n.entries = entries;
+	/* Built and sent by notify.c's work; a full ring loses it now. */
+	if (!ds_notify_queue(&n))
 		ds_drop(vm, DS_D_NOTIFY);
 }
 
@@ -388,11 +488,12 @@ static const struct genl_small_ops ds_ops[] = {
 	{
 		.cmd	= DIRTYSCOPE_CMD_GET_STATS,
 		.doit	= ds_nl_get_stats,
+		.dumpit	= ds_nl_get_stats_dump,
 	},
+	/* RESET_STATS: the reader's rule, checked by the handler. */
 	{
 		.cmd	= DIRTYSCOPE_CMD_RESET_STATS,
 		.doit	= ds_nl_reset_stats,
-		.flags	= GENL_ADMIN_PERM,
 	},
 	/* SPP_SET: admin or the VM's owner, checked by the handler. */
 	{
@@ -451,5 +552,7 @@ int ds_netlink_init(void)
 
 void ds_netlink_exit(void)
 {
+	/* The probes are detached: nothing queues a note any more. */
+	ds_notify_flush();
 	genl_unregister_family(&ds_family);
 }

@@ -205,32 +205,18 @@ out:
 	return ret ?: skb->len;
 }
 
-/* Probe context (atomic, under RCU), called only when someone listens. */
+/*
+ * Probe context (atomic, under RCU), called only when someone listens:
+ * queued for notify.c's work. 0 queued, -ENOBUFS the ring was full.
+ */
 int ds_netlink_spp_denied(struct ds_vm *vm, struct ds_vcpu *vc, u64 gpa,
 			  u32 len, u64 value)
 {
-	struct sk_buff *skb;
-	void *hdr;
-	int ret;
+	struct ds_note n;
 
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!skb)
-		return -ENOMEM;
-	hdr = genlmsg_put(skb, 0, 0, &ds_family, 0, DIRTYSCOPE_CMD_EVENT);
-	if (!hdr ||
-	    nla_put_u32(skb, DIRTYSCOPE_ATTR_EVENT, DIRTYSCOPE_EVENT_SPP_DENIED) ||
-	    ds_put_vm_id(skb, vm) ||
-	    nla_put_u32(skb, DIRTYSCOPE_ATTR_VCPU_INDEX, vc->index) ||
-	    nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_SPP_GPA, gpa,
-			      DIRTYSCOPE_ATTR_PAD) ||
-	    nla_put_u32(skb, DIRTYSCOPE_ATTR_SPP_LEN, len) ||
-	    nla_put_u64_64bit(skb, DIRTYSCOPE_ATTR_SPP_VALUE, value,
-			      DIRTYSCOPE_ATTR_PAD)) {
-		nlmsg_free(skb);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
-	ret = genlmsg_multicast(&ds_family, skb, 0, 0, GFP_ATOMIC);
-	/* -ESRCH: the last listener left meanwhile; nobody missed it. */
-	return ret == -ESRCH ? 0 : ret;
+	ds_note_init(&n, vm, vc, DIRTYSCOPE_EVENT_SPP_DENIED);
+	n.gpa = gpa;
+	n.len = len;
+	n.value = value;
+	return ds_notify_queue(&n) ? 0 : -ENOBUFS;
 }

@@ -12,25 +12,22 @@
  * vCPUs far beyond what a test or a normal host produces between two
  * runs of the refill work.
  *
- * VM entries come with their vCPU xarray's first node reserved (index
- * DS_VCPU_RESERVED - 1): storing vCPUs 0..DS_VCPU_RESERVED - 1 then
- * allocates nothing.
+ * VM entries come with their vCPU array (a slot for every index KVM
+ * may give), so storing a vCPU allocates nothing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kvm_host.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 
 #include "dirtyscope.h"
 
 #define DS_POOL_VMS		8
 #define DS_POOL_VCPUS		64
 #define DS_POOL_TASKS		64
-/* One xarray node holds 64 slots. */
-#define DS_VCPU_RESERVED	64
 
 /* Test knobs (debugfs fault/): the next N takes fail as if empty. */
 atomic_t ds_fault_vm_alloc = ATOMIC_INIT(0);
@@ -40,10 +37,11 @@ atomic_t ds_fault_task_alloc = ATOMIC_INIT(0);
 atomic_t ds_fault_no_name = ATOMIC_INIT(0);
 
 /*
- * The lists and their lengths, under ds_pool_lock (taken by probes, so a
- * plain spinlock: no user runs in interrupt context).
+ * The lists and their lengths, under ds_pool_lock: taken by probes, maybe
+ * with interrupts off, so a raw spinlock (a spinlock_t sleeps on
+ * PREEMPT_RT); held only to move one entry.
  */
-static DEFINE_SPINLOCK(ds_pool_lock);
+static DEFINE_RAW_SPINLOCK(ds_pool_lock);
 static HLIST_HEAD(ds_vm_pool);
 static HLIST_HEAD(ds_vcpu_pool);
 static HLIST_HEAD(ds_task_pool);
@@ -62,11 +60,13 @@ static struct ds_vm *ds_vm_prepare(void)
 
 	if (!vm)
 		return NULL;
-	xa_init(&vm->vcpus);
-	if (xa_reserve(&vm->vcpus, DS_VCPU_RESERVED - 1, GFP_KERNEL)) {
+	/* KVM never gives a vCPU an index of KVM_MAX_VCPUS or more. */
+	vm->vcpus = ds_zalloc(KVM_MAX_VCPUS * sizeof(*vm->vcpus), GFP_KERNEL);
+	if (!vm->vcpus) {
 		ds_free(vm);
 		return NULL;
 	}
+	vm->vcpu_slots = KVM_MAX_VCPUS;
 	ds_spp_init(&vm->spp);
 	vm->fd = -1;
 	return vm;
@@ -80,36 +80,36 @@ static bool ds_pool_fill(void)
 	struct ds_vm *vm;
 
 	for (;;) {
-		spin_lock(&ds_pool_lock);
+		raw_spin_lock(&ds_pool_lock);
 		if (ds_nr_vm_pool >= DS_POOL_VMS) {
-			spin_unlock(&ds_pool_lock);
+			raw_spin_unlock(&ds_pool_lock);
 			break;
 		}
-		spin_unlock(&ds_pool_lock);
+		raw_spin_unlock(&ds_pool_lock);
 		vm = ds_vm_prepare();
 		if (!vm)
 			return false;
 		ds_pool_put_vm(vm);
 	}
 	for (;;) {
-		spin_lock(&ds_pool_lock);
+		raw_spin_lock(&ds_pool_lock);
 		if (ds_nr_vcpu_pool >= DS_POOL_VCPUS) {
-			spin_unlock(&ds_pool_lock);
+			raw_spin_unlock(&ds_pool_lock);
 			break;
 		}
-		spin_unlock(&ds_pool_lock);
+		raw_spin_unlock(&ds_pool_lock);
 		vc = ds_zalloc(sizeof(*vc), GFP_KERNEL);
 		if (!vc)
 			return false;
 		ds_pool_put_vcpu(vc);
 	}
 	for (;;) {
-		spin_lock(&ds_pool_lock);
+		raw_spin_lock(&ds_pool_lock);
 		if (ds_nr_task_pool >= DS_POOL_TASKS) {
-			spin_unlock(&ds_pool_lock);
+			raw_spin_unlock(&ds_pool_lock);
 			break;
 		}
-		spin_unlock(&ds_pool_lock);
+		raw_spin_unlock(&ds_pool_lock);
 		t = ds_zalloc(sizeof(*t), GFP_KERNEL);
 		if (!t)
 			return false;
@@ -137,24 +137,24 @@ struct ds_vm *ds_pool_take_vm(void)
 
 	if (atomic_dec_if_positive(&ds_fault_vm_alloc) >= 0)
 		return NULL;
-	spin_lock(&ds_pool_lock);
+	raw_spin_lock(&ds_pool_lock);
 	if (!hlist_empty(&ds_vm_pool)) {
 		vm = hlist_entry(ds_vm_pool.first, struct ds_vm, hnode);
 		hlist_del_init(&vm->hnode);
 		ds_nr_vm_pool--;
 	}
 	ds_pool_kick();
-	spin_unlock(&ds_pool_lock);
+	raw_spin_unlock(&ds_pool_lock);
 	return vm;
 }
 
 /* An entry the caller did not use goes back as it came. */
 void ds_pool_put_vm(struct ds_vm *vm)
 {
-	spin_lock(&ds_pool_lock);
+	raw_spin_lock(&ds_pool_lock);
 	hlist_add_head(&vm->hnode, &ds_vm_pool);
 	ds_nr_vm_pool++;
-	spin_unlock(&ds_pool_lock);
+	raw_spin_unlock(&ds_pool_lock);
 }
 
 struct ds_vcpu *ds_pool_take_vcpu(void)
@@ -163,14 +163,14 @@ struct ds_vcpu *ds_pool_take_vcpu(void)
 
 	if (atomic_dec_if_positive(&ds_fault_vcpu_alloc) >= 0)
 		return NULL;
-	spin_lock(&ds_pool_lock);
+	raw_spin_lock(&ds_pool_lock);
 	if (!hlist_empty(&ds_vcpu_pool)) {
 		vc = hlist_entry(ds_vcpu_pool.first, struct ds_vcpu, pnode);
 		hlist_del_init(&vc->pnode);
 		ds_nr_vcpu_pool--;
 	}
 	ds_pool_kick();
-	spin_unlock(&ds_pool_lock);
+	raw_spin_unlock(&ds_pool_lock);
 	return vc;
 }
 
@@ -178,10 +178,10 @@ void ds_pool_put_vcpu(struct ds_vcpu *vc)
 {
 	/* A vCPU entry is all counters: back to zero for its next user. */
 	memset(vc, 0, sizeof(*vc));
-	spin_lock(&ds_pool_lock);
+	raw_spin_lock(&ds_pool_lock);
 	hlist_add_head(&vc->pnode, &ds_vcpu_pool);
 	ds_nr_vcpu_pool++;
-	spin_unlock(&ds_pool_lock);
+	raw_spin_unlock(&ds_pool_lock);
 }
 
 struct ds_task *ds_pool_take_task(void)
@@ -190,35 +190,35 @@ struct ds_task *ds_pool_take_task(void)
 
 	if (atomic_dec_if_positive(&ds_fault_task_alloc) >= 0)
 		return NULL;
-	spin_lock(&ds_pool_lock);
+	raw_spin_lock(&ds_pool_lock);
 	if (!hlist_empty(&ds_task_pool)) {
 		t = hlist_entry(ds_task_pool.first, struct ds_task, hnode);
 		hlist_del_init(&t->hnode);
 		ds_nr_task_pool--;
 	}
 	ds_pool_kick();
-	spin_unlock(&ds_pool_lock);
+	raw_spin_unlock(&ds_pool_lock);
 	return t;
 }
 
 void ds_pool_put_task(struct ds_task *t)
 {
 	memset(t, 0, sizeof(*t));
-	spin_lock(&ds_pool_lock);
+	raw_spin_lock(&ds_pool_lock);
 	hlist_add_head(&t->hnode, &ds_task_pool);
 	ds_nr_task_pool++;
-	spin_unlock(&ds_pool_lock);
+	raw_spin_unlock(&ds_pool_lock);
 }
 
 /* debugfs status. */
 void ds_pool_show(struct seq_file *m)
 {
-	spin_lock(&ds_pool_lock);
+	raw_spin_lock(&ds_pool_lock);
 	seq_printf(m, "pool: vms %u/%u vcpus %u/%u tasks %u/%u refill_failures %lld\n",
 		   ds_nr_vm_pool, DS_POOL_VMS, ds_nr_vcpu_pool, DS_POOL_VCPUS,
 		   ds_nr_task_pool, DS_POOL_TASKS,
 		   atomic64_read(&ds_refill_failures));
-	spin_unlock(&ds_pool_lock);
+	raw_spin_unlock(&ds_pool_lock);
 }
 
 /* Module init, before any probe: a first failure fails the load. */
@@ -236,9 +236,9 @@ void ds_pool_exit(void)
 	struct ds_task *t;
 	struct ds_vm *vm;
 
-	spin_lock(&ds_pool_lock);
+	raw_spin_lock(&ds_pool_lock);
 	ds_pool_live = false;
-	spin_unlock(&ds_pool_lock);
+	raw_spin_unlock(&ds_pool_lock);
 	hlist_for_each_entry_safe(vm, tmp, &ds_vm_pool, hnode) {
 		hlist_del(&vm->hnode);
 		ds_vm_free(vm);

@@ -12,19 +12,6 @@
 #include "dirtyscope.h"
 #include "probes.h"
 
-static void ds_max(atomic_t *v, u32 val)
-{
-	u32 old = atomic_read(v);
-
-	while (val > old) {
-		u32 seen = atomic_cmpxchg(v, old, val);
-
-		if (seen == old)
-			break;
-		old = seen;
-	}
-}
-
 /*
  * Probe prototypes are (void *data, TP_PROTO...). These events come from
  * <trace/events/kvm.h>, which the headers package ships, and attach.c has
@@ -48,7 +35,7 @@ void ds_probe_ring_push(void *data, struct kvm_dirty_ring *ring,
 
 		atomic64_inc(&vc->c.ring_pushes);
 		atomic_set(&vc->c.ring_size, ring->size);
-		ds_max(&vc->c.ring_high_water, used);
+		ds_atomic_max(&vc->c.ring_high_water, used);
 	}
 	rcu_read_unlock();
 }
@@ -69,7 +56,10 @@ void ds_probe_ring_reset(void *data, struct kvm_dirty_ring *ring)
 		vc->last_reset_index = idx;
 		atomic64_inc(&vc->c.ring_resets);
 		atomic64_add(entries, &vc->c.ring_reset_entries);
-		ds_netlink_event(vm, vc, DIRTYSCOPE_EVENT_RING_RESET, entries);
+		/* Every vCPU's ring is visited per ioctl: only news is sent. */
+		if (entries)
+			ds_netlink_event(vm, vc, DIRTYSCOPE_EVENT_RING_RESET,
+					 entries);
 	}
 	rcu_read_unlock();
 }

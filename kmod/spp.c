@@ -27,6 +27,7 @@
 #include <uapi/linux/dirtyscope.h>
 
 #include "dirtyscope.h"
+#include "rate.h"
 
 /* x86-64 guest physical addresses have at most 52 bits. */
 #define DS_SPP_GFN_LIMIT	(1ULL << (52 - PAGE_SHIFT))
@@ -40,9 +41,7 @@ void ds_spp_init(struct ds_spp *spp)
 	atomic64_set(&spp->allowed, 0);
 	atomic64_set(&spp->denied, 0);
 	atomic64_set(&spp->events_dropped, 0);
-	spin_lock_init(&spp->limit_lock);
-	spp->limit_start = jiffies;
-	spp->limit_sent = 0;
+	ds_rate_init(&spp->limit);
 }
 
 /* No reader is left (the VM's destroy work waited for RCU and SRCU). */
@@ -57,6 +56,24 @@ void ds_spp_destroy(struct ds_spp *spp)
 	mutex_destroy(&spp->lock);
 }
 
+/*
+ * RESET_STATS: the VM totals and every page's counts; vectors stay. Under
+ * RCU: pages unregistered meanwhile are freed only after a grace period.
+ */
+void ds_spp_reset(struct ds_spp *spp)
+{
+	struct ds_spp_page *page;
+	unsigned long gfn;
+
+	xa_for_each(&spp->pages, gfn, page) {
+		atomic64_set(&page->allowed, 0);
+		atomic64_set(&page->denied, 0);
+	}
+	atomic64_set(&spp->allowed, 0);
+	atomic64_set(&spp->denied, 0);
+	atomic64_set(&spp->events_dropped, 0);
+}
+
 /* Every sub-page the write [gpa, gpa + len) touches must be writable. */
 static bool ds_spp_allows(u32 vector, u64 gpa, u32 len)
 {
@@ -68,23 +85,6 @@ static bool ds_spp_allows(u32 vector, u64 gpa, u32 len)
 
 	BUILD_BUG_ON(DS_SPP_SUBPAGES != 32);
 	return (vector & mask) == mask;
-}
-
-/* At most DIRTYSCOPE_SPP_EVENTS_PER_SEC per VM per one-second window. */
-static bool ds_spp_event_allowed(struct ds_spp *spp)
-{
-	bool ok;
-
-	spin_lock(&spp->limit_lock);
-	if (time_after_eq(jiffies, spp->limit_start + HZ)) {
-		spp->limit_start = jiffies;
-		spp->limit_sent = 0;
-	}
-	ok = spp->limit_sent < DIRTYSCOPE_SPP_EVENTS_PER_SEC;
-	if (ok)
-		spp->limit_sent++;
-	spin_unlock(&spp->limit_lock);
-	return ok;
 }
 
 void ds_spp_write(struct ds_vm *vm, struct ds_vcpu *vc, u64 gpa, u32 len,
@@ -112,7 +112,7 @@ void ds_spp_write(struct ds_vm *vm, struct ds_vcpu *vc, u64 gpa, u32 len,
 	/* What kvm_mmio itself records: the first bytes, zero-extended. */
 	if (val)
 		memcpy(&value, val, min_t(u32, len, sizeof(value)));
-	if (!ds_spp_event_allowed(spp) ||
+	if (!ds_rate_take(&spp->limit, DIRTYSCOPE_SPP_EVENTS_PER_SEC) ||
 	    ds_netlink_spp_denied(vm, vc, gpa, len, value))
 		atomic64_inc(&spp->events_dropped);
 }

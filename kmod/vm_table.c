@@ -4,8 +4,9 @@
  * publication (numbered, in ds_vm_list), the pending list of VMs still
  * waiting for a name, teardown and the lookups netlink uses.
  *
- * Locking: ds_lock (a plain spinlock; every user runs in process context,
- * probes with preemption disabled) serialises writers of ds_vms,
+ * Locking: ds_lock (a raw spinlock: probes take it, maybe with interrupts
+ * off, where a spinlock_t would sleep on PREEMPT_RT; nothing under it
+ * sleeps or allocates) serialises writers of ds_vms,
  * ds_vm_list, ds_pending and ds_tasks (attribution.c). Readers (probes,
  * debugfs, netlink) use RCU. Objects leave the tables under ds_lock and
  * are freed after a grace period.
@@ -19,9 +20,11 @@
 #include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
+#include <linux/llist.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/spinlock.h>
 
@@ -36,7 +39,7 @@ static unsigned int max_vms = 1024;
 module_param(max_vms, uint, 0600);
 MODULE_PARM_DESC(max_vms, "most VMs tracked at once; beyond, their events count as dropped");
 
-DEFINE_SPINLOCK(ds_lock);
+DEFINE_RAW_SPINLOCK(ds_lock);
 static DEFINE_HASHTABLE(ds_vms, 6);
 LIST_HEAD(ds_vm_list);
 static HLIST_HEAD(ds_pending);		/* VMs waiting for their name */
@@ -72,14 +75,14 @@ static void ds_vm_create_work(struct work_struct *work)
 	if (vm->task) {
 		/* Not yet visible to anyone but ds_lock holders: name it now. */
 		ds_vm_fd_name(vm);
-		spin_lock(&ds_lock);
+		raw_spin_lock(&ds_lock);
 		dead = vm->dead;
 		if (!dead) {
 			hlist_del_init(&vm->hnode);
 			vm->pending = false;
 			ds_vm_publish(vm);
 		}
-		spin_unlock(&ds_lock);
+		raw_spin_unlock(&ds_lock);
 		/* Killed while pending: its destroy work, queued after us, frees it. */
 		if (dead)
 			return;
@@ -94,12 +97,40 @@ void ds_vm_free(struct ds_vm *vm)
 	unsigned long i;
 
 	ds_spp_destroy(&vm->spp);
-	xa_for_each(&vm->vcpus, i, vc)
+	ds_for_each_vcpu(vm, i, vc)
 		ds_free(vc);
-	xa_destroy(&vm->vcpus);
+	ds_free(vm->vcpus);
 	if (vm->task)
 		put_task_struct(vm->task);
+	if (vm->mm)
+		mmdrop(vm->mm);
 	ds_free(vm);
+}
+
+/*
+ * Dead VMs whose readers may still run. One work frees them in batches:
+ * one RCU and one SRCU grace period per batch, not per VM, and off ds_wq,
+ * which must stay free to refill the pools and name new VMs.
+ */
+static LLIST_HEAD(ds_dead);
+
+static void ds_vm_reap(struct work_struct *work)
+{
+	struct llist_node *batch = llist_del_all(&ds_dead);
+	struct ds_vm *vm, *tmp;
+
+	/* Probes and netlink handlers that found them under RCU are done. */
+	synchronize_rcu();
+	/* So are the sleeping ones (SPP_SET) that hold them under SRCU. */
+	synchronize_srcu(&ds_vm_srcu);
+	llist_for_each_entry_safe(vm, tmp, batch, reap)
+		ds_vm_free(vm);
+}
+static DECLARE_WORK(ds_reap_work, ds_vm_reap);
+
+void ds_vm_reap_flush(void)
+{
+	flush_work(&ds_reap_work);
 }
 
 static void ds_vm_destroy_work(struct work_struct *work)
@@ -111,11 +142,9 @@ static void ds_vm_destroy_work(struct work_struct *work)
 	/* Id 0: killed while pending, never numbered, no task points at it. */
 	if (vm->id)
 		ds_task_forget(vm->id);
-	/* Probes and netlink handlers that found vm under RCU are done. */
-	synchronize_rcu();
-	/* So are the sleeping ones (SPP_SET) that hold it under SRCU. */
-	synchronize_srcu(&ds_vm_srcu);
-	ds_vm_free(vm);
+	/* The first of a batch queues the reaper; later ones join the batch. */
+	if (llist_add(&vm->reap, &ds_dead))
+		queue_work(system_unbound_wq, &ds_reap_work);
 }
 
 static struct ds_vm *ds_pending_lookup(unsigned long key)
@@ -130,6 +159,34 @@ static struct ds_vm *ds_pending_lookup(unsigned long key)
 }
 
 /*
+ * Test knob (debugfs fault/same_key, root only): every VM gets one key, so
+ * VMs run one after another meet each other's entries exactly as when a
+ * struct kvm is allocated where a dead one was, and the teardown hook
+ * (which looks up the real address) never removes them, as when it
+ * cannot fire.
+ */
+bool ds_fault_same_key;
+
+/* ds_lock held: vm sits at the key of kvm but belongs to an older VM. */
+static bool ds_vm_stale(struct ds_vm *vm, struct kvm *kvm)
+{
+	return vm->mm != kvm->mm;
+}
+
+static void ds_vm_unlink(struct ds_vm *vm);
+
+/*
+ * ds_lock held. The entry at kvm's key is another VM's whose teardown we
+ * missed: it goes now, so its owner and counters never pass to kvm.
+ */
+static void ds_vm_drop_stale(struct ds_vm *vm)
+{
+	lockdep_assert_held(&ds_lock);
+	ds_vm_unlink(vm);
+	queue_work(ds_wq, &vm->destroy_work);
+}
+
+/*
  * Find or start tracking the VM of a probe. Probe context (atomic, maybe
  * interrupts off): the entry comes from the pool, the name from KVM's
  * debugfs directory; without one the VM waits in ds_pending for ds_wq to
@@ -138,12 +195,16 @@ static struct ds_vm *ds_pending_lookup(unsigned long key)
  */
 struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 {
-	unsigned long key = (unsigned long)kvm;
+	unsigned long key = READ_ONCE(ds_fault_same_key) ? 1 : (unsigned long)kvm;
 	struct ds_vm *vm, *fresh;
 	int why = -1;
 
+	/*
+	 * The address is only a hint: an entry is this VM's only if it
+	 * pins this VM's mm (see ds_vm::mm).
+	 */
 	vm = ds_vm_lookup(key);
-	if (likely(vm))
+	if (likely(vm && !ds_vm_stale(vm, kvm)))
 		return vm;
 
 	/* Taken and named outside ds_lock; returned if we lose a race. */
@@ -152,8 +213,13 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 		INIT_WORK(&fresh->create_work, ds_vm_create_work);
 		INIT_WORK(&fresh->destroy_work, ds_vm_destroy_work);
 		fresh->key = key;
-		/* current runs this VM (a probe of its own code fired). */
-		fresh->owner = current_euid();
+		/*
+		 * current runs this VM (a probe of its own code fired). Its
+		 * owner is its creator: a thread of another process (the fd
+		 * was passed on) does not make the VM its own.
+		 */
+		fresh->owner = current->mm == kvm->mm ? current_euid() :
+							INVALID_UID;
 		fresh->pid = task_tgid_nr(current);
 		if (!ds_vm_debugfs_name(fresh, kvm)) {
 			fresh->task = current;
@@ -161,11 +227,19 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 		}
 	}
 
-	spin_lock(&ds_lock);
+	raw_spin_lock(&ds_lock);
 	vm = ds_vm_lookup(key);
+	if (vm && ds_vm_stale(vm, kvm)) {
+		ds_vm_drop_stale(vm);
+		vm = NULL;
+	}
 	if (vm)
 		goto out;
 	vm = ds_pending_lookup(key);
+	if (vm && ds_vm_stale(vm, kvm)) {
+		ds_vm_drop_stale(vm);
+		vm = NULL;
+	}
 	if (vm) {
 		if (event) {
 			ds_drop(vm, DS_D_PENDING_EVENTS);
@@ -184,6 +258,9 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 	}
 	vm = fresh;
 	fresh = NULL;
+	/* Pinned (not its address space, only the struct) until vm is freed. */
+	vm->mm = kvm->mm;
+	mmgrab(vm->mm);
 	ds_nr_vms++;
 	if (vm->task) {
 		vm->pending = true;
@@ -203,7 +280,7 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event)
 	if (vm->pending)
 		vm = NULL;
 out:
-	spin_unlock(&ds_lock);
+	raw_spin_unlock(&ds_lock);
 	if (why >= 0) {
 		ds_drop(NULL, why);
 		if (event)
@@ -244,11 +321,11 @@ void ds_vm_kill(unsigned long key)
 {
 	struct ds_vm *vm;
 
-	spin_lock(&ds_lock);
+	raw_spin_lock(&ds_lock);
 	vm = ds_vm_lookup(key) ?: ds_pending_lookup(key);
 	if (vm)
 		ds_vm_unlink(vm);
-	spin_unlock(&ds_lock);
+	raw_spin_unlock(&ds_lock);
 	if (vm)
 		queue_work(ds_wq, &vm->destroy_work);
 }
@@ -259,13 +336,13 @@ void ds_vm_kill_all(void)
 	struct ds_vm *vm;
 
 	for (;;) {
-		spin_lock(&ds_lock);
+		raw_spin_lock(&ds_lock);
 		vm = list_first_entry_or_null(&ds_vm_list, struct ds_vm, lnode);
 		if (!vm && !hlist_empty(&ds_pending))
 			vm = hlist_entry(ds_pending.first, struct ds_vm, hnode);
 		if (vm)
 			ds_vm_unlink(vm);
-		spin_unlock(&ds_lock);
+		raw_spin_unlock(&ds_lock);
 		if (!vm)
 			break;
 		queue_work(ds_wq, &vm->destroy_work);

@@ -13,7 +13,7 @@ struct kvm;
 struct ds_vm;
 
 /* Serialises writers of the VM table, the pending list and ds_tasks. */
-extern spinlock_t ds_lock;
+extern raw_spinlock_t ds_lock;
 
 /* vm_table.c. Under RCU or ds_lock: the published VM at key, or NULL. */
 struct ds_vm *ds_vm_lookup(unsigned long key);
@@ -31,5 +31,7 @@ void ds_vm_fd_name(struct ds_vm *vm);
 
 /* attribution.c: forget the tasks that ran VM vm_id (0: every task). */
 void ds_task_forget(u64 vm_id);
+/* attribution.c: the probes are detached; no reaping of exited threads. */
+void ds_task_reap_stop(void);
 
 #endif /* DIRTYSCOPE_VM_TABLE_H */

@@ -12,9 +12,13 @@
  * the main VM, run without faults: every drop count 0, and cases_counters
  * found its counters exact.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,19 +31,15 @@
 #include "module_view.h"
 
 #define MAX_VMS_PARAM "/sys/module/dirtyscope/parameters/max_vms"
+#define RING_RATE_PARAM "/sys/module/dirtyscope/parameters/ring_events_per_sec"
+#define MAX_TASKS_PARAM "/sys/module/dirtyscope/parameters/max_tasks"
+/* The attribution table's size for the churn, and the threads churned. */
+#define CHURN_TABLE "8"
+#define CHURN_THREADS 24
+/* How long the unprivileged VM owner resets its rings in a loop. */
+#define FLOOD_MS 10000
 #define FAULT DEBUGFS "/fault/"
 #define NOTIFY_ROUNDS 10
-
-static bool write_str(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fputs(val, f) >= 0;
-	return fclose(f) == 0 && ok;
-}
 
 static uint64_t sum_drops(const uint64_t *d)
 {
@@ -50,19 +50,24 @@ static uint64_t sum_drops(const uint64_t *d)
 	return n;
 }
 
-/* What the guest did in one round, from its own harvest. */
+/*
+ * What the guest did in one round, from its own harvest; notified: the
+ * ring notifications it causes (resets that recycled entries, full exits).
+ */
 struct round {
-	uint64_t pushes, resets, full;
+	uint64_t pushes, resets, full, notified;
 };
 
 static int run_round(struct ring_guest *g, struct round *r)
 {
 	uint64_t h = g->harvested, rs = g->reset_ioctls, f = g->full_exits;
+	uint64_t ne = g->nonempty_resets;
 	int ret = ring_guest_round(g);
 
 	r->pushes = g->harvested - h;
 	r->resets = g->reset_ioctls - rs;
 	r->full = g->full_exits - f;
+	r->notified = g->nonempty_resets - ne + r->full;
 	return ret;
 }
 
@@ -113,7 +118,7 @@ static void case_table_full(struct kmod_test *t)
 		return;
 	}
 	/* Results first: the arguments of CHECK may be evaluated before it. */
-	ran = !get_module(&t->nl, &before) && write_str(MAX_VMS_PARAM, "0") &&
+	ran = !get_module(&t->nl, &before) && write_file(MAX_VMS_PARAM, "0") &&
 	      !run_round(&g, &rd) && !get_module(&t->nl, &after);
 	CHECK(ran, "max_vms 0: a second guest runs (%llu pushes)",
 	      (unsigned long long)rd.pushes);
@@ -128,7 +133,7 @@ static void case_table_full(struct kmod_test *t)
 	      (unsigned long long)(after.drops[DIRTYSCOPE_DROP_EVENTS] -
 				   before.drops[DIRTYSCOPE_DROP_EVENTS]),
 	      (unsigned long long)(rd.pushes + rd.resets + rd.full));
-	write_str(MAX_VMS_PARAM, "1024");
+	write_file(MAX_VMS_PARAM, "1024");
 	r = run_round(&g, &rd2);
 	CHECK(!r && vm_of(&t->nl, &g, &st) &&
 	      st.vcpu0[DIRTYSCOPE_STAT_RING_PUSHES] == rd2.pushes &&
@@ -161,7 +166,7 @@ static void case_knob(struct kmod_test *t, const char *knob, int reason,
 		CHECK(false, "fault/%s: a second guest runs", knob);
 		return;
 	}
-	r = get_module(&t->nl, &before) || !write_str(path, "1") ||
+	r = get_module(&t->nl, &before) || !write_file(path, "1") ||
 	    run_round(&g, &rd) || get_module(&t->nl, &after) ||
 	    !vm_of(&t->nl, &g, &st);
 	d_reason = after.drops[reason] - before.drops[reason];
@@ -205,7 +210,7 @@ static void case_task(struct kmod_test *t)
 	pid_t pid;
 	bool ok;
 
-	ok = !get_module(&t->nl, &before) && write_str(FAULT "task_alloc", "1");
+	ok = !get_module(&t->nl, &before) && write_file(FAULT "task_alloc", "1");
 	pid = ok ? fork() : -1;
 	if (pid == 0)
 		_exit(child_round());
@@ -215,6 +220,50 @@ static void case_task(struct kmod_test *t)
 	CHECK(ok && d == 1,
 	      "fault/task_alloc 1: a new thread's attribution entry missing once (module +%llu, child status 0x%x)",
 	      (unsigned long long)d, status);
+}
+
+/* One short-lived task sharing our memory (so KVM lets it run our VM). */
+static int churn_task(void *arg)
+{
+	return ring_guest_round(arg) ? 1 : 0;
+}
+
+/*
+ * With room for 8 threads' attribution, 24 tasks one after another each
+ * run a round of one VM and exit: the entries of exited ones must make
+ * room, so every one is remembered (no drop task). They stay unreaped
+ * zombies until the end, so no task_struct is reused: each is a new task
+ * to the module, as in real churn, not a recycled address.
+ */
+static void case_thread_churn(struct kmod_test *t, struct ring_guest *g)
+{
+	static char stacks[CHURN_THREADS][64 * 1024];
+	struct module_info before = { 0 }, after = { 0 };
+	pid_t pid[CHURN_THREADS];
+	int i, n = 0, r;
+	uint64_t d;
+
+	r = !write_file(MAX_TASKS_PARAM, CHURN_TABLE) || get_module(&t->nl, &before);
+	for (i = 0; i < CHURN_THREADS && !r; i++) {
+		siginfo_t si = { 0 };
+
+		fflush(stdout);
+		pid[n] = clone(churn_task, stacks[i] + sizeof(stacks[i]),
+			       CLONE_VM | SIGCHLD, g);
+		if (pid[n] < 0)
+			break;
+		/* Exited, not reaped (WNOWAIT): its task_struct stays. */
+		r = waitid(P_PID, pid[n++], &si, WEXITED | WNOWAIT) ||
+		    si.si_code != CLD_EXITED || si.si_status != 0;
+	}
+	r = r || i < CHURN_THREADS || get_module(&t->nl, &after);
+	for (int k = 0; k < n; k++)
+		waitpid(pid[k], NULL, 0);
+	write_file(MAX_TASKS_PARAM, "4096");
+	d = after.drops[DIRTYSCOPE_DROP_TASK] - before.drops[DIRTYSCOPE_DROP_TASK];
+	CHECK(!r && d == 0,
+	      "max_tasks " CHURN_TABLE ": %d tasks in turn run one VM, each attributed (drop task +%llu)",
+	      i, (unsigned long long)d);
 }
 
 /*
@@ -231,7 +280,7 @@ static void case_no_name(struct kmod_test *t, struct ring_guest *g)
 	uint64_t deadline;
 
 	snprintf(want, sizeof(want), "%d-%d", getpid(), g->mg.vm);
-	r = !write_str(FAULT "no_name", "1") || run_round(g, &rd);
+	r = !write_file(FAULT "no_name", "1") || run_round(g, &rd);
 	/* Published once the workqueue found the fd: a moment after its first event. */
 	for (deadline = now_ms() + 3000; !r && !vm_of(&t->nl, g, &st) &&
 	     now_ms() < deadline;)
@@ -293,8 +342,7 @@ static void case_notify(struct kmod_test *t, struct ring_guest *g, bool report)
 		struct round one_rd = { 0 };
 
 		r = run_round(g, &one_rd);
-		rd.resets += one_rd.resets;
-		rd.full += one_rd.full;
+		rd.notified += one_rd.notified;
 	}
 	r = r || !vm_of(&t->nl, g, &after);
 	if (ev.fd > 0) {
@@ -303,16 +351,183 @@ static void case_notify(struct kmod_test *t, struct ring_guest *g, bool report)
 	}
 	dropped = after.drops[DIRTYSCOPE_DROP_NOTIFY] - before.drops[DIRTYSCOPE_DROP_NOTIFY];
 	if (report)
-		CHECK(!r && dropped > 0 && got + dropped == rd.resets + rd.full,
+		CHECK(!r && dropped > 0 && got + dropped == rd.notified,
 		      "tiny listener with NETLINK_BROADCAST_ERROR: %d received + %llu counted dropped == %llu sent",
 		      got, (unsigned long long)dropped,
-		      (unsigned long long)(rd.resets + rd.full));
+		      (unsigned long long)rd.notified);
 	else
-		CHECK(!r && dropped == 0 && got >= 0 && (uint64_t)got < rd.resets + rd.full,
+		CHECK(!r && dropped == 0 && got >= 0 && (uint64_t)got < rd.notified,
 		      "tiny listener without it: it lost %llu of %llu, the module cannot know (counted %llu)",
-		      (unsigned long long)(rd.resets + rd.full - got),
-		      (unsigned long long)(rd.resets + rd.full),
+		      (unsigned long long)(rd.notified - got),
+		      (unsigned long long)rd.notified,
 		      (unsigned long long)dropped);
+}
+
+/* An events socket whose lost copies the module counts (DROP_NOTIFY). */
+static int open_counted_listener(struct kmod_test *t, struct nl *ev)
+{
+	int one = 1;
+
+	return nl_open_events(ev, &t->nl) ?:
+	       (setsockopt(ev->fd, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &one,
+			   sizeof(one)) ? -errno : 0);
+}
+
+/* Ring notifications of a VM the module did not send: lost or limited. */
+static uint64_t unsent(const struct vm_info *before, const struct vm_info *after)
+{
+	return after->drops[DIRTYSCOPE_DROP_NOTIFY] -
+	       before->drops[DIRTYSCOPE_DROP_NOTIFY] +
+	       after->drops[DIRTYSCOPE_DROP_NOTIFY_LIMIT] -
+	       before->drops[DIRTYSCOPE_DROP_NOTIFY_LIMIT];
+}
+
+/* What the flooding child did, sent to the parent once it is done. */
+struct flood_result {
+	uint64_t ioctls, notified;
+	char name[64];
+};
+
+/*
+ * As nobody: a ring guest of its own runs one round, then its rings are
+ * reset in a loop for FLOOD_MS (nothing left to recycle); the VM stays
+ * until stop_fd reaches EOF so the parent can read its drops.
+ */
+static int flood_child(int kvm_fd, int out_fd, int stop_fd)
+{
+	struct flood_result res = { 0 };
+	struct ring_guest g;
+	const char *why = NULL;
+	uint64_t start;
+	char c;
+
+	if (setgid(NOBODY_GID) || setuid(NOBODY_UID))
+		return 100;
+	if (ring_guest_create_from(&g, kvm_fd, &why) || ring_guest_round(&g)) {
+		diag("flooding VM: %s: %s", why ? why : "round", strerror(errno));
+		return 1;
+	}
+	start = now_ms();
+	while (now_ms() - start < FLOOD_MS) {
+		if (ioctl(g.mg.vm, KVM_RESET_DIRTY_RINGS, 0) < 0)
+			return 2;
+		res.ioctls++;
+	}
+	res.notified = g.nonempty_resets + g.full_exits;
+	snprintf(res.name, sizeof(res.name), "%d-%d", getpid(), g.mg.vm);
+	if (write(out_fd, &res, sizeof(res)) != sizeof(res))
+		return 3;
+	while (read(stop_fd, &c, 1) > 0)
+		;
+	ring_guest_destroy(&g);
+	return 0;
+}
+
+/*
+ * Its owner resetting empty rings at full speed makes the module send
+ * nothing: only the resets that recycled entries and the full exits are
+ * notified (or counted as not sent). The listener reads while the loop
+ * runs, so what the module sent is what it receives.
+ */
+static void case_reset_flood(struct kmod_test *t)
+{
+	struct ring_events rev = { 0 };
+	struct flood_result res = { 0 };
+	struct vm_info none = { 0 }, st = { 0 };
+	static struct vm_list l;
+	struct vm_info *vm = NULL;
+	int out[2] = { -1, -1 }, stop[2] = { -1, -1 };
+	struct nl ev = { 0 };
+	uint64_t received, lost = 0, start = now_ms(), secs;
+	ssize_t n = 0;
+	pid_t child = -1;
+
+	if (!open_counted_listener(t, &ev) && !pipe(out) && !pipe(stop)) {
+		fflush(stdout);
+		child = fork();
+		if (child == 0) {
+			close(out[0]);
+			close(stop[1]);
+			_exit(flood_child(t->g.mg.kvm, out[1], stop[0]));
+		}
+		close(out[1]);
+		close(stop[0]);
+	}
+	while (child > 0) {
+		struct pollfd p[2] = { { .fd = out[0], .events = POLLIN },
+				       { .fd = ev.fd, .events = POLLIN } };
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		drain_ring_events(ev.fd, &rev);
+		if (p[0].revents) {
+			n = read(out[0], &res, sizeof(res));
+			break;
+		}
+	}
+	secs = (now_ms() - start) / 1000;
+	/* After GET_STATS: the module sends every notification before it replies. */
+	if (n == sizeof(res) && !list_vms(&t->nl, &l) &&
+	    (vm = find_vm(&l, res.name)) && !get_stats_by_id(&t->nl, vm->id, &st))
+		lost = unsent(&none, &st);
+	drain_ring_events(ev.fd, &rev);
+	if (stop[1] >= 0)
+		close(stop[1]);
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	close(out[0]);
+	if (ev.fd > 0)
+		close(ev.fd);
+	received = rev.reset + rev.full;
+	diag("nobody's VM %s: %llu KVM_RESET_DIRTY_RINGS in %d ms, %llu worth notifying; %llu received, %llu not sent",
+	     res.name, (unsigned long long)res.ioctls, FLOOD_MS,
+	     (unsigned long long)res.notified, (unsigned long long)received,
+	     (unsigned long long)lost);
+	CHECK(vm && res.ioctls > res.notified &&
+	      received <= DIRTYSCOPE_RING_EVENTS_PER_SEC * (secs + 2) &&
+	      received + lost == res.notified,
+	      "reset flood as the VM owner: received + counted unsent == resets that recycled entries + full exits");
+}
+
+/*
+ * With the limit lowered to 1 a second, rounds run until they notified
+ * more than the limit allows for the time they took (a span of less than
+ * secs + 1 seconds touches at most secs + 2 of the kernel's seconds):
+ * then some were limited, and received + counted == notified.
+ */
+static void case_rate_limit(struct kmod_test *t, struct ring_guest *g)
+{
+	struct ring_events rev = { 0 };
+	struct vm_info before = { 0 }, after = { 0 };
+	uint64_t notified = 0, secs = 0, start, limited, received;
+	struct nl ev = { 0 };
+	int r, rounds = 0;
+
+	r = !write_file(RING_RATE_PARAM, "1") || open_counted_listener(t, &ev) ||
+	    !vm_of(&t->nl, g, &before);
+	start = now_ms();
+	while (!r && notified <= secs + 2 && rounds++ < 1000) {
+		struct round rd = { 0 };
+
+		r = run_round(g, &rd);
+		notified += rd.notified;
+		secs = (now_ms() - start) / 1000;
+	}
+	r = r || !vm_of(&t->nl, g, &after);
+	write_file(RING_RATE_PARAM, "1000");
+	rev.vm_id = before.id;
+	if (ev.fd > 0) {
+		drain_ring_events(ev.fd, &rev);
+		close(ev.fd);
+	}
+	received = rev.reset + rev.full;
+	limited = after.drops[DIRTYSCOPE_DROP_NOTIFY_LIMIT] -
+		  before.drops[DIRTYSCOPE_DROP_NOTIFY_LIMIT];
+	CHECK(!r && received <= secs + 2 && limited > 0 &&
+	      received + unsent(&before, &after) == notified,
+	      "ring_events_per_sec 1: %llu received in %llu s, %llu limited, of %llu notified",
+	      (unsigned long long)received, (unsigned long long)secs,
+	      (unsigned long long)limited, (unsigned long long)notified);
 }
 
 /* Reader B sees reader A's RESET_STATS as a new generation. */
@@ -364,13 +579,16 @@ void cases_drops(struct kmod_test *t)
 	case_knob(t, "vm_alloc", DIRTYSCOPE_DROP_VM_ALLOC, false);
 	case_knob(t, "vcpu_alloc", DIRTYSCOPE_DROP_VCPU_ALLOC, true);
 	case_task(t);
+	case_reset_flood(t);
 	if (!new_guest(&g)) {
-		ktap_skip_to(ktap_nr + 6, "no second guest", "no_name, notify, generations");
+		ktap_skip_to(ktap_nr + 8, "no second guest", "no_name, notify, churn, generations");
 		return;
 	}
 	case_no_name(t, &g);
 	case_notify(t, &g, true);
 	case_notify(t, &g, false);
+	case_rate_limit(t, &g);
+	case_thread_churn(t, &g);
 	case_reset_generation(t, &g);
 	ring_guest_destroy(&g);
 }

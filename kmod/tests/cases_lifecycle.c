@@ -1,17 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dirtyscope_kmod_test: the module reloaded under a running VM finds and
+ * dirtyscope_kmod_test: a burst of VM teardowns does not starve the
+ * module's workqueue; the module reloaded under a running VM finds and
  * counts it; a destroyed VM leaves nothing behind.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host_util.h"
 #include "kmod_test.h"
 #include "ktap.h"
 #include "module_view.h"
+
+#define BURST_VMS 32
+/* More than the module's pool holds (pool.c): new VMs need its refill. */
+#define AFTER_BURST_VMS 12
+
+/* A one-vCPU VM run once; named wait: until its debugfs directory exists. */
+static int start_vm(struct kmod_test *t, struct mini_guest *mg, bool named)
+{
+	const char *why = NULL;
+	char path[128];
+	struct stat sb;
+
+	if (mini_guest_open_from(mg, t->g.mg.kvm, &why) ||
+	    mini_guest_add_done_code(mg, &why) || mini_guest_add_vcpu(mg, &why) ||
+	    mini_guest_run(mg) || !mini_guest_done(mg)) {
+		diag("burst VM: %s", why ? why : "did not run to its done");
+		return -1;
+	}
+	if (!named)
+		return 0;
+	/* Its creation work ran, and with it the pool refill queued before. */
+	snprintf(path, sizeof(path), DEBUGFS "/%d-%d", getpid(), mg->vm);
+	for (uint64_t start = now_ms(); stat(path, &sb); usleep(1000))
+		if (now_ms() - start > 3000)
+			return -1;
+	return 0;
+}
+
+/*
+ * BURST_VMS VMs, each tracked once the pool is full again, are destroyed
+ * at once; AFTER_BURST_VMS new VMs then need the pool refilled while the
+ * burst's teardown work is queued: that work must not hold the queue for
+ * a grace period per VM, so no VM entry is missing (drop vm_alloc).
+ */
+void cases_teardown_burst(struct kmod_test *t)
+{
+	static struct mini_guest vms[BURST_VMS + AFTER_BURST_VMS];
+	struct module_info before = { 0 }, after = { 0 };
+	int n = 0, r;
+
+	r = get_module(&t->nl, &before);
+	for (; n < BURST_VMS && !r; n++)
+		r = start_vm(t, &vms[n], true);
+	for (int i = 0; i < n; i++)
+		mini_guest_close(&vms[i]);
+	for (n = BURST_VMS; n < BURST_VMS + AFTER_BURST_VMS && !r; n++)
+		r = start_vm(t, &vms[n], false);
+	r = r || get_module(&t->nl, &after);
+	for (int i = BURST_VMS; i < n; i++)
+		mini_guest_close(&vms[i]);
+	CHECK(!r && after.drops[DIRTYSCOPE_DROP_VM_ALLOC] ==
+			    before.drops[DIRTYSCOPE_DROP_VM_ALLOC],
+	      "%d VMs torn down at once, then %d new ones: no VM entry missing (vm_alloc +%llu)",
+	      BURST_VMS, AFTER_BURST_VMS,
+	      (unsigned long long)(after.drops[DIRTYSCOPE_DROP_VM_ALLOC] -
+				   before.drops[DIRTYSCOPE_DROP_VM_ALLOC]));
+}
 
 void cases_reload(struct kmod_test *t)
 {

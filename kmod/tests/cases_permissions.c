@@ -6,6 +6,11 @@
  * (kmod/access.h): own VMs for users, everything for root. Then uid 1000
  * with only CAP_SYS_PTRACE, or only CAP_PERFMON, must see every VM, the
  * module-wide count only with CAP_PERFMON, and not join the events group.
+ * Resetting follows reading: an owner resets its own VM, not another's;
+ * CAP_NET_ADMIN alone resets no one's. Last, with debugfs fault/same_key
+ * (every VM at one key, the teardown hook blind), a VM of uid 1000 that
+ * meets the dead entry of nobody's VM is tracked on its own: nobody
+ * neither sees nor resets it.
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -16,7 +21,10 @@
 #include "host_util.h"
 #include "kmod_test.h"
 #include "ktap.h"
+#include "module_view.h"
 #include "owned_vm.h"
+
+#define SAME_KEY DEBUGFS "/fault/same_key"
 
 #define OTHER_UID 1000
 #define NR_OWNERS 3		/* root, nobody, OTHER_UID */
@@ -114,6 +122,114 @@ static int caps_child(void *arg)
 	return 0;
 }
 
+/* RESET_STATS of the VM with id *arg: its errno (0 reset). */
+static int reset_child(void *arg)
+{
+	const uint64_t *id = arg;
+	struct nl nl = { 0 };
+
+	if (nl_open(&nl) || nl_resolve(&nl))
+		return 101;
+	return -reset_stats(&nl, *id);
+}
+
+/* The reset generation of the VM named name in root's listing, or -1. */
+static long long reset_gen(struct kmod_test *t, const char *name)
+{
+	static struct vm_list l;
+	struct vm_info *vm;
+
+	if (list_vms(&t->nl, &l))
+		return -1;
+	vm = find_vm(&l, name);
+	return vm && vm->have_reset_gen ? (long long)vm->reset_gen : -1;
+}
+
+/* uid resets the VM name; returns its errno, *gen_step the generation's step. */
+static int reset_as(struct kmod_test *t, uid_t uid, uint64_t caps,
+		    const char *name, long long *gen_step)
+{
+	static struct vm_list l;
+	struct vm_info *vm;
+	long long before = reset_gen(t, name);
+	uint64_t id;
+	int r;
+
+	if (list_vms(&t->nl, &l) || !(vm = find_vm(&l, name)) || before < 0)
+		return -1;
+	id = vm->id;
+	r = caps ? run_as_caps(uid, uid, caps, reset_child, &id) :
+		   run_as(uid, uid == NOBODY_UID ? NOBODY_GID : uid, reset_child, &id);
+	*gen_step = reset_gen(t, name) - before;
+	return r;
+}
+
+static void reset_cases(struct kmod_test *t, const struct owned_vm *nobody)
+{
+	long long step;
+	int r;
+
+	r = reset_as(t, NOBODY_UID, 0, nobody->name, &step);
+	CHECK(r == 0 && step == 1, "RESET_STATS as nobody of its own VM: done (got %d, generation +%lld)",
+	      r, step);
+	r = reset_as(t, NOBODY_UID, 0, t->name, &step);
+	CHECK(r == ENOENT && step == 0,
+	      "RESET_STATS as nobody of root's VM: ENOENT, untouched (got %d, generation +%lld)",
+	      r, step);
+	r = reset_as(t, OTHER_UID, 1ULL << CAP_NET_ADMIN, t->name, &step);
+	CHECK(r == ENOENT && step == 0,
+	      "RESET_STATS as uid 1000 with only CAP_NET_ADMIN of root's VM: ENOENT (got %d, generation +%lld)",
+	      r, step);
+}
+
+/*
+ * Under fault/same_key: nobody's VM dies unseen, then uid 1000's VM sits
+ * at its key. uid 1000 must list exactly its VM by its own name, nobody
+ * nothing, and nobody's RESET_STATS of it must be ENOENT.
+ */
+static void stale_cases(struct kmod_test *t)
+{
+	struct view mine = { .uid = OTHER_UID, .gid = OTHER_UID, .nvisible = 1 };
+	struct view none = { .uid = NOBODY_UID, .gid = NOBODY_GID };
+	static struct vm_list all;
+	struct owned_vm dead, fresh;
+	char dead_name[64];
+	long long step = -1;
+	int up, r_mine, r_none, r_write = -1;
+
+	up = !write_file(SAME_KEY, "Y") ? -1 :
+	     owned_vm_start(&dead, NOBODY_UID, NOBODY_GID, t->g.mg.kvm);
+	if (!up) {
+		snprintf(dead_name, sizeof(dead_name), "%s", dead.name);
+		owned_vm_stop(&dead);
+		up = owned_vm_start(&fresh, OTHER_UID, OTHER_UID, t->g.mg.kvm);
+	}
+	write_file(SAME_KEY, "N");
+	CHECK(!up && !list_vms(&t->nl, &all) && find_vm(&all, fresh.name) &&
+	      !find_vm(&all, dead_name),
+	      "fault/same_key: uid 1000's VM %s replaces the entry of nobody's dead VM %s",
+	      up ? "-" : fresh.name, up ? "-" : dead_name);
+	if (up) {
+		CHECK(false, "fault/same_key: uid 1000 reads its new VM (it did not run)");
+		CHECK(false, "fault/same_key: nobody cannot reset it (it did not run)");
+		return;
+	}
+	mine.visible[0] = fresh.name;
+	mine.all = none.all = &all;
+	r_mine = run_as(mine.uid, mine.gid, list_child, &mine) ?:
+		 run_as(mine.uid, mine.gid, stats_child, &mine);
+	r_none = run_as(none.uid, none.gid, list_child, &none) ?:
+		 run_as(none.uid, none.gid, stats_child, &none);
+	CHECK(r_mine == 0 && r_none == 0,
+	      "fault/same_key: uid 1000 reads its new VM, nobody reads nothing (got %d, %d)",
+	      r_mine, r_none);
+	r_write = reset_as(t, NOBODY_UID, 0, fresh.name, &step);
+	CHECK(r_write == ENOENT && step == 0,
+	      "fault/same_key: nobody's RESET_STATS of uid 1000's VM: ENOENT (got %d, generation +%lld)",
+	      r_write, step);
+	owned_vm_stop(&fresh);
+}
+
 /* Joining the events group: its errno (0 joined). */
 static int events_child(void *unused)
 {
@@ -182,6 +298,8 @@ void cases_permissions(struct kmod_test *t)
 	CHECK(r == 0, "uid 1000 with CAP_PERFMON: all three VMs with UNATTRIBUTED, no events (got %d)",
 	      r);
 
+	reset_cases(t, &nobody);
 	owned_vm_stop(&nobody);
 	owned_vm_stop(&other);
+	stale_cases(t);
 }

@@ -13,6 +13,17 @@
 
 #include "host_util.h"
 
+bool write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(val, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
 bool module_loaded(void)
 {
 	char line[256];

@@ -15,6 +15,8 @@
 bool module_loaded(void);
 /* Reads a whole file, NUL-terminated; returns its length or -errno. */
 ssize_t read_file(const char *path, char *buf, size_t size);
+/* Writes val to an existing file (a module parameter, a debugfs knob). */
+bool write_file(const char *path, const char *val);
 uint64_t now_ms(void);
 /*
  * Runs fn(arg) in a child that dropped to uid/gid; returns the child's

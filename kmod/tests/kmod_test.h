@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 59
+#define KMOD_TEST_PLAN 70
 /* Results cases_teardown() prints: the last ones of the plan. */
 #define KMOD_TEARDOWN_CHECKS 3
 
@@ -32,15 +32,26 @@ bool cases_module(struct kmod_test *t);
 void cases_counters(struct kmod_test *t);
 /*
  * cases_drops.c: drops counted by reason under faults (max_vms, debugfs
- * fault/ knobs, a tiny listener); the reset generation seen by a second
- * reader.
+ * fault/ knobs, a tiny listener); ring notifications under a reset flood
+ * and a lowered rate limit; thread churn past the attribution table; the
+ * reset generation seen by a second reader.
  */
 void cases_drops(struct kmod_test *t);
-/* cases_requests.c: malformed requests, unknown VM, RESET_STATS rights. */
+/*
+ * cases_requests.c: malformed requests, unknown VM, RESET_STATS rights,
+ * GET_STATS of a VM too big for one reply.
+ */
 void cases_requests(struct kmod_test *t);
-/* cases_permissions.c: VMs of three users; who lists, reads, listens. */
+/*
+ * cases_permissions.c: VMs of three users; who lists, reads, resets,
+ * listens; a VM at a dead VM's key is a new VM.
+ */
 void cases_permissions(struct kmod_test *t);
-/* cases_lifecycle.c: rmmod/insmod under the VM, then VM teardown. */
+/*
+ * cases_lifecycle.c: a burst of teardowns, rmmod/insmod under the VM,
+ * then VM teardown.
+ */
+void cases_teardown_burst(struct kmod_test *t);
 void cases_reload(struct kmod_test *t);
 void cases_teardown(struct kmod_test *t);
 

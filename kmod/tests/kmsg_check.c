@@ -17,7 +17,10 @@
  * BUG()/BUG_ON and the KASAN/UBSAN/list-debug reports ("BUG:"), oopses,
  * refcount_t saturation ("refcount_t: ..."), CONFIG_DEBUG_LIST
  * ("list_del corruption", "list_add corruption"), page faults and #GP in
- * the kernel, and the stack dump that follows any of them.
+ * the kernel, and the stack dump that follows any of them. The atomic-
+ * context checks (might_sleep() and the scheduler's) are named on their
+ * own: on PREEMPT_RT they catch a sleeping lock or an allocation taken
+ * in a probe, and their "BUG:" prefix is not all they ever print.
  */
 static const char *const bad_patterns[] = {
 	"WARNING:", "BUG:", "Oops", "KASAN", "UBSAN", "refcount_t",
@@ -25,6 +28,8 @@ static const char *const bad_patterns[] = {
 	"general protection", "Call Trace", "Kernel panic", "kernel BUG",
 	"unable to handle", "Unable to handle", "stack-protector",
 	"hung_task", "blocked for more than", "leak",
+	"sleeping function called from invalid context",
+	"scheduling while atomic", "Preemption disabled at",
 };
 
 bool kmsg_line_is_bad(const char *line)

@@ -42,6 +42,13 @@ static const struct log_case cases[] = {
 	  "[    7.0] ==================================================================\n"
 	  "[    7.0] KASAN: slab-use-after-free in ds_genl_get_stats\n",
 	  1, 0, 0, 0 },
+	{ "sleeping in atomic context (PREEMPT_RT's sleeping locks) is flagged",
+	  "[    7.0] BUG: sleeping function called from invalid context at kernel/locking/spinlock_rt.c:48\n"
+	  "[    7.0] in_atomic(): 1, irqs_disabled(): 1, non_block: 0, pid: 90, name: qemu\n"
+	  "[    7.0] preempt_count: 1, expected: 0\n"
+	  "[    7.0] Preemption disabled at:\n"
+	  "[    7.1] BUG: scheduling while atomic: qemu/90/0x00000002\n",
+	  3, 0, 0, 0 },
 	{ "allocations != frees is flagged",
 	  "[    9.0] dirtyscope: exit: allocations=10 frees=9\n"
 	  "[    9.5] dirtyscope: exit: allocations=4 frees=4\n",
@@ -74,5 +81,9 @@ int main(void)
 	/* Lines are judged one by one: a pattern split by a newline is not one. */
 	CHECK(!kmsg_line_is_bad("dirtyscope: loaded") && kmsg_line_is_bad("x WARNING: y"),
 	      "line judge: a plain line passes, a WARNING line does not");
+	/* Without the "BUG:" prefix too: the message itself is the verdict. */
+	CHECK(kmsg_line_is_bad("sleeping function called from invalid context at x") &&
+	      kmsg_line_is_bad("scheduling while atomic: a/1/0x2"),
+	      "line judge: the atomic-context reports alone are bad");
 	return ktap_exit_code(0);
 }

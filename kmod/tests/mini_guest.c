@@ -78,8 +78,8 @@ int mini_guest_add_code(struct mini_guest *mg, const void *code, size_t len,
 #if defined(__aarch64__)
 MINI_GUEST_ASM(done_code,
 	"movz x2, #0x1000, lsl #16\n"	/* MINI_GUEST_DONE_GPA */
-	"str w2, [x2]\n"
-	"b .");
+	"1: str w2, [x2]\n"		/* run again: "done" again */
+	"b 1b");
 
 int mini_guest_add_done_code(struct mini_guest *mg, const char **why)
 {
@@ -121,7 +121,8 @@ static int setup_vcpu(struct mini_guest *mg, const char **why)
 #elif defined(__x86_64__)
 int mini_guest_add_done_code(struct mini_guest *mg, const char **why)
 {
-	static const unsigned char hlt_code[] = { 0xf4 };	/* hlt */
+	/* hlt; jmp back to it: run again, "done" again */
+	static const unsigned char hlt_code[] = { 0xf4, 0xeb, 0xfd };
 
 	return mini_guest_add_code(mg, hlt_code, sizeof(hlt_code), why);
 }
@@ -159,7 +160,12 @@ static int setup_vcpu(struct mini_guest *mg, const char **why)
 
 int mini_guest_add_vcpu(struct mini_guest *mg, const char **why)
 {
-	mg->vcpu = ioctl(mg->vm, KVM_CREATE_VCPU, 0);
+	return mini_guest_add_vcpu_id(mg, 0, why);
+}
+
+int mini_guest_add_vcpu_id(struct mini_guest *mg, int id, const char **why)
+{
+	mg->vcpu = ioctl(mg->vm, KVM_CREATE_VCPU, id);
 	mg->run_size = ioctl(mg->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mg->vcpu < 0 || (ssize_t)mg->run_size <= 0) {
 		*why = "KVM_CREATE_VCPU failed";

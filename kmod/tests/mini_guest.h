@@ -64,6 +64,11 @@ int mini_guest_add_slot(struct mini_guest *mg, uint32_t slot, uint32_t flags,
 			uint64_t gpa, size_t size, void **host, const char **why);
 /* vCPU 0, its kvm_run mapped, in real mode at the code. */
 int mini_guest_add_vcpu(struct mini_guest *mg, const char **why);
+/*
+ * The same for vCPU id (replacing mg->vcpu and mg->run: a VM with several
+ * vCPUs keeps one struct mini_guest per vCPU, copies of the first).
+ */
+int mini_guest_add_vcpu_id(struct mini_guest *mg, int id, const char **why);
 /* The last exit was the guest's "done" (see above). */
 bool mini_guest_done(const struct mini_guest *mg);
 /* mini_guest_add_code() with code that only says "done". */

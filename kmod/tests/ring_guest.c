@@ -58,11 +58,17 @@ static const unsigned char guest_code[] = {
 
 int ring_guest_create(struct ring_guest *g, const char **why)
 {
+	return ring_guest_create_from(g, -1, why);
+}
+
+int ring_guest_create_from(struct ring_guest *g, int kvm_fd, const char **why)
+{
 	struct kvm_enable_cap cap = { .cap = RING_CAP };
 	int r;
 
 	memset(g, 0, sizeof(*g));
-	r = mini_guest_open(&g->mg, why);
+	r = kvm_fd < 0 ? mini_guest_open(&g->mg, why) :
+			 mini_guest_open_from(&g->mg, kvm_fd, why);
 	if (r)
 		return r;
 	r = ioctl(g->mg.vm, KVM_CHECK_EXTENSION, RING_CAP);
@@ -125,6 +131,8 @@ static int harvest_and_reset(struct ring_guest *g)
 	if (ioctl(g->mg.vm, KVM_RESET_DIRTY_RINGS, 0) < 0)
 		return -errno;
 	g->reset_ioctls++;
+	if (batch)
+		g->nonempty_resets++;
 	return 0;
 }
 

@@ -23,12 +23,16 @@ struct ring_guest {
 	void *data;
 	/* What userspace observed, to compare with the module's counters. */
 	uint64_t harvested, reset_ioctls, full_exits, max_batch;
+	/* Resets that recycled entries: the module notifies only those. */
+	uint64_t nonempty_resets;
 	uint64_t bad_entries;
 	unsigned char seen[RING_GUEST_NPAGES];
 };
 
 /* 0, 1 (failure) or 4 (skip), with *why; see mini_guest.h. */
 int ring_guest_create(struct ring_guest *g, const char **why);
+/* The same on an already open /dev/kvm (e.g. after dropping root). */
+int ring_guest_create_from(struct ring_guest *g, int kvm_fd, const char **why);
 /* Runs the guest until it is done: one pass over all pages. 0 or -1. */
 int ring_guest_round(struct ring_guest *g);
 void ring_guest_destroy(struct ring_guest *g);

@@ -211,6 +211,24 @@ static bool dump_matches(struct spp_test *t)
 	return !r && n == want;
 }
 
+/*
+ * RESET_STATS of the VM zeroes its SPP totals and every page's counts
+ * (vectors stay), as it does its other counters; later rounds count from
+ * zero.
+ */
+static void reset_round(struct spp_test *t)
+{
+	uint64_t before = t->allowed + t->denied;
+	int r = reset_stats(&t->nl, t->sel.id);
+
+	t->allowed = t->denied = 0;
+	for (int p = 0; p < SPP_GUEST_PAGES; p++)
+		t->page[p].allowed = t->page[p].denied = 0;
+	CHECK(before > 0 && !r && pages_match(t) && totals_match(t),
+	      "RESET_STATS of the VM zeroes its SPP totals (%" PRIu64 " before) and page counts",
+	      before);
+}
+
 void spp_cases_counts(struct spp_test *t)
 {
 	static const uint32_t full[] = { DIRTYSCOPE_SPP_FULL_ACCESS, DIRTYSCOPE_SPP_FULL_ACCESS };
@@ -250,4 +268,5 @@ void spp_cases_counts(struct spp_test *t)
 	      t->name);
 	CHECK(dump_matches(t), "SPP_GET dump lists exactly the registered pages");
 	CHECK(stats_file_matches(t), "debugfs %s/stats has the SPP totals", t->name);
+	reset_round(t);
 }

@@ -10,7 +10,7 @@
 #include "spp_client.h"
 #include "spp_guest.h"
 
-#define SPP_TEST_PLAN 37
+#define SPP_TEST_PLAN 38
 
 /* What the module must report for one page, by userspace's own count. */
 struct spp_expect_page {

@@ -142,6 +142,29 @@ int get_stats_by_id(struct nl *nl, uint64_t id, struct vm_info *out)
 	return nl_transact(nl, &m, one_cb, out);
 }
 
+static void dump_cb(struct nlmsghdr *nlh, void *ctx)
+{
+	struct stats_dump *d = ctx;
+	struct vm_info part;
+
+	parse_vm(nlh, &part);
+	if (!d->messages++)
+		d->vm = part;
+	else if (part.id != d->vm.id)
+		d->mixed = true;
+	d->vcpu_nests += part.vcpu_nests;
+}
+
+int get_stats_dump(struct nl *nl, uint64_t id, struct stats_dump *out)
+{
+	struct msg m;
+
+	msg_init(&m, nl->family, NLM_F_DUMP, DIRTYSCOPE_CMD_GET_STATS, 1);
+	msg_put(&m, DIRTYSCOPE_ATTR_VM_ID, &id, sizeof(id));
+	memset(out, 0, sizeof(*out));
+	return nl_transact(nl, &m, dump_cb, out);
+}
+
 int reset_stats(struct nl *nl, uint64_t id)
 {
 	struct msg m;

@@ -49,6 +49,13 @@ struct vm_info *find_vm(struct vm_list *l, const char *name);
 int get_stats_by_name(struct nl *nl, uint32_t pid, int32_t fd,
 		      struct vm_info *out);
 int get_stats_by_id(struct nl *nl, uint64_t id, struct vm_info *out);
+/* GET_STATS as a dump: the messages' VM, how many, their vCPU nests. */
+struct stats_dump {
+	struct vm_info vm;	/* the first message */
+	int messages, vcpu_nests;
+	bool mixed;		/* a message named another VM */
+};
+int get_stats_dump(struct nl *nl, uint64_t id, struct stats_dump *out);
 /* id 0: every VM. */
 int reset_stats(struct nl *nl, uint64_t id);
 int get_module(struct nl *nl, struct module_info *out);

@@ -162,6 +162,26 @@ std::vector<KmodVm> list_vms(const Connected& c) {
   return out;
 }
 
+namespace {
+
+// GET_STATS as a dump (a VM whose vCPUs do not fit one reply): every
+// message repeats the VM and its totals; the vCPUs are the messages' union.
+void get_stats_dump(const Connected& c, std::uint64_t vm_id, std::optional<KmodVm>& vm) {
+  auto m = request(c, DIRTYSCOPE_CMD_GET_STATS, NLM_F_DUMP);
+  if (nla_put_u64(m.get(), DIRTYSCOPE_ATTR_VM_ID, vm_id) < 0)
+    throw std::runtime_error("nla_put_u64 VM_ID failed");
+  transact(c, m.get(), DIRTYSCOPE_CMD_GET_STATS, [&](const nlmsghdr* h) {
+    KmodVm part = parse_kmod_vm(h, DIRTYSCOPE_CMD_GET_STATS);
+    if (!vm) {
+      vm = std::move(part);
+      return;
+    }
+    vm->vcpus.insert(vm->vcpus.end(), part.vcpus.begin(), part.vcpus.end());
+  });
+}
+
+}  // namespace
+
 // GET_STATS of one VM by id; nullopt if it is gone (destroyed since listed).
 std::optional<KmodVm> get_stats(const Connected& c, std::uint64_t vm_id) {
   auto m = request(c, DIRTYSCOPE_CMD_GET_STATS, 0);
@@ -175,7 +195,14 @@ std::optional<KmodVm> get_stats(const Connected& c, std::uint64_t vm_id) {
     });
   } catch (const KmodRequestError& e) {
     if (e.code().value() == ENOENT) return std::nullopt;
-    throw;
+    if (e.code().value() != EMSGSIZE) throw;
+    vm.reset();
+    try {
+      get_stats_dump(c, vm_id, vm);
+    } catch (const KmodRequestError& d) {
+      if (d.code().value() == ENOENT) return std::nullopt;
+      throw;
+    }
   }
   if (!vm) bad("GET_STATS reply", "acknowledged without a reply message");
   if (vm->id != vm_id)

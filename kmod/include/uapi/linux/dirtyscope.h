@@ -38,21 +38,36 @@
 #define DIRTYSCOPE_SPP_MAX_PAGES	65536
 /* Most SPP_DENIED notifications per VM per second; the rest are dropped. */
 #define DIRTYSCOPE_SPP_EVENTS_PER_SEC	1000
+/*
+ * Most ring notifications (RING_RESET and RING_FULL together) per VM per
+ * second, by default (module parameter ring_events_per_sec); the rest
+ * count as %DIRTYSCOPE_DROP_NOTIFY_LIMIT. The seconds are the kernel's
+ * (jiffies / HZ), so any span of at most N seconds sees at most
+ * (N + 1) * the limit per VM.
+ */
+#define DIRTYSCOPE_RING_EVENTS_PER_SEC	1000
 
 /*
  * Permissions: one read rule for every command. A VM is visible to a
- * caller whose effective uid is the VM's owner (the effective uid of the
- * VM's thread when the module first saw the VM), or who has
+ * caller whose effective uid is the VM's owner, or who has
  * CAP_SYS_PTRACE, CAP_SYS_ADMIN or CAP_PERFMON; roughly, whoever could
- * ptrace the VM's process, plus performance monitoring. Module-wide data
+ * ptrace the VM's process, plus performance monitoring. The owner is the
+ * VM's creator: the effective uid of the first thread of the process that
+ * created the VM (KVM_CREATE_VM) to run it. Passing the VM fd to another
+ * process does not change it; a VM first run by another process has no
+ * owner (only the capabilities above see it). An entry belongs to one VM
+ * only: a later VM that KVM happens to allocate where a dead one was,
+ * even if the module missed that one's teardown, is a new VM with a new
+ * VM_ID and its own owner. Module-wide data
  * (%DIRTYSCOPE_ATTR_UNATTRIBUTED) needs CAP_SYS_ADMIN or CAP_PERFMON; the
  * events group CAP_SYS_ADMIN, as genetlink checks it when a socket joins
  * (-EPERM otherwise) and cannot filter notifications per receiver. A VM
  * the caller may not see behaves exactly like a VM that does not exist:
  * left out of dumps, -ENOENT when selected, so its existence does not
  * leak. Capabilities must be held by the socket's opener as well as by
- * the sender. Mutations: RESET_STATS needs CAP_NET_ADMIN; SPP_SET
- * CAP_SYS_ADMIN or the owner's effective uid.
+ * the sender. Mutations: RESET_STATS of one VM follows the read rule
+ * (whoever may read it may reset it), of every VM needs CAP_NET_ADMIN;
+ * SPP_SET CAP_SYS_ADMIN or the owner's effective uid.
  */
 
 /**
@@ -68,17 +83,34 @@
  *	plus one %DIRTYSCOPE_ATTR_VCPU nest per vCPU seen, and
  *	%DIRTYSCOPE_ATTR_UNATTRIBUTED for CAP_SYS_ADMIN or CAP_PERFMON callers.
  *	-ENOENT if no such VM or the caller may not see it, -EINVAL if the
- *	selector is incomplete.
- * @DIRTYSCOPE_CMD_RESET_STATS: do request, needs CAP_NET_ADMIN
- *	(GENL_ADMIN_PERM). Zeroes the counters of the selected VM (same
- *	selector as GET_STATS, any VM) or of every VM when no selector is
- *	given.
- *	Ring size is kept; the high-water mark restarts from zero.
+ *	selector is incomplete, -EMSGSIZE if the VM has too many vCPUs for
+ *	one reply (module parameter stats_reply_max, about 240 KiB by
+ *	default: some 1500 vCPUs). As a dump (NLM_F_DUMP) with the same
+ *	selector it works for any number of vCPUs: every message carries the
+ *	VM attributes and totals and the next VCPU nests, in index order
+ *	(%DIRTYSCOPE_ATTR_UNATTRIBUTED in the first); the union of the
+ *	messages' nests is the VM's vCPUs.
+ * @DIRTYSCOPE_CMD_RESET_STATS: do request. With the selector of
+ *	GET_STATS: zeroes everything that VM's replies count (the
+ *	%DIRTYSCOPE_ATTR_STATS totals and every %DIRTYSCOPE_ATTR_VCPU nest,
+ *	SPP totals and the SPP_ALLOWED/_DENIED of each registered page, its
+ *	%DIRTYSCOPE_ATTR_DROPS) and increments its reset generation; allowed
+ *	to whoever may read the VM (-ENOENT otherwise). Without a selector:
+ *	does that for every VM and zeroes the module-wide counts
+ *	(%DIRTYSCOPE_ATTR_UNATTRIBUTED, GET_MODULE's drops, incrementing the
+ *	module's generation); needs CAP_NET_ADMIN (-EPERM). A per-VM reset
+ *	leaves the module-wide counts alone: they are every user's.
+ *	Ring size and SPP vectors are kept; the high-water mark restarts
+ *	from zero.
  * @DIRTYSCOPE_CMD_EVENT: notification sent to %DIRTYSCOPE_GENL_MCGRP_EVENTS
  *	with %DIRTYSCOPE_ATTR_EVENT, the VM attributes and
  *	%DIRTYSCOPE_ATTR_VCPU_INDEX (and %DIRTYSCOPE_ATTR_RESET_ENTRIES for a
  *	reset; %DIRTYSCOPE_ATTR_SPP_GPA, _SPP_LEN, _SPP_VALUE for an SPP
- *	denial). Not accepted as a request.
+ *	denial). Not accepted as a request. Sent by the module's work queue
+ *	shortly after the event; a reply to LIST_VMS, GET_STATS or
+ *	GET_MODULE is built only after every notification queued before the
+ *	request was sent (or counted as dropped), so a listener reading after
+ *	such a reply has the notifications of every event the reply counts.
  * @DIRTYSCOPE_CMD_SPP_SET: do request: the VM selector of GET_STATS,
  *	%DIRTYSCOPE_ATTR_SPP_GFN, %DIRTYSCOPE_ATTR_SPP_NPAGES and
  *	%DIRTYSCOPE_ATTR_SPP_VECTOR, all required. Gives pages
@@ -165,7 +197,7 @@ enum dirtyscope_cmd {
  *	module loads (a reloaded module gives VMs new VM_IDs).
  * @DIRTYSCOPE_ATTR_DROPS: nest of &enum dirtyscope_drop: what the module
  *	saw but could not count. In every VM reply the VM's (reasons
- *	_EVENTS, _PENDING_EVENTS, _VCPU_ALLOC, _NOTIFY; zeroed by RESET_STATS
+ *	_EVENTS, _PENDING_EVENTS, _VCPU_ALLOC, _NOTIFY, _NOTIFY_LIMIT; zeroed by RESET_STATS
  *	with the VM's counters); in GET_MODULE module-wide, every reason.
  */
 enum dirtyscope_attr {
@@ -273,11 +305,16 @@ enum dirtyscope_stat {
  *	not be remembered (no entry, or the table of threads full); their
  *	set_spte events count as %DIRTYSCOPE_ATTR_UNATTRIBUTED.
  * @DIRTYSCOPE_DROP_NOTIFY: %DIRTYSCOPE_CMD_EVENT notifications of ring
- *	resets and full exits not sent while someone listened: not built
- *	(out of memory), or not delivered to a listener that set
+ *	resets and full exits not sent while someone listened: not queued
+ *	(the module's queue of notifications was full), not built (out of
+ *	memory), or not delivered to a listener that set
  *	NETLINK_BROADCAST_ERROR on its socket (its receive buffer was full);
  *	netlink tells other listeners only themselves (ENOBUFS on a read).
  *	SPP denials count in %DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED.
+ * @DIRTYSCOPE_DROP_NOTIFY_LIMIT: ring notifications not sent while someone
+ *	listened because the VM had used its %DIRTYSCOPE_RING_EVENTS_PER_SEC
+ *	for the current second. (A reset that recycled no entry is no
+ *	notification at all: nothing sent, nothing dropped.)
  */
 enum dirtyscope_drop {
 	DIRTYSCOPE_DROP_UNSPEC,
@@ -289,6 +326,7 @@ enum dirtyscope_drop {
 	DIRTYSCOPE_DROP_VCPU_ALLOC,
 	DIRTYSCOPE_DROP_TASK,
 	DIRTYSCOPE_DROP_NOTIFY,
+	DIRTYSCOPE_DROP_NOTIFY_LIMIT,
 
 	__DIRTYSCOPE_DROP_MAX,
 	DIRTYSCOPE_DROP_MAX = __DIRTYSCOPE_DROP_MAX - 1
@@ -297,7 +335,10 @@ enum dirtyscope_drop {
 /**
  * enum dirtyscope_event - value of %DIRTYSCOPE_ATTR_EVENT
  * @DIRTYSCOPE_EVENT_RING_FULL: a vCPU exited with KVM_EXIT_DIRTY_RING_FULL.
- * @DIRTYSCOPE_EVENT_RING_RESET: a vCPU's ring was reset.
+ * @DIRTYSCOPE_EVENT_RING_RESET: a vCPU's ring was reset and recycled at
+ *	least one entry (KVM_RESET_DIRTY_RINGS visits every vCPU; those with
+ *	nothing to recycle send nothing). Ring events are rate limited: see
+ *	%DIRTYSCOPE_RING_EVENTS_PER_SEC.
  * @DIRTYSCOPE_EVENT_SPP_DENIED: a guest write to an SPP-registered page
  *	was denied by its vector; at most %DIRTYSCOPE_SPP_EVENTS_PER_SEC per
  *	VM per second.
