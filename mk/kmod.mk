@@ -52,3 +52,9 @@ vm-test: vm-deps $(if $(filter undefined,$(origin VM_TESTS)),$(BUILD_DIR)/bin/di
 $(BUILD_DIR)/bin/dirty_log_test:
 	$(MAKE) --no-print-directory build
 endif
+
+# The debug kernel's negative twin: one planted bug per detector, each must
+# be reported (vm/debug-twin.sh; builds KERNEL=debug first if needed).
+.PHONY: vm-debug-twin
+vm-debug-twin: vm-deps
+	@BUILD_DIR=$(BUILD_DIR) vm/debug-twin.sh

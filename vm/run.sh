@@ -327,6 +327,14 @@ suite_passed=0 suite_failed=0 suite_skipped=0
 # shellcheck disable=SC1090 # written by ktap_summary.py just above
 [[ -f $COUNTS ]] && . "$COUNTS"
 ((programs_passed == programs_total)) || rc=1
+# A debug kernel (lockdep, KASAN or kmemleak built in, KERNEL=debug): its
+# detectors' reports in the console log, counted per detector; any fails.
+debug_line=""
+if grep -qE '^CONFIG_(PROVE_LOCKING|KASAN|DEBUG_KMEMLEAK)=y' "$KERNEL_CONFIG" 2>/dev/null; then
+  reports=$(python3 vm/debug_reports.py "$CONSOLE") || rc=1
+  echo "$reports"
+  debug_line=$(head -n1 <<<"$reports")
+fi
 what=VM_TESTS
 ((VERDICT_SET)) && what="dirty_log_test verdict set"
 detail="$what: $programs_passed/$programs_total passed"
@@ -334,6 +342,7 @@ detail="$what: $programs_passed/$programs_total passed"
 [[ -n $programs_skipped ]] && detail+=", skipped: $programs_skipped"
 [[ -n $programs_missing ]] && detail+=", no result: $programs_missing"
 detail+="; module suite: $suite_passed passed, $suite_failed failed, $suite_skipped skipped"
+[[ -n $debug_line ]] && detail+="; $debug_line"
 [[ -n $why ]] && detail+="; $why"
 if ((rc == 0)); then
   echo "vm-test verdict: PASS ($detail)"
