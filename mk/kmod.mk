@@ -58,3 +58,9 @@ endif
 .PHONY: vm-debug-twin
 vm-debug-twin: vm-deps
 	@BUILD_DIR=$(BUILD_DIR) vm/debug-twin.sh
+
+# The verdict set on every fetchable kernel as one kernel x arch x mode
+# matrix, also as JSON (vm/matrix.sh; KERNELS="debian-6.1 arm64 ..." to pick).
+.PHONY: vm-matrix
+vm-matrix: vm-deps $(BUILD_DIR)/bin/dirty_log_test
+	@BUILD_DIR=$(BUILD_DIR) vm/matrix.sh $(KERNELS)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make vm-matrix`: the verdict set (vm/verdict-set.txt) and the module suite
+# on every kernel asked for, one `make vm-test` each, then one matrix of
+# kernel x arch x mode -> pass, fail or skip with seconds (vm/matrix_report.py),
+# also written as JSON for a CI to publish. Not part of `make test`.
+# Usage: vm/matrix.sh [KERNEL...]   (default: every Debian kernel vm/kernel.sh
+#        can fetch: debian-6.1 debian-6.12 debian-7.2 debian-experimental;
+#        a tree path or `debug` may be named too; `arm64` adds the arm64 VM)
+# Env: BUILD_DIR. Output: $BUILD_DIR/vm/matrix/<kernel>/ (each run's folder),
+# $BUILD_DIR/vm/matrix/matrix.json. Exit 0 when every kernel passed, 1 if
+# one failed, 2 on bad input.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD_DIR=${BUILD_DIR:-build}
+[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+kernels=("$@")
+((${#kernels[@]})) || kernels=(debian-6.1 debian-6.12 debian-7.2 debian-experimental)
+top=$BUILD_DIR/vm/matrix
+mkdir -p "$top"
+specs=()
+for k in "${kernels[@]}"; do
+  name=${k//\//_}
+  out=$top/$name
+  rm -rf "$out"
+  t0=$SECONDS
+  echo "vm-matrix: $k ..." >&2
+  if [[ $k == arm64 ]]; then
+    # The arm64 VM runs its own short suite (dirty_log_test -M all among it).
+    # Its run folder is the newest under ARM64_DIR (build/arm64, where its
+    # kernel is cached too).
+    make --no-print-directory build ARCH=arm64 >"$top/$name.log" 2>&1 &&
+      vm/arm64/suite.sh short >>"$top/$name.log" 2>&1
+    rc=$?
+    arch=arm64
+    out=$(readlink -f "${ARM64_DIR:-$ROOT/build/arm64}/latest" 2>/dev/null || echo "$out")
+  else
+    KERNEL=$k VM_OUT=$out BUILD_DIR=$BUILD_DIR vm/run.sh >"$top/$name.log" 2>&1
+    rc=$?
+    arch=x86_64
+  fi
+  ((rc == 2)) && { tail -n 1 "$top/$name.log" >&2; echo "vm-matrix: $k: bad input (exit 2)" >&2; exit 2; }
+  mkdir -p "$out"
+  # The verdict line (x86: run.sh's last line; arm64: its summary).
+  tail -n 1 "$top/$name.log" >"$out/verdict.txt"
+  ((rc == 0)) && ! grep -q '^vm-test verdict:' "$out/verdict.txt" && echo "vm-test verdict: PASS (arm64 short suite)" >"$out/verdict.txt"
+  echo "vm-matrix: $k: $(cat "$out/verdict.txt") ($((SECONDS - t0)) s)" >&2
+  specs+=("$k:$arch:$((SECONDS - t0)):$out")
+done
+python3 vm/matrix_report.py "$top/matrix.json" "${specs[@]}"
+rc=$?
+echo "vm-matrix: JSON in $top/matrix.json"
+exit $rc
