@@ -69,11 +69,12 @@ debian_61() {
 }
 
 # --- Debian kernels from another suite, privately fetched ------------------
-# debian_suite NAME SUITE SERIES: the newest linux-image-<SERIES>*-amd64 of
-# SUITE (bookworm-backports for 6.12, sid for 7.2, experimental for the 7.3
+# debian_suite NAME SUITE SERIES [FLAVOUR]: the newest
+# linux-image-<SERIES>*-<FLAVOUR> (amd64; rt-amd64 is PREEMPT_RT) of SUITE
+# (bookworm-backports for 6.12, sid for 7.2, experimental for the 7.3
 # release candidates) with its headers, fetched into $BUILD_DIR/kernels/NAME/.
 debian_suite() {
-  local name=$1 suite=$2 series=$3
+  local name=$1 suite=$2 series=$3 flavour=${4:-amd64}
   local top=$BUILD_DIR/kernels/$name
   local debs=$top/debs root=$top/root stamp=$top/.extracted
   local mirror
@@ -84,21 +85,24 @@ debian_suite() {
   apt_state "$top/apt" amd64 "$suite" "${mirror:-http://deb.debian.org/debian}"
   # The newest linux-image-<series>*-amd64 (unsigned is the same kernel):
   # 6.12.95+deb12-amd64, 7.2.13+deb14-amd64, 7.3-rc7-amd64 ...
-  local pkg abi version re="^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-amd64(-unsigned)?\$"
+  local pkg abi version re="^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-$flavour(-unsigned)?\$"
   read -r pkg version < <(apt_newest "$re") || true
-  [[ -n ${pkg:-} ]] || die "no linux-image-${series}*-amd64 in $suite"
+  [[ -n ${pkg:-} ]] || die "no linux-image-${series}*-$flavour in $suite"
   abi=${pkg#linux-image-}; abi=${abi%-unsigned}       # 6.12.95+deb12-amd64
-  local common=${abi%-amd64}                           # 6.12.95+deb12
+  local common=${abi%-"$flavour"}                      # 6.12.95+deb12
+  # The flavour's common headers: -common, or -common-rt for PREEMPT_RT.
+  local common_headers=linux-headers-$common-common
+  [[ $flavour == amd64 ]] || common_headers+=-${flavour%-amd64}
   # Newer packaging splits the image into linux-{base,binary,modules}-<abi>
   # and names linux-kbuild after the ABI or the series: take every
   # linux-*<common>* package the image and the headers depend on.
   if [[ ! -f $stamp || $(cat "$stamp") != "$abi $version" ]]; then
     local extra
     extra=$(apt_packages |
-      awk -v i="$pkg" -v a="linux-headers-$abi" -v c="linux-headers-$common-common" \
+      awk -v i="$pkg" -v a="linux-headers-$abi" -v c="$common_headers" \
         '/^Package: /{q=$2} /^Depends: /{ if (q==i || q==a || q==c) print }' |
       grep -oE 'linux-[a-z]+-[^ ,]+' | grep -F -- "${common%%+*}" | grep -v -- "^linux-headers-" | sort -u || true)
-    local pkgs=("$pkg" "linux-headers-$abi" "linux-headers-$common-common") p names=()
+    local pkgs=("$pkg" "linux-headers-$abi" "$common_headers") p names=()
     for p in $extra; do pkgs+=("$p"); done
     [[ " ${pkgs[*]} " == *" linux-kbuild-"* ]] || pkgs+=("linux-kbuild-$common")
     names=("${pkgs[@]}")
@@ -184,6 +188,7 @@ debian_arm64() {
 case $K in
 debian-6.1) debian_61 ;;
 debian-6.12) debian_suite debian-6.12 bookworm-backports 6.12 ;;
+debian-6.12-rt) debian_suite debian-6.12-rt bookworm-backports 6.12 rt-amd64 ;;
 debian-7.2) debian_suite debian-7.2 sid 7.2 ;;
 debian-experimental) debian_suite debian-experimental experimental 7.3 ;;
 debian-13-arm64) debian_arm64 ;;
@@ -196,5 +201,5 @@ debug)
   [[ -d $K ]] || die "KERNEL='$K': no such directory"
   [[ -f $K/arch/x86/boot/bzImage ]] || die "KERNEL='$K': no arch/x86/boot/bzImage (build the tree first)"
   custom tree "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
-*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-7.2, debian-experimental, debian-13-arm64, debug, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
+*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental, debian-13-arm64, debug, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
 esac
