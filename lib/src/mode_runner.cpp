@@ -90,7 +90,7 @@ class Run {
   }
 
   std::string within(const std::string& what, const std::string& behind) const {
-    return what + " within " + std::to_string(options_.stall_timeout.count()) + " ms: " + behind;
+    return what + " (no progress for " + std::to_string(options_.stall_timeout.count()) + " ms): " + behind;
   }
 
   // Logging off: the guest writes every page once (stamp 0); then logging

@@ -25,11 +25,19 @@ void RunEngine::pause() {
 void RunEngine::wait_until(const std::function<std::string()>& behind,
                            const std::function<std::string(const std::string&)>& stalled,
                            const std::function<void()>& tick) {
-  const auto deadline = std::chrono::steady_clock::now() + stall_timeout_;
+  // A stall is no progress for stall_timeout, not a slow guest: whenever
+  // what is still behind changes (a vCPU's sweep or write count moved), the
+  // limit starts again, so a slow kernel (KASAN under TCG) is waited for.
+  auto deadline = std::chrono::steady_clock::now() + stall_timeout_;
+  std::string last;
   for (;;) {
     if (tick) tick();
     const std::string still = behind();
     if (still.empty()) return;
+    if (still != last) {
+      last = still;
+      deadline = std::chrono::steady_clock::now() + stall_timeout_;
+    }
     if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error(stalled(still));
     check_pool();
     {
