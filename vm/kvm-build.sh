@@ -77,9 +77,6 @@ VERSION=$KERNEL_VERSION
 SERIES=$(grep -oE '^[0-9]+\.[0-9]+' <<<"$VERSION") || die "cannot tell the series of version $VERSION"
 SRC_PKG=linux-source-$SERIES
 TREE=$CACHE/$SRC_PKG-$VERSION
-# One source package, two configurations (6.12 and its PREEMPT_RT flavour):
-# each gets its own prepared tree.
-[[ $ABI != *-rt-amd64 ]] || TREE+=-rt
 STAMP=$TREE/.dirtyscope-prepared
 STAMP_TEXT="$SRC_PKG $VERSION $ABI"
 # Since 6.4 the module loader refuses a module whose struct module size
