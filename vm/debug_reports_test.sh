@@ -39,6 +39,13 @@ cat >"$tmp/each" <<'LOG'
 unreferenced object 0xffff888003c4f000 (size 128):
   comm "insmod", pid 102, jiffies 4294900000
 LOG
+{ echo "[    3.1] BUG: KASAN: wild-memory-access in rcu_is_watching+0x20/0x50"
+  echo "[   10.0] dirtyscope-vm: tests begin"; cat "$tmp/clean"; } >"$tmp/boot"
+{ echo "[    3.1] WARNING: possible circular locking dependency detected"
+  echo "[   10.0] dirtyscope-vm: tests begin"; cat "$tmp/each"; } >"$tmp/both"
+check "a boot-time report is the kernel's, named, and fails" 1 '0 atomic-sleep reports; 1 during boot, before the tests' "$tmp/boot"
+check "after the marker only the tests' reports count" 1 '^debug kernel: 1 lockdep, 1 KASAN, 1 kmemleak, 1 UBSAN, 2 atomic-sleep reports; 1 during boot' "$tmp/both"
+check "--expect with a boot-time report fails (lockdep may be off)" 1 'during boot, lockdep' "$tmp/both" --expect lockdep KASAN kmemleak UBSAN atomic-sleep
 check "clean log: 0 of everything, exit 0" 0 '^debug kernel: 0 lockdep, 0 KASAN, 0 kmemleak, 0 UBSAN, 0 atomic-sleep reports$' "$tmp/clean"
 check "each detector once (atomic sleep twice), exit 1" 1 '^debug kernel: 1 lockdep, 1 KASAN, 1 kmemleak, 1 UBSAN, 2 atomic-sleep reports$' "$tmp/each"
 check "the first line of a report is shown" 1 'KASAN: .*BUG: KASAN: slab-use-after-free' "$tmp/each"
