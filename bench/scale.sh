@@ -63,13 +63,14 @@ for v in $vcpus; do add "v$v-b$vcpu_size" $(($(mib "$vcpu_size") * v)) -b "$vcpu
 for s in $sizes; do add "b$s" "$(mib "$s")" -b "$s"; done
 echo "== $(wc -l <"$plan") runs of dirty_log_perf -M all -i $iters -s $backing (plan: $plan); largest ${largest} MiB"
 
+# One program a point: bench/scale-guest.sh PERF NAME @JSON@ ARGS.
+mapfile -t cmds < <(sed "s|^\([^ ]*\)|$ROOT/bench/scale-guest.sh $perf \1 @JSON@|" "$plan")
 if [[ -c /dev/kvm ]]; then
-  : >"$out/runs.log"
-  while read -r name args; do
-    # shellcheck disable=SC2086 # the plan's words
-    bench/scale-guest.sh "$perf" "$name" $args >>"$out/runs.log" 2>&1 || echo "   ($name failed: see $out/runs.log)"
-  done <"$plan"
+  progs=$out/programs
+  rm -rf "$progs"
+  python3 bench/vm_results.py run "$progs" "${cmds[@]}" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
 else
+  progs=$out/vm/programs
   hugepages=0
   [[ $backing == *hugetlb* ]] && hugepages=$((largest / 2 + 64))
   mem=$((largest + 3072))M
@@ -84,23 +85,17 @@ else
   VM_MODULE_SUITE=0 BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-$mem} \
     VM_HUGEPAGES=${VM_HUGEPAGES:-$hugepages} \
     VM_TIMEOUT=${VM_TIMEOUT:-10800} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-5400} \
-    VM_FILES="$perf" VM_TESTS="$(sed "s|^|$ROOT/bench/scale-guest.sh $perf |" "$plan" | paste -sd';')" \
+    VM_FILES="$perf" VM_TESTS="$(printf '%s;' "${cmds[@]}")" \
     vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
   cp "$out/vm/guest.ktap" "$out/runs.log"
 fi
 
-# Each run's one-line JSON, kept as scale-NAME.json.
-name=
+# Each run's JSON (bench/vm_results.py), kept as scale-NAME.json.
 n=0
-while IFS= read -r line; do
-  line=${line#"${line%%[![:space:]]*}"}  # the KTAP relay indents program output
-  line=${line#"# "}
-  case $line in
-    "=== begin "*) name=${line#=== begin }; name=${name%%:*} ;;
-    '{"tool": "dirty_log_perf"'*|'{"tool":"dirty_log_perf"'*)
-      [[ -n $name ]] && { printf '%s\n' "$line" >"$out/scale-$name.json"; n=$((n + 1)); } ;;
-  esac
-done <"$out/runs.log"
+while IFS=$'\t' read -r _ json cmd; do
+  read -r _ _ name _ <<<"$cmd"
+  [[ $json == - ]] || { cp "$json" "$out/scale-$name.json"; n=$((n + 1)); }
+done < <(python3 bench/vm_results.py list "$progs")
 echo "== $n result files in $out"
 ((n > 0)) || { echo "bench-scale: no results (see $out/runs.log)" >&2; exit 1; }
 "$build/bin/dirtyscope" report --fit -o "$out/scale.png" "$out"/scale-*.json | tee "$out/report.txt"
