@@ -3,11 +3,9 @@
 # harness. The architecture's settings are data, vm/arch/ARCH.conf.
 # Usage: vm/boot.sh ARCH STAGE OUT
 #   STAGE  a folder with the guest's /init and what it runs; this adds
-#          busybox with its applets, /guest.sh, /bin/expect
-#          and /etc/passwd
-#   OUT    gets initramfs.cpio, console.log (the kernel console),
-#          guest.ktap (what /init writes to $RESULTS, the second port) and
-#          programs/ (each program's files, vm/guest.sh prog, from $FILES)
+#          busybox with its applets, /guest.sh, /bin/expect, /etc/passwd
+#   OUT    gets initramfs.cpio, console.log (the kernel console), guest.ktap
+#          ($RESULTS, the second port), programs/ ($FILES: vm/guest.sh prog)
 # Env: BOOT_KERNEL (image, required), BOOT_BUSYBOX (/bin/busybox),
 #      BOOT_TIMEOUT (300 s), BOOT_MEM (1G), BOOT_SMP (1), BOOT_APPEND (more
 #      kernel command line; NAME=VALUE words reach /init as environment).

@@ -42,10 +42,8 @@ step() {
 	diag </tmp/step.out
 	result $rc "$name"
 }
-# Each program's own files go to $FILES, a third port that QEMU writes to
-# programs.b64: /results/NN-NAME.{ktap,rc,cmd,json} (output, exit status,
-# command, the JSON it wrote to @JSON@), sent as one base64 tar a program
-# (blank-line separated), so a later crash loses none; vm/boot.sh unpacks.
+# Each program's /results/NN-NAME.{ktap,rc,cmd,json} go to $FILES, the third
+# port, as it ends (a base64 tar, then a blank line); vm/boot.sh unpacks.
 np=0
 mkdir -p /results
 # next_files NAME: the next program's NN-NAME (NAME's first word, no path)
@@ -70,8 +68,7 @@ prog() {
 }
 # run_plan FILE: one program a line, "LIMIT<TAB>NAME<TAB>KIND<TAB>REGEX<TAB>
 # COMMAND"; KIND and REGEX other than "-" are judged by /bin/expect
-# (vm/expect.sh): "=" must run, "!" must fail. @JSON@ in COMMAND is the
-# path of the program's JSON file.
+# (vm/expect.sh): "=" must run, "!" must fail; @JSON@ is its JSON's path.
 run_plan() {
 	while IFS='	' read -r tmo name kind re cmd; do
 		[ -n "$cmd" ] || continue
