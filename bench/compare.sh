@@ -48,16 +48,9 @@ cmds=()
 for ((r = 1; r <= rounds; r++)); do
   if ((r % 2)); then cmds+=("$kclear" "$oclear" "$kget" "$oget"); else cmds+=("$oclear" "$kclear" "$oget" "$kget"); fi
 done
-if [[ -c /dev/kvm ]]; then
-  progs=$out/programs
-  rm -rf "$progs"
-  python3 bench/vm_results.py run "$progs" "${cmds[@]}" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
-else
-  progs=$out/vm/programs
-  echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
-  VM_MODULE_SUITE=0 BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
-    VM_TESTS="$(printf '%s;' "${cmds[@]}")" \
-    vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
-  cp "$out/vm/guest.ktap" "$out/runs.log"
-fi
-python3 bench/compare_report.py "$progs" --json "$out/compare.json" | tee "$out/report.txt"
+[[ -c /dev/kvm ]] || echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
+# shellcheck source=programs.sh
+. bench/programs.sh
+BUILD_DIR=$build VM_SMP=${VM_SMP:-2} VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
+  run_programs "$out" "${cmds[@]}"
+python3 bench/compare_report.py "$PROGS" --json "$out/compare.json" | tee "$out/report.txt"

@@ -27,16 +27,8 @@ for ((r = 1; r <= rounds; r++)); do
   cmds+=("$perf -M dirty-ring -b 256M -i 5 --json @JSON@"
     "$micro --benchmark_filter=BM_RingHarvest/entries:65536|BM_RingCollect/entries:65536 --benchmark_out=@JSON@ --benchmark_out_format=json")
 done
-if [[ -c /dev/kvm ]]; then
-  progs=$out/programs
-  rm -rf "$progs"
-  python3 bench/vm_results.py run "$progs" "${cmds[@]}" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
-else
-  progs=$out/vm/programs
-  echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
-  VM_MODULE_SUITE=0 BUILD_DIR=$build VM_OUT="$out/vm" VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
-    VM_TESTS="$(printf '%s;' "${cmds[@]}")" \
-    vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
-  cp "$out/vm/guest.ktap" "$out/runs.log"
-fi
-python3 bench/ring_share_report.py "$progs" | tee "$out/report.txt"
+[[ -c /dev/kvm ]] || echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
+# shellcheck source=programs.sh
+. bench/programs.sh
+BUILD_DIR=$build VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} run_programs "$out" "${cmds[@]}"
+python3 bench/ring_share_report.py "$PROGS" | tee "$out/report.txt"

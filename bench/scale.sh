@@ -65,13 +65,8 @@ echo "== $(wc -l <"$plan") runs of dirty_log_perf -M all -i $iters -s $backing (
 
 # One program a point: bench/scale-guest.sh PERF NAME @JSON@ ARGS.
 mapfile -t cmds < <(sed "s|^\([^ ]*\)|$ROOT/bench/scale-guest.sh $perf \1 @JSON@|" "$plan")
-if [[ -c /dev/kvm ]]; then
-  progs=$out/programs
-  rm -rf "$progs"
-  python3 bench/vm_results.py run "$progs" "${cmds[@]}" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
-else
-  progs=$out/vm/programs
-  hugepages=0
+hugepages=0 mem=
+if [[ ! -c /dev/kvm ]]; then
   [[ $backing == *hugetlb* ]] && hugepages=$((largest / 2 + 64))
   mem=$((largest + 3072))M
   echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh, ${mem} RAM, $hugepages huge pages; console in $out/vm)"
@@ -82,20 +77,19 @@ else
   avail=$(($(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) / 1024))
   ((avail >= want + 1024)) ||
     echo "   warning: the VM gets ${want} MiB but only ${avail} MiB is available here; expect the sweep to crawl (stop other VMs, or set SCALE_SIZES without the largest point)" >&2
-  VM_MODULE_SUITE=0 BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-$mem} \
-    VM_HUGEPAGES=${VM_HUGEPAGES:-$hugepages} \
-    VM_TIMEOUT=${VM_TIMEOUT:-10800} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-5400} \
-    VM_FILES="$perf" VM_TESTS="$(printf '%s;' "${cmds[@]}")" \
-    vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
-  cp "$out/vm/guest.ktap" "$out/runs.log"
 fi
+# shellcheck source=programs.sh
+. bench/programs.sh
+BUILD_DIR=$build VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-$mem} VM_HUGEPAGES=${VM_HUGEPAGES:-$hugepages} \
+  VM_TIMEOUT=${VM_TIMEOUT:-10800} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-5400} VM_FILES="$perf" \
+  run_programs "$out" "${cmds[@]}"
 
 # Each run's JSON (bench/vm_results.py), kept as scale-NAME.json.
 n=0
 while IFS=$'\t' read -r _ json cmd; do
   read -r _ _ name _ <<<"$cmd"
   [[ $json == - ]] || { cp "$json" "$out/scale-$name.json"; n=$((n + 1)); }
-done < <(python3 bench/vm_results.py list "$progs")
+done < <(python3 bench/vm_results.py list "$PROGS")
 echo "== $n result files in $out"
 ((n > 0)) || { echo "bench-scale: no results (see $out/runs.log)" >&2; exit 1; }
 "$build/bin/dirtyscope" report --fit -o "$out/scale.png" "$out"/scale-*.json | tee "$out/report.txt"
