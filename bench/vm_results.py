@@ -70,15 +70,19 @@ def run(folder, commands):
         with open(prefix + '.cmd', 'w') as f:
             print(' '.join(words), file=f)
         print('# running: ' + ' '.join(words), flush=True)
-        proc = subprocess.run(words, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, errors='replace', check=False)
-        sys.stdout.write(proc.stdout)
+        try:
+            proc = subprocess.run(words, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, errors='replace', check=False)
+            output, rc = proc.stdout, proc.returncode
+        except OSError as e:  # as a shell says it: not found or not executable
+            output, rc = f'{words[0]}: {e.strerror}\n', 127
+        sys.stdout.write(output)
         sys.stdout.flush()
         with open(prefix + '.ktap', 'w') as f:
-            f.write(proc.stdout)
+            f.write(output)
         with open(prefix + '.rc', 'w') as f:
-            print(proc.returncode, file=f)
-        ok = ok and proc.returncode == 0
+            print(rc, file=f)
+        ok = ok and rc == 0
     return ok
 
 
