@@ -2,7 +2,7 @@
 # `make bench-compare`: the kernel's own dirty_log_perf_test as a benchmark
 # peer. Builds it from Debian's linux-source (vm/perf-peer-build.sh: static,
 # ucall without SSE), then runs it and our dirty_log_perf alternately at
-# equal settings (bench/compare-guest.sh):
+# equal settings:
 #   clear-log   the kernel's default (manual protect: get + clear) against
 #               ours -M clear-log
 #   dirty-log   the kernel's -g (GET only) against ours -M dirty-log -g
@@ -16,7 +16,8 @@
 #   VM_SMP (2: guest CPUs of the nested VM; the kernel's test busy-waits,
 #   its main thread for the vCPUs and each vCPU thread between passes, so
 #   with one CPU each side's work shares it with a spinning thread).
-# Output: $BUILD_DIR/bench/compare/{runs.log,report.txt,compare.json}.
+# Output: $BUILD_DIR/bench/compare/{runs.log,report.txt,compare.json}, each
+#   run's files in programs/ (vm/programs/ through the VM; bench/vm_results.py).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -34,15 +35,22 @@ ours=$build/bin/dirty_log_perf
 BUILD_DIR=$build vm/perf-peer-build.sh "$peer"
 [[ -x $ours ]] || { echo "bench-compare: $ours not built" >&2; exit 1; }
 
-args=("$peer" "$ours" "$rounds" "$mem" "$iters" "$cpl")
 echo "== $rounds rounds: kernel dirty_log_perf_test vs dirty_log_perf, 1 vCPU, $mem, -i $iters, our CPL $cpl${VM_SMP:+, VM_SMP=$VM_SMP}"
-if [[ -c /dev/kvm ]]; then
-  bench/compare-guest.sh "${args[@]}" >"$out/runs.log" 2>&1 || echo "   (a run failed: see $out/runs.log)"
-else
-  echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
-  VM_MODULE_SUITE=0 BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
-    VM_FILES="$peer $ours" VM_TESTS="$ROOT/bench/compare-guest.sh ${args[*]}" \
-    vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
-  cp "$out/vm/guest.ktap" "$out/runs.log"
-fi
-python3 bench/compare_report.py "$out/runs.log" --json "$out/compare.json" | tee "$out/report.txt"
+# Alternately, at equal settings (bench/compare_report.py tells them apart
+# by program and -g): the kernel's default (get + clear) against ours
+# -M clear-log, the kernel's -g (GET only) against ours -M dirty-log -g. The
+# order flips every round, so neither side always runs first.
+kclear="$peer -v 1 -b $mem -i $iters"
+oclear="$ours -M clear-log -v 1 -b $mem -i $iters -u $cpl --json @JSON@"
+kget="$peer -g -v 1 -b $mem -i $iters"
+oget="$ours -M dirty-log -g -v 1 -b $mem -i $iters -u $cpl --json @JSON@"
+cmds=()
+for ((r = 1; r <= rounds; r++)); do
+  if ((r % 2)); then cmds+=("$kclear" "$oclear" "$kget" "$oget"); else cmds+=("$oclear" "$kclear" "$oget" "$kget"); fi
+done
+[[ -c /dev/kvm ]] || echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh; console in $out/vm)"
+# shellcheck source=programs.sh
+. bench/programs.sh
+BUILD_DIR=$build VM_SMP=${VM_SMP:-2} VM_TIMEOUT=${VM_TIMEOUT:-3600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-3000} \
+  run_programs "$out" "${cmds[@]}"
+python3 bench/compare_report.py "$PROGS" --json "$out/compare.json" | tee "$out/report.txt"

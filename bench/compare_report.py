@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """`make bench-compare`'s report: per-phase medians and ratios, ours over
-the kernel's dirty_log_perf_test, from the runs bench/compare-guest.sh
-printed (directly or nested in the VM's KTAP).
+the kernel's dirty_log_perf_test, from the files of the runs
+bench/compare.sh made (DIR, read by bench/vm_results.py): the kernel test's
+output, our JSON.
 
-Usage: compare_report.py LOG [--json OUT]
+Usage: compare_report.py DIR [--json OUT]
 
 Pairs: "clear-log" (the kernel's default: manual protect, get + clear,
 against our -M clear-log) and "dirty-log" (the kernel's -g: GET only,
@@ -22,12 +23,13 @@ so for the short phases, enable and disable at a few ms, the minimum is the
 steadier estimate).
 """
 import json
+import os
 import re
 import statistics
 import sys
 
-BEGIN = re.compile(r"^=== begin (\S+) (\d+): (.*)$")
-END = re.compile(r"^=== end (\S+) (\d+) rc=(\d+)$")
+from vm_results import programs
+
 KTIME = re.compile(r"^(Populate memory|Enabling dirty logging|Disabling dirty logging) time: (\d+)\.(\d+)s$")
 KITER = re.compile(r"^Iteration (\d+) (dirty memory|get dirty log|clear dirty log) time: (\d+)\.(\d+)s$")
 
@@ -63,44 +65,37 @@ def parse_kernel(lines):
     return out
 
 
-def parse_ours(lines):
-    for line in lines:
-        if line.startswith('{"tool":"dirty_log_perf"') or line.startswith('{"tool": "dirty_log_perf"'):
-            doc = json.loads(line)
-            mode = doc["modes"][0]
-            if mode.get("result") != "ok":
-                return None
-            its = mode["iterations"]
-            return {"populate": [mode["populate_ns"]], "enable": [mode["enable_ns"]],
-                    "disable": [mode["disable_ns"]], "dirty": [i["dirty_ns"] for i in its],
-                    "collect": [i["collect_ns"] for i in its],
-                    "collect in ioctls": [i["collect_kernel_ns"] for i in its]}
-    return None
+def parse_ours(doc):
+    if not doc or doc.get("tool") != "dirty_log_perf":
+        return None
+    mode = doc["modes"][0]
+    if mode.get("result") != "ok":
+        return None
+    its = mode["iterations"]
+    return {"populate": [mode["populate_ns"]], "enable": [mode["enable_ns"]],
+            "disable": [mode["disable_ns"]], "dirty": [i["dirty_ns"] for i in its],
+            "collect": [i["collect_ns"] for i in its],
+            "collect in ioctls": [i["collect_kernel_ns"] for i in its]}
 
 
-def parse(path):
+def parse(folder):
+    """Runs by (name, round): names kernel-clear, kernel-get, ours-clear,
+    ours-get (the kernel's test is dirty_log_perf_test; -g: GET only), the
+    Nth run of a name is round N."""
     runs = {}  # (name, round) -> {phase: [ns...]}
     failed = []
-    cur = None
-    body = []
-    with open(path, errors="replace") as f:
-        for raw in f:
-            line = raw.strip()
-            m = BEGIN.match(line)
-            if m:
-                cur, body = (m.group(1), int(m.group(2))), []
-                continue
-            m = END.match(line)
-            if m and cur == (m.group(1), int(m.group(2))):
-                parsed = (parse_kernel if cur[0].startswith("kernel") else parse_ours)(body)
-                if m.group(3) != "0" or parsed is None:
-                    failed.append(f"{cur[0]} round {cur[1]} (rc={m.group(3)})")
-                else:
-                    runs[cur] = parsed
-                cur = None
-                continue
-            if cur:
-                body.append(line)
+    seen = {}
+    for prog in programs(folder):
+        side = "kernel" if os.path.basename(prog.cmd[0]) == "dirty_log_perf_test" else "ours"
+        name = f"{side}-{'get' if '-g' in prog.cmd else 'clear'}"
+        seen[name] = seen.get(name, 0) + 1
+        cur = (name, seen[name])
+        parsed = (parse_kernel([line.strip() for line in prog.output.splitlines()]) if side == "kernel"
+                  else parse_ours(prog.json()))
+        if prog.rc != 0 or parsed is None:
+            failed.append(f"{name} round {cur[1]} (rc={prog.rc})")
+        else:
+            runs[cur] = parsed
     return runs, failed
 
 
@@ -159,7 +154,7 @@ def print_table(result):
 
 def main(argv):
     if len(argv) not in (2, 4) or (len(argv) == 4 and argv[2] != "--json"):
-        print("usage: compare_report.py LOG [--json OUT]", file=sys.stderr)
+        print("usage: compare_report.py DIR [--json OUT]", file=sys.stderr)
         return 2
     runs, failed = parse(argv[1])
     if not runs:

@@ -1,70 +1,45 @@
 #!/usr/bin/env python3
 """The report of `make bench-ring-share` (bench/ring-share.sh).
 
-Usage: ring_share_report.py LOG
+Usage: ring_share_report.py DIR
 
-LOG holds blocks "=== begin perf|micro R" ... "=== end ... rc=N" (the
-guest's KTAP may indent them). A perf block carries dirty_log_perf's
-one-line JSON (dirty-ring mode, 65536 entries per iteration), a micro block
-Google Benchmark's JSON on one line. Prints, per entry and as medians over
+DIR holds each run's files (bench/vm_results.py): dirty_log_perf's JSON
+(dirty-ring mode, 65536 entries per iteration) and the microbenchmark's
+Google Benchmark JSON. Prints, per entry and as medians over
 every iteration and round, dirty_log_perf's userspace time and its parts
 beside the microbenchmark's cases, and the ratio the target is about:
 userspace / microbenchmark harvest (target at most 1.5).
 Exit 1 when a side has no data.
 """
-import json
 import statistics
 import sys
+
+from vm_results import programs
 
 ENTRIES = 65536
 
 
-def blocks(lines):
-    """(kind, text lines) per begin/end block."""
-    kind, body = None, []
-    for raw in lines:
-        line = raw.strip()
-        if line.startswith('# '):
-            line = line[2:]
-        if line.startswith('=== begin '):
-            kind, body = line.split()[2], []
-        elif line.startswith('=== end ') and kind:
-            yield kind, body
-            kind = None
-        elif kind:
-            body.append(line)
-
-
 def main(argv):
     if len(argv) != 2:
-        print('usage: ring_share_report.py LOG', file=sys.stderr)
+        print('usage: ring_share_report.py DIR', file=sys.stderr)
         return 2
-    with open(argv[1], errors='replace') as f:
-        lines = f.read().splitlines()
     user, harvest, merge, wait, micro = [], [], [], [], {}
-    for kind, body in blocks(lines):
-        for line in body:
-            if not line.startswith('{'):
-                continue
-            try:
-                doc = json.loads(line)
-            except ValueError:
-                continue
-            if kind == 'perf' and doc.get('tool') == 'dirty_log_perf':
-                for mode in doc['modes']:
-                    if mode.get('result') != 'ok':
-                        continue
-                    for it in mode['iterations']:
-                        n = it.get('ring_entries') or 0
-                        if n:
-                            user.append(it['collect_user_ns'] / n)
-                            harvest.append(it['ring_harvest_ns'] / n)
-                            merge.append(it['ring_merge_ns'] / n)
-                            wait.append(it['ring_lock_wait_ns'] / n)
-            elif kind == 'micro' and 'benchmarks' in doc:
-                for b in doc['benchmarks']:
-                    scale = {'ns': 1, 'us': 1e3, 'ms': 1e6}[b.get('time_unit', 'ns')]
-                    micro.setdefault(b['name'], []).append(b['real_time'] * scale / ENTRIES)
+    for prog in programs(argv[1]):
+        doc = prog.json() or {}
+        if doc.get('tool') == 'dirty_log_perf':
+            for mode in doc['modes']:
+                if mode.get('result') != 'ok':
+                    continue
+                for it in mode['iterations']:
+                    n = it.get('ring_entries') or 0
+                    if n:
+                        user.append(it['collect_user_ns'] / n)
+                        harvest.append(it['ring_harvest_ns'] / n)
+                        merge.append(it['ring_merge_ns'] / n)
+                        wait.append(it['ring_lock_wait_ns'] / n)
+        for b in doc.get('benchmarks', []):
+            scale = {'ns': 1, 'us': 1e3, 'ms': 1e6}[b.get('time_unit', 'ns')]
+            micro.setdefault(b['name'], []).append(b['real_time'] * scale / ENTRIES)
     ref = micro.get(f'BM_RingHarvest/entries:{ENTRIES}')
     if not user or not ref:
         print('ring-share: no data (' + ('no dirty_log_perf ring iterations' if not user

@@ -63,14 +63,10 @@ for v in $vcpus; do add "v$v-b$vcpu_size" $(($(mib "$vcpu_size") * v)) -b "$vcpu
 for s in $sizes; do add "b$s" "$(mib "$s")" -b "$s"; done
 echo "== $(wc -l <"$plan") runs of dirty_log_perf -M all -i $iters -s $backing (plan: $plan); largest ${largest} MiB"
 
-if [[ -c /dev/kvm ]]; then
-  : >"$out/runs.log"
-  while read -r name args; do
-    # shellcheck disable=SC2086 # the plan's words
-    bench/scale-guest.sh "$perf" "$name" $args >>"$out/runs.log" 2>&1 || echo "   ($name failed: see $out/runs.log)"
-  done <"$plan"
-else
-  hugepages=0
+# One program a point: bench/scale-guest.sh PERF NAME @JSON@ ARGS.
+mapfile -t cmds < <(sed "s|^\([^ ]*\)|$ROOT/bench/scale-guest.sh $perf \1 @JSON@|" "$plan")
+hugepages=0 mem=
+if [[ ! -c /dev/kvm ]]; then
   [[ $backing == *hugetlb* ]] && hugepages=$((largest / 2 + 64))
   mem=$((largest + 3072))M
   echo "== no /dev/kvm here: running inside the nested VM (vm/run.sh, ${mem} RAM, $hugepages huge pages; console in $out/vm)"
@@ -81,26 +77,19 @@ else
   avail=$(($(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) / 1024))
   ((avail >= want + 1024)) ||
     echo "   warning: the VM gets ${want} MiB but only ${avail} MiB is available here; expect the sweep to crawl (stop other VMs, or set SCALE_SIZES without the largest point)" >&2
-  VM_MODULE_SUITE=0 BUILD_DIR=$build VM_OUT="$out/vm" VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-$mem} \
-    VM_HUGEPAGES=${VM_HUGEPAGES:-$hugepages} \
-    VM_TIMEOUT=${VM_TIMEOUT:-10800} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-5400} \
-    VM_FILES="$perf" VM_TESTS="$(sed "s|^|$ROOT/bench/scale-guest.sh $perf |" "$plan" | paste -sd';')" \
-    vm/run.sh >"$out/vm.log" 2>&1 || echo "   (the VM run reported failures: see $out/vm.log)"
-  cp "$out/vm/guest.ktap" "$out/runs.log"
 fi
+# shellcheck source=programs.sh
+. bench/programs.sh
+BUILD_DIR=$build VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-$mem} VM_HUGEPAGES=${VM_HUGEPAGES:-$hugepages} \
+  VM_TIMEOUT=${VM_TIMEOUT:-10800} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-5400} VM_FILES="$perf" \
+  run_programs "$out" "${cmds[@]}"
 
-# Each run's one-line JSON, kept as scale-NAME.json.
-name=
+# Each run's JSON (bench/vm_results.py), kept as scale-NAME.json.
 n=0
-while IFS= read -r line; do
-  line=${line#"${line%%[![:space:]]*}"}  # the KTAP relay indents program output
-  line=${line#"# "}
-  case $line in
-    "=== begin "*) name=${line#=== begin }; name=${name%%:*} ;;
-    '{"tool": "dirty_log_perf"'*|'{"tool":"dirty_log_perf"'*)
-      [[ -n $name ]] && { printf '%s\n' "$line" >"$out/scale-$name.json"; n=$((n + 1)); } ;;
-  esac
-done <"$out/runs.log"
+while IFS=$'\t' read -r _ json cmd; do
+  read -r _ _ name _ <<<"$cmd"
+  [[ $json == - ]] || { cp "$json" "$out/scale-$name.json"; n=$((n + 1)); }
+done < <(python3 bench/vm_results.py list "$PROGS")
 echo "== $n result files in $out"
 ((n > 0)) || { echo "bench-scale: no results (see $out/runs.log)" >&2; exit 1; }
 "$build/bin/dirtyscope" report --fit -o "$out/scale.png" "$out"/scale-*.json | tee "$out/report.txt"

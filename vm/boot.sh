@@ -3,10 +3,9 @@
 # harness. The architecture's settings are data, vm/arch/ARCH.conf.
 # Usage: vm/boot.sh ARCH STAGE OUT
 #   STAGE  a folder with the guest's /init and what it runs; this adds
-#          busybox with its applets, /guest.sh, /bin/expect
-#          and /etc/passwd
-#   OUT    gets initramfs.cpio, console.log (the kernel console) and
-#          guest.ktap (what /init writes to $RESULTS, the second port)
+#          busybox with its applets, /guest.sh, /bin/expect, /etc/passwd
+#   OUT    gets initramfs.cpio, console.log (the kernel console), guest.ktap
+#          ($RESULTS, the second port), programs/ ($FILES: vm/guest.sh prog)
 # Env: BOOT_KERNEL (image, required), BOOT_BUSYBOX (/bin/busybox),
 #      BOOT_TIMEOUT (300 s), BOOT_MEM (1G), BOOT_SMP (1), BOOT_APPEND (more
 #      kernel command line; NAME=VALUE words reach /init as environment).
@@ -33,11 +32,15 @@ chmod +x "$stage/init"
 printf 'root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >"$stage/etc/passwd"
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$out/initramfs.cpio"
 
-rm -f "$out/console.log" "$out/guest.ktap"
+rm -rf "$out/console.log" "$out/guest.ktap" "$out/programs.b64" "$out/programs"
 # shellcheck disable=SC2086 # the conf's QEMU flags are word lists
 timeout --kill-after=10 "${BOOT_TIMEOUT:-300}" "$QEMU" \
   -machine "$MACHINE" -accel tcg -cpu "$CPU" -smp "${BOOT_SMP:-1}" -m "${BOOT_MEM:-1G}" \
   -nographic -no-reboot -net none -monitor none \
-  -serial "file:$out/console.log" ${RESULTS_QEMU//\{\}/$out/guest.ktap} \
+  -serial "file:$out/console.log" ${RESULTS_QEMU//\{\}/$out/guest.ktap} ${FILES_QEMU//\{\}/$out/programs.b64} \
   -kernel "$BOOT_KERNEL" -initrd "$out/initramfs.cpio" \
-  -append "console=$CONSOLE panic=-1 oops=panic RESULTS=$RESULTS_DEV ${BOOT_APPEND:-}" </dev/null
+  -append "console=$CONSOLE panic=-1 oops=panic RESULTS=$RESULTS_DEV FILES=$FILES_DEV ${BOOT_APPEND:-}" </dev/null || rc=$?
+# One base64 tar a program, blank-line separated; a crash cuts the last.
+mkdir -p "$out/programs"
+[[ ! -f $out/programs.b64 ]] || tr -d '\r' <"$out/programs.b64" | awk -v RS= -v x="base64 -d | tar -x -C '$out/programs' 2>/dev/null" '{ print | x; close(x) }'
+exit "${rc:-0}"

@@ -49,25 +49,37 @@ step() {
 	diag </tmp/step.out
 	result $rc "$name"
 }
+# Each program's /results/NN-NAME.{ktap,rc,cmd,json} go to $FILES, the third
+# port, as it ends (a base64 tar, then a blank line); vm/boot.sh unpacks.
+np=0
+mkdir -p /results
+# next_files NAME: the next program's NN-NAME (NAME's first word, no path)
+next_files() { w=${1%% *}; printf %02d-%s $((np + 1)) "${w##*/}"; }
 # prog NAME LIMIT CMD...: a program run for at most LIMIT seconds
 prog() {
 	name=$1 tmo=$2
 	shift 2
+	f=$(next_files "$name")
+	np=$((np + 1))
 	out "# running: $*"
+	echo "$*" >"/results/$f.cmd"
 	start=$(up)
-	timeout "$tmo" "$@" </dev/null >/tmp/prog.out 2>&1
+	timeout "$tmo" "$@" </dev/null >"/results/$f.ktap" 2>&1
 	rc=$?
-	nest </tmp/prog.out
+	echo $rc >"/results/$f.rc"
+	nest <"/results/$f.ktap"
+	(cd /results && tar -c "$f".* | base64 && echo) >"$FILES"
 	[ $rc -eq 124 ] || [ $rc -eq 143 ] && out "# $name: timed out after ${tmo}s"
 	out "# $name: guest uptime $start -> $(up) s"
 	result $rc "$name"
 }
 # run_plan FILE: one program a line, "LIMIT<TAB>NAME<TAB>KIND<TAB>REGEX<TAB>
 # COMMAND"; KIND and REGEX other than "-" are judged by /bin/expect
-# (vm/expect.sh): "=" must run, "!" must fail.
+# (vm/expect.sh): "=" must run, "!" must fail; @JSON@ is its JSON's path.
 run_plan() {
 	while IFS='	' read -r tmo name kind re cmd; do
 		[ -n "$cmd" ] || continue
+		cmd=$(echo "$cmd" | sed "s|@JSON@|/results/$(next_files "$name").json|g")
 		# shellcheck disable=SC2086 # the command is a word list on purpose
 		if [ "$kind$re" = -- ]; then
 			prog "$name" "$tmo" $cmd

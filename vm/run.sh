@@ -11,10 +11,8 @@
 # suite alone), VM_MODULE_SUITE, VM_FILES, VM_STAGE_DIR, VM_HUGEPAGES,
 # VM_MEM, VM_SMP, VM_TIMEOUT, VM_TEST_TIMEOUT, VM_KMOD_TEST_TIMEOUT, VM_OUT,
 # VM_KEEP_RUNS, VM_KEEP_LOG, KVM_PATCHES, KVM_MODULES_DIR.
-# Every run ends with one line (stdout, last):
-#   vm-test verdict: PASS|FAIL (<programs>: P/N passed[, failed: labels];
-#     module suite: A passed, B failed, C skipped[; <why>])
-# exit 0 only with PASS; bad input is one line on stderr and exit 2.
+# Every run ends with the verdict line (vm/README.md), stdout, last; exit 0
+# only with PASS; bad input is one line on stderr and exit 2.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
