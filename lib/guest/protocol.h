@@ -51,7 +51,7 @@
  *   - random: a pseudo-random page (xorshift64), every DS_RANDOM_EVERY-th
  *     step while other parts are pending, every step once they are done.
  *
- * Three guest programs share this layout; the host picks one per VM by the
+ * Four guest programs share this layout; the host picks one per VM by the
  * entry address it gives the vCPU (x86::GuestProgram):
  *   - ds_guest_main (workload.c): the verified random-page writer above.
  *   - ds_perf_guest_main (perf_workload.c): dirty_log_perf's workload. Each

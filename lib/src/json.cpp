@@ -10,10 +10,23 @@ void JsonWriter::separate() {
     after_key_ = false;
     return;
   }
-  if (!first_.empty()) {
-    if (!first_.back()) out_ << ',';
-    first_.back() = false;
-  }
+  if (first_.empty()) return;
+  if (!first_.back()) out_ << ',';
+  first_.back() = false;
+  newline();
+}
+
+void JsonWriter::newline() {
+  if (indent_ <= 0) return;
+  out_ << '\n' << std::string(first_.size() * static_cast<size_t>(indent_), ' ');
+}
+
+JsonWriter& JsonWriter::close(char c) {
+  const bool empty = first_.back();
+  first_.pop_back();
+  if (!empty) newline();
+  out_ << c;
+  return *this;
 }
 
 JsonWriter& JsonWriter::begin_object() {
@@ -22,25 +35,17 @@ JsonWriter& JsonWriter::begin_object() {
   first_.push_back(true);
   return *this;
 }
-JsonWriter& JsonWriter::end_object() {
-  out_ << '}';
-  first_.pop_back();
-  return *this;
-}
+JsonWriter& JsonWriter::end_object() { return close('}'); }
 JsonWriter& JsonWriter::begin_array() {
   separate();
   out_ << '[';
   first_.push_back(true);
   return *this;
 }
-JsonWriter& JsonWriter::end_array() {
-  out_ << ']';
-  first_.pop_back();
-  return *this;
-}
+JsonWriter& JsonWriter::end_array() { return close(']'); }
 JsonWriter& JsonWriter::key(std::string_view k) {
   separate();
-  out_ << '"' << escape(k) << "\":";
+  out_ << '"' << escape(k) << (indent_ > 0 ? "\": " : "\":");
   after_key_ = true;
   return *this;
 }
@@ -73,6 +78,12 @@ JsonWriter& JsonWriter::value(double v) {
 JsonWriter& JsonWriter::value(bool v) {
   separate();
   out_ << (v ? "true" : "false");
+  return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+  separate();
+  out_ << "null";
   return *this;
 }
 

@@ -21,8 +21,8 @@ uint64_t ns_between(Clock::time_point a, Clock::time_point b) {
 
 RingCollector::RingCollector(std::unique_ptr<RingPolicy> policy, Injection injection, uint32_t entries)
     : Collector(injection, {Injection::DropDirty, Injection::SkipReset, Injection::WrongSlot, Injection::HideRing}),
-      policy_(std::move(policy)),
-      entries_(entries) {
+      policy_(std::move(policy)) {
+  ring_entries_ = entries;
   policy_->bind(*this);
   schedule_ = policy_.get();
 }
@@ -30,10 +30,10 @@ RingCollector::RingCollector(std::unique_ptr<RingPolicy> policy, Injection injec
 void RingCollector::prepare_vm(Vm& vm) {
   const auto limits = ring_limits_of(vm);
   if (!limits) throw SkipError("KVM_CAP_DIRTY_LOG_RING not supported");
-  check_ring_entries(entries_, *limits);
+  check_ring_entries(ring_entries_, *limits);
   acq_rel_ = limits->acq_rel;
   vm.enable_cap(acq_rel_ ? KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING,
-                uint64_t{entries_} * sizeof(kvm_dirty_gfn));
+                uint64_t{ring_entries_} * sizeof(kvm_dirty_gfn));
 }
 
 void RingCollector::attach(Vm& vm, const TestRegion& region) {
@@ -47,7 +47,7 @@ void RingCollector::attach_vcpu(Vcpu& vcpu) {
     vcpu_harvested_since_reset_.resize(vcpu.id() + 1, 0);
   }
   policy_->add_vcpu(vcpu.id());
-  rings_[vcpu.id()] = std::make_unique<DirtyRing>(vcpu, entries_);
+  rings_[vcpu.id()] = std::make_unique<DirtyRing>(vcpu, ring_entries_);
 }
 
 RingEntryRecorder::RingEntryRecorder(const TestRegion& region, Injection injection, uint64_t entries_seen)
@@ -149,15 +149,15 @@ uint32_t RingCollector::harvest_ring_locked(DirtyRing& ring) {
   times_.entries += n;
   vcpu_harvested_since_reset_[ring.vcpu_id()] += n;
   counters_.ring_high_water = std::max<uint64_t>(counters_.ring_high_water, n);
-  if (n == entries_) {
+  if (n == ring_entries_) {
     // KVM should have stopped the vCPU at the soft limit, with
     // kReservedEntries to spare; a full ring means it did not, and any
     // further push overwrote an entry we had not harvested yet.
     ++counters_.ring_overruns;
     if (!fault_)
       fault_ = "vCPU " + std::to_string(ring.vcpu_id()) + "'s dirty ring was completely full at a harvest (" +
-               std::to_string(n) + " of " + std::to_string(entries_) + " entries; the soft-full exit was due at " +
-               std::to_string(entries_ - kReservedEntries) +
+               std::to_string(n) + " of " + std::to_string(ring_entries_) + " entries; the soft-full exit was due at " +
+               std::to_string(ring_entries_ - kReservedEntries) +
                "): KVM ran the vCPU past its soft limit and reserve, so later pushes overwrote unharvested entries";
   }
   return n;
@@ -250,7 +250,7 @@ std::string RingPolicy::not_done(const std::vector<bool>& done, const char* what
   for (size_t i = 0; i < ring_->rings_.size(); ++i)
     if (ring_->rings_[i] && !done[i]) who += (who.empty() ? "" : ",") + std::to_string(i);
   if (who.empty()) return {};
-  const uint32_t entries = ring_->entries_;
+  const uint32_t entries = ring_->ring_entries_;
   return "vCPU(s) " + who + what + std::to_string(entries) + "-entry dirty ring (highest fill seen " +
          std::to_string(ring_->counters_.ring_high_water) + ", soft limit " +
          std::to_string(entries - RingCollector::kReservedEntries) + ")";

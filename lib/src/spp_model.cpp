@@ -207,9 +207,4 @@ bool SppModel::injection_fired() const {
   return injection_fired_;
 }
 
-std::optional<uint64_t> SppModel::injected_page() const {
-  std::lock_guard lock(mutex_);
-  return injected_page_;
-}
-
 }  // namespace dirtyscope

@@ -50,7 +50,6 @@ void WriteMix::plan_iteration(uint64_t k) {
     m.carry_first = first;
     m.carry_count = count;
     m.carry_done = 0;
-    rewrites_requested_ += count;
   }
 }
 
@@ -64,7 +63,6 @@ void WriteMix::after_running_collection() {
     if (swept_end <= s.recent_next) continue;
     m.recent_first = s.recent_next;
     m.recent_count = swept_end - s.recent_next;
-    rewrites_requested_ += m.recent_count;
     s.recent_next = swept_end;
     // Publish: the range must be in memory before the guest sees the new
     // generation (the guest reads gen first, then the range).

@@ -1,116 +1,20 @@
-// Hand-rolled JSON writer: the output is small, the keys are fixed ASCII,
-// and a JSON library would be one more build dependency for every user.
 #include "dirtyscope/stats/json.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
+#include "dirtyscope/json.hpp"
 #include "dirtyscope/stats/ring_health.hpp"
 
 namespace dirtyscope::stats {
 namespace {
 
-class Writer {
- public:
-  explicit Writer(int indent) : indent_(indent) {}
-
-  void begin_object() { open('{'); }
-  void end_object() { close('}'); }
-  void begin_array() { open('['); }
-  void end_array() { close(']'); }
-
-  void key(std::string_view k) {
-    separator();
-    string(k);
-    out_ += indent_ > 0 ? ": " : ":";
-    after_key_ = true;
-  }
-  void value(std::uint64_t v) {
-    separator();
-    out_ += std::to_string(v);
-  }
-  void value(std::int64_t v) {
-    separator();
-    out_ += std::to_string(v);
-  }
-  void value(std::string_view s) {
-    separator();
-    string(s);
-  }
-  void null() {
-    separator();
-    out_ += "null";
-  }
-  void boolean(bool b) {
-    separator();
-    out_ += b ? "true" : "false";
-  }
-
-  std::string take() { return std::move(out_); }
-
- private:
-  void open(char c) {
-    separator();
-    out_ += c;
-    first_.push_back(true);
-  }
-  void close(char c) {
-    const bool empty = first_.back();
-    first_.pop_back();
-    if (!empty) newline();
-    out_ += c;
-  }
-  // Comma and newline before every element except the first in its
-  // container and a value right after its key.
-  void separator() {
-    if (after_key_) {
-      after_key_ = false;
-      return;
-    }
-    if (first_.empty()) return;
-    if (!first_.back()) out_ += ',';
-    first_.back() = false;
-    newline();
-  }
-  void newline() {
-    if (indent_ <= 0) return;
-    out_ += '\n';
-    out_.append(first_.size() * static_cast<std::size_t>(indent_), ' ');
-  }
-  // Keys and names here are plain ASCII, but escape anyway: a process name
-  // or a future key must never break the document.
-  void string(std::string_view s) {
-    out_ += '"';
-    for (char c : s) {
-      switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\n': out_ += "\\n"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            static constexpr char hex[] = "0123456789abcdef";
-            out_ += "\\u00";
-            out_ += hex[(c >> 4) & 0xf];
-            out_ += hex[c & 0xf];
-          } else {
-            out_ += c;
-          }
-      }
-    }
-    out_ += '"';
-  }
-
-  int indent_;
-  std::string out_;
-  std::vector<bool> first_;
-  bool after_key_ = false;
-};
-
-void counters(Writer& w, const std::string& p, const VcpuCounters& c) {
+void counters(JsonWriter& w, const std::string& p, const VcpuCounters& c) {
   w.key(p + "ring_pushes"), w.value(c.ring_pushes);
   w.key(p + "ring_resets"), w.value(c.ring_resets);
   w.key(p + "ring_full_exits"), w.value(c.ring_full_exits);
@@ -124,7 +28,7 @@ void counters(Writer& w, const std::string& p, const VcpuCounters& c) {
 // soft limit it is judged against and the verdict. Numbers the source
 // cannot see are null, and so are the flags then: "unknown" must never
 // read as "not late".
-void ring_alarm(Writer& w, const std::string& p, const VcpuCounters& c) {
+void ring_alarm(JsonWriter& w, const std::string& p, const VcpuCounters& c) {
   const RingHealth h = judge_ring(c.occupancy_hwm, c.ring_size);
   const bool known = c.ring_size != 0;
   w.key(p + "ring_size");
@@ -133,16 +37,16 @@ void ring_alarm(Writer& w, const std::string& p, const VcpuCounters& c) {
   known ? w.value(h.soft_limit) : w.null();
   w.key(p + "ring_alarm"), w.value(ring_verdict_name(h.verdict));
   w.key(p + "ring_late");
-  known ? w.boolean(h.late()) : w.null();
+  known ? w.value(h.late()) : w.null();
   w.key(p + "ring_overrun");
-  known ? w.boolean(h.overrun()) : w.null();
+  known ? w.value(h.overrun()) : w.null();
 }
 
 // A VM's (or all VMs') alarm: the worst vCPU verdict and how many vCPUs
 // have each flag. Judged per vCPU, never on summed counters: a max of
 // sizes against a max of high-water marks could mix two rings.
 template <typename ForEachVcpu>
-void ring_alarm_summary(Writer& w, const std::string& p, ForEachVcpu&& each) {
+void ring_alarm_summary(JsonWriter& w, const std::string& p, ForEachVcpu&& each) {
   RingVerdict worst = RingVerdict::NoRing;
   std::uint64_t late = 0, overrun = 0, unknown = 0;
   each([&](const VcpuCounters& c) {
@@ -160,7 +64,7 @@ void ring_alarm_summary(Writer& w, const std::string& p, ForEachVcpu&& each) {
 
 // Only for sources that count SPP: a missing key says "not counted here",
 // a 0 would claim "counted, none".
-void spp(Writer& w, const std::string& p, const std::optional<SppCounters>& c) {
+void spp(JsonWriter& w, const std::string& p, const std::optional<SppCounters>& c) {
   if (!c) return;
   w.key(p + "spp_allowed"), w.value(c->allowed);
   w.key(p + "spp_denied"), w.value(c->denied);
@@ -170,7 +74,7 @@ void spp(Writer& w, const std::string& p, const std::optional<SppCounters>& c) {
 // Only for sources that count drops (kmod): "<p>drop_<reason>" per reason,
 // "<p>drop_events" being every counted event lost. Missing keys say "not
 // counted here" (or, module-wide, "not readable by this caller").
-void drops(Writer& w, const std::string& p, const std::optional<DropCounters>& d) {
+void drops(JsonWriter& w, const std::string& p, const std::optional<DropCounters>& d) {
   if (!d) return;
   w.key(p + "drop_events"), w.value(d->events);
   w.key(p + "drop_pending_events"), w.value(d->pending_events);
@@ -183,7 +87,7 @@ void drops(Writer& w, const std::string& p, const std::optional<DropCounters>& d
 
 // Why the counts may not be exact though nothing was dropped; only when
 // there is a reason.
-void inexact(Writer& w, const std::string& p, const std::vector<std::string>& notes) {
+void inexact(JsonWriter& w, const std::string& p, const std::vector<std::string>& notes) {
   if (notes.empty()) return;
   w.key(p + "inexact");
   w.begin_array();
@@ -191,7 +95,7 @@ void inexact(Writer& w, const std::string& p, const std::vector<std::string>& no
   w.end_array();
 }
 
-void percentile(Writer& w, std::string_view key, const Log2Histogram& h, double p) {
+void percentile(JsonWriter& w, std::string_view key, const Log2Histogram& h, double p) {
   w.key(key);
   const auto v = h.percentile(p);
   if (v) {
@@ -201,7 +105,7 @@ void percentile(Writer& w, std::string_view key, const Log2Histogram& h, double 
   }
 }
 
-void ioctl(Writer& w, const IoctlStats& s) {
+void ioctl(JsonWriter& w, const IoctlStats& s) {
   w.begin_object();
   w.key("count"), w.value(s.count);
   w.key("total_ns"), w.value(s.total_ns);
@@ -227,7 +131,7 @@ void ioctl(Writer& w, const IoctlStats& s) {
 }
 
 template <typename IoctlOf>
-void ioctls(Writer& w, const std::string& p, std::uint64_t total, IoctlOf&& of) {
+void ioctls(JsonWriter& w, const std::string& p, std::uint64_t total, IoctlOf&& of) {
   w.key(p + "ioctl_count"), w.value(total);
   w.key(p + "ioctl");
   w.begin_object();
@@ -242,7 +146,8 @@ void ioctls(Writer& w, const std::string& p, std::uint64_t total, IoctlOf&& of) 
 
 std::string to_json(const DirtyStats& stats, int indent) {
   const std::string p = stats.source + ".";
-  Writer w(indent);
+  std::ostringstream out;
+  JsonWriter w(out, indent);
   w.begin_object();
   w.key("source"), w.value(stats.source);
   counters(w, p, stats.totals());
@@ -283,7 +188,7 @@ std::string to_json(const DirtyStats& stats, int indent) {
   }
   w.end_array();
   w.end_object();
-  return w.take();
+  return out.str();
 }
 
 }  // namespace dirtyscope::stats

@@ -34,7 +34,7 @@ struct Ring {
   uint64_t next = 0;
 };
 
-std::string harvest_error(RingEntryRecorder& rec, Ring& r) {
+std::string harvest_error(dirtyscope::RingEntryRecorder& rec, Ring& r) {
   try {
     rec.harvest(r.ring);
   } catch (const CollectorError& e) {
@@ -43,10 +43,16 @@ std::string harvest_error(RingEntryRecorder& rec, Ring& r) {
   return "";
 }
 
-TEST(RingEntryRecorder, RecordsPagesAcrossSlotsAndResetsEveryEntry) {
+// The usual harvest: no injection, 64 entries over two_slots(). The
+// fixture's name is the suite's, so it hides the library's class here.
+class RingEntryRecorder : public ::testing::Test {
+ protected:
   TestRegion region = two_slots();
-  RingEntryRecorder rec(region, Injection::None);
-  Ring r(64);
+  dirtyscope::RingEntryRecorder rec{region, Injection::None};
+  Ring r{64};
+};
+
+TEST_F(RingEntryRecorder, RecordsPagesAcrossSlotsAndResetsEveryEntry) {
   // Slot changes back and forth: the cached slot must follow.
   r.push(5, 0);
   r.push(5, 511);
@@ -63,10 +69,7 @@ TEST(RingEntryRecorder, RecordsPagesAcrossSlotsAndResetsEveryEntry) {
   EXPECT_EQ(rec.harvest(r.ring), 0u);
 }
 
-TEST(RingEntryRecorder, StopsAtTheFirstUnpublishedEntry) {
-  TestRegion region = two_slots();
-  RingEntryRecorder rec(region, Injection::None);
-  Ring r(64);
+TEST_F(RingEntryRecorder, StopsAtTheFirstUnpublishedEntry) {
   r.push(5, 1);
   r.push(5, 2);
   r.gfns[2] = kvm_dirty_gfn{0, 5, 3};  // filled, not yet published
@@ -76,71 +79,55 @@ TEST(RingEntryRecorder, StopsAtTheFirstUnpublishedEntry) {
   EXPECT_FALSE(rec.pending().test(4));
 }
 
-TEST(RingEntryRecorder, OffsetPastTheCachedSlotFails) {
-  TestRegion region = two_slots();
-  RingEntryRecorder rec(region, Injection::None);
-  Ring r(64);
+TEST_F(RingEntryRecorder, OffsetPastTheCachedSlotFails) {
   r.push(5, 10);   // caches slot 5
   r.push(5, 512);  // one past its end: would be slot 6's first page
   EXPECT_EQ(harvest_error(rec, r),
             "vCPU 3 ring entry 2: slot 0x5 (address space 0) offset 0x200 is not a page of any test memslot");
 }
 
-TEST(RingEntryRecorder, ABadEntryIsNumberedAcrossHarvests) {
+TEST_F(RingEntryRecorder, ABadEntryIsNumberedAcrossHarvests) {
   // The number counts every entry read from the ring since the recorder
   // began, not from this harvest: 3 then 1 good, so the bad one is 5th.
-  TestRegion region = two_slots();
-  RingEntryRecorder rec(region, Injection::None);
-  Ring r(4);
-  for (uint64_t i = 0; i < 3; ++i) r.push(5, i);
-  EXPECT_EQ(rec.harvest(r.ring), 3u);
-  r.push(6, 1);
-  r.push(6, 512);
-  EXPECT_EQ(harvest_error(rec, r),
+  Ring small(4);
+  for (uint64_t i = 0; i < 3; ++i) small.push(5, i);
+  EXPECT_EQ(rec.harvest(small.ring), 3u);
+  small.push(6, 1);
+  small.push(6, 512);
+  EXPECT_EQ(harvest_error(rec, small),
             "vCPU 3 ring entry 5: slot 0x6 (address space 0) offset 0x200 is not a page of any test memslot");
   EXPECT_EQ(rec.entries_seen(), 5u);
   // The good entry before it was consumed, the bad one was not.
-  EXPECT_EQ(r.gfns[3].flags, KVM_DIRTY_GFN_F_RESET);
-  EXPECT_EQ(r.gfns[0].flags, KVM_DIRTY_GFN_F_DIRTY);
+  EXPECT_EQ(small.gfns[3].flags, KVM_DIRTY_GFN_F_RESET);
+  EXPECT_EQ(small.gfns[0].flags, KVM_DIRTY_GFN_F_DIRTY);
 }
 
-TEST(RingEntryRecorder, OffsetPastANewlyLookedUpSlotFails) {
-  TestRegion region = two_slots();
-  RingEntryRecorder rec(region, Injection::None);
-  Ring r(64);
+TEST_F(RingEntryRecorder, OffsetPastANewlyLookedUpSlotFails) {
   r.push(5, 10);
   r.push(6, 1ULL << 40);
   EXPECT_NE(harvest_error(rec, r).find("slot 0x6 (address space 0) offset 0x10000000000"), std::string::npos);
 }
 
-TEST(RingEntryRecorder, UnknownSlotAndOtherAddressSpaceFail) {
-  TestRegion region = two_slots();
+TEST_F(RingEntryRecorder, UnknownSlotAndOtherAddressSpaceFail) {
+  r.push(7, 0);
+  EXPECT_NE(harvest_error(rec, r).find("slot 0x7 (address space 0)"), std::string::npos);
   {
-    RingEntryRecorder rec(region, Injection::None);
-    Ring r(64);
-    r.push(7, 0);
-    EXPECT_NE(harvest_error(rec, r).find("slot 0x7 (address space 0)"), std::string::npos);
-  }
-  {
-    RingEntryRecorder rec(region, Injection::None);
-    Ring r(64);
-    r.push(5, 0);
-    r.push((1u << 16) | 5, 0);  // slot 5 of address space 1 (SMM): not ours
-    EXPECT_NE(harvest_error(rec, r).find("slot 0x5 (address space 1)"), std::string::npos);
+    dirtyscope::RingEntryRecorder other(region, Injection::None);
+    Ring other_ring(64);
+    other_ring.push(5, 0);
+    other_ring.push((1u << 16) | 5, 0);  // slot 5 of address space 1 (SMM): not ours
+    EXPECT_NE(harvest_error(other, other_ring).find("slot 0x5 (address space 1)"), std::string::npos);
   }
   {
     // The "no slot cached" marker itself is no slot.
-    RingEntryRecorder rec(region, Injection::None);
-    Ring r(64);
-    r.push(~0u, 0);
-    EXPECT_NE(harvest_error(rec, r).find("slot 0xffff (address space 65535)"), std::string::npos);
+    dirtyscope::RingEntryRecorder other(region, Injection::None);
+    Ring other_ring(64);
+    other_ring.push(~0u, 0);
+    EXPECT_NE(harvest_error(other, other_ring).find("slot 0xffff (address space 65535)"), std::string::npos);
   }
 }
 
-TEST(RingEntryRecorder, SlotsReplacedBetweenHarvestsAreLookedUpAfresh) {
-  TestRegion region = two_slots();
-  RingEntryRecorder rec(region, Injection::None);
-  Ring r(64);
+TEST_F(RingEntryRecorder, SlotsReplacedBetweenHarvestsAreLookedUpAfresh) {
   r.push(5, 100);
   EXPECT_EQ(rec.harvest(r.ring), 1u);
   // SppModel-style split: slot 5 now covers pages 0..99 only, 9 the rest of it.
@@ -158,21 +145,16 @@ TEST(RingEntryRecorder, SlotsReplacedBetweenHarvestsAreLookedUpAfresh) {
   EXPECT_NE(harvest_error(rec, r).find("slot 0x5 (address space 0) offset 0x64"), std::string::npos);
 }
 
-TEST(RingEntryRecorder, WrongSlotInjectionCorruptsTheTenthEntryAndIsCaught) {
-  TestRegion region = two_slots();
-  RingEntryRecorder rec(region, Injection::WrongSlot);
-  Ring r(64);
+TEST_F(RingEntryRecorder, WrongSlotInjectionCorruptsTheTenthEntryAndIsCaught) {
+  dirtyscope::RingEntryRecorder wrong(region, Injection::WrongSlot);
   for (uint64_t i = 0; i < 12; ++i) r.push(5, i);
-  EXPECT_EQ(harvest_error(rec, r),
+  EXPECT_EQ(harvest_error(wrong, r),
             "vCPU 3 ring entry 10: slot 0x7f05 (address space 0) offset 0x9 is not a page of any test memslot");
   // The count includes the entry that failed: the wrong-slot fault counts as fired by it.
-  EXPECT_EQ(rec.entries_seen(), 10u);
+  EXPECT_EQ(wrong.entries_seen(), 10u);
 }
 
-TEST(RingEntryRecorder, AFullRingIsConsumedOnceAndNoMore) {
-  TestRegion region = two_slots();
-  RingEntryRecorder rec(region, Injection::None);
-  Ring r(64);
+TEST_F(RingEntryRecorder, AFullRingIsConsumedOnceAndNoMore) {
   for (uint64_t i = 0; i < 64; ++i) r.push(6, i);
   EXPECT_EQ(rec.harvest(r.ring), 64u);
   EXPECT_EQ(rec.pending().count(), 64u);

@@ -17,10 +17,8 @@ struct FakeGuest {
   FakeGuest(uint64_t n, uint32_t vcpus) : bytes(n * 4096, 0), pages(n), writes(vcpus, 0) {}
   // vCPU `vcpu` writes `page` with `stamp`; returns the write's number.
   uint64_t write(uint64_t page, uint64_t stamp, uint32_t vcpu = 0) {
-    auto* words = reinterpret_cast<uint64_t*>(&bytes[page * 4096]);
-    const uint64_t seq = writes[vcpu]++;
-    words[0] = stamp;
-    words[1] = DS_WRITE_WORD(vcpu + 1, seq);
+    const uint64_t seq = begin_write(page, stamp, vcpu);
+    finish(vcpu);
     return seq;
   }
   // The stores of a write whose counter increment has not happened yet:

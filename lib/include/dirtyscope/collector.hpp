@@ -163,7 +163,7 @@ class Collector {
   // the iteration with it, alongside whatever the verifier found.
   virtual std::optional<std::string> take_fault() { return std::nullopt; }
   // Entries per vCPU ring; 0 for collectors without a ring.
-  virtual uint32_t ring_entries() const { return 0; }
+  uint32_t ring_entries() const { return ring_entries_; }
 
  protected:
   virtual void do_collect(DirtySet& into, Phase phase) = 0;
@@ -188,6 +188,7 @@ class Collector {
   CollectSchedule* schedule_ = &eager_;  // a mode with its own points in time sets its own
   uint32_t memslot_flags_ = KVM_MEM_LOG_DIRTY_PAGES;
   bool initially_all_dirty_ = false;  // set by prepare_vm where KVM says so
+  uint32_t ring_entries_ = 0;
   FaultInjector faults_;
   CollectorCounters counters_;
   Vm* vm_ = nullptr;

@@ -1,5 +1,6 @@
-// A minimal streaming JSON writer: enough for result files, with correct
-// string escaping and no dependency. Commas are handled by the writer.
+// A minimal streaming JSON writer: enough for result files and stats, with
+// correct string escaping and no dependency. Commas are handled by the
+// writer; `indent` > 0 pretty-prints.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@ namespace dirtyscope {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::ostream& out) : out_(out) {}
+  explicit JsonWriter(std::ostream& out, int indent = 0) : out_(out), indent_(indent) {}
 
   JsonWriter& begin_object();
   JsonWriter& end_object();
@@ -27,6 +28,7 @@ class JsonWriter {
   JsonWriter& value(int v) { return value(int64_t{v}); }
   JsonWriter& value(double v);
   JsonWriter& value(bool v);
+  JsonWriter& null();
   // Embeds an already-rendered JSON value (e.g. stats::to_json()) as is.
   JsonWriter& raw(std::string_view json);
   template <typename T>
@@ -38,8 +40,11 @@ class JsonWriter {
   static std::string escape(std::string_view s);
 
  private:
-  void separate();  // comma before a value/key when needed
+  void separate();  // comma (and newline) before a value/key when needed
+  void newline();
+  JsonWriter& close(char c);
   std::ostream& out_;
+  int indent_;
   std::vector<bool> first_;  // per open container: nothing written yet
   bool after_key_ = false;
 };

@@ -5,6 +5,5 @@
 
 namespace dirtyscope {
 inline constexpr uint64_t kPageSize = 4096;
-inline constexpr uint64_t kPageShift = 12;
 inline constexpr uint64_t kHugePage2M = 2ULL << 20;
 }  // namespace dirtyscope

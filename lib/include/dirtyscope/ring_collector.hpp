@@ -166,7 +166,6 @@ class RingCollector : public Collector {
   void on_ring_full(Vcpu& vcpu) override;
   void shutdown() override { policy_->shutdown(); }
   bool acq_rel() const { return acq_rel_; }
-  uint32_t ring_entries() const override { return entries_; }
   std::optional<std::string> take_fault() override;
   RingTimes ring_times();
 
@@ -194,7 +193,6 @@ class RingCollector : public Collector {
   std::string after_overrun() const;
 
   std::unique_ptr<RingPolicy> policy_;
-  uint32_t entries_;
   bool acq_rel_ = false;
   std::vector<std::unique_ptr<DirtyRing>> rings_;  // by vCPU id
 

@@ -112,8 +112,6 @@ class SppModel {
   // changed, a violation dropped, an allowed write skipped, an applied
   // page left out. A run whose fault never acted proves nothing.
   bool injection_fired() const;
-  // The page WrongVectorBit acts on (the first page protected), once known.
-  std::optional<uint64_t> injected_page() const;
 
  private:
   struct Piece {

@@ -14,7 +14,6 @@
 namespace dirtyscope {
 
 inline constexpr uint32_t kSppSubpageSize = 128;
-inline constexpr uint32_t kSppSubpages = 4096 / kSppSubpageSize;
 // All 32 bits set: the page is writable everywhere, i.e. unprotected.
 inline constexpr uint32_t kSppFullAccess = 0xffffffffu;
 

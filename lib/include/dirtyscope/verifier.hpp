@@ -1,33 +1,11 @@
 // The verifier: decides from page contents and what a collector reported
-// whether KVM missed a dirty page. It is the product; see
-// docs/modes-and-verifier.md, "What verified means".
-//
-// Every guest write leaves in its page the iteration k (stamp) and who
-// wrote it: the writer (vCPU) and that writer's sequence number s (see
-// lib/guest/protocol.h). Around every collection the runner reads each
-// vCPU's write counter just before the collection starts (b: writes
-// 0..b-1 are complete) and just after it returns (a), so for the write a
-// page holds now:
-//   s <  b   the write was complete before the collection began;
-//   b <= s <= a  it overlapped the collection (KVM may report it now or at
-//            the next collection: both are right);
-//   s >  a   it began after the collection returned.
-// With the vCPUs paused no write is under way, so s == a has not begun.
-// KVM must report a page at collection c when the write it holds began
-// after collection c-1 had returned (so after c-1 re-protected the page)
-// and was complete before c began; or when it overlapped c-1 and c-1 did
-// not report the page showing it (whether or not c-1's scan saw its
-// stores: stores that landed after the scan landed after c-1's
-// re-protection too, so KVM logged them again). Otherwise the page was
-// MISSED at c. With the vCPUs paused KVM may not report a page whose last
-// write was complete before c-1 began: c-1 had to report it, and nothing
-// wrote it since, so the report is STALE (e.g. KVM never re-protected it).
-// A stamp above the current iteration is FUTURE. Each collection is judged on its own, so a page
-// written again after a collection reported it must be reported again.
-//
-// Before iteration 1 nothing has been written under logging (the guest may
-// have written stamp 0 before logging began); what must be reported then
-// depends on KVM_DIRTY_LOG_INITIALLY_SET: all pages or none.
+// whether KVM missed a dirty page. It is the product. Every guest write
+// leaves in its page the stamp k and its writer's sequence number s
+// (lib/guest/protocol.h); the runner reads each vCPU's write counter just
+// before a collection starts (b) and just after it returns (a). The rules
+// (missed, stale, future, initial) over s, b and a, and why a write that
+// overlapped a collection is owed at the next: docs/modes-and-verifier.md,
+// "What verified means". Each collection is judged on its own.
 #pragma once
 
 #include <cstdint>

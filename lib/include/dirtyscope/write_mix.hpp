@@ -40,8 +40,6 @@ class WriteMix {
   // Empty once every vCPU has written its sweep, carry and recent pages;
   // else who is behind and where.
   std::string pending();
-  // Pages the mix asked to be written again after a collection reported them.
-  uint64_t rewrites_requested() const { return rewrites_requested_; }
 
  private:
   struct Share {
@@ -51,7 +49,6 @@ class WriteMix {
   GuestVm& guest_;
   WriteMixOptions options_;
   std::vector<Share> shares_;
-  uint64_t rewrites_requested_ = 0;
 };
 
 }  // namespace dirtyscope

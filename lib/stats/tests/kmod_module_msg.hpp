@@ -202,12 +202,7 @@ std::string list_vms_error(Extra&& extra) {
   m.counters({});
   extra(m);
   m.nest_end(n);
-  try {
-    (void)parse_kmod_vm(m.hdr(), DIRTYSCOPE_CMD_LIST_VMS);
-  } catch (const KmodProtocolError& e) {
-    return e.what();
-  }
-  return "parsed";
+  return error_of(m.hdr(), DIRTYSCOPE_CMD_LIST_VMS);
 }
 
 }  // namespace dirtyscope::stats::kmod_test

@@ -1,11 +1,6 @@
 // BpfStatsSource: dirty-tracking statistics from BPF programs on KVM's
 // tracepoints. Construction opens the BPF object, sets the knobs, loads and
 // attaches; destruction detaches and frees everything (one owner, RAII).
-//
-//   BpfStatsSource src({.pid = getpid()});   // attach, only this process
-//   run_workload();
-//   DirtyStats s = src.snapshot();           // cumulative since attach
-//
 // Throws StatsUnavailable when BPF cannot be used here (privilege, BPF
 // disabled, no tracepoints), std::runtime_error for anything else.
 #pragma once

@@ -1,8 +1,6 @@
-// DirtyStats: the one shape of dirty-tracking statistics. Any source (BPF
-// tracepoints today, the dirtyscope.ko netlink source later) fills it, so
-// callers print, diff and serialise numbers without caring where they came
-// from. Counters are cumulative since the source started; use delta() for
-// an interval.
+// DirtyStats: the one shape of dirty-tracking statistics that every source
+// (BPF, dirtyscope.ko) fills. Counters are cumulative since the source
+// started; use delta() for an interval.
 #pragma once
 
 #include <sys/types.h>

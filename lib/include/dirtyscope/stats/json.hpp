@@ -1,8 +1,6 @@
-// JSON form of DirtyStats. Key names are a contract (scripts and the
-// selftests' --stats output read them): "<source>.ring_pushes",
-// "<source>.ring_resets", "<source>.ring_full_exits", "<source>.page_faults",
-// "<source>.fast_page_faults", "<source>.set_spte", "<source>.occupancy_hwm",
-// "<source>.ioctl_count", "<source>.ioctl". Add keys; never rename them.
+// JSON form of DirtyStats. Key names ("<source>.ring_pushes", ...; all of
+// them: lib/stats/README.md) are a contract, read by scripts and the
+// selftests' --stats output: add keys, never rename them.
 #pragma once
 
 #include <string>

@@ -1,33 +1,7 @@
 // KmodStatsSource: dirty-tracking statistics from dirtyscope.ko over its
 // generic netlink family "dirtyscope" (kmod/include/uapi/linux/dirtyscope.h),
-// through libnl-genl. Same DirtyStats shape as BpfStatsSource, name "kmod".
-//
-//   KmodStatsSource src({.pid = getpid()});  // throws StatsUnavailable if
-//   run_workload();                          // the module is not loaded
-//   DirtyStats s = src.snapshot();           // cumulative since construction
-//
-// What the module counts and how it lands in DirtyStats (kmod_to_dirty_stats):
-//
-//   module counter            DirtyStats field
-//   RING_PUSHES            -> ring_pushes
-//   RING_RESETS            -> ring_resets
-//   RING_FULL_EXITS        -> ring_full_exits
-//   PAGE_FAULTS            -> page_faults
-//   SET_SPTE_WRITABLE      -> set_spte (BPF counts only writable SPTEs too)
-//   RING_HIGH_WATER        -> occupancy_hwm (a max, never subtracted)
-//   SPP_ALLOWED, SPP_DENIED, SPP_EVENTS_DROPPED (VM totals only)
-//                          -> VmStats::spp (summed over a process's VMs)
-//
-//   DROPS nest (a VM's)    -> VmStats::drops (summed over a process's VMs)
-//   GET_MODULE's DROPS     -> DirtyStats::drops (module-wide; CAP_SYS_ADMIN or
-//                             CAP_PERFMON only, else absent)
-//   RESET_GEN moved        -> DirtyStats::inexact ("reset by another reader")
-//
-// Always 0 from this source (the module has no such probe): fast_page_faults
-// and every ioctl count and latency (ioctls[], "kmod.ioctl_count"). The
-// module's RING_RESET_ENTRIES, RING_SIZE, all-SPTE SET_SPTE, VM names/fds and
-// the module-wide UNATTRIBUTED count have no DirtyStats field; vms() returns
-// them raw.
+// through libnl-genl. Same DirtyStats shape as BpfStatsSource, name "kmod";
+// which module counter lands in which field: lib/stats/README.md.
 #pragma once
 
 #include <sys/types.h>

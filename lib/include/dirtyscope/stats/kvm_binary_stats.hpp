@@ -22,10 +22,6 @@ struct KvmStatDesc {
   std::uint16_t size = 0;      // number of u64 values (1, or buckets of a histogram)
   std::uint32_t offset = 0;    // byte offset inside the data block
   std::uint32_t bucket_size = 0;
-
-  std::uint32_t type() const { return flags & 0xfu; }          // cumulative, instant, peak, hist...
-  std::uint32_t unit() const { return flags & 0xf0u; }         // none, bytes, seconds, cycles, boolean
-  bool is_histogram() const { return type() == 0x3u || type() == 0x4u; }
 };
 
 class KvmBinaryStats {

@@ -1,24 +1,10 @@
 // SppStatsSource: an independent count of the sub-page write protection
 // (SPP) decisions for one VM, to check userspace's own (SppModel, spp_test)
-// against. The rule, the same everywhere: a guest write to a registered
-// page covering 128-byte sub-pages first..last is allowed iff all their
-// bits are set in the page's 32-bit vector (<linux/dirtyscope.h>).
-//
-//   auto src = make_spp_stats_source("auto", getpid(), vm_fd);
-//   src->set_vectors(gfn, 2, 0x0000ffff);   // as SppModel::set_vectors
-//   run_guest();                            // writes exit as KVM_EXIT_MMIO
-//   SppStatsCounts c = src->counts();       // == userspace's decisions
-//
-// Two sources, one per way of watching kvm:kvm_mmio writes:
-//   "kmod"  dirtyscope.ko's SPP hooks over generic netlink (SPP_SET,
-//           GET_STATS' VM totals). Per VM. The module learns of a VM at its
-//           first traced event (a vCPU's first exit): set_vectors() before
-//           that throws std::runtime_error saying so.
-//   "bpf"   a BPF program on kvm:kvm_mmio with its own gfn -> vector map.
-//           Needs no module and sees the VM at once, but the tracepoint
-//           names no VM: it counts writes by any vCPU thread of `pid` to
-//           the registered gfns (one VM per process, as the tests run).
-//           events_dropped is always 0 (it sends no events).
+// against: a write to sub-pages first..last of a registered page is allowed
+// iff all their bits are set in its 32-bit vector. Two sources, "kmod"
+// (dirtyscope.ko's SPP hooks; set_vectors() before the VM's first traced
+// exit throws) and "bpf" (kvm:kvm_mmio, by process, events_dropped always
+// 0): lib/stats/README.md, "SPP counts".
 #pragma once
 
 #include <sys/types.h>

@@ -1,6 +1,5 @@
-// StatsSource: anything that can hand out a DirtyStats snapshot. The BPF
-// source exists now; a kernel-module (netlink) source will implement the
-// same interface, so tools and tests take a StatsSource&.
+// StatsSource: anything that can hand out a DirtyStats snapshot (the BPF
+// and the kernel-module source), so tools and tests take a StatsSource&.
 #pragma once
 
 #include <stdexcept>
