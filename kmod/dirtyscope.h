@@ -377,6 +377,11 @@ void ds_notify_flush(void);
 int ds_nl_spp_set(struct sk_buff *skb, struct genl_info *info);
 int ds_nl_spp_get(struct sk_buff *skb, struct genl_info *info);
 int ds_nl_spp_dump(struct sk_buff *skb, struct netlink_callback *cb);
+/*
+ * A dump's later calls: the VM its first call chose (id in cb->args[0]), or
+ * NULL with the dump marked done (cb->args[2]) when it is gone since.
+ */
+struct ds_vm *ds_dump_vm_again(struct netlink_callback *cb);
 /* netlink_spp.c; probe context. 0 sent, else why not (a dropped event). */
 int ds_netlink_spp_denied(struct ds_vm *vm, struct ds_vcpu *vc, u64 gpa,
 			  u32 len, u64 value);

@@ -326,6 +326,16 @@ static int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	return -EMSGSIZE;
 }
 
+struct ds_vm *ds_dump_vm_again(struct netlink_callback *cb)
+{
+	/* Gone since the last call: the dump simply ends. */
+	struct ds_vm *vm = ds_vm_find_id(cb->args[0]);
+
+	if (!vm)
+		cb->args[2] = 1;
+	return vm;
+}
+
 /*
  * GET_STATS as a dump, for any number of vCPUs: every message carries the
  * VM attributes and totals, then as many VCPU nests as fit, in index
@@ -362,12 +372,9 @@ static int ds_nl_get_stats_dump(struct sk_buff *skb, struct netlink_callback *cb
 			goto out;
 		cb->args[0] = vm->id;
 	} else {
-		/* Gone since the last call: the dump simply ends. */
-		vm = ds_vm_find_id(cb->args[0]);
-		if (!vm) {
-			cb->args[2] = 1;
+		vm = ds_dump_vm_again(cb);
+		if (!vm)
 			goto out;
-		}
 	}
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &ds_family, NLM_F_MULTI, DIRTYSCOPE_CMD_GET_STATS);

@@ -173,12 +173,9 @@ int ds_nl_spp_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			goto out;
 		cb->args[0] = vm->id;
 	} else {
-		/* Gone since the last call: the dump simply ends. */
-		vm = ds_vm_find_id(cb->args[0]);
-		if (!vm) {
-			cb->args[2] = 1;
+		vm = ds_dump_vm_again(cb);
+		if (!vm)
 			goto out;
-		}
 	}
 	gfn = cb->args[1];
 	xa_for_each_start(&vm->spp.pages, gfn, page, cb->args[1]) {
