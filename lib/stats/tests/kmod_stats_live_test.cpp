@@ -100,7 +100,9 @@ TEST(KmodLive, RingCountersAgreeExactly) {
   }
   EXPECT_GE(reset_entries, entries);
 
-  // Every full exit and every per-ring reset was announced.
+  // Every full exit was announced, and every per-ring reset that recycled
+  // entries (a reset of nothing is not): vCPU 0's at each reset but the
+  // last, empty one; vCPU 1 never runs, so its ring never has any.
   std::uint64_t full = 0, resets = 0;
   for (int i = 0; i < 20; ++i) {
     for (const KmodEvent& e : events->poll(50)) {
@@ -110,7 +112,7 @@ TEST(KmodLive, RingCountersAgreeExactly) {
     }
   }
   EXPECT_EQ(full, guest.ring_full_exits());
-  EXPECT_EQ(resets, guest.reset_calls() * 2);
+  EXPECT_EQ(resets, guest.reset_calls() - 1);
 }
 
 TEST(KmodLive, ResetZeroesThisProcessesVms) {
