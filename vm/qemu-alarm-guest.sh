@@ -13,36 +13,39 @@
 # KTAP on stdout; exit 0 pass, 1 fail.
 bin=$1 qemu_bin=$2 elf=$3 ring=$4 secs=$5 expect=$6
 shift 6
+# Its FIFOs and logs: /tmp in the guest; on a host (live.qemu_host_alarm)
+# a private folder, QEMU_ALARM_TMP.
+tmp=${QEMU_ALARM_TMP:-/tmp}
 echo "KTAP version 1"
 echo "1..$#"
-qmp=/tmp/qmp
+qmp=$tmp/qmp
 rm -f $qmp.in $qmp.out
 mkfifo $qmp.in $qmp.out
 # QMP over a pipe chardev: busybox has no unix-socket client. QEMU reads
 # $qmp.in and writes $qmp.out.
 "$qemu_bin" -machine pc -accel kvm,dirty-ring-size="$ring" -m 64M -smp 1 \
 	-display none -nodefaults -no-reboot -kernel "$elf" \
-	-chardev pipe,id=qmp,path=$qmp -mon chardev=qmp,mode=control >/tmp/qemu.log 2>&1 &
+	-chardev pipe,id=qmp,path=$qmp -mon chardev=qmp,mode=control >$tmp/qemu.log 2>&1 &
 qemu=$!
 # Read-write opens: a FIFO opened O_RDWR does not wait for the other end
 # (Linux), so a QEMU that dies at start cannot hang or kill this script.
 exec 7<>$qmp.in 8<>$qmp.out
 sleep 2
 if ! kill -0 $qemu 2>/dev/null; then
-	sed 's/^/# qemu: /' /tmp/qemu.log
+	sed 's/^/# qemu: /' $tmp/qemu.log
 	wait $qemu
 	echo "not ok 1 QEMU did not start (exit $?)"
 	exit 1
 fi
 qmp() { echo "$1" >&7; }
-: >/tmp/qmp.log
-# qmp_wait PATTERN SECONDS: read QMP output (kept in /tmp/qmp.log) until a
+: >$tmp/qmp.log
+# qmp_wait PATTERN SECONDS: read QMP output (kept in $tmp/qmp.log) until a
 # line matches; the last line read is in $line.
 qmp_wait() {
 	end=$(($(date +%s) + $2))
 	while [ "$(date +%s)" -lt $end ]; do
 		if read -t 1 -r line <&8; then
-			echo "$line" >>/tmp/qmp.log
+			echo "$line" >>$tmp/qmp.log
 			case $line in *$1*) return 0 ;; esac
 		fi
 	done
@@ -52,7 +55,7 @@ qmp '{"execute":"qmp_capabilities"}'
 watchers=""
 for src in "$@"; do
 	"$bin/dirtyscope" stats -p $qemu -i 1 --json --cumulative --source "$src" \
-		>/tmp/qemu-alarm-$src.json 2>/tmp/qemu-alarm-$src.err &
+		>$tmp/qemu-alarm-$src.json 2>$tmp/qemu-alarm-$src.err &
 	watchers="$watchers $!"
 done
 # Dirty logging must not start before every watcher is attached (a BPF
@@ -60,8 +63,8 @@ done
 # first batch one interval after attaching.
 t=$(date +%s)
 for src in "$@"; do
-	while [ ! -s /tmp/qemu-alarm-$src.json ] && [ $(($(date +%s) - t)) -lt 60 ]; do sleep 0.5; done
-	[ -s /tmp/qemu-alarm-$src.json ] || { echo "# $src watcher printed nothing in 60 s:"; sed 's/^/# /' /tmp/qemu-alarm-$src.err; }
+	while [ ! -s $tmp/qemu-alarm-$src.json ] && [ $(($(date +%s) - t)) -lt 60 ]; do sleep 0.5; done
+	[ -s $tmp/qemu-alarm-$src.json ] || { echo "# $src watcher printed nothing in 60 s:"; sed 's/^/# /' $tmp/qemu-alarm-$src.err; }
 done
 echo "# watchers ready after $(($(date +%s) - t)) s"
 # Nor before the guest runs: it counts its passes over the 16 MiB at
@@ -77,7 +80,7 @@ while [ $(($(date +%s) - t)) -lt 60 ]; do
 	sleep 1
 done
 echo "# guest made $passes passes over its memory before the migration ($(($(date +%s) - t)) s)"
-[ "$passes" -ge 2 ] || { tail -n 5 /tmp/qmp.log | sed 's/^/# qmp: /'; sed 's/^/# qemu: /' /tmp/qemu.log; }
+[ "$passes" -ge 2 ] || { tail -n 5 $tmp/qmp.log | sed 's/^/# qmp: /'; sed 's/^/# qemu: /' $tmp/qemu.log; }
 # A migration that never converges keeps dirty logging on for the whole
 # window: 1 ms of allowed downtime and a bandwidth cap far below the
 # guest's dirtying rate.
@@ -123,19 +126,19 @@ for w in $watchers; do
 	[ $killed -eq 0 ] || hung=1
 done
 if [ $hung -ne 0 ] || [ $qemu_killed -ne 0 ]; then
-	sed 's/^/# qemu: /' /tmp/qemu.log
-	for src in "$@"; do sed "s/^/# $src watcher: /" /tmp/qemu-alarm-$src.err; done
+	sed 's/^/# qemu: /' $tmp/qemu.log
+	for src in "$@"; do sed "s/^/# $src watcher: /" $tmp/qemu-alarm-$src.err; done
 fi
 echo "# qemu exit $qrc; migration window $((t1 - t0)) s; ring $ring entries"
-grep -o '"status": "[a-z-]*"' /tmp/qmp.log | head -n 3 | sed 's/^/# migration /'
-grep -o '"dirty-sync-count": [0-9]*' /tmp/qmp.log | sed 's/^/# /'
-sed 's/^/# qemu: /' /tmp/qemu.log | head -n 5
+grep -o '"status": "[a-z-]*"' $tmp/qmp.log | head -n 3 | sed 's/^/# migration /'
+grep -o '"dirty-sync-count": [0-9]*' $tmp/qmp.log | sed 's/^/# /'
+sed 's/^/# qemu: /' $tmp/qemu.log | head -n 5
 last() { grep '"vcpus":\[{' "$1" | tail -n 1; }
 first() { last "$1" | grep -o "\"$2\":[^,}]*" | head -n 1 | cut -d: -f2 | tr -d '"'; }
 n=0 fails=0
 for src in "$@"; do
 	n=$((n + 1))
-	json=/tmp/qemu-alarm-$src.json
+	json=$tmp/qemu-alarm-$src.json
 	p=$src
 	pushes=$(first "$json" "$p.ring_pushes")
 	resets=$(first "$json" "$p.ring_resets")
@@ -145,7 +148,7 @@ for src in "$@"; do
 	size=$(last "$json" | grep -o "\"$p.ring_size\":[0-9]*" | cut -d: -f2 | sort -n | tail -n 1)
 	echo "# $src: pushes ${pushes:-none} resets ${resets:-none} ring-full exits ${full:-none}" \
 		"hwm ${hwm:-none} ring size ${size:-unknown} alarm ${alarm:-none}"
-	sed 's/^/# stats: /' /tmp/qemu-alarm-$src.err
+	sed 's/^/# stats: /' $tmp/qemu-alarm-$src.err
 	ok=1
 	[ $hung -eq 0 ] || { ok=0; echo "# a watcher outlived QEMU and was killed (above)"; }
 	[ "${pushes:-0}" -gt 0 ] || { ok=0; echo "# no ring pushes counted"; }
