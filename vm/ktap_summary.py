@@ -55,6 +55,8 @@ def summarize(path, totals, programs=None):
             ok = m.group(2) == 'ok'
             skip = re.search(r'#\s*SKIP', m.group(4), re.I) is not None
             parent = prev_indent > indent
+            if not ok:
+                totals['not_ok'].append(line.strip())
             if not parent:
                 kind = 'failed' if not ok else 'skipped' if skip else 'passed'
                 totals[kind] += 1
@@ -78,9 +80,11 @@ def summarize(path, totals, programs=None):
             prev_indent = indent
     if plan is None:
         print(f'# {path}: no KTAP plan (guest never reported)')
+        totals['not_ok'].append(f'{path}: no KTAP plan')
         totals['missing'] += 1
     elif top < plan:
         print(f'# {path}: {plan - top} of {plan} results missing')
+        totals['not_ok'].append(f'{path}: {plan - top} of {plan} results missing')
         totals['missing'] += plan - top
 
 
@@ -132,10 +136,13 @@ def main():
         else:
             counts = args[1]
         args = args[2:]
-    totals = {'passed': 0, 'failed': 0, 'skipped': 0, 'missing': 0}
+    totals = {'passed': 0, 'failed': 0, 'skipped': 0, 'missing': 0, 'not_ok': []}
     for path in args:
         summarize(path, totals, programs)
     failed = totals['failed'] + totals['missing']
+    # Repeated next to the count, so a log cut to its tail still names them.
+    for line in totals['not_ok']:
+        print(f'# failed: {line}')
     print(f"{totals['passed']} passed, {failed} failed, {totals['skipped']} skipped")
     if counts:
         write_counts(counts, totals, programs or read_programs('/dev/null'))

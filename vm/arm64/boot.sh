@@ -75,7 +75,11 @@ run_folder arm64-boot "$top" "" guest.ktap console.log
 rd=$OUT/initramfs
 mkdir -p "$rd/tests/bin" "$top/bin"
 printf '%s\n' "${plan[@]}" >"$rd/tests/plan"
-cp ${progs[@]+"${progs[@]}"} "$rd/tests/bin/"
+# A program named by several plan lines is copied once.
+if ((${#progs[@]})); then
+  mapfile -t progs < <(printf '%s\n' "${progs[@]}" | sort -u)
+  cp "${progs[@]}" "$rd/tests/bin/"
+fi
 
 "$ROOT/scripts/install-deps.sh" arm64
 t0=$(date +%s.%N)
