@@ -16,9 +16,13 @@ CMAKE_FLAGS += -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
 DEPS_GROUPS := core arm64
 endif
 
+# SANITIZE=1: an ASan/UBSan build of what the unit tests run (the CMake
+# target unit_programs), in its own build directory.
+BUILD_TARGETS :=
 ifeq ($(SANITIZE),1)
 BUILD_DIR := build-sanitize
 CMAKE_FLAGS += -DSANITIZE=ON
+BUILD_TARGETS := --target unit_programs
 endif
 
 .PHONY: all deps build test unit-test sanitize-unit-test run clean
@@ -32,14 +36,14 @@ $(BUILD_DIR)/CMakeCache.txt:
 
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	@grep -q '^DS_WERROR:BOOL=ON' $(BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
-	cmake --build $(BUILD_DIR) -j $(JOBS)
+	cmake --build $(BUILD_DIR) -j $(JOBS) $(BUILD_TARGETS)
 
 # Every test: unit tests under ASan/UBSan first, then unit and live-kernel
 # tests via ctest (its summary line is the last thing printed).
 # Two tests at a time (CTEST_JOBS): most of the time goes to nested VMs
 # under TCG, one emulator thread each, so two overlap on two cores; the
-# live-kernel tests are RUN_SERIAL (alone on the machine, as they reserve
-# huge pages and time the host's KVM).
+# live-kernel tests hold the RESOURCE_LOCK host_kvm (one at a time, as they
+# reserve the host's huge pages), so they run beside the VM suites.
 CTEST_JOBS ?= 2
 test: build sanitize-unit-test
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j $(CTEST_JOBS)
