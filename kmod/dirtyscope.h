@@ -350,7 +350,6 @@ void ds_netlink_exit(void);
 void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 		      u64 entries);
 bool ds_netlink_has_listeners(void);
-int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm);
 struct ds_vm *ds_select_attrs(const struct sk_buff *skb, struct nlattr **a,
 			      struct netlink_ext_ack *extack, int *err);
 /*
@@ -373,6 +372,13 @@ void ds_note_init(struct ds_note *n, struct ds_vm *vm, struct ds_vcpu *vc,
 bool ds_notify_queue(const struct ds_note *n);
 /* Returns once every note queued so far is sent or counted lost. */
 void ds_notify_flush(void);
+/* netlink_stats.c: the statistics commands. */
+int ds_put_vm_id(struct sk_buff *skb, struct ds_vm *vm);
+int ds_nl_list_vms(struct sk_buff *skb, struct netlink_callback *cb);
+int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info);
+int ds_nl_get_stats_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int ds_nl_reset_stats(struct sk_buff *skb, struct genl_info *info);
+int ds_nl_get_module(struct sk_buff *skb, struct genl_info *info);
 /* netlink_spp.c: the SPP commands. */
 int ds_nl_spp_set(struct sk_buff *skb, struct genl_info *info);
 int ds_nl_spp_get(struct sk_buff *skb, struct genl_info *info);
