@@ -9,7 +9,8 @@
 # Takes 40-90 minutes on 2 cores the first time (docs/kernels-and-vm-harness.md).
 # Output: the tree in $BUILD_DIR/kernels/debug/out (arch/x86/boot/bzImage,
 # Module.symvers) and its modules in $BUILD_DIR/kernels/debug/mods.
-# Usage: vm/debug-kernel.sh   (env BUILD_DIR, JOBS; DEBUG_KERNEL_SUITE=sid)
+# Usage: vm/debug-kernel.sh   (env BUILD_DIR, JOBS; DEBUG_KERNEL_SUITE=sid,
+#        DEBUG_KERNEL_FIXES=0 for the kernel without the fixes it carries)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-build}
@@ -29,7 +30,15 @@ mkdir -p "$top/debs"
 apt_state "$top/apt" amd64 "${DEBUG_KERNEL_SUITE:-sid}"
 read -r pkg version < <(apt_newest '^linux-source-7\.2$') || true
 [[ -n ${pkg:-} ]] || die "no linux-source-7.2 in ${DEBUG_KERNEL_SUITE:-sid}"
-want="$version $(sha256sum "$fragment" | cut -c1-16)"
+# The fixes the debug kernel carries: without them a detector misses bugs
+# (docs/findings/kmemleak-sheaf-stale-slots/: kmemleak does not see small
+# leaks). DEBUG_KERNEL_FIXES=0 builds the source as Debian ships it, the
+# "before" of each finding; switching back and forth rebuilds only what
+# the fixes touch.
+fixes=()
+[[ ${DEBUG_KERNEL_FIXES:-1} == 0 ]] || fixes=("$ROOT/docs/findings/kmemleak-sheaf-stale-slots/fix.patch")
+fixes_sum=$(cat ${fixes[@]+"${fixes[@]}"} /dev/null | sha256sum | cut -c1-16)
+want="$version $(sha256sum "$fragment" | cut -c1-16) fixes $fixes_sum"
 if [[ -f $top/.built && $(cat "$top/.built") == "$want" ]]; then
   note "cached: linux-source-7.2 $version with $(basename "$fragment") in $top"
   exit 0
@@ -45,6 +54,18 @@ if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
   dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*/linux-source-7.2.tar.xz' |
     tar -xJ -C "$src" --strip-components=1
   echo "$version" >"$src/.version"
+fi
+
+# The fixes now in $src, as one patch: taken back before others go in.
+applied=$src/.dirtyscope-fixes.patch
+if [[ -f $applied ]] && ! cmp -s "$applied" <(cat ${fixes[@]+"${fixes[@]}"} /dev/null); then
+  patch -s -R -p1 -d "$src" <"$applied" || die "could not take the fixes back out of $src"
+  rm -f "$applied"
+fi
+if [[ ! -f $applied ]] && ((${#fixes[@]})); then
+  note "applying ${fixes[*]#"$ROOT"/}"
+  cat "${fixes[@]}" | patch -s -p1 -d "$src" || die "the fixes do not apply to linux-source-7.2 $version"
+  cat "${fixes[@]}" >"$applied"
 fi
 
 t0=$SECONDS
