@@ -1,33 +1,13 @@
 #!/usr/bin/env bash
-# Resolves the kernel the nested VM boots (vm/run.sh, vm/kvm-build.sh) and
-# prints shell assignments for it, so the harness can test more than the one
-# Debian kernel the host has installed:
-#   debian-6.1 (default)  the image linux-image-amd64 points at (/boot, /lib/modules,
-#                         /usr/src/linux-headers-<abi>): exactly as before
-#   debian-6.12           Debian's 6.12 from bookworm-backports (built with bookworm's
-#                         gcc-12), fetched with a private apt state under
-#                         $BUILD_DIR/kernels/debian-6.12/ and extracted there; the
-#                         host's apt configuration and kernels are never touched
-#   debian-7.2            Debian's 7.2 from sid, the same way under
-#                         $BUILD_DIR/kernels/debian-7.2/ (built with gcc-16: run.sh
-#                         builds the module in vm/toolchain.sh's private sid root)
-#   debian-experimental   the 7.3 release candidate from experimental, likewise
-#   debug                 7.2 built from Debian's linux-source-7.2 with lockdep, KASAN,
-#                         kmemleak, UBSAN and more (vm/debug-kernel.sh; cached in
-#                         $BUILD_DIR/kernels/debug/, the first build takes long)
-#   DIR                   a built kernel tree: DIR/arch/x86/boot/bzImage, modules
-#                         staged with `make modules_install INSTALL_MOD_PATH=...`
-#                         (KERNEL_MODULES, default DIR), headers = DIR itself
-#   debian-13-arm64       the arm64 guest's kernel: Debian 13 (trixie)'s arm64 6.12
-#                         and busybox-static (vm/arm64/fetch.sh; with --headers
-#                         also its headers, vm/arm64/fetch-headers.sh), under
-#                         build/arm64/; KVM is built in, so KERNEL_MODDIR is empty
-#   KERNEL_IMAGE=bzImage with KERNEL_MODULES=<INSTALL_MOD_PATH or lib/modules/<abi>>
-#                         (KERNEL_HEADERS: build dir, default lib/modules/<abi>/build)
-#
+# Resolves the kernel the nested VM boots (vm/run.sh, vm/kvm-build.sh,
+# vm/arm64/boot.sh eval what it prints): debian-6.1 (default: the host's
+# installed image), debian-6.12, debian-6.12-rt, debian-7.2,
+# debian-experimental (fetched with a private apt state into
+# $BUILD_DIR/kernels/NAME/), debug (vm/debug-kernel.sh), debian-13-arm64 (the
+# arm64 guest's), a built tree DIR, or KERNEL_IMAGE with KERNEL_MODULES
+# (KERNEL_HEADERS). Each one: docs/kernels-and-vm-harness.md, "Kernels".
 # Usage: vm/kernel.sh [KERNEL]     (default: $KERNEL, else debian-6.1)
-#        vm/kernel.sh --source KERNEL   also download linux-source (debian-6.12;
-#                                       vm/kvm-build.sh fetches 6.1's itself)
+#        vm/kernel.sh --source KERNEL   also download linux-source (not 6.1)
 #        vm/kernel.sh --headers debian-13-arm64   also the headers (KERNEL_KDIR)
 # Prints: KERNEL_NAME KERNEL_ABI KERNEL_IMAGE KERNEL_MODDIR (holds modules.dep)
 #         KERNEL_KDIR (build dir for the module) KERNEL_CONFIG KERNEL_VERSION
@@ -36,16 +16,13 @@
 # Exit 2 (one line on stderr): unknown KERNEL, missing bzImage/modules/headers,
 # packages unavailable. Progress on stderr.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-die() { echo "vm-kernel: $*" >&2; exit 2; }
-note() { echo "vm-kernel: $*" >&2; }
+WHO=vm-kernel
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 WANT_SOURCE=0 WANT_HEADERS=0
 if [[ ${1:-} == --source ]]; then WANT_SOURCE=1; shift; fi
 if [[ ${1:-} == --headers ]]; then WANT_HEADERS=1; shift; fi
 K=${1:-${KERNEL:-}}
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 [[ -z $K && -n ${KERNEL_IMAGE:-} ]] && K=image
 K=${K:-debian-6.1}
 
@@ -77,12 +54,8 @@ debian_suite() {
   local name=$1 suite=$2 series=$3 flavour=${4:-amd64}
   local top=$BUILD_DIR/kernels/$name
   local debs=$top/debs root=$top/root stamp=$top/.extracted
-  local mirror
-  # Same archive host as the host's own sources (deb822 or one-line format).
-  mirror=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) |
-    grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
   mkdir -p "$debs"
-  apt_state "$top/apt" amd64 "$suite" "${mirror:-http://deb.debian.org/debian}"
+  apt_state "$top/apt" amd64 "$suite" "$(apt_mirror)"
   # The newest linux-image-<series>*-amd64 (unsigned is the same kernel):
   # 6.12.95+deb12-amd64, 7.2.13+deb14-amd64, 7.3-rc7-amd64 ...
   local pkg abi version re="^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-$flavour(-unsigned)?\$"

@@ -90,7 +90,7 @@ done
 if [[ $PEER == 1 ]]; then
   # Renamed: the guest's /tests/ holds both programs.
   PEER_BIN=$BUILD_DIR/kvm-selftests/kvm_dirty_log_test
-  vm/peer-build.sh "$PEER_BIN"
+  vm/peer-build.sh dirty_log_test "$PEER_BIN"
   PEER_ARGS=${PEER_ARGS:-"-i 4 -I 20 -M all"}
   # Its memslot is 1 GiB + 3 pages, one mmap that a 1G guest refuses.
   export VM_MEM=${VM_MEM:-2G}

@@ -9,21 +9,13 @@
 # Module.symvers come from the arm64 headers.
 #
 # Everything goes under $ARM64_KMOD_DIR (default build/arm64-kmod) with
-# private apt states (own sources.list, lists, cache, status); the host's apt
-# configuration and dpkg architectures are untouched.
-#
-# Usage: vm/arm64/fetch-headers.sh [--source]   (--source: also linux-source-6.12
-#        of the same version, extracted to read, not to build)
-# Prints shell assignments: ARM64_KDIR (the headers tree to `make -C`),
-# ARM64_KERNEL_ABI, ARM64_KERNEL_IMAGE, ARM64_BUSYBOX, ARM64_KBUILD_VERSION,
-# ARM64_SRC (with --source). Exit 2 with one line on stderr on failure.
+# private apt states (vm/apt.sh).
+# Prints ARM64_KDIR=..., the headers tree to `make -C`. Exit 2 with one line
+# on stderr on failure.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-die() { echo "arm64-fetch-headers: $*" >&2; exit 2; }
-note() { echo "arm64-fetch-headers: $*" >&2; }
-want_src=0
-[[ ${1:-} == --source ]] && want_src=1
+WHO=arm64-fetch-headers
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 top=${ARM64_KMOD_DIR:-$ROOT/build/arm64-kmod}
 [[ $top = /* ]] || top=$ROOT/$top
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -73,19 +65,4 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   echo "$want" >"$stamp"
   note "extracted into $root (headers $abi, host tools $kpkg)"
 fi
-src=
-if ((want_src)); then
-  src=$top/src/linux-source-6.12
-  if [[ ! -f $top/src/.version || $(cat "$top/src/.version") != "$version" ]]; then
-    note "downloading linux-source-6.12=$version (to read)"
-    apt_state "$a64/apt" arm64 trixie "$mirror"
-    apt_download "$top/debs" "linux-source-6.12=$version"
-    rm -rf "$top/src"
-    mkdir -p "$top/src"
-    dpkg-deb --fsys-tarfile "$top/debs/linux-source-6.12_${version//:/%3a}_all.deb" |
-      tar -x -O --wildcards '*/linux-source-6.12.tar.xz' | tar -xJ -C "$top/src"
-    echo "$version" >"$top/src/.version"
-  fi
-fi
-printf 'ARM64_KDIR=%q\nARM64_KERNEL_ABI=%q\nARM64_KERNEL_IMAGE=%q\nARM64_BUSYBOX=%q\nARM64_KBUILD_VERSION=%q\nARM64_SRC=%q\n' \
-  "$root/usr/src/linux-headers-$abi" "$abi" "$ARM64_KERNEL_IMAGE" "$ARM64_BUSYBOX" "$kver" "$src"
+printf 'ARM64_KDIR=%q\n' "$root/usr/src/linux-headers-$abi"

@@ -9,10 +9,9 @@
 # ARM64_KERNEL_VERSION ARM64_BUSYBOX. Progress on stderr; exit 2 with one
 # line on stderr when the archive cannot give us a kernel.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-die() { echo "arm64-fetch: $*" >&2; exit 2; }
-note() { echo "arm64-fetch: $*" >&2; }
+WHO=arm64-fetch
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 top=${ARM64_DIR:-$ROOT/build/arm64}
 [[ $top = /* ]] || top=$ROOT/$top
 debs=$top/debs root=$top/root stamp=$top/.extracted
