@@ -9,18 +9,17 @@
 # Usage: vm/churn-mutant.sh [PATCH]   (env BUILD_DIR)
 # Exit 0: the mutant was caught; 1: it survived; 2: it did not build/apply.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=churn-mutant
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 patch_file=$(realpath "${1:-$ROOT/vm/churn-mutants/vm-free-skips-vcpus.patch}")
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 # Its own build directory: the mutant module must not replace the real one.
 MBUILD=$BUILD_DIR/churn-mutant
 src=$(mktemp -d)
 trap 'rm -rf "$src"' EXIT
 
 git -C "$ROOT" archive HEAD | tar -x -C "$src"
-patch -s -p1 -d "$src" <"$patch_file" || { echo "churn-mutant: $patch_file does not apply" >&2; exit 2; }
+patch -s -p1 -d "$src" <"$patch_file" || die "$patch_file does not apply"
 mkdir -p "$MBUILD"
 rc=0
 BUILD_DIR=$MBUILD VM_OUT=$MBUILD/vm CHURN_MESSAGES=${CHURN_MESSAGES:-5000} \
@@ -29,8 +28,7 @@ BUILD_DIR=$MBUILD VM_OUT=$MBUILD/vm CHURN_MESSAGES=${CHURN_MESSAGES:-5000} \
 ktap=$MBUILD/vm/guest.ktap
 if [[ ! -s $ktap ]]; then
   tail -20 "$MBUILD/run.log" >&2
-  echo "churn-mutant: no guest KTAP (build failed?)" >&2
-  exit 2
+  die "no guest KTAP (build failed?)"
 fi
 caught=0
 for check in 'not ok [0-9]+ allocations == frees at every unload' \

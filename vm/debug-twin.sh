@@ -7,17 +7,17 @@
 # verdict means something only when this passes.
 # Exit 0: every planted bug reported; 1: one was missed; 2: could not run.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=debug-twin
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 BUILD_DIR=$BUILD_DIR vm/debug-kernel.sh
 tree=$BUILD_DIR/kernels/debug/out
 planted=$BUILD_DIR/kernels/debug/planted
 rm -rf "$planted" && mkdir -p "$planted"
 cp kmod/tests/planted/Kbuild kmod/tests/planted/planted.c "$planted/"
 make -s -C "$tree" M="$planted" modules >"$planted/build.log" 2>&1 ||
-  { cat "$planted/build.log" >&2; echo "debug-twin: dirtyscope_planted.ko did not build" >&2; exit 2; }
+  { cat "$planted/build.log" >&2; die "dirtyscope_planted.ko did not build"; }
 rc=0
 VM_OUT=$BUILD_DIR/vm/debug-twin KERNEL=debug VM_MODULE_SUITE=0 VM_MEM=${VM_MEM:-2G} \
   VM_FILES="$planted/dirtyscope_planted.ko" \
@@ -27,5 +27,5 @@ VM_OUT=$BUILD_DIR/vm/debug-twin KERNEL=debug VM_MODULE_SUITE=0 VM_MEM=${VM_MEM:-
 # detectors' counts decide here.
 console=$(readlink -f "$BUILD_DIR/vm/debug-twin")/console.log
 [[ -f $console ]] || console=$BUILD_DIR/vm/debug-twin/console.log
-[[ -f $console ]] || { tail -n 20 "$planted/run.log" >&2; echo "debug-twin: no console log (run exit $rc)" >&2; exit 2; }
+[[ -f $console ]] || { tail -n 20 "$planted/run.log" >&2; die "no console log (run exit $rc)"; }
 python3 vm/debug_reports.py "$console" --expect lockdep KASAN kmemleak atomic-sleep

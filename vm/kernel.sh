@@ -75,7 +75,7 @@ debian_suite() {
       awk -v i="$pkg" -v a="linux-headers-$abi" -v c="$common_headers" \
         '/^Package: /{q=$2} /^Depends: /{ if (q==i || q==a || q==c) print }' |
       grep -oE 'linux-[a-z]+-[^ ,]+' | grep -F -- "${common%%+*}" | grep -v -- "^linux-headers-" | sort -u || true)
-    local pkgs=("$pkg" "linux-headers-$abi" "$common_headers") p names=()
+    local pkgs=("$pkg" "linux-headers-$abi" "$common_headers") p names=() files=()
     for p in $extra; do pkgs+=("$p"); done
     [[ " ${pkgs[*]} " == *" linux-kbuild-"* ]] || pkgs+=("linux-kbuild-$common")
     names=("${pkgs[@]}")
@@ -83,11 +83,8 @@ debian_suite() {
     note "downloading ${pkgs[*]} from $suite"
     local t0=$SECONDS
     apt_download "$debs" "${pkgs[@]}"
-    rm -rf "$root"
-    mkdir -p "$root"
-    for p in "${names[@]}"; do
-      dpkg-deb -x "$debs/${p}_${version//:/%3a}_"*.deb "$root"
-    done
+    for p in "${names[@]}"; do files+=("$debs/${p}_${version//:/%3a}_"*.deb); done
+    apt_extract "$root" "${files[@]}"
     # The arch headers include the common ones (and 7.x set KBUILD_OUTPUT)
     # by absolute path.
     sed -i "s#\(^\|[ =]\)/usr/src/#\1$root/usr/src/#g" "$root/usr/src/linux-headers-$abi/Makefile"
@@ -144,18 +141,66 @@ custom() {
     KERNEL_CONFIG "$config" KERNEL_VERSION "" KERNEL_SRC_DEB "" KERNEL_BUSYBOX ""
 }
 
-# --- the arm64 guest's kernel (vm/arm64/fetch.sh, fetch-headers.sh) ---------
+# --- the arm64 guest's kernel: Debian 13 (trixie)'s arm64 6.12 ------------
+# The image and trixie's busybox-static under $ARM64_DIR (build/arm64); with
+# --headers, to cross-build the module, its arm64 headers and an amd64
+# linux-kbuild-6.12 from bookworm-backports for the host tools (trixie's
+# needs glibc 2.38; any 6.12 kbuild will do, since vermagic, config and
+# Module.symvers come from the headers), under $ARM64_KMOD_DIR (build/arm64-kmod).
 debian_arm64() {
-  local ARM64_KERNEL_ABI ARM64_KERNEL_IMAGE ARM64_KERNEL_VERSION ARM64_BUSYBOX ARM64_KDIR=
-  eval "$("$ROOT/vm/arm64/fetch.sh")"
-  if ((WANT_HEADERS)); then
-    eval "$("$ROOT/vm/arm64/fetch-headers.sh")"
-    [[ -f $ARM64_KDIR/Makefile ]] || die "vm/arm64/fetch-headers.sh gave no headers"
+  local top=${ARM64_DIR:-build/arm64} kt=${ARM64_KMOD_DIR:-build/arm64-kmod}
+  local pkg version bbver abi common kpkg kver want kdir= hc fixdep
+  [[ $top = /* ]] || top=$ROOT/$top
+  [[ $kt = /* ]] || kt=$ROOT/$kt
+  mkdir -p "$top/debs"
+  apt_state "$top/apt" arm64 trixie
+  # The newest signed linux-image-6.12.*-arm64 (-unsigned is the same kernel).
+  read -r pkg version < <(apt_newest '^linux-image-6\.12\.[^-]*-arm64$') || true
+  [[ -n ${pkg:-} ]] || die "no linux-image-6.12*-arm64 in trixie"
+  read -r _ bbver < <(apt_newest '^busybox-static$') || true
+  [[ -n ${bbver:-} ]] || die "no busybox-static in trixie arm64"
+  abi=${pkg#linux-image-} common=${abi%-arm64}
+  if [[ ! -f $top/.extracted || $(cat "$top/.extracted") != "$abi $version $bbver" ]]; then
+    note "downloading $pkg=$version busybox-static=$bbver"
+    apt_download "$top/debs" "$pkg=$version" "busybox-static=$bbver"
+    apt_extract "$top/root" "$top/debs/${pkg}_${version//:/%3a}_arm64.deb" "$top/debs/busybox-static_${bbver//:/%3a}_arm64.deb"
+    echo "$abi $version $bbver" >"$top/.extracted"
+    note "extracted $abi and busybox-static $bbver into $top/root"
   fi
-  [[ -f $ARM64_KERNEL_IMAGE && -x $ARM64_BUSYBOX ]] || die "vm/arm64/fetch.sh gave no kernel or busybox"
-  emit KERNEL_NAME debian-13-arm64 KERNEL_ABI "$ARM64_KERNEL_ABI" KERNEL_IMAGE "$ARM64_KERNEL_IMAGE" \
-    KERNEL_MODDIR "" KERNEL_KDIR "$ARM64_KDIR" KERNEL_CONFIG "" \
-    KERNEL_VERSION "$ARM64_KERNEL_VERSION" KERNEL_SRC_DEB "" KERNEL_BUSYBOX "$ARM64_BUSYBOX"
+  if ((WANT_HEADERS)); then
+    mkdir -p "$kt/debs"
+    apt_state "$kt/apt-amd64" amd64 bookworm-backports
+    read -r kpkg kver < <(apt_newest '^linux-kbuild-6\.12\.') || true
+    [[ -n ${kpkg:-} ]] || die "no linux-kbuild-6.12.* in bookworm-backports"
+    kdir=$kt/root/usr/src/linux-headers-$abi hc=$kt/root/usr/src/linux-headers-$common-common
+    want="$abi $version $kpkg $kver"
+    if [[ ! -f $kt/.extracted || $(cat "$kt/.extracted") != "$want" ]]; then
+      note "downloading linux-headers-$abi linux-headers-$common-common ($version, trixie arm64) and $kpkg $kver (bookworm-backports amd64)"
+      apt_download "$kt/debs" "$kpkg=$kver"
+      apt_state "$top/apt" arm64 trixie
+      apt_download "$kt/debs" "linux-headers-$abi=$version" "linux-headers-$common-common=$version"
+      apt_extract "$kt/root" "$kt/debs/linux-headers-${abi}_${version//:/%3a}_arm64.deb" \
+        "$kt/debs/linux-headers-$common-common_${version//:/%3a}_all.deb" "$kt/debs/${kpkg}_${kver//:/%3a}_amd64.deb"
+      # The arch headers include the common ones by absolute path, and both
+      # reach the host tools through relative links into their own kbuild:
+      # point them at the amd64 one.
+      sed -i "s|/usr/src/linux-headers-$common-common|$hc|g" "$kdir/Makefile"
+      for d in "$kdir" "$hc"; do
+        rm -f "$d/scripts" "$d/tools"
+        ln -s "../../lib/$kpkg/scripts" "$d/scripts"
+        ln -s "../../lib/$kpkg/tools" "$d/tools"
+      done
+      fixdep=$kt/root/usr/lib/$kpkg/scripts/basic/fixdep
+      [[ -x $fixdep ]] || die "$kpkg has no scripts/basic/fixdep"
+      [[ $("$fixdep" 2>&1 || true) == *[Uu]sage* ]] || die "$kpkg's fixdep does not run on this host"
+      echo "$want" >"$kt/.extracted"
+      note "extracted into $kt/root (headers $abi, host tools $kpkg)"
+    fi
+  fi
+  [[ -f $top/root/boot/vmlinuz-$abi && -x $top/root/usr/bin/busybox ]] || die "no arm64 kernel or busybox in $top/root"
+  emit KERNEL_NAME debian-13-arm64 KERNEL_ABI "$abi" KERNEL_IMAGE "$top/root/boot/vmlinuz-$abi" \
+    KERNEL_MODDIR "" KERNEL_KDIR "$kdir" KERNEL_CONFIG "" \
+    KERNEL_VERSION "$version" KERNEL_SRC_DEB "" KERNEL_BUSYBOX "$top/root/usr/bin/busybox"
 }
 
 case $K in

@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
-# ctest vm.kselftest_install: installs the kselftest layout
-# (scripts/kselftest-install.sh) into $BUILD_DIR/kselftest, boots the
-# nested VM with that tree staged at /kselftest (vm/run.sh VM_STAGE_DIR),
-# where init.sh runs the kernel's run_kselftest.sh under busybox sh, and
-# checks the runner's TAP: one "ok" per kselftest-list.txt entry, no
-# "not ok", no whole-test SKIP. Exit 0 only then (and when vm/run.sh itself passed).
-#
-# Environment: BUILD_DIR (build); VM_OUT ($BUILD_DIR/vm-kselftest).
+# ctest vm.kselftest_install: the kselftest layout (scripts/kselftest-install.sh)
+# staged at /kselftest (vm/run.sh VM_STAGE_DIR), where init.sh runs the
+# kernel's run_kselftest.sh; its TAP must hold one "ok" per
+# kselftest-list.txt entry, no "not ok", no whole-test SKIP, and vm/run.sh
+# must pass. Environment: BUILD_DIR (build); VM_OUT ($BUILD_DIR/vm-kselftest).
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=kselftest-test
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 DEST=$BUILD_DIR/kselftest
 export VM_OUT=${VM_OUT:-$BUILD_DIR/vm-kselftest}
 start=$SECONDS

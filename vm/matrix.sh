@@ -10,10 +10,10 @@
 # $BUILD_DIR/vm/matrix/matrix.json. Exit 0 when every kernel passed, 1 if
 # one failed, 2 on bad input.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=vm-matrix
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 kernels=("$@")
 ((${#kernels[@]})) || kernels=(debian-6.1 debian-6.12 debian-7.2 debian-experimental)
 top=$BUILD_DIR/vm/matrix

@@ -1,37 +1,18 @@
 #!/usr/bin/env bash
-# `make mutants`: measures how well dirty_log_test detects real KVM bugs.
-# Each patch in vm/mutants/ (or MUTANTS) is a small, realistic dirty-tracking
-# bug in Debian's linux-source-6.1. kvm modules are rebuilt with each one
-# (vm/kvm-build.sh), the nested VM boots with them (vm/run.sh, one boot per
-# patch) and runs the module's tests plus dirty_log_test's verdict set
-# (vm/verdict-set.txt, as `make vm-test`). The unpatched control goes through the same path and must
-# pass, else nothing is judged.
-#
-# Usage: vm/mutants.sh [PATCH...]        (default: vm/mutants/*.patch)
-# Environment: BUILD_DIR (build; dirty_log_test is $BUILD_DIR/bin/...),
-#   MUTANTS_OUT ($BUILD_DIR/mutants), MUTANTS_JOBS (VMs at once: nproc),
-#   MUTANTS_MEM (dirty_log_test memory: the verdict set's 16M),
-#   VM_TEST_TIMEOUT (per dirty_log_test run in the guest, 60 s),
-#   VM_KMOD_TEST_TIMEOUT (per module test run, 20 s), VM_TIMEOUT (per boot:
-#   60 s more than all of those together),
-#   MIGRATE=1 to also run dirtyscope migrate -M all (its own column: a
-#   mutant it kills is one a migration would have caught by checksum),
-#   PEER=1 to also run the kernel's own dirty_log_test (built from the same
-#   linux-source tree by vm/peer-build.sh) with PEER_ARGS (-i 4 -I 20 -M all),
-#   in a 2G guest (VM_MEM).
-# Verdicts per mutant and test (rules in vm/README.md):
-#   killed   the test failed with at least one failing KTAP line
-#   survived the test passed
-#   crashed  no result: the VM died or timed out, the program timed out or
-#            exited non-zero without saying what failed
-# Output: a table on stdout, $MUTANTS_OUT/results.{ktap,json}.
+# `make mutants`: how well dirty_log_test detects real KVM bugs. kvm is
+# rebuilt with each patch of vm/mutants/ (or the PATCHes given; vm/kvm-build.sh),
+# and one VM per set (vm/run.sh) runs the module's tests and the verdict set
+# (vm/verdict-set.txt); the unpatched control must pass, else nothing is
+# judged. vm/mutants_report.py writes the kill table. Knobs (MUTANTS_OUT,
+# MUTANTS_JOBS, MUTANTS_MEM, MIGRATE, PEER, the VM_* limits), verdicts and
+# output: docs/kernels-and-vm-harness.md, "Kernel mutants".
 # Exit: 0 control passed and dirty_log_test killed every mutant; 1 a
 # survivor (or crash-only mutant) or a failing control; 2 usage error or a
 # patch that does not apply or build.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-die() { echo "mutants: $*" >&2; exit 2; }
+WHO=mutants
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 PATCHES=()
 if [[ $# -gt 0 ]]; then
@@ -43,8 +24,6 @@ else
   PATCHES=("$ROOT"/vm/mutants/*.patch)
 fi
 cd "$ROOT"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 export BUILD_DIR
 OUT=${MUTANTS_OUT:-$BUILD_DIR/mutants}
 JOBS=${MUTANTS_JOBS:-$(nproc)}

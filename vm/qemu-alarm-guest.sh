@@ -1,14 +1,10 @@
 #!/bin/sh
-# Guest side of the QEMU check (vm/qemu-alarm.sh runs it through vm/run.sh):
-# QEMU is the watched VMM. It runs vm/qemu-guest/dirtier.S (a multiboot
-# kernel writing 16 MiB over and over) on KVM with a dirty ring of RING
-# entries; a migration to `exec:cat > /dev/null`, started over QMP, turns
-# dirty logging on, and `dirtyscope stats -p <qemu pid>` (one watcher per
-# source in SOURCES, side by side on the same QEMU) must count ring pushes,
-# resets and ring-full exits, know the ring size and judge the ring.
-# EXPECT: the verdict every source must give: ok (a healthy KVM: the
-# ring peaks at its soft limit), overrun (kvm built with the
-# ring-soft-limit-no-reserve mutant), or any (late and overrun allowed).
+# Guest side of the QEMU check (vm/qemu-alarm.sh; docs/statistics-and-alarm.md):
+# QEMU runs vm/qemu-guest/dirtier.S on KVM with a RING-entry dirty ring and
+# migrates it to `exec:cat > /dev/null` (logging on); `dirtyscope stats -p`,
+# one watcher per source in SOURCES, must count ring pushes, resets and
+# ring-full exits, know the ring size and give the verdict EXPECT (ok,
+# overrun, or any).
 # Usage: qemu-alarm-guest.sh BIN_DIR QEMU GUEST_ELF RING SECONDS EXPECT SOURCES...
 # KTAP on stdout; exit 0 pass, 1 fail.
 bin=$1 qemu_bin=$2 elf=$3 ring=$4 secs=$5 expect=$6
@@ -58,18 +54,16 @@ for src in "$@"; do
 		>$tmp/qemu-alarm-$src.json 2>$tmp/qemu-alarm-$src.err &
 	watchers="$watchers $!"
 done
-# Dirty logging must not start before every watcher is attached (a BPF
-# load under TCG takes seconds, longer on a loaded host): each prints its
-# first batch one interval after attaching.
+# Logging must not start before every watcher is attached (a BPF load
+# under TCG takes seconds): each prints its first batch once attached.
 t=$(date +%s)
 for src in "$@"; do
 	while [ ! -s $tmp/qemu-alarm-$src.json ] && [ $(($(date +%s) - t)) -lt 60 ]; do sleep 0.5; done
 	[ -s $tmp/qemu-alarm-$src.json ] || { echo "# $src watcher printed nothing in 60 s:"; sed 's/^/# /' $tmp/qemu-alarm-$src.err; }
 done
 echo "# watchers ready after $(($(date +%s) - t)) s"
-# Nor before the guest runs: it counts its passes over the 16 MiB at
-# 0x3ff000. Without this, a slow start leaves clean memory, and the
-# migration completes before anything is dirtied.
+# Nor before the guest runs (it counts its passes at 0x3ff000): a slow
+# start would leave clean memory, and the migration would complete.
 passes=0 t=$(date +%s)
 while [ $(($(date +%s) - t)) -lt 60 ]; do
 	qmp '{"execute":"human-monitor-command","arguments":{"command-line":"xp /1wx 0x3ff000"}}'
@@ -91,10 +85,8 @@ sleep "$secs"
 qmp '{"execute":"query-migrate"}'
 qmp_wait '"ram"' 10
 qmp '{"execute":"migrate_cancel"}'
-# Logging is off after the cancel (QEMU's last harvest and reset included);
-# let each watcher take two more batches before QEMU destroys its VM: the
-# module forgets a destroyed VM, so its last batch must come after the
-# last reset for kmod and bpf to be comparable.
+# Two more batches after the cancel's last reset before QEMU destroys its
+# VM (the module forgets a destroyed VM): kmod and bpf stay comparable.
 sleep 3
 qmp '{"execute":"quit"}'
 qmp_wait SHUTDOWN 10 || echo "# no SHUTDOWN event from QEMU within 10 s of quit"
@@ -111,15 +103,13 @@ wait_exit() {
 	fi
 	wait "$1"
 }
-# QEMU not honouring quit is QEMU's matter, not what is judged here (its
-# watchers' counts are): noted. A watcher that outlives its process is
-# ours (stats -p must end with it): a failure.
+# QEMU ignoring quit is only noted; a watcher outliving its process fails
+# (stats -p must end with it).
 hung=0
 wait_exit $qemu "QEMU after quit" 60
 qrc=$?
 qemu_killed=$killed
 t1=$(date +%s)
-# The watchers follow QEMU (stats -p ends with its process).
 # shellcheck disable=SC2086
 for w in $watchers; do
 	wait_exit $w "dirtyscope stats watcher after QEMU exited" 60

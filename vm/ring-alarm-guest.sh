@@ -1,16 +1,10 @@
 #!/bin/sh
-# Guest side of the ring-overrun alarm check (vm/ring-alarm.sh runs it via
-# vm/run.sh as a VM_TESTS program): `dirtyscope stats -p PID` watches a
-# dirty_log_test that runs a 256-entry ring, and its JSON must say
-#   ok       healthy KVM: ring alarm "ok", no late or overrun vCPU, ring
-#            size 256 (the negative twin: the alarm stays silent);
-#   overrun  kvm built with vm/mutants/ring-soft-limit-no-reserve.patch
-#            (soft limit = size): ring alarm "overrun", >= 1 overrun vCPU;
-#   late     kvm with vm/ring-alarm/soft-limit-half-reserve.patch (soft
-#            limit = size - 32): "late", >= 1 late vCPU, no overrun.
-# For each source in SOURCES ("kmod bpf" or a subset; "bpf-tp" is BPF in
-# classic-tracepoint mode, which cannot see the size: it must say
-# "unknown", never "ok").
+# Guest side of the ring-overrun alarm check (vm/ring-alarm.sh, which says
+# which kvm gives which verdict): `dirtyscope stats -p PID` watches a
+# dirty_log_test on a 256-entry ring, and for each source in SOURCES
+# ("bpf-tp": BPF's classic-tracepoint mode, which cannot see the size and
+# must say "unknown") its JSON must give the verdict: ok (no late or
+# overrun vCPU), late (>= 1 late, none overrun) or overrun.
 # Usage: ring-alarm-guest.sh BIN_DIR ok|overrun|late SOURCES...
 # KTAP on stdout (nested under init.sh's step); exit 0 pass, 1 fail.
 bin=$1 expect=$2
@@ -31,11 +25,9 @@ for src in "$@"; do
 	[ "$src" = bpf-tp ] && flags="--source bpf --mode tp"
 	json=/tmp/ring-alarm-$src.json
 	# The test execs after 2 s, keeping its pid, so the watcher is attached
-	# (BPF under TCG takes a moment) before the first push. dirty-ring-wait
-	# with a 300 ms collector: a vCPU whose ring is full waits for the
-	# harvest, so a full ring stays visible for a while. That matters for
-	# kmod, which forgets a VM once it is destroyed: on the mutant the run
-	# fails (and exits) at the first harvest.
+	# before the first push. dirty-ring-wait with a 300 ms collector keeps a
+	# full ring visible for a while (kmod forgets a destroyed VM, and on the
+	# mutant the run exits at the first harvest).
 	sh -c "sleep 2; exec $bin/dirty_log_test -M dirty-ring-wait -c 256 -b 16M -i 6 -I 300" \
 		>/tmp/ring-alarm-dlt.out 2>&1 &
 	vmm=$!

@@ -1,34 +1,29 @@
 #!/usr/bin/env bash
-# The x86-64 runner behind `make vm-test`: resolves the kernel (KERNEL,
-# vm/kernel.sh), builds dirtyscope.ko and its test programs for it, checks
-# the probes' prototypes against its BTF (a mismatch never boots), stages
-# an initramfs with its kvm modules and the VM_TESTS programs, boots it
-# (vm/boot.sh) and judges the KTAP the guest writes to its results port.
-#
-# Environment (each knob is described in vm/README.md): BUILD_DIR, KERNEL
-# (or KERNEL_IMAGE, KERNEL_MODULES, KERNEL_HEADERS), VM_TESTS ("path args;
-# path args"; unset: the verdict set, vm/verdict-set.txt; empty: the module
-# suite alone), VM_MODULE_SUITE, VM_FILES, VM_STAGE_DIR, VM_HUGEPAGES,
-# VM_MEM, VM_SMP, VM_TIMEOUT, VM_TEST_TIMEOUT, VM_KMOD_TEST_TIMEOUT, VM_OUT,
-# VM_KEEP_RUNS, VM_KEEP_LOG, KVM_PATCHES, KVM_MODULES_DIR.
-# Every run ends with the verdict line (vm/README.md), stdout, last; exit 0
-# only with PASS; bad input is one line on stderr and exit 2.
+# The x86-64 runner behind `make vm-test`: resolves the kernel, builds
+# dirtyscope.ko and its test programs for it, checks the probes' prototypes
+# against its BTF (a mismatch never boots), stages an initramfs with its kvm
+# modules and the VM_TESTS programs, boots it (vm/boot.sh) and judges the
+# KTAP. Steps and knobs (KERNEL, VM_*, KVM_PATCHES, KVM_MODULES_DIR):
+# docs/kernels-and-vm-harness.md, "What vm/run.sh does". Every run ends with
+# the verdict line (vm/README.md), stdout, last; exit 0 only with PASS; bad
+# input is one line on stderr and exit 2.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=vm-test
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 # Patch paths are relative to where we were called from.
 KVM_PATCH_PATHS=()
 for p in ${KVM_PATCHES:-}; do
-  [[ -f $p ]] || { echo "vm-test: KVM_PATCHES: '$p' not found" >&2; exit 2; }
+  [[ -f $p ]] || die "KVM_PATCHES: '$p' not found"
   KVM_PATCH_PATHS+=("$(realpath "$p")")
 done
 KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
 VM_MODULE_SUITE=${VM_MODULE_SUITE:-1}
-[[ $VM_MODULE_SUITE == [01] ]] || { echo "vm-test: VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'" >&2; exit 2; }
+[[ $VM_MODULE_SUITE == [01] ]] || die "VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'"
 cd "$ROOT"
 # VM_FILES and VM_TESTS binaries (checked here, before anything is written).
 for f in ${VM_FILES:-}; do
-  [[ -e $f && $f = /* ]] || { echo "vm-test: VM_FILES: '$f' is not an existing absolute path" >&2; exit 2; }
+  [[ -e $f && $f = /* ]] || die "VM_FILES: '$f' is not an existing absolute path"
 done
 check_vm_tests() {
   VM_TESTS_ENTRIES=()
@@ -37,13 +32,11 @@ check_vm_tests() {
   for entry in ${entries[@]+"${entries[@]}"}; do
     read -r bin _ <<<"$entry" || true
     [[ -n ${bin:-} ]] || continue
-    [[ -x $bin ]] || { echo "vm-test: VM_TESTS binary '$bin' not found or not executable" >&2; exit 2; }
+    [[ -x $bin ]] || die "VM_TESTS binary '$bin' not found or not executable"
     VM_TESTS_ENTRIES+=("$entry")
   done
 }
 [[ -z ${VM_TESTS:-} ]] || check_vm_tests "$VM_TESTS"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
 mkdir -p "$SHARED"
 start=$SECONDS
@@ -54,7 +47,7 @@ VERDICT_SET=0
 if [[ -z ${VM_TESTS+x} ]]; then
   VERDICT_SET=1
   DLT=$BUILD_DIR/bin/dirty_log_test
-  [[ -x $DLT ]] || { echo "vm-test: $DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)" >&2; exit 2; }
+  [[ -x $DLT ]] || die "$DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)"
   VM_TESTS=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
   check_vm_tests "$VM_TESTS"
   VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
@@ -71,7 +64,7 @@ VM_MEM=${VM_MEM:-1G}
 # for an unknown KERNEL or a missing image/modules/headers).
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
-[[ -z $KERNEL_BUSYBOX ]] || { echo "vm-test: KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64" >&2; exit 2; }
+[[ -z $KERNEL_BUSYBOX ]] || die "KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64"
 ABI=$KERNEL_ABI
 MODDIR=$KERNEL_MODDIR
 # The default kernel's module is built where it always was.
@@ -138,7 +131,7 @@ if ((${#KVM_PATCH_PATHS[@]})); then
 fi
 if [[ -n $KVM_MODULES_DIR ]]; then
   for m in kvm kvm-amd; do
-    [[ -f $KVM_MODULES_DIR/$m.ko ]] || { echo "vm-test: $KVM_MODULES_DIR/$m.ko missing" >&2; exit 2; }
+    [[ -f $KVM_MODULES_DIR/$m.ko ]] || die "$KVM_MODULES_DIR/$m.ko missing"
   done
   kvm_patch_list=$(awk '{ print $1 }' "$KVM_MODULES_DIR/patches.txt" 2>/dev/null | paste -sd' ')
   echo "vm-test: kvm modules rebuilt from linux-source with patches: ${kvm_patch_list:-none}"
@@ -151,17 +144,11 @@ proto_ok=0
   echo "KTAP version 1"
   echo "1..1"
   echo "# kernel: $KERNEL_NAME ($ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
-  if [[ -n $KVM_MODULES_DIR ]]; then
+  [[ -z $KVM_MODULES_DIR ]] ||
     echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
-  fi
-  if out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$MODDIR" "$SHARED" 2>&1); then
-    echo "$out" | sed 's/^/# /'
-    echo "ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
-  else
-    proto_ok=$?
-    echo "$out" | sed 's/^/# /'
-    echo "not ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
-  fi
+  out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$MODDIR" "$SHARED" 2>&1) || proto_ok=$?
+  echo "$out" | sed 's/^/# /'
+  echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
 } >"$HOST_KTAP"
 # Parallel runs for other kernels rebuild $KMOD_BUILD: take this one's copy.
 cp "$KO" "$OUT/dirtyscope.ko.tmp"
@@ -190,9 +177,7 @@ cp vm/init.sh "$STAGE/init"
 mv "$KO" "$STAGE/dirtyscope.ko"
 cp "$SHARED/dirtyscope_kmod_test" "$SHARED/spp_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"
 # The guest's KTAP names the kvm patches the modules were built with.
-if [[ -n $KVM_MODULES_DIR ]]; then
-  cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
-fi
+[[ -z $KVM_MODULES_DIR ]] || cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
 
 # kvm-amd.ko (TCG emulates SVM) and everything it depends on.
 declare -A mods=()
@@ -206,15 +191,12 @@ add_module() {
 }
 # Only what the guest loads: kvm_amd, as a module or built in (a tree
 # built without CONFIG_KVM_INTEL is fine).
-for name in kvm-amd; do
-  rel=$(awk -F: '{ print $1 }' "$MODDIR/modules.dep" | grep -E "/$name\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
-  if [[ -z $rel ]]; then
-    grep -qE "/$name\.ko$" "$MODDIR/modules.builtin" 2>/dev/null && continue
-    echo "vm-test: the kernel has no ${name/-/_} (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM" >&2
-    exit 2
-  fi
+rel=$(awk -F: '{ print $1 }' "$MODDIR/modules.dep" | grep -E "/kvm-amd\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
+if [[ -n $rel ]]; then
   add_module "$rel"
-done
+elif ! grep -qE "/kvm-amd\.ko$" "$MODDIR/modules.builtin" 2>/dev/null; then
+  die "the kernel has no kvm_amd (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM"
+fi
 for rel in "${!mods[@]}"; do
   dst=$STAGE/lib/modules/$ABI/$rel
   mkdir -p "$(dirname "$dst")"
@@ -275,13 +257,10 @@ if ((${#libdirs[@]})); then
   printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
 fi
 
-# VM_STAGE_DIR (absolute, or relative to the repository): an installed
-# kselftest tree (make kselftest-install INSTALL_PATH=...), copied to
-# /kselftest; init.sh runs its run_kselftest.sh as one step, whose TAP
-# nests under that step.
+# VM_STAGE_DIR: a kselftest tree (make kselftest-install), run by init.sh.
 if [[ -n ${VM_STAGE_DIR:-} ]]; then
   [[ -f $VM_STAGE_DIR/run_kselftest.sh ]] ||
-    { echo "vm-test: VM_STAGE_DIR '$VM_STAGE_DIR' has no run_kselftest.sh" >&2; exit 2; }
+    die "VM_STAGE_DIR '$VM_STAGE_DIR' has no run_kselftest.sh"
   cp -a "$VM_STAGE_DIR" "$STAGE/kselftest"
 fi
 
@@ -304,14 +283,11 @@ why=""
 COUNTS=$OUT/verdict-counts.sh
 python3 vm/ktap_summary.py --programs "$PROGRAMS" --counts "$COUNTS" "$HOST_KTAP" "$KTAP" || rc=$?
 if ((qemu_rc == 124 || qemu_rc == 137)); then
-  echo "vm-test: QEMU timed out after ${VM_TIMEOUT}s" >&2
   why="QEMU timed out after ${VM_TIMEOUT}s"
-  rc=1
 elif ((qemu_rc != 0)); then
-  echo "vm-test: QEMU exited with $qemu_rc" >&2
   why="QEMU exited with $qemu_rc"
-  rc=1
 fi
+[[ -z $why ]] || { note "$why"; rc=1; }
 if ((rc != 0)) || [[ ${VM_KEEP_LOG:-0} == 1 ]]; then
   echo "---- guest console (last 60 lines of $CONSOLE) ----" >&2
   tail -n 60 "$CONSOLE" >&2 || true
@@ -342,9 +318,5 @@ detail="$what: $programs_passed/$programs_total passed"
 detail+="; module suite: $suite_passed passed, $suite_failed failed, $suite_skipped skipped"
 [[ -n $debug_line ]] && detail+="; $debug_line"
 [[ -n $why ]] && detail+="; $why"
-if ((rc == 0)); then
-  echo "vm-test verdict: PASS ($detail)"
-else
-  echo "vm-test verdict: FAIL ($detail)"
-fi
+echo "vm-test verdict: $( ((rc == 0)) && echo PASS || echo FAIL) ($detail)"
 exit "$rc"

@@ -7,9 +7,10 @@
 #        vm/verdict-set.sh vm-tests BIN    a VM_TESTS value: "BIN ARGS; BIN ARGS"
 # Exit 2 with one line on stderr for a malformed file or bad usage.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=verdict-set
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 FILE=${VERDICT_SET:-$ROOT/vm/verdict-set.txt}
-die() { echo "verdict-set: $*" >&2; exit 2; }
 [[ -f $FILE ]] || die "'$FILE' not found"
 
 hugepages=0
