@@ -27,6 +27,7 @@ for a in $APPLETS; do
 done
 cp "$ROOT/vm/guest.sh" "$stage/guest.sh"
 cp "$ROOT/vm/expect.sh" "$stage/bin/expect"
+cp "$ROOT/vm/alarm-lib.sh" "$stage/bin/alarm-lib"
 chmod +x "$stage/init"
 # The tests drop to uid 65534 and 1000; names only matter to humans.
 printf 'root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >"$stage/etc/passwd"

@@ -3,20 +3,13 @@
 
 Usage: mutants_report.py OUT NAME...   (NAME: control first, then mutants)
 
-Reads OUT/configs.txt ("label|dirty_log_test args" per line) and, per NAME,
-OUT/NAME/vm/guest.ktap (the guest's KTAP, see vm/init.sh), run.rc, seconds
-and modules/patches.txt. Per mutant and test the verdict is:
-  killed   the test's result is "not ok" and its output has a failing
-           KTAP line (the run said what it found: pages, counts)
-  survived the test passed ("ok"; a whole-program SKIP is "skipped")
-  crashed  no verdict: the result is missing (VM died or timed out), the
-           program timed out, or it failed without a failing KTAP line
-The "kmod" column covers the module's tests and the guest checks around
-them (every top-level result that is not a configured program).
-A mutant is killed when dirty_log_test (any configuration, not the module
-tests, not the peer and not dirtyscope migrate) killed it. Writes OUT/results.ktap and
-OUT/results.json, prints the table. Exit 0 if the control passed every test
-and every mutant was killed, else 1.
+Reads OUT/configs.txt ("label|args" per line) and, per NAME, OUT/NAME/vm/
+guest.ktap, run.rc, seconds and modules/patches.txt; judges each test
+killed, survived or crashed by the rules in docs/kernels-and-vm-harness.md
+("Kernel mutants"); the "kmod" column is every top-level result that is not
+a configured program. Writes OUT/results.ktap and OUT/results.json, prints
+the table. Exit 0 if the control passed every test and dirty_log_test
+killed every mutant, else 1.
 """
 import json
 import os

@@ -12,6 +12,8 @@ shift 6
 # Its FIFOs and logs: /tmp in the guest; on a host (live.qemu_host_alarm)
 # a private folder, QEMU_ALARM_TMP.
 tmp=${QEMU_ALARM_TMP:-/tmp}
+# shellcheck source=alarm-lib.sh
+. "$(command -v alarm-lib || echo "${0%/*}/alarm-lib.sh")"
 echo "KTAP version 1"
 echo "1..$#"
 qmp=$tmp/qmp
@@ -123,27 +125,17 @@ echo "# qemu exit $qrc; migration window $((t1 - t0)) s; ring $ring entries"
 grep -o '"status": "[a-z-]*"' $tmp/qmp.log | head -n 3 | sed 's/^/# migration /'
 grep -o '"dirty-sync-count": [0-9]*' $tmp/qmp.log | sed 's/^/# /'
 sed 's/^/# qemu: /' $tmp/qemu.log | head -n 5
-last() { grep '"vcpus":\[{' "$1" | tail -n 1; }
-first() { last "$1" | grep -o "\"$2\":[^,}]*" | head -n 1 | cut -d: -f2 | tr -d '"'; }
 n=0 fails=0
 for src in "$@"; do
 	n=$((n + 1))
 	json=$tmp/qemu-alarm-$src.json
-	p=$src
-	pushes=$(first "$json" "$p.ring_pushes")
-	resets=$(first "$json" "$p.ring_resets")
-	full=$(first "$json" "$p.ring_full_exits")
-	hwm=$(first "$json" "$p.occupancy_hwm")
-	alarm=$(first "$json" "$p.ring_alarm")
-	size=$(last "$json" | grep -o "\"$p.ring_size\":[0-9]*" | cut -d: -f2 | sort -n | tail -n 1)
+	counts "$json" "$src"
 	echo "# $src: pushes ${pushes:-none} resets ${resets:-none} ring-full exits ${full:-none}" \
 		"hwm ${hwm:-none} ring size ${size:-unknown} alarm ${alarm:-none}"
 	sed 's/^/# stats: /' $tmp/qemu-alarm-$src.err
 	ok=1
 	[ $hung -eq 0 ] || { ok=0; echo "# a watcher outlived QEMU and was killed (above)"; }
-	[ "${pushes:-0}" -gt 0 ] || { ok=0; echo "# no ring pushes counted"; }
-	[ "${resets:-0}" -gt 0 ] || { ok=0; echo "# no ring resets counted"; }
-	[ "${full:-0}" -gt 0 ] || { ok=0; echo "# no ring-full exits counted"; }
+	counted
 	[ "${size:-0}" = "$ring" ] || { ok=0; echo "# ring size ${size:-unknown}, want $ring"; }
 	case $expect/$alarm in
 	any/ok | any/late | any/overrun | ok/ok | overrun/overrun) ;;
@@ -156,12 +148,6 @@ for src in "$@"; do
 		echo "# $src counted $pushes/$resets/$full (pushes/resets/full exits), the first source $seen"
 	fi
 	seen=${seen:-$pushes/$resets/$full}
-	if [ $ok = 1 ]; then
-		echo "ok $n QEMU watched by dirtyscope stats --source $src"
-	else
-		fails=$((fails + 1))
-		echo "not ok $n QEMU watched by dirtyscope stats --source $src"
-		last "$json" | cut -c1-800 | sed 's/^/# json: /'
-	fi
+	verdict $n "QEMU watched by dirtyscope stats --source $src" "$json"
 done
 [ $fails = 0 ]
