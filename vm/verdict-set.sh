@@ -39,15 +39,10 @@ while IFS= read -r line || [[ -n $line ]]; do
 done <"$FILE"
 ((${#labels[@]})) || die "$FILE: no 'run' lines"
 
-case ${1:-} in
-configs)
-  [[ $# -eq 1 ]] || die "usage: vm/verdict-set.sh configs|hugepages|vm-tests BIN"
-  for i in "${!labels[@]}"; do echo "${labels[i]}|${args[i]}"; done ;;
-hugepages)
-  [[ $# -eq 1 ]] || die "usage: vm/verdict-set.sh configs|hugepages|vm-tests BIN"
-  echo "$hugepages" ;;
-vm-tests)
-  [[ $# -eq 2 ]] || die "usage: vm/verdict-set.sh vm-tests BIN"
+case ${1:-}:$# in
+configs:1) for i in "${!labels[@]}"; do echo "${labels[i]}|${args[i]}"; done ;;
+hugepages:1) echo "$hugepages" ;;
+vm-tests:2)
   out=""
   for i in "${!labels[@]}"; do out+="${out:+; }$2 ${args[i]}"; done
   echo "$out" ;;
