@@ -52,8 +52,6 @@ SRC_PKG=linux-source-$SERIES
 TREE=$CACHE/$SRC_PKG-$VERSION
 STAMP=$TREE/.dirtyscope-prepared
 STAMP_TEXT="$SRC_PKG $VERSION $ABI"
-# After 6.1 the image's BTF options stay (they change struct module's size,
-# which the loader checks): a pahole stub keeps them in Kconfig, -g0 fast.
 KMAKE=()
 # A kernel built by a GCC the host lacks (7.x: gcc-16) is rebuilt in the
 # private toolchain root (vm/toolchain.sh), with what a tree build needs
@@ -66,6 +64,8 @@ if [[ -n $TOOLCHAIN ]]; then
   tc_cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
   KMAKE+=(CC="$tc_cc" HOSTCC="$tc_cc")
 fi
+# After 6.1 the image's BTF options stay (they change struct module's size,
+# which the loader checks): a pahole stub keeps them in Kconfig, -g0 fast.
 if [[ $SERIES != 6.1 ]]; then
   KMAKE+=(PAHOLE="$CACHE/pahole-stub" KCFLAGS=-g0)
   STAMP_TEXT="$STAMP_TEXT btf-config-kept"
@@ -75,7 +75,7 @@ if [[ $SERIES != 6.1 ]]; then
   chmod +x "$CACHE/pahole-stub"
 fi
 BACKUP=$CACHE/backup     # exists only while a patch set is applied
-# git must not find /work/main's repository above the tree: `git apply`
+# git must not find the checkout's repository above the tree: `git apply`
 # inside another repo's subdirectory silently skips paths.
 export GIT_CEILING_DIRECTORIES=$CACHE
 

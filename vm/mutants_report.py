@@ -136,12 +136,7 @@ def judge_run(out, name, configs):
     else:
         run['tests']['kmod'] = {'verdict': 'survived', 'evidence': ''}
     dlt = [run['tests'][l]['verdict'] for l, _ in configs if l not in ('peer', 'migrate')]
-    if 'killed' in dlt:
-        run['status'] = 'killed'
-    elif 'crashed' in dlt:
-        run['status'] = 'crashed'
-    else:
-        run['status'] = 'survived'
+    run['status'] = next((s for s in ('killed', 'crashed') if s in dlt), 'survived')
     return run
 
 
