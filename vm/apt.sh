@@ -43,17 +43,14 @@ apt_newest() {
 # apt_download DIR PKG=VERSION...: the .debs into DIR (log DIR/download.log).
 apt_download() {
   local dir=$1
-  shift
-  (cd "$dir" && apt-get -q "${APT_OPTS[@]}" download "$@") >>"$dir/download.log" 2>&1 ||
-    { tail -n 5 "$dir/download.log" >&2; die "apt-get download of $* failed (log: $dir/download.log)"; }
+  (cd "$dir" && apt-get -q "${APT_OPTS[@]}" download "${@:2}") >>"$dir/download.log" 2>&1 ||
+    { tail -n 5 "$dir/download.log" >&2; die "apt-get download of ${*:2} failed (log: $dir/download.log)"; }
 }
 # apt_extract ROOT DEB...: ROOT made afresh with every DEB unpacked into it.
 apt_extract() {
   local root=$1 deb
-  shift
-  rm -rf "$root"
-  mkdir -p "$root"
-  for deb in "$@"; do dpkg-deb -x "$deb" "$root"; done
+  rm -rf "$root" && mkdir -p "$root"
+  for deb in "${@:2}"; do dpkg-deb -x "$deb" "$root"; done
 }
 # apt_unpack_source DEB DIR: the tree a linux-source .deb carries as its
 # linux-source-X.Y.tar.xz, unpacked into DIR.

@@ -3,7 +3,8 @@
 # harness. The architecture's settings are data, vm/arch/ARCH.conf.
 # Usage: vm/boot.sh ARCH STAGE OUT
 #   STAGE  a folder with the guest's /init and what it runs; this adds
-#          busybox with its applets, /guest.sh, /bin/expect, /etc/passwd
+#          busybox with its applets, /guest.sh, /bin/expect, /bin/alarm-lib,
+#          /etc/passwd
 #   OUT    gets initramfs.cpio, console.log (the kernel console), guest.ktap
 #          ($RESULTS, the second port), programs/ ($FILES: vm/guest.sh prog)
 # Env: BOOT_KERNEL (image, required), BOOT_BUSYBOX (/bin/busybox),

@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# The churn test's negative twin on a real module: builds dirtyscope.ko
-# from a copy of the committed tree with a planted leak
-# (vm/churn-mutants/*.patch, default vm-free-skips-vcpus.patch), runs
-# vm/churn-test.sh on it at a small size, and requires the leak checks to
-# fail: module_churn's "allocations == frees at every unload" and
-# genl_fuzz's "live allocations back". Not part of CI (one more boot);
-# run it after changing either program or the module's counting.
+# The churn test's negative twin on a real module: vm/churn-test.sh, at a
+# small size, on dirtyscope.ko built from a copy of the committed tree with
+# a planted leak (vm/churn-mutants/, default vm-free-skips-vcpus.patch)
+# must fail both leak checks (docs/kernels-and-vm-harness.md, "Module churn").
 # Usage: vm/churn-mutant.sh [PATCH]   (env BUILD_DIR)
 # Exit 0: the mutant was caught; 1: it survived; 2: it did not build/apply.
 set -euo pipefail

@@ -20,9 +20,6 @@ done
 scripts/install-deps.sh kmod vm
 kmod/tests/build.sh gcc "$BIN" genl_fuzz module_churn
 
-export BUILD_DIR
-export VM_OUT=${VM_OUT:-$BUILD_DIR/vm-churn}
-export VM_TIMEOUT=${VM_TIMEOUT:-600}
-export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300}
+export BUILD_DIR VM_OUT=${VM_OUT:-$BUILD_DIR/vm-churn} VM_TIMEOUT=${VM_TIMEOUT:-600} VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300}
 export VM_TESTS="$BIN/genl_fuzz -n $MESSAGES${CHURN_SEED:+ -s $CHURN_SEED}; $BIN/module_churn -l $LOADS -k $KVM_RELOADS /dirtyscope.ko"
 exec vm/run.sh

@@ -113,13 +113,11 @@ fetch_source() {
   deb=$(ls "$debs/${SRC_PKG}_${VERSION//:/%3a}_all.deb" 2>/dev/null || true)
   [[ -n $deb ]] && { echo "$deb"; return; }
   note "downloading $SRC_PKG=$VERSION (same version as linux-image-$ABI)"
-  # As root apt drops to _apt for downloads, which cannot write here.
-  if ! (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$VERSION" >&2); then
-    # A fresh machine's lists may be old: refresh once, then give up.
-    [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true
-    (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$VERSION" >&2) ||
-      die "$SRC_PKG=$VERSION (the guest image's version) is not available from apt; cannot rebuild kvm.ko"
-  fi
+  # As root apt drops to _apt for downloads, which cannot write here. A
+  # fresh machine's lists may be old: refresh once, then give up.
+  get() { (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$VERSION" >&2); }
+  get || { [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true; get; } ||
+    die "$SRC_PKG=$VERSION (the guest image's version) is not available from apt; cannot rebuild kvm.ko"
   ls "$debs/${SRC_PKG}_"*"_all.deb" | grep -F "_${VERSION//:/%3a}_" | head -n1
 }
 

@@ -55,10 +55,8 @@ def main(argv):
         kernel, arch, secs, run = parts
         ktap = os.path.join(run, "guest.ktap")
         text = open(ktap, errors="replace").read() if os.path.isfile(ktap) else ""
-        verdict = ""
         log = os.path.join(run, "verdict.txt")
-        if os.path.isfile(log):
-            verdict = open(log).read().strip()
+        verdict = open(log).read().strip() if os.path.isfile(log) else ""
         row = {"kernel": kernel, "arch": arch, "seconds": int(secs), "verdict": verdict,
                "modes": cells(text)}
         if not verdict.startswith("vm-test verdict: PASS") or any(

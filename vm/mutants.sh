@@ -30,9 +30,7 @@ JOBS=${MUTANTS_JOBS:-$(nproc)}
 # A mutant that wedges KVM must cost a bounded time: each program in the
 # guest has a limit, and the whole boot one above their sum.
 # The kernel's test (PEER=1) needs more than 60 s even at 4 iterations.
-if [[ ${PEER:-0} == 1 ]]; then
-  export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300}
-fi
+[[ ${PEER:-0} != 1 ]] || export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300}
 export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-60}
 # The module's tests take ~2 s here; a mutant can hang one in KVM_RUN.
 export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-20}
@@ -41,12 +39,9 @@ DLT=$BUILD_DIR/bin/dirty_log_test
 [[ -x $DLT ]] || die "$DLT not found (run make build)"
 start=$SECONDS
 
-# Test configurations: the dirty_log_test verdict set (vm/verdict-set.txt,
-# what `make vm-test` runs when VM_TESTS is not given; what each run covers
-# is written there), label and arguments per run, with the huge pages it
-# needs. Small: TCG is slow, and dirty_log_test writes every page of its
-# memory in each mode. MUTANTS_MEM, if set, replaces the set's 16M (and the
-# odd 16396K, 16M + 3 pages, keeps its 3-page tail: 12K over MUTANTS_MEM).
+# The verdict set's runs (label|args) and huge pages, as `make vm-test`.
+# MUTANTS_MEM replaces its 16M (the odd 16396K, 16M + 3 pages, keeps its
+# 3-page tail: 12K over MUTANTS_MEM).
 mem=${MUTANTS_MEM:-16M}
 mapfile -t CONFIGS < <(vm/verdict-set.sh configs) || die "vm/verdict-set.txt is malformed"
 ((${#CONFIGS[@]})) || die "vm/verdict-set.txt has no runs"
@@ -58,9 +53,6 @@ if [[ -n ${MUTANTS_MEM:-} ]]; then
     CONFIGS[i]=${CONFIGS[i]% }
   done
 fi
-# --stall-timeout in every run: a mutant that wedges a mode (a ring that
-# never fills for ring-wait, say) must be reported by dirty_log_test itself,
-# well inside the harness's per-program limit.
 export VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
 vm_tests=""
 for c in "${CONFIGS[@]}"; do
@@ -85,20 +77,17 @@ if [[ ${MIGRATE:-0} == 1 ]]; then
   vm_tests+="$BUILD_DIR/bin/dirtyscope $MIGRATE_ARGS; "
 fi
 
-nprogs=$(( ${#CONFIGS[@]} ))
 # Three module test runs per boot (vm/init.sh): dirtyscope_kmod_test before
 # and after kvm, then spp_kmod_test.
-export VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + nprogs * VM_TEST_TIMEOUT))}
+export VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + ${#CONFIGS[@]} * VM_TEST_TIMEOUT))}
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
 printf '%s\n' "${CONFIGS[@]}" >"$OUT/configs.txt"
 
 # --- build every module set first: a broken patch stops everything early --
-names=(control)
-for p in "${PATCHES[@]}"; do
-  names+=("$(basename "$p" .patch)")
-done
+names=(control "${PATCHES[@]##*/}")
+names=("${names[@]%.patch}")
 [[ $(printf '%s\n' "${names[@]}" | sort | uniq -d) == "" ]] || die "two patches with the same name"
 build_t0=$SECONDS
 vm/kvm-build.sh "$OUT/control/modules"
@@ -119,10 +108,7 @@ run_one() {
 vm_t0=$SECONDS
 running=0
 for name in "${names[@]}"; do
-  if ((running >= JOBS)); then
-    wait -n || true
-    running=$((running - 1))
-  fi
+  ((running < JOBS)) || { wait -n || true; running=$((running - 1)); }
   run_one "$name" &
   running=$((running + 1))
 done

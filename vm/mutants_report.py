@@ -157,12 +157,9 @@ def main():
     print(head)
     print('-' * len(head))
     for r in runs:
-        cells = []
-        for l, w in zip(labels, widths):
-            v = r['tests'][l]['verdict']
-            if r is control:
-                v = {'survived': 'pass', 'killed': 'FAIL'}.get(v, v)
-            cells.append(f'{v:<{w}}')
+        # The control's verdicts read as what they are there: pass or FAIL.
+        word = {'survived': 'pass', 'killed': 'FAIL'} if r is control else {}
+        cells = [f"{word.get(r['tests'][l]['verdict'], r['tests'][l]['verdict']):<{w}}" for l, w in zip(labels, widths)]
         print(f"{r['name']:<{w0}}  " + '  '.join(cells) + f"  {r['status']}")
     print()
     for r in runs:

@@ -4,13 +4,9 @@
 # files in this repository): dirty_log_test for `make mutants PEER=1`,
 # dirty_log_perf_test for `make bench-compare`. Objects go to OUTPUT's
 # folder (peer-obj/), so the shared tree is only read.
-# No-SSE ucall: the selftests' guest half is compiled with the host's flags
-# and gcc zeroes `struct ucall` with SSE stores, which a host whose KVM
-# emulates CPL0 guest code without SSE (PVM) stops at; so ucall.o is built
-# first with -mgeneral-regs-only and make finds it up to date (PEER_SSE=1:
-# as the kernel builds it). Debian's 6.1.192 dirty_log_test.c uses
-# TEST_ASSERT_EQ, which its test_util.h lacks (a partial stable backport): a
-# generated definition is force-included.
+# ucall.o is built first without SSE (PEER_SSE=1: as the kernel does; why:
+# bench/README.md), and TEST_ASSERT_EQ, which Debian 6.1.192's
+# dirty_log_test.c uses and its test_util.h lacks, is force-included.
 # Usage: vm/peer-build.sh dirty_log_test|dirty_log_perf_test OUTPUT
 # Environment: BUILD_DIR, KVM_SRC_CACHE as for vm/kvm-build.sh; PEER_SSE.
 set -euo pipefail

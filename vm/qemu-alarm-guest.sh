@@ -98,11 +98,7 @@ wait_exit() {
 	end=$(($(date +%s) + $3))
 	while kill -0 "$1" 2>/dev/null && [ "$(date +%s)" -lt $end ]; do sleep 0.5; done
 	killed=0
-	if kill -0 "$1" 2>/dev/null; then
-		echo "# $2 (pid $1) still running $3 s later: killed"
-		kill -9 "$1" 2>/dev/null
-		killed=1
-	fi
+	kill -0 "$1" 2>/dev/null && { echo "# $2 (pid $1) still running $3 s later: killed"; kill -9 "$1" 2>/dev/null; killed=1; }
 	wait "$1"
 }
 # QEMU ignoring quit is only noted; a watcher outliving its process fails
@@ -143,10 +139,8 @@ for src in "$@"; do
 	esac
 	# Two sources on one QEMU, both attached before logging began: the
 	# counts must be the same numbers, not just both non-zero.
-	if [ -n "${seen:-}" ] && [ "$seen" != "$pushes/$resets/$full" ]; then
-		ok=0
-		echo "# $src counted $pushes/$resets/$full (pushes/resets/full exits), the first source $seen"
-	fi
+	[ -z "${seen:-}" ] || [ "$seen" = "$pushes/$resets/$full" ] ||
+		{ ok=0; echo "# $src counted $pushes/$resets/$full (pushes/resets/full exits), the first source $seen"; }
 	seen=${seen:-$pushes/$resets/$full}
 	verdict $n "QEMU watched by dirtyscope stats --source $src" "$json"
 done

@@ -23,9 +23,8 @@ mkdir -p "$OUT"
 # The guest: 32-bit multiboot ELF, QEMU's -kernel loads it.
 gcc -m32 -c vm/qemu-guest/dirtier.S -o "$OUT/dirtier.o"
 ld -m elf_i386 -T vm/qemu-guest/dirtier.ld -o "$OUT/dirtier.elf" "$OUT/dirtier.o"
-# Firmware: QEMU looks in ../share/qemu, ../share/seabios, ../lib/ipxe/qemu
-# beside its binary (qemu-system-x86_64 -L help); the first two suffice
-# with -nodefaults (no NIC option ROM).
+# Firmware: of the folders QEMU looks in (-L help), these two suffice with
+# -nodefaults (no NIC option ROM).
 fw="/usr/share/qemu /usr/share/seabios"
 VM_MODULE_SUITE=0 VM_FILES="$qemu $BUILD_DIR/bin/dirtyscope $OUT/dirtier.elf $fw" \
   VM_OUT=$OUT/vm VM_MEM=${VM_MEM:-2G} BUILD_DIR=$BUILD_DIR VM_TIMEOUT=${VM_TIMEOUT:-600} \

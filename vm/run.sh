@@ -60,8 +60,7 @@ fi
 VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-1G}
 
-# KERNEL_NAME, KERNEL_ABI, KERNEL_IMAGE, KERNEL_MODDIR, KERNEL_KDIR... (exit 2
-# for an unknown KERNEL or a missing image/modules/headers).
+# KERNEL_* (vm/kernel.sh; exit 2 for an unknown or incomplete kernel).
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
 [[ -z $KERNEL_BUSYBOX ]] || die "KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64"
@@ -72,14 +71,12 @@ KMOD_BUILD=$BUILD_DIR/kmod
 KMOD_ARGS=()
 if [[ $KERNEL_NAME != debian-6.1 ]]; then
   KMOD_BUILD=$BUILD_DIR/kernels/kmod-$ABI
-  # Debian 6.12's headers ship vmlinux, so Kbuild would run pahole for the
-  # module's own BTF, which the probes do not need: skipped when this host's
-  # pahole cannot make it (vm/btf-args.sh).
+  # Later headers ship vmlinux, so Kbuild would make the module's own BTF,
+  # which the probes do not need: skipped when this host's pahole cannot.
   btf=$(vm/btf-args.sh "$KERNEL_CONFIG")
   [[ -z $btf ]] || KMOD_ARGS+=("$btf")
 fi
-# --- this run's output folder, made once the input is known good -----------
-# (vm/run-folder.sh).
+# --- this run's folder (vm/run-folder.sh), once the input is known good ---
 # shellcheck source=run-folder.sh
 . vm/run-folder.sh
 run_folder vm-test "$SHARED" "${VM_OUT:-}" guest.ktap host.ktap console.log
@@ -87,8 +84,7 @@ HOST_KTAP=$OUT/host.ktap
 : >"$HOST_KTAP"
 
 # --- build: the module for the guest's ABI, the static test program -------
-# Under a lock: parallel runs (make mutants, two make vm-test) share these
-# outputs.
+# Under a lock: parallel runs (make mutants, two make vm-test) share them.
 exec 8>"$SHARED/.build.lock"
 if ! flock -n 8; then
   echo "vm-test: waiting for another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)" >&2
@@ -98,23 +94,16 @@ fi
 # built in a private sid root (vm/toolchain.sh; created once, cached).
 TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") || {
   echo "vm-test verdict: FAIL (nothing booted: no compiler for $KERNEL_ABI, see vm/toolchain.sh)"; exit 1; }
-KMOD_WRAP=()
 if [[ -n $TOOLCHAIN ]]; then
-  KMOD_WRAP=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
+  KMOD_ARGS+=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
+  cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
+  tc_version=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1)
 fi
-build_module() {
-  if [[ -n $TOOLCHAIN ]]; then
-    local cc
-    cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
-    echo "toolchain: $TOOLCHAIN: $(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1)"
-  fi
-  make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
-    BUILD_DIR="$BUILD_DIR" ${KMOD_WRAP[@]+"${KMOD_WRAP[@]}"} ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
-}
-build_module >"$SHARED/kmod-build.log" 2>&1 || {
+make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
+  BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
   cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2
   echo "vm-test verdict: FAIL (nothing booted: dirtyscope.ko did not build against $KERNEL_KDIR)"; exit 1; }
-[[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private $(grep -m1 '^toolchain: ' "$SHARED/kmod-build.log")"
+[[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private toolchain: $TOOLCHAIN: $tc_version"
 KO=$KMOD_BUILD/dirtyscope.ko
 kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
@@ -137,8 +126,7 @@ if [[ -n $KVM_MODULES_DIR ]]; then
   echo "vm-test: kvm modules rebuilt from linux-source with patches: ${kvm_patch_list:-none}"
 fi
 
-# --- host-side check: probe prototypes against the guest kernel's BTF ----
-# (vmlinux from the image plus its kvm.ko); a mismatch never boots.
+# --- host check: probe prototypes against the kernel's BTF (vmlinux, kvm.ko)
 proto_ok=0
 {
   echo "KTAP version 1"
@@ -217,8 +205,7 @@ depmod -b "$STAGE" "$ABI"
 
 # Extra test binaries with their shared libraries and the dynamic loader.
 libdirs=()
-# stage_libs FILE: FILE's libraries at their host paths (ldd prints
-# "libx.so => /path (0x..)" and "/lib64/ld-linux-x86-64.so.2 (0x..)").
+# stage_libs FILE: the libraries ldd names for FILE, at their host paths.
 stage_libs() {
   local lib
   while read -r lib; do

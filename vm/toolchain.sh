@@ -30,13 +30,15 @@ cmd_root() {
   cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$config")
   if [[ -z $cc || ! $cc =~ (gcc-[0-9]+)$ ]] || command -v "$cc" >/dev/null; then echo ""; return; fi
   pkg=${BASH_REMATCH[1]}
-  local top=$BUILD_DIR/toolchains tc=$BUILD_DIR/toolchains/$suite
-  if [[ -x $tc/usr/bin/$cc ]] && has_all "$tc" "${extras[@]}"; then echo "$tc"; return; fi
+  local top=$BUILD_DIR/toolchains tc=$BUILD_DIR/toolchains/$suite p
+  # ready: the compiler and every extra package are in the root.
+  ready() { [[ -x $tc/usr/bin/$cc ]] || return; for p in "${extras[@]}"; do grep -q "^Package: $p\$" "$tc/var/lib/dpkg/status" || return; done; }
+  if ready; then echo "$tc"; return; fi
   # One at a time: two runs must not debootstrap into one directory.
   mkdir -p "$top"
   exec 9>"$top/.lock"
   flock 9
-  if [[ -x $tc/usr/bin/$cc ]] && has_all "$tc" "${extras[@]}"; then echo "$tc"; return; fi
+  if ready; then echo "$tc"; return; fi
   local ds=$top/debootstrap
   if [[ ! -x $ds/usr/sbin/debootstrap ]]; then
     note "unpacking debootstrap (apt-get download from the host's archive)"
@@ -66,14 +68,6 @@ cmd_root() {
   [[ -x $tc/usr/bin/$cc ]] || die "$cc missing in $tc after installing $pkg"
   note "toolchain $tc ready in $((SECONDS - t0)) s: $("$0" run "$tc" "$cc" --version | head -n1)"
   echo "$tc"
-}
-
-has_all() {   # has_all TCROOT PKG...: every PKG is installed in TCROOT
-  local tc=$1 p
-  shift
-  for p in "$@"; do
-    grep -q "^Package: $p\$" "$tc/var/lib/dpkg/status" || return 1
-  done
 }
 
 cmd_run() {

@@ -29,9 +29,7 @@ while IFS= read -r line || [[ -n $line ]]; do
     read -r label a <<<"$rest" || true
     [[ -n ${label:-} && -n ${a:-} ]] || die "$FILE:$lineno: 'run' needs a label and arguments"
     [[ $label =~ ^[A-Za-z0-9._-]+$ ]] || die "$FILE:$lineno: label '$label' is not [A-Za-z0-9._-]+"
-    for l in ${labels[@]+"${labels[@]}"}; do
-      [[ $l != "$label" ]] || die "$FILE:$lineno: label '$label' used twice"
-    done
+    [[ " ${labels[*]} " != *" $label "* ]] || die "$FILE:$lineno: label '$label' used twice"
     [[ $a != *";"* && $a != *"|"* ]] || die "$FILE:$lineno: arguments may not hold ';' or '|'"
     labels+=("$label") args+=("$a") ;;
   *) die "$FILE:$lineno: unknown keyword '$kw' (hugepages, run)" ;;
