@@ -30,8 +30,5 @@ notok=$(grep -cE '^ +not ok [0-9]+ selftests: ' "$KTAP" || true)
 # The guest has KVM: a whole test skipping means it did not really run.
 skip=$(grep -cE '^ +ok [0-9]+ selftests: .*# SKIP' "$KTAP" || true)
 echo "kselftest-test: run_kselftest.sh reported $ok ok ($skip skipped), $notok not ok of $want listed tests; $((SECONDS - start)) s in all"
-if ((ok != want || notok != 0 || skip != 0)); then
-  echo "kselftest-test: FAIL: every listed test must be ok, none skipped" >&2
-  rc=1
-fi
+((ok == want && notok == 0 && skip == 0)) || { echo "kselftest-test: FAIL: every listed test must be ok, none skipped" >&2; rc=1; }
 exit "$rc"

@@ -206,10 +206,7 @@ if [[ ! -f $RESULT/kvm.ko ]]; then
     grep -E -A3 'error:|Error [0-9]|undefined!' "$log" | head -n 30 >&2
     exit 2
   fi
-  mkdir -p "$RESULT.tmp"
-  for m in kvm kvm-amd kvm-intel; do
-    cp "$TREE/arch/x86/kvm/$m.ko" "$RESULT.tmp/"
-  done
+  mkdir -p "$RESULT.tmp" && cp "$TREE"/arch/x86/kvm/{kvm,kvm-amd,kvm-intel}.ko "$RESULT.tmp/"
   restore_tree
   write_patch_list "$RESULT.tmp"
   rm -rf "$RESULT"

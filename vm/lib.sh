@@ -1,6 +1,5 @@
-# The start every host-side vm/ script shares (sourced after setting WHO):
-# ROOT is the checkout, BUILD_DIR absolute (default build), die and note
-# print one WHO-prefixed line on stderr (die then exits 2).
+# Every host-side vm/ script's start (sourced after setting WHO): ROOT, the
+# checkout; BUILD_DIR, absolute; die (exit 2) and note, one line on stderr.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR

@@ -219,18 +219,16 @@ stage_libs() {
 # names its result (labels: the verdict set's, else "#N:program").
 PROGRAMS=$OUT/programs.list
 : >"$PROGRAMS"
-if ((VERDICT_SET)); then
-  mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
-fi
+((VERDICT_SET == 0)) || mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
 nprog=0
 for entry in ${VM_TESTS_ENTRIES[@]+"${VM_TESTS_ENTRIES[@]}"}; do
   read -r bin args <<<"$entry" || true
   cp -L "$bin" "$STAGE/tests/"
+  name="$(basename "$bin") ${args:-}"
   # The plan's line (vm/guest.sh run_plan): limit, name, no expectation.
-  printf '%s\t%s\t-\t-\t%s\n' "${VM_TEST_TIMEOUT:-200}" "$(basename "$bin") ${args:-}" \
-    "/tests/$(basename "$bin") ${args:-}" >>"$STAGE/tests/plan"
+  printf '%s\t%s\t-\t-\t%s\n' "${VM_TEST_TIMEOUT:-200}" "$name" "/tests/$name" >>"$STAGE/tests/plan"
   if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
-  printf '%s\t%s\n' "$label" "$(basename "$bin") ${args:-}" >>"$PROGRAMS"
+  printf '%s\t%s\n' "$label" "$name" >>"$PROGRAMS"
   nprog=$((nprog + 1))
   stage_libs "$bin"
 done
@@ -240,9 +238,7 @@ for f in ${VM_FILES:-}; do
   cp -aL "$f" "$STAGE$f"
   [[ ! -f $f || ! -x $f ]] || stage_libs "$f"
 done
-if ((${#libdirs[@]})); then
-  printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
-fi
+((${#libdirs[@]} == 0)) || printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
 
 # VM_STAGE_DIR: a kselftest tree (make kselftest-install), run by init.sh.
 if [[ -n ${VM_STAGE_DIR:-} ]]; then
@@ -257,12 +253,10 @@ echo "vm-test: built in $((SECONDS - start)) s; booting $ABI under QEMU/TCG (tim
 CONSOLE=$OUT/console.log
 KTAP=$OUT/guest.ktap
 boot=$SECONDS
-set +e
+qemu_rc=0
 BOOT_KERNEL=$KERNEL_IMAGE BOOT_TIMEOUT=$VM_TIMEOUT BOOT_MEM=$VM_MEM BOOT_SMP=${VM_SMP:-1} \
   BOOT_APPEND="VM_MODULE_SUITE=$VM_MODULE_SUITE${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" \
-  vm/boot.sh x86_64 "$STAGE" "$OUT"
-qemu_rc=$?
-set -e
+  vm/boot.sh x86_64 "$STAGE" "$OUT" || qemu_rc=$?
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"
 
 rc=0
