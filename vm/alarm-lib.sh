@@ -2,6 +2,7 @@
 # read and judge alike in a watcher's `dirtyscope stats --json --cumulative`
 # log. Sourced: in the guest from /bin/alarm-lib (vm/boot.sh puts it
 # there), on a host from beside the script.
+# shellcheck shell=sh disable=SC2034 # counts sets what its callers read
 # last FILE: the last batch that still holds the VM (the module forgets a
 # destroyed VM, so a later batch may be empty for kmod; BPF keeps its maps).
 last() { grep '"vcpus":\[{' "$1" | tail -n 1; }

@@ -149,7 +149,7 @@ custom() {
 # Module.symvers come from the headers), under $ARM64_KMOD_DIR (build/arm64-kmod).
 debian_arm64() {
   local top=${ARM64_DIR:-build/arm64} kt=${ARM64_KMOD_DIR:-build/arm64-kmod}
-  local pkg version bbver abi common kpkg kver want kdir= hc fixdep
+  local pkg version bbver abi common kpkg kver want kdir="" hc fixdep
   [[ $top = /* ]] || top=$ROOT/$top
   [[ $kt = /* ]] || kt=$ROOT/$kt
   mkdir -p "$top/debs"

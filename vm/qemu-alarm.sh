@@ -6,7 +6,7 @@
 # _SOURCES, _EXPECT, KVM_PATCHES): docs/kernels-and-vm-harness.md, "The
 # ring-overrun alarm and QEMU".
 set -euo pipefail
-WHO=qemu-alarm
+WHO="qemu-alarm"
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
