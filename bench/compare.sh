@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench-compare`: the kernel's own dirty_log_perf_test as a benchmark
-# peer. Builds it from Debian's linux-source (vm/perf-peer-build.sh: static,
+# peer. Builds it from Debian's linux-source (vm/peer-build.sh: static,
 # ucall without SSE), then runs it and our dirty_log_perf alternately at
 # equal settings:
 #   clear-log   the kernel's default (manual protect: get + clear) against
@@ -32,7 +32,7 @@ rm -f "$out/runs.log" "$out/compare.json"
 
 peer=$out/dirty_log_perf_test
 ours=$build/bin/dirty_log_perf
-BUILD_DIR=$build vm/perf-peer-build.sh "$peer"
+BUILD_DIR=$build vm/peer-build.sh dirty_log_perf_test "$peer"
 [[ -x $ours ]] || { echo "bench-compare: $ours not built" >&2; exit 1; }
 
 echo "== $rounds rounds: kernel dirty_log_perf_test vs dirty_log_perf, 1 vCPU, $mem, -i $iters, our CPL $cpl${VM_SMP:+, VM_SMP=$VM_SMP}"

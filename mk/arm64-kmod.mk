@@ -1,6 +1,6 @@
 # dirtyscope.ko on arm64.
 #   make vm-arm64-kmod   cross-build dirtyscope.ko against Debian 13's arm64
-#                        6.12 headers (vm/arm64/fetch-headers.sh: private apt
+#                        6.12 headers (vm/kernel.sh --headers: private apt
 #                        state in build/arm64-kmod/) and the module's test
 #                        programs (kmod/tests/build.sh), boot that kernel under
 #                        QEMU TCG with KVM at EL2 (vm/arm64/boot.sh --kmod),

@@ -21,7 +21,7 @@ bench-migrate: build
 	@bench/migrate_bench.sh $(BUILD_DIR)
 
 # make bench-compare: the kernel's dirty_log_perf_test (built from Debian's
-# linux-source, vm/perf-peer-build.sh) against dirty_log_perf, alternately
+# linux-source, vm/peer-build.sh) against dirty_log_perf, alternately
 # at equal settings, per-phase medians and ratios (bench/compare.sh;
 # COMPARE_ROUNDS, COMPARE_MEM, COMPARE_ITERS, COMPARE_CPL).
 .PHONY: bench-compare

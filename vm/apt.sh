@@ -1,8 +1,15 @@
 # A private apt state: its own sources.list, lists, cache and status file
 # in one folder, so fetching a kernel never touches the host's apt
 # configuration, dpkg architectures or installed packages. Sourced by the
-# kernel fetchers (vm/kernel.sh, vm/arm64/fetch.sh, vm/arm64/fetch-headers.sh),
-# which define die and note.
+# kernel fetchers and builders, which define die and note (vm/lib.sh).
+# apt_mirror: the archive host the host's own sources name (deb822 or
+# one-line), else deb.debian.org.
+apt_mirror() {
+  local m
+  m=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) |
+    grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
+  echo "${m:-http://deb.debian.org/debian}"
+}
 # apt_state DIR ARCH SUITE [MIRROR]: sets APT_OPTS (apt-get's options) and
 #   APT_LIST (the suite's Packages list), updating the lists the first time.
 apt_state() {
@@ -36,7 +43,18 @@ apt_newest() {
 # apt_download DIR PKG=VERSION...: the .debs into DIR (log DIR/download.log).
 apt_download() {
   local dir=$1
-  shift
-  (cd "$dir" && apt-get -q "${APT_OPTS[@]}" download "$@") >>"$dir/download.log" 2>&1 ||
-    { tail -n 5 "$dir/download.log" >&2; die "apt-get download of $* failed (log: $dir/download.log)"; }
+  (cd "$dir" && apt-get -q "${APT_OPTS[@]}" download "${@:2}") >>"$dir/download.log" 2>&1 ||
+    { tail -n 5 "$dir/download.log" >&2; die "apt-get download of ${*:2} failed (log: $dir/download.log)"; }
+}
+# apt_extract ROOT DEB...: ROOT made afresh with every DEB unpacked into it.
+apt_extract() {
+  local root=$1 deb
+  rm -rf "$root" && mkdir -p "$root"
+  for deb in "${@:2}"; do dpkg-deb -x "$deb" "$root"; done
+}
+# apt_unpack_source DEB DIR: the tree a linux-source .deb carries as its
+# linux-source-X.Y.tar.xz, unpacked into DIR.
+apt_unpack_source() {
+  mkdir -p "$2"
+  dpkg-deb --fsys-tarfile "$1" | tar -xO --wildcards '*/linux-source-*.tar.xz' | tar -xJ -C "$2" --strip-components=1
 }

@@ -3,7 +3,8 @@
 # harness. The architecture's settings are data, vm/arch/ARCH.conf.
 # Usage: vm/boot.sh ARCH STAGE OUT
 #   STAGE  a folder with the guest's /init and what it runs; this adds
-#          busybox with its applets, /guest.sh, /bin/expect, /etc/passwd
+#          busybox with its applets, /guest.sh, /bin/expect, /bin/alarm-lib,
+#          /etc/passwd
 #   OUT    gets initramfs.cpio, console.log (the kernel console), guest.ktap
 #          ($RESULTS, the second port), programs/ ($FILES: vm/guest.sh prog)
 # Env: BOOT_KERNEL (image, required), BOOT_BUSYBOX (/bin/busybox),
@@ -27,6 +28,7 @@ for a in $APPLETS; do
 done
 cp "$ROOT/vm/guest.sh" "$stage/guest.sh"
 cp "$ROOT/vm/expect.sh" "$stage/bin/expect"
+cp "$ROOT/vm/alarm-lib.sh" "$stage/bin/alarm-lib"
 chmod +x "$stage/init"
 # The tests drop to uid 65534 and 1000; names only matter to humans.
 printf 'root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >"$stage/etc/passwd"

@@ -1,26 +1,22 @@
 #!/usr/bin/env bash
-# The churn test's negative twin on a real module: builds dirtyscope.ko
-# from a copy of the committed tree with a planted leak
-# (vm/churn-mutants/*.patch, default vm-free-skips-vcpus.patch), runs
-# vm/churn-test.sh on it at a small size, and requires the leak checks to
-# fail: module_churn's "allocations == frees at every unload" and
-# genl_fuzz's "live allocations back". Not part of CI (one more boot);
-# run it after changing either program or the module's counting.
+# The churn test's negative twin on a real module: vm/churn-test.sh, at a
+# small size, on dirtyscope.ko built from a copy of the committed tree with
+# a planted leak (vm/churn-mutants/, default vm-free-skips-vcpus.patch)
+# must fail both leak checks (docs/kernels-and-vm-harness.md, "Module churn").
 # Usage: vm/churn-mutant.sh [PATCH]   (env BUILD_DIR)
 # Exit 0: the mutant was caught; 1: it survived; 2: it did not build/apply.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=churn-mutant
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 patch_file=$(realpath "${1:-$ROOT/vm/churn-mutants/vm-free-skips-vcpus.patch}")
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 # Its own build directory: the mutant module must not replace the real one.
 MBUILD=$BUILD_DIR/churn-mutant
 src=$(mktemp -d)
 trap 'rm -rf "$src"' EXIT
 
 git -C "$ROOT" archive HEAD | tar -x -C "$src"
-patch -s -p1 -d "$src" <"$patch_file" || { echo "churn-mutant: $patch_file does not apply" >&2; exit 2; }
+patch -s -p1 -d "$src" <"$patch_file" || die "$patch_file does not apply"
 mkdir -p "$MBUILD"
 rc=0
 BUILD_DIR=$MBUILD VM_OUT=$MBUILD/vm CHURN_MESSAGES=${CHURN_MESSAGES:-5000} \
@@ -29,8 +25,7 @@ BUILD_DIR=$MBUILD VM_OUT=$MBUILD/vm CHURN_MESSAGES=${CHURN_MESSAGES:-5000} \
 ktap=$MBUILD/vm/guest.ktap
 if [[ ! -s $ktap ]]; then
   tail -20 "$MBUILD/run.log" >&2
-  echo "churn-mutant: no guest KTAP (build failed?)" >&2
-  exit 2
+  die "no guest KTAP (build failed?)"
 fi
 caught=0
 for check in 'not ok [0-9]+ allocations == frees at every unload' \

@@ -1,22 +1,16 @@
 #!/usr/bin/env bash
 # Builds the debug kernel (`make vm-test KERNEL=debug`): Debian's newest
-# linux-source-7.2 with the kernel's own detectors on (lockdep, KASAN,
-# kmemleak, DEBUG_OBJECTS, UBSAN, KFENCE, DEBUG_LIST, atomic-sleep checks)
-# and what the harness needs (kvm_amd as a module, BTF, ftrace, kprobes,
-# BPF, hugetlbfs); vm/debug-kernel.config lists it. Cached in
-# $BUILD_DIR/kernels/debug/: a second call with the same source and config
-# only checks the stamp; a changed config rebuilds incrementally.
-# Takes 40-90 minutes on 2 cores the first time (docs/kernels-and-vm-harness.md).
+# linux-source-7.2 with the detectors and what the harness needs, as
+# vm/debug-kernel.config lists them (docs/kernels-and-vm-harness.md, "The
+# debug kernel"). Cached in $BUILD_DIR/kernels/debug/ by source and config.
 # Output: the tree in $BUILD_DIR/kernels/debug/out (arch/x86/boot/bzImage,
 # Module.symvers) and its modules in $BUILD_DIR/kernels/debug/mods.
 # Usage: vm/debug-kernel.sh   (env BUILD_DIR, JOBS; DEBUG_KERNEL_SUITE=sid,
 #        DEBUG_KERNEL_FIXES=0 for the kernel without the fixes it carries)
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
-die() { echo "debug-kernel: $*" >&2; exit 2; }
-note() { echo "debug-kernel: $*" >&2; }
+WHO=debug-kernel
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 # shellcheck source=apt.sh
 . "$ROOT/vm/apt.sh"
 
@@ -49,10 +43,8 @@ if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
   [[ -n $deb ]] || { note "downloading $pkg=$version"; apt_download "$top/debs" "$pkg=$version"; }
   deb=$(ls "$top/debs/${pkg}_${version//:/%3a}_all.deb")
   rm -rf "$src" "$out"
-  mkdir -p "$src"
   note "unpacking $pkg $version"
-  dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*/linux-source-7.2.tar.xz' |
-    tar -xJ -C "$src" --strip-components=1
+  apt_unpack_source "$deb" "$src"
   echo "$version" >"$src/.version"
 fi
 

@@ -8,14 +8,8 @@ every count is 0 (or, with --expect, when each named detector reported at
 least once and no other did: the planted-bug twin), 1 otherwise, 2 on bad
 usage.
 
-A report is counted once, by its title line: a lockdep splat is one
-"WARNING: possible circular locking dependency detected" however long its
-chains, a KASAN report one "BUG: KASAN: ..." line, a kmemleak report one
-"unreferenced object 0x..." (the guest scans and prints them at the end of
-the run), UBSAN one "UBSAN: ..." line, atomic sleep one "BUG: sleeping
-function called from invalid context" or "BUG: scheduling while atomic".
-
-Only reports after the guest's "dirtyscope-vm: tests begin" line are the
+A report is counted once, by its title line (TITLES), however long its
+trace. Only reports after the guest's "dirtyscope-vm: tests begin" line are the
 tests' (all of the log when it is missing). A report before it is the
 kernel's own, during boot; it is named and fails the run too, since one
 report turns lockdep off for the rest of the boot: the run proved less.

@@ -34,10 +34,7 @@ result() {
 	case $1 in
 	0) out "ok $n $2" ;;
 	4) out "ok $n $2 # SKIP" ;;
-	*)
-		out "# $2: exit $1"
-		out "not ok $n $2"
-		;;
+	*) out "# $2: exit $1" && out "not ok $n $2" ;;
 	esac
 }
 # step NAME CMD...: a shell check, its output as diagnostics, then its result
@@ -88,6 +85,7 @@ run_plan() {
 		fi
 	done <"$1"
 }
+final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
 # dmesg_clean [REGEX]: the kernel log since boot has no warning, oops or
 # leak report (nor REGEX); only after boot counts, since CPU-bug banners
 # under TCG may say WARNING before any module is loaded.

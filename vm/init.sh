@@ -25,7 +25,6 @@ load_kvm() {
 }
 unload_kvm() { rmmod kvm_amd && rmmod kvm && detached; }
 reload_module() { rmmod dirtyscope && insmod /dirtyscope.ko && attached; }
-final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
 ntests=0
 [ -f /tests/plan ] && ntests=$(grep -c . /tests/plan)
 # An installed kselftest tree (vm/run.sh VM_STAGE_DIR): one more step.
@@ -55,11 +54,9 @@ if [ "$suite" = 1 ]; then
 	prog "spp_kmod_test" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/spp_kmod_test /dirtyscope.ko
 fi
 [ -f /tests/plan ] && run_plan /tests/plan
-# The kernel's runner under busybox sh; without /usr/bin/timeout here it
-# applies no per-test timeout of its own, this step's limit stands in.
-# Through a pipe: the runner appends test output to /dev/stdout, which on
-# prog's truncated file would be overwritten by its own result lines.
-# devtmpfs has no /dev/stdout (udev makes it); the runner writes there.
+# The kernel's runner under busybox sh (no per-test timeout: this step's
+# limit stands in), writing to /dev/stdout, which devtmpfs lacks; through a
+# pipe, since on prog's truncated file its own result lines would overwrite it.
 if [ -f /kselftest/run_kselftest.sh ]; then
 	[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
 	prog "run_kselftest.sh (kselftest tree in /kselftest)" "${VM_TEST_TIMEOUT:-200}" \

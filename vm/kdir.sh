@@ -7,30 +7,18 @@
 # kernel the VM harness boots. Prints nothing if the packages are missing.
 set -euo pipefail
 
-# "<meta> Depends: linux-image-<abi> (= <version>)" -> <abi>
+# meta_abi image|headers: "linux-KIND-amd64 Depends: linux-KIND-<abi> (= ...)" -> <abi>
 meta_abi() {
-  dpkg-query -W -f='${Depends}' "$1" 2>/dev/null |
-    tr ',' '\n' | sed -n "s/^ *$2-\([^ ]*\).*/\1/p" | head -n1
+  dpkg-query -W -f='${Depends}' "linux-$1-amd64" 2>/dev/null |
+    tr ',' '\n' | sed -n "s/^ *linux-$1-\([^ ]*\).*/\1/p" | head -n1
 }
-debian_abi() {
-  local abi
-  abi=$(meta_abi linux-image-amd64 linux-image)
-  [[ -n $abi ]] || abi=$(meta_abi linux-headers-amd64 linux-headers)
-  echo "$abi"
-}
-
-if [[ ${1:-} == --abi ]]; then
-  debian_abi
-  exit 0
-fi
-
+abi=$(meta_abi image)
+[[ -n $abi ]] || abi=$(meta_abi headers)
 running=/lib/modules/$(uname -r)/build
-if [[ -d $running ]]; then
+if [[ ${1:-} == --abi ]]; then
+  echo "$abi"
+elif [[ -d $running ]]; then
   echo "$running"
-  exit 0
-fi
-abi=$(debian_abi)
-if [[ -n $abi && -d /usr/src/linux-headers-$abi ]]; then
+elif [[ -n $abi && -d /usr/src/linux-headers-$abi ]]; then
   echo "/usr/src/linux-headers-$abi"
 fi
-exit 0

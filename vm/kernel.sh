@@ -1,33 +1,13 @@
 #!/usr/bin/env bash
-# Resolves the kernel the nested VM boots (vm/run.sh, vm/kvm-build.sh) and
-# prints shell assignments for it, so the harness can test more than the one
-# Debian kernel the host has installed:
-#   debian-6.1 (default)  the image linux-image-amd64 points at (/boot, /lib/modules,
-#                         /usr/src/linux-headers-<abi>): exactly as before
-#   debian-6.12           Debian's 6.12 from bookworm-backports (built with bookworm's
-#                         gcc-12), fetched with a private apt state under
-#                         $BUILD_DIR/kernels/debian-6.12/ and extracted there; the
-#                         host's apt configuration and kernels are never touched
-#   debian-7.2            Debian's 7.2 from sid, the same way under
-#                         $BUILD_DIR/kernels/debian-7.2/ (built with gcc-16: run.sh
-#                         builds the module in vm/toolchain.sh's private sid root)
-#   debian-experimental   the 7.3 release candidate from experimental, likewise
-#   debug                 7.2 built from Debian's linux-source-7.2 with lockdep, KASAN,
-#                         kmemleak, UBSAN and more (vm/debug-kernel.sh; cached in
-#                         $BUILD_DIR/kernels/debug/, the first build takes long)
-#   DIR                   a built kernel tree: DIR/arch/x86/boot/bzImage, modules
-#                         staged with `make modules_install INSTALL_MOD_PATH=...`
-#                         (KERNEL_MODULES, default DIR), headers = DIR itself
-#   debian-13-arm64       the arm64 guest's kernel: Debian 13 (trixie)'s arm64 6.12
-#                         and busybox-static (vm/arm64/fetch.sh; with --headers
-#                         also its headers, vm/arm64/fetch-headers.sh), under
-#                         build/arm64/; KVM is built in, so KERNEL_MODDIR is empty
-#   KERNEL_IMAGE=bzImage with KERNEL_MODULES=<INSTALL_MOD_PATH or lib/modules/<abi>>
-#                         (KERNEL_HEADERS: build dir, default lib/modules/<abi>/build)
-#
+# Resolves the kernel the nested VM boots (vm/run.sh, vm/kvm-build.sh,
+# vm/arm64/boot.sh eval what it prints): debian-6.1 (default: the host's
+# installed image), debian-6.12, debian-6.12-rt, debian-7.2,
+# debian-experimental (fetched with a private apt state into
+# $BUILD_DIR/kernels/NAME/), debug (vm/debug-kernel.sh), debian-13-arm64 (the
+# arm64 guest's), a built tree DIR, or KERNEL_IMAGE with KERNEL_MODULES
+# (KERNEL_HEADERS). Each one: docs/kernels-and-vm-harness.md, "Kernels".
 # Usage: vm/kernel.sh [KERNEL]     (default: $KERNEL, else debian-6.1)
-#        vm/kernel.sh --source KERNEL   also download linux-source (debian-6.12;
-#                                       vm/kvm-build.sh fetches 6.1's itself)
+#        vm/kernel.sh --source KERNEL   also download linux-source (not 6.1)
 #        vm/kernel.sh --headers debian-13-arm64   also the headers (KERNEL_KDIR)
 # Prints: KERNEL_NAME KERNEL_ABI KERNEL_IMAGE KERNEL_MODDIR (holds modules.dep)
 #         KERNEL_KDIR (build dir for the module) KERNEL_CONFIG KERNEL_VERSION
@@ -36,16 +16,13 @@
 # Exit 2 (one line on stderr): unknown KERNEL, missing bzImage/modules/headers,
 # packages unavailable. Progress on stderr.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-die() { echo "vm-kernel: $*" >&2; exit 2; }
-note() { echo "vm-kernel: $*" >&2; }
+WHO=vm-kernel
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 WANT_SOURCE=0 WANT_HEADERS=0
 if [[ ${1:-} == --source ]]; then WANT_SOURCE=1; shift; fi
 if [[ ${1:-} == --headers ]]; then WANT_HEADERS=1; shift; fi
 K=${1:-${KERNEL:-}}
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 [[ -z $K && -n ${KERNEL_IMAGE:-} ]] && K=image
 K=${K:-debian-6.1}
 
@@ -77,12 +54,8 @@ debian_suite() {
   local name=$1 suite=$2 series=$3 flavour=${4:-amd64}
   local top=$BUILD_DIR/kernels/$name
   local debs=$top/debs root=$top/root stamp=$top/.extracted
-  local mirror
-  # Same archive host as the host's own sources (deb822 or one-line format).
-  mirror=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) |
-    grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
   mkdir -p "$debs"
-  apt_state "$top/apt" amd64 "$suite" "${mirror:-http://deb.debian.org/debian}"
+  apt_state "$top/apt" amd64 "$suite" "$(apt_mirror)"
   # The newest linux-image-<series>*-amd64 (unsigned is the same kernel):
   # 6.12.95+deb12-amd64, 7.2.13+deb14-amd64, 7.3-rc7-amd64 ...
   local pkg abi version re="^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-$flavour(-unsigned)?\$"
@@ -102,7 +75,7 @@ debian_suite() {
       awk -v i="$pkg" -v a="linux-headers-$abi" -v c="$common_headers" \
         '/^Package: /{q=$2} /^Depends: /{ if (q==i || q==a || q==c) print }' |
       grep -oE 'linux-[a-z]+-[^ ,]+' | grep -F -- "${common%%+*}" | grep -v -- "^linux-headers-" | sort -u || true)
-    local pkgs=("$pkg" "linux-headers-$abi" "$common_headers") p names=()
+    local pkgs=("$pkg" "linux-headers-$abi" "$common_headers") p names=() files=()
     for p in $extra; do pkgs+=("$p"); done
     [[ " ${pkgs[*]} " == *" linux-kbuild-"* ]] || pkgs+=("linux-kbuild-$common")
     names=("${pkgs[@]}")
@@ -110,11 +83,8 @@ debian_suite() {
     note "downloading ${pkgs[*]} from $suite"
     local t0=$SECONDS
     apt_download "$debs" "${pkgs[@]}"
-    rm -rf "$root"
-    mkdir -p "$root"
-    for p in "${names[@]}"; do
-      dpkg-deb -x "$debs/${p}_${version//:/%3a}_"*.deb "$root"
-    done
+    for p in "${names[@]}"; do files+=("$debs/${p}_${version//:/%3a}_"*.deb); done
+    apt_extract "$root" "${files[@]}"
     # The arch headers include the common ones (and 7.x set KBUILD_OUTPUT)
     # by absolute path.
     sed -i "s#\(^\|[ =]\)/usr/src/#\1$root/usr/src/#g" "$root/usr/src/linux-headers-$abi/Makefile"
@@ -171,18 +141,66 @@ custom() {
     KERNEL_CONFIG "$config" KERNEL_VERSION "" KERNEL_SRC_DEB "" KERNEL_BUSYBOX ""
 }
 
-# --- the arm64 guest's kernel (vm/arm64/fetch.sh, fetch-headers.sh) ---------
+# --- the arm64 guest's kernel: Debian 13 (trixie)'s arm64 6.12 ------------
+# The image and trixie's busybox-static under $ARM64_DIR (build/arm64); with
+# --headers, to cross-build the module, its arm64 headers and an amd64
+# linux-kbuild-6.12 from bookworm-backports for the host tools (trixie's
+# needs glibc 2.38; any 6.12 kbuild will do, since vermagic, config and
+# Module.symvers come from the headers), under $ARM64_KMOD_DIR (build/arm64-kmod).
 debian_arm64() {
-  local ARM64_KERNEL_ABI ARM64_KERNEL_IMAGE ARM64_KERNEL_VERSION ARM64_BUSYBOX ARM64_KDIR=
-  eval "$("$ROOT/vm/arm64/fetch.sh")"
-  if ((WANT_HEADERS)); then
-    eval "$("$ROOT/vm/arm64/fetch-headers.sh")"
-    [[ -f $ARM64_KDIR/Makefile ]] || die "vm/arm64/fetch-headers.sh gave no headers"
+  local top=${ARM64_DIR:-build/arm64} kt=${ARM64_KMOD_DIR:-build/arm64-kmod}
+  local pkg version bbver abi common kpkg kver want kdir="" hc fixdep
+  [[ $top = /* ]] || top=$ROOT/$top
+  [[ $kt = /* ]] || kt=$ROOT/$kt
+  mkdir -p "$top/debs"
+  apt_state "$top/apt" arm64 trixie
+  # The newest signed linux-image-6.12.*-arm64 (-unsigned is the same kernel).
+  read -r pkg version < <(apt_newest '^linux-image-6\.12\.[^-]*-arm64$') || true
+  [[ -n ${pkg:-} ]] || die "no linux-image-6.12*-arm64 in trixie"
+  read -r _ bbver < <(apt_newest '^busybox-static$') || true
+  [[ -n ${bbver:-} ]] || die "no busybox-static in trixie arm64"
+  abi=${pkg#linux-image-} common=${abi%-arm64}
+  if [[ ! -f $top/.extracted || $(cat "$top/.extracted") != "$abi $version $bbver" ]]; then
+    note "downloading $pkg=$version busybox-static=$bbver"
+    apt_download "$top/debs" "$pkg=$version" "busybox-static=$bbver"
+    apt_extract "$top/root" "$top/debs/${pkg}_${version//:/%3a}_arm64.deb" "$top/debs/busybox-static_${bbver//:/%3a}_arm64.deb"
+    echo "$abi $version $bbver" >"$top/.extracted"
+    note "extracted $abi and busybox-static $bbver into $top/root"
   fi
-  [[ -f $ARM64_KERNEL_IMAGE && -x $ARM64_BUSYBOX ]] || die "vm/arm64/fetch.sh gave no kernel or busybox"
-  emit KERNEL_NAME debian-13-arm64 KERNEL_ABI "$ARM64_KERNEL_ABI" KERNEL_IMAGE "$ARM64_KERNEL_IMAGE" \
-    KERNEL_MODDIR "" KERNEL_KDIR "$ARM64_KDIR" KERNEL_CONFIG "" \
-    KERNEL_VERSION "$ARM64_KERNEL_VERSION" KERNEL_SRC_DEB "" KERNEL_BUSYBOX "$ARM64_BUSYBOX"
+  if ((WANT_HEADERS)); then
+    mkdir -p "$kt/debs"
+    apt_state "$kt/apt-amd64" amd64 bookworm-backports
+    read -r kpkg kver < <(apt_newest '^linux-kbuild-6\.12\.') || true
+    [[ -n ${kpkg:-} ]] || die "no linux-kbuild-6.12.* in bookworm-backports"
+    kdir=$kt/root/usr/src/linux-headers-$abi hc=$kt/root/usr/src/linux-headers-$common-common
+    want="$abi $version $kpkg $kver"
+    if [[ ! -f $kt/.extracted || $(cat "$kt/.extracted") != "$want" ]]; then
+      note "downloading linux-headers-$abi linux-headers-$common-common ($version, trixie arm64) and $kpkg $kver (bookworm-backports amd64)"
+      apt_download "$kt/debs" "$kpkg=$kver"
+      apt_state "$top/apt" arm64 trixie
+      apt_download "$kt/debs" "linux-headers-$abi=$version" "linux-headers-$common-common=$version"
+      apt_extract "$kt/root" "$kt/debs/linux-headers-${abi}_${version//:/%3a}_arm64.deb" \
+        "$kt/debs/linux-headers-$common-common_${version//:/%3a}_all.deb" "$kt/debs/${kpkg}_${kver//:/%3a}_amd64.deb"
+      # The arch headers include the common ones by absolute path, and both
+      # reach the host tools through relative links into their own kbuild:
+      # point them at the amd64 one.
+      sed -i "s|/usr/src/linux-headers-$common-common|$hc|g" "$kdir/Makefile"
+      for d in "$kdir" "$hc"; do
+        rm -f "$d/scripts" "$d/tools"
+        ln -s "../../lib/$kpkg/scripts" "$d/scripts"
+        ln -s "../../lib/$kpkg/tools" "$d/tools"
+      done
+      fixdep=$kt/root/usr/lib/$kpkg/scripts/basic/fixdep
+      [[ -x $fixdep ]] || die "$kpkg has no scripts/basic/fixdep"
+      [[ $("$fixdep" 2>&1 || true) == *[Uu]sage* ]] || die "$kpkg's fixdep does not run on this host"
+      echo "$want" >"$kt/.extracted"
+      note "extracted into $kt/root (headers $abi, host tools $kpkg)"
+    fi
+  fi
+  [[ -f $top/root/boot/vmlinuz-$abi && -x $top/root/usr/bin/busybox ]] || die "no arm64 kernel or busybox in $top/root"
+  emit KERNEL_NAME debian-13-arm64 KERNEL_ABI "$abi" KERNEL_IMAGE "$top/root/boot/vmlinuz-$abi" \
+    KERNEL_MODDIR "" KERNEL_KDIR "$kdir" KERNEL_CONFIG "" \
+    KERNEL_VERSION "$version" KERNEL_SRC_DEB "" KERNEL_BUSYBOX "$top/root/usr/bin/busybox"
 }
 
 case $K in

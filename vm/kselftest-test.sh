@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
-# ctest vm.kselftest_install: installs the kselftest layout
-# (scripts/kselftest-install.sh) into $BUILD_DIR/kselftest, boots the
-# nested VM with that tree staged at /kselftest (vm/run.sh VM_STAGE_DIR),
-# where init.sh runs the kernel's run_kselftest.sh under busybox sh, and
-# checks the runner's TAP: one "ok" per kselftest-list.txt entry, no
-# "not ok", no whole-test SKIP. Exit 0 only then (and when vm/run.sh itself passed).
-#
-# Environment: BUILD_DIR (build); VM_OUT ($BUILD_DIR/vm-kselftest).
+# ctest vm.kselftest_install: the kselftest layout (scripts/kselftest-install.sh)
+# staged at /kselftest (vm/run.sh VM_STAGE_DIR), where init.sh runs the
+# kernel's run_kselftest.sh; its TAP must hold one "ok" per
+# kselftest-list.txt entry, no "not ok", no whole-test SKIP, and vm/run.sh
+# must pass. Environment: BUILD_DIR (build); VM_OUT ($BUILD_DIR/vm-kselftest).
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=kselftest-test
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 DEST=$BUILD_DIR/kselftest
 export VM_OUT=${VM_OUT:-$BUILD_DIR/vm-kselftest}
 start=$SECONDS
@@ -34,8 +30,5 @@ notok=$(grep -cE '^ +not ok [0-9]+ selftests: ' "$KTAP" || true)
 # The guest has KVM: a whole test skipping means it did not really run.
 skip=$(grep -cE '^ +ok [0-9]+ selftests: .*# SKIP' "$KTAP" || true)
 echo "kselftest-test: run_kselftest.sh reported $ok ok ($skip skipped), $notok not ok of $want listed tests; $((SECONDS - start)) s in all"
-if ((ok != want || notok != 0 || skip != 0)); then
-  echo "kselftest-test: FAIL: every listed test must be ok, none skipped" >&2
-  rc=1
-fi
+((ok == want && notok == 0 && skip == 0)) || { echo "kselftest-test: FAIL: every listed test must be ok, none skipped" >&2; rc=1; }
 exit "$rc"

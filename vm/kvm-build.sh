@@ -1,45 +1,20 @@
 #!/usr/bin/env bash
-# Rebuilds kvm.ko, kvm-amd.ko and kvm-intel.ko for the nested VM's guest
-# kernel from Debian's own sources, with patches applied, so a KVM patch
-# (or a deliberately buggy "mutant", see vm/mutants/) can be tested against
-# Debian's kernel without building a whole kernel.
-#
-# Usage: vm/kvm-build.sh OUTDIR [PATCH...]
-#   Writes OUTDIR/{kvm,kvm-amd,kvm-intel}.ko and OUTDIR/patches.txt (one
-#   line per patch: name and sha256). No patches = the unpatched sources.
-#
-# How:
-#   1. The guest's ABI (vm/kdir.sh --abi) and the version of its image
-#      package; `apt-get download linux-source-6.1=<that version>` into the
-#      cache (no install, no change to the host's apt configuration).
-#   2. Once per version: dpkg-deb -x, untar the source tree, take
-#      /boot/config-<abi> with debug info and BTF off, the headers package's
-#      Module.symvers, `make olddefconfig modules_prepare`. A stamp file marks
-#      the tree prepared; an interrupted preparation starts over.
-#   3. Per call: apply the patches in order (git apply; patch -p1 as a fuzzy
-#      fallback), `make M=arch/x86/kvm modules KERNELRELEASE=<abi>`, copy the
-#      modules out, then put every touched file back as it was. Restored files
-#      get a fresh mtime, so the next build recompiles exactly them: builds
-#      stay incremental. The results are also cached by the patches' content.
-#
-# KERNEL (vm/kernel.sh): debian-6.1 (default; the host's installed image) or
-# debian-6.12 (bookworm-backports; linux-source-6.12 of the same version is
-# fetched through the same private apt state as the image). A tree or
-# KERNEL_IMAGE is exit 2: patch and rebuild your own tree instead.
-#
-# Environment: BUILD_DIR (build); KVM_SRC_CACHE (default $BUILD_DIR/kvm-src):
-# where the download, the prepared tree and built module sets live.
-# Exit codes: 0 built; 2 a patch that does not apply or does not compile,
-# or the source package is unavailable (one line on stderr says which);
-# 1 anything else. Progress goes to stderr.
+# Rebuilds kvm.ko, kvm-amd.ko and kvm-intel.ko for the guest kernel (KERNEL,
+# vm/kernel.sh: a Debian one) from Debian's linux-source of the image's
+# version, with PATCHes applied, then puts the tree back as it was: a KVM
+# patch or a mutant (vm/mutants/) is tested without building a kernel.
+# Cache, steps and exit codes: docs/kernels-and-vm-harness.md, "How kvm.ko
+# is rebuilt".
+# Usage: vm/kvm-build.sh OUTDIR [PATCH...]   OUTDIR/{kvm,kvm-amd,kvm-intel}.ko
+#          and OUTDIR/patches.txt ("NAME sha256:HASH" a patch)
+#        vm/kvm-build.sh --tree   only prepares the tree and prints its path
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-die() { echo "kvm-build: $*" >&2; exit 2; }
-note() { echo "kvm-build: $*" >&2; }
-
-# --tree: only download and prepare the source tree (once per version) and
-# print its path (make kselftest-install takes the kselftest runner from it).
+WHO=kvm-build
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=apt.sh
+. "$ROOT/vm/apt.sh"
 TREE_ONLY=0
 [[ ${1:-} == --tree && $# -eq 1 ]] && set -- "$(mktemp -d)" && TREE_ONLY=1 && trap 'rmdir "$OUTDIR"' EXIT
 [[ $# -ge 1 ]] || die "usage: vm/kvm-build.sh OUTDIR [PATCH...] | --tree"
@@ -53,8 +28,6 @@ done
 mkdir -p "$OUTDIR"
 OUTDIR=$(realpath "$OUTDIR")
 
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 CACHE=${KVM_SRC_CACHE:-$BUILD_DIR/kvm-src}
 mkdir -p "$CACHE"
 CACHE=$(realpath "$CACHE")
@@ -79,13 +52,6 @@ SRC_PKG=linux-source-$SERIES
 TREE=$CACHE/$SRC_PKG-$VERSION
 STAMP=$TREE/.dirtyscope-prepared
 STAMP_TEXT="$SRC_PKG $VERSION $ABI"
-# Since 6.4 the module loader refuses a module whose struct module size
-# differs from the kernel's ("invalid module format"), and
-# CONFIG_DEBUG_INFO_BTF_MODULES adds fields to it: such kernels keep the
-# image's debug/BTF options. Kconfig drops BTF without pahole, so a stub
-# reporting the image's pahole version stands in (the tree has no vmlinux,
-# so no BTF is generated), and KCFLAGS=-g0 keeps the build as fast as
-# with debug info off. 6.1 has no such check: it is built as before.
 KMAKE=()
 # A kernel built by a GCC the host lacks (7.x: gcc-16) is rebuilt in the
 # private toolchain root (vm/toolchain.sh), with what a tree build needs
@@ -98,6 +64,8 @@ if [[ -n $TOOLCHAIN ]]; then
   tc_cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
   KMAKE+=(CC="$tc_cc" HOSTCC="$tc_cc")
 fi
+# After 6.1 the image's BTF options stay (they change struct module's size,
+# which the loader checks): a pahole stub keeps them in Kconfig, -g0 fast.
 if [[ $SERIES != 6.1 ]]; then
   KMAKE+=(PAHOLE="$CACHE/pahole-stub" KCFLAGS=-g0)
   STAMP_TEXT="$STAMP_TEXT btf-config-kept"
@@ -107,7 +75,7 @@ if [[ $SERIES != 6.1 ]]; then
   chmod +x "$CACHE/pahole-stub"
 fi
 BACKUP=$CACHE/backup     # exists only while a patch set is applied
-# git must not find /work/main's repository above the tree: `git apply`
+# git must not find the checkout's repository above the tree: `git apply`
 # inside another repo's subdirectory silently skips paths.
 export GIT_CEILING_DIRECTORIES=$CACHE
 
@@ -121,7 +89,7 @@ restore_tree() {
   local rel TREE=$TREE
   # The cache holds one tree per version: restore the one the backup is of.
   [[ -f $BACKUP/tree ]] && TREE=$(cat "$BACKUP/tree")
-  while IFS= read -r -d '' rel; do
+  while IFS= read -r rel; do
     if [[ -e $BACKUP/files/$rel ]]; then
       mkdir -p "$(dirname "$TREE/$rel")"
       cp "$BACKUP/files/$rel" "$TREE/$rel"   # fresh mtime: recompiled next time
@@ -145,33 +113,25 @@ fetch_source() {
   deb=$(ls "$debs/${SRC_PKG}_${VERSION//:/%3a}_all.deb" 2>/dev/null || true)
   [[ -n $deb ]] && { echo "$deb"; return; }
   note "downloading $SRC_PKG=$VERSION (same version as linux-image-$ABI)"
-  # As root apt drops to _apt for downloads, which cannot write here.
-  if ! (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$VERSION" >&2); then
-    # A fresh machine's lists may be old: refresh once, then give up.
-    [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true
-    (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$VERSION" >&2) ||
-      die "$SRC_PKG=$VERSION (the guest image's version) is not available from apt; cannot rebuild kvm.ko"
-  fi
+  # As root apt drops to _apt for downloads, which cannot write here. A
+  # fresh machine's lists may be old: refresh once, then give up.
+  get() { (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$VERSION" >&2); }
+  get || { [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true; get; } ||
+    die "$SRC_PKG=$VERSION (the guest image's version) is not available from apt; cannot rebuild kvm.ko"
   ls "$debs/${SRC_PKG}_"*"_all.deb" | grep -F "_${VERSION//:/%3a}_" | head -n1
 }
 
 # --- 2. extract and prepare (once per version) --------------------------
 prepare_tree() {
-  local deb=$1 t0=$SECONDS tmp
+  local t0=$SECONDS
   note "preparing $TREE (once per version)"
-  rm -rf "$TREE" "$CACHE/extract"
-  tmp=$CACHE/extract
-  mkdir -p "$tmp/deb"
-  dpkg-deb -x "$deb" "$tmp/deb"
-  tar -xf "$tmp/deb/usr/src/$SRC_PKG.tar.xz" -C "$tmp"
-  mv "$tmp/$SRC_PKG" "$TREE"
-  rm -rf "$tmp"
+  rm -rf "$TREE"
+  apt_unpack_source "$1" "$TREE"
   note "extracted in $((SECONDS - t0)) s"
   cp "$KERNEL_CONFIG" "$TREE/.config"
   cp "$KERNEL_KDIR/Module.symvers" "$TREE/Module.symvers"
-  # Debug info and BTF off: 10x faster, and the guest does not need them
-  # (6.1; later kernels keep them, see KMAKE above).
-  # Debian's trusted-key files are not in the source package.
+  # 6.1: debug info and BTF off (10x faster). Debian's trusted-key files
+  # are not in the source package.
   if [[ $SERIES == 6.1 ]]; then
     (cd "$TREE" && scripts/config \
       --disable DEBUG_INFO --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
@@ -183,14 +143,10 @@ prepare_tree() {
     --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "")
   ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -s olddefconfig ${KMAKE[@]+"${KMAKE[@]}"} >"$CACHE/prepare.log" 2>&1 &&
     ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -s -j"$JOBS" modules_prepare KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >>"$CACHE/prepare.log" 2>&1 || {
-    tail -n 30 "$CACHE/prepare.log" >&2
-    echo "kvm-build: preparing the kernel tree failed (log: $CACHE/prepare.log)" >&2
-    exit 1
-  }
+    tail -n 30 "$CACHE/prepare.log" >&2; note "preparing the kernel tree failed (log: $CACHE/prepare.log)"; exit 1; }
   if [[ $SERIES != 6.1 ]] && ! grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$TREE/.config" &&
     grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$KERNEL_CONFIG"; then
-    echo "kvm-build: the prepared config lost CONFIG_DEBUG_INFO_BTF_MODULES: its modules would not load" >&2
-    exit 1
+    note "the prepared config lost CONFIG_DEBUG_INFO_BTF_MODULES: its modules would not load"; exit 1
   fi
   echo "$STAMP_TEXT" >"$STAMP"
   note "prepared in $((SECONDS - t0)) s"
@@ -218,27 +174,12 @@ if [[ ! -f $RESULT/kvm.ko ]]; then
   # Back up every file any patch touches before touching one.
   rm -rf "$BACKUP"
   mkdir -p "$BACKUP/files"
-  : >"$BACKUP/touched"
   echo "$TREE" >"$BACKUP/tree"
-  for p in "${PATCHES[@]}"; do
-    git -C "$TREE" apply --numstat -z "$p" 2>/dev/null | python3 -c '
-import sys
-# numstat -z: "add\tdel\tpath\0", or for a rename "add\tdel\t\0old\0new\0"
-parts = sys.stdin.buffer.read().split(b"\0")
-i = 0
-while i < len(parts):
-    rec = parts[i]
-    if not rec:
-        i += 1
-        continue
-    fields = rec.split(b"\t", 2)
-    if len(fields) == 3 and fields[2]:
-        sys.stdout.buffer.write(fields[2] + b"\0"); i += 1
-    else:
-        sys.stdout.buffer.write(parts[i + 1] + b"\0" + parts[i + 2] + b"\0"); i += 3
-' >>"$BACKUP/touched" || true
-  done
-  while IFS= read -r -d '' rel; do
+  # The files a -p1 patch touches: its ---/+++ paths without their first
+  # component (and a git rename's both names).
+  sed -nE -e 's#^(---|\+\+\+) [^/ \t]+/([^\t]*).*#\2#p' -e 's#^rename (from|to) ##p' /dev/null ${PATCHES[@]+"${PATCHES[@]}"} |
+    sort -u >"$BACKUP/touched"
+  while IFS= read -r rel; do
     [[ -e $BACKUP/files/$rel || ! -e $TREE/$rel ]] && continue
     mkdir -p "$(dirname "$BACKUP/files/$rel")"
     cp -p "$TREE/$rel" "$BACKUP/files/$rel"
@@ -261,14 +202,11 @@ while i < len(parts):
   if ! ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >"$log" 2>&1; then
     restore_tree
     names=$(for p in "${PATCHES[@]}"; do basename "$p"; done | paste -sd' ')
-    echo "kvm-build: kvm modules do not compile with ${names:-no patches} (log: $log):" >&2
+    note "kvm modules do not compile with ${names:-no patches} (log: $log):"
     grep -E -A3 'error:|Error [0-9]|undefined!' "$log" | head -n 30 >&2
     exit 2
   fi
-  mkdir -p "$RESULT.tmp"
-  for m in kvm kvm-amd kvm-intel; do
-    cp "$TREE/arch/x86/kvm/$m.ko" "$RESULT.tmp/"
-  done
+  mkdir -p "$RESULT.tmp" && cp "$TREE"/arch/x86/kvm/{kvm,kvm-amd,kvm-intel}.ko "$RESULT.tmp/"
   restore_tree
   write_patch_list "$RESULT.tmp"
   rm -rf "$RESULT"

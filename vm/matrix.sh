@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# `make vm-matrix`: the verdict set (vm/verdict-set.txt) and the module suite
-# on every kernel asked for, one `make vm-test` each, then one matrix of
-# kernel x arch x mode -> pass, fail or skip with seconds (vm/matrix_report.py),
-# also written as JSON for a CI to publish. Not part of `make test`.
+# `make vm-matrix`: the verdict set and the module suite on every kernel
+# asked for, one vm/run.sh each, folded into one kernel x arch x mode matrix
+# by vm/matrix_report.py (also as JSON). Not part of `make test`.
 # Usage: vm/matrix.sh [KERNEL...]   (default: every Debian kernel vm/kernel.sh
 #        can fetch: debian-6.1 debian-6.12 debian-7.2 debian-experimental;
 #        a tree path or `debug` may be named too; `arm64` adds the arm64 VM)
@@ -10,10 +9,10 @@
 # $BUILD_DIR/vm/matrix/matrix.json. Exit 0 when every kernel passed, 1 if
 # one failed, 2 on bad input.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=vm-matrix
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 kernels=("$@")
 ((${#kernels[@]})) || kernels=(debian-6.1 debian-6.12 debian-7.2 debian-experimental)
 top=$BUILD_DIR/vm/matrix
@@ -26,9 +25,7 @@ for k in "${kernels[@]}"; do
   t0=$SECONDS
   echo "vm-matrix: $k ..." >&2
   if [[ $k == arm64 ]]; then
-    # The arm64 VM runs its own short suite (dirty_log_test -M all among it).
-    # Its run folder is the newest under ARM64_DIR (build/arm64, where its
-    # kernel is cached too).
+    # arm64 runs its own short suite; its run folder is ARM64_DIR's newest.
     make --no-print-directory build ARCH=arm64 >"$top/$name.log" 2>&1 &&
       vm/arm64/suite.sh short >>"$top/$name.log" 2>&1
     rc=$?

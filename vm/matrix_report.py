@@ -2,11 +2,10 @@
 """The kernel x arch x mode matrix of `make vm-matrix` (vm/matrix.sh).
 
 Usage: matrix_report.py JSON_OUT KERNEL:ARCH:SECONDS:RUN_DIR...
-Reads each run's guest.ktap, where every dirty_log_test run ends with its
-mode table ("# mode result iters ... time"), and folds the runs of one
-kernel into one cell per mode: fail if any run failed it, pass if every
-run that ran it passed, skip if none ran it (the reason kept), with the
-seconds the mode took summed. Prints the matrix and writes it as JSON.
+Folds the mode tables ("# mode result iters ... time") of each run's
+guest.ktap into one cell per kernel and mode: fail if any run failed it,
+pass if every run that ran it passed, skip if none ran it (the reason
+kept), seconds summed. Prints the matrix and writes it as JSON.
 Exit 0 when no cell failed and every run gave a verdict, else 1; 2 on bad
 usage.
 """
@@ -56,10 +55,8 @@ def main(argv):
         kernel, arch, secs, run = parts
         ktap = os.path.join(run, "guest.ktap")
         text = open(ktap, errors="replace").read() if os.path.isfile(ktap) else ""
-        verdict = ""
         log = os.path.join(run, "verdict.txt")
-        if os.path.isfile(log):
-            verdict = open(log).read().strip()
+        verdict = open(log).read().strip() if os.path.isfile(log) else ""
         row = {"kernel": kernel, "arch": arch, "seconds": int(secs), "verdict": verdict,
                "modes": cells(text)}
         if not verdict.startswith("vm-test verdict: PASS") or any(

@@ -1,37 +1,18 @@
 #!/usr/bin/env bash
-# `make mutants`: measures how well dirty_log_test detects real KVM bugs.
-# Each patch in vm/mutants/ (or MUTANTS) is a small, realistic dirty-tracking
-# bug in Debian's linux-source-6.1. kvm modules are rebuilt with each one
-# (vm/kvm-build.sh), the nested VM boots with them (vm/run.sh, one boot per
-# patch) and runs the module's tests plus dirty_log_test's verdict set
-# (vm/verdict-set.txt, as `make vm-test`). The unpatched control goes through the same path and must
-# pass, else nothing is judged.
-#
-# Usage: vm/mutants.sh [PATCH...]        (default: vm/mutants/*.patch)
-# Environment: BUILD_DIR (build; dirty_log_test is $BUILD_DIR/bin/...),
-#   MUTANTS_OUT ($BUILD_DIR/mutants), MUTANTS_JOBS (VMs at once: nproc),
-#   MUTANTS_MEM (dirty_log_test memory: the verdict set's 16M),
-#   VM_TEST_TIMEOUT (per dirty_log_test run in the guest, 60 s),
-#   VM_KMOD_TEST_TIMEOUT (per module test run, 20 s), VM_TIMEOUT (per boot:
-#   60 s more than all of those together),
-#   MIGRATE=1 to also run dirtyscope migrate -M all (its own column: a
-#   mutant it kills is one a migration would have caught by checksum),
-#   PEER=1 to also run the kernel's own dirty_log_test (built from the same
-#   linux-source tree by vm/peer-build.sh) with PEER_ARGS (-i 4 -I 20 -M all),
-#   in a 2G guest (VM_MEM).
-# Verdicts per mutant and test (rules in vm/README.md):
-#   killed   the test failed with at least one failing KTAP line
-#   survived the test passed
-#   crashed  no result: the VM died or timed out, the program timed out or
-#            exited non-zero without saying what failed
-# Output: a table on stdout, $MUTANTS_OUT/results.{ktap,json}.
+# `make mutants`: how well dirty_log_test detects real KVM bugs. kvm is
+# rebuilt with each patch of vm/mutants/ (or the PATCHes given; vm/kvm-build.sh),
+# and one VM per set (vm/run.sh) runs the module's tests and the verdict set
+# (vm/verdict-set.txt); the unpatched control must pass, else nothing is
+# judged. vm/mutants_report.py writes the kill table. Knobs (MUTANTS_OUT,
+# MUTANTS_JOBS, MUTANTS_MEM, MIGRATE, PEER, the VM_* limits), verdicts and
+# output: docs/kernels-and-vm-harness.md, "Kernel mutants".
 # Exit: 0 control passed and dirty_log_test killed every mutant; 1 a
 # survivor (or crash-only mutant) or a failing control; 2 usage error or a
 # patch that does not apply or build.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-die() { echo "mutants: $*" >&2; exit 2; }
+WHO=mutants
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 PATCHES=()
 if [[ $# -gt 0 ]]; then
@@ -43,17 +24,13 @@ else
   PATCHES=("$ROOT"/vm/mutants/*.patch)
 fi
 cd "$ROOT"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 export BUILD_DIR
 OUT=${MUTANTS_OUT:-$BUILD_DIR/mutants}
 JOBS=${MUTANTS_JOBS:-$(nproc)}
 # A mutant that wedges KVM must cost a bounded time: each program in the
 # guest has a limit, and the whole boot one above their sum.
 # The kernel's test (PEER=1) needs more than 60 s even at 4 iterations.
-if [[ ${PEER:-0} == 1 ]]; then
-  export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300}
-fi
+[[ ${PEER:-0} != 1 ]] || export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-300}
 export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-60}
 # The module's tests take ~2 s here; a mutant can hang one in KVM_RUN.
 export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-20}
@@ -62,12 +39,9 @@ DLT=$BUILD_DIR/bin/dirty_log_test
 [[ -x $DLT ]] || die "$DLT not found (run make build)"
 start=$SECONDS
 
-# Test configurations: the dirty_log_test verdict set (vm/verdict-set.txt,
-# what `make vm-test` runs when VM_TESTS is not given; what each run covers
-# is written there), label and arguments per run, with the huge pages it
-# needs. Small: TCG is slow, and dirty_log_test writes every page of its
-# memory in each mode. MUTANTS_MEM, if set, replaces the set's 16M (and the
-# odd 16396K, 16M + 3 pages, keeps its 3-page tail: 12K over MUTANTS_MEM).
+# The verdict set's runs (label|args) and huge pages, as `make vm-test`.
+# MUTANTS_MEM replaces its 16M (the odd 16396K, 16M + 3 pages, keeps its
+# 3-page tail: 12K over MUTANTS_MEM).
 mem=${MUTANTS_MEM:-16M}
 mapfile -t CONFIGS < <(vm/verdict-set.sh configs) || die "vm/verdict-set.txt is malformed"
 ((${#CONFIGS[@]})) || die "vm/verdict-set.txt has no runs"
@@ -79,9 +53,6 @@ if [[ -n ${MUTANTS_MEM:-} ]]; then
     CONFIGS[i]=${CONFIGS[i]% }
   done
 fi
-# --stall-timeout in every run: a mutant that wedges a mode (a ring that
-# never fills for ring-wait, say) must be reported by dirty_log_test itself,
-# well inside the harness's per-program limit.
 export VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
 vm_tests=""
 for c in "${CONFIGS[@]}"; do
@@ -90,7 +61,7 @@ done
 if [[ $PEER == 1 ]]; then
   # Renamed: the guest's /tests/ holds both programs.
   PEER_BIN=$BUILD_DIR/kvm-selftests/kvm_dirty_log_test
-  vm/peer-build.sh "$PEER_BIN"
+  vm/peer-build.sh dirty_log_test "$PEER_BIN"
   PEER_ARGS=${PEER_ARGS:-"-i 4 -I 20 -M all"}
   # Its memslot is 1 GiB + 3 pages, one mmap that a 1G guest refuses.
   export VM_MEM=${VM_MEM:-2G}
@@ -106,20 +77,17 @@ if [[ ${MIGRATE:-0} == 1 ]]; then
   vm_tests+="$BUILD_DIR/bin/dirtyscope $MIGRATE_ARGS; "
 fi
 
-nprogs=$(( ${#CONFIGS[@]} ))
 # Three module test runs per boot (vm/init.sh): dirtyscope_kmod_test before
 # and after kvm, then spp_kmod_test.
-export VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + nprogs * VM_TEST_TIMEOUT))}
+export VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + ${#CONFIGS[@]} * VM_TEST_TIMEOUT))}
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
 printf '%s\n' "${CONFIGS[@]}" >"$OUT/configs.txt"
 
 # --- build every module set first: a broken patch stops everything early --
-names=(control)
-for p in "${PATCHES[@]}"; do
-  names+=("$(basename "$p" .patch)")
-done
+names=(control "${PATCHES[@]##*/}")
+names=("${names[@]%.patch}")
 [[ $(printf '%s\n' "${names[@]}" | sort | uniq -d) == "" ]] || die "two patches with the same name"
 build_t0=$SECONDS
 vm/kvm-build.sh "$OUT/control/modules"
@@ -140,10 +108,7 @@ run_one() {
 vm_t0=$SECONDS
 running=0
 for name in "${names[@]}"; do
-  if ((running >= JOBS)); then
-    wait -n || true
-    running=$((running - 1))
-  fi
+  ((running < JOBS)) || { wait -n || true; running=$((running - 1)); }
   run_one "$name" &
   running=$((running + 1))
 done

@@ -3,20 +3,13 @@
 
 Usage: mutants_report.py OUT NAME...   (NAME: control first, then mutants)
 
-Reads OUT/configs.txt ("label|dirty_log_test args" per line) and, per NAME,
-OUT/NAME/vm/guest.ktap (the guest's KTAP, see vm/init.sh), run.rc, seconds
-and modules/patches.txt. Per mutant and test the verdict is:
-  killed   the test's result is "not ok" and its output has a failing
-           KTAP line (the run said what it found: pages, counts)
-  survived the test passed ("ok"; a whole-program SKIP is "skipped")
-  crashed  no verdict: the result is missing (VM died or timed out), the
-           program timed out, or it failed without a failing KTAP line
-The "kmod" column covers the module's tests and the guest checks around
-them (every top-level result that is not a configured program).
-A mutant is killed when dirty_log_test (any configuration, not the module
-tests, not the peer and not dirtyscope migrate) killed it. Writes OUT/results.ktap and
-OUT/results.json, prints the table. Exit 0 if the control passed every test
-and every mutant was killed, else 1.
+Reads OUT/configs.txt ("label|args" per line) and, per NAME, OUT/NAME/vm/
+guest.ktap, run.rc, seconds and modules/patches.txt; judges each test
+killed, survived or crashed by the rules in docs/kernels-and-vm-harness.md
+("Kernel mutants"); the "kmod" column is every top-level result that is not
+a configured program. Writes OUT/results.ktap and OUT/results.json, prints
+the table. Exit 0 if the control passed every test and dirty_log_test
+killed every mutant, else 1.
 """
 import json
 import os
@@ -143,12 +136,7 @@ def judge_run(out, name, configs):
     else:
         run['tests']['kmod'] = {'verdict': 'survived', 'evidence': ''}
     dlt = [run['tests'][l]['verdict'] for l, _ in configs if l not in ('peer', 'migrate')]
-    if 'killed' in dlt:
-        run['status'] = 'killed'
-    elif 'crashed' in dlt:
-        run['status'] = 'crashed'
-    else:
-        run['status'] = 'survived'
+    run['status'] = next((s for s in ('killed', 'crashed') if s in dlt), 'survived')
     return run
 
 
@@ -169,12 +157,9 @@ def main():
     print(head)
     print('-' * len(head))
     for r in runs:
-        cells = []
-        for l, w in zip(labels, widths):
-            v = r['tests'][l]['verdict']
-            if r is control:
-                v = {'survived': 'pass', 'killed': 'FAIL'}.get(v, v)
-            cells.append(f'{v:<{w}}')
+        # The control's verdicts read as what they are there: pass or FAIL.
+        word = {'survived': 'pass', 'killed': 'FAIL'} if r is control else {}
+        cells = [f"{word.get(r['tests'][l]['verdict'], r['tests'][l]['verdict']):<{w}}" for l, w in zip(labels, widths)]
         print(f"{r['name']:<{w0}}  " + '  '.join(cells) + f"  {r['status']}")
     print()
     for r in runs:

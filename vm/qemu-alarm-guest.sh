@@ -1,14 +1,10 @@
 #!/bin/sh
-# Guest side of the QEMU check (vm/qemu-alarm.sh runs it through vm/run.sh):
-# QEMU is the watched VMM. It runs vm/qemu-guest/dirtier.S (a multiboot
-# kernel writing 16 MiB over and over) on KVM with a dirty ring of RING
-# entries; a migration to `exec:cat > /dev/null`, started over QMP, turns
-# dirty logging on, and `dirtyscope stats -p <qemu pid>` (one watcher per
-# source in SOURCES, side by side on the same QEMU) must count ring pushes,
-# resets and ring-full exits, know the ring size and judge the ring.
-# EXPECT: the verdict every source must give: ok (a healthy KVM: the
-# ring peaks at its soft limit), overrun (kvm built with the
-# ring-soft-limit-no-reserve mutant), or any (late and overrun allowed).
+# Guest side of the QEMU check (vm/qemu-alarm.sh; docs/statistics-and-alarm.md):
+# QEMU runs vm/qemu-guest/dirtier.S on KVM with a RING-entry dirty ring and
+# migrates it to `exec:cat > /dev/null` (logging on); `dirtyscope stats -p`,
+# one watcher per source in SOURCES, must count ring pushes, resets and
+# ring-full exits, know the ring size and give the verdict EXPECT (ok,
+# overrun, or any).
 # Usage: qemu-alarm-guest.sh BIN_DIR QEMU GUEST_ELF RING SECONDS EXPECT SOURCES...
 # KTAP on stdout; exit 0 pass, 1 fail.
 bin=$1 qemu_bin=$2 elf=$3 ring=$4 secs=$5 expect=$6
@@ -16,6 +12,8 @@ shift 6
 # Its FIFOs and logs: /tmp in the guest; on a host (live.qemu_host_alarm)
 # a private folder, QEMU_ALARM_TMP.
 tmp=${QEMU_ALARM_TMP:-/tmp}
+# shellcheck source=alarm-lib.sh
+. "$(command -v alarm-lib || echo "${0%/*}/alarm-lib.sh")"
 echo "KTAP version 1"
 echo "1..$#"
 qmp=$tmp/qmp
@@ -58,18 +56,16 @@ for src in "$@"; do
 		>$tmp/qemu-alarm-$src.json 2>$tmp/qemu-alarm-$src.err &
 	watchers="$watchers $!"
 done
-# Dirty logging must not start before every watcher is attached (a BPF
-# load under TCG takes seconds, longer on a loaded host): each prints its
-# first batch one interval after attaching.
+# Logging must not start before every watcher is attached (a BPF load
+# under TCG takes seconds): each prints its first batch once attached.
 t=$(date +%s)
 for src in "$@"; do
 	while [ ! -s $tmp/qemu-alarm-$src.json ] && [ $(($(date +%s) - t)) -lt 60 ]; do sleep 0.5; done
 	[ -s $tmp/qemu-alarm-$src.json ] || { echo "# $src watcher printed nothing in 60 s:"; sed 's/^/# /' $tmp/qemu-alarm-$src.err; }
 done
 echo "# watchers ready after $(($(date +%s) - t)) s"
-# Nor before the guest runs: it counts its passes over the 16 MiB at
-# 0x3ff000. Without this, a slow start leaves clean memory, and the
-# migration completes before anything is dirtied.
+# Nor before the guest runs (it counts its passes at 0x3ff000): a slow
+# start would leave clean memory, and the migration would complete.
 passes=0 t=$(date +%s)
 while [ $(($(date +%s) - t)) -lt 60 ]; do
 	qmp '{"execute":"human-monitor-command","arguments":{"command-line":"xp /1wx 0x3ff000"}}'
@@ -91,10 +87,8 @@ sleep "$secs"
 qmp '{"execute":"query-migrate"}'
 qmp_wait '"ram"' 10
 qmp '{"execute":"migrate_cancel"}'
-# Logging is off after the cancel (QEMU's last harvest and reset included);
-# let each watcher take two more batches before QEMU destroys its VM: the
-# module forgets a destroyed VM, so its last batch must come after the
-# last reset for kmod and bpf to be comparable.
+# Two more batches after the cancel's last reset before QEMU destroys its
+# VM (the module forgets a destroyed VM): kmod and bpf stay comparable.
 sleep 3
 qmp '{"execute":"quit"}'
 qmp_wait SHUTDOWN 10 || echo "# no SHUTDOWN event from QEMU within 10 s of quit"
@@ -104,22 +98,16 @@ wait_exit() {
 	end=$(($(date +%s) + $3))
 	while kill -0 "$1" 2>/dev/null && [ "$(date +%s)" -lt $end ]; do sleep 0.5; done
 	killed=0
-	if kill -0 "$1" 2>/dev/null; then
-		echo "# $2 (pid $1) still running $3 s later: killed"
-		kill -9 "$1" 2>/dev/null
-		killed=1
-	fi
+	kill -0 "$1" 2>/dev/null && { echo "# $2 (pid $1) still running $3 s later: killed"; kill -9 "$1" 2>/dev/null; killed=1; }
 	wait "$1"
 }
-# QEMU not honouring quit is QEMU's matter, not what is judged here (its
-# watchers' counts are): noted. A watcher that outlives its process is
-# ours (stats -p must end with it): a failure.
+# QEMU ignoring quit is only noted; a watcher outliving its process fails
+# (stats -p must end with it).
 hung=0
 wait_exit $qemu "QEMU after quit" 60
 qrc=$?
 qemu_killed=$killed
 t1=$(date +%s)
-# The watchers follow QEMU (stats -p ends with its process).
 # shellcheck disable=SC2086
 for w in $watchers; do
 	wait_exit $w "dirtyscope stats watcher after QEMU exited" 60
@@ -133,27 +121,17 @@ echo "# qemu exit $qrc; migration window $((t1 - t0)) s; ring $ring entries"
 grep -o '"status": "[a-z-]*"' $tmp/qmp.log | head -n 3 | sed 's/^/# migration /'
 grep -o '"dirty-sync-count": [0-9]*' $tmp/qmp.log | sed 's/^/# /'
 sed 's/^/# qemu: /' $tmp/qemu.log | head -n 5
-last() { grep '"vcpus":\[{' "$1" | tail -n 1; }
-first() { last "$1" | grep -o "\"$2\":[^,}]*" | head -n 1 | cut -d: -f2 | tr -d '"'; }
 n=0 fails=0
 for src in "$@"; do
 	n=$((n + 1))
 	json=$tmp/qemu-alarm-$src.json
-	p=$src
-	pushes=$(first "$json" "$p.ring_pushes")
-	resets=$(first "$json" "$p.ring_resets")
-	full=$(first "$json" "$p.ring_full_exits")
-	hwm=$(first "$json" "$p.occupancy_hwm")
-	alarm=$(first "$json" "$p.ring_alarm")
-	size=$(last "$json" | grep -o "\"$p.ring_size\":[0-9]*" | cut -d: -f2 | sort -n | tail -n 1)
+	counts "$json" "$src"
 	echo "# $src: pushes ${pushes:-none} resets ${resets:-none} ring-full exits ${full:-none}" \
 		"hwm ${hwm:-none} ring size ${size:-unknown} alarm ${alarm:-none}"
 	sed 's/^/# stats: /' $tmp/qemu-alarm-$src.err
 	ok=1
 	[ $hung -eq 0 ] || { ok=0; echo "# a watcher outlived QEMU and was killed (above)"; }
-	[ "${pushes:-0}" -gt 0 ] || { ok=0; echo "# no ring pushes counted"; }
-	[ "${resets:-0}" -gt 0 ] || { ok=0; echo "# no ring resets counted"; }
-	[ "${full:-0}" -gt 0 ] || { ok=0; echo "# no ring-full exits counted"; }
+	counted
 	[ "${size:-0}" = "$ring" ] || { ok=0; echo "# ring size ${size:-unknown}, want $ring"; }
 	case $expect/$alarm in
 	any/ok | any/late | any/overrun | ok/ok | overrun/overrun) ;;
@@ -161,17 +139,9 @@ for src in "$@"; do
 	esac
 	# Two sources on one QEMU, both attached before logging began: the
 	# counts must be the same numbers, not just both non-zero.
-	if [ -n "${seen:-}" ] && [ "$seen" != "$pushes/$resets/$full" ]; then
-		ok=0
-		echo "# $src counted $pushes/$resets/$full (pushes/resets/full exits), the first source $seen"
-	fi
+	[ -z "${seen:-}" ] || [ "$seen" = "$pushes/$resets/$full" ] ||
+		{ ok=0; echo "# $src counted $pushes/$resets/$full (pushes/resets/full exits), the first source $seen"; }
 	seen=${seen:-$pushes/$resets/$full}
-	if [ $ok = 1 ]; then
-		echo "ok $n QEMU watched by dirtyscope stats --source $src"
-	else
-		fails=$((fails + 1))
-		echo "not ok $n QEMU watched by dirtyscope stats --source $src"
-		last "$json" | cut -c1-800 | sed 's/^/# json: /'
-	fi
+	verdict $n "QEMU watched by dirtyscope stats --source $src" "$json"
 done
 [ $fails = 0 ]

@@ -1,21 +1,15 @@
 #!/usr/bin/env bash
 # QEMU as the VMM that `dirtyscope stats` watches (`make qemu-alarm`): the
 # host's qemu-system-x86_64, its libraries and firmware are staged into the
-# nested VM (vm/run.sh VM_FILES), where QEMU runs a tiny multiboot guest
-# (vm/qemu-guest/dirtier.S) on the guest's KVM (nested SVM under TCG) with
-# -accel kvm,dirty-ring-size=RING and is migrated to `exec:cat > /dev/null`
-# over QMP; vm/qemu-alarm-guest.sh checks what the watchers counted.
-# Environment: BUILD_DIR (build), QEMU_ALARM_OUT ($BUILD_DIR/qemu-alarm),
-# QEMU_ALARM_RING (1024: QEMU's minimum), QEMU_ALARM_SECONDS (10, the
-# migration window), QEMU_ALARM_SOURCES ("kmod bpf"), QEMU_ALARM_EXPECT (ok:
-# the verdict every source must give; overrun with
-# KVM_PATCHES=vm/mutants/ring-soft-limit-no-reserve.patch, whose kvm has no
-# BTF, so with QEMU_ALARM_SOURCES=kmod), KVM_PATCHES (passed to vm/run.sh).
+# nested VM (vm/run.sh VM_FILES), where vm/qemu-alarm-guest.sh runs it and
+# checks what the watchers counted. Knobs (QEMU_ALARM_OUT, _RING, _SECONDS,
+# _SOURCES, _EXPECT, KVM_PATCHES): docs/kernels-and-vm-harness.md, "The
+# ring-overrun alarm and QEMU".
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO="qemu-alarm"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 OUT=${QEMU_ALARM_OUT:-$BUILD_DIR/qemu-alarm}
 RING=${QEMU_ALARM_RING:-1024}
 SECS=${QEMU_ALARM_SECONDS:-10}
@@ -23,15 +17,14 @@ SOURCES=${QEMU_ALARM_SOURCES:-kmod bpf}
 EXPECT=${QEMU_ALARM_EXPECT:-ok}
 # The rebuilt-kvm cache is the repository's (shared, locked).
 export KVM_SRC_CACHE=${KVM_SRC_CACHE:-$ROOT/build/kvm-src}
-[[ -x $BUILD_DIR/bin/dirtyscope ]] || { echo "qemu-alarm: $BUILD_DIR/bin/dirtyscope not built" >&2; exit 2; }
-qemu=$(command -v qemu-system-x86_64) || { echo "qemu-alarm: no qemu-system-x86_64" >&2; exit 2; }
+[[ -x $BUILD_DIR/bin/dirtyscope ]] || die "$BUILD_DIR/bin/dirtyscope not built"
+qemu=$(command -v qemu-system-x86_64) || die "no qemu-system-x86_64"
 mkdir -p "$OUT"
 # The guest: 32-bit multiboot ELF, QEMU's -kernel loads it.
 gcc -m32 -c vm/qemu-guest/dirtier.S -o "$OUT/dirtier.o"
 ld -m elf_i386 -T vm/qemu-guest/dirtier.ld -o "$OUT/dirtier.elf" "$OUT/dirtier.o"
-# Firmware: QEMU looks in ../share/qemu, ../share/seabios, ../lib/ipxe/qemu
-# beside its binary (qemu-system-x86_64 -L help); the first two suffice
-# with -nodefaults (no NIC option ROM).
+# Firmware: of the folders QEMU looks in (-L help), these two suffice with
+# -nodefaults (no NIC option ROM).
 fw="/usr/share/qemu /usr/share/seabios"
 VM_MODULE_SUITE=0 VM_FILES="$qemu $BUILD_DIR/bin/dirtyscope $OUT/dirtier.elf $fw" \
   VM_OUT=$OUT/vm VM_MEM=${VM_MEM:-2G} BUILD_DIR=$BUILD_DIR VM_TIMEOUT=${VM_TIMEOUT:-600} \

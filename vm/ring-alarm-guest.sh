@@ -1,16 +1,10 @@
 #!/bin/sh
-# Guest side of the ring-overrun alarm check (vm/ring-alarm.sh runs it via
-# vm/run.sh as a VM_TESTS program): `dirtyscope stats -p PID` watches a
-# dirty_log_test that runs a 256-entry ring, and its JSON must say
-#   ok       healthy KVM: ring alarm "ok", no late or overrun vCPU, ring
-#            size 256 (the negative twin: the alarm stays silent);
-#   overrun  kvm built with vm/mutants/ring-soft-limit-no-reserve.patch
-#            (soft limit = size): ring alarm "overrun", >= 1 overrun vCPU;
-#   late     kvm with vm/ring-alarm/soft-limit-half-reserve.patch (soft
-#            limit = size - 32): "late", >= 1 late vCPU, no overrun.
-# For each source in SOURCES ("kmod bpf" or a subset; "bpf-tp" is BPF in
-# classic-tracepoint mode, which cannot see the size: it must say
-# "unknown", never "ok").
+# Guest side of the ring-overrun alarm check (vm/ring-alarm.sh, which says
+# which kvm gives which verdict): `dirtyscope stats -p PID` watches a
+# dirty_log_test on a 256-entry ring, and for each source in SOURCES
+# ("bpf-tp": BPF's classic-tracepoint mode, which cannot see the size and
+# must say "unknown") its JSON must give the verdict: ok (no late or
+# overrun vCPU), late (>= 1 late, none overrun) or overrun.
 # Usage: ring-alarm-guest.sh BIN_DIR ok|overrun|late SOURCES...
 # KTAP on stdout (nested under init.sh's step); exit 0 pass, 1 fail.
 bin=$1 expect=$2
@@ -18,24 +12,17 @@ shift 2
 n=0 fails=0
 echo "KTAP version 1"
 echo "1..$#"
-# The last cumulative JSON batch that still holds the VM: what the watcher
-# saw up to the end (the module forgets a VM once it is destroyed, so the
-# batch after the VMM's exit may be empty for kmod; BPF keeps its maps).
-last() { grep '"vcpus":\[{' "$1" | tail -n 1; }
-first() { # first FILE NAME: the top-level value (the first occurrence)
-	last "$1" | grep -o "\"$2\":[^,}]*" | head -n 1 | cut -d: -f2 | tr -d '"'
-}
+# shellcheck source=alarm-lib.sh
+. "$(command -v alarm-lib || echo "${0%/*}/alarm-lib.sh")"
 for src in "$@"; do
 	n=$((n + 1))
 	flags="--source $src"
 	[ "$src" = bpf-tp ] && flags="--source bpf --mode tp"
 	json=/tmp/ring-alarm-$src.json
 	# The test execs after 2 s, keeping its pid, so the watcher is attached
-	# (BPF under TCG takes a moment) before the first push. dirty-ring-wait
-	# with a 300 ms collector: a vCPU whose ring is full waits for the
-	# harvest, so a full ring stays visible for a while. That matters for
-	# kmod, which forgets a VM once it is destroyed: on the mutant the run
-	# fails (and exits) at the first harvest.
+	# before the first push. dirty-ring-wait with a 300 ms collector keeps a
+	# full ring visible for a while (kmod forgets a destroyed VM, and on the
+	# mutant the run exits at the first harvest).
 	sh -c "sleep 2; exec $bin/dirty_log_test -M dirty-ring-wait -c 256 -b 16M -i 6 -I 300" \
 		>/tmp/ring-alarm-dlt.out 2>&1 &
 	vmm=$!
@@ -50,24 +37,14 @@ for src in "$@"; do
 	rc=$?
 	p=${src%-tp}
 	[ "$src" = bpf-tp ] && p=bpf
-	pushes=$(first "$json" "$p.ring_pushes")
-	resets=$(first "$json" "$p.ring_resets")
-	full=$(first "$json" "$p.ring_full_exits")
-	hwm=$(first "$json" "$p.occupancy_hwm")
-	alarm=$(first "$json" "$p.ring_alarm")
-	late=$(first "$json" "$p.ring_late_vcpus")
-	over=$(first "$json" "$p.ring_overrun_vcpus")
-	# The largest per-vCPU ring size in the last batch; null when none known.
-	size=$(last "$json" | grep -o "\"$p.ring_size\":[0-9]*" | cut -d: -f2 | sort -n | tail -n 1)
+	counts "$json" "$p"
 	size=${size:-null}
 	echo "# $src: dirty_log_test exit $dlt, stats exit $rc; pushes $pushes resets $resets" \
 		"full-exits $full hwm $hwm size $size alarm $alarm late-vcpus $late overrun-vcpus $over"
 	ok=1
 	[ "$rc" = 0 ] || { ok=0; tail -n 40 /tmp/ring-alarm-err | sed 's/^/# stats: /'; }
 	tail -n 4 /tmp/ring-alarm-dlt.out | sed 's/^/# dirty_log_test: /'
-	[ "${pushes:-0}" -gt 0 ] || { ok=0; echo "# no ring pushes counted"; }
-	[ "${resets:-0}" -gt 0 ] || { ok=0; echo "# no ring resets counted"; }
-	[ "${full:-0}" -gt 0 ] || { ok=0; echo "# no ring-full exits counted"; }
+	counted
 	if [ "$src" = bpf-tp ]; then
 		# No size in the classic event: unknown, and never an all-clear.
 		[ "$alarm" = unknown ] && [ "$size" = null ] || { ok=0; echo "# want alarm unknown, size null"; }
@@ -85,12 +62,6 @@ for src in "$@"; do
 		# The run itself must notice too (a full ring at a harvest).
 		[ "$dlt" != 0 ] || echo "# note: dirty_log_test passed on the mutant"
 	fi
-	if [ $ok = 1 ]; then
-		echo "ok $n ring alarm, source $src, expect $expect"
-	else
-		fails=$((fails + 1))
-		echo "not ok $n ring alarm, source $src, expect $expect"
-		last "$json" | cut -c1-600 | sed 's/^/# json: /'
-	fi
+	verdict $n "ring alarm, source $src, expect $expect" "$json"
 done
 [ $fails = 0 ]

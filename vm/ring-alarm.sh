@@ -8,23 +8,20 @@
 #            runs completely full): the alarm must say "overrun";
 #   late     kvm with vm/ring-alarm/soft-limit-half-reserve.patch (the exit
 #            comes 32 entries late, the ring never full): "late".
-# Three boots of vm/run.sh, one after the other; the guest side is
-# vm/ring-alarm-guest.sh. The rebuilt kvm has no BTF (debug info off), so
-# BPF's CO-RE programs cannot load against it: the mutant boot checks kmod
-# (and bpf-tp's "unknown").
-# Environment: BUILD_DIR (build; its bin/ must hold dirty_log_test and
-# dirtyscope, and stats_live_test), RING_ALARM_RUNS ("control mutant"), RING_ALARM_OUT ($BUILD_DIR/ring-alarm), KVM_SRC_CACHE
-# (build/kvm-src of the repository: the prepared linux-source tree is
-# shared, one user at a time). Exit 0 only if every run passes.
+# One vm/run.sh boot a run (RING_ALARM_RUNS: all three), the guest side
+# vm/ring-alarm-guest.sh. The rebuilt kvm has no BTF for BPF's CO-RE: the
+# patched boots check kmod (and bpf-tp). Environment: BUILD_DIR (its bin/
+# holds dirty_log_test, dirtyscope, stats_live_test), RING_ALARM_OUT
+# ($BUILD_DIR/ring-alarm), KVM_SRC_CACHE. Exit 0 only if every run passes.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=ring-alarm
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 OUT=${RING_ALARM_OUT:-$BUILD_DIR/ring-alarm}
 export KVM_SRC_CACHE=${KVM_SRC_CACHE:-$ROOT/build/kvm-src}
 for b in dirty_log_test dirtyscope stats_live_test; do
-  [[ -x $BUILD_DIR/bin/$b ]] || { echo "ring-alarm: $BUILD_DIR/bin/$b not built" >&2; exit 2; }
+  [[ -x $BUILD_DIR/bin/$b ]] || die "$BUILD_DIR/bin/$b not built"
 done
 # An alarm boot loads the module without running its own suite.
 export BUILD_DIR VM_MODULE_SUITE=0 VM_FILES="$BUILD_DIR/bin/dirty_log_test $BUILD_DIR/bin/dirtyscope"
@@ -44,18 +41,13 @@ for run in $RUNS; do
       # kvm module's BTF (the host has KVM built in and no /dev/kvm).
       VM_OUT=$OUT/control VM_TESTS="$guest $BUILD_DIR/bin ok kmod bpf bpf-tp; $BUILD_DIR/bin/stats_live_test --gtest_filter=Modes/BpfLive.*" \
         vm/run.sh || rc=1 ;;
-    mutant)
-      echo "ring-alarm: mutant ring-soft-limit-no-reserve"
-      VM_OUT=$OUT/mutant KVM_PATCHES=vm/mutants/ring-soft-limit-no-reserve.patch \
-        VM_TESTS="$guest $BUILD_DIR/bin overrun kmod bpf-tp" vm/run.sh || true
-      own mutant || rc=1 ;;
-    late)
-      # Soft limit 32 entries late, the ring never full: "late" only.
-      echo "ring-alarm: fixture soft-limit-half-reserve"
-      VM_OUT=$OUT/late KVM_PATCHES=vm/ring-alarm/soft-limit-half-reserve.patch \
-        VM_TESTS="$guest $BUILD_DIR/bin late kmod" vm/run.sh || true
-      own late || rc=1 ;;
-    *) echo "ring-alarm: unknown run '$run' (control, mutant, late)" >&2; exit 2 ;;
+    mutant | late)
+      patch=vm/mutants/ring-soft-limit-no-reserve.patch want="overrun kmod bpf-tp"
+      [[ $run == mutant ]] || patch=vm/ring-alarm/soft-limit-half-reserve.patch want="late kmod"
+      echo "ring-alarm: $run $(basename "$patch" .patch)"
+      VM_OUT=$OUT/$run KVM_PATCHES=$patch VM_TESTS="$guest $BUILD_DIR/bin $want" vm/run.sh || true
+      own "$run" || rc=1 ;;
+    *) die "unknown run '$run' (control, mutant, late)" ;;
   esac
   echo "ring-alarm: $run took $((SECONDS - t)) s"
 done

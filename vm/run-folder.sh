@@ -1,14 +1,11 @@
 # Each run's own output folder, for the runners (vm/run.sh,
 # vm/arm64/boot.sh source it; they set ROOT).
-# run_folder WHO BASE FIXED FILE...: sets OUT.
-#   FIXED given (VM_OUT): OUT is that folder (relative to $ROOT if not
-#   absolute). Otherwise OUT is BASE/runs/<UTC time>-<pid>/, so runs from
-#   one checkout never write each other's results; BASE/latest points at
-#   the newest (a relative symlink, swapped at once) and BASE/FILE... at its
-#   files, and the newest VM_KEEP_RUNS (5) run folders are kept.
+# run_folder WHO BASE FIXED FILE...: sets OUT, FIXED (VM_OUT) if given,
+#   else BASE/runs/<UTC time>-<pid>/ with BASE/latest (swapped at once) and
+#   BASE/FILE... pointing into it; the newest VM_KEEP_RUNS (5) are kept.
 # The folder's lock is held on fd 7 for the whole run: pruning skips
-# folders still in use, and a second run given the same FIXED folder waits
-# for this one instead of mixing. Bad VM_KEEP_RUNS: exit 2, nothing made.
+# folders in use, and a second run given the same FIXED folder waits.
+# Bad VM_KEEP_RUNS: exit 2, nothing made.
 run_folder() {
   local who=$1 base=$2 fixed=$3 keep=${VM_KEEP_RUNS:-5} id f d old
   shift 3

@@ -1,34 +1,29 @@
 #!/usr/bin/env bash
-# The x86-64 runner behind `make vm-test`: resolves the kernel (KERNEL,
-# vm/kernel.sh), builds dirtyscope.ko and its test programs for it, checks
-# the probes' prototypes against its BTF (a mismatch never boots), stages
-# an initramfs with its kvm modules and the VM_TESTS programs, boots it
-# (vm/boot.sh) and judges the KTAP the guest writes to its results port.
-#
-# Environment (each knob is described in vm/README.md): BUILD_DIR, KERNEL
-# (or KERNEL_IMAGE, KERNEL_MODULES, KERNEL_HEADERS), VM_TESTS ("path args;
-# path args"; unset: the verdict set, vm/verdict-set.txt; empty: the module
-# suite alone), VM_MODULE_SUITE, VM_FILES, VM_STAGE_DIR, VM_HUGEPAGES,
-# VM_MEM, VM_SMP, VM_TIMEOUT, VM_TEST_TIMEOUT, VM_KMOD_TEST_TIMEOUT, VM_OUT,
-# VM_KEEP_RUNS, VM_KEEP_LOG, KVM_PATCHES, KVM_MODULES_DIR.
-# Every run ends with the verdict line (vm/README.md), stdout, last; exit 0
-# only with PASS; bad input is one line on stderr and exit 2.
+# The x86-64 runner behind `make vm-test`: resolves the kernel, builds
+# dirtyscope.ko and its test programs for it, checks the probes' prototypes
+# against its BTF (a mismatch never boots), stages an initramfs with its kvm
+# modules and the VM_TESTS programs, boots it (vm/boot.sh) and judges the
+# KTAP. Steps and knobs (KERNEL, VM_*, KVM_PATCHES, KVM_MODULES_DIR):
+# docs/kernels-and-vm-harness.md, "What vm/run.sh does". Every run ends with
+# the verdict line (vm/README.md), stdout, last; exit 0 only with PASS; bad
+# input is one line on stderr and exit 2.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=vm-test
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 # Patch paths are relative to where we were called from.
 KVM_PATCH_PATHS=()
 for p in ${KVM_PATCHES:-}; do
-  [[ -f $p ]] || { echo "vm-test: KVM_PATCHES: '$p' not found" >&2; exit 2; }
+  [[ -f $p ]] || die "KVM_PATCHES: '$p' not found"
   KVM_PATCH_PATHS+=("$(realpath "$p")")
 done
 KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
 VM_MODULE_SUITE=${VM_MODULE_SUITE:-1}
-[[ $VM_MODULE_SUITE == [01] ]] || { echo "vm-test: VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'" >&2; exit 2; }
+[[ $VM_MODULE_SUITE == [01] ]] || die "VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'"
 cd "$ROOT"
 # VM_FILES and VM_TESTS binaries (checked here, before anything is written).
 for f in ${VM_FILES:-}; do
-  [[ -e $f && $f = /* ]] || { echo "vm-test: VM_FILES: '$f' is not an existing absolute path" >&2; exit 2; }
+  [[ -e $f && $f = /* ]] || die "VM_FILES: '$f' is not an existing absolute path"
 done
 check_vm_tests() {
   VM_TESTS_ENTRIES=()
@@ -37,13 +32,11 @@ check_vm_tests() {
   for entry in ${entries[@]+"${entries[@]}"}; do
     read -r bin _ <<<"$entry" || true
     [[ -n ${bin:-} ]] || continue
-    [[ -x $bin ]] || { echo "vm-test: VM_TESTS binary '$bin' not found or not executable" >&2; exit 2; }
+    [[ -x $bin ]] || die "VM_TESTS binary '$bin' not found or not executable"
     VM_TESTS_ENTRIES+=("$entry")
   done
 }
 [[ -z ${VM_TESTS:-} ]] || check_vm_tests "$VM_TESTS"
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
 mkdir -p "$SHARED"
 start=$SECONDS
@@ -54,7 +47,7 @@ VERDICT_SET=0
 if [[ -z ${VM_TESTS+x} ]]; then
   VERDICT_SET=1
   DLT=$BUILD_DIR/bin/dirty_log_test
-  [[ -x $DLT ]] || { echo "vm-test: $DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)" >&2; exit 2; }
+  [[ -x $DLT ]] || die "$DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)"
   VM_TESTS=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
   check_vm_tests "$VM_TESTS"
   VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
@@ -67,11 +60,10 @@ fi
 VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-1G}
 
-# KERNEL_NAME, KERNEL_ABI, KERNEL_IMAGE, KERNEL_MODDIR, KERNEL_KDIR... (exit 2
-# for an unknown KERNEL or a missing image/modules/headers).
+# KERNEL_* (vm/kernel.sh; exit 2 for an unknown or incomplete kernel).
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
-[[ -z $KERNEL_BUSYBOX ]] || { echo "vm-test: KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64" >&2; exit 2; }
+[[ -z $KERNEL_BUSYBOX ]] || die "KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64"
 ABI=$KERNEL_ABI
 MODDIR=$KERNEL_MODDIR
 # The default kernel's module is built where it always was.
@@ -79,14 +71,12 @@ KMOD_BUILD=$BUILD_DIR/kmod
 KMOD_ARGS=()
 if [[ $KERNEL_NAME != debian-6.1 ]]; then
   KMOD_BUILD=$BUILD_DIR/kernels/kmod-$ABI
-  # Debian 6.12's headers ship vmlinux, so Kbuild would run pahole for the
-  # module's own BTF, which the probes do not need: skipped when this host's
-  # pahole cannot make it (vm/btf-args.sh).
+  # Later headers ship vmlinux, so Kbuild would make the module's own BTF,
+  # which the probes do not need: skipped when this host's pahole cannot.
   btf=$(vm/btf-args.sh "$KERNEL_CONFIG")
   [[ -z $btf ]] || KMOD_ARGS+=("$btf")
 fi
-# --- this run's output folder, made once the input is known good -----------
-# (vm/run-folder.sh).
+# --- this run's folder (vm/run-folder.sh), once the input is known good ---
 # shellcheck source=run-folder.sh
 . vm/run-folder.sh
 run_folder vm-test "$SHARED" "${VM_OUT:-}" guest.ktap host.ktap console.log
@@ -94,8 +84,7 @@ HOST_KTAP=$OUT/host.ktap
 : >"$HOST_KTAP"
 
 # --- build: the module for the guest's ABI, the static test program -------
-# Under a lock: parallel runs (make mutants, two make vm-test) share these
-# outputs.
+# Under a lock: parallel runs (make mutants, two make vm-test) share them.
 exec 8>"$SHARED/.build.lock"
 if ! flock -n 8; then
   echo "vm-test: waiting for another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)" >&2
@@ -105,23 +94,16 @@ fi
 # built in a private sid root (vm/toolchain.sh; created once, cached).
 TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") || {
   echo "vm-test verdict: FAIL (nothing booted: no compiler for $KERNEL_ABI, see vm/toolchain.sh)"; exit 1; }
-KMOD_WRAP=()
 if [[ -n $TOOLCHAIN ]]; then
-  KMOD_WRAP=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
+  KMOD_ARGS+=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
+  cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
+  tc_version=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1) || true
 fi
-build_module() {
-  if [[ -n $TOOLCHAIN ]]; then
-    local cc
-    cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
-    echo "toolchain: $TOOLCHAIN: $(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1)"
-  fi
-  make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
-    BUILD_DIR="$BUILD_DIR" ${KMOD_WRAP[@]+"${KMOD_WRAP[@]}"} ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"}
-}
-build_module >"$SHARED/kmod-build.log" 2>&1 || {
+make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
+  BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
   cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2
   echo "vm-test verdict: FAIL (nothing booted: dirtyscope.ko did not build against $KERNEL_KDIR)"; exit 1; }
-[[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private $(grep -m1 '^toolchain: ' "$SHARED/kmod-build.log")"
+[[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private toolchain: $TOOLCHAIN: $tc_version"
 KO=$KMOD_BUILD/dirtyscope.ko
 kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
@@ -138,30 +120,23 @@ if ((${#KVM_PATCH_PATHS[@]})); then
 fi
 if [[ -n $KVM_MODULES_DIR ]]; then
   for m in kvm kvm-amd; do
-    [[ -f $KVM_MODULES_DIR/$m.ko ]] || { echo "vm-test: $KVM_MODULES_DIR/$m.ko missing" >&2; exit 2; }
+    [[ -f $KVM_MODULES_DIR/$m.ko ]] || die "$KVM_MODULES_DIR/$m.ko missing"
   done
   kvm_patch_list=$(awk '{ print $1 }' "$KVM_MODULES_DIR/patches.txt" 2>/dev/null | paste -sd' ')
   echo "vm-test: kvm modules rebuilt from linux-source with patches: ${kvm_patch_list:-none}"
 fi
 
-# --- host-side check: probe prototypes against the guest kernel's BTF ----
-# (vmlinux from the image plus its kvm.ko); a mismatch never boots.
+# --- host check: probe prototypes against the kernel's BTF (vmlinux, kvm.ko)
 proto_ok=0
 {
   echo "KTAP version 1"
   echo "1..1"
   echo "# kernel: $KERNEL_NAME ($ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
-  if [[ -n $KVM_MODULES_DIR ]]; then
+  [[ -z $KVM_MODULES_DIR ]] ||
     echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
-  fi
-  if out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$MODDIR" "$SHARED" 2>&1); then
-    echo "$out" | sed 's/^/# /'
-    echo "ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
-  else
-    proto_ok=$?
-    echo "$out" | sed 's/^/# /'
-    echo "not ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
-  fi
+  out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$MODDIR" "$SHARED" 2>&1) || proto_ok=$?
+  echo "$out" | sed 's/^/# /'
+  echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
 } >"$HOST_KTAP"
 # Parallel runs for other kernels rebuild $KMOD_BUILD: take this one's copy.
 cp "$KO" "$OUT/dirtyscope.ko.tmp"
@@ -190,9 +165,7 @@ cp vm/init.sh "$STAGE/init"
 mv "$KO" "$STAGE/dirtyscope.ko"
 cp "$SHARED/dirtyscope_kmod_test" "$SHARED/spp_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"
 # The guest's KTAP names the kvm patches the modules were built with.
-if [[ -n $KVM_MODULES_DIR ]]; then
-  cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
-fi
+[[ -z $KVM_MODULES_DIR ]] || cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
 
 # kvm-amd.ko (TCG emulates SVM) and everything it depends on.
 declare -A mods=()
@@ -206,15 +179,12 @@ add_module() {
 }
 # Only what the guest loads: kvm_amd, as a module or built in (a tree
 # built without CONFIG_KVM_INTEL is fine).
-for name in kvm-amd; do
-  rel=$(awk -F: '{ print $1 }' "$MODDIR/modules.dep" | grep -E "/$name\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
-  if [[ -z $rel ]]; then
-    grep -qE "/$name\.ko$" "$MODDIR/modules.builtin" 2>/dev/null && continue
-    echo "vm-test: the kernel has no ${name/-/_} (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM" >&2
-    exit 2
-  fi
+rel=$(awk -F: '{ print $1 }' "$MODDIR/modules.dep" | grep -E "/kvm-amd\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
+if [[ -n $rel ]]; then
   add_module "$rel"
-done
+elif ! grep -qE "/kvm-amd\.ko$" "$MODDIR/modules.builtin" 2>/dev/null; then
+  die "the kernel has no kvm_amd (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM"
+fi
 for rel in "${!mods[@]}"; do
   dst=$STAGE/lib/modules/$ABI/$rel
   mkdir -p "$(dirname "$dst")"
@@ -235,8 +205,7 @@ depmod -b "$STAGE" "$ABI"
 
 # Extra test binaries with their shared libraries and the dynamic loader.
 libdirs=()
-# stage_libs FILE: FILE's libraries at their host paths (ldd prints
-# "libx.so => /path (0x..)" and "/lib64/ld-linux-x86-64.so.2 (0x..)").
+# stage_libs FILE: the libraries ldd names for FILE, at their host paths.
 stage_libs() {
   local lib
   while read -r lib; do
@@ -250,18 +219,16 @@ stage_libs() {
 # names its result (labels: the verdict set's, else "#N:program").
 PROGRAMS=$OUT/programs.list
 : >"$PROGRAMS"
-if ((VERDICT_SET)); then
-  mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
-fi
+((VERDICT_SET == 0)) || mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
 nprog=0
 for entry in ${VM_TESTS_ENTRIES[@]+"${VM_TESTS_ENTRIES[@]}"}; do
   read -r bin args <<<"$entry" || true
   cp -L "$bin" "$STAGE/tests/"
+  name="$(basename "$bin") ${args:-}"
   # The plan's line (vm/guest.sh run_plan): limit, name, no expectation.
-  printf '%s\t%s\t-\t-\t%s\n' "${VM_TEST_TIMEOUT:-200}" "$(basename "$bin") ${args:-}" \
-    "/tests/$(basename "$bin") ${args:-}" >>"$STAGE/tests/plan"
+  printf '%s\t%s\t-\t-\t%s\n' "${VM_TEST_TIMEOUT:-200}" "$name" "/tests/$name" >>"$STAGE/tests/plan"
   if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
-  printf '%s\t%s\n' "$label" "$(basename "$bin") ${args:-}" >>"$PROGRAMS"
+  printf '%s\t%s\n' "$label" "$name" >>"$PROGRAMS"
   nprog=$((nprog + 1))
   stage_libs "$bin"
 done
@@ -271,17 +238,12 @@ for f in ${VM_FILES:-}; do
   cp -aL "$f" "$STAGE$f"
   [[ ! -f $f || ! -x $f ]] || stage_libs "$f"
 done
-if ((${#libdirs[@]})); then
-  printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
-fi
+((${#libdirs[@]} == 0)) || printf '%s\n' "${libdirs[@]}" | sort -u | paste -sd: >"$STAGE/etc/ld_library_path"
 
-# VM_STAGE_DIR (absolute, or relative to the repository): an installed
-# kselftest tree (make kselftest-install INSTALL_PATH=...), copied to
-# /kselftest; init.sh runs its run_kselftest.sh as one step, whose TAP
-# nests under that step.
+# VM_STAGE_DIR: a kselftest tree (make kselftest-install), run by init.sh.
 if [[ -n ${VM_STAGE_DIR:-} ]]; then
   [[ -f $VM_STAGE_DIR/run_kselftest.sh ]] ||
-    { echo "vm-test: VM_STAGE_DIR '$VM_STAGE_DIR' has no run_kselftest.sh" >&2; exit 2; }
+    die "VM_STAGE_DIR '$VM_STAGE_DIR' has no run_kselftest.sh"
   cp -a "$VM_STAGE_DIR" "$STAGE/kselftest"
 fi
 
@@ -291,12 +253,10 @@ echo "vm-test: built in $((SECONDS - start)) s; booting $ABI under QEMU/TCG (tim
 CONSOLE=$OUT/console.log
 KTAP=$OUT/guest.ktap
 boot=$SECONDS
-set +e
+qemu_rc=0
 BOOT_KERNEL=$KERNEL_IMAGE BOOT_TIMEOUT=$VM_TIMEOUT BOOT_MEM=$VM_MEM BOOT_SMP=${VM_SMP:-1} \
   BOOT_APPEND="VM_MODULE_SUITE=$VM_MODULE_SUITE${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" \
-  vm/boot.sh x86_64 "$STAGE" "$OUT"
-qemu_rc=$?
-set -e
+  vm/boot.sh x86_64 "$STAGE" "$OUT" || qemu_rc=$?
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"
 
 rc=0
@@ -304,14 +264,11 @@ why=""
 COUNTS=$OUT/verdict-counts.sh
 python3 vm/ktap_summary.py --programs "$PROGRAMS" --counts "$COUNTS" "$HOST_KTAP" "$KTAP" || rc=$?
 if ((qemu_rc == 124 || qemu_rc == 137)); then
-  echo "vm-test: QEMU timed out after ${VM_TIMEOUT}s" >&2
   why="QEMU timed out after ${VM_TIMEOUT}s"
-  rc=1
 elif ((qemu_rc != 0)); then
-  echo "vm-test: QEMU exited with $qemu_rc" >&2
   why="QEMU exited with $qemu_rc"
-  rc=1
 fi
+[[ -z $why ]] || { note "$why"; rc=1; }
 if ((rc != 0)) || [[ ${VM_KEEP_LOG:-0} == 1 ]]; then
   echo "---- guest console (last 60 lines of $CONSOLE) ----" >&2
   tail -n 60 "$CONSOLE" >&2 || true
@@ -342,9 +299,5 @@ detail="$what: $programs_passed/$programs_total passed"
 detail+="; module suite: $suite_passed passed, $suite_failed failed, $suite_skipped skipped"
 [[ -n $debug_line ]] && detail+="; $debug_line"
 [[ -n $why ]] && detail+="; $why"
-if ((rc == 0)); then
-  echo "vm-test verdict: PASS ($detail)"
-else
-  echo "vm-test verdict: FAIL ($detail)"
-fi
+echo "vm-test verdict: $( ((rc == 0)) && echo PASS || echo FAIL) ($detail)"
 exit "$rc"

@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
-# `make soak`: dirty_log_test in every mode, SOAK_RUNS times with different
-# seeds (1..N), at CPL3 and CPL0, in the nested VM (one boot; this host has
-# no /dev/kvm, and on a host with one, the same runs go there too). Prints a
-# mode x configuration table of passes, failures and skips; any failure is
-# a false failure unless it is the documented kvm_pvm CPL0 small-ring case,
-# which only a PVM host can show. Not run by CI.
-#
+# `make soak`: dirty_log_test in every mode with seeds 1..SOAK_RUNS at CPL3
+# and CPL0 in one nested-VM boot, then a mode x CPL table of passes,
+# failures and skips (vm/soak_table.py; docs/kernels-and-vm-harness.md, "Soak").
 # Environment: BUILD_DIR (build), SOAK_RUNS (20), SOAK_MEM (16M),
 # SOAK_OUT ($BUILD_DIR/soak). Exit 0 when nothing failed.
 set -euo pipefail

@@ -1,36 +1,22 @@
 #!/usr/bin/env bash
-# A private compiler for kernels built by a newer GCC than the host's.
-# Debian's 7.x kernels (sid, experimental) are built with gcc-16 against
-# sid's glibc; Kbuild calls the compiler the kernel was built with
-# (CONFIG_CC_VERSION_TEXT, e.g. x86_64-linux-gnu-gcc-16), and bookworm's
-# gcc-12 rejects its flags (-fmin-function-alignment=16). So the module is
-# built in a debootstrapped sid root under $BUILD_DIR/toolchains/sid, run with
-# chroot in a private mount namespace that binds the checkout at its own path
-# (absolute paths work unchanged; nothing stays mounted afterwards). The
-# host's apt configuration is never touched: debootstrap itself is unpacked
-# from the host archive's .deb into $BUILD_DIR/toolchains/debootstrap.
-#
-# Usage: vm/toolchain.sh root CONFIG [PKG...]   prints the toolchain root the
-#                                       kernel of CONFIG needs ("" if the host's
-#                                       compiler is that compiler), creating it if
-#                                       missing; PKGs are installed into it too
-#                                       (a kernel tree build needs flex, bison...)
+# A private compiler for kernels built by a GCC the host lacks (Debian's
+# 7.x: gcc-16, whose flags bookworm's gcc-12 rejects): a debootstrapped sid
+# root under $BUILD_DIR/toolchains/sid, entered with chroot in a private mount
+# namespace that binds the checkout at its own path (docs/kernels-and-vm-harness.md,
+# "How the Debian kernels are fetched and built"). The host's apt
+# configuration is never touched.
+# Usage: vm/toolchain.sh root CONFIG [PKG...]   prints the root the kernel of
+#          CONFIG needs ("" when the host's compiler is it), made if missing,
+#          with PKGs installed too
 #        vm/toolchain.sh run TCROOT CMD...   runs CMD in TCROOT (binds $ROOT,
-#                                       $BUILD_DIR, /dev, /proc)
+#          $BUILD_DIR, /dev, /proc)
 # Exit 2 (one line on stderr) when the toolchain cannot be made.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
-die() { echo "vm-toolchain: $*" >&2; exit 2; }
-note() { echo "vm-toolchain: $*" >&2; }
-
-mirror() {   # the archive host the host's own sources name
-  local m
-  m=$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) |
-    grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
-  echo "${m:-http://deb.debian.org/debian}"
-}
+WHO=vm-toolchain
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=apt.sh
+. "$ROOT/vm/apt.sh"
 
 cmd_root() {
   local config=$1 cc pkg suite=sid
@@ -44,13 +30,15 @@ cmd_root() {
   cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$config")
   if [[ -z $cc || ! $cc =~ (gcc-[0-9]+)$ ]] || command -v "$cc" >/dev/null; then echo ""; return; fi
   pkg=${BASH_REMATCH[1]}
-  local top=$BUILD_DIR/toolchains tc=$BUILD_DIR/toolchains/$suite
-  if [[ -x $tc/usr/bin/$cc ]] && has_all "$tc" "${extras[@]}"; then echo "$tc"; return; fi
+  local top=$BUILD_DIR/toolchains tc=$BUILD_DIR/toolchains/$suite p
+  # ready: the compiler and every extra package are in the root.
+  ready() { [[ -x $tc/usr/bin/$cc ]] || return; for p in "${extras[@]}"; do grep -q "^Package: $p\$" "$tc/var/lib/dpkg/status" || return; done; }
+  if ready; then echo "$tc"; return; fi
   # One at a time: two runs must not debootstrap into one directory.
   mkdir -p "$top"
   exec 9>"$top/.lock"
   flock 9
-  if [[ -x $tc/usr/bin/$cc ]] && has_all "$tc" "${extras[@]}"; then echo "$tc"; return; fi
+  if ready; then echo "$tc"; return; fi
   local ds=$top/debootstrap
   if [[ ! -x $ds/usr/sbin/debootstrap ]]; then
     note "unpacking debootstrap (apt-get download from the host's archive)"
@@ -69,7 +57,7 @@ cmd_root() {
     DEBOOTSTRAP_DIR=$ds/usr/share/debootstrap "$ds/usr/sbin/debootstrap" --variant=minbase \
       --include="$(IFS=,; echo "$pkg,make,libc6-dev,libelf-dev${extras[*]:+,${extras[*]}}")" \
       --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
-      "$suite" "$tc.tmp" "$(mirror)" >"$top/debootstrap.log" 2>&1 ||
+      "$suite" "$tc.tmp" "$(apt_mirror)" >"$top/debootstrap.log" 2>&1 ||
       die "debootstrap of $suite failed (log: $top/debootstrap.log)"
     mv "$tc.tmp" "$tc"
   else
@@ -80,14 +68,6 @@ cmd_root() {
   [[ -x $tc/usr/bin/$cc ]] || die "$cc missing in $tc after installing $pkg"
   note "toolchain $tc ready in $((SECONDS - t0)) s: $("$0" run "$tc" "$cc" --version | head -n1)"
   echo "$tc"
-}
-
-has_all() {   # has_all TCROOT PKG...: every PKG is installed in TCROOT
-  local tc=$1 p
-  shift
-  for p in "$@"; do
-    grep -q "^Package: $p\$" "$tc/var/lib/dpkg/status" || return 1
-  done
 }
 
 cmd_run() {

@@ -7,9 +7,10 @@
 #        vm/verdict-set.sh vm-tests BIN    a VM_TESTS value: "BIN ARGS; BIN ARGS"
 # Exit 2 with one line on stderr for a malformed file or bad usage.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WHO=verdict-set
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 FILE=${VERDICT_SET:-$ROOT/vm/verdict-set.txt}
-die() { echo "verdict-set: $*" >&2; exit 2; }
 [[ -f $FILE ]] || die "'$FILE' not found"
 
 hugepages=0
@@ -28,9 +29,7 @@ while IFS= read -r line || [[ -n $line ]]; do
     read -r label a <<<"$rest" || true
     [[ -n ${label:-} && -n ${a:-} ]] || die "$FILE:$lineno: 'run' needs a label and arguments"
     [[ $label =~ ^[A-Za-z0-9._-]+$ ]] || die "$FILE:$lineno: label '$label' is not [A-Za-z0-9._-]+"
-    for l in ${labels[@]+"${labels[@]}"}; do
-      [[ $l != "$label" ]] || die "$FILE:$lineno: label '$label' used twice"
-    done
+    [[ " ${labels[*]} " != *" $label "* ]] || die "$FILE:$lineno: label '$label' used twice"
     [[ $a != *";"* && $a != *"|"* ]] || die "$FILE:$lineno: arguments may not hold ';' or '|'"
     labels+=("$label") args+=("$a") ;;
   *) die "$FILE:$lineno: unknown keyword '$kw' (hugepages, run)" ;;
@@ -38,15 +37,10 @@ while IFS= read -r line || [[ -n $line ]]; do
 done <"$FILE"
 ((${#labels[@]})) || die "$FILE: no 'run' lines"
 
-case ${1:-} in
-configs)
-  [[ $# -eq 1 ]] || die "usage: vm/verdict-set.sh configs|hugepages|vm-tests BIN"
-  for i in "${!labels[@]}"; do echo "${labels[i]}|${args[i]}"; done ;;
-hugepages)
-  [[ $# -eq 1 ]] || die "usage: vm/verdict-set.sh configs|hugepages|vm-tests BIN"
-  echo "$hugepages" ;;
-vm-tests)
-  [[ $# -eq 2 ]] || die "usage: vm/verdict-set.sh vm-tests BIN"
+case ${1:-}:$# in
+configs:1) for i in "${!labels[@]}"; do echo "${labels[i]}|${args[i]}"; done ;;
+hugepages:1) echo "$hugepages" ;;
+vm-tests:2)
   out=""
   for i in "${!labels[@]}"; do out+="${out:+; }$2 ${args[i]}"; done
   echo "$out" ;;

@@ -18,7 +18,6 @@ attached() {
 }
 load() { insmod /dirtyscope.ko && attached; }
 reload() { rmmod dirtyscope && load; }
-final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
 # Every unload logs the module's own allocation count; a leak shows as
 # allocations != frees.
 balanced() {

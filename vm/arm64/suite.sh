@@ -1,23 +1,12 @@
 #!/usr/bin/env bash
-# The arm64 test suite: dirty_log_test, dirty_log_perf and
-# spp_test cross-built for aarch64 (build-arm64/, `make build ARCH=arm64`),
-# run by vm/arm64/boot.sh in Debian 13's arm64 6.12 kernel with KVM at EL2.
-#
-# Usage: vm/arm64/suite.sh full|short [--kmod]
-#   full   every mode on anonymous, hugetlb and THP memory, 2 vCPUs and 2
-#          memslots, the negative twins, dirty_log_perf, spp_test
-#          (`make vm-test ARCH=arm64`; about 10 min here)
-#   short  every mode once on small memory, ring-with-bitmap on hugetlb,
-#          the known bug, one twin, dirty_log_perf, spp_test (ctest
-#          vm.arm64_selftests with --kmod; about 1.5 min of QEMU here)
-#   --kmod also run the module's suite, in the same boot (vm/arm64/boot.sh
-#          --kmod)
-# Prefixes (boot.sh): "=" must run (a skip fails), "!" must fail (exit 1),
-# and with " ~ REGEX" its output must match REGEX: the fault it names.
-# Ends with the runner's "N passed, M failed, K skipped" and a line naming
-# the suite; exit 0 only when nothing failed.
+# The arm64 test suite: dirty_log_test, dirty_log_perf and spp_test
+# cross-built for aarch64 (`make build ARCH=arm64`), run by vm/arm64/boot.sh
+# (whose prefixes the tests use) in Debian 13's arm64 6.12 kernel.
+# Usage: vm/arm64/suite.sh full|short [--kmod]   full: `make vm-test
+#   ARCH=arm64`; short: ctest vm.arm64_selftests; --kmod: the module's suite
+#   in the same boot. Ends with the runner's "N passed, M failed, K skipped"
+#   and a line naming the suite; exit 0 only when nothing failed.
 set -euo pipefail
-
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 level=${1:-}
 kmod=0
@@ -25,15 +14,9 @@ kmod=0
 B=$ROOT/build-arm64/bin
 T="$B/dirty_log_test"
 
-# KNOWN KERNEL BUG (found by this suite, Debian 6.12 arm64): with
-# KVM_CAP_DIRTY_LOG_RING_ACQ_REL alone (no backup bitmap), a memslot on huge
-# pages loses writes. arm64's user_mem_abort() decides "logging" by
-# memslot_is_logging(), which tests slot->dirty_bitmap, and a ring-only VM
-# has none; so a write fault on a write-protected 2 MiB block relaxes the
-# whole block and pushes one gfn, and the other 511 pages are written
-# unseen (dirty-ring-wait on huge pages stalls for the same reason: the
-# ring never fills). These must fail with missed pages: the day they pass,
-# the kernel is fixed and they move to the "=" list.
+# A known kernel bug (docs/findings.md, arm64's ring-only dirty logging on
+# huge pages): these must fail with missed pages; the day they pass, the
+# kernel is fixed and they move to the "=" list.
 known_bug=(
   "!$T -M dirty-ring -b 16M -i 2 -s anonymous_hugetlb ~ missed"
 )

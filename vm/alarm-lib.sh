@@ -1,0 +1,32 @@
+# What both alarm guests (vm/ring-alarm-guest.sh, vm/qemu-alarm-guest.sh)
+# read and judge alike in a watcher's `dirtyscope stats --json --cumulative`
+# log. Sourced: in the guest from /bin/alarm-lib (vm/boot.sh puts it
+# there), on a host from beside the script.
+# shellcheck shell=sh disable=SC2034 # counts sets what its callers read
+# last FILE: the last batch that still holds the VM (the module forgets a
+# destroyed VM, so a later batch may be empty for kmod; BPF keeps its maps).
+last() { grep '"vcpus":\[{' "$1" | tail -n 1; }
+# first FILE NAME: NAME's top-level value (its first occurrence) there.
+first() { last "$1" | grep -o "\"$2\":[^,}]*" | head -n 1 | cut -d: -f2 | tr -d '"'; }
+# counts FILE SRC: SRC's pushes, resets, full (ring-full exits), hwm, alarm,
+# late and over (vCPUs) and size (the largest ring size, empty if unknown).
+counts() {
+	pushes=$(first "$1" "$2.ring_pushes") resets=$(first "$1" "$2.ring_resets")
+	full=$(first "$1" "$2.ring_full_exits") hwm=$(first "$1" "$2.occupancy_hwm")
+	alarm=$(first "$1" "$2.ring_alarm") late=$(first "$1" "$2.ring_late_vcpus")
+	over=$(first "$1" "$2.ring_overrun_vcpus")
+	size=$(last "$1" | grep -o "\"$2.ring_size\":[0-9]*" | cut -d: -f2 | sort -n | tail -n 1)
+}
+# counted: what every watcher owes whatever the kernel does; ok=0 if not.
+counted() {
+	[ "${pushes:-0}" -gt 0 ] || { ok=0; echo "# no ring pushes counted"; }
+	[ "${resets:-0}" -gt 0 ] || { ok=0; echo "# no ring resets counted"; }
+	[ "${full:-0}" -gt 0 ] || { ok=0; echo "# no ring-full exits counted"; }
+}
+# verdict N NAME FILE: result N by $ok; a failure shows the batch judged.
+verdict() {
+	if [ "$ok" = 1 ]; then echo "ok $1 $2"; return; fi
+	fails=$((fails + 1))
+	echo "not ok $1 $2"
+	last "$3" | cut -c1-800 | sed 's/^/# json: /'
+}
