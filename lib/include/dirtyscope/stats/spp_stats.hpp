@@ -4,7 +4,7 @@
 // iff all their bits are set in its 32-bit vector. Two sources, "kmod"
 // (dirtyscope.ko's SPP hooks; set_vectors() before the VM's first traced
 // exit throws) and "bpf" (kvm:kvm_mmio, by process, events_dropped always
-// 0): lib/stats/README.md, "SPP counts".
+// 0): docs/statistics-and-alarm.md, "SPP counts".
 #pragma once
 
 #include <sys/types.h>
