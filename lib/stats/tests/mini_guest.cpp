@@ -11,12 +11,9 @@
 #include "dirtyscope/error.hpp"
 
 namespace dirtyscope::stats::testing {
-
 namespace real_mode {
-namespace {
 constexpr std::uint64_t kCodeSize = kDataGpa;
 constexpr std::uint64_t kEntry = 0x1000;
-}  // namespace
 
 Mapping anon(const char* what, std::size_t len) {
   return Mapping::map(what, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
