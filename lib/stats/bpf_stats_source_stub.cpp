@@ -1,17 +1,24 @@
-// Built instead of bpf_stats_source.cpp when clang/bpftool/libbpf were
-// missing at configure time: the API stays, and using it is a clean
-// "unavailable" (exit 4 / test skip) rather than a build failure.
+// Built instead of the BPF sources (bpf_stats_source.cpp, spp_stats_bpf.cpp)
+// when clang/bpftool/libbpf were missing at configure time: the API stays,
+// and using a source is a clean "unavailable" (exit 4 / test skip) rather
+// than a build failure.
 #include "dirtyscope/stats/bpf_stats_source.hpp"
+#include "spp_sources.hpp"
 
 namespace dirtyscope::stats {
+namespace {
 
-struct BpfStatsSource::Impl {};
-
-BpfStatsSource::BpfStatsSource(BpfOptions) {
+[[noreturn]] void no_bpf() {
   throw StatsUnavailable(
       "dirtyscope was built without BPF support (install clang, llvm, bpftool, libbpf-dev, "
       "libelf-dev: scripts/install-deps.sh bpf) and rebuild");
 }
+
+}  // namespace
+
+struct BpfStatsSource::Impl {};
+
+BpfStatsSource::BpfStatsSource(BpfOptions) { no_bpf(); }
 BpfStatsSource::~BpfStatsSource() = default;
 BpfStatsSource::BpfStatsSource(BpfStatsSource&&) noexcept = default;
 BpfStatsSource& BpfStatsSource::operator=(BpfStatsSource&&) noexcept = default;
@@ -21,5 +28,7 @@ const std::vector<std::string>& BpfStatsSource::hooks() const {
   return none;
 }
 DirtyStats BpfStatsSource::snapshot() { return {}; }
+
+std::unique_ptr<SppStatsSource> make_bpf_spp_source(pid_t) { no_bpf(); }
 
 }  // namespace dirtyscope::stats

@@ -1,9 +1,11 @@
-// Built instead of kmod_stats_source.cpp when libnl-genl was missing at
-// configure time: the API stays, and using the source is a clean
-// "unavailable" (exit 4 / test skip) rather than a build failure.
+// Built instead of the kmod sources (kmod_stats_source.cpp and the rest,
+// spp_stats_kmod.cpp) when libnl-genl was missing at configure time: the
+// API stays, and using a source is a clean "unavailable" (exit 4 / test
+// skip) rather than a build failure.
 #include <stdexcept>
 
 #include "dirtyscope/stats/kmod_stats_source.hpp"
+#include "spp_sources.hpp"
 
 namespace dirtyscope::stats {
 namespace {
@@ -42,5 +44,10 @@ KmodEventSubscriber::KmodEventSubscriber(KmodEventSubscriber&&) noexcept = defau
 KmodEventSubscriber& KmodEventSubscriber::operator=(KmodEventSubscriber&&) noexcept = default;
 std::vector<KmodEvent> KmodEventSubscriber::poll(int) { return {}; }
 int KmodEventSubscriber::fd() const { return -1; }
+
+std::unique_ptr<SppStatsSource> make_kmod_spp_source(pid_t, int) { no_libnl(); }
+void put_spp_set(nl_msg*, std::uint64_t, const SppRange&, std::uint32_t) {
+  throw std::logic_error("put_spp_set without libnl");
+}
 
 }  // namespace dirtyscope::stats

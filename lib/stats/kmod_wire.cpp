@@ -87,7 +87,6 @@ constexpr std::array<AttrSpec, DIRTYSCOPE_STAT_MAX + 1> kStatSpecs = [] {
   return a;
 }();
 
-
 // The attributes of one level (message payload or one nest), validated.
 template <std::size_t N>
 class Attrs {

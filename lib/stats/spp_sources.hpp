@@ -15,9 +15,9 @@ struct nl_msg;
 
 namespace dirtyscope::stats {
 
-// dirtyscope.ko's SPP hooks (spp_stats_kmod.cpp; a stub without libnl).
+// dirtyscope.ko's SPP hooks (spp_stats_kmod.cpp; without libnl, kmod_stats_source_stub.cpp).
 std::unique_ptr<SppStatsSource> make_kmod_spp_source(pid_t pid, int vm_fd);
-// The BPF program on kvm:kvm_mmio (spp_stats_bpf.cpp; a stub without BPF).
+// The BPF program on kvm:kvm_mmio (spp_stats_bpf.cpp; without BPF, bpf_stats_source_stub.cpp).
 std::unique_ptr<SppStatsSource> make_bpf_spp_source(pid_t pid);
 
 // A run of pages one SPP_SET request (or one pass over the BPF map) covers.

@@ -26,7 +26,6 @@ inline long raw_ioctl(int fd, unsigned long cmd, unsigned long arg) {
 // Checked form: throws KvmError naming the ioctl.
 long checked_ioctl(int fd, unsigned long cmd, unsigned long arg, const char* name);
 
-
 // Size check: ioctls that encode a size (_IOW/_IOR/_IOWR) must get a pointer
 // to an object of exactly that size; _IO ioctls take a plain integer.
 template <unsigned long Cmd, typename T>

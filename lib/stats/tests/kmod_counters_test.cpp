@@ -16,7 +16,6 @@ using namespace kmod_test;
 
 // --- Mapping onto DirtyStats.
 
-
 TEST(KmodToDirtyStats, MapsEachCounterAndLeavesTheRestZero) {
   ModuleMsg m(DIRTYSCOPE_CMD_GET_STATS);
   get_stats_reply(m, 5, 4242, 9, "4242-9");
@@ -94,7 +93,6 @@ TEST(KmodSince, CountersThatWentBackwardsWereResetAndCountFromZero) {
   EXPECT_EQ(d.vcpus[0].counters.ring_resets, 5u);
 }
 
-
 TEST(KmodSince, SubtractsSppTotalsAndRestartsThemAfterAReset) {
   KmodVm base = vm_of(1, 100, {{0, 0, {}}});
   KmodVm now = base;
@@ -124,7 +122,6 @@ TEST(KmodToDirtyStats, SppTotalsOfAProcesssVmsAreSummed) {
             std::string::npos)
       << json;
 }
-
 
 }  // namespace
 }  // namespace dirtyscope::stats

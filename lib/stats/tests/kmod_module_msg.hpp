@@ -171,14 +171,21 @@ inline void get_stats_reply(ModuleMsg& m, std::uint64_t id = 5, std::uint32_t pi
 
 constexpr SppCounters kSpp{.allowed = 41, .denied = 17, .events_dropped = 3};
 
-// Why parse_kmod_vm() refused a message, or "(accepted)".
-inline std::string error_of(nlmsghdr* h, std::uint8_t cmd = DIRTYSCOPE_CMD_GET_STATS) {
+// Why `parse` refused its message (the KmodProtocolError's text), or
+// "(accepted)".
+template <typename Parse>
+std::string rejection(Parse&& parse) {
   try {
-    (void)parse_kmod_vm(h, cmd);
+    (void)parse();
   } catch (const KmodProtocolError& e) {
     return e.what();
   }
   return "(accepted)";
+}
+
+// Why parse_kmod_vm() refused a message, or "(accepted)".
+inline std::string error_of(nlmsghdr* h, std::uint8_t cmd = DIRTYSCOPE_CMD_GET_STATS) {
+  return rejection([&] { return parse_kmod_vm(h, cmd); });
 }
 
 // A KmodVm with the given vCPUs, as kmod_since/kmod_to_dirty_stats see it.
@@ -203,6 +210,23 @@ std::string list_vms_error(Extra&& extra) {
   extra(m);
   m.nest_end(n);
   return error_of(m.hdr(), DIRTYSCOPE_CMD_LIST_VMS);
+}
+
+// Builds a GET_STATS message with `copies` VCPU nests, each holding index
+// 0, id 0 and then `body(m)`, and says why parse_kmod_vm() refused it.
+template <typename Body>
+std::string vcpu_nest_error(Body&& body, int copies = 1) {
+  ModuleMsg m(DIRTYSCOPE_CMD_GET_STATS);
+  m.vm(5, 1, 3, "1-3", {}, true);
+  for (int i = 0; i < copies; ++i) {
+    nlattr* v = m.nest_start(DIRTYSCOPE_ATTR_VCPU);
+    m.u32(DIRTYSCOPE_STAT_VCPU_INDEX, 0);
+    m.u32(DIRTYSCOPE_STAT_VCPU_ID, 0);
+    body(m);
+    m.nest_end(v);
+  }
+  m.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 0, DIRTYSCOPE_ATTR_PAD);
+  return error_of(m.hdr());
 }
 
 }  // namespace dirtyscope::stats::kmod_test

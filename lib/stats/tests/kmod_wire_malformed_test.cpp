@@ -29,15 +29,8 @@ TEST(KmodWireMalformed, ShortU64IsRejectedNamingTheAttribute) {
 }
 
 TEST(KmodWireMalformed, ShortCounterInsideAVcpuNestIsRejected) {
-  ModuleMsg m(DIRTYSCOPE_CMD_GET_STATS);
-  m.vm(5, 1, 3, "1-3", {}, true);
-  nlattr* v = m.nest_start(DIRTYSCOPE_ATTR_VCPU);
-  m.u32(DIRTYSCOPE_STAT_VCPU_INDEX, 0);
-  m.u32(DIRTYSCOPE_STAT_VCPU_ID, 0);
-  m.u32(DIRTYSCOPE_STAT_RING_PUSHES, 100);  // the module sends u64
-  m.nest_end(v);
-  m.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 0, DIRTYSCOPE_ATTR_PAD);
-  EXPECT_EQ(error_of(m.hdr()),
+  // The module sends u64.
+  EXPECT_EQ(vcpu_nest_error([](ModuleMsg& m) { m.u32(DIRTYSCOPE_STAT_RING_PUSHES, 100); }),
             "dirtyscope.ko GET_STATS message, VCPU #0: attribute STAT_RING_PUSHES has 4 bytes "
             "of payload, want 8");
 }
@@ -81,30 +74,15 @@ TEST(KmodWireMalformed, MissingAttributesAreNamed) {
   EXPECT_EQ(error_of(no_stats.hdr(), DIRTYSCOPE_CMD_LIST_VMS),
             "dirtyscope.ko LIST_VMS message: missing attribute STATS");
 
-  ModuleMsg no_counter(DIRTYSCOPE_CMD_GET_STATS);
-  no_counter.vm(5, 1, 3, "1-3", {}, true);
-  nlattr* v = no_counter.nest_start(DIRTYSCOPE_ATTR_VCPU);
-  no_counter.u32(DIRTYSCOPE_STAT_VCPU_INDEX, 0);
-  no_counter.u32(DIRTYSCOPE_STAT_VCPU_ID, 0);
-  no_counter.nest_end(v);
-  no_counter.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 0, DIRTYSCOPE_ATTR_PAD);
-  EXPECT_EQ(error_of(no_counter.hdr()),
+  EXPECT_EQ(vcpu_nest_error([](ModuleMsg&) {}),
             "dirtyscope.ko GET_STATS message, VCPU #0: missing attribute STAT_RING_PUSHES");
 
   ModuleMsg reset(DIRTYSCOPE_CMD_EVENT);
   reset.u32(DIRTYSCOPE_ATTR_EVENT, DIRTYSCOPE_EVENT_RING_RESET);
   reset.vm_id(3, 10, 4, "10-4");
   reset.u32(DIRTYSCOPE_ATTR_VCPU_INDEX, 0);
-  EXPECT_THROW(
-      {
-        try {
-          (void)parse_kmod_event(reset.hdr());
-        } catch (const KmodProtocolError& e) {
-          EXPECT_STREQ(e.what(), "dirtyscope.ko EVENT message: missing attribute RESET_ENTRIES");
-          throw;
-        }
-      },
-      KmodProtocolError);
+  EXPECT_EQ(rejection([&] { return parse_kmod_event(reset.hdr()); }),
+            "dirtyscope.ko EVENT message: missing attribute RESET_ENTRIES");
 }
 
 TEST(KmodWireMalformed, StringWithoutNulIsRejected) {
@@ -139,17 +117,8 @@ TEST(KmodWireMalformed, DuplicatesAndZeroIdAreRejected) {
   twice.u32(DIRTYSCOPE_ATTR_NR_VCPUS, 3);
   EXPECT_EQ(error_of(twice.hdr()), "dirtyscope.ko GET_STATS message: attribute NR_VCPUS appears twice");
 
-  ModuleMsg same_vcpu(DIRTYSCOPE_CMD_GET_STATS);
-  same_vcpu.vm(5, 1, 3, "1-3", {}, true);
-  for (int i = 0; i < 2; ++i) {
-    nlattr* v = same_vcpu.nest_start(DIRTYSCOPE_ATTR_VCPU);
-    same_vcpu.u32(DIRTYSCOPE_STAT_VCPU_INDEX, 0);
-    same_vcpu.u32(DIRTYSCOPE_STAT_VCPU_ID, 0);
-    same_vcpu.counters(kVcpu0);
-    same_vcpu.nest_end(v);
-  }
-  same_vcpu.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 0, DIRTYSCOPE_ATTR_PAD);
-  EXPECT_EQ(error_of(same_vcpu.hdr()), "dirtyscope.ko GET_STATS message: vCPU index 0 reported twice");
+  EXPECT_EQ(vcpu_nest_error([](ModuleMsg& m) { m.counters(kVcpu0); }, 2),
+            "dirtyscope.ko GET_STATS message: vCPU index 0 reported twice");
 
   ModuleMsg zero(DIRTYSCOPE_CMD_LIST_VMS);
   zero.vm(0, 1, 3, "1-3", {}, false);
@@ -212,7 +181,6 @@ TEST(KmodWireMalformed, TruncationsAndCorruptionsNeverCrash) {
   }
 }
 
-
 TEST(KmodWireMalformed, SppCountersComeAllThreeOrNone) {
   EXPECT_EQ(list_vms_error([](ModuleMsg& m) {
               m.u64(DIRTYSCOPE_STAT_SPP_ALLOWED, 1, DIRTYSCOPE_STAT_PAD);
@@ -234,16 +202,10 @@ TEST(KmodWireMalformed, ShortSppCounterIsRejected) {
 }
 
 TEST(KmodWireMalformed, SppCountersInAVcpuNestAreRejected) {
-  ModuleMsg m(DIRTYSCOPE_CMD_GET_STATS);
-  m.vm(5, 4242, 9, "4242-9", {}, true);
-  nlattr* v = m.nest_start(DIRTYSCOPE_ATTR_VCPU);
-  m.u32(DIRTYSCOPE_STAT_VCPU_INDEX, 0);
-  m.u32(DIRTYSCOPE_STAT_VCPU_ID, 0);
-  m.counters(kVcpu0);
-  m.u64(DIRTYSCOPE_STAT_SPP_DENIED, 1, DIRTYSCOPE_STAT_PAD);
-  m.nest_end(v);
-  m.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 0, DIRTYSCOPE_ATTR_PAD);
-  EXPECT_EQ(error_of(m.hdr()),
+  EXPECT_EQ(vcpu_nest_error([](ModuleMsg& m) {
+              m.counters(kVcpu0);
+              m.u64(DIRTYSCOPE_STAT_SPP_DENIED, 1, DIRTYSCOPE_STAT_PAD);
+            }),
             "dirtyscope.ko GET_STATS message, VCPU #0: SPP counters in a VCPU nest (VM totals only)");
 }
 

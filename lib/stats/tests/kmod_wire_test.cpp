@@ -109,6 +109,5 @@ TEST(KmodWire, AModuleWithoutSppHooksHasNoSppCounts) {
   EXPECT_EQ(to_json(kmod_to_dirty_stats({vm})).find("spp_"), std::string::npos);
 }
 
-
 }  // namespace
 }  // namespace dirtyscope::stats

@@ -11,17 +11,36 @@
 #include "dirtyscope/error.hpp"
 
 namespace dirtyscope::stats::testing {
+namespace real_mode {
+constexpr std::uint64_t kCodeSize = kDataGpa;
+constexpr std::uint64_t kEntry = 0x1000;
+
+Mapping anon(const char* what, std::size_t len) {
+  return Mapping::map(what, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+Mapping load_code(Vm& vm, const std::vector<std::uint8_t>& code) {
+  Mapping m = anon("real-mode guest code", kCodeSize);
+  std::memcpy(m.as<std::uint8_t>() + kEntry, code.data(), code.size());
+  vm.set_memslot({.slot = 0, .gpa = 0, .size = kCodeSize, .host = m.as<std::uint8_t>(), .flags = 0});
+  return m;
+}
+
+void start(Vcpu& vcpu) {
+  kvm_sregs sregs = vcpu.get_sregs();
+  sregs.cs.base = 0;
+  sregs.cs.selector = 0;
+  vcpu.set_sregs(sregs);
+  kvm_regs regs{};
+  regs.rip = kEntry;
+  regs.rflags = 0x2;  // bit 1 is reserved-one
+  vcpu.set_regs(regs);
+}
+}  // namespace real_mode
+
 namespace {
 
 constexpr std::uint64_t kPage = 4096;
-constexpr std::uint64_t kCodeGpa = 0;
-constexpr std::uint64_t kCodeSize = 0x10000;
-constexpr std::uint64_t kEntry = 0x1000;
-constexpr std::uint64_t kDataGpa = 0x10000;
-
-Mapping map_anon(const char* what, std::size_t len) {
-  return Mapping::map(what, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-}
 
 // Real mode, 16-bit code:
 //        mov ax, 0x1000        ; segment of the first data page (GPA 0x10000)
@@ -74,13 +93,9 @@ MiniGuest::MiniGuest(const GuestOptions& opt)
   if (opt.ring_bytes) vm_.enable_cap(KVM_CAP_DIRTY_LOG_RING, opt.ring_bytes);
   if (opt.manual_protect) vm_.enable_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
 
-  code_ = map_anon("mini guest code", kCodeSize);
-  const auto code = guest_code(static_cast<std::uint16_t>(opt.pages));
-  std::memcpy(code_.as<std::uint8_t>() + kEntry, code.data(), code.size());
-  data_ = map_anon("mini guest data", opt.pages * kPage);
-
-  vm_.set_memslot({.slot = 0, .gpa = kCodeGpa, .size = kCodeSize, .host = code_.as<std::uint8_t>(), .flags = 0});
-  vm_.set_memslot({.slot = kDataSlot, .gpa = kDataGpa, .size = opt.pages * kPage,
+  code_ = real_mode::load_code(vm_, guest_code(static_cast<std::uint16_t>(opt.pages)));
+  data_ = real_mode::anon("mini guest data", opt.pages * kPage);
+  vm_.set_memslot({.slot = kDataSlot, .gpa = real_mode::kDataGpa, .size = opt.pages * kPage,
                    .host = data_.as<std::uint8_t>(), .flags = KVM_MEM_LOG_DIRTY_PAGES});
   bitmap_.assign((opt.pages + 63) / 64, 0);
 
@@ -90,17 +105,7 @@ MiniGuest::MiniGuest(const GuestOptions& opt)
       rings_.push_back(std::make_unique<DirtyRing>(*vcpus_.back(),
                                                    static_cast<std::uint32_t>(opt.ring_bytes / sizeof(kvm_dirty_gfn))));
   }
-
-  // Real mode at CS:IP = 0:0x1000.
-  Vcpu& v0 = *vcpus_[0];
-  kvm_sregs sregs = v0.get_sregs();
-  sregs.cs.base = 0;
-  sregs.cs.selector = 0;
-  v0.set_sregs(sregs);
-  kvm_regs regs{};
-  regs.rip = kEntry;
-  regs.rflags = 0x2;  // bit 1 is reserved-one
-  v0.set_regs(regs);
+  real_mode::start(*vcpus_[0]);
 }
 
 void MiniGuest::run() {

@@ -1,6 +1,7 @@
 // A deliberately tiny KVM workload for the statistics tests: one VM, a
 // real-mode guest that writes one byte to each of N consecutive pages of a
-// dirty-logged memslot and halts. Its counts are known exactly, which is
+// dirty-logged memslot and halts; and the real-mode frame it shares with
+// the SPP test's guest. Its counts are known exactly, which is
 // what the BPF and module agreement tests need. Built from the library's
 // owners (KvmSystem, Vm, Vcpu, DirtyRing, Mapping), so every ioctl goes
 // through the checked wrapper and every fd and mapping has one owner.
@@ -19,6 +20,18 @@
 #include "dirtyscope/vm.hpp"
 
 namespace dirtyscope::stats::testing {
+
+// A real-mode guest's frame: its code in slot 0 (64 KiB at GPA 0), entered
+// at CS:IP 0:0x1000; the test's data slots start at GPA 0x10000.
+namespace real_mode {
+inline constexpr std::uint64_t kDataGpa = 0x10000;
+// Anonymous read-write memory for a slot.
+Mapping anon(const char* what, std::size_t len);
+// A fresh code mapping with `code` at the entry point, made slot 0 of `vm`.
+Mapping load_code(Vm& vm, const std::vector<std::uint8_t>& code);
+// Points `vcpu` at the entry point, in real mode.
+void start(Vcpu& vcpu);
+}  // namespace real_mode
 
 struct GuestOptions {
   int vcpus = 1;                 // all created; only vCPU 0 runs the guest

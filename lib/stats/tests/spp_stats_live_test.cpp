@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 #include <linux/dirtyscope.h>
 #include <linux/kvm.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <array>
@@ -30,14 +29,13 @@
 #include "dirtyscope/stats/spp_stats.hpp"
 #include "dirtyscope/vcpu.hpp"
 #include "dirtyscope/vm.hpp"
+#include "mini_guest.hpp"
 
 namespace dirtyscope::stats::testing {
 namespace {
 
 constexpr std::uint64_t kPage = 4096;
-constexpr std::uint64_t kCodeSize = 0x10000;
-constexpr std::uint64_t kEntry = 0x1000;
-constexpr std::uint64_t kSppGpa = 0x10000;  // DS = 0x1000: offsets below are from here
+constexpr std::uint64_t kSppGpa = real_mode::kDataGpa;  // DS = 0x1000: offsets below are from here
 constexpr std::uint64_t kSppGfn = kSppGpa / kPage;
 constexpr int kSppPages = 2;
 
@@ -89,25 +87,12 @@ bool allows(std::uint32_t vector, std::uint64_t gpa, std::uint32_t len) {
 class SppGuest {
  public:
   SppGuest()
-      : kvm_(KvmSystem::open()), vm_(kvm_),
-        code_(Mapping::map("spp guest code", kCodeSize, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)),
-        spp_(Mapping::map("spp guest pages", kSppPages * kPage, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) {
-    const auto code = guest_code();
-    std::memcpy(code_.as<std::uint8_t>() + kEntry, code.data(), code.size());
-    vm_.set_memslot({.slot = 0, .gpa = 0, .size = kCodeSize, .host = code_.as<std::uint8_t>(), .flags = 0});
+      : kvm_(KvmSystem::open()), vm_(kvm_), code_(real_mode::load_code(vm_, guest_code())),
+        spp_(real_mode::anon("spp guest pages", kSppPages * kPage)) {
     vm_.set_memslot({.slot = 1, .gpa = kSppGpa, .size = kSppPages * kPage, .host = spp_.as<std::uint8_t>(),
                      .flags = KVM_MEM_READONLY});
     vcpu_ = std::make_unique<Vcpu>(vm_, 0);
-    kvm_sregs sregs = vcpu_->get_sregs();
-    sregs.cs.base = 0;
-    sregs.cs.selector = 0;
-    vcpu_->set_sregs(sregs);
-    kvm_regs regs{};
-    regs.rip = kEntry;
-    regs.rflags = 0x2;
-    vcpu_->set_regs(regs);
+    real_mode::start(*vcpu_);
     vectors_.fill(DIRTYSCOPE_SPP_FULL_ACCESS);
   }
 

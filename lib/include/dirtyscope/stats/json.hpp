@@ -1,5 +1,5 @@
 // JSON form of DirtyStats. Key names ("<source>.ring_pushes", ...; all of
-// them: lib/stats/README.md) are a contract, read by scripts and the
+// them: docs/json-format.md) are a contract, read by scripts and the
 // selftests' --stats output: add keys, never rename them.
 #pragma once
 

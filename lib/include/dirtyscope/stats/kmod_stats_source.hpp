@@ -1,7 +1,7 @@
 // KmodStatsSource: dirty-tracking statistics from dirtyscope.ko over its
 // generic netlink family "dirtyscope" (kmod/include/uapi/linux/dirtyscope.h),
 // through libnl-genl. Same DirtyStats shape as BpfStatsSource, name "kmod";
-// which module counter lands in which field: lib/stats/README.md.
+// which module counter lands in which field: docs/statistics-and-alarm.md.
 #pragma once
 
 #include <sys/types.h>

@@ -38,7 +38,6 @@ class Log2Histogram {
 
   std::uint64_t count() const { return count_; }
   std::uint64_t bucket(std::size_t slot) const { return buckets_.at(slot); }
-  const std::array<std::uint64_t, kSlots>& buckets() const { return buckets_; }
 
   // Estimated p-th percentile (0 <= p <= 100) in ns, linearly interpolated
   // inside the bucket that holds rank p/100 * count. nullopt when empty.

@@ -1,10 +1,8 @@
 // SppStatsSource: an independent count of the sub-page write protection
 // (SPP) decisions for one VM, to check userspace's own (SppModel, spp_test)
 // against: a write to sub-pages first..last of a registered page is allowed
-// iff all their bits are set in its 32-bit vector. Two sources, "kmod"
-// (dirtyscope.ko's SPP hooks; set_vectors() before the VM's first traced
-// exit throws) and "bpf" (kvm:kvm_mmio, by process, events_dropped always
-// 0): lib/stats/README.md, "SPP counts".
+// iff all their bits are set in its 32-bit vector. The two sources and
+// their limits: docs/statistics-and-alarm.md, "SPP counts".
 #pragma once
 
 #include <sys/types.h>
