@@ -29,7 +29,7 @@ kmod-deps:
 # (cp -a keeps mtimes, so rebuilds stay incremental).
 kmod: kmod-deps
 	@mkdir -p $(KMOD_BUILD)
-	@cp -a Kbuild kmod $(KMOD_BUILD)/
+	@cp -a kmod/. $(KMOD_BUILD)/
 	$(KMOD_WRAP) $(MAKE) -C "$(or $(KDIR),$(shell vm/kdir.sh))" M=$(abspath $(KMOD_BUILD)) modules
 	@echo "built $(KMOD_BUILD)/dirtyscope.ko"
 

@@ -49,7 +49,7 @@ make_tree() {
 build() {
   local variant=$1 src=$out/$1/src
   mkdir -p "$src"
-  cp -a "$here/Kbuild" "$here/kmod" "$src/"
+  cp -a "$here/kmod/." "$src/"
   make -C "$out/$variant/tree" M="$src" modules >"$out/$variant/build.log" 2>&1
 }
 
