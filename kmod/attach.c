@@ -75,6 +75,11 @@ struct ds_fn {
 
 #if defined(CONFIG_ARM64) && DS_FN_HOOKS
 static struct ds_fn ds_fns[] = {
+#if DS_OWN_RUNNING_VCPU
+	/* put before load: a load is never followed by a put we miss. */
+	{ "kvm_arch_vcpu_put", { .func = ds_ftrace_vcpu_put } },
+	{ "kvm_arch_vcpu_load", { .func = ds_ftrace_vcpu_load } },
+#endif
 	{ "kvm_pgtable_stage2_map", { .func = ds_ftrace_stage2_map } },
 	{ "kvm_pgtable_stage2_relax_perms", { .func = ds_ftrace_stage2_relax } },
 };
@@ -120,6 +125,9 @@ static void ds_detach_fns(void)
 			ds_ftrace_off(&f->ops);
 		f->on = false;
 	}
+#if DS_OWN_RUNNING_VCPU
+	ds_running_vcpu_forget();
+#endif
 #endif
 }
 

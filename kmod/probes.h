@@ -35,7 +35,25 @@ void ds_probe_set_spte(void *data, int level, gfn_t gfn, u64 *sptep);
 void ds_probe_guest_fault(void *data, unsigned long vcpu_pc, unsigned long esr,
 			  unsigned long far, unsigned long long ipa);
 #endif
+/*
+ * arm64's probes ask which vCPU runs on this CPU. KVM kept
+ * kvm_get_running_vcpu() to its own modules from 7.x on
+ * (EXPORT_SYMBOL_FOR_KVM_INTERNAL, from <linux/kvm_types.h>), and a
+ * built-in KVM exports it to nobody: there running_vcpu_arm64.c follows
+ * kvm_arch_vcpu_load()/kvm_arch_vcpu_put() instead.
+ */
+#if defined(CONFIG_ARM64) && defined(EXPORT_SYMBOL_FOR_KVM_INTERNAL)
+#define DS_OWN_RUNNING_VCPU 1
+struct kvm_vcpu *ds_running_vcpu(void);
+void ds_running_vcpu_forget(void);
+#else
+#define DS_OWN_RUNNING_VCPU 0
+#endif
 #if defined(CONFIG_ARM64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
+void ds_ftrace_vcpu_load(unsigned long ip, unsigned long parent_ip,
+			 struct ftrace_ops *op, struct ftrace_regs *fregs);
+void ds_ftrace_vcpu_put(unsigned long ip, unsigned long parent_ip,
+			struct ftrace_ops *op, struct ftrace_regs *fregs);
 void ds_ftrace_stage2_map(unsigned long ip, unsigned long parent_ip,
 			  struct ftrace_ops *op, struct ftrace_regs *fregs);
 void ds_ftrace_stage2_relax(unsigned long ip, unsigned long parent_ip,

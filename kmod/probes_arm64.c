@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * arm64's own probes (KVM is always built in there, so linking
- * kvm_get_running_vcpu() is fine): kvm_guest_fault for page_faults and,
+ * arm64's own probes (each asks ds_running_vcpu() which vCPU runs here):
+ * kvm_guest_fault for page_faults and,
  * for set_spte, ftrace callbacks on the stage-2 page-table functions the
  * fault path calls (arm64 has no tracepoint when a stage-2 entry is made).
  * arm64's own kvm_exit has another prototype (no vCPU) and must never get
@@ -15,6 +15,14 @@
 #include "dirtyscope.h"
 #include "probes.h"
 
+#if !DS_OWN_RUNNING_VCPU
+/* KVM is always built in on arm64: linking its export is fine. */
+static struct kvm_vcpu *ds_running_vcpu(void)
+{
+	return kvm_get_running_vcpu();
+}
+#endif
+
 /*
  * kvm:kvm_guest_fault (arch/arm64/kvm/trace_arm.h, not in the headers
  * package): every stage-2 abort kvm_handle_guest_abort() handles, memory
@@ -25,7 +33,7 @@ void ds_probe_guest_fault(void *data, unsigned long vcpu_pc,
 			  unsigned long esr, unsigned long far,
 			  unsigned long long ipa)
 {
-	struct kvm_vcpu *vcpu = kvm_get_running_vcpu();
+	struct kvm_vcpu *vcpu = ds_running_vcpu();
 	struct ds_vcpu *vc;
 
 	if (!vcpu)
@@ -51,7 +59,7 @@ void ds_probe_guest_fault(void *data, unsigned long vcpu_pc,
  */
 static void ds_stage2_count(struct ftrace_regs *fregs, unsigned int prot_arg)
 {
-	struct kvm_vcpu *vcpu = kvm_get_running_vcpu();
+	struct kvm_vcpu *vcpu = ds_running_vcpu();
 	struct ds_vcpu *vc;
 	struct ds_vm *vm;
 
