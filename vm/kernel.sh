@@ -9,6 +9,9 @@
 # Usage: vm/kernel.sh [KERNEL]     (default: $KERNEL, else debian-6.1)
 #        vm/kernel.sh --source KERNEL   also download linux-source (not 6.1)
 #        vm/kernel.sh --headers debian-13-arm64   also the headers (KERNEL_KDIR)
+#        vm/kernel.sh --arch arm64 [--headers] [KERNEL]   the arm64 guest's
+#                         kernels by the x86 names: debian-13-arm64 (default),
+#                         debian-7.2 (sid), debian-experimental (7.3-rc)
 # Prints: KERNEL_NAME KERNEL_ABI KERNEL_IMAGE KERNEL_MODDIR (holds modules.dep)
 #         KERNEL_KDIR (build dir for the module) KERNEL_CONFIG KERNEL_VERSION
 #         (Debian package version, empty for a tree) KERNEL_SRC_DEB (with --source)
@@ -19,7 +22,11 @@ set -euo pipefail
 WHO=vm-kernel
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-WANT_SOURCE=0 WANT_HEADERS=0
+WANT_SOURCE=0 WANT_HEADERS=0 KARCH=x86_64
+if [[ ${1:-} == --arch ]]; then
+  [[ ${2:-} == arm64 || ${2:-} == x86_64 ]] || die "--arch '${2:-}': x86_64 or arm64"
+  KARCH=$2; shift 2
+fi
 if [[ ${1:-} == --source ]]; then WANT_SOURCE=1; shift; fi
 if [[ ${1:-} == --headers ]]; then WANT_HEADERS=1; shift; fi
 K=${1:-${KERNEL:-}}
@@ -141,50 +148,81 @@ custom() {
     KERNEL_CONFIG "$config" KERNEL_VERSION "" KERNEL_SRC_DEB "" KERNEL_BUSYBOX ""
 }
 
-# --- the arm64 guest's kernel: Debian 13 (trixie)'s arm64 6.12 ------------
-# The image and trixie's busybox-static under $ARM64_DIR (build/arm64); with
-# --headers, to cross-build the module, its arm64 headers and an amd64
-# linux-kbuild-6.12 from bookworm-backports for the host tools (trixie's
-# needs glibc 2.38; any 6.12 kbuild will do, since vermagic, config and
-# Module.symvers come from the headers), under $ARM64_KMOD_DIR (build/arm64-kmod).
+# --- the arm64 guest's kernels --------------------------------------------
+# debian_arm64 NAME SUITE SERIES: SUITE's newest arm64 SERIES image and a
+# busybox-static under $ARM64_DIR (build/arm64; another suite than trixie
+# in its SUITE/ folder). With --headers, to cross-build the module: its
+# arm64 headers and an amd64 linux-kbuild for the host tools, under
+# $ARM64_KMOD_DIR (build/arm64-kmod[/SUITE]). Debian 13's 6.12 takes
+# bookworm-backports' linux-kbuild-6.12 (trixie's needs glibc 2.38; any 6.12
+# kbuild will do, since vermagic, config and Module.symvers come from the
+# headers); 7.x takes its own suite's, which needs sid's glibc: the module
+# is then built in vm/toolchain.sh's sid root (vm/arm64/boot.sh).
 debian_arm64() {
+  local name=$1 suite=$2 series=$3
   local top=${ARM64_DIR:-build/arm64} kt=${ARM64_KMOD_DIR:-build/arm64-kmod}
-  local pkg version bbver abi common kpkg kver want kdir="" hc fixdep
+  local pkg version bbver abi common kpkg kver want kdir="" hc fixdep p
   [[ $top = /* ]] || top=$ROOT/$top
   [[ $kt = /* ]] || kt=$ROOT/$kt
+  [[ $suite == trixie ]] || { top=$top/$suite kt=$kt/$suite; }
   mkdir -p "$top/debs"
-  apt_state "$top/apt" arm64 trixie
-  # The newest signed linux-image-6.12.*-arm64 (-unsigned is the same kernel).
-  read -r pkg version < <(apt_newest '^linux-image-6\.12\.[^-]*-arm64$') || true
-  [[ -n ${pkg:-} ]] || die "no linux-image-6.12*-arm64 in trixie"
-  read -r _ bbver < <(apt_newest '^busybox-static$') || true
-  [[ -n ${bbver:-} ]] || die "no busybox-static in trixie arm64"
+  apt_state "$top/apt" arm64 "$suite"
+  # The newest signed linux-image-<series>*-arm64 (-unsigned is the same
+  # kernel): 6.12.117+deb13-arm64, 7.2.13+deb14-arm64, 7.3-arm64 ...
+  read -r pkg version < <(apt_newest "^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-arm64\$") || true
+  [[ -n ${pkg:-} ]] || die "no linux-image-$series*-arm64 in $suite"
   abi=${pkg#linux-image-} common=${abi%-arm64}
+  # 7.x's linux-image-<abi> is a meta package: the image is in
+  # linux-binary-<abi>, the config in linux-base-<abi> (the modules are not
+  # needed: the guest's KVM and drivers are built in).
+  local pkgs=("$pkg") files=()
+  for p in $(apt_packages | awk -v i="$pkg" '/^Package: /{q=$2} /^Depends: / && q==i { print }' |
+    grep -oE "linux-(base|binary)-${abi//+/\\+}" | sort -u || true); do pkgs+=("$p"); done
+  # experimental carries only what it changes over sid: busybox is sid's.
+  local bbsuite=$suite bbtop=$top
+  [[ $suite != experimental ]] || { bbsuite=sid bbtop=${top%/experimental}/sid; }
+  [[ $bbsuite == "$suite" ]] || apt_state "$bbtop/apt" arm64 "$bbsuite"
+  read -r _ bbver < <(apt_newest '^busybox-static$') || true
+  [[ -n ${bbver:-} ]] || die "no busybox-static in $bbsuite arm64"
   if [[ ! -f $top/.extracted || $(cat "$top/.extracted") != "$abi $version $bbver" ]]; then
-    note "downloading $pkg=$version busybox-static=$bbver"
-    apt_download "$top/debs" "$pkg=$version" "busybox-static=$bbver"
-    apt_extract "$top/root" "$top/debs/${pkg}_${version//:/%3a}_arm64.deb" "$top/debs/busybox-static_${bbver//:/%3a}_arm64.deb"
+    note "downloading ${pkgs[*]} ($version) from $suite, busybox-static=$bbver from $bbsuite"
+    apt_download "$top/debs" "busybox-static=$bbver"
+    apt_state "$top/apt" arm64 "$suite"
+    apt_download "$top/debs" "${pkgs[@]/%/=$version}"
+    for p in "${pkgs[@]}"; do files+=("$top/debs/${p}_${version//:/%3a}_arm64.deb"); done
+    apt_extract "$top/root" "${files[@]}" "$top/debs/busybox-static_${bbver//:/%3a}_arm64.deb"
     echo "$abi $version $bbver" >"$top/.extracted"
     note "extracted $abi and busybox-static $bbver into $top/root"
   fi
+  # 6.12: boot/vmlinuz-<abi>, boot/config-<abi>; 7.x: usr/lib/modules/<abi>/.
+  local image=$top/root/boot/vmlinuz-$abi config=$top/root/boot/config-$abi
+  [[ -f $image ]] || image=$top/root/usr/lib/modules/$abi/vmlinuz
+  [[ -f $config ]] || config=$top/root/usr/lib/modules/$abi/config
+  [[ -f $config ]] || config=
   if ((WANT_HEADERS)); then
     mkdir -p "$kt/debs"
-    apt_state "$kt/apt-amd64" amd64 bookworm-backports
-    read -r kpkg kver < <(apt_newest '^linux-kbuild-6\.12\.') || true
-    [[ -n ${kpkg:-} ]] || die "no linux-kbuild-6.12.* in bookworm-backports"
+    if [[ $suite == trixie ]]; then
+      apt_state "$kt/apt-amd64" amd64 bookworm-backports
+      read -r kpkg kver < <(apt_newest '^linux-kbuild-6\.12\.') || true
+      [[ -n ${kpkg:-} ]] || die "no linux-kbuild-6.12.* in bookworm-backports"
+    else
+      apt_state "$kt/apt-amd64" amd64 "$suite"
+      read -r kpkg kver < <(apt_newest "^linux-kbuild-${common//+/\\+}\$") || true
+      [[ ${kver:-} == "$version" ]] || die "no linux-kbuild-$common=$version in $suite amd64"
+    fi
     kdir=$kt/root/usr/src/linux-headers-$abi hc=$kt/root/usr/src/linux-headers-$common-common
     want="$abi $version $kpkg $kver"
     if [[ ! -f $kt/.extracted || $(cat "$kt/.extracted") != "$want" ]]; then
-      note "downloading linux-headers-$abi linux-headers-$common-common ($version, trixie arm64) and $kpkg $kver (bookworm-backports amd64)"
+      note "downloading linux-headers-$abi linux-headers-$common-common ($version, $suite arm64) and $kpkg $kver (amd64)"
       apt_download "$kt/debs" "$kpkg=$kver"
-      apt_state "$top/apt" arm64 trixie
+      apt_state "$top/apt" arm64 "$suite"
       apt_download "$kt/debs" "linux-headers-$abi=$version" "linux-headers-$common-common=$version"
       apt_extract "$kt/root" "$kt/debs/linux-headers-${abi}_${version//:/%3a}_arm64.deb" \
         "$kt/debs/linux-headers-$common-common_${version//:/%3a}_all.deb" "$kt/debs/${kpkg}_${kver//:/%3a}_amd64.deb"
-      # The arch headers include the common ones by absolute path, and both
-      # reach the host tools through relative links into their own kbuild:
-      # point them at the amd64 one.
-      sed -i "s|/usr/src/linux-headers-$common-common|$hc|g" "$kdir/Makefile"
+      # The arch headers include the common ones (and 7.x set KBUILD_OUTPUT)
+      # by absolute path, and both reach the host tools through relative
+      # links into their own kbuild: point them at the amd64 one.
+      sed -i "s#\(^\|[ =]\)/usr/src/#\1$kt/root/usr/src/#g" "$kdir/Makefile"
       for d in "$kdir" "$hc"; do
         rm -f "$d/scripts" "$d/tools"
         ln -s "../../lib/$kpkg/scripts" "$d/scripts"
@@ -192,16 +230,29 @@ debian_arm64() {
       done
       fixdep=$kt/root/usr/lib/$kpkg/scripts/basic/fixdep
       [[ -x $fixdep ]] || die "$kpkg has no scripts/basic/fixdep"
-      [[ $("$fixdep" 2>&1 || true) == *[Uu]sage* ]] || die "$kpkg's fixdep does not run on this host"
+      # bookworm-backports' tools run here; another suite's in its root.
+      [[ $suite != trixie || $("$fixdep" 2>&1 || true) == *[Uu]sage* ]] ||
+        die "$kpkg's fixdep does not run on this host"
       echo "$want" >"$kt/.extracted"
       note "extracted into $kt/root (headers $abi, host tools $kpkg)"
     fi
+    config=$kdir/.config
   fi
-  [[ -f $top/root/boot/vmlinuz-$abi && -x $top/root/usr/bin/busybox ]] || die "no arm64 kernel or busybox in $top/root"
-  emit KERNEL_NAME debian-13-arm64 KERNEL_ABI "$abi" KERNEL_IMAGE "$top/root/boot/vmlinuz-$abi" \
-    KERNEL_MODDIR "" KERNEL_KDIR "$kdir" KERNEL_CONFIG "" \
+  [[ -f $image && -x $top/root/usr/bin/busybox ]] || die "no arm64 kernel or busybox in $top/root"
+  emit KERNEL_NAME "$name" KERNEL_ABI "$abi" KERNEL_IMAGE "$image" \
+    KERNEL_MODDIR "" KERNEL_KDIR "$kdir" KERNEL_CONFIG "$config" \
     KERNEL_VERSION "$version" KERNEL_SRC_DEB "" KERNEL_BUSYBOX "$top/root/usr/bin/busybox"
 }
+
+if [[ $KARCH == arm64 ]]; then
+  case ${1:-${KERNEL:-debian-13-arm64}} in
+  debian-13-arm64) debian_arm64 debian-13-arm64 trixie 6.12 ;;
+  debian-7.2) debian_arm64 debian-7.2 sid 7.2 ;;
+  debian-experimental) debian_arm64 debian-experimental experimental 7.3 ;;
+  *) die "unknown arm64 KERNEL '${1:-$KERNEL}' (debian-13-arm64, debian-7.2, debian-experimental)" ;;
+  esac
+  exit 0
+fi
 
 case $K in
 debian-6.1) debian_61 ;;
@@ -209,7 +260,7 @@ debian-6.12) debian_suite debian-6.12 bookworm-backports 6.12 ;;
 debian-6.12-rt) debian_suite debian-6.12-rt bookworm-backports 6.12 rt-amd64 ;;
 debian-7.2) debian_suite debian-7.2 sid 7.2 ;;
 debian-experimental) debian_suite debian-experimental experimental 7.3 ;;
-debian-13-arm64) debian_arm64 ;;
+debian-13-arm64) debian_arm64 debian-13-arm64 trixie 6.12 ;;
 image) custom image "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
 debug)
   BUILD_DIR=$BUILD_DIR "$ROOT/vm/debug-kernel.sh" >&2 || exit 2
@@ -219,5 +270,5 @@ debug)
   [[ -d $K ]] || die "KERNEL='$K': no such directory"
   [[ -f $K/arch/x86/boot/bzImage ]] || die "KERNEL='$K': no arch/x86/boot/bzImage (build the tree first)"
   custom tree "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
-*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental, debian-13-arm64, debug, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=)" ;;
+*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental, debian-13-arm64, debug, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=; with --arch arm64: debian-13-arm64, debian-7.2, debian-experimental)" ;;
 esac

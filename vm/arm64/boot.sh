@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The arm64 runner: boots Debian 13's arm64 6.12 kernel under QEMU TCG with
+# The arm64 runner: boots an arm64 Debian kernel (KERNEL: debian-13-arm64,
+# Debian 13's 6.12, by default; debian-7.2, sid's 7.2; debian-experimental,
+# the 7.3 release candidate; vm/kernel.sh --arch arm64) under QEMU TCG with
 # KVM at EL2 (vm/arch/arm64.conf, through vm/boot.sh), where /init
 # (vm/arm64/init.sh) checks /dev/kvm, runs vm/kvm_caps.c and every PROGRAM
 # given here (static aarch64 binaries), and powers off. With --kmod the
 # same boot also tests dirtyscope.ko: cross-built against that kernel's
-# headers (vm/kernel.sh --headers debian-13-arm64), its probe prototypes checked against
+# headers (vm/kernel.sh --arch arm64 --headers KERNEL; with the compiler
+# the kernel was built with, in vm/toolchain.sh's private sid root when the
+# host lacks it: 7.x needs gcc-16), its probe prototypes checked against
 # their BTF, its test programs built by kmod/tests/build.sh; the guest loads
 # it, runs its suite before the programs and the ARM64_KMOD_EXTRA ones,
 # unloads it and checks the kernel log.
@@ -16,7 +20,8 @@
 #        at the end its output must also match REGEX (grep -E), so an
 #        unrelated failure cannot pass as the expected one. A test written
 #        "=PROGRAM [ARGS]" must run: its skip (exit 4) is a failure.
-# Env:   ARM64_DIR (build/arm64: the kernel's downloads, and without --kmod
+# Env:   KERNEL (debian-13-arm64, debian-7.2 or debian-experimental),
+#        ARM64_DIR (build/arm64: the kernel's downloads, and without --kmod
 #        the run folders runs/<time>-<pid>/ with initramfs/, console.log and
 #        guest.ktap, latest/ the newest), ARM64_KMOD_DIR (build/arm64-kmod:
 #        headers, module objects, and with --kmod the run folders), ARM64_TIMEOUT (600 s for the whole QEMU run; 900 with
@@ -84,29 +89,51 @@ fi
 "$ROOT/scripts/install-deps.sh" arm64
 t0=$(date +%s.%N)
 # The kernel, its busybox and with --kmod its headers: KERNEL_* from the one
-# kernel interface (vm/kernel.sh debian-13-arm64).
+# kernel interface (vm/kernel.sh --arch arm64 KERNEL).
 headers=()
 ((kmod)) && headers=(--headers)
-kernel_vars=$(vm/kernel.sh ${headers[@]+"${headers[@]}"} debian-13-arm64) || exit $?
+kernel_vars=$(vm/kernel.sh --arch arm64 ${headers[@]+"${headers[@]}"} "${KERNEL:-debian-13-arm64}") || exit $?
 eval "$kernel_vars"
+note "kernel $KERNEL_NAME: $KERNEL_ABI, Debian package version $KERNEL_VERSION"
 # kvm_caps: the same program the x86 harness runs, cross-built static.
 aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I lib/include -o "$top/bin/kvm_caps" vm/kvm_caps.c
 cp "$top/bin/kvm_caps" "$rd/tests/bin/"
 
 # --- the module, its test programs, the prototype check (--kmod) --------------
 if ((kmod)); then
-  # Debian built the kernel with gcc-14; bookworm's gcc-12 lacks one flag,
-  # -fmin-function-alignment=8, which CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=
-  # turns into the kernel's own fallback -falign-functions=8 (the headers
-  # skip the compiler check: DEBIAN_KERNEL_NO_CC_VERSION_CHECK=y).
-  margs=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc
-    CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
+  # Each kernel's objects apart: Debian 13's where they always were.
+  obj=$top/obj
+  [[ $KERNEL_NAME == debian-13-arm64 ]] || obj=$top/obj-$KERNEL_NAME
+  # 7.x: the compiler the kernel was built with (aarch64-linux-gnu-gcc-16)
+  # in a private sid root, which also has the sid glibc the suite's amd64
+  # kbuild tools need: the x86 harness's root (build/toolchains/sid) with
+  # the arm64 cross compiler added. Debian 13's 6.12 (gcc-14) builds with
+  # the host's cross gcc-12 and its kbuild tools from bookworm-backports.
+  tcb=$ROOT/build tc=
+  if [[ $KERNEL_NAME != debian-13-arm64 ]]; then
+    tc=$(BUILD_DIR=$tcb vm/toolchain.sh root "$KERNEL_CONFIG" gcc-16-aarch64-linux-gnu) || exit 2
+    [[ -n $tc ]] || die "no private toolchain for $KERNEL_ABI (its .config names no gcc-N the host lacks)"
+  fi
+  wrap=()
+  if [[ -n $tc ]]; then
+    cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
+    margs=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC="$cc")
+    wrap=(KMOD_WRAP="env BUILD_DIR=$tcb $ROOT/vm/toolchain.sh run $tc")
+    note "building the module in $tc with $(BUILD_DIR=$tcb vm/toolchain.sh run "$tc" "$cc" --version | head -n1)"
+  else
+    # Debian built 6.12 with gcc-14; bookworm's gcc-12 lacks one flag,
+    # -fmin-function-alignment=8, which CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=
+    # turns into the kernel's own fallback -falign-functions=8 (the headers
+    # skip the compiler check: DEBIAN_KERNEL_NO_CC_VERSION_CHECK=y).
+    margs=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc
+      CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
+  fi
   btf=$(vm/btf-args.sh "$KERNEL_KDIR/.config")
   [[ -z $btf ]] || margs+=("$btf")
-  make --no-print-directory kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$top/obj" "${margs[@]}" \
-    >"$top/kmod-build.log" 2>&1 ||
-    { cat "$top/kmod-build.log" >&2; echo "arm64-boot: module build failed" >&2; exit 1; }
-  ko=$top/obj/dirtyscope.ko
+  make --no-print-directory kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$obj" "${margs[@]}" \
+    ${wrap[@]+"${wrap[@]}"} >"$top/kmod-build.log" 2>&1 ||
+    { cat "$top/kmod-build.log" >&2; echo "arm64-boot: module build failed ($KERNEL_ABI)" >&2; exit 1; }
+  ko=$obj/dirtyscope.ko
   vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || strings "$ko" | sed -n 's/^vermagic=//p')
   note "built $ko ($vermagic)"
   [[ $vermagic == "$KERNEL_ABI "* ]] || die "vermagic '$vermagic' is not $KERNEL_ABI"
@@ -141,7 +168,7 @@ done
 cp vm/arm64/init.sh "$rd/init"
 t1=$(date +%s.%N)
 
-note "booting $KERNEL_ABI (TCG, virt with EL2, gic-version=3, -cpu max)"
+note "booting $KERNEL_NAME $KERNEL_ABI (TCG, virt with EL2, gic-version=3, -cpu max)"
 rc=0
 BOOT_KERNEL=$KERNEL_IMAGE BOOT_BUSYBOX=$KERNEL_BUSYBOX BOOT_TIMEOUT=${ARM64_TIMEOUT:-$((kmod ? 900 : 600))} \
   BOOT_MEM=${ARM64_MEM:-1G} BOOT_SMP=${ARM64_SMP:-1} \
