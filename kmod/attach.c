@@ -76,7 +76,7 @@ struct ds_fn {
 #if defined(CONFIG_ARM64) && DS_FN_HOOKS
 static struct ds_fn ds_fns[] = {
 #if DS_OWN_RUNNING_VCPU
-	/* put before load: a load is never followed by a put we miss. */
+	/* put hooked before load: every load we see, we see put. */
 	{ "kvm_arch_vcpu_put", { .func = ds_ftrace_vcpu_put } },
 	{ "kvm_arch_vcpu_load", { .func = ds_ftrace_vcpu_load } },
 #endif

@@ -36,10 +36,10 @@ void ds_probe_guest_fault(void *data, unsigned long vcpu_pc, unsigned long esr,
 			  unsigned long far, unsigned long long ipa);
 #endif
 /*
- * arm64's probes ask which vCPU runs on this CPU. KVM kept
- * kvm_get_running_vcpu() to its own modules from 7.x on
- * (EXPORT_SYMBOL_FOR_KVM_INTERNAL, from <linux/kvm_types.h>), and a
- * built-in KVM exports it to nobody: there running_vcpu_arm64.c follows
+ * arm64's probes ask which vCPU runs on this CPU. Newer KVM (Debian's
+ * 7.2 and 7.3-rc among them) keeps kvm_get_running_vcpu() to its own
+ * modules (EXPORT_SYMBOL_FOR_KVM_INTERNAL, from <linux/kvm_types.h>), and
+ * a built-in KVM exports it to nobody: there running_vcpu_arm64.c follows
  * kvm_arch_vcpu_load()/kvm_arch_vcpu_put() instead.
  */
 #if defined(CONFIG_ARM64) && defined(EXPORT_SYMBOL_FOR_KVM_INTERNAL)
