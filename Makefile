@@ -43,7 +43,9 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 # Two tests at a time (CTEST_JOBS): most of the time goes to nested VMs
 # under TCG, one emulator thread each, so two overlap on two cores; the
 # live-kernel tests hold the RESOURCE_LOCK host_kvm (one at a time, as they
-# reserve the host's huge pages), so they run beside the VM suites.
+# reserve the host's huge pages), so they run beside the VM suites; their
+# COST starts them as soon as the two longest VM suites have a slot free,
+# instead of alone at the end.
 CTEST_JOBS ?= 2
 test: build sanitize-unit-test
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600 -j $(CTEST_JOBS)
