@@ -352,6 +352,13 @@ void ds_netlink_event(struct ds_vm *vm, struct ds_vcpu *vc, u32 event,
 bool ds_netlink_has_listeners(void);
 struct ds_vm *ds_select_attrs(const struct sk_buff *skb, struct nlattr **a,
 			      struct netlink_ext_ack *extack, int *err);
+/* A dump's first call: the request's attributes, into a[DIRTYSCOPE_ATTR_MAX + 1]. */
+int ds_dump_attrs(struct netlink_callback *cb, struct nlattr **a);
+/*
+ * A dump's later calls: the VM its first call chose (id in cb->args[0]), or
+ * NULL with the dump marked done (cb->args[2]) when it is gone since.
+ */
+struct ds_vm *ds_dump_vm_again(struct netlink_callback *cb);
 /*
  * notify.c: notifications leave probe context as notes, copied into a
  * fixed ring and sent by a work item.
@@ -383,11 +390,6 @@ int ds_nl_get_module(struct sk_buff *skb, struct genl_info *info);
 int ds_nl_spp_set(struct sk_buff *skb, struct genl_info *info);
 int ds_nl_spp_get(struct sk_buff *skb, struct genl_info *info);
 int ds_nl_spp_dump(struct sk_buff *skb, struct netlink_callback *cb);
-/*
- * A dump's later calls: the VM its first call chose (id in cb->args[0]), or
- * NULL with the dump marked done (cb->args[2]) when it is gone since.
- */
-struct ds_vm *ds_dump_vm_again(struct netlink_callback *cb);
 /* netlink_spp.c; probe context. 0 sent, else why not (a dropped event). */
 int ds_netlink_spp_denied(struct ds_vm *vm, struct ds_vcpu *vc, u64 gpa,
 			  u32 len, u64 value);

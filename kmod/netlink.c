@@ -95,6 +95,28 @@ struct ds_vm *ds_select_attrs(const struct sk_buff *skb, struct nlattr **a,
 }
 
 /*
+ * A dump's request attributes, for its first call. genetlink has validated
+ * them against ds_policy already, but where it keeps them differs between
+ * kernels (genl_dumpit_info()->attrs in 6.1, inside an embedded genl_info
+ * later), so they are parsed again.
+ */
+int ds_dump_attrs(struct netlink_callback *cb, struct nlattr **a)
+{
+	return nlmsg_parse_deprecated(cb->nlh, GENL_HDRLEN, a,
+				      DIRTYSCOPE_ATTR_MAX, NULL, cb->extack);
+}
+
+struct ds_vm *ds_dump_vm_again(struct netlink_callback *cb)
+{
+	/* Gone since the last call: the dump simply ends. */
+	struct ds_vm *vm = ds_vm_find_id(cb->args[0]);
+
+	if (!vm)
+		cb->args[2] = 1;
+	return vm;
+}
+
+/*
  * Probe context (atomic, under rcu_read_lock()): a notification to the
  * "events" group, queued only when someone listens (notify.c sends it).
  */

@@ -149,14 +149,7 @@ int ds_nl_spp_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	if (cb->args[2])
 		return 0;
 	if (!cb->args[0]) {
-		/*
-		 * genetlink has validated the request against the family's
-		 * policy already; where it keeps the parsed attributes differs
-		 * between kernels (genl_dumpit_info()->attrs in 6.1, inside an
-		 * embedded genl_info later), so parse them again here.
-		 */
-		ret = nlmsg_parse_deprecated(cb->nlh, GENL_HDRLEN, a,
-					     DIRTYSCOPE_ATTR_MAX, NULL, extack);
+		ret = ds_dump_attrs(cb, a);
 		if (ret)
 			return ret;
 	}

@@ -244,16 +244,6 @@ int ds_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	return -EMSGSIZE;
 }
 
-struct ds_vm *ds_dump_vm_again(struct netlink_callback *cb)
-{
-	/* Gone since the last call: the dump simply ends. */
-	struct ds_vm *vm = ds_vm_find_id(cb->args[0]);
-
-	if (!vm)
-		cb->args[2] = 1;
-	return vm;
-}
-
 /*
  * GET_STATS as a dump, for any number of vCPUs: every message carries the
  * VM attributes and totals, then as many VCPU nests as fit, in index
@@ -272,9 +262,7 @@ int ds_nl_get_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		return 0;
 	if (!cb->args[0]) {
 		ds_notify_flush();
-		/* Parsed again: see ds_nl_spp_dump() for why. */
-		ret = nlmsg_parse_deprecated(cb->nlh, GENL_HDRLEN, a,
-					     DIRTYSCOPE_ATTR_MAX, NULL, cb->extack);
+		ret = ds_dump_attrs(cb, a);
 		if (ret)
 			return ret;
 	}
