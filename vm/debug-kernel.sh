@@ -31,8 +31,10 @@ read -r pkg version < <(apt_newest '^linux-source-7\.2$') || true
 # the fixes touch.
 fixes=()
 [[ ${DEBUG_KERNEL_FIXES:-1} == 0 ]] || fixes=("$ROOT/docs/findings/kmemleak-sheaf-stale-slots/fix.patch")
-fixes_sum=$(cat ${fixes[@]+"${fixes[@]}"} /dev/null | sha256sum | cut -c1-16)
-want="$version $(sha256sum "$fragment" | cut -c1-16) fixes $fixes_sum"
+# They go in as one patch (empty without fixes).
+wanted=$top/fixes.patch
+cat ${fixes[@]+"${fixes[@]}"} /dev/null >"$wanted"
+want="$version $(sha256sum "$fragment" | cut -c1-16) fixes $(sha256sum <"$wanted" | cut -c1-16)"
 if [[ -f $top/.built && $(cat "$top/.built") == "$want" ]]; then
   note "cached: linux-source-7.2 $version with $(basename "$fragment") in $top"
   exit 0
@@ -48,16 +50,16 @@ if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
   echo "$version" >"$src/.version"
 fi
 
-# The fixes now in $src, as one patch: taken back before others go in.
+# The fixes now in $src: taken back before others go in.
 applied=$src/.dirtyscope-fixes.patch
-if [[ -f $applied ]] && ! cmp -s "$applied" <(cat ${fixes[@]+"${fixes[@]}"} /dev/null); then
+if [[ -f $applied ]] && ! cmp -s "$applied" "$wanted"; then
   patch -s -R -p1 -d "$src" <"$applied" || die "could not take the fixes back out of $src"
   rm -f "$applied"
 fi
-if [[ ! -f $applied ]] && ((${#fixes[@]})); then
+if [[ ! -f $applied && -s $wanted ]]; then
   note "applying ${fixes[*]#"$ROOT"/}"
-  cat "${fixes[@]}" | patch -s -p1 -d "$src" || die "the fixes do not apply to linux-source-7.2 $version"
-  cat "${fixes[@]}" >"$applied"
+  patch -s -p1 -d "$src" <"$wanted" || die "the fixes do not apply to linux-source-7.2 $version"
+  cp "$wanted" "$applied"
 fi
 
 t0=$SECONDS

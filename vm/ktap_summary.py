@@ -79,13 +79,14 @@ def summarize(path, totals, programs=None):
         if not line.lstrip().startswith('#'):
             prev_indent = indent
     if plan is None:
-        print(f'# {path}: no KTAP plan (guest never reported)')
-        totals['not_ok'].append(f'{path}: no KTAP plan')
-        totals['missing'] += 1
+        missing, why = 1, 'no KTAP plan (guest never reported)'
     elif top < plan:
-        print(f'# {path}: {plan - top} of {plan} results missing')
-        totals['not_ok'].append(f'{path}: {plan - top} of {plan} results missing')
-        totals['missing'] += plan - top
+        missing, why = plan - top, f'{plan - top} of {plan} results missing'
+    else:
+        return
+    print(f'# {path}: {why}')
+    totals['not_ok'].append(f'{path}: {why}')
+    totals['missing'] += missing
 
 
 def read_programs(path):
