@@ -5,8 +5,11 @@
 # debug kernel"). Cached in $BUILD_DIR/kernels/debug/ by source and config.
 # Output: the tree in $BUILD_DIR/kernels/debug/out (arch/x86/boot/bzImage,
 # Module.symvers) and its modules in $BUILD_DIR/kernels/debug/mods.
-# Usage: vm/debug-kernel.sh   (env BUILD_DIR, JOBS; DEBUG_KERNEL_SUITE=sid,
+# Usage: vm/debug-kernel.sh [rt]   (env BUILD_DIR, JOBS; DEBUG_KERNEL_SUITE=sid,
 #        DEBUG_KERNEL_FIXES=0 for the kernel without the fixes it carries)
+# rt (`KERNEL=debug-rt`): the same detectors on PREEMPT_RT
+# (vm/debug-kernel-rt.config on top), from the same source, built into
+# $BUILD_DIR/kernels/debug-rt/.
 set -euo pipefail
 WHO=debug-kernel
 # shellcheck source=lib.sh
@@ -14,10 +17,18 @@ WHO=debug-kernel
 # shellcheck source=apt.sh
 . "$ROOT/vm/apt.sh"
 
+# The source, its apt state and its fixes are shared by both flavours.
 top=$BUILD_DIR/kernels/debug
-src=$top/src out=$top/out mods=$top/mods
-fragment=$ROOT/vm/debug-kernel.config
-mkdir -p "$top/debs"
+src=$top/src
+fragments=("$ROOT/vm/debug-kernel.config")
+flavour=$top
+case ${1:-} in
+'') ;;
+rt) flavour=$BUILD_DIR/kernels/debug-rt fragments+=("$ROOT/vm/debug-kernel-rt.config") ;;
+*) die "usage: vm/debug-kernel.sh [rt]" ;;
+esac
+out=$flavour/out mods=$flavour/mods
+mkdir -p "$top/debs" "$flavour"
 
 "$ROOT/scripts/install-deps.sh" debugkernel >&2
 
@@ -34,9 +45,9 @@ fixes=()
 # They go in as one patch (empty without fixes).
 wanted=$top/fixes.patch
 cat ${fixes[@]+"${fixes[@]}"} /dev/null >"$wanted"
-want="$version $(sha256sum "$fragment" | cut -c1-16) fixes $(sha256sum <"$wanted" | cut -c1-16)"
-if [[ -f $top/.built && $(cat "$top/.built") == "$want" ]]; then
-  note "cached: linux-source-7.2 $version with $(basename "$fragment") in $top"
+want="$version $(cat "${fragments[@]}" | sha256sum | cut -c1-16) fixes $(sha256sum <"$wanted" | cut -c1-16)"
+if [[ -f $flavour/.built && $(cat "$flavour/.built") == "$want" ]]; then
+  note "cached: linux-source-7.2 $version with ${fragments[*]##*/} in $flavour"
   exit 0
 fi
 
@@ -66,20 +77,24 @@ t0=$SECONDS
 mkdir -p "$out"
 make -s -C "$src" O="$out" defconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-  "$src/kernel/configs/kvm_guest.config" "$fragment" >"$top/merge.log" 2>&1
+  "$src/kernel/configs/kvm_guest.config" "${fragments[@]}" >"$flavour/merge.log" 2>&1
 make -s -C "$src" O="$out" olddefconfig >/dev/null
-# Every option the fragment asks for must have survived olddefconfig (a
-# dependency it lacks would silently drop a detector).
-lost=$(grep -E '^(# )?CONFIG_' "$fragment" | while read -r line; do
+# Every option the fragments ask for must have survived olddefconfig (a
+# dependency it lacks would silently drop a detector); as in merge_config,
+# a later fragment's line for an option replaces an earlier one.
+asked=$(cat "${fragments[@]}" | grep -E '^(# )?CONFIG_' | awk '{ match($0, /CONFIG_[A-Z0-9_]+/)
+  o = substr($0, RSTART, RLENGTH); if (!(o in last)) order[++n] = o; last[o] = $0 }
+  END { for (i = 1; i <= n; i++) print last[order[i]] }')
+lost=$(while read -r line; do
   opt=$(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
   have=$(grep -E "^(# )?$opt[= ]" "$out/.config" || echo "# $opt is not set")
   [[ $line == "$have" ]] || echo "$opt"
-done)
-[[ -z $lost ]] || die "the config lost what $(basename "$fragment") asks for: $lost"
-note "building 7.2 $version with the detectors on (log: $top/build.log)"
-make -C "$src" O="$out" -j "${JOBS:-$(nproc)}" bzImage modules >"$top/build.log" 2>&1 ||
-  { tail -n 20 "$top/build.log" >&2; die "kernel build failed (log: $top/build.log)"; }
+done <<<"$asked")
+[[ -z $lost ]] || die "the config lost what ${fragments[*]##*/} asks for: $lost"
+note "building 7.2 $version with the detectors on${1:+ ($1)} (log: $flavour/build.log)"
+make -C "$src" O="$out" -j "${JOBS:-$(nproc)}" bzImage modules >"$flavour/build.log" 2>&1 ||
+  { tail -n 20 "$flavour/build.log" >&2; die "kernel build failed (log: $flavour/build.log)"; }
 rm -rf "$mods"
 make -s -C "$src" O="$out" INSTALL_MOD_PATH="$mods" modules_install >/dev/null
-echo "$want" >"$top/.built"
+echo "$want" >"$flavour/.built"
 note "built in $((SECONDS - t0)) s"

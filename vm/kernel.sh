@@ -3,7 +3,7 @@
 # vm/arm64/boot.sh eval what it prints): debian-6.1 (default: the host's
 # installed image), debian-6.12, debian-6.12-rt, debian-7.2,
 # debian-experimental (fetched with a private apt state into
-# $BUILD_DIR/kernels/NAME/), debug (vm/debug-kernel.sh), debian-13-arm64 (the
+# $BUILD_DIR/kernels/NAME/), debug and debug-rt (vm/debug-kernel.sh), debian-13-arm64 (the
 # arm64 guest's), a built tree DIR, or KERNEL_IMAGE with KERNEL_MODULES
 # (KERNEL_HEADERS). Each one: docs/kernels-and-vm-harness.md, "Kernels".
 # Usage: vm/kernel.sh [KERNEL]     (default: $KERNEL, else debian-6.1)
@@ -262,13 +262,13 @@ debian-7.2) debian_suite debian-7.2 sid 7.2 ;;
 debian-experimental) debian_suite debian-experimental experimental 7.3 ;;
 debian-13-arm64) debian_arm64 debian-13-arm64 trixie 6.12 ;;
 image) custom image "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
-debug)
-  BUILD_DIR=$BUILD_DIR "$ROOT/vm/debug-kernel.sh" >&2 || exit 2
-  custom debug "$BUILD_DIR/kernels/debug/out/arch/x86/boot/bzImage" "$BUILD_DIR/kernels/debug/mods" \
-    "$BUILD_DIR/kernels/debug/out" ;;
+debug | debug-rt)
+  BUILD_DIR=$BUILD_DIR "$ROOT/vm/debug-kernel.sh" $([[ $K == debug-rt ]] && echo rt) >&2 || exit 2
+  d=$BUILD_DIR/kernels/$K
+  custom "$K" "$d/out/arch/x86/boot/bzImage" "$d/mods" "$d/out" ;;
 */* | .*)
   [[ -d $K ]] || die "KERNEL='$K': no such directory"
   [[ -f $K/arch/x86/boot/bzImage ]] || die "KERNEL='$K': no arch/x86/boot/bzImage (build the tree first)"
   custom tree "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
-*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental, debian-13-arm64, debug, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=; with --arch arm64: debian-13-arm64, debian-7.2, debian-experimental)" ;;
+*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental, debian-13-arm64, debug, debug-rt, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=; with --arch arm64: debian-13-arm64, debian-7.2, debian-experimental)" ;;
 esac

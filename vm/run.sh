@@ -105,6 +105,18 @@ make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_
   echo "vm-test verdict: FAIL (nothing booted: dirtyscope.ko did not build against $KERNEL_KDIR)"; exit 1; }
 [[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private toolchain: $TOOLCHAIN: $tc_version"
 KO=$KMOD_BUILD/dirtyscope.ko
+# KVM on PREEMPT_RT refuses to load without a constant TSC, which TCG
+# cannot advertise: vm/tcg-tsc's module marks it (init.sh loads it).
+TSC_KO=''
+if grep -q '^CONFIG_PREEMPT_RT=y' "$KERNEL_CONFIG"; then
+  tsc_build=$BUILD_DIR/kernels/tcg-tsc-$ABI
+  mkdir -p "$tsc_build" && cp -a vm/tcg-tsc/. "$tsc_build/"
+  ${TOOLCHAIN:+env BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN"} \
+    make -C "$KERNEL_KDIR" M="$tsc_build" modules >"$SHARED/tcg-tsc-build.log" 2>&1 || {
+    cat "$SHARED/tcg-tsc-build.log" >&2
+    echo "vm-test verdict: FAIL (nothing booted: vm/tcg-tsc did not build against $KERNEL_KDIR)"; exit 1; }
+  TSC_KO=$tsc_build/tcg_constant_tsc.ko
+fi
 kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
 if [[ ! $SHARED/kvm_caps -nt vm/kvm_caps.c || ! $SHARED/kvm_caps -nt lib/include/dirtyscope/kvm_dirty_abi.h ]]; then
@@ -163,6 +175,7 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE"/{bin,tests,etc} "$STAGE/lib/modules/$ABI"
 cp vm/init.sh "$STAGE/init"
 mv "$KO" "$STAGE/dirtyscope.ko"
+[[ -z $TSC_KO ]] || cp "$TSC_KO" "$STAGE/"
 cp "$SHARED/dirtyscope_kmod_test" "$SHARED/spp_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"
 # The guest's KTAP names the kvm patches the modules were built with.
 [[ -z $KVM_MODULES_DIR ]] || cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
