@@ -36,9 +36,9 @@ out "KTAP version 1"
 out "1..$(( (suite == 1 ? 10 : 4) + ntests))"
 out "# guest kernel $(uname -r)"
 # KVM on PREEMPT_RT needs a constant TSC, which QEMU's TCG cannot
-# advertise; vm/run.sh stages vm/tcg-tsc's module for such a kernel.
+# advertise; vm/run.sh stages kmod/tests/tcg-tsc/'s module for such a kernel.
 if [ -f /tcg_constant_tsc.ko ] && ! grep -qw constant_tsc /proc/cpuinfo; then
-	insmod /tcg_constant_tsc.ko && out "# TCG's fixed-rate TSC marked constant for KVM on PREEMPT_RT (vm/tcg-tsc)"
+	insmod /tcg_constant_tsc.ko && out "# TCG's fixed-rate TSC marked constant for KVM on PREEMPT_RT (kmod/tests/tcg-tsc)"
 fi
 # Set when vm/run.sh packed kvm modules rebuilt with KVM_PATCHES.
 if [ -f /etc/kvm_patches ]; then

@@ -106,15 +106,15 @@ make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_
 [[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private toolchain: $TOOLCHAIN: $tc_version"
 KO=$KMOD_BUILD/dirtyscope.ko
 # KVM on PREEMPT_RT refuses to load without a constant TSC, which TCG
-# cannot advertise: vm/tcg-tsc's module marks it (init.sh loads it).
+# cannot advertise: kmod/tests/tcg-tsc/ marks it (init.sh loads it).
 TSC_KO=''
 if grep -q '^CONFIG_PREEMPT_RT=y' "$KERNEL_CONFIG"; then
   tsc_build=$BUILD_DIR/kernels/tcg-tsc-$ABI
-  mkdir -p "$tsc_build" && cp -a vm/tcg-tsc/. "$tsc_build/"
+  mkdir -p "$tsc_build" && cp -a kmod/tests/tcg-tsc/. "$tsc_build/"
   ${TOOLCHAIN:+env BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN"} \
     make -C "$KERNEL_KDIR" M="$tsc_build" modules >"$SHARED/tcg-tsc-build.log" 2>&1 || {
     cat "$SHARED/tcg-tsc-build.log" >&2
-    echo "vm-test verdict: FAIL (nothing booted: vm/tcg-tsc did not build against $KERNEL_KDIR)"; exit 1; }
+    echo "vm-test verdict: FAIL (nothing booted: kmod/tests/tcg-tsc did not build against $KERNEL_KDIR)"; exit 1; }
   TSC_KO=$tsc_build/tcg_constant_tsc.ko
 fi
 kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
