@@ -36,8 +36,6 @@
 /* The attribution table's size for the churn, and the threads churned. */
 #define CHURN_TABLE "8"
 #define CHURN_THREADS 24
-/* How long the unprivileged VM owner resets its rings in a loop. */
-#define FLOOD_MS 10000
 #define FAULT DEBUGFS "/fault/"
 #define NOTIFY_ROUNDS 10
 
@@ -390,10 +388,10 @@ struct flood_result {
 
 /*
  * As nobody: a ring guest of its own runs one round, then its rings are
- * reset in a loop for FLOOD_MS (nothing left to recycle); the VM stays
+ * reset in a loop for flood_ms (nothing left to recycle); the VM stays
  * until stop_fd reaches EOF so the parent can read its drops.
  */
-static int flood_child(int kvm_fd, int out_fd, int stop_fd)
+static int flood_child(int kvm_fd, unsigned int flood_ms, int out_fd, int stop_fd)
 {
 	struct flood_result res = { 0 };
 	struct ring_guest g;
@@ -408,7 +406,7 @@ static int flood_child(int kvm_fd, int out_fd, int stop_fd)
 		return 1;
 	}
 	start = now_ms();
-	while (now_ms() - start < FLOOD_MS) {
+	while (now_ms() - start < flood_ms) {
 		if (ioctl(g.mg.vm, KVM_RESET_DIRTY_RINGS, 0) < 0)
 			return 2;
 		res.ioctls++;
@@ -448,7 +446,7 @@ static void case_reset_flood(struct kmod_test *t)
 		if (child == 0) {
 			close(out[0]);
 			close(stop[1]);
-			_exit(flood_child(t->g.mg.kvm, out[1], stop[0]));
+			_exit(flood_child(t->g.mg.kvm, t->flood_ms, out[1], stop[0]));
 		}
 		close(out[1]);
 		close(stop[0]);
@@ -479,8 +477,8 @@ static void case_reset_flood(struct kmod_test *t)
 	if (ev.fd > 0)
 		close(ev.fd);
 	received = rev.reset + rev.full;
-	diag("nobody's VM %s: %llu KVM_RESET_DIRTY_RINGS in %d ms, %llu worth notifying; %llu received, %llu not sent",
-	     res.name, (unsigned long long)res.ioctls, FLOOD_MS,
+	diag("nobody's VM %s: %llu KVM_RESET_DIRTY_RINGS in %u ms, %llu worth notifying; %llu received, %llu not sent",
+	     res.name, (unsigned long long)res.ioctls, t->flood_ms,
 	     (unsigned long long)res.notified, (unsigned long long)received,
 	     (unsigned long long)lost);
 	CHECK(vm && res.ioctls > res.notified &&

@@ -3,9 +3,12 @@
  * dirtyscope_kmod_test: checks dirtyscope.ko against a VM it drives itself.
  *
  * Prints KTAP; exit code 0 pass, 1 fail, 4 skip (kselftest). Needs root,
- * /dev/kvm and debugfs. Usage: dirtyscope_kmod_test [PATH/dirtyscope.ko]
+ * /dev/kvm and debugfs.
+ * Usage: dirtyscope_kmod_test [--flood-ms N] [PATH/dirtyscope.ko]
  * With the module path it also unloads and reloads the module while its
- * VM is alive. Built static (raw netlink, no libnl) so the VM harness can
+ * VM is alive. --flood-ms: how long the unprivileged VM owner resets its
+ * rings at full speed (default 10 000; vm/init.sh shortens the second run
+ * of a boot, whose flood would only repeat the first). Built static (raw netlink, no libnl) so the VM harness can
  * drop it into an initramfs.
  *
  * The guest is ring_guest.c (a real-mode loop dirtying pages through a
@@ -13,6 +16,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,6 +30,20 @@ int main(int argc, char **argv)
 	const char *why = NULL;
 	int r;
 
+	t.flood_ms = 10000;
+	if (argc > 1 && !strcmp(argv[1], "--flood-ms")) {
+		const char *arg = argc > 2 ? argv[2] : "";
+		char *end;
+		unsigned long ms = strtoul(arg, &end, 10);
+
+		if (!*arg || *end || !ms || ms > 600000) {
+			fprintf(stderr, "dirtyscope_kmod_test: --flood-ms '%s': milliseconds, 1 to 600000\n", arg);
+			return 2;
+		}
+		t.flood_ms = ms;
+		argv += 2;
+		argc -= 2;
+	}
 	t.ko = argc > 1 ? argv[1] : NULL;
 	ktap_header(KMOD_TEST_PLAN);
 

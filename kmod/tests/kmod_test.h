@@ -17,6 +17,7 @@
 
 struct kmod_test {
 	const char *ko;		/* module path for the reload checks, or NULL */
+	unsigned int flood_ms;	/* how long the VM owner resets its rings in a loop */
 	struct nl nl;		/* requests */
 	struct nl evnl;		/* member of the events group */
 	struct ring_guest g;

@@ -41,7 +41,7 @@ if [ $kmod = 1 ]; then
 	prog "dirtyscope_kmod_test" "$tmo" /tests/dirtyscope_kmod_test /dirtyscope.ko
 	prog "spp_kmod_test" "$tmo" /tests/spp_kmod_test /dirtyscope.ko
 	step "dirtyscope.ko reloaded: hooks attach again" reload
-	prog "dirtyscope_kmod_test (after the reload)" "$tmo" /tests/dirtyscope_kmod_test /dirtyscope.ko
+	prog "dirtyscope_kmod_test (after the reload)" "$tmo" /tests/dirtyscope_kmod_test --flood-ms 2000 /dirtyscope.ko
 fi
 # A plan test's own results stay diagnostics: a must-fail twin's "not ok"
 # lines are what it is expected to print, not failures of this run.
