@@ -5,7 +5,7 @@
 #                     "late" on vm/ring-alarm/soft-limit-half-reserve.patch
 #                     (three boots, 4-6 min; not in make test)
 #   make qemu-alarm   QEMU (-accel kvm,dirty-ring-size=1024) migrating a
-#                     multiboot guest, watched by kmod and bpf (~70 s; also
+#                     multiboot guest, watched by kmod and bpf (also
 #                     ctest vm.qemu_ring_alarm)
 .PHONY: ring-alarm qemu-alarm
 ring-alarm: build

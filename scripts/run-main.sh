@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the main job with defaults. Every dirty_log_test mode against
 # the live kernel, ending in a verdict table; JSON lands in BUILD/run.json.
-# Then a short bitmap-vs-ring comparison (dirty_log_perf, ~6 s): its
+# Then a short bitmap-vs-ring comparison (dirty_log_perf): its
 # side-by-side table; JSON in BUILD/run-perf.json. The exit status is the
 # selftest's: the comparison informs, it does not judge.
 # A host without /dev/kvm (e.g. one that is itself a PVM guest) runs the
