@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -199,12 +200,15 @@ inline KmodVm vm_of(std::uint64_t id, std::uint32_t pid, std::vector<KmodVcpu> v
   return vm;
 }
 
-// Builds a LIST_VMS message whose STATS nest ends with `extra()`.
-template <typename Extra>
-std::string list_vms_error(Extra&& extra) {
+// Builds a LIST_VMS message of a VM without vCPUs, `before()` added ahead
+// of its STATS nest and `extra()` at the nest's end; says why
+// parse_kmod_vm() refused it.
+inline std::string list_vms_error(const std::function<void(ModuleMsg&)>& extra,
+                                  const std::function<void(ModuleMsg&)>& before = {}) {
   ModuleMsg m(DIRTYSCOPE_CMD_LIST_VMS);
   m.vm_id(2, 77, 3, "77-3");
   m.u32(DIRTYSCOPE_ATTR_NR_VCPUS, 0);
+  if (before) before(m);
   nlattr* n = m.nest_start(DIRTYSCOPE_ATTR_STATS);
   m.counters({});
   extra(m);
