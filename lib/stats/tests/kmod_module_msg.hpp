@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "dirtyscope/stats/kmod_stats_source.hpp"
+#include "thrown.hpp"
 
 namespace dirtyscope::stats::kmod_test {
 
@@ -176,12 +177,7 @@ constexpr SppCounters kSpp{.allowed = 41, .denied = 17, .events_dropped = 3};
 // "(accepted)".
 template <typename Parse>
 std::string rejection(Parse&& parse) {
-  try {
-    (void)parse();
-  } catch (const KmodProtocolError& e) {
-    return e.what();
-  }
-  return "(accepted)";
+  return dirtyscope::testing::what_thrown<KmodProtocolError>([&] { (void)parse(); }, "(accepted)");
 }
 
 // Why parse_kmod_vm() refused a message, or "(accepted)".
