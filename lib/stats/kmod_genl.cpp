@@ -38,6 +38,7 @@ std::string nl_error(int err) { return nl_geterror(err < 0 ? -err : err); }
 
 Connected connect_family() {
   Connected c;
+  if (!c.sock) throw std::bad_alloc();
   if (const int rc = genl_connect(c.sock.get()); rc < 0)
     throw StatsUnavailable("cannot open a generic netlink socket: " + nl_error(rc));
   const int fd = nl_socket_get_fd(c.sock.get());

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "c_ptr.hpp"
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 #include "thrown.hpp"
 
@@ -152,10 +153,7 @@ class ModuleMsg {
   static void ok(int rc) {
     if (rc < 0) throw std::runtime_error("nla_put failed");
   }
-  struct Free {
-    void operator()(nl_msg* m) const { nlmsg_free(m); }
-  };
-  std::unique_ptr<nl_msg, Free> m_;
+  CPtr<nl_msg, nlmsg_free> m_;
   bool pad64_;
 };
 
