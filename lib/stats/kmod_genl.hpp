@@ -83,8 +83,9 @@ int on_valid(nl_msg* msg, void* arg);
 // the errno and extack text if the kernel refused.
 void transact(const Connected& c, nl_msg* msg, std::uint8_t cmd,
               const std::function<void(const nlmsghdr*)>& on_msg);
-// A new request message of the family with the genetlink header filled.
-MsgPtr request(const Connected& c, std::uint8_t cmd, int flags);
+// A new request message of the family with the genetlink header filled,
+// and the VM_ID attribute if `vm_id` is set.
+MsgPtr request(const Connected& c, std::uint8_t cmd, int flags, std::optional<std::uint64_t> vm_id = {});
 
 // LIST_VMS dump: every tracked VM with its totals.
 std::vector<KmodVm> list_vms(const Connected& c);
