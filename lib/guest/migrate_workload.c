@@ -2,8 +2,7 @@
  * `dirtyscope migrate`'s source workload (see protocol.h): periods of hot,
  * in-order (dirtyram) and random page writes, each write counted in the
  * page itself so a resumed destination can check its memory on its own.
- * Same freestanding rules as workload.c: general-purpose registers only,
- * section guest_text, no globals, literals or jump tables.
+ * Same freestanding rules as workload.c.
  */
 #include "guest_report.h"
 

@@ -1,8 +1,7 @@
 /*
  * dirty_log_perf's guest program (see protocol.h): one pass per host
  * request over the vCPU's region, in page order, like the kernel's
- * memstress guest. Same freestanding rules as workload.c: general-purpose
- * registers only, section guest_text, no globals, literals or jump tables.
+ * memstress guest. Same freestanding rules as workload.c.
  */
 #include "guest_report.h"
 

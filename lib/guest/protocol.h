@@ -66,19 +66,15 @@
  *     `writes` after each store, then reads every word of those pages
  *     into ds_vcpu_spp.read_sum and reports DS_CMD_ITERATION_DONE.
  *   - ds_migrate_guest_main (migrate_workload.c): `dirtyscope migrate`'s
- *     source workload. Each vCPU owns [region_gva, + region_pages pages)
- *     and (with `populate`, first writing each of its pages once) runs
- *     periods of struct ds_migrate_params: hot_pages pages written
- *     every period, then dirty_pages pages in order (dirtyram's cursor,
- *     wrapping over the non-hot pages), then random_pages pseudo-random
- *     pages, then it waits pause_tsc TSC ticks and counts the period in
- *     ds_vcpu_migrate.periods. Each write adds 1 to the page's u64 2 before
- *     the usual stamp and writer words, so the sum of u64 2 over a vCPU's
- *     pages equals its `writes` exactly when every write is in memory:
- *     when the host bumps check_gen, the guest sums its pages and reports
- *     DS_MIGRATE_CHECK(gen, sum == writes) in ds_vcpu_migrate.check. A
- *     destination VM that resumes from migrated memory and registers checks
- *     itself that way.
+ *     source workload (docs/migration.md). Each vCPU owns [region_gva,
+ *     + region_pages pages) and runs periods of struct ds_migrate_params,
+ *     counting them in ds_vcpu_migrate.periods. Each write adds 1 to the
+ *     page's u64 2 before the usual stamp and writer words, so the sum of
+ *     u64 2 over a vCPU's pages equals its `writes` exactly when every
+ *     write is in memory: when the host bumps check_gen, the guest sums its
+ *     pages and reports DS_MIGRATE_CHECK(gen, sum == writes) in
+ *     ds_vcpu_migrate.check. A destination VM that resumes from migrated
+ *     memory and registers checks itself that way.
  *
  * Protocol changes keep every existing offset: new per-vCPU fields come out
  * of reserved[] only (write_stride took ds_vcpu_params.reserved[0]).

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bpf_host.hpp"
+#include "c_ptr.hpp"
 
 extern "C" {
 #include "dirty_stats.h"
@@ -102,15 +103,6 @@ constexpr Hook kHooks[] = {
     {"syscalls:sys_exit_ioctl", nullptr, nullptr, "raw_sys_exit", "tp_sys_exit_ioctl", true},
 };
 
-struct LinkDeleter {
-  void operator()(bpf_link* l) const { bpf_link__destroy(l); }
-};
-using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
-
-struct BtfDeleter {
-  void operator()(btf* b) const { btf__free(b); }
-};
-
 // Reading BTF once tells which tracepoints tp_btf can attach to; a
 // tracepoint compiled into a module may have its type elsewhere, and then
 // raw_tp (which needs no type) is the fallback.
@@ -122,7 +114,7 @@ class VmlinuxBtf {
   }
 
  private:
-  std::unique_ptr<btf, BtfDeleter> btf_;
+  CPtr<btf, btf__free> btf_;
 };
 
 [[noreturn]] void fail_errno(const std::string& what, int err) {
@@ -140,17 +132,15 @@ class VmlinuxBtf {
 struct BpfStatsSource::Impl {
   // Teardown order matters: links (declared last) go before the object.
 #if DIRTYSCOPE_HAVE_CORE_SKEL
-  std::unique_ptr<dirty_stats_core, decltype(&dirty_stats_core__destroy)> core{
-      nullptr, &dirty_stats_core__destroy};
+  CPtr<dirty_stats_core, dirty_stats_core__destroy> core;
 #endif
-  std::unique_ptr<dirty_stats_tp, decltype(&dirty_stats_tp__destroy)> tp{
-      nullptr, &dirty_stats_tp__destroy};
+  CPtr<dirty_stats_tp, dirty_stats_tp__destroy> tp;
   bpf_object* obj = nullptr;  // owned by the skeleton above
   AttachMode mode = AttachMode::Auto;
   std::vector<std::string> hooks;
   int counters_fd = -1;
   int ioctl_fd = -1;
-  std::vector<LinkPtr> links;
+  std::vector<CPtr<bpf_link, bpf_link__destroy>> links;
 
   void open(const BpfOptions& options);
   void attach(const std::vector<const char*>& wanted);

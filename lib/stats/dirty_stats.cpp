@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "counter_fields.hpp"
+
 namespace dirtyscope::stats {
 
 std::string_view ioctl_name(DirtyIoctl which) {
@@ -14,32 +16,19 @@ std::string_view ioctl_name(DirtyIoctl which) {
 }
 
 VcpuCounters& VcpuCounters::operator+=(const VcpuCounters& o) {
-  ring_pushes += o.ring_pushes;
-  ring_resets += o.ring_resets;
-  ring_full_exits += o.ring_full_exits;
-  page_faults += o.page_faults;
-  fast_page_faults += o.fast_page_faults;
-  set_spte += o.set_spte;
+  add_counters(*this, o);
   occupancy_hwm = std::max(occupancy_hwm, o.occupancy_hwm);
   ring_size = std::max(ring_size, o.ring_size);
   return *this;
 }
 
 SppCounters& SppCounters::operator+=(const SppCounters& o) {
-  allowed += o.allowed;
-  denied += o.denied;
-  events_dropped += o.events_dropped;
+  add_counters(*this, o);
   return *this;
 }
 
 DropCounters& DropCounters::operator+=(const DropCounters& o) {
-  events += o.events;
-  pending_events += o.pending_events;
-  vm_alloc += o.vm_alloc;
-  vm_table_full += o.vm_table_full;
-  vcpu_alloc += o.vcpu_alloc;
-  task += o.task;
-  notify += o.notify;
+  add_counters(*this, o);
   return *this;
 }
 
@@ -92,33 +81,8 @@ std::uint64_t DirtyStats::ioctl_count() const {
 
 namespace {
 
-// Counters only grow while a source runs; clamp anyway so a source that
-// was restarted between two snapshots yields zeros, not 2^64 - k.
+// One counter's minus_clamped (counter_fields.hpp).
 std::uint64_t sub(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
-
-VcpuCounters sub(const VcpuCounters& a, const VcpuCounters& b) {
-  VcpuCounters d;
-  d.ring_pushes = sub(a.ring_pushes, b.ring_pushes);
-  d.ring_resets = sub(a.ring_resets, b.ring_resets);
-  d.ring_full_exits = sub(a.ring_full_exits, b.ring_full_exits);
-  d.page_faults = sub(a.page_faults, b.page_faults);
-  d.fast_page_faults = sub(a.fast_page_faults, b.fast_page_faults);
-  d.set_spte = sub(a.set_spte, b.set_spte);
-  d.occupancy_hwm = a.occupancy_hwm;  // a high-water mark, not a counter
-  d.ring_size = a.ring_size;          // a size, not a counter
-  return d;
-}
-
-SppCounters sub(const SppCounters& a, const SppCounters& b) {
-  return {sub(a.allowed, b.allowed), sub(a.denied, b.denied), sub(a.events_dropped, b.events_dropped)};
-}
-
-DropCounters sub(const DropCounters& a, const DropCounters& b) {
-  return {sub(a.events, b.events),         sub(a.pending_events, b.pending_events),
-          sub(a.vm_alloc, b.vm_alloc),     sub(a.vm_table_full, b.vm_table_full),
-          sub(a.vcpu_alloc, b.vcpu_alloc), sub(a.task, b.task),
-          sub(a.notify, b.notify)};
-}
 
 }  // namespace
 
@@ -133,16 +97,16 @@ DirtyStats delta(const DirtyStats& after, const DirtyStats& before) {
       if (prev == before.vms.end() || !prev->second.vcpus.contains(id)) {
         out.vcpus[id] = c;
       } else {
-        out.vcpus[id] = sub(c, prev->second.vcpus.at(id));
+        out.vcpus[id] = minus_clamped(c, prev->second.vcpus.at(id));
       }
     }
     if (vm.spp) {
       const bool had = prev != before.vms.end() && prev->second.spp;
-      out.spp = had ? sub(*vm.spp, *prev->second.spp) : *vm.spp;
+      out.spp = had ? minus_clamped(*vm.spp, *prev->second.spp) : *vm.spp;
     }
     if (vm.drops) {
       const bool had = prev != before.vms.end() && prev->second.drops;
-      out.drops = had ? sub(*vm.drops, *prev->second.drops) : *vm.drops;
+      out.drops = had ? minus_clamped(*vm.drops, *prev->second.drops) : *vm.drops;
     }
     for (std::size_t i = 0; i < kDirtyIoctlCount; ++i) {
       out.ioctls[i] = vm.ioctls[i];
@@ -153,7 +117,7 @@ DirtyStats delta(const DirtyStats& after, const DirtyStats& before) {
       out.ioctls[i].latency_ns -= p.latency_ns;
     }
   }
-  if (after.drops) d.drops = before.drops ? sub(*after.drops, *before.drops) : *after.drops;
+  if (after.drops) d.drops = before.drops ? minus_clamped(*after.drops, *before.drops) : *after.drops;
   for (const std::string& note : after.inexact)
     if (std::find(before.inexact.begin(), before.inexact.end(), note) == before.inexact.end())
       d.inexact.push_back(note);

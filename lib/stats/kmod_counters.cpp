@@ -8,9 +8,18 @@
 #include <utility>
 #include <vector>
 
+#include "counter_fields.hpp"
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 
 namespace dirtyscope::stats {
+
+template <>
+struct CounterFields<KmodCounters> {
+  static constexpr std::array all{&KmodCounters::ring_pushes,     &KmodCounters::ring_resets,
+                                  &KmodCounters::ring_reset_entries, &KmodCounters::ring_full_exits,
+                                  &KmodCounters::page_faults,     &KmodCounters::set_spte,
+                                  &KmodCounters::set_spte_writable};
+};
 
 namespace {
 
@@ -28,50 +37,11 @@ VcpuCounters to_vcpu_counters(const KmodCounters& k) {
   return v;
 }
 
-bool went_backwards(const KmodCounters& now, const KmodCounters& base) {
-  return now.ring_pushes < base.ring_pushes || now.ring_resets < base.ring_resets ||
-         now.ring_reset_entries < base.ring_reset_entries ||
-         now.ring_full_exits < base.ring_full_exits || now.page_faults < base.page_faults ||
-         now.set_spte < base.set_spte || now.set_spte_writable < base.set_spte_writable;
-}
-
-KmodCounters minus(const KmodCounters& now, const KmodCounters& base) {
-  KmodCounters d = now;  // ring_size, ring_high_water: not counters
-  d.ring_pushes -= base.ring_pushes;
-  d.ring_resets -= base.ring_resets;
-  d.ring_reset_entries -= base.ring_reset_entries;
-  d.ring_full_exits -= base.ring_full_exits;
-  d.page_faults -= base.page_faults;
-  d.set_spte -= base.set_spte;
-  d.set_spte_writable -= base.set_spte_writable;
-  return d;
-}
-
 void add(KmodCounters& sum, const KmodCounters& c) {
-  sum.ring_pushes += c.ring_pushes;
-  sum.ring_resets += c.ring_resets;
-  sum.ring_reset_entries += c.ring_reset_entries;
-  sum.ring_full_exits += c.ring_full_exits;
-  sum.page_faults += c.page_faults;
-  sum.set_spte += c.set_spte;
-  sum.set_spte_writable += c.set_spte_writable;
+  add_counters(sum, c);
   // The module's VM totals take the max of these two over vCPUs; so do we.
   sum.ring_size = std::max(sum.ring_size, c.ring_size);
   sum.ring_high_water = std::max(sum.ring_high_water, c.ring_high_water);
-}
-
-// Drop counts, like counters, only grow between resets.
-bool went_backwards(const DropCounters& now, const DropCounters& base) {
-  return now.events < base.events || now.pending_events < base.pending_events ||
-         now.vm_alloc < base.vm_alloc || now.vm_table_full < base.vm_table_full ||
-         now.vcpu_alloc < base.vcpu_alloc || now.task < base.task || now.notify < base.notify;
-}
-
-DropCounters minus(const DropCounters& now, const DropCounters& base) {
-  return {now.events - base.events,         now.pending_events - base.pending_events,
-          now.vm_alloc - base.vm_alloc,     now.vm_table_full - base.vm_table_full,
-          now.vcpu_alloc - base.vcpu_alloc, now.task - base.task,
-          now.notify - base.notify};
 }
 
 }  // namespace
@@ -102,11 +72,7 @@ KmodVm kmod_since(const KmodVm& now, const KmodVm& base) {
   }
   if (now.vcpus.empty()) out.totals = now.totals;  // a LIST_VMS record: nothing to subtract by
   // SPP counts are VM-wide; counters that went backwards were reset.
-  if (now.spp && base.spp && now.spp->allowed >= base.spp->allowed &&
-      now.spp->denied >= base.spp->denied && now.spp->events_dropped >= base.spp->events_dropped)
-    out.spp = SppCounters{.allowed = now.spp->allowed - base.spp->allowed,
-                          .denied = now.spp->denied - base.spp->denied,
-                          .events_dropped = now.spp->events_dropped - base.spp->events_dropped};
+  if (now.spp && base.spp && !went_backwards(*now.spp, *base.spp)) out.spp = minus(*now.spp, *base.spp);
   if (now.drops && base.drops) {
     if (!went_backwards(*now.drops, *base.drops))
       out.drops = minus(*now.drops, *base.drops);

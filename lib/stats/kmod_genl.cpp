@@ -38,6 +38,7 @@ std::string nl_error(int err) { return nl_geterror(err < 0 ? -err : err); }
 
 Connected connect_family() {
   Connected c;
+  if (!c.sock) throw std::bad_alloc();
   if (const int rc = genl_connect(c.sock.get()); rc < 0)
     throw StatsUnavailable("cannot open a generic netlink socket: " + nl_error(rc));
   const int fd = nl_socket_get_fd(c.sock.get());
@@ -145,12 +146,14 @@ void transact(const Connected& c, nl_msg* msg, std::uint8_t cmd,
   if (x.failure) std::rethrow_exception(x.failure);
 }
 
-MsgPtr request(const Connected& c, std::uint8_t cmd, int flags) {
+MsgPtr request(const Connected& c, std::uint8_t cmd, int flags, std::optional<std::uint64_t> vm_id) {
   MsgPtr m(nlmsg_alloc());
   if (!m) throw std::bad_alloc();
   if (!genlmsg_put(m.get(), NL_AUTO_PORT, NL_AUTO_SEQ, c.family, 0, flags, cmd,
                    DIRTYSCOPE_GENL_VERSION))
     throw std::runtime_error("genlmsg_put failed");
+  if (vm_id && nla_put_u64(m.get(), DIRTYSCOPE_ATTR_VM_ID, *vm_id) < 0)
+    throw std::runtime_error("nla_put_u64 VM_ID failed");
   return m;
 }
 
@@ -167,9 +170,7 @@ namespace {
 // GET_STATS as a dump (a VM whose vCPUs do not fit one reply): every
 // message repeats the VM and its totals; the vCPUs are the messages' union.
 void get_stats_dump(const Connected& c, std::uint64_t vm_id, std::optional<KmodVm>& vm) {
-  auto m = request(c, DIRTYSCOPE_CMD_GET_STATS, NLM_F_DUMP);
-  if (nla_put_u64(m.get(), DIRTYSCOPE_ATTR_VM_ID, vm_id) < 0)
-    throw std::runtime_error("nla_put_u64 VM_ID failed");
+  auto m = request(c, DIRTYSCOPE_CMD_GET_STATS, NLM_F_DUMP, vm_id);
   transact(c, m.get(), DIRTYSCOPE_CMD_GET_STATS, [&](const nlmsghdr* h) {
     KmodVm part = parse_kmod_vm(h, DIRTYSCOPE_CMD_GET_STATS);
     if (!vm) {
@@ -184,9 +185,7 @@ void get_stats_dump(const Connected& c, std::uint64_t vm_id, std::optional<KmodV
 
 // GET_STATS of one VM by id; nullopt if it is gone (destroyed since listed).
 std::optional<KmodVm> get_stats(const Connected& c, std::uint64_t vm_id) {
-  auto m = request(c, DIRTYSCOPE_CMD_GET_STATS, 0);
-  if (nla_put_u64(m.get(), DIRTYSCOPE_ATTR_VM_ID, vm_id) < 0)
-    throw std::runtime_error("nla_put_u64 VM_ID failed");
+  auto m = request(c, DIRTYSCOPE_CMD_GET_STATS, 0, vm_id);
   std::optional<KmodVm> vm;
   try {
     transact(c, m.get(), DIRTYSCOPE_CMD_GET_STATS, [&](const nlmsghdr* h) {
@@ -228,9 +227,7 @@ std::optional<KmodModule> get_module(const Connected& c) {
 }
 
 void reset_stats(const Connected& c, std::optional<std::uint64_t> vm_id) {
-  auto m = request(c, DIRTYSCOPE_CMD_RESET_STATS, 0);
-  if (vm_id && nla_put_u64(m.get(), DIRTYSCOPE_ATTR_VM_ID, *vm_id) < 0)
-    throw std::runtime_error("nla_put_u64 VM_ID failed");
+  auto m = request(c, DIRTYSCOPE_CMD_RESET_STATS, 0, vm_id);
   try {
     transact(c, m.get(), DIRTYSCOPE_CMD_RESET_STATS, [](const nlmsghdr*) {
       bad("RESET_STATS reply", "unexpected reply message (only an ack is sent)");

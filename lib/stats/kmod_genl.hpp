@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "c_ptr.hpp"
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 
 namespace dirtyscope::stats::kmod {
@@ -33,41 +34,9 @@ namespace dirtyscope::stats::kmod {
 const char* cmd_name(unsigned cmd);
 std::string nl_error(int err);
 
-// The one owner of an nl_sock (and so of its fd). Move-only.
-class NlSocket {
- public:
-  NlSocket() : sk_(nl_socket_alloc()) {
-    if (!sk_) throw std::bad_alloc();
-  }
-  ~NlSocket() { reset(); }
-  NlSocket(NlSocket&& o) noexcept : sk_(std::exchange(o.sk_, nullptr)) {}
-  NlSocket& operator=(NlSocket&& o) noexcept {
-    if (this != &o) {
-      reset();
-      sk_ = std::exchange(o.sk_, nullptr);
-    }
-    return *this;
-  }
-  NlSocket(const NlSocket&) = delete;
-  NlSocket& operator=(const NlSocket&) = delete;
-  nl_sock* get() const { return sk_; }
-
- private:
-  void reset() {
-    if (sk_) nl_socket_free(sk_);  // closes the fd too
-    sk_ = nullptr;
-  }
-  nl_sock* sk_;
-};
-
-struct MsgFree {
-  void operator()(nl_msg* m) const { nlmsg_free(m); }
-};
-using MsgPtr = std::unique_ptr<nl_msg, MsgFree>;
-struct CbPut {
-  void operator()(nl_cb* c) const { nl_cb_put(c); }
-};
-using CbPtr = std::unique_ptr<nl_cb, CbPut>;
+using NlSocket = CPtr<nl_sock, nl_socket_free>;  // freeing closes the fd too
+using MsgPtr = CPtr<nl_msg, nlmsg_free>;
+using CbPtr = CPtr<nl_cb, nl_cb_put>;
 
 // A request the kernel refused: errno plus the module's extack text.
 class KmodRequestError : public std::system_error {
@@ -87,7 +56,7 @@ constexpr const char* kKmodVisibility =
     "effective uid, and its events group needs CAP_SYS_ADMIN";
 
 struct Connected {
-  NlSocket sock;
+  NlSocket sock{nl_socket_alloc()};  // null if out of memory: connect_family() throws
   int family = 0;
 };
 
@@ -114,8 +83,9 @@ int on_valid(nl_msg* msg, void* arg);
 // the errno and extack text if the kernel refused.
 void transact(const Connected& c, nl_msg* msg, std::uint8_t cmd,
               const std::function<void(const nlmsghdr*)>& on_msg);
-// A new request message of the family with the genetlink header filled.
-MsgPtr request(const Connected& c, std::uint8_t cmd, int flags);
+// A new request message of the family with the genetlink header filled,
+// and the VM_ID attribute if `vm_id` is set.
+MsgPtr request(const Connected& c, std::uint8_t cmd, int flags, std::optional<std::uint64_t> vm_id = {});
 
 // LIST_VMS dump: every tracked VM with its totals.
 std::vector<KmodVm> list_vms(const Connected& c);

@@ -164,21 +164,15 @@ class Attrs {
 
 // Payload reads by memcpy: sizes are checked already, and netlink only
 // guarantees 4-byte alignment, so a u64 may sit unaligned.
-std::uint32_t u32(const nlattr* a) {
-  std::uint32_t v;
+template <typename T>
+T payload(const nlattr* a) {
+  T v;
   std::memcpy(&v, nla_data(a), sizeof(v));
   return v;
 }
-std::int32_t s32(const nlattr* a) {
-  std::int32_t v;
-  std::memcpy(&v, nla_data(a), sizeof(v));
-  return v;
-}
-std::uint64_t u64(const nlattr* a) {
-  std::uint64_t v;
-  std::memcpy(&v, nla_data(a), sizeof(v));
-  return v;
-}
+constexpr auto u32 = payload<std::uint32_t>;
+constexpr auto s32 = payload<std::int32_t>;
+constexpr auto u64 = payload<std::uint64_t>;
 
 using StatAttrs = Attrs<DIRTYSCOPE_STAT_MAX + 1>;
 using TopAttrs = Attrs<DIRTYSCOPE_ATTR_MAX + 1>;

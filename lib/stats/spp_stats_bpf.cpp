@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bpf_host.hpp"
+#include "c_ptr.hpp"
 #include "spp_sources.hpp"
 
 extern "C" {
@@ -28,13 +29,6 @@ static_assert(DS_SPP_FULL_ACCESS == DIRTYSCOPE_SPP_FULL_ACCESS);
 static_assert(DS_SPP_MAX_PAGES == DIRTYSCOPE_SPP_MAX_PAGES);
 
 namespace {
-
-struct SkelDeleter {
-  void operator()(spp_stats* s) const { spp_stats__destroy(s); }
-};
-struct LinkDeleter {
-  void operator()(bpf_link* l) const { bpf_link__destroy(l); }
-};
 
 [[noreturn]] void fail(const std::string& what, int err) {
   const std::string msg = what + ": " + std::strerror(err);
@@ -104,8 +98,8 @@ class BpfSppSource final : public SppStatsSource {
   }
 
  private:
-  std::unique_ptr<spp_stats, SkelDeleter> skel_;
-  std::unique_ptr<bpf_link, LinkDeleter> link_;  // after skel_: destroyed first
+  CPtr<spp_stats, spp_stats__destroy> skel_;
+  CPtr<bpf_link, bpf_link__destroy> link_;  // after skel_: destroyed first
   int vectors_fd_ = -1;  // owned by skel_
   int counts_fd_ = -1;
 };

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "counter_fields.hpp"
 #include "kmod_genl.hpp"
 #include "spp_sources.hpp"
 
@@ -82,8 +83,7 @@ class KmodSppSource final : public SppStatsSource {
       throw std::runtime_error("this dirtyscope.ko sends no SPP counters (a build from before the SPP hooks)");
     const SppCounters& now = *vm->spp;
     // RESET_STATS in between zeroes them: count from zero again.
-    if (now.allowed < base_.allowed || now.denied < base_.denied || now.events_dropped < base_.events_dropped)
-      base_ = SppCounters{};
+    if (went_backwards(now, base_)) base_ = SppCounters{};
     last_ = {now.allowed - base_.allowed, now.denied - base_.denied, now.events_dropped - base_.events_dropped};
     return last_;
   }

@@ -14,6 +14,7 @@
 #include "dirtyscope/kvm_system.hpp"
 #include "dirtyscope/unique_fd.hpp"
 #include "dirtyscope/vm.hpp"
+#include "thrown.hpp"
 
 namespace dirtyscope {
 namespace {
@@ -52,13 +53,10 @@ TEST(CheckExtensionLive, FailingCallOnSystemFdThrows) {
   auto kvm = open_kvm();
   if (!kvm) GTEST_SKIP() << "/dev/kvm unavailable";
   break_fd(kvm->fd());
-  try {
-    kvm->check_extension(KVM_CAP_DIRTY_LOG_RING);
-    FAIL() << "KvmSystem::check_extension returned on a failing ioctl";
-  } catch (const KvmError& e) {
-    EXPECT_EQ(e.call(), "KVM_CHECK_EXTENSION");
-    EXPECT_EQ(e.err(), ENOTTY);
-  }
+  const auto e = dirtyscope::testing::thrown<KvmError>([&] { kvm->check_extension(KVM_CAP_DIRTY_LOG_RING); });
+  ASSERT_TRUE(e) << "KvmSystem::check_extension returned on a failing ioctl";
+  EXPECT_EQ(e->call(), "KVM_CHECK_EXTENSION");
+  EXPECT_EQ(e->err(), ENOTTY);
 }
 
 TEST(CheckExtensionLive, FailingCallOnVmFdThrows) {
@@ -66,13 +64,10 @@ TEST(CheckExtensionLive, FailingCallOnVmFdThrows) {
   if (!kvm) GTEST_SKIP() << "/dev/kvm unavailable";
   Vm vm(*kvm);
   break_fd(vm.fd());
-  try {
-    vm.check_extension(KVM_CAP_DIRTY_LOG_RING);
-    FAIL() << "Vm::check_extension returned on a failing ioctl";
-  } catch (const KvmError& e) {
-    EXPECT_EQ(e.call(), "KVM_CHECK_EXTENSION");
-    EXPECT_EQ(e.err(), ENOTTY);
-  }
+  const auto e = dirtyscope::testing::thrown<KvmError>([&] { vm.check_extension(KVM_CAP_DIRTY_LOG_RING); });
+  ASSERT_TRUE(e) << "Vm::check_extension returned on a failing ioctl";
+  EXPECT_EQ(e->call(), "KVM_CHECK_EXTENSION");
+  EXPECT_EQ(e->err(), ENOTTY);
 }
 
 }  // namespace

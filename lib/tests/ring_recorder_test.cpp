@@ -14,6 +14,7 @@
 #include "dirtyscope/host_memory.hpp"
 #include "dirtyscope/ring_collector.hpp"
 #include "dirtyscope/test_region.hpp"
+#include "thrown.hpp"
 
 using namespace dirtyscope;
 
@@ -35,12 +36,7 @@ struct Ring {
 };
 
 std::string harvest_error(dirtyscope::RingEntryRecorder& rec, Ring& r) {
-  try {
-    rec.harvest(r.ring);
-  } catch (const CollectorError& e) {
-    return e.what();
-  }
-  return "";
+  return dirtyscope::testing::what_thrown<CollectorError>([&] { rec.harvest(r.ring); }, "");
 }
 
 // The usual harvest: no injection, 64 entries over two_slots(). The

@@ -3,6 +3,7 @@
 // live runs), without KVM.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <vector>
 
 #include "dirtyscope/verifier.hpp"
@@ -57,12 +58,27 @@ struct Started {
 };
 }  // namespace
 
-TEST(Verifier, ExactCollectionPasses) {
-  FakeGuest g(128, 1);
-  Started s(g);
+// Most tests: 64 pages, one vCPU, the verifier started; restart() for another shape.
+class Verifier : public ::testing::Test {
+ protected:
+  void restart(uint64_t pages, uint32_t vcpus) {
+    g = FakeGuest(pages, vcpus);
+    s.emplace(g);
+  }
+  Verdict judge(const Collection& c, const DirtySet& reported) { return s->verifier.judge(c, g.view(), reported); }
+  // A new verifier's judgement of the collection before iteration 1.
+  Verdict initial(const DirtySet& reported, bool initially_set) {
+    return CollectionVerifier(g.pages, 1).initial(g.collection(0, 0, true), g.view(), reported, initially_set);
+  }
+  FakeGuest g{64, 1};
+  std::optional<Started> s{std::in_place, g};
+};
+
+TEST_F(Verifier, ExactCollectionPasses) {
+  restart(128, 1);
   g.write(3, 1);
   g.write(70, 1);
-  Verdict v = s.verifier.judge(g.collection(1, 1, true), g.view(), set_of(128, {3, 70}));
+  Verdict v = judge(g.collection(1, 1, true), set_of(128, {3, 70}));
   EXPECT_TRUE(v.ok()) << v.summary();
   EXPECT_EQ(v.reported, 2u);
   EXPECT_EQ(v.written, 2u);
@@ -70,12 +86,10 @@ TEST(Verifier, ExactCollectionPasses) {
 }
 
 // drop-dirty: a page written before the collection that it did not report.
-TEST(Verifier, DroppedDirtyPageIsMissed) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, DroppedDirtyPageIsMissed) {
   g.write(9, 1);
   g.write(10, 1);
-  Verdict v = s.verifier.judge(g.collection(1, 1, true), g.view(), set_of(64, {10}));
+  Verdict v = judge(g.collection(1, 1, true), set_of(64, {10}));
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.missed, 1u);
   ASSERT_EQ(v.first.size(), 1u);
@@ -89,14 +103,12 @@ TEST(Verifier, DroppedDirtyPageIsMissed) {
 // Per collection, not on the union: a page reported by a running collection
 // and written again after it must be reported by the next one, even though
 // the iteration's union already holds it (lost re-protection).
-TEST(Verifier, RewriteAfterReportMustBeReportedAgain) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, RewriteAfterReportMustBeReportedAgain) {
   g.write(5, 1);
-  ASSERT_TRUE(s.verifier.judge(g.collection(1, 1, false), g.view(), set_of(64, {5})).ok());
+  ASSERT_TRUE(judge(g.collection(1, 1, false), set_of(64, {5})).ok());
   g.write(6, 1);  // write 1 may have been under way as collection 1 returned,
   g.write(5, 1);  // write 2 surely began after: KVM had re-protected page 5
-  Verdict v = s.verifier.judge(g.collection(2, 1, true), g.view(), set_of(64, {6}));
+  Verdict v = judge(g.collection(2, 1, true), set_of(64, {6}));
   ASSERT_EQ(v.missed, 1u) << v.summary();
   EXPECT_EQ(v.first[0].page, 5u);
   EXPECT_EQ(v.first[0].then_collection, 1u);
@@ -106,40 +118,34 @@ TEST(Verifier, RewriteAfterReportMustBeReportedAgain) {
   EXPECT_EQ(v.where(), "collection 2 (iteration 1, vCPUs paused)");
 }
 
-TEST(Verifier, RewriteAfterReportReportedAgainPassesAndCountsAsRewritten) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, RewriteAfterReportReportedAgainPassesAndCountsAsRewritten) {
   g.write(5, 1);
-  ASSERT_TRUE(s.verifier.judge(g.collection(1, 1, false), g.view(), set_of(64, {5})).ok());
+  ASSERT_TRUE(judge(g.collection(1, 1, false), set_of(64, {5})).ok());
   g.write(6, 1);
   g.write(5, 1);
-  Verdict v = s.verifier.judge(g.collection(2, 1, true), g.view(), set_of(64, {5, 6}));
+  Verdict v = judge(g.collection(2, 1, true), set_of(64, {5, 6}));
   EXPECT_TRUE(v.ok()) << v.summary();
   EXPECT_EQ(v.rewritten, 1u);
 }
 
 // The same across iterations: reported in iteration 1, written in 2.
-TEST(Verifier, NextIterationRewriteMustBeReported) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, NextIterationRewriteMustBeReported) {
   g.write(7, 1);
-  ASSERT_TRUE(s.verifier.judge(g.collection(1, 1, true), g.view(), set_of(64, {7})).ok());
+  ASSERT_TRUE(judge(g.collection(1, 1, true), set_of(64, {7})).ok());
   g.write(7, 2);
-  EXPECT_EQ(s.verifier.judge(g.collection(2, 2, true), g.view(), DirtySet(64)).missed, 1u);
+  EXPECT_EQ(judge(g.collection(2, 2, true), DirtySet(64)).missed, 1u);
 }
 
 // A write that overlapped a collection may be reported by it or by the
 // next one; if by neither, the next one missed it.
-TEST(Verifier, OverlappingWriteIsDueAtTheNextCollection) {
+TEST_F(Verifier, OverlappingWriteIsDueAtTheNextCollection) {
   for (bool reported_next : {true, false}) {
-    FakeGuest g(64, 1);
-    Started s(g);
+    restart(64, 1);
     Collection running = g.collection(1, 1, false);
     g.write(12, 1);  // during collection 1: its counters before and after differ
     running.writes_after = g.writes;
-    ASSERT_TRUE(s.verifier.judge(running, g.view(), DirtySet(64)).ok());
-    Verdict v = s.verifier.judge(g.collection(2, 1, true), g.view(),
-                                 reported_next ? set_of(64, {12}) : DirtySet(64));
+    ASSERT_TRUE(judge(running, DirtySet(64)).ok());
+    Verdict v = judge(g.collection(2, 1, true), reported_next ? set_of(64, {12}) : DirtySet(64));
     if (reported_next) {
       EXPECT_TRUE(v.ok()) << v.summary();
     } else {
@@ -156,20 +162,18 @@ TEST(Verifier, OverlappingWriteIsDueAtTheNextCollection) {
 // collection 2 must report the page. Whether collection 1 reported the
 // page (for an earlier write) or not, it did not report it showing this
 // write. If collection 2 does not report it either, it missed it.
-TEST(Verifier, OverlappingWriteUnseenByItsCollectionIsDueAtTheNext) {
+TEST_F(Verifier, OverlappingWriteUnseenByItsCollectionIsDueAtTheNext) {
   for (bool first_reported_older : {false, true})
     for (bool reported_next : {false, true}) {
       SCOPED_TRACE(std::string(first_reported_older ? "collection 1 reported an older write" : "collection 1 "
                                                                                                  "reported nothing") +
                    (reported_next ? ", collection 2 reports it" : ", collection 2 does not"));
-      FakeGuest g(64, 2);
-      Started s(g);
+      restart(64, 2);
       if (first_reported_older) g.write(12, 1, 1);  // vCPU 1, complete before collection 1
       Collection running = g.collection(1, 1, false);  // vCPU 0's write #0 may be under way
-      ASSERT_TRUE(s.verifier.judge(running, g.view(), first_reported_older ? set_of(64, {12}) : DirtySet(64)).ok());
+      ASSERT_TRUE(judge(running, first_reported_older ? set_of(64, {12}) : DirtySet(64)).ok());
       g.write(12, 1, 0);  // its stores land only now, after the scan
-      Verdict v = s.verifier.judge(g.collection(2, 1, false), g.view(),
-                                   reported_next ? set_of(64, {12}) : DirtySet(64));
+      Verdict v = judge(g.collection(2, 1, false), reported_next ? set_of(64, {12}) : DirtySet(64));
       if (reported_next) {
         EXPECT_TRUE(v.ok()) << v.summary();
         continue;
@@ -184,42 +188,36 @@ TEST(Verifier, OverlappingWriteUnseenByItsCollectionIsDueAtTheNext) {
 
 // Reported by the collection it overlapped, and again by the next: allowed
 // (KVM may fault the write in again after re-protecting it).
-TEST(Verifier, OverlappingWriteReportedTwiceIsNotStale) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, OverlappingWriteReportedTwiceIsNotStale) {
   Collection running = g.collection(1, 1, false);
   g.write(12, 1);
   running.writes_after = g.writes;
-  ASSERT_TRUE(s.verifier.judge(running, g.view(), set_of(64, {12})).ok());
-  EXPECT_TRUE(s.verifier.judge(g.collection(2, 1, true), g.view(), set_of(64, {12})).ok());
+  ASSERT_TRUE(judge(running, set_of(64, {12})).ok());
+  EXPECT_TRUE(judge(g.collection(2, 1, true), set_of(64, {12})).ok());
 }
 
 // A vCPU stalled inside one write across two running collections (a
 // memslot update can hold it between its stores and its counter): the
 // first reported the page showing that write, so the second, which the
 // write also overlapped, owes nothing, and neither does the next.
-TEST(Verifier, WriteSpanningCollectionsReportedOnceIsNotMissed) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, WriteSpanningCollectionsReportedOnceIsNotMissed) {
   g.begin_write(12, 1);
-  ASSERT_TRUE(s.verifier.judge(g.collection(1, 1, false), g.view(), set_of(64, {12})).ok());
-  ASSERT_TRUE(s.verifier.judge(g.collection(2, 1, false), g.view(), DirtySet(64)).ok());
+  ASSERT_TRUE(judge(g.collection(1, 1, false), set_of(64, {12})).ok());
+  ASSERT_TRUE(judge(g.collection(2, 1, false), DirtySet(64)).ok());
   g.finish();
-  Verdict v = s.verifier.judge(g.collection(3, 1, true), g.view(), DirtySet(64));
+  Verdict v = judge(g.collection(3, 1, true), DirtySet(64));
   EXPECT_TRUE(v.ok()) << v.summary();
 }
 
 // Its twin: the earlier report showed the page's previous write, so the
 // stalled write, which began after that report, is still owed and missed.
-TEST(Verifier, WriteSpanningCollectionsAfterAnEarlierReportIsMissed) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, WriteSpanningCollectionsAfterAnEarlierReportIsMissed) {
   g.write(12, 1);
-  ASSERT_TRUE(s.verifier.judge(g.collection(1, 1, false), g.view(), set_of(64, {12})).ok());
+  ASSERT_TRUE(judge(g.collection(1, 1, false), set_of(64, {12})).ok());
   g.begin_write(12, 1);
-  ASSERT_TRUE(s.verifier.judge(g.collection(2, 1, false), g.view(), DirtySet(64)).ok());
+  ASSERT_TRUE(judge(g.collection(2, 1, false), DirtySet(64)).ok());
   g.finish();
-  Verdict v = s.verifier.judge(g.collection(3, 1, true), g.view(), DirtySet(64));
+  Verdict v = judge(g.collection(3, 1, true), DirtySet(64));
   ASSERT_EQ(v.missed, 1u) << v.summary();
   EXPECT_EQ(v.first[0].page, 12u);
   EXPECT_EQ(v.first[0].then.seq, 0u);
@@ -227,24 +225,20 @@ TEST(Verifier, WriteSpanningCollectionsAfterAnEarlierReportIsMissed) {
 }
 
 // A write that began after a running collection returned is not due there.
-TEST(Verifier, WriteAfterRunningCollectionIsNotDueThere) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, WriteAfterRunningCollectionIsNotDueThere) {
   Collection running = g.collection(1, 1, false);
   g.write(20, 1);  // write 0 may be under way at the return: due next time
   g.write(21, 1);  // write 1 surely began after it
-  EXPECT_TRUE(s.verifier.judge(running, g.view(), DirtySet(64)).ok());
+  EXPECT_TRUE(judge(running, DirtySet(64)).ok());
   // ... but the paused collection after it must report both.
-  EXPECT_EQ(s.verifier.judge(g.collection(2, 1, true), g.view(), set_of(64, {20})).missed, 1u);
+  EXPECT_EQ(judge(g.collection(2, 1, true), set_of(64, {20})).missed, 1u);
 }
 
 // skip-clear: a page reported and never written again is reported again.
-TEST(Verifier, ReportWithoutWriteSinceIsStaleWhenPaused) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, ReportWithoutWriteSinceIsStaleWhenPaused) {
   g.write(30, 1);
-  ASSERT_TRUE(s.verifier.judge(g.collection(1, 1, false), g.view(), set_of(64, {30})).ok());
-  Verdict v = s.verifier.judge(g.collection(2, 1, true), g.view(), set_of(64, {30}));
+  ASSERT_TRUE(judge(g.collection(1, 1, false), set_of(64, {30})).ok());
+  Verdict v = judge(g.collection(2, 1, true), set_of(64, {30}));
   ASSERT_EQ(v.stale, 1u) << v.summary();
   EXPECT_EQ(v.first[0].kind, Offense::Stale);
   EXPECT_EQ(v.first[0].then_collection, 1u);
@@ -252,43 +246,36 @@ TEST(Verifier, ReportWithoutWriteSinceIsStaleWhenPaused) {
 
 // While vCPUs run, a write in progress may dirty a page before its words
 // change, so the same report is no offence there.
-TEST(Verifier, ReportWithoutWriteSinceIsNotJudgedWhileRunning) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, ReportWithoutWriteSinceIsNotJudgedWhileRunning) {
   g.write(30, 1);
-  ASSERT_TRUE(s.verifier.judge(g.collection(1, 1, false), g.view(), set_of(64, {30})).ok());
-  EXPECT_TRUE(s.verifier.judge(g.collection(2, 1, false), g.view(), set_of(64, {30})).ok());
+  ASSERT_TRUE(judge(g.collection(1, 1, false), set_of(64, {30})).ok());
+  EXPECT_TRUE(judge(g.collection(2, 1, false), set_of(64, {30})).ok());
 }
 
-TEST(Verifier, NeverWrittenPageReportedIsStale) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, NeverWrittenPageReportedIsStale) {
   g.write(1, 1);
-  Verdict v = s.verifier.judge(g.collection(1, 1, true), g.view(), set_of(64, {1, 2}));
+  Verdict v = judge(g.collection(1, 1, true), set_of(64, {1, 2}));
   EXPECT_EQ(v.stale, 1u) << v.summary();
 }
 
 // skip-clear in dirty-log: an old bitmap handed back in iteration 2.
-TEST(Verifier, ReusedOldBitmapIsMissedAndStale) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, ReusedOldBitmapIsMissedAndStale) {
   g.write(1, 1);
   g.write(2, 1);
-  ASSERT_TRUE(s.verifier.judge(g.collection(1, 1, true), g.view(), set_of(64, {1, 2})).ok());
+  ASSERT_TRUE(judge(g.collection(1, 1, true), set_of(64, {1, 2})).ok());
   g.write(2, 2);
   g.write(3, 2);
-  Verdict v = s.verifier.judge(g.collection(2, 2, true), g.view(), set_of(64, {1, 2}));
+  Verdict v = judge(g.collection(2, 2, true), set_of(64, {1, 2}));
   EXPECT_EQ(v.missed, 1u);  // page 3
   EXPECT_EQ(v.stale, 1u);   // page 1
 }
 
-TEST(Verifier, MissedPagesAreCountedPerWritingVcpu) {
-  FakeGuest g(64, 2);
-  Started s(g);
+TEST_F(Verifier, MissedPagesAreCountedPerWritingVcpu) {
+  restart(64, 2);
   g.write(1, 1, 0);
   g.write(2, 1, 1);
   g.write(3, 1, 1);
-  Verdict v = s.verifier.judge(g.collection(1, 1, true), g.view(), DirtySet(64));
+  Verdict v = judge(g.collection(1, 1, true), DirtySet(64));
   EXPECT_EQ(v.missed, 3u);
   EXPECT_EQ(v.missed_by_writer[1], 1u);
   EXPECT_EQ(v.missed_by_writer[2], 2u);
@@ -296,63 +283,55 @@ TEST(Verifier, MissedPagesAreCountedPerWritingVcpu) {
 }
 
 // Each vCPU's window counts its own writes only.
-TEST(Verifier, WindowsArePerVcpu) {
-  FakeGuest g(64, 2);
-  Started s(g);
+TEST_F(Verifier, WindowsArePerVcpu) {
+  restart(64, 2);
   Collection running = g.collection(1, 1, false);
   g.write(40, 1, 1);  // vCPU 1 overlaps the collection
   running.writes_after = g.writes;
   g.write(41, 1, 0);  // vCPU 0 writes after it returned
-  EXPECT_TRUE(s.verifier.judge(running, g.view(), DirtySet(64)).ok());
+  EXPECT_TRUE(judge(running, DirtySet(64)).ok());
 }
 
-TEST(Verifier, FutureStampFails) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, FutureStampFails) {
   g.write(8, 3);
-  EXPECT_EQ(s.verifier.judge(g.collection(1, 2, true), g.view(), set_of(64, {8})).future, 1u);
+  EXPECT_EQ(judge(g.collection(1, 2, true), set_of(64, {8})).future, 1u);
 }
 
-TEST(Verifier, UnknownWriterFails) {
-  FakeGuest g(64, 2);
+TEST_F(Verifier, UnknownWriterFails) {
+  restart(64, 2);
   g.write(8, 1, 1);  // vCPU 1, in a run the verifier was told has one vCPU
   CollectionVerifier one_vcpu(64, 1);
   Collection c{1, 1, true, {g.writes[0]}, {g.writes[0]}};
   EXPECT_EQ(one_vcpu.judge(c, g.view(), set_of(64, {8})).future, 1u);
 }
 
-TEST(Verifier, ListsAtMostTenOffences) {
-  FakeGuest g(64, 1);
-  Started s(g);
+TEST_F(Verifier, ListsAtMostTenOffences) {
   for (uint64_t p = 0; p < 20; ++p) g.write(p, 1);
-  Verdict v = s.verifier.judge(g.collection(1, 1, true), g.view(), DirtySet(64));
+  Verdict v = judge(g.collection(1, 1, true), DirtySet(64));
   EXPECT_EQ(v.missed, 20u);
   EXPECT_EQ(v.first.size(), Verdict::kMaxListed);
 }
 
-TEST(Verifier, InitiallySetNeedsEveryPage) {
-  FakeGuest g(64, 1);
+TEST_F(Verifier, InitiallySetNeedsEveryPage) {
   DirtySet all(64);
   for (uint64_t p = 0; p < 64; ++p) all.set(p);
-  EXPECT_TRUE(CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), all, true).ok());
+  EXPECT_TRUE(initial(all, true).ok());
   all.reset(17);
-  Verdict v = CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), all, true);
+  Verdict v = initial(all, true);
   EXPECT_EQ(v.initial_wrong, 1u);
   EXPECT_EQ(v.first[0].kind, Offense::InitialMissing);
 }
 
-TEST(Verifier, WithoutInitiallySetNothingIsDirtyBeforeWrites) {
-  FakeGuest g(64, 1);
-  EXPECT_TRUE(CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), DirtySet(64), false).ok());
-  Verdict v = CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), set_of(64, {4}), false);
+TEST_F(Verifier, WithoutInitiallySetNothingIsDirtyBeforeWrites) {
+  EXPECT_TRUE(initial(DirtySet(64), false).ok());
+  Verdict v = initial(set_of(64, {4}), false);
   EXPECT_EQ(v.initial_wrong, 1u);
   EXPECT_EQ(v.first[0].kind, Offense::InitialUnexpected);
 }
 
-TEST(Verifier, WriteBeforeFirstIterationIsCaught) {
-  FakeGuest g(64, 1);
+TEST_F(Verifier, WriteBeforeFirstIterationIsCaught) {
   g.write(2, 1);
-  EXPECT_EQ(CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), set_of(64, {2}), false).future, 1u);
+  EXPECT_EQ(initial(set_of(64, {2}), false).future, 1u);
 }
 
 TEST(PageWrite, DescribesWriterAndSequence) {
@@ -362,8 +341,7 @@ TEST(PageWrite, DescribesWriterAndSequence) {
 
 // Writes before logging began hold stamp 0: nothing to report at the
 // start, and reporting them later, unwritten since, is stale.
-TEST(Verifier, WritesBeforeLoggingAreNotDirty) {
-  FakeGuest g(64, 1);
+TEST_F(Verifier, WritesBeforeLoggingAreNotDirty) {
   for (uint64_t p = 0; p < 64; ++p) g.write(p, 0);
   CollectionVerifier verifier(64, 1);
   ASSERT_TRUE(verifier.initial(g.collection(0, 0, true), g.view(), DirtySet(64), false).ok());
@@ -371,13 +349,12 @@ TEST(Verifier, WritesBeforeLoggingAreNotDirty) {
   Verdict v = verifier.judge(g.collection(1, 1, true), g.view(), set_of(64, {3, 4}));
   EXPECT_EQ(v.stale, 1u) << v.summary();
   EXPECT_EQ(v.first[0].page, 4u);
-  EXPECT_EQ(CollectionVerifier(64, 1).initial(g.collection(0, 0, true), g.view(), set_of(64, {5}), false).initial_wrong, 1u);
+  EXPECT_EQ(initial(set_of(64, {5}), false).initial_wrong, 1u);
 }
 
 // A write under logging that KVM never reports (e.g. enabling logging left
 // the page writable) is missed at the first collection.
-TEST(Verifier, FirstWriteUnderLoggingMustBeReported) {
-  FakeGuest g(64, 1);
+TEST_F(Verifier, FirstWriteUnderLoggingMustBeReported) {
   for (uint64_t p = 0; p < 64; ++p) g.write(p, 0);
   CollectionVerifier verifier(64, 1);
   ASSERT_TRUE(verifier.initial(g.collection(0, 0, true), g.view(), DirtySet(64), false).ok());

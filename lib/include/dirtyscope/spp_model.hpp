@@ -1,16 +1,7 @@
-// SPP on stock KVM. Protected pages are mapped through KVM_MEM_READONLY
-// memslots that alias the test region's own host memory, so the guest
-// reads them directly and each guest write to them exits as
-// KVM_EXIT_MMIO (gpa, length, data). The vCPU's thread hands that exit to
-// handle_mmio(), which applies the write to host memory if the page's
-// vector allows it, and otherwise records a violation and drops it.
-//
-// Vectors change at any time, also while vCPUs run: the affected memslots
-// are split or merged (delete, then create) under the model's lock. A
-// guest access that falls in the moment a slot is gone also exits as
-// MMIO; handle_mmio serves it from host memory by the vectors then in
-// force, so the guest never sees the change as anything but atomic.
-// Each change also replaces the region's slot table (TestRegion), so
+// SPP on stock KVM (docs/spp.md): protected pages in KVM_MEM_READONLY
+// memslots aliasing the region's memory, each guest write an MMIO exit
+// that the vCPU's thread hands to handle_mmio(). A vector change splits or
+// merges memslots and replaces the region's slot table (TestRegion), so
 // collectors find the new slots; with dirty logging on, change vectors
 // only with vCPUs out of KVM_RUN and after draining the log (see
 // Collector::relayout): KVM drops a deleted slot's dirty bits.

@@ -1,14 +1,7 @@
-// The host's half of the guest's write mix (lib/guest/protocol.h): which
-// pages each vCPU sweeps and rewrites in an iteration, and whether it has
-// done them. Three parts beside the random writes:
-//  - sweep: vCPU i owns the i-th of n equal shares of the test memory and
-//    writes a window of it each iteration, the window moving on so that a
-//    run of N iterations writes every page at least once;
-//  - carry: the previous iteration's window again, pages a collection has
-//    reported, so lost re-protection (KVM reports a page but leaves it
-//    writable) shows as a page missed in the next iteration;
-//  - recent: after each collection made while vCPUs run, the pages swept
-//    before it, written again in the same iteration.
+// The host's half of the guest's write mix (lib/guest/protocol.h; its
+// parts and what each catches: docs/modes-and-verifier.md, "What verified
+// means"): which pages each vCPU sweeps and rewrites in an iteration, and
+// whether it has done them.
 #pragma once
 
 #include <cstdint>

@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * CO-RE variant: needs kernel BTF. Every KVM hook exists twice, as tp_btf
- * (preferred: typed arguments, cheapest dispatch) and raw_tp (works where
- * the tracepoint has no btf_trace_* type, e.g. some module builds). The
- * user side enables exactly one of each pair with bpf_program__set_autoload
- * before load. The ioctl hooks are the per-syscall trace events
- * syscalls:sys_{enter,exit}_ioctl, which are not real tracepoints (no
- * tp_btf); their fallback is raw_tp on raw_syscalls:sys_{enter,exit}
- * filtered on the syscall number, for hosts where tracefs is unavailable.
- *
- * Why not fentry/kprobe: they do not attach on every host (they do not on
- * the PVM host this was written on), and tracepoints are the stable ABI
- * KVM offers for exactly these events.
+ * CO-RE variant: needs kernel BTF. Every KVM hook exists as tp_btf and as
+ * its raw_tp fallback (DS_HOOK below); the ioctl hooks' fallback is raw_tp
+ * on raw_syscalls:sys_{enter,exit}. The user side autoloads one program of
+ * each pair (docs/statistics-and-alarm.md: "Attach variants and
+ * fallbacks", "Why tracepoints, not kprobes or fentry").
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -52,93 +45,33 @@ static __always_inline void set_spte(u64 *sptep)
 	ds_on_set_spte(spte);
 }
 
-/* ---- tp_btf ---- */
+/* Each KVM hook twice with one body: tp_btf/<tp> as btf_<name> and its
+ * raw_tp/<tp> fallback as raw_<name>, the same leading arguments (read
+ * as u64 ctx slots there). */
+#define DS_HOOK(tp, name, body, ...)                              \
+	SEC("tp_btf/" #tp)                                        \
+	int BPF_PROG(btf_##name, __VA_ARGS__)                     \
+	{                                                         \
+		body;                                             \
+		return 0;                                         \
+	}                                                         \
+	SEC("raw_tp/" #tp)                                        \
+	int BPF_PROG(raw_##name, __VA_ARGS__)                     \
+	{                                                         \
+		body;                                             \
+		return 0;                                         \
+	}
 
-SEC("tp_btf/kvm_dirty_ring_push")
-int BPF_PROG(btf_dirty_ring_push, struct kvm_dirty_ring *ring, u32 slot, u64 offset)
-{
-	ring_push(ring);
-	return 0;
-}
-
-SEC("tp_btf/kvm_dirty_ring_reset")
-int BPF_PROG(btf_dirty_ring_reset, struct kvm_dirty_ring *ring)
-{
-	ds_on_ring_reset(ring_vcpu_id(ring));
-	return 0;
-}
-
-SEC("tp_btf/kvm_dirty_ring_exit")
-int BPF_PROG(btf_dirty_ring_exit, struct kvm_vcpu *vcpu)
-{
-	ds_on_ring_exit(BPF_CORE_READ(vcpu, vcpu_id));
-	return 0;
-}
-
-SEC("tp_btf/kvm_page_fault")
-int BPF_PROG(btf_page_fault, struct kvm_vcpu *vcpu, u64 fault_address, u64 error_code)
-{
-	ds_on_page_fault(BPF_CORE_READ(vcpu, vcpu_id), 0);
-	return 0;
-}
-
-SEC("tp_btf/fast_page_fault")
-int BPF_PROG(btf_fast_page_fault, struct kvm_vcpu *vcpu)
-{
-	ds_on_page_fault(BPF_CORE_READ(vcpu, vcpu_id), 1);
-	return 0;
-}
-
-SEC("tp_btf/kvm_mmu_set_spte")
-int BPF_PROG(btf_mmu_set_spte, int level, u64 gfn, u64 *sptep)
-{
-	set_spte(sptep);
-	return 0;
-}
-
-/* ---- raw_tp fallbacks, same arguments read as u64 ctx slots ---- */
-
-SEC("raw_tp/kvm_dirty_ring_push")
-int BPF_PROG(raw_dirty_ring_push, struct kvm_dirty_ring *ring)
-{
-	ring_push(ring);
-	return 0;
-}
-
-SEC("raw_tp/kvm_dirty_ring_reset")
-int BPF_PROG(raw_dirty_ring_reset, struct kvm_dirty_ring *ring)
-{
-	ds_on_ring_reset(ring_vcpu_id(ring));
-	return 0;
-}
-
-SEC("raw_tp/kvm_dirty_ring_exit")
-int BPF_PROG(raw_dirty_ring_exit, struct kvm_vcpu *vcpu)
-{
-	ds_on_ring_exit(BPF_CORE_READ(vcpu, vcpu_id));
-	return 0;
-}
-
-SEC("raw_tp/kvm_page_fault")
-int BPF_PROG(raw_page_fault, struct kvm_vcpu *vcpu)
-{
-	ds_on_page_fault(BPF_CORE_READ(vcpu, vcpu_id), 0);
-	return 0;
-}
-
-SEC("raw_tp/fast_page_fault")
-int BPF_PROG(raw_fast_page_fault, struct kvm_vcpu *vcpu)
-{
-	ds_on_page_fault(BPF_CORE_READ(vcpu, vcpu_id), 1);
-	return 0;
-}
-
-SEC("raw_tp/kvm_mmu_set_spte")
-int BPF_PROG(raw_mmu_set_spte, int level, u64 gfn, u64 *sptep)
-{
-	set_spte(sptep);
-	return 0;
-}
+DS_HOOK(kvm_dirty_ring_push, dirty_ring_push, ring_push(ring), struct kvm_dirty_ring *ring)
+DS_HOOK(kvm_dirty_ring_reset, dirty_ring_reset, ds_on_ring_reset(ring_vcpu_id(ring)),
+	struct kvm_dirty_ring *ring)
+DS_HOOK(kvm_dirty_ring_exit, dirty_ring_exit, ds_on_ring_exit(BPF_CORE_READ(vcpu, vcpu_id)),
+	struct kvm_vcpu *vcpu)
+DS_HOOK(kvm_page_fault, page_fault, ds_on_page_fault(BPF_CORE_READ(vcpu, vcpu_id), 0),
+	struct kvm_vcpu *vcpu)
+DS_HOOK(fast_page_fault, fast_page_fault, ds_on_page_fault(BPF_CORE_READ(vcpu, vcpu_id), 1),
+	struct kvm_vcpu *vcpu)
+DS_HOOK(kvm_mmu_set_spte, mmu_set_spte, set_spte(sptep), int level, u64 gfn, u64 *sptep)
 
 /* ---- ioctl latency ---- */
 

@@ -86,18 +86,26 @@ static __always_inline __s32 ds_thread_vcpu(__u32 tid)
 	return v ? *v : DS_VCPU_UNKNOWN;
 }
 
+/* The counters for an event of `vcpu_id`, or 0 if the process is not
+ * wanted; `note`: the event runs on the vCPU's own thread, remember it. */
+static __always_inline struct ds_vcpu_counters *ds_vcpu_event(__s32 vcpu_id, int note)
+{
+	__u32 tgid, tid;
+
+	if (!ds_wanted(&tgid, &tid))
+		return 0;
+	if (note)
+		ds_note_thread(tid, vcpu_id);
+	return ds_counters(tgid, vcpu_id);
+}
+
 /* ring_size: entries, 0 if the caller cannot see the ring. */
 static __always_inline void ds_on_ring_push(__s32 vcpu_id, __u32 dirty_index, __u32 reset_index,
 					    __u32 ring_size)
 {
-	struct ds_vcpu_counters *c;
-	__u32 tgid, tid;
+	struct ds_vcpu_counters *c = ds_vcpu_event(vcpu_id, 1);
 	__u64 used;
 
-	if (!ds_wanted(&tgid, &tid))
-		return;
-	ds_note_thread(tid, vcpu_id);
-	c = ds_counters(tgid, vcpu_id);
 	if (!c)
 		return;
 	c->ring_pushes++;
@@ -116,43 +124,27 @@ static __always_inline void ds_on_ring_push(__s32 vcpu_id, __u32 dirty_index, __
  * vCPU ring, so this does not update thread_vcpu. */
 static __always_inline void ds_on_ring_reset(__s32 vcpu_id)
 {
-	struct ds_vcpu_counters *c;
-	__u32 tgid, tid;
+	struct ds_vcpu_counters *c = ds_vcpu_event(vcpu_id, 0);
 
-	if (!ds_wanted(&tgid, &tid))
-		return;
-	c = ds_counters(tgid, vcpu_id);
 	if (c)
 		c->ring_resets++;
 }
 
 static __always_inline void ds_on_ring_exit(__s32 vcpu_id)
 {
-	struct ds_vcpu_counters *c;
-	__u32 tgid, tid;
+	struct ds_vcpu_counters *c = ds_vcpu_event(vcpu_id, 1);
 
-	if (!ds_wanted(&tgid, &tid))
-		return;
-	ds_note_thread(tid, vcpu_id);
-	c = ds_counters(tgid, vcpu_id);
 	if (c)
 		c->ring_full_exits++;
 }
 
 static __always_inline void ds_on_page_fault(__s32 vcpu_id, int fast)
 {
-	struct ds_vcpu_counters *c;
-	__u32 tgid, tid;
+	struct ds_vcpu_counters *c = ds_vcpu_event(vcpu_id, 1);
 
-	if (!ds_wanted(&tgid, &tid))
-		return;
-	ds_note_thread(tid, vcpu_id);
-	c = ds_counters(tgid, vcpu_id);
-	if (!c)
-		return;
-	if (fast)
+	if (c && fast)
 		c->fast_page_faults++;
-	else
+	else if (c)
 		c->page_faults++;
 }
 

@@ -11,48 +11,23 @@
 #include "tp_ctx.h"
 #include "dirty_stats_common.bpf.h"
 
-SEC("tp/kvm/kvm_dirty_ring_push")
-int tp_dirty_ring_push(struct ds_tp_dirty_ring_push *ctx)
-{
-	/* The classic event records no ring size: 0 = unknown. */
-	ds_on_ring_push(ctx->index, ctx->dirty_index, ctx->reset_index, 0);
-	return 0;
-}
+/* tp/<group>/<tp> as tp_<name>, its record (tp_ctx.h) as ctx. */
+#define DS_TP(group, tp, name, body)                              \
+	SEC("tp/" #group "/" #tp)                                 \
+	int tp_##name(struct ds_tp_##name *ctx)                   \
+	{                                                         \
+		body;                                             \
+		return 0;                                         \
+	}
 
-SEC("tp/kvm/kvm_dirty_ring_reset")
-int tp_dirty_ring_reset(struct ds_tp_dirty_ring_reset *ctx)
-{
-	ds_on_ring_reset(ctx->index);
-	return 0;
-}
-
-SEC("tp/kvm/kvm_dirty_ring_exit")
-int tp_dirty_ring_exit(struct ds_tp_dirty_ring_exit *ctx)
-{
-	ds_on_ring_exit(ctx->vcpu_id);
-	return 0;
-}
-
-SEC("tp/kvm/kvm_page_fault")
-int tp_page_fault(struct ds_tp_page_fault *ctx)
-{
-	ds_on_page_fault((__s32)ctx->vcpu_id, 0);
-	return 0;
-}
-
-SEC("tp/kvmmmu/fast_page_fault")
-int tp_fast_page_fault(struct ds_tp_fast_page_fault *ctx)
-{
-	ds_on_page_fault(ctx->vcpu_id, 1);
-	return 0;
-}
-
-SEC("tp/kvmmmu/kvm_mmu_set_spte")
-int tp_mmu_set_spte(struct ds_tp_mmu_set_spte *ctx)
-{
-	ds_on_set_spte(ctx->spte);
-	return 0;
-}
+/* The classic event records no ring size: 0 = unknown. */
+DS_TP(kvm, kvm_dirty_ring_push, dirty_ring_push,
+      ds_on_ring_push(ctx->index, ctx->dirty_index, ctx->reset_index, 0))
+DS_TP(kvm, kvm_dirty_ring_reset, dirty_ring_reset, ds_on_ring_reset(ctx->index))
+DS_TP(kvm, kvm_dirty_ring_exit, dirty_ring_exit, ds_on_ring_exit(ctx->vcpu_id))
+DS_TP(kvm, kvm_page_fault, page_fault, ds_on_page_fault((__s32)ctx->vcpu_id, 0))
+DS_TP(kvmmmu, fast_page_fault, fast_page_fault, ds_on_page_fault(ctx->vcpu_id, 1))
+DS_TP(kvmmmu, kvm_mmu_set_spte, mmu_set_spte, ds_on_set_spte(ctx->spte))
 
 #include "ioctl_tp.bpf.h"
 

@@ -66,27 +66,16 @@ TEST(KmodDropsMalformed, ModuleReplyNeedsEveryReason) {
 }
 
 TEST(KmodDropsMalformed, ModuleWideReasonsInAVmNestAreRejected) {
-  ModuleMsg m(DIRTYSCOPE_CMD_LIST_VMS);
-  m.u64(DIRTYSCOPE_ATTR_RESET_GEN, 1, DIRTYSCOPE_ATTR_PAD);
-  m.vm_id(2, 77, 3, "77-3");
-  m.u32(DIRTYSCOPE_ATTR_NR_VCPUS, 0);
-  m.drops_nest(kModuleDrops, true);
-  nlattr* n = m.nest_start(DIRTYSCOPE_ATTR_STATS);
-  m.counters({});
-  m.nest_end(n);
-  EXPECT_EQ(error_of(m.hdr(), DIRTYSCOPE_CMD_LIST_VMS),
+  EXPECT_EQ(list_vms_error([](ModuleMsg&) {},
+                           [](ModuleMsg& m) {
+                             m.u64(DIRTYSCOPE_ATTR_RESET_GEN, 1, DIRTYSCOPE_ATTR_PAD);
+                             m.drops_nest(kModuleDrops, true);
+                           }),
             "dirtyscope.ko LIST_VMS message, DROPS: module-wide drop reasons in a VM's DROPS nest");
 }
 
 TEST(KmodDropsMalformed, DropsWithoutAGenerationAreRejected) {
-  ModuleMsg m(DIRTYSCOPE_CMD_LIST_VMS);
-  m.vm_id(2, 77, 3, "77-3");
-  m.u32(DIRTYSCOPE_ATTR_NR_VCPUS, 0);
-  m.drops_nest(kVmDrops, false);
-  nlattr* n = m.nest_start(DIRTYSCOPE_ATTR_STATS);
-  m.counters({});
-  m.nest_end(n);
-  EXPECT_EQ(error_of(m.hdr(), DIRTYSCOPE_CMD_LIST_VMS),
+  EXPECT_EQ(list_vms_error([](ModuleMsg&) {}, [](ModuleMsg& m) { m.drops_nest(kVmDrops, false); }),
             "dirtyscope.ko LIST_VMS message: DROPS without RESET_GEN");
 }
 

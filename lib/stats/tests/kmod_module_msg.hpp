@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -18,7 +19,9 @@
 #include <utility>
 #include <vector>
 
+#include "c_ptr.hpp"
 #include "dirtyscope/stats/kmod_stats_source.hpp"
+#include "thrown.hpp"
 
 namespace dirtyscope::stats::kmod_test {
 
@@ -150,10 +153,7 @@ class ModuleMsg {
   static void ok(int rc) {
     if (rc < 0) throw std::runtime_error("nla_put failed");
   }
-  struct Free {
-    void operator()(nl_msg* m) const { nlmsg_free(m); }
-  };
-  std::unique_ptr<nl_msg, Free> m_;
+  CPtr<nl_msg, nlmsg_free> m_;
   bool pad64_;
 };
 
@@ -175,12 +175,7 @@ constexpr SppCounters kSpp{.allowed = 41, .denied = 17, .events_dropped = 3};
 // "(accepted)".
 template <typename Parse>
 std::string rejection(Parse&& parse) {
-  try {
-    (void)parse();
-  } catch (const KmodProtocolError& e) {
-    return e.what();
-  }
-  return "(accepted)";
+  return dirtyscope::testing::what_thrown<KmodProtocolError>([&] { (void)parse(); }, "(accepted)");
 }
 
 // Why parse_kmod_vm() refused a message, or "(accepted)".
@@ -199,12 +194,15 @@ inline KmodVm vm_of(std::uint64_t id, std::uint32_t pid, std::vector<KmodVcpu> v
   return vm;
 }
 
-// Builds a LIST_VMS message whose STATS nest ends with `extra()`.
-template <typename Extra>
-std::string list_vms_error(Extra&& extra) {
+// Builds a LIST_VMS message of a VM without vCPUs, `before()` added ahead
+// of its STATS nest and `extra()` at the nest's end; says why
+// parse_kmod_vm() refused it.
+inline std::string list_vms_error(const std::function<void(ModuleMsg&)>& extra,
+                                  const std::function<void(ModuleMsg&)>& before = {}) {
   ModuleMsg m(DIRTYSCOPE_CMD_LIST_VMS);
   m.vm_id(2, 77, 3, "77-3");
   m.u32(DIRTYSCOPE_ATTR_NR_VCPUS, 0);
+  if (before) before(m);
   nlattr* n = m.nest_start(DIRTYSCOPE_ATTR_STATS);
   m.counters({});
   extra(m);

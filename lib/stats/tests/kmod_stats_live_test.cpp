@@ -11,6 +11,7 @@
 
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 #include "mini_guest.hpp"
+#include "thrown.hpp"
 
 namespace dirtyscope::stats::testing {
 namespace {
@@ -45,14 +46,7 @@ TEST(KmodLive, EveryEntryPointRefusesWithTheReasonWhenNotLoaded) {
     return;
   }
   EXPECT_FALSE(KmodStatsSource::available());
-  const auto refuses = [](auto&& f) {
-    try {
-      f();
-    } catch (const StatsUnavailable& e) {
-      return std::string(e.what());
-    }
-    return std::string("(no exception)");
-  };
+  const auto refuses = [](auto&& f) { return dirtyscope::testing::what_thrown<StatsUnavailable>(f); };
   EXPECT_EQ(refuses([] { KmodStatsSource src; }), kKmodNotLoaded);
   EXPECT_EQ(refuses([] { KmodEventSubscriber sub; }), kKmodNotLoaded);
   EXPECT_EQ(refuses([] { kmod_reset_stats(); }), kKmodNotLoaded);

@@ -15,6 +15,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/stats/kvm_binary_stats.hpp"
 #include "dirtyscope/unique_fd.hpp"
+#include "thrown.hpp"
 
 namespace dirtyscope::stats {
 namespace {
@@ -22,13 +23,10 @@ namespace {
 TEST(KvmBinaryStatsUnit, OpenOnNonKvmFdThrowsKvmErrorNamingTheIoctl) {
   UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   ASSERT_TRUE(null.valid());
-  try {
-    KvmBinaryStats::open(null.get());
-    FAIL() << "KVM_GET_STATS_FD on /dev/null succeeded";
-  } catch (const KvmError& e) {
-    EXPECT_EQ(e.call(), "KVM_GET_STATS_FD");
-    EXPECT_EQ(e.err(), ENOTTY);
-  }
+  const auto e = dirtyscope::testing::thrown<KvmError>([&] { KvmBinaryStats::open(null.get()); });
+  ASSERT_TRUE(e) << "KVM_GET_STATS_FD on /dev/null succeeded";
+  EXPECT_EQ(e->call(), "KVM_GET_STATS_FD");
+  EXPECT_EQ(e->err(), ENOTTY);
 }
 
 TEST(KvmBinaryStatsUnit, UnreadableStatsFileThrowsAndClosesTheFd) {
@@ -49,13 +47,10 @@ UniqueFd stats_file(const kvm_stats_header& hdr) {
 }
 
 std::string refusal(const kvm_stats_header& hdr) {
-  try {
-    KvmBinaryStats stats(stats_file(hdr));
-  } catch (const std::system_error& e) {
-    EXPECT_EQ(e.code().value(), EINVAL);
-    return e.what();
-  }
-  return "accepted";
+  const auto e = dirtyscope::testing::thrown<std::system_error>([&] { KvmBinaryStats stats(stats_file(hdr)); });
+  if (!e) return "accepted";
+  EXPECT_EQ(e->code().value(), EINVAL);
+  return e->what();
 }
 
 // Regression (the kvm_stats fuzzer): these headers made the reader

@@ -1,21 +1,13 @@
-// The arm64 guest: lays out the system memslot (shared pages,
-// code with its exception vectors, stacks) and gives each vCPU its initial
-// registers, the arm64 counterpart of x86::GuestImage. The guest programs
-// are the same C as on x86 (lib/guest/, protocol.h); only the entry
-// (lib/guest/arm64/entry.S) and the report (an MMIO store) differ.
-//
-// arm64 sets vCPU state register by register: Vcpu::arm_init() with
-// Vm::preferred_target(), then Vcpu::set_one_reg() for each OneReg here.
-//
-// The guest runs with its MMU on: one level-1 table of 1 GiB identity
-// blocks (4 KiB granule, 39-bit VA), Normal write-back memory except the
-// GiB holding DS_GUEST_MMIO_ADDR, which is Device-nGnRE. Cacheable like
-// the host's view of the same pages, so the host reads what the guest
-// wrote on hardware too, not only under TCG. Stage-1 blocks do not change
-// what dirty logging sees: that is stage 2, per 4 KiB page (or 2 MiB when
-// huge pages back the slot).
-//
-// Not yet: EL0 (x86's CPL3) and the migrate program (it reads the TSC).
+// The arm64 guest: lays out the system memslot (shared pages, code with
+// its exception vectors, stacks) and gives each vCPU its initial
+// registers, the arm64 counterpart of x86::GuestImage: the same guest C
+// (lib/guest/, protocol.h), its own entry (lib/guest/arm64/entry.S) and
+// report (an MMIO store). Registers are set one by one: Vcpu::arm_init()
+// with Vm::preferred_target(), then Vcpu::set_one_reg() for each OneReg.
+// The MMU is on, with cacheable 1 GiB identity blocks (why:
+// docs/kernels-and-vm-harness.md); stage-1 blocks do not change what
+// dirty logging sees, which is stage 2. Not yet: EL0 (x86's CPL3) and the
+// migrate program (it reads the TSC).
 #pragma once
 
 #include <linux/kvm.h>

@@ -130,12 +130,10 @@ KmodModule parse_kmod_module(const nlmsghdr* msg);
 std::optional<std::string> kmod_hidden_reason(pid_t pid, uid_t process_euid, uid_t caller_euid,
                                               std::uint64_t cap_effective);
 
-// `now` minus `base` (the same VM earlier), per vCPU index. If the reset
-// generation moved, someone reset the VM (RESET_STATS) in between: every
-// counter is taken from zero (reset = Generation). Without a generation
-// change, a vCPU whose counters went backwards was reset too and is taken
-// from zero (reset = WentBackwards), as before generations existed.
-// High-water marks and ring size are not counters: `now`'s.
+// `now` minus `base` (the same VM earlier), per vCPU index; counters reset
+// in between (the generation moved, or they went backwards: `reset` says
+// which, docs/statistics-and-alarm.md "Reset generations") are taken from
+// zero. High-water marks and ring size are not counters: `now`'s.
 KmodVm kmod_since(const KmodVm& now, const KmodVm& base);
 // The module-wide counterpart: nullopt if the generation moved (reset
 // by another reader; count from zero), else now - base.
@@ -160,10 +158,9 @@ struct KmodBaseline {
 // One snapshot of a reader, from fresh GET_STATS replies (`now`) and
 // GET_MODULE (`module`, nullopt if not read): counts since each VM's
 // baseline (VMs without one: since module load), module-wide drops since
-// the module baseline, and every note so far in DirtyStats::inexact. A VM
-// or the module whose reset generation moved was reset by another reader:
-// it is noted, counted since that reset, and rebaselined at zero in the new
-// generation. Baselines of VMs not in `now` (destroyed) are dropped.
+// the module baseline, and every note so far in DirtyStats::inexact (a
+// reset by another reader: docs/statistics-and-alarm.md "Reset
+// generations"). Baselines of VMs not in `now` (destroyed) are dropped.
 DirtyStats kmod_snapshot(std::vector<KmodVm> now, const std::optional<KmodModule>& module, KmodBaseline& base,
                          const std::function<pid_t(std::uint32_t)>& process_of = {});
 
