@@ -46,6 +46,13 @@ apt_download() {
   (cd "$dir" && apt-get -q "${APT_OPTS[@]}" download "${@:2}") >>"$dir/download.log" 2>&1 ||
     { tail -n 5 "$dir/download.log" >&2; die "apt-get download of ${*:2} failed (log: $dir/download.log)"; }
 }
+# apt_deb DIR PKG VERSION: the path of PKG=VERSION's .deb in DIR, downloaded
+#   first if it is not there yet.
+apt_deb() {
+  local debs=("$1/${2}_${3//:/%3a}_"*.deb)
+  [[ -f ${debs[0]} ]] || { note "downloading $2=$3"; apt_download "$1" "$2=$3"; debs=("$1/${2}_${3//:/%3a}_"*.deb); }
+  echo "${debs[0]}"
+}
 # apt_extract ROOT DEB...: ROOT made afresh with every DEB unpacked into it.
 apt_extract() {
   local root=$1 deb

@@ -52,9 +52,7 @@ if [[ -f $flavour/.built && $(cat "$flavour/.built") == "$want" ]]; then
 fi
 
 if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
-  deb=$(ls "$top/debs/${pkg}_${version//:/%3a}_all.deb" 2>/dev/null || true)
-  [[ -n $deb ]] || { note "downloading $pkg=$version"; apt_download "$top/debs" "$pkg=$version"; }
-  deb=$(ls "$top/debs/${pkg}_${version//:/%3a}_all.deb")
+  deb=$(apt_deb "$top/debs" "$pkg" "$version")
   rm -rf "$src" "$out"
   note "unpacking $pkg $version"
   apt_unpack_source "$deb" "$src"

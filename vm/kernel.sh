@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
-# Resolves the kernel the nested VM boots (vm/run.sh, vm/kvm-build.sh,
-# vm/arm64/boot.sh eval what it prints): debian-6.1 (default: the host's
-# installed image), debian-6.12, debian-6.12-rt, debian-7.2,
-# debian-experimental (fetched with a private apt state into
-# $BUILD_DIR/kernels/NAME/), debug and debug-rt (vm/debug-kernel.sh), debian-13-arm64 (the
-# arm64 guest's), a built tree DIR, or KERNEL_IMAGE with KERNEL_MODULES
-# (KERNEL_HEADERS). Each one: docs/kernels-and-vm-harness.md, "Kernels".
-# Usage: vm/kernel.sh [KERNEL]     (default: $KERNEL, else debian-6.1)
-#        vm/kernel.sh --source KERNEL   also download linux-source (not 6.1)
-#        vm/kernel.sh --headers debian-13-arm64   also the headers (KERNEL_KDIR)
-#        vm/kernel.sh --arch arm64 [--headers] [KERNEL]   the arm64 guest's
-#                         kernels by the x86 names: debian-13-arm64 (default),
-#                         debian-7.2 (sid), debian-experimental (7.3-rc)
-# Prints: KERNEL_NAME KERNEL_ABI KERNEL_IMAGE KERNEL_MODDIR (holds modules.dep)
-#         KERNEL_KDIR (build dir for the module) KERNEL_CONFIG KERNEL_VERSION
-#         (Debian package version, empty for a tree) KERNEL_SRC_DEB (with --source)
-#         KERNEL_BUSYBOX (the guest's busybox; empty: the host's)
-# Exit 2 (one line on stderr): unknown KERNEL, missing bzImage/modules/headers,
+# The one kernel interface: resolves a kernel the nested VM boots and prints
+# its KERNEL_* assignments, which vm/run.sh, vm/kvm-build.sh and
+# vm/arm64/boot.sh eval: debian-6.1 (the default: the host's installed
+# image), debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental
+# (fetched with a private apt state into $BUILD_DIR/kernels/NAME/), debug and
+# debug-rt (vm/debug-kernel.sh), a built tree DIR, or KERNEL_IMAGE with
+# KERNEL_MODULES (KERNEL_HEADERS). Each one, and what it prints:
+# docs/kernels-and-vm-harness.md, "Kernels".
+# Usage: vm/kernel.sh [--source] [KERNEL]   (default: $KERNEL, else debian-6.1;
+#          --source: also linux-source's .deb, KERNEL_SRC_DEB, not for 6.1)
+#        vm/kernel.sh [--arch arm64] [--headers] [KERNEL]   the arm64 guest's
+#          kernels by the x86 names (debian-13-arm64, the default; debian-7.2;
+#          debian-experimental); --headers: also their headers (KERNEL_KDIR)
+# Exit 2 (one line on stderr) for an unknown or incomplete kernel or
 # packages unavailable. Progress on stderr.
 set -euo pipefail
 WHO=vm-kernel
@@ -102,14 +98,7 @@ debian_suite() {
     note "extracted $abi ($version) into $root in $((SECONDS - t0)) s"
   fi
   local src=
-  if ((WANT_SOURCE)); then
-    src=$(ls "$debs/linux-source-${series}_${version//:/%3a}_all.deb" 2>/dev/null || true)
-    if [[ -z $src ]]; then
-      note "downloading linux-source-$series=$version (same version as the image)"
-      apt_download "$debs" "linux-source-$series=$version"
-      src=$(ls "$debs/linux-source-${series}_${version//:/%3a}_all.deb")
-    fi
-  fi
+  ((WANT_SOURCE == 0)) || src=$(apt_deb "$debs" "linux-source-$series" "$version")
   # 6.12: boot/vmlinuz-<abi>, boot/config-<abi>; 7.x (linux-binary-<abi>,
   # linux-base-<abi>): lib/modules/<abi>/vmlinuz and .../config.
   local image=$root/boot/vmlinuz-$abi config=$root/boot/config-$abi
@@ -153,17 +142,12 @@ custom() {
 # busybox-static under $ARM64_DIR (build/arm64; another suite than trixie
 # in its SUITE/ folder). With --headers, to cross-build the module: its
 # arm64 headers and an amd64 linux-kbuild for the host tools, under
-# $ARM64_KMOD_DIR (build/arm64-kmod[/SUITE]). Debian 13's 6.12 takes
-# bookworm-backports' linux-kbuild-6.12 (trixie's needs glibc 2.38; any 6.12
-# kbuild will do, since vermagic, config and Module.symvers come from the
-# headers); 7.x takes its own suite's, which needs sid's glibc: the module
-# is then built in vm/toolchain.sh's sid root (vm/arm64/boot.sh).
+# $ARM64_KMOD_DIR (build/arm64-kmod[/SUITE]); which kbuild, and why:
+# docs/kernels-and-vm-harness.md, "dirtyscope.ko on arm64".
 debian_arm64() {
   local name=$1 suite=$2 series=$3
-  local top=${ARM64_DIR:-build/arm64} kt=${ARM64_KMOD_DIR:-build/arm64-kmod}
-  local pkg version bbver abi common kpkg kver want kdir="" hc fixdep p
-  [[ $top = /* ]] || top=$ROOT/$top
-  [[ $kt = /* ]] || kt=$ROOT/$kt
+  local top kt pkg version bbver abi common kpkg kver want kdir="" hc fixdep p
+  top=$(abs "${ARM64_DIR:-build/arm64}") kt=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
   [[ $suite == trixie ]] || { top=$top/$suite kt=$kt/$suite; }
   mkdir -p "$top/debs"
   apt_state "$top/apt" arm64 "$suite"

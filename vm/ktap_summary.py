@@ -1,19 +1,14 @@
 #!/usr/bin/env python3
-"""Relays KTAP documents and closes with "N passed, N failed[, N skipped]".
+"""Relays KTAP documents and closes with "N passed, N failed, N skipped".
 
 Usage: ktap_summary.py [--programs LIST --counts OUT] FILE...   (each FILE
 one KTAP document, possibly with nested, indented subtests). Every result
-line is printed. Leaf results are counted; a failed parent whose leaves all
-passed (a program that exited non-zero) counts as one more failure. A
-top-level plan whose results are missing (a crash, a hang, a killed VM) is
-a failure too. Exit 0 only if nothing failed or went missing.
-
---programs LIST (lines "LABEL<TAB>NAME": NAME as the top-level result names
-a program, e.g. "dirty_log_test -M all -b 16M") splits the counts: each
-listed program is passed, failed, skipped or missing by its own top-level
-result, and everything else (the module suite, host checks, harness steps)
-is counted as above. --counts OUT writes both as shell assignments, which
-vm/run.sh turns into its verdict line.
+line is printed; what counts: docs/kernels-and-vm-harness.md, "Counting".
+Exit 0 only if nothing failed or went missing. --programs LIST (lines
+"LABEL<TAB>NAME", NAME as the top-level result names a program) judges
+each listed program by its own result apart from the rest (the module
+suite); --counts OUT writes both as the shell assignments behind vm/run.sh's
+verdict line.
 """
 import re
 import sys

@@ -20,11 +20,7 @@ TREE_ONLY=0
 [[ $# -ge 1 ]] || die "usage: vm/kvm-build.sh OUTDIR [PATCH...] | --tree"
 OUTDIR=$1
 shift
-PATCHES=()
-for p in "$@"; do
-  [[ -f $p ]] || die "patch '$p' not found"
-  PATCHES+=("$(realpath "$p")")
-done
+patch_paths patch "$@"
 mkdir -p "$OUTDIR"
 OUTDIR=$(realpath "$OUTDIR")
 
@@ -61,8 +57,7 @@ IN_TOOLCHAIN=()
 if [[ -n $TOOLCHAIN ]]; then
   IN_TOOLCHAIN=(env BUILD_DIR="$BUILD_DIR" "$ROOT/vm/toolchain.sh" run "$TOOLCHAIN")
   # The root has only the versioned compiler (no plain gcc) for both roles.
-  tc_cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
-  KMAKE+=(CC="$tc_cc" HOSTCC="$tc_cc")
+  KMAKE+=(CC="$(kernel_cc "$KERNEL_CONFIG")" HOSTCC="$(kernel_cc "$KERNEL_CONFIG")")
 fi
 # After 6.1 the image's BTF options stay (they change struct module's size,
 # which the loader checks): a pahole stub keeps them in Kconfig, -g0 fast.

@@ -11,34 +11,16 @@ set -euo pipefail
 WHO=vm-test
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# Patch paths are relative to where we were called from.
-KVM_PATCH_PATHS=()
-for p in ${KVM_PATCHES:-}; do
-  [[ -f $p ]] || die "KVM_PATCHES: '$p' not found"
-  KVM_PATCH_PATHS+=("$(realpath "$p")")
-done
+# shellcheck disable=SC2086 # a list of paths
+patch_paths KVM_PATCHES: ${KVM_PATCHES:-}
 KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
 VM_MODULE_SUITE=${VM_MODULE_SUITE:-1}
 [[ $VM_MODULE_SUITE == [01] ]] || die "VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'"
 cd "$ROOT"
-# VM_FILES and VM_TESTS binaries (checked here, before anything is written).
+# VM_FILES, and below VM_TESTS' binaries: checked before anything is written.
 for f in ${VM_FILES:-}; do
   [[ -e $f && $f = /* ]] || die "VM_FILES: '$f' is not an existing absolute path"
 done
-check_vm_tests() {
-  VM_TESTS_ENTRIES=()
-  local entry bin
-  IFS=';' read -r -a entries <<<"$1"
-  for entry in ${entries[@]+"${entries[@]}"}; do
-    read -r bin _ <<<"$entry" || true
-    [[ -n ${bin:-} ]] || continue
-    [[ -x $bin ]] || die "VM_TESTS binary '$bin' not found or not executable"
-    VM_TESTS_ENTRIES+=("$entry")
-  done
-}
-[[ -z ${VM_TESTS:-} ]] || check_vm_tests "$VM_TESTS"
-SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
-mkdir -p "$SHARED"
 start=$SECONDS
 
 # --- what runs in the guest -----------------------------------------------
@@ -49,7 +31,6 @@ if [[ -z ${VM_TESTS+x} ]]; then
   DLT=$BUILD_DIR/bin/dirty_log_test
   [[ -x $DLT ]] || die "$DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)"
   VM_TESTS=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
-  check_vm_tests "$VM_TESTS"
   VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
   nset=$(vm/verdict-set.sh configs | wc -l)
   export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-120}
@@ -59,6 +40,16 @@ if [[ -z ${VM_TESTS+x} ]]; then
 fi
 VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-1G}
+VM_TESTS_ENTRIES=()
+IFS=';' read -r -a entries <<<"${VM_TESTS:-}"
+for entry in ${entries[@]+"${entries[@]}"}; do
+  read -r bin _ <<<"$entry" || true
+  [[ -n ${bin:-} ]] || continue
+  [[ -x $bin ]] || die "VM_TESTS binary '$bin' not found or not executable"
+  VM_TESTS_ENTRIES+=("$entry")
+done
+SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
+mkdir -p "$SHARED"
 
 # KERNEL_* (vm/kernel.sh; exit 2 for an unknown or incomplete kernel).
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
@@ -73,7 +64,7 @@ if [[ $KERNEL_NAME != debian-6.1 ]]; then
   KMOD_BUILD=$BUILD_DIR/kernels/kmod-$ABI
   # Later headers ship vmlinux, so Kbuild would make the module's own BTF,
   # which the probes do not need: skipped when this host's pahole cannot.
-  btf=$(vm/btf-args.sh "$KERNEL_CONFIG")
+  btf=$(btf_args "$KERNEL_CONFIG")
   [[ -z $btf ]] || KMOD_ARGS+=("$btf")
 fi
 # --- this run's folder (vm/run-folder.sh), once the input is known good ---
@@ -96,8 +87,7 @@ TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") || {
   echo "vm-test verdict: FAIL (nothing booted: no compiler for $KERNEL_ABI, see vm/toolchain.sh)"; exit 1; }
 if [[ -n $TOOLCHAIN ]]; then
   KMOD_ARGS+=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
-  cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
-  tc_version=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1) || true
+  tc_version=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$(kernel_cc "$KERNEL_CONFIG")" --version | head -n1) || true
 fi
 make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
   BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
@@ -125,10 +115,10 @@ if [[ ! $SHARED/kvm_caps -nt vm/kvm_caps.c || ! $SHARED/kvm_caps -nt lib/include
 fi
 
 # --- kvm modules rebuilt with KVM_PATCHES -------------------------------
-if ((${#KVM_PATCH_PATHS[@]})); then
+if ((${#PATCHES[@]})); then
   KVM_MODULES_DIR=$OUT/kvm-modules
   rm -rf "$KVM_MODULES_DIR"
-  BUILD_DIR=$BUILD_DIR KERNEL=$KERNEL_NAME vm/kvm-build.sh "$KVM_MODULES_DIR" "${KVM_PATCH_PATHS[@]}"
+  BUILD_DIR=$BUILD_DIR KERNEL=$KERNEL_NAME vm/kvm-build.sh "$KVM_MODULES_DIR" "${PATCHES[@]}"
 fi
 if [[ -n $KVM_MODULES_DIR ]]; then
   for m in kvm kvm-amd; do

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # A private compiler for kernels built by a GCC the host lacks (Debian's
-# 7.x: gcc-16, whose flags bookworm's gcc-12 rejects): a debootstrapped sid
-# root under $BUILD_DIR/toolchains/sid, entered with chroot in a private mount
-# namespace that binds the checkout at its own path (docs/kernels-and-vm-harness.md,
-# "How the Debian kernels are fetched and built"). The host's apt
-# configuration is never touched.
+# 7.x: gcc-16): a debootstrapped sid root under $BUILD_DIR/toolchains/sid,
+# entered by chroot in a private mount namespace (docs/kernels-and-vm-harness.md,
+# "How the Debian kernels are fetched and built"). Host apt is never touched.
 # Usage: vm/toolchain.sh root CONFIG [PKG...]   prints the root the kernel of
 #          CONFIG needs ("" when the host's compiler is it), made if missing,
 #          with PKGs installed too

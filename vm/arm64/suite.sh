@@ -18,13 +18,10 @@ B=$ROOT/build-arm64/bin
 T="$B/dirty_log_test"
 
 # A known kernel bug (docs/findings.md, arm64's ring-only dirty logging on
-# huge pages; measured still there in 7.2.13 and 7.3-rc7): these must fail
-# with missed pages; the day they pass, the kernel is fixed and they move
-# to the "=" list. A page is lost only when the guest writes two pages of
-# one 2 MiB block between collections, which a slow guest (TCG on a busy
-# host) may not do in 2 short intervals (6.12 once lost just 1 page): 8
-# intervals of 100 ms make a run that loses nothing on a buggy kernel
-# unlikely however slow the guest is, short of not running at all.
+# huge pages): these must fail with missed pages; the day they pass, the
+# kernel is fixed and they move to the "=" list. A page is lost only when
+# the guest writes two pages of one 2 MiB block between collections, which
+# a slow guest may not do in 2 short intervals: 8 of 100 ms leave it time.
 known_bug=(
   "!$T -M dirty-ring -b 16M -i 8 -I 100 -s anonymous_hugetlb ~ missed"
 )
