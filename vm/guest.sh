@@ -85,6 +85,10 @@ run_plan() {
 		fi
 	done <"$1"
 }
+# status_has REGEX: a line of the module's debugfs status matches;
+# show_status: prints the status (what a failed check shows) and fails.
+status_has() { grep -q "$1" /sys/kernel/debug/dirtyscope/status; }
+show_status() { cat /sys/kernel/debug/dirtyscope/status; return 1; }
 final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
 # dmesg_clean [REGEX]: the kernel log since boot has no warning, oops or
 # leak report (nor REGEX); only after boot counts, since CPU-bug banners

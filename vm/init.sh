@@ -6,16 +6,11 @@
 . /guest.sh
 # Shared libraries of VM_TESTS binaries, copied by vm/run.sh.
 [ -f /etc/ld_library_path ] && export LD_LIBRARY_PATH="$(cat /etc/ld_library_path)"
-status_has() { grep -q "$1" /sys/kernel/debug/dirtyscope/status; }
 attached() {
 	status_has "kvm: module" && ! status_has ": detached" &&
-		status_has "teardown_probe: kvm_arch_destroy_vm" ||
-		{ cat /sys/kernel/debug/dirtyscope/status; return 1; }
+		status_has "teardown_probe: kvm_arch_destroy_vm" || show_status
 }
-detached() {
-	status_has "kvm: absent" && ! status_has ": attached" ||
-		{ cat /sys/kernel/debug/dirtyscope/status; return 1; }
-}
+detached() { status_has "kvm: absent" && ! status_has ": attached" || show_status; }
 insmod_before_kvm() { ! grep -q '^kvm ' /proc/modules && insmod /dirtyscope.ko && detached; }
 load_kvm() {
 	modprobe kvm_amd && test -c /dev/kvm && attached || return 1

@@ -49,10 +49,9 @@ debian_61() {
 }
 
 # --- Debian kernels from another suite, privately fetched ------------------
-# debian_suite NAME SUITE SERIES [FLAVOUR]: the newest
-# linux-image-<SERIES>*-<FLAVOUR> (amd64; rt-amd64 is PREEMPT_RT) of SUITE
-# (bookworm-backports for 6.12, sid for 7.2, experimental for the 7.3
-# release candidates) with its headers, fetched into $BUILD_DIR/kernels/NAME/.
+# debian_suite NAME SUITE SERIES [FLAVOUR]: SUITE's newest
+# linux-image-<SERIES>*-<FLAVOUR> (amd64; rt-amd64 is PREEMPT_RT) with its
+# headers, fetched into $BUILD_DIR/kernels/NAME/.
 debian_suite() {
   local name=$1 suite=$2 series=$3 flavour=${4:-amd64}
   local top=$BUILD_DIR/kernels/$name

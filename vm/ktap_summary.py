@@ -10,6 +10,7 @@ each listed program by its own result apart from the rest (the module
 suite); --counts OUT writes both as the shell assignments behind vm/run.sh's
 verdict line.
 """
+from collections import Counter
 import re
 import sys
 
@@ -35,7 +36,7 @@ def summarize(path, totals, programs=None):
     leaf_failed_since_top = False
     # Leaf counts since the last top-level result: a program's own, if that
     # result turns out to be a listed program's.
-    block = {'passed': 0, 'failed': 0, 'skipped': 0}
+    block = Counter()
     for line in lines:
         if not line.strip():
             continue
@@ -66,9 +67,8 @@ def summarize(path, totals, programs=None):
                 name = norm(re.sub(r'\s*#\s*SKIP.*$', '', m.group(4), flags=re.I))
                 if programs is not None and name in programs['labels'] and name not in programs['seen']:
                     programs['seen'][name] = 'failed' if not ok else 'skipped' if skip else 'passed'
-                    for k, v in block.items():
-                        programs['leaves'][k] += v
-                block = {'passed': 0, 'failed': 0, 'skipped': 0}
+                    programs['leaves'].update(block)
+                block = Counter()
         # Diagnostics do not move the nesting: a parent's result may follow
         # a top-level "# ..." line about it (a timeout, its time).
         if not line.lstrip().startswith('#'):
@@ -85,21 +85,14 @@ def summarize(path, totals, programs=None):
 
 
 def read_programs(path):
-    labels = {}
     with open(path) as f:
-        for line in f:
-            line = line.rstrip('\n')
-            if not line.strip():
-                continue
-            label, _, name = line.partition('\t')
-            labels[norm(name)] = label
-    return {'labels': labels, 'seen': {}, 'leaves': {'passed': 0, 'failed': 0, 'skipped': 0}}
+        lines = [line.rstrip('\n').partition('\t') for line in f if line.strip()]
+    return {'labels': {norm(name): label for label, _, name in lines}, 'seen': {},
+            'leaves': Counter()}
 
 
 def write_counts(path, totals, programs):
-    by_label = {}
-    for name, label in programs['labels'].items():
-        by_label[label] = programs['seen'].get(name, 'missing')
+    by_label = {label: programs['seen'].get(name, 'missing') for name, label in programs['labels'].items()}
     failed = totals['failed'] + totals['missing']
     prog_failed = sum(1 for v in by_label.values() if v in ('failed', 'missing'))
     leaves = programs['leaves']

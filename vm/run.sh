@@ -50,6 +50,8 @@ for entry in ${entries[@]+"${entries[@]}"}; do
 done
 SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
 mkdir -p "$SHARED"
+# nothing_booted WHY: the verdict line of a run that stopped before the boot.
+nothing_booted() { echo "vm-test verdict: FAIL (nothing booted: $*)"; exit 1; }
 
 # KERNEL_* (vm/kernel.sh; exit 2 for an unknown or incomplete kernel).
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
@@ -83,16 +85,16 @@ if ! flock -n 8; then
 fi
 # A kernel built by a compiler the host lacks (7.x: gcc-16) gets its module
 # built in a private sid root (vm/toolchain.sh; created once, cached).
-TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") || {
-  echo "vm-test verdict: FAIL (nothing booted: no compiler for $KERNEL_ABI, see vm/toolchain.sh)"; exit 1; }
+TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") ||
+  nothing_booted "no compiler for $KERNEL_ABI, see vm/toolchain.sh"
 if [[ -n $TOOLCHAIN ]]; then
   KMOD_ARGS+=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
   tc_version=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$(kernel_cc "$KERNEL_CONFIG")" --version | head -n1) || true
 fi
 make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
   BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
-  cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2
-  echo "vm-test verdict: FAIL (nothing booted: dirtyscope.ko did not build against $KERNEL_KDIR)"; exit 1; }
+  cat "$SHARED/kmod-build.log" >&2; note "module build failed ($KERNEL_KDIR)"
+  nothing_booted "dirtyscope.ko did not build against $KERNEL_KDIR"; }
 [[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private toolchain: $TOOLCHAIN: $tc_version"
 KO=$KMOD_BUILD/dirtyscope.ko
 # KVM on PREEMPT_RT refuses to load without a constant TSC, which TCG
@@ -148,15 +150,11 @@ if ((proto_ok != 0)); then
   python3 vm/ktap_summary.py "$HOST_KTAP" || true
   grep -E 'MISMATCH|check-prototypes:' "$HOST_KTAP" | sed 's/^# //' >&2
   rm -f "$KO"
-  if ((proto_ok == 1)); then
-    echo "vm-test: refusing to load dirtyscope.ko into $ABI: probe prototypes do not match its BTF" >&2
-    echo "vm-test verdict: FAIL (nothing booted: probe prototypes do not match the BTF of $ABI)"
-  else
-    # Not a mismatch: nothing was compared (no BTF, or BTF nobody here can read).
-    echo "vm-test: could not check dirtyscope.ko's probe prototypes against $ABI; DIRTYSCOPE_SKIP_BTF_CHECK=1 loads it unchecked" >&2
-    echo "vm-test verdict: FAIL (nothing booted: could not check probe prototypes against $ABI)"
-  fi
-  exit 1
+  ((proto_ok != 1)) || { note "refusing to load dirtyscope.ko into $ABI: probe prototypes do not match its BTF"
+    nothing_booted "probe prototypes do not match the BTF of $ABI"; }
+  # Not a mismatch: nothing was compared (no BTF, or BTF nobody here can read).
+  note "could not check dirtyscope.ko's probe prototypes against $ABI; DIRTYSCOPE_SKIP_BTF_CHECK=1 loads it unchecked"
+  nothing_booted "could not check probe prototypes against $ABI"
 fi
 
 # --- initramfs ----------------------------------------------------------

@@ -25,7 +25,7 @@ cmd_root() {
   # Only a gcc-N the host lacks needs the private root; anything else (no
   # config, clang, plain gcc, a compiler the host has) builds as before.
   [[ -f $config ]] || { echo ""; return; }
-  cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$config")
+  cc=$(kernel_cc "$config")
   if [[ -z $cc || ! $cc =~ (gcc-[0-9]+)$ ]] || command -v "$cc" >/dev/null; then echo ""; return; fi
   pkg=${BASH_REMATCH[1]}
   local top=$BUILD_DIR/toolchains tc=$BUILD_DIR/toolchains/$suite p
@@ -45,9 +45,8 @@ cmd_root() {
       die "apt-get download debootstrap failed (log: $top/dl/download.log)"
     dpkg-deb -x "$top"/dl/debootstrap_*.deb "$ds"
   fi
-  if [[ -d $tc && ! -x $tc/usr/bin/$cc ]]; then
-    [[ -x $tc/usr/bin/apt-get ]] || rm -rf "$tc"
-  fi
+  # A root without the compiler gets it installed; one without apt-get is made afresh.
+  [[ ! -d $tc || -x $tc/usr/bin/$cc || -x $tc/usr/bin/apt-get ]] || rm -rf "$tc"
   local t0=$SECONDS
   if [[ ! -d $tc ]]; then
     note "debootstrap --variant=minbase $suite into $tc with $pkg (takes minutes; cached)"

@@ -8,13 +8,11 @@
 . /guest.sh
 kmod=0
 [ -f /dirtyscope.ko ] && kmod=1
-status() { cat /sys/kernel/debug/dirtyscope/status; }
 attached() {
-	status | grep -q '^kvm: built-in' && ! status | grep -q ': detached' &&
-		status | grep -q '^teardown_probe: kvm_arch_destroy_vm' &&
-		status | grep -q '^tracepoint kvm_guest_fault: attached' &&
-		status | grep -q '^function kvm_pgtable_stage2_map: attached' ||
-		{ status; return 1; }
+	status_has '^kvm: built-in' && ! status_has ': detached' &&
+		status_has '^teardown_probe: kvm_arch_destroy_vm' &&
+		status_has '^tracepoint kvm_guest_fault: attached' &&
+		status_has '^function kvm_pgtable_stage2_map: attached' || show_status
 }
 load() { insmod /dirtyscope.ko && attached; }
 reload() { rmmod dirtyscope && load; }
