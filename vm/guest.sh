@@ -7,8 +7,7 @@
 /bin/busybox mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /tmp
 export PATH=/bin:/sbin
-# KTAP goes to $RESULTS, the second port (vm/arch/*.conf) that QEMU writes
-# to a file, so kernel messages on the console never interleave with it.
+# KTAP goes to $RESULTS, the second port (vm/arch/*.conf), apart from the console.
 exec 3>"$RESULTS"
 out() { echo "$*" >&3; }
 # A check's output: diagnostics under its result.

@@ -24,8 +24,7 @@ ntests=0
 [ -f /tests/plan ] && ntests=$(grep -c . /tests/plan)
 # An installed kselftest tree (vm/run.sh VM_STAGE_DIR): one more step.
 [ -f /kselftest/run_kselftest.sh ] && ntests=$((ntests + 1))
-# VM_MODULE_SUITE=0 (benchmark and alarm boots): the module is loaded for
-# the programs, but its own test programs and reload steps do not run.
+# VM_MODULE_SUITE=0 (benchmark and alarm boots): the module loaded, its suite not run.
 suite=${VM_MODULE_SUITE:-1}
 out "KTAP version 1"
 out "1..$(( (suite == 1 ? 10 : 4) + ntests))"
@@ -55,9 +54,8 @@ if [ "$suite" = 1 ]; then
 	prog "spp_kmod_test" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/spp_kmod_test /dirtyscope.ko
 fi
 [ -f /tests/plan ] && run_plan /tests/plan
-# The kernel's runner under busybox sh (no per-test timeout: this step's
-# limit stands in), writing to /dev/stdout, which devtmpfs lacks; through a
-# pipe, since on prog's truncated file its own result lines would overwrite it.
+# The kernel's runner (its /dev/stdout linked) through a pipe, since on
+# prog's truncated file its own result lines would overwrite it.
 if [ -f /kselftest/run_kselftest.sh ]; then
 	[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
 	prog "run_kselftest.sh (kselftest tree in /kselftest)" "${VM_TEST_TIMEOUT:-200}" \

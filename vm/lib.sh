@@ -13,6 +13,9 @@ patch_paths() {
   PATCHES=()
   for p in "${@:2}"; do [[ -f $p ]] || die "$1 '$p' not found"; PATCHES+=("$(realpath "$p")"); done
 }
+# lock FD WHAT: takes the lock on FD, opened by the caller; while another run
+# holds it, says it is waiting for WHAT.
+lock() { flock -n "$1" || { note "waiting for $2"; flock "$1"; }; }
 # kernel_cc CONFIG: the compiler the kernel of .config CONFIG was built with.
 kernel_cc() { sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$1"; }
 # btf_args CONFIG: the make argument that builds dirtyscope.ko without BTF of

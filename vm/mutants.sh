@@ -39,10 +39,8 @@ mapfile -t CONFIGS < <(vm/verdict-set.sh configs) || die "vm/verdict-set.txt is 
 if [[ -n ${MUTANTS_MEM:-} ]]; then
   mem_kib=$(numfmt --from=iec "$MUTANTS_MEM") || die "MUTANTS_MEM: '$MUTANTS_MEM' is not a size"
   mem_kib=$((mem_kib / 1024))
-  for i in "${!CONFIGS[@]}"; do
-    CONFIGS[i]=$(sed -e "s/ -b 16M / -b ${mem_kib}K /" -e "s/ -b 16396K / -b $((mem_kib + 12))K /" <<<"${CONFIGS[i]} ")
-    CONFIGS[i]=${CONFIGS[i]% }
-  done
+  mapfile -t CONFIGS < <(printf '%s \n' "${CONFIGS[@]}" |
+    sed -e "s/ -b 16M / -b ${mem_kib}K /" -e "s/ -b 16396K / -b $((mem_kib + 12))K /" -e 's/ $//')
 fi
 export VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
 vm_tests=""

@@ -76,16 +76,15 @@ def judge_prog(res, peer=False, migrate=False):
         return ('skipped' if res['skip'] else 'survived'), ''
     fails, diags = evidence_of(res['block'])
     timed_out = any('timed out after' in l for l in res['block'])
+    body = [l.strip() for l in res['block']]
     if migrate:
         # dirtyscope migrate is not KTAP: "fail MODE: why" per failed mode.
-        body = [l.strip() for l in res['block']]
         failed = [l for l in body if l.startswith('fail ')]
         if failed:
             return 'killed', ' | '.join(failed[:2])[:300]
     if peer:
         # The kernel's test is not KTAP: a failed TEST_ASSERT prints
         # "==== Test Assertion Failure ====", the location, then the message.
-        body = [l.strip() for l in res['block']]
         if '==== Test Assertion Failure ====' in body:
             at = body.index('==== Test Assertion Failure ====')
             msg = [l for l in body[at + 1:at + 6]

@@ -72,17 +72,14 @@ fi
 # --- this run's folder (vm/run-folder.sh), once the input is known good ---
 # shellcheck source=run-folder.sh
 . vm/run-folder.sh
-run_folder vm-test "$SHARED" "${VM_OUT:-}" guest.ktap host.ktap console.log
+run_folder "$SHARED" "${VM_OUT:-}" guest.ktap host.ktap console.log
 HOST_KTAP=$OUT/host.ktap
 : >"$HOST_KTAP"
 
 # --- build: the module for the guest's ABI, the static test program -------
 # Under a lock: parallel runs (make mutants, two make vm-test) share them.
 exec 8>"$SHARED/.build.lock"
-if ! flock -n 8; then
-  echo "vm-test: waiting for another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)" >&2
-  flock 8
-fi
+lock 8 "another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)"
 # A kernel built by a compiler the host lacks (7.x: gcc-16) gets its module
 # built in a private sid root (vm/toolchain.sh; created once, cached).
 TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") ||

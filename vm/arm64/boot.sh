@@ -60,7 +60,7 @@ done
 # This run's folder (vm/run-folder.sh): its initramfs, console and results.
 # shellcheck source=../run-folder.sh
 . vm/run-folder.sh
-run_folder arm64-boot "$top" "" guest.ktap console.log
+run_folder "$top" "" guest.ktap console.log
 rd=$OUT/initramfs
 mkdir -p "$rd/tests/bin" "$top/bin"
 printf '%s\n' "${plan[@]}" >"$rd/tests/plan"
