@@ -1,7 +1,6 @@
 # A private apt state: its own sources.list, lists, cache and status file
 # in one folder, so fetching a kernel never touches the host's apt
-# configuration, dpkg architectures or installed packages. Sourced by the
-# kernel fetchers and builders, which define die and note (vm/lib.sh).
+# configuration, dpkg architectures or installed packages. Sourced after vm/lib.sh.
 # apt_mirror: the archive host the host's own sources name (deb822 or
 # one-line), else deb.debian.org.
 apt_mirror() {

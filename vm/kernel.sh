@@ -68,9 +68,8 @@ debian_suite() {
   # The flavour's common headers: -common, or -common-rt for PREEMPT_RT.
   local common_headers=linux-headers-$common-common
   [[ $flavour == amd64 ]] || common_headers+=-${flavour%-amd64}
-  # Newer packaging splits the image into linux-{base,binary,modules}-<abi>
-  # and names linux-kbuild after the ABI or the series: take every
-  # linux-*<common>* package the image and the headers depend on.
+  # Every linux-*<common>* package the image and the headers depend on (7.x
+  # splits the image into linux-{base,binary,modules}-<abi>).
   if [[ ! -f $stamp || $(cat "$stamp") != "$abi $version" ]]; then
     local extra
     extra=$(apt_packages |
@@ -155,9 +154,8 @@ debian_arm64() {
   read -r pkg version < <(apt_newest "^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-arm64\$") || true
   [[ -n ${pkg:-} ]] || die "no linux-image-$series*-arm64 in $suite"
   abi=${pkg#linux-image-} common=${abi%-arm64}
-  # 7.x's linux-image-<abi> is a meta package: the image is in
-  # linux-binary-<abi>, the config in linux-base-<abi> (the modules are not
-  # needed: the guest's KVM and drivers are built in).
+  # 7.x's linux-image-<abi> is a meta package: the image and config are in
+  # linux-binary-<abi> and linux-base-<abi> (KVM and drivers are built in).
   local pkgs=("$pkg") files=()
   for p in $(apt_packages | awk -v i="$pkg" '/^Package: /{q=$2} /^Depends: / && q==i { print }' |
     grep -oE "linux-(base|binary)-${abi//+/\\+}" | sort -u || true); do pkgs+=("$p"); done

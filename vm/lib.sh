@@ -19,9 +19,8 @@ lock() { flock -n "$1" || { note "waiting for $2"; flock "$1"; }; }
 # kernel_cc CONFIG: the compiler the kernel of .config CONFIG was built with.
 kernel_cc() { sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$1"; }
 # btf_args CONFIG: the make argument that builds dirtyscope.ko without BTF of
-# its own when this host's pahole cannot make it for that kernel (none, or
-# older than its CONFIG_PAHOLE_VERSION, whose options Kbuild passes); the
-# probes do not need the module's BTF. Nothing when pahole will do.
+# its own (the probes need none) when this host's pahole cannot make it for
+# that kernel: none, or older than the CONFIG_PAHOLE_VERSION Kbuild asks for.
 btf_args() {
   local want have
   want=$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' "$1" 2>/dev/null || true)

@@ -36,9 +36,7 @@ for src in "$@"; do
 	dlt=$?
 	wait $watcher
 	rc=$?
-	p=${src%-tp}
-	[ "$src" = bpf-tp ] && p=bpf
-	counts "$json" "$p"
+	counts "$json" "${src%-tp}"
 	size=${size:-null}
 	echo "# $src: dirty_log_test exit $dlt, stats exit $rc; pushes $pushes resets $resets" \
 		"full-exits $full hwm $hwm size $size alarm $alarm late-vcpus $late overrun-vcpus $over"

@@ -57,13 +57,11 @@ nothing_booted() { echo "vm-test verdict: FAIL (nothing booted: $*)"; exit 1; }
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
 [[ -z $KERNEL_BUSYBOX ]] || die "KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64"
-ABI=$KERNEL_ABI
-MODDIR=$KERNEL_MODDIR
 # The default kernel's module is built where it always was.
 KMOD_BUILD=$BUILD_DIR/kmod
 KMOD_ARGS=()
 if [[ $KERNEL_NAME != debian-6.1 ]]; then
-  KMOD_BUILD=$BUILD_DIR/kernels/kmod-$ABI
+  KMOD_BUILD=$BUILD_DIR/kernels/kmod-$KERNEL_ABI
   # Later headers ship vmlinux, so Kbuild would make the module's own BTF,
   # which the probes do not need: skipped when this host's pahole cannot.
   btf=$(btf_args "$KERNEL_CONFIG")
@@ -98,12 +96,11 @@ KO=$KMOD_BUILD/dirtyscope.ko
 # cannot advertise: kmod/tests/tcg-tsc/ marks it (init.sh loads it).
 TSC_KO=''
 if grep -q '^CONFIG_PREEMPT_RT=y' "$KERNEL_CONFIG"; then
-  tsc_build=$BUILD_DIR/kernels/tcg-tsc-$ABI
+  tsc_build=$BUILD_DIR/kernels/tcg-tsc-$KERNEL_ABI
   mkdir -p "$tsc_build" && cp -a kmod/tests/tcg-tsc/. "$tsc_build/"
   ${TOOLCHAIN:+env BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN"} \
     make -C "$KERNEL_KDIR" M="$tsc_build" modules >"$SHARED/tcg-tsc-build.log" 2>&1 || {
-    cat "$SHARED/tcg-tsc-build.log" >&2
-    echo "vm-test verdict: FAIL (nothing booted: kmod/tests/tcg-tsc did not build against $KERNEL_KDIR)"; exit 1; }
+    cat "$SHARED/tcg-tsc-build.log" >&2; nothing_booted "kmod/tests/tcg-tsc did not build against $KERNEL_KDIR"; }
   TSC_KO=$tsc_build/tcg_constant_tsc.ko
 fi
 kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
@@ -132,12 +129,12 @@ proto_ok=0
 {
   echo "KTAP version 1"
   echo "1..1"
-  echo "# kernel: $KERNEL_NAME ($ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
+  echo "# kernel: $KERNEL_NAME ($KERNEL_ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
   [[ -z $KVM_MODULES_DIR ]] ||
     echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
-  out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$MODDIR" "$SHARED" 2>&1) || proto_ok=$?
+  out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$KERNEL_MODDIR" "$SHARED" 2>&1) || proto_ok=$?
   echo "$out" | sed 's/^/# /'
-  echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
+  echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $KERNEL_ABI (vmlinux + kvm.ko)"
 } >"$HOST_KTAP"
 # Parallel runs for other kernels rebuild $KMOD_BUILD: take this one's copy.
 cp "$KO" "$OUT/dirtyscope.ko.tmp"
@@ -147,17 +144,17 @@ if ((proto_ok != 0)); then
   python3 vm/ktap_summary.py "$HOST_KTAP" || true
   grep -E 'MISMATCH|check-prototypes:' "$HOST_KTAP" | sed 's/^# //' >&2
   rm -f "$KO"
-  ((proto_ok != 1)) || { note "refusing to load dirtyscope.ko into $ABI: probe prototypes do not match its BTF"
-    nothing_booted "probe prototypes do not match the BTF of $ABI"; }
+  ((proto_ok != 1)) || { note "refusing to load dirtyscope.ko into $KERNEL_ABI: probe prototypes do not match its BTF"
+    nothing_booted "probe prototypes do not match the BTF of $KERNEL_ABI"; }
   # Not a mismatch: nothing was compared (no BTF, or BTF nobody here can read).
-  note "could not check dirtyscope.ko's probe prototypes against $ABI; DIRTYSCOPE_SKIP_BTF_CHECK=1 loads it unchecked"
-  nothing_booted "could not check probe prototypes against $ABI"
+  note "could not check dirtyscope.ko's probe prototypes against $KERNEL_ABI; DIRTYSCOPE_SKIP_BTF_CHECK=1 loads it unchecked"
+  nothing_booted "could not check probe prototypes against $KERNEL_ABI"
 fi
 
 # --- initramfs ----------------------------------------------------------
 STAGE=$OUT/initramfs
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,tests,etc} "$STAGE/lib/modules/$ABI"
+mkdir -p "$STAGE"/{bin,tests,etc} "$STAGE/lib/modules/$KERNEL_ABI"
 cp vm/init.sh "$STAGE/init"
 mv "$KO" "$STAGE/dirtyscope.ko"
 [[ -z $TSC_KO ]] || cp "$TSC_KO" "$STAGE/"
@@ -171,26 +168,26 @@ add_module() {
   local rel=$1 dep
   [[ -n ${mods[$rel]+x} ]] && return
   mods[$rel]=1
-  for dep in $(awk -F': *' -v m="$rel" '$1 == m { print $2 }' "$MODDIR/modules.dep"); do
+  for dep in $(awk -F': *' -v m="$rel" '$1 == m { print $2 }' "$KERNEL_MODDIR/modules.dep"); do
     add_module "$dep"
   done
 }
 # Only what the guest loads: kvm_amd, as a module or built in (a tree
 # built without CONFIG_KVM_INTEL is fine).
-rel=$(awk -F: '{ print $1 }' "$MODDIR/modules.dep" | grep -E "/kvm-amd\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
+rel=$(awk -F: '{ print $1 }' "$KERNEL_MODDIR/modules.dep" | grep -E "/kvm-amd\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
 if [[ -n $rel ]]; then
   add_module "$rel"
-elif ! grep -qE "/kvm-amd\.ko$" "$MODDIR/modules.builtin" 2>/dev/null; then
+elif ! grep -qE "/kvm-amd\.ko$" "$KERNEL_MODDIR/modules.builtin" 2>/dev/null; then
   die "the kernel has no kvm_amd (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM"
 fi
 for rel in "${!mods[@]}"; do
-  dst=$STAGE/lib/modules/$ABI/$rel
+  dst=$STAGE/lib/modules/$KERNEL_ABI/$rel
   mkdir -p "$(dirname "$dst")"
   case $rel in
-  *.ko.xz) xz -dc "$MODDIR/$rel" >"${dst%.xz}" ;;
-  *.ko.zst) zstd -qdc "$MODDIR/$rel" >"${dst%.zst}" ;;
-  *.ko.gz) gzip -dc "$MODDIR/$rel" >"${dst%.gz}" ;;
-  *) cp "$MODDIR/$rel" "$dst" ;;
+  *.ko.xz) xz -dc "$KERNEL_MODDIR/$rel" >"${dst%.xz}" ;;
+  *.ko.zst) zstd -qdc "$KERNEL_MODDIR/$rel" >"${dst%.zst}" ;;
+  *.ko.gz) gzip -dc "$KERNEL_MODDIR/$rel" >"${dst%.gz}" ;;
+  *) cp "$KERNEL_MODDIR/$rel" "$dst" ;;
   esac
   # Rebuilt kvm modules replace the image's (their dependencies stay).
   base=$(basename "$rel"); base=${base%%.ko*}
@@ -198,8 +195,8 @@ for rel in "${!mods[@]}"; do
     cp "$KVM_MODULES_DIR/$base.ko" "${dst%.ko*}.ko"
   fi
 done
-cp "$MODDIR"/modules.{order,builtin} "$STAGE/lib/modules/$ABI/" 2>/dev/null || true
-depmod -b "$STAGE" "$ABI"
+cp "$KERNEL_MODDIR"/modules.{order,builtin} "$STAGE/lib/modules/$KERNEL_ABI/" 2>/dev/null || true
+depmod -b "$STAGE" "$KERNEL_ABI"
 
 # Extra test binaries with their shared libraries and the dynamic loader.
 libdirs=()
@@ -245,7 +242,7 @@ if [[ -n ${VM_STAGE_DIR:-} ]]; then
   cp -a "$VM_STAGE_DIR" "$STAGE/kselftest"
 fi
 
-echo "vm-test: built in $((SECONDS - start)) s; booting $ABI under QEMU/TCG (timeout ${VM_TIMEOUT}s)"
+echo "vm-test: built in $((SECONDS - start)) s; booting $KERNEL_ABI under QEMU/TCG (timeout ${VM_TIMEOUT}s)"
 
 # --- boot ---------------------------------------------------------------
 CONSOLE=$OUT/console.log

@@ -122,12 +122,10 @@ if ((kmod)); then
   prc=0
   kmod/check-prototypes.sh --image "$KERNEL_KDIR/vmlinux" \
     --expected kmod/probe-prototypes-arm64.txt --cache "$top" >"$top/check-prototypes.log" 2>&1 || prc=$?
-  case $prc in
-  0) note "probe prototypes match the kernel's BTF ($(grep -c '^match' "$top/check-prototypes.log" || true) tracepoints)" ;;
-  1) cat "$top/check-prototypes.log" >&2; echo "arm64-boot: probe prototypes differ from the kernel's BTF" >&2; exit 1 ;;
-  *) cat "$top/check-prototypes.log" >&2
-    die "cannot check the probe prototypes (DIRTYSCOPE_SKIP_BTF_CHECK=1 skips the check)" ;;
-  esac
+  ((prc == 0)) || cat "$top/check-prototypes.log" >&2
+  ((prc != 1)) || { note "probe prototypes differ from the kernel's BTF"; exit 1; }
+  ((prc == 0)) || die "cannot check the probe prototypes (DIRTYSCOPE_SKIP_BTF_CHECK=1 skips the check)"
+  note "probe prototypes match the kernel's BTF ($(grep -c '^match' "$top/check-prototypes.log" || true) tracepoints)"
   cp "$ko" "$rd/dirtyscope.ko"
   for p in dirtyscope_kmod_test spp_kmod_test ${extra[@]+"${extra[@]}"}; do cp "$top/bin/$p" "$rd/tests/"; done
 fi

@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # The arm64 test suite: dirty_log_test, dirty_log_perf and spp_test
 # cross-built for aarch64 (`make build ARCH=arm64`), run by vm/arm64/boot.sh
-# (whose prefixes the tests use) in an arm64 Debian kernel: KERNEL=
-# debian-13-arm64 (Debian 13's 6.12, the default), debian-7.2 (sid's) or
-# debian-experimental (the 7.3 release candidate).
+# (whose prefixes the tests use) in the arm64 KERNEL it boots.
 # Usage: [KERNEL=...] vm/arm64/suite.sh full|short [--kmod]   full: `make
 #   vm-test ARCH=arm64`; short: ctest vm.arm64_selftests; --kmod: the
 #   module's suite in the same boot. Ends with the runner's "N passed, M
