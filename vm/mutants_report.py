@@ -16,15 +16,12 @@ import os
 import re
 import sys
 
-RESULT = re.compile(r'^(\s*)(not ok|ok)\s+(\d+)\s*-?\s*(.*)$')
+from ktap_summary import RESULT, norm
+
 PLAN = re.compile(r'^1\.\.(\d+)')
 # Diagnostics worth quoting as evidence of what a failing run found.
 EVIDENCE = re.compile(r'missed|stale|future|reset|ring|full|page|gfn|expected|'
                       r'differ|wedged|mismatch|entries|count', re.I)
-
-
-def norm(s):
-    return ' '.join(s.split())
 
 
 def parse_guest(path):
