@@ -45,8 +45,7 @@ apt_download() {
   (cd "$dir" && apt-get -q "${APT_OPTS[@]}" download "${@:2}") >>"$dir/download.log" 2>&1 ||
     { tail -n 5 "$dir/download.log" >&2; die "apt-get download of ${*:2} failed (log: $dir/download.log)"; }
 }
-# apt_deb DIR PKG VERSION: the path of PKG=VERSION's .deb in DIR, downloaded
-#   first if it is not there yet.
+# apt_deb DIR PKG VERSION: the path of PKG=VERSION's .deb in DIR, downloaded if missing.
 apt_deb() {
   local debs=("$1/${2}_${3//:/%3a}_"*.deb)
   [[ -f ${debs[0]} ]] || { note "downloading $2=$3"; apt_download "$1" "$2=$3"; debs=("$1/${2}_${3//:/%3a}_"*.deb); }

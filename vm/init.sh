@@ -26,7 +26,6 @@ ntests=0
 [ -f /kselftest/run_kselftest.sh ] && ntests=$((ntests + 1))
 # VM_MODULE_SUITE=0 (benchmark and alarm boots): the module loaded, its suite not run.
 suite=${VM_MODULE_SUITE:-1}
-out "KTAP version 1"
 out "1..$(( (suite == 1 ? 10 : 4) + ntests))"
 out "# guest kernel $(uname -r)"
 # KVM on PREEMPT_RT needs a constant TSC, which QEMU's TCG cannot
@@ -63,6 +62,4 @@ if [ -f /kselftest/run_kselftest.sh ]; then
 fi
 step "rmmod dirtyscope after its VMs exited" final_rmmod
 step "dmesg has no warnings, oopses or leaks" dmesg_clean
-out "# dirtyscope-vm: done"
-sync
-poweroff -f
+finish "# dirtyscope-vm: done"

@@ -6,15 +6,13 @@ abs() { [[ $1 = /* ]] && echo "$1" || echo "$ROOT/$1"; }
 BUILD_DIR=$(abs "${BUILD_DIR:-build}")
 die() { echo "$WHO: $*" >&2; exit 2; }
 note() { echo "$WHO: $*" >&2; }
-# patch_paths WHAT PATCH...: PATCHES, each PATCH's absolute path (paths are
-# relative to where the script was called from); a missing one dies.
+# patch_paths WHAT PATCH...: PATCHES, each PATCH's absolute path; a missing one dies.
 patch_paths() {
   local p
   PATCHES=()
   for p in "${@:2}"; do [[ -f $p ]] || die "$1 '$p' not found"; PATCHES+=("$(realpath "$p")"); done
 }
-# lock FD WHAT: takes the lock on FD, opened by the caller; while another run
-# holds it, says it is waiting for WHAT.
+# lock FD WHAT: the lock on FD (opened by the caller), saying it waits for WHAT.
 lock() { flock -n "$1" || { note "waiting for $2"; flock "$1"; }; }
 # kernel_cc CONFIG: the compiler the kernel of .config CONFIG was built with.
 kernel_cc() { sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$1"; }

@@ -16,9 +16,8 @@ import os
 import re
 import sys
 
-from ktap_summary import RESULT, norm
+from ktap_summary import PLAN, RESULT, norm
 
-PLAN = re.compile(r'^1\.\.(\d+)')
 # Diagnostics worth quoting as evidence of what a failing run found.
 EVIDENCE = re.compile(r'missed|stale|future|reset|ring|full|page|gfn|expected|'
                       r'differ|wedged|mismatch|entries|count', re.I)
@@ -47,8 +46,8 @@ def parse_guest(path):
             block = []
             continue
         p = PLAN.match(line)
-        if p and plan is None:
-            plan = int(p.group(1))
+        if p and not p.group(1) and plan is None:
+            plan = int(p.group(2))
         block.append(line)
     return plan, results
 

@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
-# The x86-64 runner behind `make vm-test`: resolves the kernel, builds
-# dirtyscope.ko and its test programs for it, checks the probes' prototypes
-# against its BTF (a mismatch never boots), stages an initramfs with its kvm
-# modules and the VM_TESTS programs, boots it (vm/boot.sh) and judges the
-# KTAP. Steps and knobs (KERNEL, VM_*, KVM_PATCHES, KVM_MODULES_DIR):
-# docs/kernels-and-vm-harness.md, "What vm/run.sh does". Every run ends with
-# the verdict line (vm/README.md), stdout, last; exit 0 only with PASS; bad
-# input is one line on stderr and exit 2.
+# The x86-64 runner behind `make vm-test` (vm/README.md): its steps and knobs
+# (KERNEL, VM_*, KVM_PATCHES, KVM_MODULES_DIR): docs/kernels-and-vm-harness.md,
+# "What vm/run.sh does". Every run ends with the verdict line (vm/README.md),
+# stdout, last; exit 0 only with PASS; bad input is one line on stderr and exit 2.
 set -euo pipefail
 WHO=vm-test
 # shellcheck source=lib.sh

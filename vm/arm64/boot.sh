@@ -81,8 +81,7 @@ kernel_vars=$(vm/kernel.sh --arch arm64 ${headers[@]+"${headers[@]}"} "${KERNEL:
 eval "$kernel_vars"
 note "kernel $KERNEL_NAME: $KERNEL_ABI, Debian package version $KERNEL_VERSION"
 # kvm_caps: the same program the x86 harness runs, cross-built static.
-aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I lib/include -o "$top/bin/kvm_caps" vm/kvm_caps.c
-cp "$top/bin/kvm_caps" "$rd/tests/bin/"
+aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I lib/include -o "$rd/tests/bin/kvm_caps" vm/kvm_caps.c
 
 # --- the module, its test programs, the prototype check (--kmod) --------------
 if ((kmod)); then

@@ -25,7 +25,6 @@ balanced() {
 		while read -r a f; do [ "$a" = "$f" ] || { echo "allocations $a != frees $f"; exit 1; }; done
 }
 tmo=${ARM64_TEST_TIMEOUT:-600}
-out "KTAP version 1"
 # /dev/kvm and the plan; with the module its five steps and programs
 # before, and the extras, rmmod and the log check after.
 out "1..$((1 + $(grep -c . /tests/plan) + kmod * (7 + $(grep -c . /tests/extra))))"
@@ -52,6 +51,4 @@ if [ $kmod = 1 ]; then
 	step "dmesg: no warnings or oopses, allocations == frees at every unload" \
 		eval 'dmesg_clean "Unable to handle|Internal error" && balanced'
 fi
-out "# uptime at poweroff: $(up) s"
-sync
-poweroff -f
+finish "# uptime at poweroff: $(up) s"

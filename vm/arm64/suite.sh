@@ -10,8 +10,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 level=${1:-}
-kmod=0
-[[ ${2:-} == --kmod ]] && kmod=1
+opts=()   # --kmod: the module's suite first, in the same boot
+[[ ${2:-} != --kmod ]] || opts=(--kmod)
 B=$ROOT/build-arm64/bin
 T="$B/dirty_log_test"
 
@@ -63,11 +63,8 @@ for p in "$T" "$B/dirty_log_perf" "$B/spp_test"; do
   [[ -x $p ]] || { echo "arm64-suite: $p missing: make build ARCH=arm64" >&2; exit 2; }
 done
 
-# One boot: with --kmod the module's suite runs first in the same guest.
-opts=()
-((kmod == 0)) || opts=(--kmod)
 rc=0
 ARM64_HUGEPAGES=${ARM64_HUGEPAGES:-$hugepages} ARM64_TIMEOUT=${ARM64_TIMEOUT:-1500} \
   "$ROOT/vm/arm64/boot.sh" ${opts[@]+"${opts[@]}"} "${tests[@]}" || rc=1
-echo "arm64 suite ($level$( ((kmod)) && echo ', module')): $( ((rc == 0)) && echo passed || echo FAILED)"
+echo "arm64 suite ($level${opts[*]:+, module}): $( ((rc == 0)) && echo passed || echo FAILED)"
 exit $rc
