@@ -31,7 +31,6 @@ JOBS=$(nproc)
 
 # flex, bison, bc, libelf... (idempotent; installs only what is missing).
 "$ROOT/scripts/install-deps.sh" kvmsrc >&2
-# KERNEL_NAME, KERNEL_ABI, KERNEL_CONFIG, KERNEL_KDIR, KERNEL_VERSION...
 kernel_vars=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/kernel.sh" ${KERNEL:+"$KERNEL"}) || exit $?
 eval "$kernel_vars"
 [[ $KERNEL_NAME == debian-* && -z $KERNEL_BUSYBOX ]] ||

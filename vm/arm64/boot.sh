@@ -66,10 +66,7 @@ mkdir -p "$rd/tests/bin" "$top/bin"
 printf '%s\n' "${plan[@]}" >"$rd/tests/plan"
 printf '%s\n' ${extra_plan[@]+"${extra_plan[@]}"} >"$rd/tests/extra"
 # A program named by several plan lines is copied once.
-if ((${#progs[@]})); then
-  mapfile -t progs < <(printf '%s\n' "${progs[@]}" | sort -u)
-  cp "${progs[@]}" "$rd/tests/bin/"
-fi
+((${#progs[@]} == 0)) || printf '%s\n' "${progs[@]}" | sort -u | xargs -d '\n' cp -t "$rd/tests/bin/"
 
 "$ROOT/scripts/install-deps.sh" arm64
 t0=$(date +%s.%N)
