@@ -1,7 +1,6 @@
 # A private apt state: its own sources.list, lists, cache and status file
 # in one folder, so fetching a kernel never touches the host's apt
-# configuration, dpkg architectures or installed packages. Sourced by the
-# kernel fetchers and builders, which define die and note (vm/lib.sh).
+# configuration, dpkg architectures or installed packages. Sourced after vm/lib.sh.
 # apt_mirror: the archive host the host's own sources name (deb822 or
 # one-line), else deb.debian.org.
 apt_mirror() {
@@ -45,6 +44,12 @@ apt_download() {
   local dir=$1
   (cd "$dir" && apt-get -q "${APT_OPTS[@]}" download "${@:2}") >>"$dir/download.log" 2>&1 ||
     { tail -n 5 "$dir/download.log" >&2; die "apt-get download of ${*:2} failed (log: $dir/download.log)"; }
+}
+# apt_deb DIR PKG VERSION: the path of PKG=VERSION's .deb in DIR, downloaded if missing.
+apt_deb() {
+  local debs=("$1/${2}_${3//:/%3a}_"*.deb)
+  [[ -f ${debs[0]} ]] || { note "downloading $2=$3"; apt_download "$1" "$2=$3"; debs=("$1/${2}_${3//:/%3a}_"*.deb); }
+  echo "${debs[0]}"
 }
 # apt_extract ROOT DEB...: ROOT made afresh with every DEB unpacked into it.
 apt_extract() {

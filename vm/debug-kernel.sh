@@ -35,11 +35,10 @@ mkdir -p "$top/debs" "$flavour"
 apt_state "$top/apt" amd64 "${DEBUG_KERNEL_SUITE:-sid}"
 read -r pkg version < <(apt_newest '^linux-source-7\.2$') || true
 [[ -n ${pkg:-} ]] || die "no linux-source-7.2 in ${DEBUG_KERNEL_SUITE:-sid}"
-# The fixes the debug kernel carries: without them a detector misses bugs
-# (docs/findings/kmemleak-sheaf-stale-slots/: kmemleak does not see small
-# leaks). DEBUG_KERNEL_FIXES=0 builds the source as Debian ships it, the
-# "before" of each finding; switching back and forth rebuilds only what
-# the fixes touch.
+# The fixes without which a detector misses bugs (a finding each, as
+# docs/findings/kmemleak-sheaf-stale-slots/). DEBUG_KERNEL_FIXES=0 builds the
+# source as Debian ships it, each finding's "before"; switching rebuilds only
+# what the fixes touch.
 fixes=()
 [[ ${DEBUG_KERNEL_FIXES:-1} == 0 ]] || fixes=("$ROOT/docs/findings/kmemleak-sheaf-stale-slots/fix.patch")
 # They go in as one patch (empty without fixes).
@@ -52,9 +51,7 @@ if [[ -f $flavour/.built && $(cat "$flavour/.built") == "$want" ]]; then
 fi
 
 if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
-  deb=$(ls "$top/debs/${pkg}_${version//:/%3a}_all.deb" 2>/dev/null || true)
-  [[ -n $deb ]] || { note "downloading $pkg=$version"; apt_download "$top/debs" "$pkg=$version"; }
-  deb=$(ls "$top/debs/${pkg}_${version//:/%3a}_all.deb")
+  deb=$(apt_deb "$top/debs" "$pkg" "$version")
   rm -rf "$src" "$out"
   note "unpacking $pkg $version"
   apt_unpack_source "$deb" "$src"

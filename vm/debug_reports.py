@@ -45,15 +45,6 @@ def count(text):
     return found
 
 
-MARKER = "dirtyscope-vm: tests begin"
-
-
-def split(text):
-    """(boot, tests): the log before and after the guest's marker."""
-    at = text.find(MARKER)
-    return ("", text) if at < 0 else (text[:at], text[at:])
-
-
 def main(argv):
     if len(argv) < 2 or argv[1].startswith("-"):
         print("usage: debug_reports.py CONSOLE_LOG [--expect DETECTOR...]", file=sys.stderr)
@@ -75,7 +66,9 @@ def main(argv):
     except OSError as e:
         print(f"debug_reports.py: {e}", file=sys.stderr)
         return 2
-    boot_text, tests_text = split(text)
+    # Boot and the tests: the log before and after the guest's marker.
+    at = text.find("dirtyscope-vm: tests begin")
+    boot_text, tests_text = ("", text) if at < 0 else (text[:at], text[at:])
     found, boot = count(tests_text), count(boot_text)
     at_boot = [(d, r) for d in DETECTORS for r in boot[d]]
     line = "debug kernel: " + ", ".join(f"{len(found[d])} {d}" for d in DETECTORS) + " reports"

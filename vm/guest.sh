@@ -7,10 +7,10 @@
 /bin/busybox mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /tmp
 export PATH=/bin:/sbin
-# KTAP goes to $RESULTS, the second port (vm/arch/*.conf) that QEMU writes
-# to a file, so kernel messages on the console never interleave with it.
+# KTAP goes to $RESULTS, the second port (vm/arch/*.conf), apart from the console.
 exec 3>"$RESULTS"
 out() { echo "$*" >&3; }
+out "KTAP version 1"
 # A check's output: diagnostics under its result.
 diag() { sed 's/^/# /' >&3; }
 # A program's output: its KTAP nested under its result. An init whose
@@ -85,6 +85,11 @@ run_plan() {
 		fi
 	done <"$1"
 }
+# status_has REGEX: the module's status has a matching line; show_status prints it, fails.
+status_has() { grep -q "$1" /sys/kernel/debug/dirtyscope/status; }
+show_status() { cat /sys/kernel/debug/dirtyscope/status; return 1; }
+# finish LINE: the last diagnostic, then power off.
+finish() { out "$1"; sync; poweroff -f; }
 final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
 # dmesg_clean [REGEX]: the kernel log since boot has no warning, oops or
 # leak report (nor REGEX); only after boot counts, since CPU-bug banners

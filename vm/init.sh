@@ -6,16 +6,11 @@
 . /guest.sh
 # Shared libraries of VM_TESTS binaries, copied by vm/run.sh.
 [ -f /etc/ld_library_path ] && export LD_LIBRARY_PATH="$(cat /etc/ld_library_path)"
-status_has() { grep -q "$1" /sys/kernel/debug/dirtyscope/status; }
 attached() {
 	status_has "kvm: module" && ! status_has ": detached" &&
-		status_has "teardown_probe: kvm_arch_destroy_vm" ||
-		{ cat /sys/kernel/debug/dirtyscope/status; return 1; }
+		status_has "teardown_probe: kvm_arch_destroy_vm" || show_status
 }
-detached() {
-	status_has "kvm: absent" && ! status_has ": attached" ||
-		{ cat /sys/kernel/debug/dirtyscope/status; return 1; }
-}
+detached() { status_has "kvm: absent" && ! status_has ": attached" || show_status; }
 insmod_before_kvm() { ! grep -q '^kvm ' /proc/modules && insmod /dirtyscope.ko && detached; }
 load_kvm() {
 	modprobe kvm_amd && test -c /dev/kvm && attached || return 1
@@ -29,10 +24,8 @@ ntests=0
 [ -f /tests/plan ] && ntests=$(grep -c . /tests/plan)
 # An installed kselftest tree (vm/run.sh VM_STAGE_DIR): one more step.
 [ -f /kselftest/run_kselftest.sh ] && ntests=$((ntests + 1))
-# VM_MODULE_SUITE=0 (benchmark and alarm boots): the module is loaded for
-# the programs, but its own test programs and reload steps do not run.
+# VM_MODULE_SUITE=0 (benchmark and alarm boots): the module loaded, its suite not run.
 suite=${VM_MODULE_SUITE:-1}
-out "KTAP version 1"
 out "1..$(( (suite == 1 ? 10 : 4) + ntests))"
 out "# guest kernel $(uname -r)"
 # KVM on PREEMPT_RT needs a constant TSC, which QEMU's TCG cannot
@@ -60,9 +53,8 @@ if [ "$suite" = 1 ]; then
 	prog "spp_kmod_test" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/spp_kmod_test /dirtyscope.ko
 fi
 [ -f /tests/plan ] && run_plan /tests/plan
-# The kernel's runner under busybox sh (no per-test timeout: this step's
-# limit stands in), writing to /dev/stdout, which devtmpfs lacks; through a
-# pipe, since on prog's truncated file its own result lines would overwrite it.
+# The kernel's runner (its /dev/stdout linked) through a pipe, since on
+# prog's truncated file its own result lines would overwrite it.
 if [ -f /kselftest/run_kselftest.sh ]; then
 	[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
 	prog "run_kselftest.sh (kselftest tree in /kselftest)" "${VM_TEST_TIMEOUT:-200}" \
@@ -70,6 +62,4 @@ if [ -f /kselftest/run_kselftest.sh ]; then
 fi
 step "rmmod dirtyscope after its VMs exited" final_rmmod
 step "dmesg has no warnings, oopses or leaks" dmesg_clean
-out "# dirtyscope-vm: done"
-sync
-poweroff -f
+finish "# dirtyscope-vm: done"

@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
-# Resolves the kernel the nested VM boots (vm/run.sh, vm/kvm-build.sh,
-# vm/arm64/boot.sh eval what it prints): debian-6.1 (default: the host's
-# installed image), debian-6.12, debian-6.12-rt, debian-7.2,
-# debian-experimental (fetched with a private apt state into
-# $BUILD_DIR/kernels/NAME/), debug and debug-rt (vm/debug-kernel.sh), debian-13-arm64 (the
-# arm64 guest's), a built tree DIR, or KERNEL_IMAGE with KERNEL_MODULES
-# (KERNEL_HEADERS). Each one: docs/kernels-and-vm-harness.md, "Kernels".
-# Usage: vm/kernel.sh [KERNEL]     (default: $KERNEL, else debian-6.1)
-#        vm/kernel.sh --source KERNEL   also download linux-source (not 6.1)
-#        vm/kernel.sh --headers debian-13-arm64   also the headers (KERNEL_KDIR)
-#        vm/kernel.sh --arch arm64 [--headers] [KERNEL]   the arm64 guest's
-#                         kernels by the x86 names: debian-13-arm64 (default),
-#                         debian-7.2 (sid), debian-experimental (7.3-rc)
-# Prints: KERNEL_NAME KERNEL_ABI KERNEL_IMAGE KERNEL_MODDIR (holds modules.dep)
-#         KERNEL_KDIR (build dir for the module) KERNEL_CONFIG KERNEL_VERSION
-#         (Debian package version, empty for a tree) KERNEL_SRC_DEB (with --source)
-#         KERNEL_BUSYBOX (the guest's busybox; empty: the host's)
-# Exit 2 (one line on stderr): unknown KERNEL, missing bzImage/modules/headers,
+# The one kernel interface: resolves a kernel the nested VM boots and prints
+# its KERNEL_* assignments, which vm/run.sh, vm/kvm-build.sh and
+# vm/arm64/boot.sh eval: debian-6.1 (the default: the host's installed
+# image), debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental
+# (fetched with a private apt state into $BUILD_DIR/kernels/NAME/), debug and
+# debug-rt (vm/debug-kernel.sh), a built tree DIR, or KERNEL_IMAGE with
+# KERNEL_MODULES (KERNEL_HEADERS). Each one, and what it prints:
+# docs/kernels-and-vm-harness.md, "Kernels".
+# Usage: vm/kernel.sh [--source] [KERNEL]   (default: $KERNEL, else debian-6.1;
+#          --source: also linux-source's .deb, KERNEL_SRC_DEB, not for 6.1)
+#        vm/kernel.sh [--arch arm64] [--headers] [KERNEL]   the arm64 guest's
+#          kernels by the x86 names (debian-13-arm64, the default; debian-7.2;
+#          debian-experimental); --headers: also their headers (KERNEL_KDIR)
+# Exit 2 (one line on stderr) for an unknown or incomplete kernel or
 # packages unavailable. Progress on stderr.
 set -euo pipefail
 WHO=vm-kernel
@@ -53,10 +49,9 @@ debian_61() {
 }
 
 # --- Debian kernels from another suite, privately fetched ------------------
-# debian_suite NAME SUITE SERIES [FLAVOUR]: the newest
-# linux-image-<SERIES>*-<FLAVOUR> (amd64; rt-amd64 is PREEMPT_RT) of SUITE
-# (bookworm-backports for 6.12, sid for 7.2, experimental for the 7.3
-# release candidates) with its headers, fetched into $BUILD_DIR/kernels/NAME/.
+# debian_suite NAME SUITE SERIES [FLAVOUR]: SUITE's newest
+# linux-image-<SERIES>*-<FLAVOUR> (amd64; rt-amd64 is PREEMPT_RT) with its
+# headers, fetched into $BUILD_DIR/kernels/NAME/.
 debian_suite() {
   local name=$1 suite=$2 series=$3 flavour=${4:-amd64}
   local top=$BUILD_DIR/kernels/$name
@@ -73,9 +68,8 @@ debian_suite() {
   # The flavour's common headers: -common, or -common-rt for PREEMPT_RT.
   local common_headers=linux-headers-$common-common
   [[ $flavour == amd64 ]] || common_headers+=-${flavour%-amd64}
-  # Newer packaging splits the image into linux-{base,binary,modules}-<abi>
-  # and names linux-kbuild after the ABI or the series: take every
-  # linux-*<common>* package the image and the headers depend on.
+  # Every linux-*<common>* package the image and the headers depend on (7.x
+  # splits the image into linux-{base,binary,modules}-<abi>).
   if [[ ! -f $stamp || $(cat "$stamp") != "$abi $version" ]]; then
     local extra
     extra=$(apt_packages |
@@ -102,14 +96,7 @@ debian_suite() {
     note "extracted $abi ($version) into $root in $((SECONDS - t0)) s"
   fi
   local src=
-  if ((WANT_SOURCE)); then
-    src=$(ls "$debs/linux-source-${series}_${version//:/%3a}_all.deb" 2>/dev/null || true)
-    if [[ -z $src ]]; then
-      note "downloading linux-source-$series=$version (same version as the image)"
-      apt_download "$debs" "linux-source-$series=$version"
-      src=$(ls "$debs/linux-source-${series}_${version//:/%3a}_all.deb")
-    fi
-  fi
+  ((WANT_SOURCE == 0)) || src=$(apt_deb "$debs" "linux-source-$series" "$version")
   # 6.12: boot/vmlinuz-<abi>, boot/config-<abi>; 7.x (linux-binary-<abi>,
   # linux-base-<abi>): lib/modules/<abi>/vmlinuz and .../config.
   local image=$root/boot/vmlinuz-$abi config=$root/boot/config-$abi
@@ -153,17 +140,12 @@ custom() {
 # busybox-static under $ARM64_DIR (build/arm64; another suite than trixie
 # in its SUITE/ folder). With --headers, to cross-build the module: its
 # arm64 headers and an amd64 linux-kbuild for the host tools, under
-# $ARM64_KMOD_DIR (build/arm64-kmod[/SUITE]). Debian 13's 6.12 takes
-# bookworm-backports' linux-kbuild-6.12 (trixie's needs glibc 2.38; any 6.12
-# kbuild will do, since vermagic, config and Module.symvers come from the
-# headers); 7.x takes its own suite's, which needs sid's glibc: the module
-# is then built in vm/toolchain.sh's sid root (vm/arm64/boot.sh).
+# $ARM64_KMOD_DIR (build/arm64-kmod[/SUITE]); which kbuild, and why:
+# docs/kernels-and-vm-harness.md, "dirtyscope.ko on arm64".
 debian_arm64() {
   local name=$1 suite=$2 series=$3
-  local top=${ARM64_DIR:-build/arm64} kt=${ARM64_KMOD_DIR:-build/arm64-kmod}
-  local pkg version bbver abi common kpkg kver want kdir="" hc fixdep p
-  [[ $top = /* ]] || top=$ROOT/$top
-  [[ $kt = /* ]] || kt=$ROOT/$kt
+  local top kt pkg version bbver abi common kpkg kver want kdir="" hc fixdep p
+  top=$(abs "${ARM64_DIR:-build/arm64}") kt=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
   [[ $suite == trixie ]] || { top=$top/$suite kt=$kt/$suite; }
   mkdir -p "$top/debs"
   apt_state "$top/apt" arm64 "$suite"
@@ -172,9 +154,8 @@ debian_arm64() {
   read -r pkg version < <(apt_newest "^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-arm64\$") || true
   [[ -n ${pkg:-} ]] || die "no linux-image-$series*-arm64 in $suite"
   abi=${pkg#linux-image-} common=${abi%-arm64}
-  # 7.x's linux-image-<abi> is a meta package: the image is in
-  # linux-binary-<abi>, the config in linux-base-<abi> (the modules are not
-  # needed: the guest's KVM and drivers are built in).
+  # 7.x's linux-image-<abi> is a meta package: the image and config are in
+  # linux-binary-<abi> and linux-base-<abi> (KVM and drivers are built in).
   local pkgs=("$pkg") files=()
   for p in $(apt_packages | awk -v i="$pkg" '/^Package: /{q=$2} /^Depends: / && q==i { print }' |
     grep -oE "linux-(base|binary)-${abi//+/\\+}" | sort -u || true); do pkgs+=("$p"); done

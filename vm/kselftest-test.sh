@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # ctest vm.kselftest_install: the kselftest layout (scripts/kselftest-install.sh)
-# staged at /kselftest (vm/run.sh VM_STAGE_DIR), where init.sh runs the
-# kernel's run_kselftest.sh; its TAP must hold one "ok" per
-# kselftest-list.txt entry, no "not ok", no whole-test SKIP, and vm/run.sh
+# booted as VM_STAGE_DIR; the kernel's run_kselftest.sh must report one "ok"
+# per kselftest-list.txt entry, no "not ok", no whole-test SKIP, and vm/run.sh
 # must pass. Environment: BUILD_DIR (build); VM_OUT ($BUILD_DIR/vm-kselftest).
 set -euo pipefail
 WHO=kselftest-test

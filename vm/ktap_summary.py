@@ -1,20 +1,16 @@
 #!/usr/bin/env python3
-"""Relays KTAP documents and closes with "N passed, N failed[, N skipped]".
+"""Relays KTAP documents and closes with "N passed, N failed, N skipped".
 
 Usage: ktap_summary.py [--programs LIST --counts OUT] FILE...   (each FILE
 one KTAP document, possibly with nested, indented subtests). Every result
-line is printed. Leaf results are counted; a failed parent whose leaves all
-passed (a program that exited non-zero) counts as one more failure. A
-top-level plan whose results are missing (a crash, a hang, a killed VM) is
-a failure too. Exit 0 only if nothing failed or went missing.
-
---programs LIST (lines "LABEL<TAB>NAME": NAME as the top-level result names
-a program, e.g. "dirty_log_test -M all -b 16M") splits the counts: each
-listed program is passed, failed, skipped or missing by its own top-level
-result, and everything else (the module suite, host checks, harness steps)
-is counted as above. --counts OUT writes both as shell assignments, which
-vm/run.sh turns into its verdict line.
+line is printed; what counts: docs/kernels-and-vm-harness.md, "Counting".
+Exit 0 only if nothing failed or went missing. --programs LIST (lines
+"LABEL<TAB>NAME", NAME as the top-level result names a program) judges
+each listed program by its own result apart from the rest (the module
+suite); --counts OUT writes both as the shell assignments behind vm/run.sh's
+verdict line.
 """
+from collections import Counter
 import re
 import sys
 
@@ -40,7 +36,7 @@ def summarize(path, totals, programs=None):
     leaf_failed_since_top = False
     # Leaf counts since the last top-level result: a program's own, if that
     # result turns out to be a listed program's.
-    block = {'passed': 0, 'failed': 0, 'skipped': 0}
+    block = Counter()
     for line in lines:
         if not line.strip():
             continue
@@ -71,9 +67,8 @@ def summarize(path, totals, programs=None):
                 name = norm(re.sub(r'\s*#\s*SKIP.*$', '', m.group(4), flags=re.I))
                 if programs is not None and name in programs['labels'] and name not in programs['seen']:
                     programs['seen'][name] = 'failed' if not ok else 'skipped' if skip else 'passed'
-                    for k, v in block.items():
-                        programs['leaves'][k] += v
-                block = {'passed': 0, 'failed': 0, 'skipped': 0}
+                    programs['leaves'].update(block)
+                block = Counter()
         # Diagnostics do not move the nesting: a parent's result may follow
         # a top-level "# ..." line about it (a timeout, its time).
         if not line.lstrip().startswith('#'):
@@ -90,21 +85,14 @@ def summarize(path, totals, programs=None):
 
 
 def read_programs(path):
-    labels = {}
     with open(path) as f:
-        for line in f:
-            line = line.rstrip('\n')
-            if not line.strip():
-                continue
-            label, _, name = line.partition('\t')
-            labels[norm(name)] = label
-    return {'labels': labels, 'seen': {}, 'leaves': {'passed': 0, 'failed': 0, 'skipped': 0}}
+        lines = [line.rstrip('\n').partition('\t') for line in f if line.strip()]
+    return {'labels': {norm(name): label for label, _, name in lines}, 'seen': {},
+            'leaves': Counter()}
 
 
 def write_counts(path, totals, programs):
-    by_label = {}
-    for name, label in programs['labels'].items():
-        by_label[label] = programs['seen'].get(name, 'missing')
+    by_label = {label: programs['seen'].get(name, 'missing') for name, label in programs['labels'].items()}
     failed = totals['failed'] + totals['missing']
     prog_failed = sum(1 for v in by_label.values() if v in ('failed', 'missing'))
     leaves = programs['leaves']

@@ -20,11 +20,7 @@ TREE_ONLY=0
 [[ $# -ge 1 ]] || die "usage: vm/kvm-build.sh OUTDIR [PATCH...] | --tree"
 OUTDIR=$1
 shift
-PATCHES=()
-for p in "$@"; do
-  [[ -f $p ]] || die "patch '$p' not found"
-  PATCHES+=("$(realpath "$p")")
-done
+patch_paths patch "$@"
 mkdir -p "$OUTDIR"
 OUTDIR=$(realpath "$OUTDIR")
 
@@ -35,23 +31,20 @@ JOBS=$(nproc)
 
 # flex, bison, bc, libelf... (idempotent; installs only what is missing).
 "$ROOT/scripts/install-deps.sh" kvmsrc >&2
-# KERNEL_NAME, KERNEL_ABI, KERNEL_CONFIG, KERNEL_KDIR, KERNEL_VERSION...
 kernel_vars=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/kernel.sh" ${KERNEL:+"$KERNEL"}) || exit $?
 eval "$kernel_vars"
 [[ $KERNEL_NAME == debian-* && -z $KERNEL_BUSYBOX ]] ||
   die "KVM_PATCHES needs an x86-64 Debian kernel (debian-6.1, debian-6.12, debian-7.2, debian-experimental), not KERNEL=${KERNEL:-$KERNEL_NAME}: apply the patches to your tree and rebuild it"
-ABI=$KERNEL_ABI
 [[ -f $KERNEL_CONFIG && -f $KERNEL_KDIR/Module.symvers ]] ||
-  die "guest kernel config/headers for '$ABI' missing (run scripts/install-deps.sh kmod vm)"
-VERSION=$KERNEL_VERSION
-[[ -n $VERSION ]] || die "cannot tell the version of linux-image-$ABI"
+  die "guest kernel config/headers for '$KERNEL_ABI' missing (run scripts/install-deps.sh kmod vm)"
+[[ -n $KERNEL_VERSION ]] || die "cannot tell the version of linux-image-$KERNEL_ABI"
 # The source package's series, from the image's version: 6.12.95-1~bpo12+1
 # -> 6.12, 7.3~rc7-1~exp1 -> 7.3.
-SERIES=$(grep -oE '^[0-9]+\.[0-9]+' <<<"$VERSION") || die "cannot tell the series of version $VERSION"
+SERIES=$(grep -oE '^[0-9]+\.[0-9]+' <<<"$KERNEL_VERSION") || die "cannot tell the series of version $KERNEL_VERSION"
 SRC_PKG=linux-source-$SERIES
-TREE=$CACHE/$SRC_PKG-$VERSION
+TREE=$CACHE/$SRC_PKG-$KERNEL_VERSION
 STAMP=$TREE/.dirtyscope-prepared
-STAMP_TEXT="$SRC_PKG $VERSION $ABI"
+STAMP_TEXT="$SRC_PKG $KERNEL_VERSION $KERNEL_ABI"
 KMAKE=()
 # A kernel built by a GCC the host lacks (7.x: gcc-16) is rebuilt in the
 # private toolchain root (vm/toolchain.sh), with what a tree build needs
@@ -61,8 +54,7 @@ IN_TOOLCHAIN=()
 if [[ -n $TOOLCHAIN ]]; then
   IN_TOOLCHAIN=(env BUILD_DIR="$BUILD_DIR" "$ROOT/vm/toolchain.sh" run "$TOOLCHAIN")
   # The root has only the versioned compiler (no plain gcc) for both roles.
-  tc_cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
-  KMAKE+=(CC="$tc_cc" HOSTCC="$tc_cc")
+  KMAKE+=(CC="$(kernel_cc "$KERNEL_CONFIG")" HOSTCC="$(kernel_cc "$KERNEL_CONFIG")")
 fi
 # After 6.1 the image's BTF options stay (they change struct module's size,
 # which the loader checks): a pahole stub keeps them in Kconfig, -g0 fast.
@@ -110,15 +102,15 @@ fetch_source() {
     return
   fi
   mkdir -p "$debs"
-  deb=$(ls "$debs/${SRC_PKG}_${VERSION//:/%3a}_all.deb" 2>/dev/null || true)
+  deb=$(ls "$debs/${SRC_PKG}_${KERNEL_VERSION//:/%3a}_all.deb" 2>/dev/null || true)
   [[ -n $deb ]] && { echo "$deb"; return; }
-  note "downloading $SRC_PKG=$VERSION (same version as linux-image-$ABI)"
+  note "downloading $SRC_PKG=$KERNEL_VERSION (same version as linux-image-$KERNEL_ABI)"
   # As root apt drops to _apt for downloads, which cannot write here. A
   # fresh machine's lists may be old: refresh once, then give up.
-  get() { (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$VERSION" >&2); }
+  get() { (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$KERNEL_VERSION" >&2); }
   get || { [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true; get; } ||
-    die "$SRC_PKG=$VERSION (the guest image's version) is not available from apt; cannot rebuild kvm.ko"
-  ls "$debs/${SRC_PKG}_"*"_all.deb" | grep -F "_${VERSION//:/%3a}_" | head -n1
+    die "$SRC_PKG=$KERNEL_VERSION (the guest image's version) is not available from apt; cannot rebuild kvm.ko"
+  ls "$debs/${SRC_PKG}_"*"_all.deb" | grep -F "_${KERNEL_VERSION//:/%3a}_" | head -n1
 }
 
 # --- 2. extract and prepare (once per version) --------------------------
@@ -130,19 +122,15 @@ prepare_tree() {
   note "extracted in $((SECONDS - t0)) s"
   cp "$KERNEL_CONFIG" "$TREE/.config"
   cp "$KERNEL_KDIR/Module.symvers" "$TREE/Module.symvers"
-  # 6.1: debug info and BTF off (10x faster). Debian's trusted-key files
-  # are not in the source package.
-  if [[ $SERIES == 6.1 ]]; then
-    (cd "$TREE" && scripts/config \
-      --disable DEBUG_INFO --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
-      --disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5 \
-      --disable DEBUG_INFO_BTF --disable DEBUG_INFO_BTF_MODULES \
-      --enable DEBUG_INFO_NONE)
-  fi
-  (cd "$TREE" && scripts/config \
-    --set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "")
+  # Debian's trusted-key files are not in the source package; 6.1: debug
+  # info and BTF off (10x faster).
+  local cfg=(--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "")
+  [[ $SERIES != 6.1 ]] || cfg+=(--disable DEBUG_INFO --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT
+    --disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5 --disable DEBUG_INFO_BTF
+    --disable DEBUG_INFO_BTF_MODULES --enable DEBUG_INFO_NONE)
+  (cd "$TREE" && scripts/config "${cfg[@]}")
   ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -s olddefconfig ${KMAKE[@]+"${KMAKE[@]}"} >"$CACHE/prepare.log" 2>&1 &&
-    ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -s -j"$JOBS" modules_prepare KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >>"$CACHE/prepare.log" 2>&1 || {
+    ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -s -j"$JOBS" modules_prepare KERNELRELEASE="$KERNEL_ABI" ${KMAKE[@]+"${KMAKE[@]}"} >>"$CACHE/prepare.log" 2>&1 || {
     tail -n 30 "$CACHE/prepare.log" >&2; note "preparing the kernel tree failed (log: $CACHE/prepare.log)"; exit 1; }
   if [[ $SERIES != 6.1 ]] && ! grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$TREE/.config" &&
     grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$KERNEL_CONFIG"; then
@@ -193,13 +181,13 @@ if [[ ! -f $RESULT/kvm.ko ]]; then
         (cd "$TREE" && patch -p1 --batch --forward -s --no-backup-if-mismatch -r - <"$p" >/dev/null)
       else
         restore_tree
-        die "patch $name does not apply to $SRC_PKG $VERSION: $(echo "$err" | grep -m1 -E 'error|fatal' || echo "$err" | head -n1)"
+        die "patch $name does not apply to $SRC_PKG $KERNEL_VERSION: $(echo "$err" | grep -m1 -E 'error|fatal' || echo "$err" | head -n1)"
       fi
     fi
   done
 
   log=$CACHE/build.log
-  if ! ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$ABI" ${KMAKE[@]+"${KMAKE[@]}"} >"$log" 2>&1; then
+  if ! ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$KERNEL_ABI" ${KMAKE[@]+"${KMAKE[@]}"} >"$log" 2>&1; then
     restore_tree
     names=$(for p in "${PATCHES[@]}"; do basename "$p"; done | paste -sd' ')
     note "kvm modules do not compile with ${names:-no patches} (log: $log):"

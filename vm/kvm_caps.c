@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvm_caps: prints the dirty-tracking capabilities of the guest kernel's KVM,
- * one line each, so the nested-VM report (vm/init.sh turns the lines into
- * KTAP diagnostics) says what the kernel under test offers. Static, built by
- * vm/run.sh like kmod/tests/dirtyscope_kmod_test. Exit 0, or 1 if /dev/kvm or
- * KVM_CREATE_VM fails. Values are KVM_CHECK_EXTENSION on a VM fd (the ring
- * capabilities are per VM type).
+ * kvm_caps: the dirty-tracking capabilities of the guest kernel's KVM, one
+ * line each, which the guest's /init turns into KTAP diagnostics. Values are
+ * KVM_CHECK_EXTENSION on a VM fd (the ring capabilities are per VM type).
+ * Exit 0, or 1 if /dev/kvm or KVM_CREATE_VM fails.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,27 @@
 # Every host-side vm/ script's start (sourced after setting WHO): ROOT, the
 # checkout; BUILD_DIR, absolute; die (exit 2) and note, one line on stderr.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-build}
-[[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+# abs PATH: PATH, relative ones taken from the checkout.
+abs() { [[ $1 = /* ]] && echo "$1" || echo "$ROOT/$1"; }
+BUILD_DIR=$(abs "${BUILD_DIR:-build}")
 die() { echo "$WHO: $*" >&2; exit 2; }
 note() { echo "$WHO: $*" >&2; }
+# patch_paths WHAT PATCH...: PATCHES, each PATCH's absolute path; a missing one dies.
+patch_paths() {
+  local p
+  PATCHES=()
+  for p in "${@:2}"; do [[ -f $p ]] || die "$1 '$p' not found"; PATCHES+=("$(realpath "$p")"); done
+}
+# lock FD WHAT: the lock on FD (opened by the caller), saying it waits for WHAT.
+lock() { flock -n "$1" || { note "waiting for $2"; flock "$1"; }; }
+# kernel_cc CONFIG: the compiler the kernel of .config CONFIG was built with.
+kernel_cc() { sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$1"; }
+# btf_args CONFIG: the make argument that builds dirtyscope.ko without BTF of
+# its own (the probes need none) when this host's pahole cannot make it for
+# that kernel: none, or older than the CONFIG_PAHOLE_VERSION Kbuild asks for.
+btf_args() {
+  local want have
+  want=$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' "$1" 2>/dev/null || true)
+  have=$(pahole --version 2>/dev/null | tr -dc 0-9 || true)
+  if [[ -z $have ]] || { [[ -n $want ]] && ((have < want)); }; then echo CONFIG_DEBUG_INFO_BTF_MODULES=; fi
+}

@@ -4,25 +4,15 @@
 # and one VM per set (vm/run.sh) runs the module's tests and the verdict set
 # (vm/verdict-set.txt); the unpatched control must pass, else nothing is
 # judged. vm/mutants_report.py writes the kill table. Knobs (MUTANTS_OUT,
-# MUTANTS_JOBS, MUTANTS_MEM, MIGRATE, PEER, the VM_* limits), verdicts and
-# output: docs/kernels-and-vm-harness.md, "Kernel mutants".
-# Exit: 0 control passed and dirty_log_test killed every mutant; 1 a
-# survivor (or crash-only mutant) or a failing control; 2 usage error or a
-# patch that does not apply or build.
+# MUTANTS_JOBS, MUTANTS_MEM, MIGRATE, PEER, the VM_* limits), verdicts, exit
+# codes and output: docs/kernels-and-vm-harness.md, "Kernel mutants".
 set -euo pipefail
 WHO=mutants
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-PATCHES=()
-if [[ $# -gt 0 ]]; then
-  for p in "$@"; do
-    [[ -f $p ]] || die "patch '$p' not found"
-    PATCHES+=("$(realpath "$p")")
-  done
-else
-  PATCHES=("$ROOT"/vm/mutants/*.patch)
-fi
+patch_paths patch "$@"
+((${#PATCHES[@]})) || PATCHES=("$ROOT"/vm/mutants/*.patch)
 cd "$ROOT"
 export BUILD_DIR
 OUT=${MUTANTS_OUT:-$BUILD_DIR/mutants}
@@ -49,10 +39,8 @@ mapfile -t CONFIGS < <(vm/verdict-set.sh configs) || die "vm/verdict-set.txt is 
 if [[ -n ${MUTANTS_MEM:-} ]]; then
   mem_kib=$(numfmt --from=iec "$MUTANTS_MEM") || die "MUTANTS_MEM: '$MUTANTS_MEM' is not a size"
   mem_kib=$((mem_kib / 1024))
-  for i in "${!CONFIGS[@]}"; do
-    CONFIGS[i]=$(sed -e "s/ -b 16M / -b ${mem_kib}K /" -e "s/ -b 16396K / -b $((mem_kib + 12))K /" <<<"${CONFIGS[i]} ")
-    CONFIGS[i]=${CONFIGS[i]% }
-  done
+  mapfile -t CONFIGS < <(printf '%s \n' "${CONFIGS[@]}" |
+    sed -e "s/ -b 16M / -b ${mem_kib}K /" -e "s/ -b 16396K / -b $((mem_kib + 12))K /" -e 's/ $//')
 fi
 export VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
 vm_tests=""

@@ -16,15 +16,11 @@ import os
 import re
 import sys
 
-RESULT = re.compile(r'^(\s*)(not ok|ok)\s+(\d+)\s*-?\s*(.*)$')
-PLAN = re.compile(r'^1\.\.(\d+)')
+from ktap_summary import PLAN, RESULT, norm
+
 # Diagnostics worth quoting as evidence of what a failing run found.
 EVIDENCE = re.compile(r'missed|stale|future|reset|ring|full|page|gfn|expected|'
                       r'differ|wedged|mismatch|entries|count', re.I)
-
-
-def norm(s):
-    return ' '.join(s.split())
 
 
 def parse_guest(path):
@@ -50,8 +46,8 @@ def parse_guest(path):
             block = []
             continue
         p = PLAN.match(line)
-        if p and plan is None:
-            plan = int(p.group(1))
+        if p and not p.group(1) and plan is None:
+            plan = int(p.group(2))
         block.append(line)
     return plan, results
 
@@ -76,16 +72,15 @@ def judge_prog(res, peer=False, migrate=False):
         return ('skipped' if res['skip'] else 'survived'), ''
     fails, diags = evidence_of(res['block'])
     timed_out = any('timed out after' in l for l in res['block'])
+    body = [l.strip() for l in res['block']]
     if migrate:
         # dirtyscope migrate is not KTAP: "fail MODE: why" per failed mode.
-        body = [l.strip() for l in res['block']]
         failed = [l for l in body if l.startswith('fail ')]
         if failed:
             return 'killed', ' | '.join(failed[:2])[:300]
     if peer:
         # The kernel's test is not KTAP: a failed TEST_ASSERT prints
         # "==== Test Assertion Failure ====", the location, then the message.
-        body = [l.strip() for l in res['block']]
         if '==== Test Assertion Failure ====' in body:
             at = body.index('==== Test Assertion Failure ====')
             msg = [l for l in body[at + 1:at + 6]

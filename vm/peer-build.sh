@@ -4,9 +4,8 @@
 # files in this repository): dirty_log_test for `make mutants PEER=1`,
 # dirty_log_perf_test for `make bench-compare`. Objects go to OUTPUT's
 # folder (peer-obj/), so the shared tree is only read.
-# ucall.o is built first without SSE (PEER_SSE=1: as the kernel does; why:
-# bench/README.md), and TEST_ASSERT_EQ, which Debian 6.1.192's
-# dirty_log_test.c uses and its test_util.h lacks, is force-included.
+# ucall.o without SSE (PEER_SSE=1: as the kernel does; why: bench/README.md);
+# TEST_ASSERT_EQ for 6.1's test_util.h (docs/kernels-and-vm-harness.md, "PEER=1").
 # Usage: vm/peer-build.sh dirty_log_test|dirty_log_perf_test OUTPUT
 # Environment: BUILD_DIR, KVM_SRC_CACHE as for vm/kvm-build.sh; PEER_SSE.
 set -euo pipefail

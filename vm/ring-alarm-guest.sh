@@ -1,10 +1,10 @@
 #!/bin/sh
-# Guest side of the ring-overrun alarm check (vm/ring-alarm.sh, which says
-# which kvm gives which verdict): `dirtyscope stats -p PID` watches a
-# dirty_log_test on a 256-entry ring, and for each source in SOURCES
-# ("bpf-tp": BPF's classic-tracepoint mode, which cannot see the size and
-# must say "unknown") its JSON must give the verdict: ok (no late or
-# overrun vCPU), late (>= 1 late, none overrun) or overrun.
+# Guest side of the ring-overrun alarm check (vm/ring-alarm.sh): `dirtyscope
+# stats -p PID` watches a dirty_log_test on a 256-entry ring; for each source
+# in SOURCES ("bpf-tp": BPF's classic-tracepoint mode, which cannot see the
+# size and must say "unknown") its JSON must give the verdict: ok (Debian's
+# kvm: no late or overrun vCPU), late (vm/ring-alarm/soft-limit-half-reserve.patch:
+# >= 1 late, none overrun) or overrun (vm/mutants/ring-soft-limit-no-reserve.patch).
 # Usage: ring-alarm-guest.sh BIN_DIR ok|overrun|late SOURCES...
 # KTAP on stdout (nested under init.sh's step); exit 0 pass, 1 fail.
 bin=$1 expect=$2
@@ -35,9 +35,7 @@ for src in "$@"; do
 	dlt=$?
 	wait $watcher
 	rc=$?
-	p=${src%-tp}
-	[ "$src" = bpf-tp ] && p=bpf
-	counts "$json" "$p"
+	counts "$json" "${src%-tp}"
 	size=${size:-null}
 	echo "# $src: dirty_log_test exit $dlt, stats exit $rc; pushes $pushes resets $resets" \
 		"full-exits $full hwm $hwm size $size alarm $alarm late-vcpus $late overrun-vcpus $over"

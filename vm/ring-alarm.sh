@@ -1,18 +1,12 @@
 #!/usr/bin/env bash
-# The ring-overrun alarm on a real KVM, both ways (`make ring-alarm`):
-#   control  Debian's own kvm: `dirtyscope stats -p` on a dirty_log_test
-#            with a 256-entry ring must say "ok" (kmod and bpf), and
-#            "unknown" in BPF's classic-tracepoint mode (no size there);
-#   mutant   kvm rebuilt with vm/mutants/ring-soft-limit-no-reserve.patch
-#            (the soft limit forgets the 64 reserved entries, so the ring
-#            runs completely full): the alarm must say "overrun";
-#   late     kvm with vm/ring-alarm/soft-limit-half-reserve.patch (the exit
-#            comes 32 entries late, the ring never full): "late".
-# One vm/run.sh boot a run (RING_ALARM_RUNS: all three), the guest side
-# vm/ring-alarm-guest.sh. The rebuilt kvm has no BTF for BPF's CO-RE: the
-# patched boots check kmod (and bpf-tp). Environment: BUILD_DIR (its bin/
-# holds dirty_log_test, dirtyscope, stats_live_test), RING_ALARM_OUT
-# ($BUILD_DIR/ring-alarm), KVM_SRC_CACHE. Exit 0 only if every run passes.
+# The ring-overrun alarm on a real KVM, both ways (`make ring-alarm`): one
+# vm/run.sh boot a run (RING_ALARM_RUNS: control, mutant, late), the guest
+# side vm/ring-alarm-guest.sh, which says what each run's kvm must give.
+# What each run checks and measured: docs/statistics-and-alarm.md. The
+# rebuilt kvm has no BTF for BPF's CO-RE: the patched boots check kmod (and
+# bpf-tp). Environment: BUILD_DIR (its bin/ holds dirty_log_test,
+# dirtyscope, stats_live_test), RING_ALARM_OUT ($BUILD_DIR/ring-alarm),
+# KVM_SRC_CACHE. Exit 0 only if every run passes.
 set -euo pipefail
 WHO=ring-alarm
 # shellcheck source=lib.sh

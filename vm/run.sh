@@ -1,44 +1,22 @@
 #!/usr/bin/env bash
-# The x86-64 runner behind `make vm-test`: resolves the kernel, builds
-# dirtyscope.ko and its test programs for it, checks the probes' prototypes
-# against its BTF (a mismatch never boots), stages an initramfs with its kvm
-# modules and the VM_TESTS programs, boots it (vm/boot.sh) and judges the
-# KTAP. Steps and knobs (KERNEL, VM_*, KVM_PATCHES, KVM_MODULES_DIR):
-# docs/kernels-and-vm-harness.md, "What vm/run.sh does". Every run ends with
-# the verdict line (vm/README.md), stdout, last; exit 0 only with PASS; bad
-# input is one line on stderr and exit 2.
+# The x86-64 runner behind `make vm-test` (vm/README.md): its steps and knobs
+# (KERNEL, VM_*, KVM_PATCHES, KVM_MODULES_DIR): docs/kernels-and-vm-harness.md,
+# "What vm/run.sh does". Every run ends with the verdict line (vm/README.md),
+# stdout, last; exit 0 only with PASS; bad input is one line on stderr and exit 2.
 set -euo pipefail
 WHO=vm-test
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# Patch paths are relative to where we were called from.
-KVM_PATCH_PATHS=()
-for p in ${KVM_PATCHES:-}; do
-  [[ -f $p ]] || die "KVM_PATCHES: '$p' not found"
-  KVM_PATCH_PATHS+=("$(realpath "$p")")
-done
+# shellcheck disable=SC2086 # a list of paths
+patch_paths KVM_PATCHES: ${KVM_PATCHES:-}
 KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
 VM_MODULE_SUITE=${VM_MODULE_SUITE:-1}
 [[ $VM_MODULE_SUITE == [01] ]] || die "VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'"
 cd "$ROOT"
-# VM_FILES and VM_TESTS binaries (checked here, before anything is written).
+# VM_FILES, and below VM_TESTS' binaries: checked before anything is written.
 for f in ${VM_FILES:-}; do
   [[ -e $f && $f = /* ]] || die "VM_FILES: '$f' is not an existing absolute path"
 done
-check_vm_tests() {
-  VM_TESTS_ENTRIES=()
-  local entry bin
-  IFS=';' read -r -a entries <<<"$1"
-  for entry in ${entries[@]+"${entries[@]}"}; do
-    read -r bin _ <<<"$entry" || true
-    [[ -n ${bin:-} ]] || continue
-    [[ -x $bin ]] || die "VM_TESTS binary '$bin' not found or not executable"
-    VM_TESTS_ENTRIES+=("$entry")
-  done
-}
-[[ -z ${VM_TESTS:-} ]] || check_vm_tests "$VM_TESTS"
-SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
-mkdir -p "$SHARED"
 start=$SECONDS
 
 # --- what runs in the guest -----------------------------------------------
@@ -49,7 +27,6 @@ if [[ -z ${VM_TESTS+x} ]]; then
   DLT=$BUILD_DIR/bin/dirty_log_test
   [[ -x $DLT ]] || die "$DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)"
   VM_TESTS=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
-  check_vm_tests "$VM_TESTS"
   VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
   nset=$(vm/verdict-set.sh configs | wc -l)
   export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-120}
@@ -59,62 +36,67 @@ if [[ -z ${VM_TESTS+x} ]]; then
 fi
 VM_TIMEOUT=${VM_TIMEOUT:-300}
 VM_MEM=${VM_MEM:-1G}
+VM_TESTS_ENTRIES=()
+IFS=';' read -r -a entries <<<"${VM_TESTS:-}"
+for entry in ${entries[@]+"${entries[@]}"}; do
+  read -r bin _ <<<"$entry" || true
+  [[ -n ${bin:-} ]] || continue
+  [[ -x $bin ]] || die "VM_TESTS binary '$bin' not found or not executable"
+  VM_TESTS_ENTRIES+=("$entry")
+done
+SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
+mkdir -p "$SHARED"
+# nothing_booted WHY: the verdict line of a run that stopped before the boot.
+nothing_booted() { echo "vm-test verdict: FAIL (nothing booted: $*)"; exit 1; }
 
 # KERNEL_* (vm/kernel.sh; exit 2 for an unknown or incomplete kernel).
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
 [[ -z $KERNEL_BUSYBOX ]] || die "KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64"
-ABI=$KERNEL_ABI
-MODDIR=$KERNEL_MODDIR
 # The default kernel's module is built where it always was.
 KMOD_BUILD=$BUILD_DIR/kmod
 KMOD_ARGS=()
 if [[ $KERNEL_NAME != debian-6.1 ]]; then
-  KMOD_BUILD=$BUILD_DIR/kernels/kmod-$ABI
+  KMOD_BUILD=$BUILD_DIR/kernels/kmod-$KERNEL_ABI
   # Later headers ship vmlinux, so Kbuild would make the module's own BTF,
   # which the probes do not need: skipped when this host's pahole cannot.
-  btf=$(vm/btf-args.sh "$KERNEL_CONFIG")
+  btf=$(btf_args "$KERNEL_CONFIG")
   [[ -z $btf ]] || KMOD_ARGS+=("$btf")
 fi
 # --- this run's folder (vm/run-folder.sh), once the input is known good ---
 # shellcheck source=run-folder.sh
 . vm/run-folder.sh
-run_folder vm-test "$SHARED" "${VM_OUT:-}" guest.ktap host.ktap console.log
+run_folder "$SHARED" "${VM_OUT:-}" guest.ktap host.ktap console.log
 HOST_KTAP=$OUT/host.ktap
 : >"$HOST_KTAP"
 
 # --- build: the module for the guest's ABI, the static test program -------
 # Under a lock: parallel runs (make mutants, two make vm-test) share them.
 exec 8>"$SHARED/.build.lock"
-if ! flock -n 8; then
-  echo "vm-test: waiting for another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)" >&2
-  flock 8
-fi
+lock 8 "another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)"
 # A kernel built by a compiler the host lacks (7.x: gcc-16) gets its module
 # built in a private sid root (vm/toolchain.sh; created once, cached).
-TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") || {
-  echo "vm-test verdict: FAIL (nothing booted: no compiler for $KERNEL_ABI, see vm/toolchain.sh)"; exit 1; }
+TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") ||
+  nothing_booted "no compiler for $KERNEL_ABI, see vm/toolchain.sh"
 if [[ -n $TOOLCHAIN ]]; then
   KMOD_ARGS+=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
-  cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KERNEL_CONFIG")
-  tc_version=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1) || true
+  tc_version=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$(kernel_cc "$KERNEL_CONFIG")" --version | head -n1) || true
 fi
 make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
   BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
-  cat "$SHARED/kmod-build.log" >&2; echo "vm-test: module build failed ($KERNEL_KDIR)" >&2
-  echo "vm-test verdict: FAIL (nothing booted: dirtyscope.ko did not build against $KERNEL_KDIR)"; exit 1; }
+  cat "$SHARED/kmod-build.log" >&2; note "module build failed ($KERNEL_KDIR)"
+  nothing_booted "dirtyscope.ko did not build against $KERNEL_KDIR"; }
 [[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private toolchain: $TOOLCHAIN: $tc_version"
 KO=$KMOD_BUILD/dirtyscope.ko
 # KVM on PREEMPT_RT refuses to load without a constant TSC, which TCG
 # cannot advertise: kmod/tests/tcg-tsc/ marks it (init.sh loads it).
 TSC_KO=''
 if grep -q '^CONFIG_PREEMPT_RT=y' "$KERNEL_CONFIG"; then
-  tsc_build=$BUILD_DIR/kernels/tcg-tsc-$ABI
+  tsc_build=$BUILD_DIR/kernels/tcg-tsc-$KERNEL_ABI
   mkdir -p "$tsc_build" && cp -a kmod/tests/tcg-tsc/. "$tsc_build/"
   ${TOOLCHAIN:+env BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN"} \
     make -C "$KERNEL_KDIR" M="$tsc_build" modules >"$SHARED/tcg-tsc-build.log" 2>&1 || {
-    cat "$SHARED/tcg-tsc-build.log" >&2
-    echo "vm-test verdict: FAIL (nothing booted: kmod/tests/tcg-tsc did not build against $KERNEL_KDIR)"; exit 1; }
+    cat "$SHARED/tcg-tsc-build.log" >&2; nothing_booted "kmod/tests/tcg-tsc did not build against $KERNEL_KDIR"; }
   TSC_KO=$tsc_build/tcg_constant_tsc.ko
 fi
 kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
@@ -125,10 +107,10 @@ if [[ ! $SHARED/kvm_caps -nt vm/kvm_caps.c || ! $SHARED/kvm_caps -nt lib/include
 fi
 
 # --- kvm modules rebuilt with KVM_PATCHES -------------------------------
-if ((${#KVM_PATCH_PATHS[@]})); then
+if ((${#PATCHES[@]})); then
   KVM_MODULES_DIR=$OUT/kvm-modules
   rm -rf "$KVM_MODULES_DIR"
-  BUILD_DIR=$BUILD_DIR KERNEL=$KERNEL_NAME vm/kvm-build.sh "$KVM_MODULES_DIR" "${KVM_PATCH_PATHS[@]}"
+  BUILD_DIR=$BUILD_DIR KERNEL=$KERNEL_NAME vm/kvm-build.sh "$KVM_MODULES_DIR" "${PATCHES[@]}"
 fi
 if [[ -n $KVM_MODULES_DIR ]]; then
   for m in kvm kvm-amd; do
@@ -143,12 +125,12 @@ proto_ok=0
 {
   echo "KTAP version 1"
   echo "1..1"
-  echo "# kernel: $KERNEL_NAME ($ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
+  echo "# kernel: $KERNEL_NAME ($KERNEL_ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
   [[ -z $KVM_MODULES_DIR ]] ||
     echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
-  out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$MODDIR" "$SHARED" 2>&1) || proto_ok=$?
+  out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$KERNEL_MODDIR" "$SHARED" 2>&1) || proto_ok=$?
   echo "$out" | sed 's/^/# /'
-  echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $ABI (vmlinux + kvm.ko)"
+  echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $KERNEL_ABI (vmlinux + kvm.ko)"
 } >"$HOST_KTAP"
 # Parallel runs for other kernels rebuild $KMOD_BUILD: take this one's copy.
 cp "$KO" "$OUT/dirtyscope.ko.tmp"
@@ -158,21 +140,17 @@ if ((proto_ok != 0)); then
   python3 vm/ktap_summary.py "$HOST_KTAP" || true
   grep -E 'MISMATCH|check-prototypes:' "$HOST_KTAP" | sed 's/^# //' >&2
   rm -f "$KO"
-  if ((proto_ok == 1)); then
-    echo "vm-test: refusing to load dirtyscope.ko into $ABI: probe prototypes do not match its BTF" >&2
-    echo "vm-test verdict: FAIL (nothing booted: probe prototypes do not match the BTF of $ABI)"
-  else
-    # Not a mismatch: nothing was compared (no BTF, or BTF nobody here can read).
-    echo "vm-test: could not check dirtyscope.ko's probe prototypes against $ABI; DIRTYSCOPE_SKIP_BTF_CHECK=1 loads it unchecked" >&2
-    echo "vm-test verdict: FAIL (nothing booted: could not check probe prototypes against $ABI)"
-  fi
-  exit 1
+  ((proto_ok != 1)) || { note "refusing to load dirtyscope.ko into $KERNEL_ABI: probe prototypes do not match its BTF"
+    nothing_booted "probe prototypes do not match the BTF of $KERNEL_ABI"; }
+  # Not a mismatch: nothing was compared (no BTF, or BTF nobody here can read).
+  note "could not check dirtyscope.ko's probe prototypes against $KERNEL_ABI; DIRTYSCOPE_SKIP_BTF_CHECK=1 loads it unchecked"
+  nothing_booted "could not check probe prototypes against $KERNEL_ABI"
 fi
 
 # --- initramfs ----------------------------------------------------------
 STAGE=$OUT/initramfs
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,tests,etc} "$STAGE/lib/modules/$ABI"
+mkdir -p "$STAGE"/{bin,tests,etc} "$STAGE/lib/modules/$KERNEL_ABI"
 cp vm/init.sh "$STAGE/init"
 mv "$KO" "$STAGE/dirtyscope.ko"
 [[ -z $TSC_KO ]] || cp "$TSC_KO" "$STAGE/"
@@ -186,26 +164,26 @@ add_module() {
   local rel=$1 dep
   [[ -n ${mods[$rel]+x} ]] && return
   mods[$rel]=1
-  for dep in $(awk -F': *' -v m="$rel" '$1 == m { print $2 }' "$MODDIR/modules.dep"); do
+  for dep in $(awk -F': *' -v m="$rel" '$1 == m { print $2 }' "$KERNEL_MODDIR/modules.dep"); do
     add_module "$dep"
   done
 }
 # Only what the guest loads: kvm_amd, as a module or built in (a tree
 # built without CONFIG_KVM_INTEL is fine).
-rel=$(awk -F: '{ print $1 }' "$MODDIR/modules.dep" | grep -E "/kvm-amd\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
+rel=$(awk -F: '{ print $1 }' "$KERNEL_MODDIR/modules.dep" | grep -E "/kvm-amd\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
 if [[ -n $rel ]]; then
   add_module "$rel"
-elif ! grep -qE "/kvm-amd\.ko$" "$MODDIR/modules.builtin" 2>/dev/null; then
+elif ! grep -qE "/kvm-amd\.ko$" "$KERNEL_MODDIR/modules.builtin" 2>/dev/null; then
   die "the kernel has no kvm_amd (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM"
 fi
 for rel in "${!mods[@]}"; do
-  dst=$STAGE/lib/modules/$ABI/$rel
+  dst=$STAGE/lib/modules/$KERNEL_ABI/$rel
   mkdir -p "$(dirname "$dst")"
   case $rel in
-  *.ko.xz) xz -dc "$MODDIR/$rel" >"${dst%.xz}" ;;
-  *.ko.zst) zstd -qdc "$MODDIR/$rel" >"${dst%.zst}" ;;
-  *.ko.gz) gzip -dc "$MODDIR/$rel" >"${dst%.gz}" ;;
-  *) cp "$MODDIR/$rel" "$dst" ;;
+  *.ko.xz) xz -dc "$KERNEL_MODDIR/$rel" >"${dst%.xz}" ;;
+  *.ko.zst) zstd -qdc "$KERNEL_MODDIR/$rel" >"${dst%.zst}" ;;
+  *.ko.gz) gzip -dc "$KERNEL_MODDIR/$rel" >"${dst%.gz}" ;;
+  *) cp "$KERNEL_MODDIR/$rel" "$dst" ;;
   esac
   # Rebuilt kvm modules replace the image's (their dependencies stay).
   base=$(basename "$rel"); base=${base%%.ko*}
@@ -213,8 +191,8 @@ for rel in "${!mods[@]}"; do
     cp "$KVM_MODULES_DIR/$base.ko" "${dst%.ko*}.ko"
   fi
 done
-cp "$MODDIR"/modules.{order,builtin} "$STAGE/lib/modules/$ABI/" 2>/dev/null || true
-depmod -b "$STAGE" "$ABI"
+cp "$KERNEL_MODDIR"/modules.{order,builtin} "$STAGE/lib/modules/$KERNEL_ABI/" 2>/dev/null || true
+depmod -b "$STAGE" "$KERNEL_ABI"
 
 # Extra test binaries with their shared libraries and the dynamic loader.
 libdirs=()
@@ -260,7 +238,7 @@ if [[ -n ${VM_STAGE_DIR:-} ]]; then
   cp -a "$VM_STAGE_DIR" "$STAGE/kselftest"
 fi
 
-echo "vm-test: built in $((SECONDS - start)) s; booting $ABI under QEMU/TCG (timeout ${VM_TIMEOUT}s)"
+echo "vm-test: built in $((SECONDS - start)) s; booting $KERNEL_ABI under QEMU/TCG (timeout ${VM_TIMEOUT}s)"
 
 # --- boot ---------------------------------------------------------------
 CONSOLE=$OUT/console.log

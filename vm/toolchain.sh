@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # A private compiler for kernels built by a GCC the host lacks (Debian's
-# 7.x: gcc-16, whose flags bookworm's gcc-12 rejects): a debootstrapped sid
-# root under $BUILD_DIR/toolchains/sid, entered with chroot in a private mount
-# namespace that binds the checkout at its own path (docs/kernels-and-vm-harness.md,
-# "How the Debian kernels are fetched and built"). The host's apt
-# configuration is never touched.
+# 7.x: gcc-16): a debootstrapped sid root under $BUILD_DIR/toolchains/sid,
+# entered by chroot in a private mount namespace (docs/kernels-and-vm-harness.md,
+# "How the Debian kernels are fetched and built"). Host apt is never touched.
 # Usage: vm/toolchain.sh root CONFIG [PKG...]   prints the root the kernel of
 #          CONFIG needs ("" when the host's compiler is it), made if missing,
 #          with PKGs installed too
@@ -27,7 +25,7 @@ cmd_root() {
   # Only a gcc-N the host lacks needs the private root; anything else (no
   # config, clang, plain gcc, a compiler the host has) builds as before.
   [[ -f $config ]] || { echo ""; return; }
-  cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$config")
+  cc=$(kernel_cc "$config")
   if [[ -z $cc || ! $cc =~ (gcc-[0-9]+)$ ]] || command -v "$cc" >/dev/null; then echo ""; return; fi
   pkg=${BASH_REMATCH[1]}
   local top=$BUILD_DIR/toolchains tc=$BUILD_DIR/toolchains/$suite p
@@ -47,9 +45,8 @@ cmd_root() {
       die "apt-get download debootstrap failed (log: $top/dl/download.log)"
     dpkg-deb -x "$top"/dl/debootstrap_*.deb "$ds"
   fi
-  if [[ -d $tc && ! -x $tc/usr/bin/$cc ]]; then
-    [[ -x $tc/usr/bin/apt-get ]] || rm -rf "$tc"
-  fi
+  # A root without the compiler gets it installed; one without apt-get is made afresh.
+  [[ ! -d $tc || -x $tc/usr/bin/$cc || -x $tc/usr/bin/apt-get ]] || rm -rf "$tc"
   local t0=$SECONDS
   if [[ ! -d $tc ]]; then
     note "debootstrap --variant=minbase $suite into $tc with $pkg (takes minutes; cached)"

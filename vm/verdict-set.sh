@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Reads vm/verdict-set.txt (or VERDICT_SET=FILE), the recommended
 # dirty_log_test verdict set, for the scripts that run it.
-#
 # Usage: vm/verdict-set.sh configs         one "LABEL|ARGS" line per run
 #        vm/verdict-set.sh hugepages       the 2 MiB pages the set needs
 #        vm/verdict-set.sh vm-tests BIN    a VM_TESTS value: "BIN ARGS; BIN ARGS"

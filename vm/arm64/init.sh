@@ -8,13 +8,11 @@
 . /guest.sh
 kmod=0
 [ -f /dirtyscope.ko ] && kmod=1
-status() { cat /sys/kernel/debug/dirtyscope/status; }
 attached() {
-	status | grep -q '^kvm: built-in' && ! status | grep -q ': detached' &&
-		status | grep -q '^teardown_probe: kvm_arch_destroy_vm' &&
-		status | grep -q '^tracepoint kvm_guest_fault: attached' &&
-		status | grep -q '^function kvm_pgtable_stage2_map: attached' ||
-		{ status; return 1; }
+	status_has '^kvm: built-in' && ! status_has ': detached' &&
+		status_has '^teardown_probe: kvm_arch_destroy_vm' &&
+		status_has '^tracepoint kvm_guest_fault: attached' &&
+		status_has '^function kvm_pgtable_stage2_map: attached' || show_status
 }
 load() { insmod /dirtyscope.ko && attached; }
 reload() { rmmod dirtyscope && load; }
@@ -27,7 +25,6 @@ balanced() {
 		while read -r a f; do [ "$a" = "$f" ] || { echo "allocations $a != frees $f"; exit 1; }; done
 }
 tmo=${ARM64_TEST_TIMEOUT:-600}
-out "KTAP version 1"
 # /dev/kvm and the plan; with the module its five steps and programs
 # before, and the extras, rmmod and the log check after.
 out "1..$((1 + $(grep -c . /tests/plan) + kmod * (7 + $(grep -c . /tests/extra))))"
@@ -54,6 +51,4 @@ if [ $kmod = 1 ]; then
 	step "dmesg: no warnings or oopses, allocations == frees at every unload" \
 		eval 'dmesg_clean "Unable to handle|Internal error" && balanced'
 fi
-out "# uptime at poweroff: $(up) s"
-sync
-poweroff -f
+finish "# uptime at poweroff: $(up) s"

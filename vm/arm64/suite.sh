@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # The arm64 test suite: dirty_log_test, dirty_log_perf and spp_test
 # cross-built for aarch64 (`make build ARCH=arm64`), run by vm/arm64/boot.sh
-# (whose prefixes the tests use) in an arm64 Debian kernel: KERNEL=
-# debian-13-arm64 (Debian 13's 6.12, the default), debian-7.2 (sid's) or
-# debian-experimental (the 7.3 release candidate).
+# (whose prefixes the tests use) in the arm64 KERNEL it boots.
 # Usage: [KERNEL=...] vm/arm64/suite.sh full|short [--kmod]   full: `make
 #   vm-test ARCH=arm64`; short: ctest vm.arm64_selftests; --kmod: the
 #   module's suite in the same boot. Ends with the runner's "N passed, M
@@ -12,19 +10,16 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 level=${1:-}
-kmod=0
-[[ ${2:-} == --kmod ]] && kmod=1
+opts=()   # --kmod: the module's suite first, in the same boot
+[[ ${2:-} != --kmod ]] || opts=(--kmod)
 B=$ROOT/build-arm64/bin
 T="$B/dirty_log_test"
 
 # A known kernel bug (docs/findings.md, arm64's ring-only dirty logging on
-# huge pages; measured still there in 7.2.13 and 7.3-rc7): these must fail
-# with missed pages; the day they pass, the kernel is fixed and they move
-# to the "=" list. A page is lost only when the guest writes two pages of
-# one 2 MiB block between collections, which a slow guest (TCG on a busy
-# host) may not do in 2 short intervals (6.12 once lost just 1 page): 8
-# intervals of 100 ms make a run that loses nothing on a buggy kernel
-# unlikely however slow the guest is, short of not running at all.
+# huge pages): these must fail with missed pages; the day they pass, the
+# kernel is fixed and they move to the "=" list. A page is lost only when
+# the guest writes two pages of one 2 MiB block between collections, which
+# a slow guest may not do in 2 short intervals: 8 of 100 ms leave it time.
 known_bug=(
   "!$T -M dirty-ring -b 16M -i 8 -I 100 -s anonymous_hugetlb ~ missed"
 )
@@ -68,11 +63,8 @@ for p in "$T" "$B/dirty_log_perf" "$B/spp_test"; do
   [[ -x $p ]] || { echo "arm64-suite: $p missing: make build ARCH=arm64" >&2; exit 2; }
 done
 
-# One boot: with --kmod the module's suite runs first in the same guest.
-opts=()
-((kmod == 0)) || opts=(--kmod)
 rc=0
 ARM64_HUGEPAGES=${ARM64_HUGEPAGES:-$hugepages} ARM64_TIMEOUT=${ARM64_TIMEOUT:-1500} \
   "$ROOT/vm/arm64/boot.sh" ${opts[@]+"${opts[@]}"} "${tests[@]}" || rc=1
-echo "arm64 suite ($level$( ((kmod)) && echo ', module')): $( ((rc == 0)) && echo passed || echo FAILED)"
+echo "arm64 suite ($level${opts[*]:+, module}): $( ((rc == 0)) && echo passed || echo FAILED)"
 exit $rc
