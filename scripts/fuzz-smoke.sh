@@ -2,14 +2,15 @@
 # ctest fuzz.smoke (part of `make test`: each target
 # for about 10 s): builds the libFuzzer targets in their own clang build
 # directory and runs each on its seed corpus for FUZZ_SECONDS (default 10), through
-# scripts/fuzz.sh, the same runner as `make fuzz`.
+# scripts/fuzz.sh, the same runner as `make fuzz`, FUZZ_PARALLEL at once
+# (default JOBS: one per core, so each still has a core for its seconds).
 #
 # First its negative twin: the canary target (fuzz/canary_fuzz.cpp) fed a
 # planted heap overflow, then a planted leak, must each make fuzz.sh report
 # a finding (exit 1, FOUND); a runner that misses them would make the real
 # targets' "none" meaningless.
 #
-# Usage: scripts/fuzz-smoke.sh BUILD_DIR   (env FUZZ_SECONDS, JOBS)
+# Usage: scripts/fuzz-smoke.sh BUILD_DIR   (env FUZZ_SECONDS, JOBS, FUZZ_PARALLEL)
 # Exit 0: the twins were caught and the real targets found nothing; 1: a
 # finding, or a twin not caught; 2: fuzz.sh could not build or run.
 set -euo pipefail
@@ -18,6 +19,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: fuzz-smoke.sh BUILD_DIR}
 export FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 export JOBS=${JOBS:-$(nproc)}
+export FUZZ_PARALLEL=${FUZZ_PARALLEL:-$JOBS}
 start=$SECONDS
 
 # clang, libclang-rt-14-dev (libFuzzer's runtime, only a Recommends of

@@ -43,6 +43,17 @@ struct State {
 // The host's progress through a collection (State::phase).
 enum Phase : uint8_t { kIdle, kHarvest, kAfterRead, kScan };
 
+// How an operation's outcome differs from the contract, for a trace: not
+// at all, or the fault struck at `page`. Its text is written only when a
+// trace is printed.
+struct FaultNote {
+  const char* what = nullptr;  // null: KVM behaved
+  uint32_t page = 0;
+  std::string text() const {
+    return what ? " (fault: page " + std::to_string(page) + what + ")" : std::string();
+  }
+};
+
 // KVM's side: one per check, for its shape and fault. Where the fault may
 // strike, an operation calls `next` once per outcome: as KVM should
 // behave, then (if the fault is still unused) once per way it can strike,
@@ -77,14 +88,14 @@ class KvmContract {
         n.page[p].writable = 0;
       }
     State as_is = n;
-    Counts c = next(as_is, std::string());
+    Counts c = next(as_is, FaultNote{});
     if (can_strike(Fault::MissedReprotect, s))
       for (uint32_t p = 0; p < pages_; ++p)
         if (pages >> p & 1) {
           State f = n;
           f.page[p].writable = 1;
           f.fault_fired = 1;
-          c += next(f, " (fault: page " + std::to_string(p) + " left writable)");
+          c += next(f, FaultNote{" left writable", p});
         }
     return c;
   }
@@ -102,7 +113,7 @@ class KvmContract {
       }
     n.*taken |= found;
     State as_is = n;
-    Counts c = next(as_is, std::string());
+    Counts c = next(as_is, FaultNote{});
     if (can_strike(Fault::DroppedRingEntry, s))
       for (uint32_t p = 0; p < pages_; ++p)
         if (found >> p & 1) {
@@ -110,7 +121,7 @@ class KvmContract {
           f.page[p].mark = kNoMark;
           f.*taken &= static_cast<uint8_t>(~(1u << p));
           f.fault_fired = 1;
-          c += next(f, " (fault: page " + std::to_string(p) + "'s entry dropped)");
+          c += next(f, FaultNote{"'s entry dropped", p});
         }
     return c;
   }

@@ -7,6 +7,7 @@
 
 #include "protocol.h"
 #include "schedule_kvm.hpp"
+#include "schedule_memo.hpp"
 
 namespace dirtyscope::schedule {
 
@@ -48,10 +49,35 @@ std::string Result::summary() const {
 
 namespace {
 
+// A step's description in a trace. Most schedules never print theirs, so
+// the text is written only then, by a callable that lives on the stack of
+// the step that pushed it for as long as it is on the path.
+class Label {
+ public:
+  template <typename F>
+  explicit Label(const F& text)
+      : text_(&text), write_([](const void* f) -> std::string { return (*static_cast<const F*>(f))(); }) {}
+  std::string text() const { return write_(text_); }
+
+ private:
+  const void* text_;
+  std::string (*write_)(const void*);
+};
+
+// What the memo is keyed on: the model state and which distinct verifier
+// memory (CollectionVerifier::memory_key) the checker holds.
+struct MemoKey {
+  State state;
+  uint32_t verifier;
+};
+
+std::string collection_name(const State& s) { return "collection " + std::to_string(s.collection); }
+
 class Explorer {
  public:
   Explorer(Shape shape, Fault fault, const Bounds& b, const Tamper& tamper)
-      : shape_(shape), b_(b), tamper_(tamper), kvm_(shape, fault, b.pages), memory_(b.pages * 4096, 0) {
+      : shape_(shape), b_(b), tamper_(tamper), kvm_(shape, fault, b.pages), memory_(b.pages * 4096, 0),
+        report_(b.pages) {
     if (b.vcpus > kMaxVcpus || b.pages > kMaxPages || b.vcpus * b.writes_per_vcpu > kMaxWrites ||
         b.collections < 1 || (b.mid_harvests && shape != Shape::Ring) ||
         (fault == Fault::DroppedRingEntry && shape != Shape::Ring))
@@ -69,7 +95,7 @@ class Explorer {
     c0.writes_before = c0.writes_after = std::vector<uint64_t>(b_.vcpus, 0);
     if (!v.initial(c0, StampView{memory_.data(), b_.pages}, DirtySet(b_.pages), false).ok())
       throw std::logic_error("the verifier rejects an untouched region");
-    static_cast<Counts&>(result_) = explore(s, v);
+    static_cast<Counts&>(result_) = explore(s, intern(v));
     result_.states = memo_.size();
     return result_;
   }
@@ -84,41 +110,51 @@ class Explorer {
     if (kvm_.can_strike(where, s)) {
       State f = s;
       f.fault_fired = 1;
-      path_.push_back(std::string("  (the next step with the fault: ") + fault_name(where) + ")");
+      const auto note = [where] { return std::string("  (the next step with the fault: ") + fault_name(where) + ")"; };
+      path_.emplace_back(note);
       c += next(f, true);
       path_.pop_back();
     }
     return c;
   }
 
-  Counts explore(const State& s, const CollectionVerifier& v) {
-    std::string key(reinterpret_cast<const char*>(&s), sizeof s);
-    key += v.memory_key();
-    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+  // `v` numbers the verifier's memory (intern): equal memories pass or
+  // fail every later collection alike, so one copy of each is kept.
+  Counts explore(const State& s, uint32_t v) {
+    const MemoKey key{s, v};
+    const uint64_t hash = memo_.hash(key);
+    if (const Counts* known = memo_.find(key, hash)) return *known;
     Counts total;
     guest_steps(s, v, total);
     host_steps(s, v, total);
     mid_harvest_steps(s, v, total);
-    memo_.emplace(std::move(key), total);
+    memo_.insert(key, hash, total);
     return total;
   }
 
-  Counts step(const State& s, const CollectionVerifier& v, std::string label) {
-    path_.push_back(std::move(label));
+  template <typename F>
+  Counts step(const State& s, uint32_t v, const F& label) {
+    path_.emplace_back(label);
     Counts c = explore(s, v);
     path_.pop_back();
     return c;
+  }
+
+  uint32_t intern(const CollectionVerifier& v) {
+    const auto [it, fresh] = verifier_numbers_.try_emplace(v.memory_key(), static_cast<uint32_t>(verifiers_.size()));
+    if (fresh) verifiers_.push_back(v);
+    return it->second;
   }
 
   // --- the guest ---------------------------------------------------------
 
   bool in_paused_collection(const State& s) const { return s.phase != kIdle && s.paused; }
 
-  void guest_steps(const State& s, const CollectionVerifier& v, Counts& total) {
+  void guest_steps(const State& s, uint32_t v, Counts& total) {
     if (in_paused_collection(s)) return;
     for (uint32_t w = 0; w < b_.vcpus; ++w) {
       const auto& cpu = s.cpu[w];
-      const std::string who = "vCPU " + std::to_string(w) + " ";
+      const auto who = [w] { return "vCPU " + std::to_string(w) + " "; };
       if (cpu.step == 0) {
         if (cpu.done >= b_.writes_per_vcpu) continue;
         for (uint32_t p = 0; p < b_.pages; ++p) {
@@ -131,10 +167,10 @@ class Explorer {
           const bool faults = !s.page[p].writable;
           total += branch(n, faults ? Fault::MissedMark : Fault::None, [&](State& m, bool lose) {
             kvm_.store(m, w, p, lose);
-            return step(m, v,
-                        who + "stores stamp " + std::to_string(s.iteration) + " of write #" +
-                            std::to_string(cpu.done) + " to page " + std::to_string(p) +
-                            (faults ? " (faults)" : ""));
+            return step(m, v, [&] {
+              return who() + "stores stamp " + std::to_string(s.iteration) + " of write #" +
+                     std::to_string(cpu.done) + " to page " + std::to_string(p) + (faults ? " (faults)" : "");
+            });
           });
         }
       } else if (cpu.step == 1) {
@@ -147,22 +183,23 @@ class Explorer {
         const bool faults = !s.page[p].writable;
         total += branch(n, faults ? Fault::MissedMark : Fault::None, [&](State& m, bool lose) {
           kvm_.store(m, w, p, lose);
-          return step(m, v,
-                      who + "stores the writer word of write #" + std::to_string(cpu.done) + " to page " +
-                          std::to_string(p) + (faults ? " (faults)" : ""));
+          return step(m, v, [&] {
+            return who() + "stores the writer word of write #" + std::to_string(cpu.done) + " to page " +
+                   std::to_string(p) + (faults ? " (faults)" : "");
+          });
         });
       } else {
         State n = s;
         n.cpu[w].step = 0;
         ++n.cpu[w].done;
-        total += step(n, v, who + "counts write #" + std::to_string(cpu.done) + " done");
+        total += step(n, v, [&] { return who() + "counts write #" + std::to_string(cpu.done) + " done"; });
       }
     }
   }
 
   // --- harvests between collections (ring only) -------------------------
 
-  void mid_harvest_steps(const State& s, const CollectionVerifier& v, Counts& total) {
+  void mid_harvest_steps(const State& s, uint32_t v, Counts& total) {
     if (shape_ != Shape::Ring || s.phase == kHarvest || in_paused_collection(s)) return;
     if (s.mid_step == 0) {
       if (s.mid_used >= b_.mid_harvests) return;
@@ -170,18 +207,18 @@ class Explorer {
       n.mid_step = 1;
       ++n.mid_used;
       n.mid_report = 0;
-      total += step(n, v, "a harvest between collections begins");
+      total += step(n, v, [] { return std::string("a harvest between collections begins"); });
     } else if (s.mid_step <= b_.vcpus) {
       const uint32_t w = s.mid_step - 1u;
-      total += kvm_.harvest_ring(s, w, &State::mid_report, [&](State& n, const std::string& why) {
+      total += kvm_.harvest_ring(s, w, &State::mid_report, [&](State& n, const FaultNote& why) {
         ++n.mid_step;
-        return step(n, v, "  it harvests vCPU " + std::to_string(w) + "'s ring" + why);
+        return step(n, v, [&] { return "  it harvests vCPU " + std::to_string(w) + "'s ring" + why.text(); });
       });
     } else {
-      total += kvm_.reprotect(s, kvm_.collected(s), [&](State& n, const std::string& why) {
+      total += kvm_.reprotect(s, kvm_.collected(s), [&](State& n, const FaultNote& why) {
         n.mid_step = 0;
         n.pending |= n.mid_report;
-        return step(n, v, "  it resets the rings" + why);
+        return step(n, v, [&] { return "  it resets the rings" + why.text(); });
       });
     }
   }
@@ -197,8 +234,7 @@ class Explorer {
     return 1;
   }
 
-  void host_steps(const State& s, const CollectionVerifier& v, Counts& total) {
-    const std::string c = "collection " + std::to_string(s.collection);
+  void host_steps(const State& s, uint32_t v, Counts& total) {
     switch (s.phase) {
       case kIdle: {
         const bool last = s.collection == b_.collections;
@@ -214,20 +250,22 @@ class Explorer {
           for (uint32_t w = 0; w < b_.vcpus; ++w) n.before[w] = s.cpu[w].done;
           for (uint32_t i = 0; i < n.writes; ++i)
             if (n.write[i].due == 0 && bumped(n, i)) n.write[i].due = s.collection;
-          total += step(n, v, c + (paused ? " (vCPUs paused)" : " (vCPUs running)") + " reads the counters");
+          total += step(n, v, [&] {
+            return collection_name(s) + (paused ? " (vCPUs paused)" : " (vCPUs running)") + " reads the counters";
+          });
         }
         return;
       }
       case kHarvest:
         if (s.mid_step != 0) return;  // the collector's lock: one harvest at a time
-        harvest_step(s, v, total, c);
+        harvest_step(s, v, total);
         return;
       case kAfterRead: {
         State n = s;
         for (uint32_t w = 0; w < b_.vcpus; ++w) n.after[w] = s.cpu[w].done;
         n.phase = kScan;
         n.step = 0;
-        total += step(n, v, c + " reads the counters again");
+        total += step(n, v, [&] { return collection_name(s) + " reads the counters again"; });
         return;
       }
       case kScan: {
@@ -240,12 +278,14 @@ class Explorer {
           for (uint32_t i = 0; i < n.writes; ++i)
             if (n.write[i].page == p && n.write[i].landed) n.write[i].covered = 1;
         ++n.step;
-        std::string label = c + " scans page " + std::to_string(p) + ((s.report >> p & 1) ? " (reported)" : "");
+        const auto label = [&] {
+          return collection_name(s) + " scans page " + std::to_string(p) + ((s.report >> p & 1) ? " (reported)" : "");
+        };
         if (n.step < b_.pages) {
-          total += step(n, v, std::move(label));
+          total += step(n, v, label);
           return;
         }
-        path_.push_back(std::move(label));
+        path_.emplace_back(label);
         total += judge(n, v);
         path_.pop_back();
         return;
@@ -260,8 +300,7 @@ class Explorer {
     return s.write[i].landed;
   }
 
-  void harvest_step(const State& s, const CollectionVerifier& v, Counts& total,
-                    const std::string& c) {
+  void harvest_step(const State& s, uint32_t v, Counts& total) {
     const bool done_after = s.step + 1u == harvest_steps();
     auto advance = [&](State& n) {
       if (done_after) {
@@ -274,10 +313,10 @@ class Explorer {
     switch (shape_) {
       case Shape::Bitmap: {
         const uint8_t marked = kvm_.marked(s);
-        total += kvm_.reprotect(s, marked, [&](State& n, const std::string& why) {
+        total += kvm_.reprotect(s, marked, [&](State& n, const FaultNote& why) {
           n.report |= marked;
           advance(n);
-          return step(n, v, c + " KVM_GET_DIRTY_LOG" + why);
+          return step(n, v, [&] { return collection_name(s) + " KVM_GET_DIRTY_LOG" + why.text(); });
         });
         return;
       }
@@ -287,64 +326,70 @@ class Explorer {
           n.snapshot = kvm_.marked(s);
           n.report |= n.snapshot;
           advance(n);
-          total += step(n, v, c + " KVM_GET_DIRTY_LOG (manual protect)");
+          total += step(n, v, [&] { return collection_name(s) + " KVM_GET_DIRTY_LOG (manual protect)"; });
           return;
         }
         const uint32_t p = s.step - 1u;
-        total += kvm_.reprotect(s, static_cast<uint8_t>(s.snapshot & (1u << p)), [&](State& n, const std::string& why) {
+        total += kvm_.reprotect(s, static_cast<uint8_t>(s.snapshot & (1u << p)), [&](State& n, const FaultNote& why) {
           advance(n);
-          return step(n, v, c + " KVM_CLEAR_DIRTY_LOG page " + std::to_string(p) + why);
+          return step(n, v, [&] {
+            return collection_name(s) + " KVM_CLEAR_DIRTY_LOG page " + std::to_string(p) + why.text();
+          });
         });
         return;
       }
       case Shape::Ring: {
         if (s.step < b_.vcpus) {
           const uint32_t w = s.step;
-          total += kvm_.harvest_ring(s, w, &State::report, [&](State& n, const std::string& why) {
+          total += kvm_.harvest_ring(s, w, &State::report, [&](State& n, const FaultNote& why) {
             advance(n);
-            return step(n, v, c + " harvests vCPU " + std::to_string(w) + "'s ring" + why);
+            return step(n, v, [&] {
+              return collection_name(s) + " harvests vCPU " + std::to_string(w) + "'s ring" + why.text();
+            });
           });
           return;
         }
-        total += kvm_.reprotect(s, kvm_.collected(s), [&](State& n, const std::string& why) {
+        total += kvm_.reprotect(s, kvm_.collected(s), [&](State& n, const FaultNote& why) {
           n.report |= n.pending;  // what harvests between collections took
           n.pending = 0;
           advance(n);
-          return step(n, v, c + " KVM_RESET_DIRTY_RINGS" + why);
+          return step(n, v, [&] { return collection_name(s) + " KVM_RESET_DIRTY_RINGS" + why.text(); });
         });
         return;
       }
     }
   }
 
-  Counts judge(State s, CollectionVerifier v) {
+  Counts judge(State s, uint32_t v) {
     const bool last = s.collection == b_.collections;
-    DirtySet report(b_.pages);
+    report_.clear();
     for (uint32_t p = 0; p < b_.pages; ++p) {
       auto* words = reinterpret_cast<uint64_t*>(&memory_[p * 4096]);
       words[0] = s.scanned[p][0];
       words[1] = s.scanned[p][1] ? DS_WRITE_WORD(s.scanned[p][1], s.scanned[p][2]) : 0;
-      if (s.report >> p & 1) report.set(p);
+      if (s.report >> p & 1) report_.set(p);
     }
-    Collection c;
+    Collection& c = collection_;
     c.number = s.collection;
     c.iteration = s.iteration;
     c.paused = s.paused;
-    for (uint32_t w = 0; w < b_.vcpus; ++w) {
-      c.writes_before.push_back(s.before[w]);
-      c.writes_after.push_back(s.after[w]);
-    }
-    if (tamper_.before_judge) tamper_.before_judge(c, report, last);
-    bool ok = true;
-    if (!(last && tamper_.skip_last_judge)) {
-      const Verdict verdict = v.judge(c, StampView{memory_.data(), b_.pages}, report);
-      ok = verdict.ok();
-      if (!ok) path_.push_back("  verdict: " + verdict.summary());
+    c.writes_before.assign(s.before, s.before + b_.vcpus);
+    c.writes_after.assign(s.after, s.after + b_.vcpus);
+    if (tamper_.before_judge) tamper_.before_judge(c, report_, last);
+    // The verifier as it is after this collection: a copy of the one it
+    // was before (into storage kept for it, so no allocation).
+    Verdict verdict;
+    const bool judged = !(last && tamper_.skip_last_judge);
+    if (judged) {
+      judging_ = verifiers_[v];
+      verdict = judging_.judge(c, StampView{memory_.data(), b_.pages}, report_);
     }
     for (uint32_t i = 0; i < s.writes; ++i)
       if (s.write[i].due == s.collection && !s.write[i].covered) s.lost = 1;
     Counts out;
-    if (!ok) {
+    if (!verdict.ok()) {
+      const auto note = [&verdict] { return "  verdict: " + verdict.summary(); };
+      path_.emplace_back(note);
       out.schedules = 1;
       out.caught = 1;
       out.faulted = s.fault_fired;
@@ -361,7 +406,7 @@ class Explorer {
     s.phase = kIdle;
     s.step = 0;
     forget_judged(s);
-    if (s.collection <= b_.collections) return explore(s, v);
+    if (s.collection <= b_.collections) return explore(s, judged ? intern(judging_) : v);
     out.schedules = 1;
     out.faulted = s.fault_fired;
     out.lost = s.lost;
@@ -386,7 +431,7 @@ class Explorer {
 
   std::string trace() const {
     std::string t;
-    for (const auto& line : path_) t += line + "\n";
+    for (const auto& line : path_) t += line.text() + "\n";
     return t;
   }
 
@@ -394,10 +439,18 @@ class Explorer {
   Bounds b_;
   const Tamper& tamper_;
   KvmContract kvm_;
-  std::vector<uint8_t> memory_;  // what a collection's scan read, as the verifier reads it
+  // What a collection's scan read, its report and counters, as the
+  // verifier reads them: one of each, refilled per judge.
+  std::vector<uint8_t> memory_;
+  DirtySet report_;
+  Collection collection_;
   Result result_;
-  std::unordered_map<std::string, Counts> memo_;
-  std::vector<std::string> path_;
+  // One verifier per distinct memory, numbered by its key; and the one judging now.
+  std::vector<CollectionVerifier> verifiers_;
+  std::unordered_map<std::string, uint32_t> verifier_numbers_;
+  CollectionVerifier judging_{0, 0};
+  ByteMemo<MemoKey, Counts> memo_;
+  std::vector<Label> path_;
 };
 
 }  // namespace
