@@ -31,7 +31,10 @@
 #        ARM64_KMOD_EXTRA (with --kmod: more module programs with their
 #        arguments, ';'-separated, e.g. "genl_fuzz -n 2000; module_churn -l 5
 #        -k 0 /dirtyscope.ko"; KVM is built in, so module_churn needs -k 0),
-#        VM_KEEP_LOG=1 (print the whole console).
+#        VM_KEEP_LOG=1 (print the whole console), KVM_PATCHES ("a.patch
+#        b.patch": boots, instead of Debian's image, the kernel built from
+#        its source with them, vm/arm64/kernel-build.sh; KERNEL=debian-7.2
+#        only; /dev/null builds it without a change, the control).
 # Exit 0 when every result is ok, 1 otherwise, 2 when something is missing.
 set -euo pipefail
 
@@ -41,6 +44,14 @@ note() { echo "arm64-boot: $*" >&2; }
 kmod=0
 [[ ${1:-} != --kmod ]] || { kmod=1; shift; }
 abs() { [[ $1 = /* ]] && echo "$1" || echo "$ROOT/$1"; }
+# The patches as the caller named them, from where it runs.
+read -r -a kvm_patches <<<"${KVM_PATCHES:-}"
+for i in "${!kvm_patches[@]}"; do
+  [[ ${kvm_patches[i]} = /* ]] || kvm_patches[i]=$PWD/${kvm_patches[i]}
+done
+if ((${#kvm_patches[@]})); then
+  "$ROOT/vm/arm64/kernel-build.sh" --check "${KERNEL:-debian-13-arm64}" "${kvm_patches[@]}" || exit 2
+fi
 export ARM64_DIR=$(abs "${ARM64_DIR:-build/arm64}")
 export ARM64_KMOD_DIR=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
 top=$ARM64_DIR
@@ -92,9 +103,13 @@ t0=$(date +%s.%N)
 # kernel interface (vm/kernel.sh --arch arm64 KERNEL).
 headers=()
 ((kmod)) && headers=(--headers)
-kernel_vars=$(vm/kernel.sh --arch arm64 ${headers[@]+"${headers[@]}"} "${KERNEL:-debian-13-arm64}") || exit $?
+if ((${#kvm_patches[@]})); then
+  kernel_vars=$(vm/arm64/kernel-build.sh "${KERNEL:-debian-13-arm64}" "${kvm_patches[@]}") || exit $?
+else
+  kernel_vars=$(vm/kernel.sh --arch arm64 ${headers[@]+"${headers[@]}"} "${KERNEL:-debian-13-arm64}") || exit $?
+fi
 eval "$kernel_vars"
-note "kernel $KERNEL_NAME: $KERNEL_ABI, Debian package version $KERNEL_VERSION"
+note "kernel $KERNEL_NAME: $KERNEL_ABI, Debian package version $KERNEL_VERSION${KVM_PATCHES:+, built with KVM_PATCHES=$KVM_PATCHES}"
 # kvm_caps: the same program the x86 harness runs, cross-built static.
 aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I lib/include -o "$top/bin/kvm_caps" vm/kvm_caps.c
 cp "$top/bin/kvm_caps" "$rd/tests/bin/"
