@@ -44,16 +44,20 @@ note() { echo "arm64-boot: $*" >&2; }
 kmod=0
 [[ ${1:-} != --kmod ]] || { kmod=1; shift; }
 abs() { [[ $1 = /* ]] && echo "$1" || echo "$ROOT/$1"; }
+export ARM64_DIR=$(abs "${ARM64_DIR:-build/arm64}")
+export ARM64_KMOD_DIR=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
 # The patches as the caller named them, from where it runs.
 read -r -a kvm_patches <<<"${KVM_PATCHES:-}"
 for i in "${!kvm_patches[@]}"; do
   [[ ${kvm_patches[i]} = /* ]] || kvm_patches[i]=$PWD/${kvm_patches[i]}
 done
+# Built before the run folder exists, so a patch that does not apply or
+# compile leaves no run behind.
+kernel_vars=
 if ((${#kvm_patches[@]})); then
   "$ROOT/vm/arm64/kernel-build.sh" --check "${KERNEL:-debian-13-arm64}" "${kvm_patches[@]}" || exit 2
+  kernel_vars=$("$ROOT/vm/arm64/kernel-build.sh" "${KERNEL:-debian-13-arm64}" "${kvm_patches[@]}") || exit $?
 fi
-export ARM64_DIR=$(abs "${ARM64_DIR:-build/arm64}")
-export ARM64_KMOD_DIR=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
 top=$ARM64_DIR
 ((kmod == 0)) || top=$ARM64_KMOD_DIR
 cd "$ROOT"
@@ -103,11 +107,8 @@ t0=$(date +%s.%N)
 # kernel interface (vm/kernel.sh --arch arm64 KERNEL).
 headers=()
 ((kmod)) && headers=(--headers)
-if ((${#kvm_patches[@]})); then
-  kernel_vars=$(vm/arm64/kernel-build.sh "${KERNEL:-debian-13-arm64}" "${kvm_patches[@]}") || exit $?
-else
+[[ -n $kernel_vars ]] ||
   kernel_vars=$(vm/kernel.sh --arch arm64 ${headers[@]+"${headers[@]}"} "${KERNEL:-debian-13-arm64}") || exit $?
-fi
 eval "$kernel_vars"
 note "kernel $KERNEL_NAME: $KERNEL_ABI, Debian package version $KERNEL_VERSION${KVM_PATCHES:+, built with KVM_PATCHES=$KVM_PATCHES}"
 # kvm_caps: the same program the x86 harness runs, cross-built static.
