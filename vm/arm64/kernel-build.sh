@@ -72,8 +72,14 @@ kmake() {
   BUILD_DIR=$BUILD_DIR "$ROOT/vm/toolchain.sh" run "$tc" nice -n 5 make -C "$src" O="$out" ARCH=arm64 \
     CROSS_COMPILE=aarch64-linux-gnu- CC="$cc" HOSTCC="$host_cc" "$@"
 }
+# emit: the tree's KERNEL_* lines. The tree names its own toolchain, as
+# Debian's headers do (its Makefile reads .kernelvariables), so a module
+# built against it with `make -C out` needs no arguments (the private
+# root's env -i keeps no MAKEFLAGS).
 emit() {
   local abi
+  printf 'override ARCH = arm64\noverride CROSS_COMPILE = aarch64-linux-gnu-\nCC = %s\nHOSTCC = %s\n' \
+    "$cc" "$host_cc" >"$out/.kernelvariables"
   abi=$(kmake -s kernelrelease)
   printf 'KERNEL_NAME=%q\nKERNEL_ABI=%q\nKERNEL_IMAGE=%q\nKERNEL_MODDIR=\nKERNEL_KDIR=%q\n' \
     "$name-built" "$abi" "$out/arch/arm64/boot/Image" "$out"
