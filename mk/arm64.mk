@@ -7,6 +7,8 @@
 #                             suite first in the same boot (boot.sh --kmod)
 #   KERNEL=debian-7.2 | debian-experimental   sid's 7.2 or experimental's
 #                             7.3-rc instead of Debian 13's 6.12 (debian-13-arm64)
+#   KERNEL=debian-7.2 KVM_PATCHES="a.patch ..."   the kernel built from
+#                             linux-source-7.2 with them (vm/arm64/kernel-build.sh)
 #   make vm-arm64             the same without the module
 #   make vm-arm64-short       the short cycle ctest runs (vm.arm64_selftests)
 .PHONY: vm-arm64 vm-arm64-short vm-test-arm64

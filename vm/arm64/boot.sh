@@ -15,7 +15,10 @@
 #   ARM64_TEST_TIMEOUT (600 s a program), ARM64_MEM (1G), ARM64_SMP (1),
 #   ARM64_HUGEPAGES (0: 2 MiB pages reserved at boot), ARM64_KMOD_EXTRA
 #   (--kmod: ';'-separated genl_fuzz/module_churn runs; KVM is built in, so
-#   module_churn needs -k 0), VM_KEEP_LOG=1 (print the whole console).
+#   module_churn needs -k 0), VM_KEEP_LOG=1 (print the whole console),
+#   KVM_PATCHES ("a.patch b.patch", KERNEL=debian-7.2 only: boots the kernel
+#   vm/arm64/kernel-build.sh builds from its source with them; /dev/null
+#   builds it unchanged, the control).
 # Exit 0 when every result is ok, 1 otherwise, 2 when something is missing.
 set -euo pipefail
 WHO=arm64-boot
@@ -25,6 +28,18 @@ kmod=0
 [[ ${1:-} != --kmod ]] || { kmod=1; shift; }
 ARM64_DIR=$(abs "${ARM64_DIR:-build/arm64}") ARM64_KMOD_DIR=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
 export ARM64_DIR ARM64_KMOD_DIR
+# The patches as the caller named them, from where it runs.
+read -r -a kvm_patches <<<"${KVM_PATCHES:-}"
+for i in "${!kvm_patches[@]}"; do
+  [[ ${kvm_patches[i]} = /* ]] || kvm_patches[i]=$PWD/${kvm_patches[i]}
+done
+# Built before the run folder exists, so a patch that does not apply or
+# compile leaves no run behind.
+kernel_vars=
+if ((${#kvm_patches[@]})); then
+  "$ROOT/vm/arm64/kernel-build.sh" --check "${KERNEL:-debian-13-arm64}" "${kvm_patches[@]}" || exit 2
+  kernel_vars=$("$ROOT/vm/arm64/kernel-build.sh" "${KERNEL:-debian-13-arm64}" "${kvm_patches[@]}") || exit $?
+fi
 top=$ARM64_DIR
 ((kmod == 0)) || top=$ARM64_KMOD_DIR
 cd "$ROOT"
@@ -74,9 +89,10 @@ t0=$(date +%s.%N)
 # kernel interface (vm/kernel.sh --arch arm64 KERNEL).
 headers=()
 ((kmod)) && headers=(--headers)
-kernel_vars=$(vm/kernel.sh --arch arm64 ${headers[@]+"${headers[@]}"} "${KERNEL:-debian-13-arm64}") || exit $?
+[[ -n $kernel_vars ]] ||
+  kernel_vars=$(vm/kernel.sh --arch arm64 ${headers[@]+"${headers[@]}"} "${KERNEL:-debian-13-arm64}") || exit $?
 eval "$kernel_vars"
-note "kernel $KERNEL_NAME: $KERNEL_ABI, Debian package version $KERNEL_VERSION"
+note "kernel $KERNEL_NAME: $KERNEL_ABI, Debian package version $KERNEL_VERSION${KVM_PATCHES:+, built with KVM_PATCHES=$KVM_PATCHES}"
 # kvm_caps: the same program the x86 harness runs, cross-built static.
 aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -I lib/include -o "$rd/tests/bin/kvm_caps" vm/kvm_caps.c
 
