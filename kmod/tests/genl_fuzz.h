@@ -19,6 +19,7 @@
 
 #define CHECK_EVERY 256
 #define ROUND_EVERY 4096	/* a guest round: probes fire between messages */
+#define PROGRESS_EVERY 100000	/* a progress line: a timed-out run says how far it got */
 #define MAX_MSG 4096
 
 /* A VM the fuzzer may name: its selector, right or deliberately wrong. */

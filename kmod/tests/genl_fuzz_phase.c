@@ -168,6 +168,10 @@ int fuzz_phase(void *arg)
 			valid_check(&vnl, p->mine, p->ring_size, p->hidden, ty);
 		if (p->guest && i % ROUND_EVERY == ROUND_EVERY - 1 && ring_guest_round(p->guest))
 			fail_once(ty, "guest round %" PRIu64 " failed", i / ROUND_EVERY);
+		/* A run stopped by its time limit still says how far it got. */
+		if (i % PROGRESS_EVERY == PROGRESS_EVERY - 1)
+			diag("progress: %" PRIu64 " of this phase's %" PRIu64 " messages sent",
+			     i + 1, p->messages);
 	}
 	valid_check(&vnl, p->mine, p->ring_size, p->hidden, ty);
 	close(fz.fd);
