@@ -58,17 +58,7 @@ if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
   echo "$version" >"$src/.version"
 fi
 
-# The fixes now in $src: taken back before others go in.
-applied=$src/.dirtyscope-fixes.patch
-if [[ -f $applied ]] && ! cmp -s "$applied" "$wanted"; then
-  patch -s -R -p1 -d "$src" <"$applied" || die "could not take the fixes back out of $src"
-  rm -f "$applied"
-fi
-if [[ ! -f $applied && -s $wanted ]]; then
-  note "applying ${fixes[*]#"$ROOT"/}"
-  patch -s -p1 -d "$src" <"$wanted" || die "the fixes do not apply to linux-source-7.2 $version"
-  cp "$wanted" "$applied"
-fi
+patch_source "$src" "$wanted" "the fixes (${fixes[*]#"$ROOT"/})"
 
 t0=$SECONDS
 mkdir -p "$out"

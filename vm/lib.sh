@@ -25,3 +25,19 @@ btf_args() {
   have=$(pahole --version 2>/dev/null | tr -dc 0-9 || true)
   if [[ -z $have ]] || { [[ -n $want ]] && ((have < want)); }; then echo CONFIG_DEBUG_INFO_BTF_MODULES=; fi
 }
+# patch_source SRC WANTED WHAT: a kernel source patched in place (builds
+# stay incremental): the set recorded in SRC/.dirtyscope-patches.patch is
+# taken back out unless it is WANTED, then WANTED (one patch, maybe empty)
+# goes in and is recorded. WHAT names the patches in messages.
+patch_source() {
+  local src=$1 wanted=$2 what=$3 applied=$1/.dirtyscope-patches.patch
+  if [[ -f $applied ]] && ! cmp -s "$applied" "$wanted"; then
+    patch -s -R -p1 -d "$src" <"$applied" || die "could not take the previous patches back out of $src"
+    rm -f "$applied"
+  fi
+  [[ ! -f $applied && -s $wanted ]] || return 0
+  patch -s -p1 -d "$src" --dry-run <"$wanted" >/dev/null 2>&1 || die "$what do not apply to $src"
+  patch -s -p1 -d "$src" <"$wanted"
+  cp "$wanted" "$applied"
+  note "applied $what"
+}

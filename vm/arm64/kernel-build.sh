@@ -115,19 +115,7 @@ if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
   echo "$version" >"$src/.version"
 fi
 
-# The patches now in $src: taken back out before others go in.
-applied=$src/.dirtyscope-patches.patch
-if [[ -f $applied ]] && ! cmp -s "$applied" "$wanted"; then
-  patch -s -R -p1 -d "$src" <"$applied" || die "could not take the previous patches back out of $src"
-  rm -f "$applied"
-fi
-if [[ ! -f $applied && -s $wanted ]]; then
-  patch -s -p1 -d "$src" --dry-run <"$wanted" >/dev/null 2>&1 ||
-    die "KVM_PATCHES do not apply to linux-source-7.2 $version: $*"
-  patch -s -p1 -d "$src" <"$wanted"
-  note "applied $*"
-fi
-[[ -f $applied || ! -s $wanted ]] || cp "$wanted" "$applied"
+patch_source "$src" "$wanted" "KVM_PATCHES ($*)"
 
 t0=$SECONDS
 rm -f "$out/.built"
