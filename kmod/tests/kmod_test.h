@@ -39,6 +39,23 @@ void cases_counters(struct kmod_test *t);
  */
 void cases_drops(struct kmod_test *t);
 /*
+ * What the guest did in one round, from its own harvest; notified: the
+ * ring notifications it causes (resets that recycled entries, full exits).
+ */
+struct round {
+	uint64_t pushes, resets, full, notified;
+};
+int run_round(struct ring_guest *g, struct round *r);
+/* GET_STATS of a guest's VM by its pid and fd: true on success. */
+bool vm_of(struct nl *nl, struct ring_guest *g, struct vm_info *out);
+/*
+ * cases_notify.c, called by cases_drops(): the reset flood as an
+ * unprivileged VM owner; then, on a second guest, a listener's lost
+ * copies with and without NETLINK_BROADCAST_ERROR and the rate limit.
+ */
+void case_reset_flood(struct kmod_test *t);
+void cases_notify(struct kmod_test *t, struct ring_guest *g);
+/*
  * cases_requests.c: malformed requests, unknown VM, RESET_STATS rights,
  * GET_STATS of a VM too big for one reply.
  */
