@@ -84,6 +84,23 @@ static void judge_twins(void)
 	      "log judge: passes a clean log, flags a WARNING, allocations != frees, a torn line");
 }
 
+/*
+ * The creator and the reader run at their own pace beside the cycles: a
+ * short run (-l 5) can end before either has seen a VM with the module
+ * loaded. The module is loaded now, so that state will come: wait for it,
+ * up to a generous limit, rather than assume the cycles took long enough.
+ */
+static void wait_for_witnesses(struct shared *sh)
+{
+	uint64_t deadline = now_ms() + 300000, t0 = now_ms();
+
+	while ((!LOAD(sh->ring_vms) || !LOAD(sh->log_vms) || !LOAD(sh->gets_ok)) &&
+	       module_loaded() && now_ms() < deadline)
+		usleep(20000);
+	diag("after the cycles: waited %" PRIu64 " ms for a VM of each kind and a GET_STATS",
+	     now_ms() - t0);
+}
+
 int main(int argc, char **argv)
 {
 	static char log[4 << 20];
@@ -168,6 +185,7 @@ int main(int argc, char **argv)
 		used += kmsg_follow_read(kmsg, log, sizeof(log), used);
 	}
 	ms = now_ms() - t0;
+	wait_for_witnesses(sh);
 	STORE(sh->stop, 1);
 	waitpid(creator, NULL, 0);
 	waitpid(reader, NULL, 0);
