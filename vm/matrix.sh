@@ -3,8 +3,11 @@
 # asked for, one vm/run.sh each, folded into one kernel x arch x mode matrix
 # by vm/matrix_report.py (also as JSON). Not part of `make test`.
 # Usage: vm/matrix.sh [KERNEL...]   (default: every Debian kernel vm/kernel.sh
-#        can fetch: debian-6.1 debian-6.12 debian-7.2 debian-experimental;
-#        a tree path or `debug` may be named too; `arm64` adds the arm64 VM)
+#        can fetch: debian-6.1 debian-6.12 debian-7.2 debian-experimental on
+#        x86-64, and arm64 arm64:debian-7.2 arm64:debian-experimental;
+#        a tree path or `debug` may be named too; `arm64` adds the arm64 VM
+#        on Debian 13's arm64 kernel, `arm64:K` on kernel K of vm/kernel.sh
+#        --arch arm64, e.g. arm64:debian-7.2, arm64:debian-experimental)
 # Env: BUILD_DIR. Output: $BUILD_DIR/vm/matrix/<kernel>/ (each run's folder),
 # $BUILD_DIR/vm/matrix/matrix.json. Exit 0 when every kernel passed, 1 if
 # one failed, 2 on bad input.
@@ -14,22 +17,27 @@ WHO=vm-matrix
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 kernels=("$@")
-((${#kernels[@]})) || kernels=(debian-6.1 debian-6.12 debian-7.2 debian-experimental)
+((${#kernels[@]})) || kernels=(debian-6.1 debian-6.12 debian-7.2 debian-experimental
+  arm64 arm64:debian-7.2 arm64:debian-experimental)
 top=$BUILD_DIR/vm/matrix
 mkdir -p "$top"
 specs=()
 for k in "${kernels[@]}"; do
-  name=${k//\//_}
+  name=${k//[\/:]/_}
   out=$top/$name
   rm -rf "$out"
   t0=$SECONDS
   echo "vm-matrix: $k ..." >&2
-  if [[ $k == arm64 ]]; then
+  if [[ $k == arm64 || $k == arm64:* ]]; then
     # arm64 runs its own short suite; its run folder is ARM64_DIR's newest.
+    ak=${k#arm64}
+    ak=${ak#:}
+    ak=${ak:-debian-13-arm64}
     make --no-print-directory build ARCH=arm64 >"$top/$name.log" 2>&1 &&
-      vm/arm64/suite.sh short >>"$top/$name.log" 2>&1
+      KERNEL=$ak vm/arm64/suite.sh short >>"$top/$name.log" 2>&1
     rc=$?
     arch=arm64
+    k=$ak
     out=$(readlink -f "${ARM64_DIR:-$ROOT/build/arm64}/latest" 2>/dev/null || echo "$out")
   else
     KERNEL=$k VM_OUT=$out BUILD_DIR=$BUILD_DIR vm/run.sh >"$top/$name.log" 2>&1
@@ -41,7 +49,7 @@ for k in "${kernels[@]}"; do
   # The verdict line (x86: run.sh's last line; arm64: its summary).
   tail -n 1 "$top/$name.log" >"$out/verdict.txt"
   ((rc == 0)) && ! grep -q '^vm-test verdict:' "$out/verdict.txt" && echo "vm-test verdict: PASS (arm64 short suite)" >"$out/verdict.txt"
-  echo "vm-matrix: $k: $(cat "$out/verdict.txt") ($((SECONDS - t0)) s)" >&2
+  echo "vm-matrix: $k ($arch): $(cat "$out/verdict.txt") ($((SECONDS - t0)) s)" >&2
   specs+=("$k:$arch:$((SECONDS - t0)):$out")
 done
 python3 vm/matrix_report.py "$top/matrix.json" "${specs[@]}"

@@ -91,6 +91,7 @@ done
 
 rc=0
 ARM64_HUGEPAGES=${ARM64_HUGEPAGES:-$hugepages} ARM64_TIMEOUT=${ARM64_TIMEOUT:-1500} \
-  "$ROOT/vm/arm64/boot.sh" ${opts[@]+"${opts[@]}"} "${tests[@]}" || rc=1
+  "$ROOT/vm/arm64/boot.sh" ${opts[@]+"${opts[@]}"} "${tests[@]}" || rc=$?
+((rc == 2)) && exit 2   # bad input: boot.sh's one line says which
 echo "arm64 suite ($level${opts[*]:+, module}): $( ((rc == 0)) && echo passed || echo FAILED)"
 exit $rc
