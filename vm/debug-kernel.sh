@@ -35,12 +35,14 @@ mkdir -p "$top/debs" "$flavour"
 apt_state "$top/apt" amd64 "${DEBUG_KERNEL_SUITE:-sid}"
 read -r pkg version < <(apt_newest '^linux-source-7\.2$') || true
 [[ -n ${pkg:-} ]] || die "no linux-source-7.2 in ${DEBUG_KERNEL_SUITE:-sid}"
-# The fixes without which a detector misses bugs (a finding each, as
+# The fixes without which a detector misses bugs, or reports one of the
+# kernel's own in about one boot of ten (a finding each, as
 # docs/findings/kmemleak-sheaf-stale-slots/). DEBUG_KERNEL_FIXES=0 builds the
 # source as Debian ships it, each finding's "before"; switching rebuilds only
 # what the fixes touch.
 fixes=()
-[[ ${DEBUG_KERNEL_FIXES:-1} == 0 ]] || fixes=("$ROOT/docs/findings/kmemleak-sheaf-stale-slots/fix.patch")
+[[ ${DEBUG_KERNEL_FIXES:-1} == 0 ]] || fixes=("$ROOT/docs/findings/kmemleak-sheaf-stale-slots/fix.patch"
+  "$ROOT/docs/findings/x86-la57-boot-irq-window/fix.patch")
 # They go in as one patch (empty without fixes).
 wanted=$top/fixes.patch
 cat ${fixes[@]+"${fixes[@]}"} /dev/null >"$wanted"
