@@ -14,19 +14,22 @@ import os
 import re
 import sys
 
+from ktap_summary import SKIP, parse
+
 MODES = ("dirty-log", "clear-log", "dirty-ring", "dirty-ring-wait", "ring-with-bitmap")
 ROW = re.compile(r"^\s*#\s+(" + "|".join(re.escape(m) for m in MODES) + r")\s+(pass|fail|skip)\s.*\s([0-9.]+)s\s*$")
-SKIP = re.compile(r"^\s*ok \d+ (\S+) # SKIP (.*)$")
 
 
-def cells(ktap_text):
+def cells(lines):
     """mode -> {"result", "seconds", "runs", "reason"} over every run in the KTAP."""
     out = {}
-    for line in ktap_text.splitlines():
-        m = ROW.match(line)
-        if m:
+
+    def cell(mode):
+        return out.setdefault(mode, {"result": "skip", "seconds": 0.0, "runs": 0, "reason": ""})
+    for line in lines:
+        if m := ROW.match(line.text):
             mode, result, secs = m.group(1), m.group(2), float(m.group(3))
-            c = out.setdefault(mode, {"result": "skip", "seconds": 0.0, "runs": 0, "reason": ""})
+            c = cell(mode)
             c["seconds"] = round(c["seconds"] + secs, 1)
             if result == "fail":
                 c["result"] = "fail"
@@ -34,11 +37,9 @@ def cells(ktap_text):
                 c["runs"] += 1
                 if c["result"] == "skip":
                     c["result"] = "pass"
-            continue
-        s = SKIP.match(line)
-        if s and s.group(1) in MODES:
-            c = out.setdefault(s.group(1), {"result": "skip", "seconds": 0.0, "runs": 0, "reason": ""})
-            c["reason"] = c["reason"] or s.group(2).strip()
+        elif line.ok and line.skip and line.name in MODES:
+            c = cell(line.name)
+            c["reason"] = c["reason"] or line.text[SKIP.search(line.text).end():].strip()
     return out
 
 
@@ -54,11 +55,11 @@ def main(argv):
             return 2
         kernel, arch, secs, run = parts
         ktap = os.path.join(run, "guest.ktap")
-        text = open(ktap, errors="replace").read() if os.path.isfile(ktap) else ""
+        lines = parse(ktap)[0] if os.path.isfile(ktap) else []
         log = os.path.join(run, "verdict.txt")
         verdict = open(log).read().strip() if os.path.isfile(log) else ""
         row = {"kernel": kernel, "arch": arch, "seconds": int(secs), "verdict": verdict,
-               "modes": cells(text)}
+               "modes": cells(lines)}
         if not verdict.startswith("vm-test verdict: PASS") or any(
                 c["result"] == "fail" for c in row["modes"].values()):
             ok = False
