@@ -50,13 +50,7 @@ if [[ -f $flavour/.built && $(cat "$flavour/.built") == "$want" ]]; then
   exit 0
 fi
 
-if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
-  deb=$(apt_deb "$top/debs" "$pkg" "$version")
-  rm -rf "$src" "$out"
-  note "unpacking $pkg $version"
-  apt_unpack_source "$deb" "$src"
-  echo "$version" >"$src/.version"
-fi
+apt_source_tree "$top/debs" "$pkg" "$version" "$src" "$out"
 
 patch_source "$src" "$wanted" "the fixes (${fixes[*]#"$ROOT"/})"
 

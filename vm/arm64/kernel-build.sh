@@ -92,19 +92,10 @@ if [[ -f $out/.built && $(cat "$out/.built") == "$want" ]]; then
   exit 0
 fi
 
-if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
-  deb=$top/debs/linux-source-7.2_${version//:/%3a}_all.deb
-  if [[ ! -f $deb ]]; then
-    note "downloading linux-source-7.2=$version (sid)"
-    apt_state "$BUILD_DIR/arm64/sid/apt" arm64 sid
-    apt_download "$top/debs" "linux-source-7.2=$version"
-  fi
-  rm -rf "$src" "$out"
-  mkdir -p "$out"
-  note "unpacking linux-source-7.2 $version into $src"
-  apt_unpack_source "$deb" "$src"
-  echo "$version" >"$src/.version"
-fi
+# A missing .deb comes from sid (whose arm64 image is this version).
+[[ -f $top/debs/linux-source-7.2_${version//:/%3a}_all.deb ]] || apt_state "$BUILD_DIR/arm64/sid/apt" arm64 sid
+apt_source_tree "$top/debs" linux-source-7.2 "$version" "$src" "$out"
+mkdir -p "$out"
 
 patch_source "$src" "$wanted" "KVM_PATCHES ($*)"
 
