@@ -108,16 +108,14 @@ def judge_run(out, name, configs):
         run['tests'][label] = {'verdict': verdict, 'evidence': ev}
     # The module's tests and the guest's own checks.
     failed = [(line, block) for line, block in results if line.name not in prog_names and not line.ok]
-    missing = plan is None or len(results) < plan
     if failed:
         fails, _ = evidence_of(failed[0][1])
-        ev = failed[0][0].name + (': ' + fails[0] if fails else '')
-        run['tests']['kmod'] = {'verdict': 'killed', 'evidence': ev[:300]}
-    elif missing:
-        run['tests']['kmod'] = {'verdict': 'crashed',
-                                'evidence': 'results missing (VM died or timed out)'}
+        kmod = 'killed', (failed[0][0].name + (': ' + fails[0] if fails else ''))[:300]
+    elif plan is None or len(results) < plan:
+        kmod = 'crashed', 'results missing (VM died or timed out)'
     else:
-        run['tests']['kmod'] = {'verdict': 'survived', 'evidence': ''}
+        kmod = 'survived', ''
+    run['tests']['kmod'] = {'verdict': kmod[0], 'evidence': kmod[1]}
     dlt = [run['tests'][l]['verdict'] for l, _ in configs if l not in ('peer', 'migrate')]
     run['status'] = next((s for s in ('killed', 'crashed') if s in dlt), 'survived')
     return run
