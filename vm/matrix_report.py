@@ -9,6 +9,7 @@ kept), seconds summed. Prints the matrix and writes it as JSON.
 Exit 0 when no cell failed and every run gave a verdict, else 1; 2 on bad
 usage.
 """
+import collections
 import json
 import os
 import re
@@ -22,14 +23,11 @@ ROW = re.compile(r"^\s*#\s+(" + "|".join(re.escape(m) for m in MODES) + r")\s+(p
 
 def cells(lines):
     """mode -> {"result", "seconds", "runs", "reason"} over every run in the KTAP."""
-    out = {}
-
-    def cell(mode):
-        return out.setdefault(mode, {"result": "skip", "seconds": 0.0, "runs": 0, "reason": ""})
+    out = collections.defaultdict(lambda: {"result": "skip", "seconds": 0.0, "runs": 0, "reason": ""})
     for line in lines:
         if m := ROW.match(line.text):
             mode, result, secs = m.group(1), m.group(2), float(m.group(3))
-            c = cell(mode)
+            c = out[mode]
             c["seconds"] = round(c["seconds"] + secs, 1)
             if result == "fail":
                 c["result"] = "fail"
@@ -38,7 +36,7 @@ def cells(lines):
                 if c["result"] == "skip":
                     c["result"] = "pass"
         elif line.ok and line.skip and line.name in MODES:
-            c = cell(line.name)
+            c = out[line.name]
             c["reason"] = c["reason"] or line.text[SKIP.search(line.text).end():].strip()
     return out
 
