@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
-"""The one KTAP parser of vm/ (parse; mutants_report.py, matrix_report.py
-and soak_table.py read KTAP through it), and the summary behind vm/run.sh's
-verdict line: relays KTAP documents and closes with "N passed, N failed,
-N skipped".
+"""vm/'s one KTAP parser (parse: the other reporters read KTAP through it),
+and the summary behind vm/run.sh's verdict line: relays KTAP documents and
+closes with "N passed, N failed, N skipped".
 
 Usage: ktap_summary.py [--programs LIST --counts OUT] FILE...   (each FILE
 one KTAP document, possibly with nested, indented subtests). Every result
@@ -19,9 +18,8 @@ import sys
 
 RESULT = re.compile(r'(not ok|ok)\s+\d+\b\s*-?\s*(.*)$')
 SKIP = re.compile(r'\s*#\s*SKIP', re.I)
-# A non-blank line: its text, its indent (leading spaces) and, for a result
-# line, ok, skip (a "# SKIP" directive) and name (without the directive,
-# white space folded, as the results are looked up by).
+# A non-blank line: text, indent (leading spaces) and, for a result, ok,
+# skip ("# SKIP") and name (no directive, white space folded: the lookup key).
 Line = namedtuple('Line', 'text indent result ok skip name')
 
 
