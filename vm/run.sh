@@ -120,15 +120,17 @@ if [[ -n $KVM_MODULES_DIR ]]; then
   echo "vm-test: kvm modules rebuilt from linux-source with patches: ${kvm_patch_list:-none}"
 fi
 
-# --- host check: probe prototypes against the kernel's BTF (vmlinux, kvm.ko)
+# --- host check: probe prototypes against the kernel's BTF (vmlinux, kvm.ko):
+# a mismatch is refused before the module ever loads (dkms runs it too).
 proto_ok=0
+kvm_ko=$(find "$KERNEL_MODDIR/kernel/arch/x86/kvm" -name 'kvm.ko*' 2>/dev/null | head -n1 || true)
 {
   echo "KTAP version 1"
   echo "1..1"
   echo "# kernel: $KERNEL_NAME ($KERNEL_ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
   [[ -z $KVM_MODULES_DIR ]] ||
     echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
-  out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$KERNEL_MODDIR" "$SHARED" 2>&1) || proto_ok=$?
+  out=$(kmod/check-prototypes.sh --image "$KERNEL_IMAGE" ${kvm_ko:+--kvm-ko "$kvm_ko"} --cache "$SHARED" 2>&1) || proto_ok=$?
   echo "$out" | sed 's/^/# /'
   echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $KERNEL_ABI (vmlinux + kvm.ko)"
 } >"$HOST_KTAP"
