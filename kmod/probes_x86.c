@@ -4,7 +4,7 @@
  * only) and kvmmmu:kvm_mmu_set_spte (set_spte, set_spte_writable). Their
  * tracepoints are declared in KVM's private arch/x86/kvm/ headers, which the
  * headers package does not ship: these prototypes match the BTF of
- * Debian's 6.1 kvm.ko, and vm/check-tracepoints.sh re-checks that BTF
+ * Debian's 6.1 kvm.ko, and vm/run.sh re-checks that BTF
  * before every VM test (probe-prototypes.txt). Built only for x86 (Kbuild).
  */
 #include <linux/kvm_host.h>

@@ -23,10 +23,13 @@ counted() {
 	[ "${resets:-0}" -gt 0 ] || { ok=0; echo "# no ring resets counted"; }
 	[ "${full:-0}" -gt 0 ] || { ok=0; echo "# no ring-full exits counted"; }
 }
-# verdict N NAME FILE: result N by $ok; a failure shows the batch judged.
+# alarm_plan N: the KTAP header of N results (one a watcher source).
+alarm_plan() { echo "KTAP version 1"; echo "1..$1"; n=0 fails=0; }
+# verdict NAME FILE: the next result, by $ok; a failure shows the batch judged.
 verdict() {
-	if [ "$ok" = 1 ]; then echo "ok $1 $2"; return; fi
+	n=$((n + 1))
+	if [ "$ok" = 1 ]; then echo "ok $n $1"; return; fi
 	fails=$((fails + 1))
-	echo "not ok $1 $2"
-	last "$3" | cut -c1-800 | sed 's/^/# json: /'
+	echo "not ok $n $1"
+	last "$2" | cut -c1-800 | sed 's/^/# json: /'
 }

@@ -63,3 +63,16 @@ apt_unpack_source() {
   mkdir -p "$2"
   dpkg-deb --fsys-tarfile "$1" | tar -xO --wildcards '*/linux-source-*.tar.xz' | tar -xJ -C "$2" --strip-components=1
 }
+# apt_source_tree DEBS PKG VERSION SRC [STALE...]: SRC holds the tree of
+#   linux-source PKG=VERSION (SRC/.version says which), unpacked from its
+#   .deb in DEBS (downloaded if missing) unless it already does; the STALE
+#   folders, built from the tree it replaces, go with that tree.
+apt_source_tree() {
+  [[ ! -f $4/.version || $(cat "$4/.version") != "$3" ]] || return 0
+  local deb
+  deb=$(apt_deb "$1" "$2" "$3")
+  rm -rf "$4" "${@:5}"
+  note "unpacking $2 $3 into $4"
+  apt_unpack_source "$deb" "$4"
+  echo "$3" >"$4/.version"
+}

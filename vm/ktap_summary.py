@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Relays KTAP documents and closes with "N passed, N failed, N skipped".
+"""vm/'s one KTAP parser (parse: the other reporters read KTAP through it),
+and the summary behind vm/run.sh's verdict line: relays KTAP documents and
+closes with "N passed, N failed, N skipped".
 
 Usage: ktap_summary.py [--programs LIST --counts OUT] FILE...   (each FILE
 one KTAP document, possibly with nested, indented subtests). Every result
@@ -10,69 +12,81 @@ each listed program by its own result apart from the rest (the module
 suite); --counts OUT writes both as the shell assignments behind vm/run.sh's
 verdict line.
 """
-from collections import Counter
+from collections import Counter, namedtuple
 import re
 import sys
 
-RESULT = re.compile(r'^(\s*)(not ok|ok)\s+(\d+)\b\s*-?\s*(.*)$')
-PLAN = re.compile(r'^(\s*)1\.\.(\d+)')
+RESULT = re.compile(r'(not ok|ok)\s+\d+\b\s*-?\s*(.*)$')
+SKIP = re.compile(r'\s*#\s*SKIP', re.I)
+# A non-blank line: text, indent (leading spaces) and, for a result, ok,
+# skip ("# SKIP") and name (no directive, white space folded: the lookup key).
+Line = namedtuple('Line', 'text indent result ok skip name')
 
 
 def norm(name):
     return ' '.join(name.split())
 
 
+def parse(path):
+    """The Lines of a KTAP file and its top-level plan (None without one).
+    OSError if it cannot be read."""
+    with open(path, errors='replace') as f:
+        texts = [t.rstrip('\r\n') for t in f if t.strip()]
+    lines, plan = [], None
+    for text in texts:
+        indent = len(text) - len(text.lstrip(' '))
+        m = RESULT.match(text.lstrip())
+        if m:
+            skip = SKIP.search(m.group(2))
+            name = norm(m.group(2)[:skip.start()] if skip else m.group(2))
+            lines.append(Line(text, indent, True, m.group(1) == 'ok', skip is not None, name))
+            continue
+        p = re.match(r'1\.\.(\d+)', text)
+        if p and plan is None:
+            plan = int(p.group(1))
+        lines.append(Line(text, indent, False, None, False, ''))
+    return lines, plan
+
+
 def summarize(path, totals, programs=None):
     try:
-        with open(path, errors='replace') as f:
-            lines = [l.rstrip('\r\n') for l in f]
+        lines, plan = parse(path)
     except OSError as e:
         print(f'# {path}: {e}')
         totals['missing'] += 1
         return
-    plan = None
-    top = 0
-    prev_indent = 0
+    top = prev_indent = 0
     leaf_failed_since_top = False
     # Leaf counts since the last top-level result: a program's own, if that
     # result turns out to be a listed program's.
     block = Counter()
     for line in lines:
-        if not line.strip():
-            continue
-        indent = len(line) - len(line.lstrip(' '))
-        m = RESULT.match(line)
-        p = PLAN.match(line)
-        if p and indent == 0 and plan is None:
-            plan = int(p.group(2))
-        if line.lstrip().startswith(('ok ', 'not ok ', '#', 'KTAP', '1..')) or m:
-            print(line)
-        if m:
-            ok = m.group(2) == 'ok'
-            skip = re.search(r'#\s*SKIP', m.group(4), re.I) is not None
-            parent = prev_indent > indent
-            if not ok:
-                totals['not_ok'].append(line.strip())
-            if not parent:
-                kind = 'failed' if not ok else 'skipped' if skip else 'passed'
+        body = line.text.lstrip()
+        if line.result or body.startswith(('ok ', 'not ok ', '#', 'KTAP', '1..')):
+            print(line.text)
+        if line.result:
+            kind = 'failed' if not line.ok else 'skipped' if line.skip else 'passed'
+            if not line.ok:
+                totals['not_ok'].append(line.text.strip())
+            if prev_indent <= line.indent:
                 totals[kind] += 1
                 block[kind] += 1
-                leaf_failed_since_top = leaf_failed_since_top or not ok
-            elif not ok and not leaf_failed_since_top:
+                leaf_failed_since_top = leaf_failed_since_top or not line.ok
+            elif not line.ok and not leaf_failed_since_top:
+                # A failed parent whose children all passed: one failure.
                 totals['failed'] += 1
                 block['failed'] += 1
-            if indent == 0:
+            if line.indent == 0:
                 top += 1
                 leaf_failed_since_top = False
-                name = norm(re.sub(r'\s*#\s*SKIP.*$', '', m.group(4), flags=re.I))
-                if programs is not None and name in programs['labels'] and name not in programs['seen']:
-                    programs['seen'][name] = 'failed' if not ok else 'skipped' if skip else 'passed'
+                if programs is not None and line.name in programs['labels'] and line.name not in programs['seen']:
+                    programs['seen'][line.name] = kind
                     programs['leaves'].update(block)
                 block = Counter()
         # Diagnostics do not move the nesting: a parent's result may follow
         # a top-level "# ..." line about it (a timeout, its time).
-        if not line.lstrip().startswith('#'):
-            prev_indent = indent
+        if not body.startswith('#'):
+            prev_indent = line.indent
     if plan is None:
         missing, why = 1, 'no KTAP plan (guest never reported)'
     elif top < plan:
@@ -93,24 +107,19 @@ def read_programs(path):
 
 def write_counts(path, totals, programs):
     by_label = {label: programs['seen'].get(name, 'missing') for name, label in programs['labels'].items()}
+    labels = {kind: [l for l, v in by_label.items() if v == kind] for kind in ('passed', 'failed', 'skipped', 'missing')}
     failed = totals['failed'] + totals['missing']
-    prog_failed = sum(1 for v in by_label.values() if v in ('failed', 'missing'))
     leaves = programs['leaves']
+    counts = {'programs_total': len(by_label), 'programs_passed': len(labels['passed'])}
+    counts.update({f'programs_{kind}': "'" + ','.join(labels[kind]) + "'" for kind in ('failed', 'skipped', 'missing')})
     # A program's failures are its leaves' (plus its exit, counted in the
     # same block); a missing program is one of the plan's missing results.
-    missing_progs = sum(1 for v in by_label.values() if v == 'missing')
-    suite_failed = max(0, failed - leaves['failed'] - missing_progs)
+    counts.update(suite_passed=max(0, totals['passed'] - leaves['passed']),
+                  suite_failed=max(0, failed - leaves['failed'] - len(labels['missing'])),
+                  suite_skipped=max(0, totals['skipped'] - leaves['skipped']),
+                  all_failed=failed, prog_failed=len(labels['failed']) + len(labels['missing']))
     with open(path, 'w') as f:
-        f.write(f"programs_total={len(by_label)}\n")
-        f.write(f"programs_passed={sum(1 for v in by_label.values() if v == 'passed')}\n")
-        for kind in ('failed', 'skipped', 'missing'):
-            names = ','.join(l for l, v in by_label.items() if v == kind)
-            f.write(f"programs_{kind}='{names}'\n")
-        f.write(f"suite_passed={max(0, totals['passed'] - leaves['passed'])}\n")
-        f.write(f"suite_failed={suite_failed}\n")
-        f.write(f"suite_skipped={max(0, totals['skipped'] - leaves['skipped'])}\n")
-        f.write(f"all_failed={failed}\n")
-        f.write(f"prog_failed={prog_failed}\n")
+        f.writelines(f'{key}={value}\n' for key, value in counts.items())
 
 
 def main():

@@ -41,3 +41,17 @@ patch_source() {
   cp "$wanted" "$applied"
   note "applied $what"
 }
+# config_lost CONFIG FRAGMENT...: the fragments' option lines that the
+# .config CONFIG does not hold as written (a later fragment's line for an
+# option replaces an earlier one, as in merge_config): what olddefconfig
+# dropped for a missing dependency.
+config_lost() {
+  local line opt have
+  cat "${@:2}" | grep -E '^(# )?CONFIG_' | awk '{ match($0, /CONFIG_[A-Z0-9_]+/)
+    o = substr($0, RSTART, RLENGTH); if (!(o in last)) order[++n] = o; last[o] = $0 }
+    END { for (i = 1; i <= n; i++) print last[order[i]] }' | while read -r line; do
+    opt=$(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
+    have=$(grep -E "^(# )?${opt}[= ]" "$1" || echo "# $opt is not set")
+    [[ $line == "$have" ]] || echo "$line"
+  done
+}

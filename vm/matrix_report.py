@@ -9,33 +9,34 @@ kept), seconds summed. Prints the matrix and writes it as JSON.
 Exit 0 when no cell failed and every run gave a verdict, else 1; 2 on bad
 usage.
 """
+import collections
 import json
 import os
 import re
 import sys
 
+from ktap_summary import parse
+
 MODES = ("dirty-log", "clear-log", "dirty-ring", "dirty-ring-wait", "ring-with-bitmap")
 # A program's lines sit one "#" deeper in the arm64 runner's KTAP than in
 # vm/run.sh's: any depth matches.
 ROW = re.compile(r"^\s*(?:#\s+)+(" + "|".join(re.escape(m) for m in MODES) + r")\s+(pass|fail|skip)\s.*\s([0-9.]+)s\s*$")
+SKIPPED = re.compile(r"^\s*(?:#\s+)*ok \d+ (\S+) # SKIP (.*)$")
 RUNNING = re.compile(r"^\s*#\s*running: ")
-SKIP = re.compile(r"^\s*(?:#\s+)*ok \d+ (\S+) # SKIP (.*)$")
 
 
-def cells(ktap_text):
+def cells(lines):
     """mode -> {"result", "seconds", "runs", "reason"} over every run in the KTAP."""
-    out = {}
+    out = collections.defaultdict(lambda: {"result": "skip", "seconds": 0.0, "runs": 0, "reason": ""})
     twin = False  # inside a must-fail run (`expect !`): its failure is the pass
-    for line in ktap_text.splitlines():
-        if RUNNING.match(line):
-            twin = "expect ! " in line
+    for line in lines:
+        if RUNNING.match(line.text):
+            twin = "expect ! " in line.text
+        elif twin:
             continue
-        m = ROW.match(line)
-        if m and twin:
-            continue
-        if m:
+        elif m := ROW.match(line.text):
             mode, result, secs = m.group(1), m.group(2), float(m.group(3))
-            c = out.setdefault(mode, {"result": "skip", "seconds": 0.0, "runs": 0, "reason": ""})
+            c = out[mode]
             c["seconds"] = round(c["seconds"] + secs, 1)
             if result == "fail":
                 c["result"] = "fail"
@@ -43,11 +44,9 @@ def cells(ktap_text):
                 c["runs"] += 1
                 if c["result"] == "skip":
                     c["result"] = "pass"
-            continue
-        s = SKIP.match(line)
-        if s and s.group(1) in MODES:
-            c = out.setdefault(s.group(1), {"result": "skip", "seconds": 0.0, "runs": 0, "reason": ""})
-            c["reason"] = c["reason"] or s.group(2).strip()
+        elif (m := SKIPPED.match(line.text)) and m.group(1) in MODES:
+            c = out[m.group(1)]
+            c["reason"] = c["reason"] or m.group(2).strip()
     return out
 
 
@@ -63,11 +62,11 @@ def main(argv):
             return 2
         kernel, arch, secs, run = parts
         ktap = os.path.join(run, "guest.ktap")
-        text = open(ktap, errors="replace").read() if os.path.isfile(ktap) else ""
+        lines = parse(ktap)[0] if os.path.isfile(ktap) else []
         log = os.path.join(run, "verdict.txt")
         verdict = open(log).read().strip() if os.path.isfile(log) else ""
         row = {"kernel": kernel, "arch": arch, "seconds": int(secs), "verdict": verdict,
-               "modes": cells(text)}
+               "modes": cells(lines)}
         if not verdict.startswith("vm-test verdict: PASS") or any(
                 c["result"] == "fail" for c in row["modes"].values()):
             ok = False

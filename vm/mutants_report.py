@@ -16,40 +16,28 @@ import os
 import re
 import sys
 
-from ktap_summary import PLAN, RESULT, norm
+from ktap_summary import norm, parse
 
 # Diagnostics worth quoting as evidence of what a failing run found.
 EVIDENCE = re.compile(r'missed|stale|future|reset|ring|full|page|gfn|expected|'
                       r'differ|wedged|mismatch|entries|count', re.I)
 
 
-def parse_guest(path):
-    """Top-level results of the guest KTAP: list of dicts with the nested
-    lines that came before each; and the plan."""
+def top_results(path):
+    """The guest KTAP's top-level results (Lines), each with the lines
+    before it (its program's output), and its plan; none for no file."""
     try:
-        with open(path, errors='replace') as f:
-            lines = [l.rstrip('\r\n') for l in f]
+        lines, plan = parse(path)
     except OSError:
-        return None, []
-    plan = None
-    results = []
-    block = []
+        return [], None
+    results, block = [], []
     for line in lines:
-        if not line.strip():
-            continue
-        m = RESULT.match(line)
-        if m and not m.group(1):
-            name = re.sub(r'\s*#\s*SKIP.*$', '', m.group(4))
-            results.append({'ok': m.group(2) == 'ok', 'name': name,
-                            'skip': bool(re.search(r'#\s*SKIP', m.group(4), re.I)),
-                            'block': block})
+        if line.result and line.indent == 0:
+            results.append((line, block))
             block = []
-            continue
-        p = PLAN.match(line)
-        if p and not p.group(1) and plan is None:
-            plan = int(p.group(2))
-        block.append(line)
-    return plan, results
+        else:
+            block.append(line.text)
+    return results, plan
 
 
 def evidence_of(block):
@@ -68,11 +56,12 @@ def evidence_of(block):
 def judge_prog(res, peer=False, migrate=False):
     if res is None:
         return 'crashed', 'no result (VM died or timed out)'
-    if res['ok']:
-        return ('skipped' if res['skip'] else 'survived'), ''
-    fails, diags = evidence_of(res['block'])
-    timed_out = any('timed out after' in l for l in res['block'])
-    body = [l.strip() for l in res['block']]
+    line, block = res
+    if line.ok:
+        return ('skipped' if line.skip else 'survived'), ''
+    fails, diags = evidence_of(block)
+    timed_out = any('timed out after' in l for l in block)
+    body = [l.strip() for l in block]
     if migrate:
         # dirtyscope migrate is not KTAP: "fail MODE: why" per failed mode.
         failed = [l for l in body if l.startswith('fail ')]
@@ -108,8 +97,8 @@ def judge_run(out, name, configs):
                 run[key] = int(f.read().strip())
         except (OSError, ValueError):
             run[key] = None
-    plan, results = parse_guest(os.path.join(d, 'vm', 'guest.ktap'))
-    by_name = {norm(r['name']): r for r in results}
+    results, plan = top_results(os.path.join(d, 'vm', 'guest.ktap'))
+    by_name = {line.name: (line, block) for line, block in results}
     prog_names = set()
     for label, args in configs:
         binname = {'peer': 'kvm_dirty_log_test', 'migrate': 'dirtyscope'}.get(label, 'dirty_log_test')
@@ -118,18 +107,15 @@ def judge_run(out, name, configs):
         verdict, ev = judge_prog(by_name.get(key), peer=(label == 'peer'), migrate=(label == 'migrate'))
         run['tests'][label] = {'verdict': verdict, 'evidence': ev}
     # The module's tests and the guest's own checks.
-    others = [r for r in results if norm(r['name']) not in prog_names]
-    missing = plan is None or len(results) < plan
-    failed = [r for r in others if not r['ok']]
+    failed = [(line, block) for line, block in results if line.name not in prog_names and not line.ok]
     if failed:
-        fails, diags = evidence_of(failed[0]['block'])
-        ev = failed[0]['name'] + (': ' + fails[0] if fails else '')
-        run['tests']['kmod'] = {'verdict': 'killed', 'evidence': ev[:300]}
-    elif missing:
-        run['tests']['kmod'] = {'verdict': 'crashed',
-                                'evidence': 'results missing (VM died or timed out)'}
+        fails, _ = evidence_of(failed[0][1])
+        kmod = 'killed', (failed[0][0].name + (': ' + fails[0] if fails else ''))[:300]
+    elif plan is None or len(results) < plan:
+        kmod = 'crashed', 'results missing (VM died or timed out)'
     else:
-        run['tests']['kmod'] = {'verdict': 'survived', 'evidence': ''}
+        kmod = 'survived', ''
+    run['tests']['kmod'] = {'verdict': kmod[0], 'evidence': kmod[1]}
     dlt = [run['tests'][l]['verdict'] for l, _ in configs if l not in ('peer', 'migrate')]
     run['status'] = next((s for s in ('killed', 'crashed') if s in dlt), 'survived')
     return run

@@ -14,8 +14,7 @@ shift 6
 tmp=${QEMU_ALARM_TMP:-/tmp}
 # shellcheck source=alarm-lib.sh
 . "$(command -v alarm-lib || echo "${0%/*}/alarm-lib.sh")"
-echo "KTAP version 1"
-echo "1..$#"
+alarm_plan $#
 qmp=$tmp/qmp
 rm -f $qmp.in $qmp.out
 mkfifo $qmp.in $qmp.out
@@ -121,9 +120,7 @@ echo "# qemu exit $qrc; migration window $((t1 - t0)) s; ring $ring entries"
 grep -o '"status": "[a-z-]*"' $tmp/qmp.log | head -n 3 | sed 's/^/# migration /'
 grep -o '"dirty-sync-count": [0-9]*' $tmp/qmp.log | sed 's/^/# /'
 sed 's/^/# qemu: /' $tmp/qemu.log | head -n 5
-n=0 fails=0
 for src in "$@"; do
-	n=$((n + 1))
 	json=$tmp/qemu-alarm-$src.json
 	counts "$json" "$src"
 	echo "# $src: pushes ${pushes:-none} resets ${resets:-none} ring-full exits ${full:-none}" \
@@ -142,6 +139,6 @@ for src in "$@"; do
 	[ -z "${seen:-}" ] || [ "$seen" = "$pushes/$resets/$full" ] ||
 		{ ok=0; echo "# $src counted $pushes/$resets/$full (pushes/resets/full exits), the first source $seen"; }
 	seen=${seen:-$pushes/$resets/$full}
-	verdict $n "QEMU watched by dirtyscope stats --source $src" "$json"
+	verdict "QEMU watched by dirtyscope stats --source $src" "$json"
 done
 [ $fails = 0 ]

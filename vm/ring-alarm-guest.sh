@@ -9,13 +9,10 @@
 # KTAP on stdout (nested under init.sh's step); exit 0 pass, 1 fail.
 bin=$1 expect=$2
 shift 2
-n=0 fails=0
-echo "KTAP version 1"
-echo "1..$#"
 # shellcheck source=alarm-lib.sh
 . "$(command -v alarm-lib || echo "${0%/*}/alarm-lib.sh")"
+alarm_plan $#
 for src in "$@"; do
-	n=$((n + 1))
 	flags="--source $src"
 	[ "$src" = bpf-tp ] && flags="--source bpf --mode tp"
 	json=/tmp/ring-alarm-$src.json
@@ -60,6 +57,6 @@ for src in "$@"; do
 		# The run itself must notice too (a full ring at a harvest).
 		[ "$dlt" != 0 ] || echo "# note: dirty_log_test passed on the mutant"
 	fi
-	verdict $n "ring alarm, source $src, expect $expect" "$json"
+	verdict "ring alarm, source $src, expect $expect" "$json"
 done
 [ $fails = 0 ]

@@ -120,15 +120,17 @@ if [[ -n $KVM_MODULES_DIR ]]; then
   echo "vm-test: kvm modules rebuilt from linux-source with patches: ${kvm_patch_list:-none}"
 fi
 
-# --- host check: probe prototypes against the kernel's BTF (vmlinux, kvm.ko)
+# --- host check: probe prototypes against the kernel's BTF (vmlinux, kvm.ko):
+# a mismatch is refused before the module ever loads (dkms runs it too).
 proto_ok=0
+kvm_ko=$(find "$KERNEL_MODDIR/kernel/arch/x86/kvm" -name 'kvm.ko*' 2>/dev/null | head -n1 || true)
 {
   echo "KTAP version 1"
   echo "1..1"
   echo "# kernel: $KERNEL_NAME ($KERNEL_ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
   [[ -z $KVM_MODULES_DIR ]] ||
     echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
-  out=$(vm/check-tracepoints.sh "$KERNEL_IMAGE" "$KERNEL_MODDIR" "$SHARED" 2>&1) || proto_ok=$?
+  out=$(kmod/check-prototypes.sh --image "$KERNEL_IMAGE" ${kvm_ko:+--kvm-ko "$kvm_ko"} --cache "$SHARED" 2>&1) || proto_ok=$?
   echo "$out" | sed 's/^/# /'
   echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $KERNEL_ABI (vmlinux + kvm.ko)"
 } >"$HOST_KTAP"
@@ -158,37 +160,25 @@ cp "$SHARED/dirtyscope_kmod_test" "$SHARED/spp_kmod_test" "$SHARED/kvm_caps" "$S
 # The guest's KTAP names the kvm patches the modules were built with.
 [[ -z $KVM_MODULES_DIR ]] || cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
 
-# kvm-amd.ko (TCG emulates SVM) and everything it depends on.
-declare -A mods=()
-add_module() {
-  local rel=$1 dep
-  [[ -n ${mods[$rel]+x} ]] && return
-  mods[$rel]=1
-  for dep in $(awk -F': *' -v m="$rel" '$1 == m { print $2 }' "$KERNEL_MODDIR/modules.dep"); do
-    add_module "$dep"
-  done
-}
-# Only what the guest loads: kvm_amd, as a module or built in (a tree
-# built without CONFIG_KVM_INTEL is fine).
-rel=$(awk -F: '{ print $1 }' "$KERNEL_MODDIR/modules.dep" | grep -E "/kvm-amd\.ko(\.xz|\.zst|\.gz)?$" | head -n1 || true)
-if [[ -n $rel ]]; then
-  add_module "$rel"
-elif ! grep -qE "/kvm-amd\.ko$" "$KERNEL_MODDIR/modules.builtin" 2>/dev/null; then
+# Only what the guest loads: kvm_amd (TCG emulates SVM), as a module with
+# every module it depends on (modules.dep lists them all), or built in (a
+# tree built without CONFIG_KVM_INTEL is fine).
+rels=$(awk -F': *' '$1 ~ /\/kvm-amd\.ko(\.xz|\.zst|\.gz)?$/ { print $1, $2; exit }' "$KERNEL_MODDIR/modules.dep")
+[[ -n $rels ]] || grep -qE "/kvm-amd\.ko$" "$KERNEL_MODDIR/modules.builtin" 2>/dev/null ||
   die "the kernel has no kvm_amd (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM"
-fi
-for rel in "${!mods[@]}"; do
-  dst=$STAGE/lib/modules/$KERNEL_ABI/$rel
+for rel in $rels; do
+  dst=$STAGE/lib/modules/$KERNEL_ABI/${rel%.ko*}.ko
   mkdir -p "$(dirname "$dst")"
   case $rel in
-  *.ko.xz) xz -dc "$KERNEL_MODDIR/$rel" >"${dst%.xz}" ;;
-  *.ko.zst) zstd -qdc "$KERNEL_MODDIR/$rel" >"${dst%.zst}" ;;
-  *.ko.gz) gzip -dc "$KERNEL_MODDIR/$rel" >"${dst%.gz}" ;;
-  *) cp "$KERNEL_MODDIR/$rel" "$dst" ;;
-  esac
+  *.ko.xz) xz -dc ;;
+  *.ko.zst) zstd -qdc ;;
+  *.ko.gz) gzip -dc ;;
+  *) cat ;;
+  esac <"$KERNEL_MODDIR/$rel" >"$dst"
   # Rebuilt kvm modules replace the image's (their dependencies stay).
-  base=$(basename "$rel"); base=${base%%.ko*}
+  base=$(basename "$dst" .ko)
   if [[ -n $KVM_MODULES_DIR && $base =~ ^(kvm|kvm-amd|kvm-intel)$ ]]; then
-    cp "$KVM_MODULES_DIR/$base.ko" "${dst%.ko*}.ko"
+    cp "$KVM_MODULES_DIR/$base.ko" "$dst"
   fi
 done
 cp "$KERNEL_MODDIR"/modules.{order,builtin} "$STAGE/lib/modules/$KERNEL_ABI/" 2>/dev/null || true

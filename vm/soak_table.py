@@ -6,8 +6,9 @@ import collections
 import re
 import sys
 
+from ktap_summary import parse
+
 RUN = re.compile(r'^# running: \S*dirty_log_test .*-u (\d) .*--seed (\d+)')
-RESULT = re.compile(r'^    (not ok|ok) \d+ (\S+)( # SKIP.*)?$')
 FAIL = re.compile(r'^    # (\S+): FAIL: (.*)$')
 
 
@@ -16,25 +17,17 @@ def main(path):
     failures = []
     cpl = seed = None
     reasons = {}
-    with open(path, errors='replace') as f:
-        for line in f:
-            line = line.rstrip('\n')
-            m = RUN.match(line)
-            if m:
-                cpl, seed = m.group(1), m.group(2)
-                reasons = {}
-                continue
-            m = FAIL.match(line)
-            if m:
-                reasons.setdefault(m.group(1), m.group(2))
-                continue
-            m = RESULT.match(line)
-            if m and cpl is not None and m.group(2) != 'verdicts':
-                mode = m.group(2)
-                kind = 'skip' if m.group(3) else ('pass' if m.group(1) == 'ok' else 'fail')
-                counts[(mode, cpl)][kind] += 1
-                if kind == 'fail':
-                    failures.append(f'{mode} CPL{cpl} seed {seed}: {reasons.get(mode, "no reason printed")[:200]}')
+    for line in parse(path)[0]:
+        if m := RUN.match(line.text):
+            cpl, seed = m.groups()
+            reasons = {}
+        elif m := FAIL.match(line.text):
+            reasons.setdefault(*m.groups())
+        elif line.result and line.indent == 4 and cpl is not None and line.name != 'verdicts':
+            kind = 'skip' if line.skip else 'pass' if line.ok else 'fail'
+            counts[(line.name, cpl)][kind] += 1
+            if kind == 'fail':
+                failures.append(f'{line.name} CPL{cpl} seed {seed}: {reasons.get(line.name, "no reason printed")[:200]}')
     if not counts:
         print('soak: no dirty_log_test results in ' + path)
         return 1

@@ -66,7 +66,7 @@ want="$version config $(key "$top/debian.config" "$fragment") patches $(key "$wa
 
 tc=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/toolchain.sh" root "$debian_config" gcc-16-aarch64-linux-gnu flex bison bc) || exit 2
 [[ -n $tc ]] || die "$debian_config names no compiler the private root provides"
-cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$debian_config")
+cc=$(kernel_cc "$debian_config")
 host_cc=${cc#aarch64-linux-gnu-}
 kmake() {
   BUILD_DIR=$BUILD_DIR "$ROOT/vm/toolchain.sh" run "$tc" nice -n 5 make -C "$src" O="$out" ARCH=arm64 \
@@ -86,34 +86,16 @@ emit() {
   printf 'KERNEL_CONFIG=%q\nKERNEL_VERSION=%q\nKERNEL_SRC_DEB=\nKERNEL_BUSYBOX=%q\n' \
     "$out/.config" "$version" "$busybox"
 }
-# differs FRAGMENT: its lines that out/.config does not hold as written.
-differs() {
-  local line opt have
-  grep -E '^(# )?CONFIG_' "$1" | while read -r line; do
-    opt=$(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
-    have=$(grep -E "^(# )?${opt}[= ]" "$out/.config" || echo "# $opt is not set")
-    [[ $line == "$have" ]] || echo "$line"
-  done
-}
 if [[ -f $out/.built && $(cat "$out/.built") == "$want" ]]; then
   note "cached: linux-source-7.2 $version ($# patches) in $out"
   emit
   exit 0
 fi
 
-if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
-  deb=$top/debs/linux-source-7.2_${version//:/%3a}_all.deb
-  if [[ ! -f $deb ]]; then
-    note "downloading linux-source-7.2=$version (sid)"
-    apt_state "$BUILD_DIR/arm64/sid/apt" arm64 sid
-    apt_download "$top/debs" "linux-source-7.2=$version"
-  fi
-  rm -rf "$src" "$out"
-  mkdir -p "$out"
-  note "unpacking linux-source-7.2 $version into $src"
-  apt_unpack_source "$deb" "$src"
-  echo "$version" >"$src/.version"
-fi
+# A missing .deb comes from sid (whose arm64 image is this version).
+[[ -f $top/debs/linux-source-7.2_${version//:/%3a}_all.deb ]] || apt_state "$BUILD_DIR/arm64/sid/apt" arm64 sid
+apt_source_tree "$top/debs" linux-source-7.2 "$version" "$src" "$out"
+mkdir -p "$out"
 
 patch_source "$src" "$wanted" "KVM_PATCHES ($*)"
 
@@ -131,11 +113,11 @@ if [[ ! -f $out/.config-key || $(cat "$out/.config-key") != "$config_key" ]]; th
   kmake -s olddefconfig >/dev/null
   # Every line of the fragment must have survived olddefconfig: a missing
   # dependency would silently drop what the harness needs.
-  lost=$(differs "$fragment" | grep -oE 'CONFIG_[A-Z0-9_]+' | tr '\n' ' ' || true)
+  lost=$(config_lost "$out/.config" "$fragment" | grep -oE 'CONFIG_[A-Z0-9_]+' | tr '\n' ' ' || true)
   [[ -z $lost ]] || die "the config lost what vm/arm64/kernel.config asks for: $lost"
   # Debian's lines may lose options this trimmed kernel lacks the base of
   # (errata of CPUs QEMU does not emulate, ACPI): listed, not fatal.
-  differs "$top/debian.config" >"$top/debian-lost.config"
+  config_lost "$out/.config" "$top/debian.config" >"$top/debian-lost.config"
   note "$(grep -c . "$top/debian.config") options as Debian sets them, $(grep -c . "$top/debian-lost.config" || true) of them unavailable here ($top/debian-lost.config)"
   echo "$config_key" >"$out/.config-key"
 fi
