@@ -118,15 +118,7 @@ class VmlinuxBtf {
   CPtr<btf, btf__free> btf_;
 };
 
-[[noreturn]] void fail_errno(const std::string& what, int err) {
-  std::string msg = what + ": " + std::strerror(err);
-  const std::string log = take_log();
-  if (err == EPERM || err == EACCES || err == ENOSYS) {
-    throw StatsUnavailable("BPF is disabled or denied on this host (" + msg + ")");
-  }
-  if (!log.empty()) msg += "\nlibbpf:\n" + log;
-  throw std::runtime_error(msg);
-}
+[[noreturn]] void fail_errno(const std::string& what, int err) { host::bpf_failed(what, err, take_log()); }
 
 }  // namespace
 
