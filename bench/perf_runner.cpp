@@ -29,10 +29,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-uint64_t ns_since(Clock::time_point start) {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
-}
-
 std::string seconds(uint64_t ns) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.9fs", static_cast<double>(ns) / 1e9);

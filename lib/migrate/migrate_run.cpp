@@ -125,9 +125,7 @@ GuestConfig migration_guest(const MigrateOptions& options, uint64_t seed) {
 
 MigrateResult migrate_mode(const MigrateOptions& options, uint64_t run_seed,
                            const std::function<void(const std::string&)>& diag) {
-  MigrateResult result;
-  result.mode = options.mode;
-  result.seed = mode_seed(run_seed, options.mode);
+  MigrateResult result{.mode = options.mode, .seed = mode_seed(run_seed, options.mode)};
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     result.outcome = Outcome::Fail;

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "channel.hpp"
 #include "dirtyscope/error.hpp"
@@ -339,12 +338,8 @@ class Source {
   }
 
   PageMismatch describe(uint64_t index) {
-    PageMismatch m;
-    m.index = index;
-    m.gfn = memory_.gfn(index);
-    m.system = memory_.is_system(index);
-    m.last_sent_round = last_sent_[index];
-    m.last_dirtied_round = last_dirtied_[index];
+    PageMismatch m{.index = index, .gfn = memory_.gfn(index), .system = memory_.is_system(index),
+                   .last_sent_round = last_sent_[index], .last_dirtied_round = last_dirtied_[index]};
     const auto* words = reinterpret_cast<const uint64_t*>(memory_.page(index));
     if (!m.system && words[1] >> DS_WRITER_SHIFT) m.writer_vcpu = int(words[1] >> DS_WRITER_SHIFT) - 1;
     m.source_writes = m.system ? 0 : words[2];

@@ -16,16 +16,10 @@ std::unique_ptr<Collector> collector_for(const std::string& mode, uint64_t seed)
   return make_collector(mode, Injection::None, 0, seed);
 }
 
+// The region: by default one 2 MiB page, so protecting any page splits it.
 GuestConfig spp_guest(const SppOptions& o) {
-  GuestConfig g;
-  g.vcpus = o.vcpus;
-  g.test_size = o.region_size;  // default one 2 MiB page: protecting any page splits it
-  g.memslots = 1;
-  g.backing = o.backing;
-  g.cpl = o.cpl;
-  g.seed = o.seed;
-  g.program = GuestProgram::SppStores;
-  return g;
+  return {.vcpus = o.vcpus, .test_size = o.region_size, .memslots = 1, .backing = o.backing, .cpl = o.cpl,
+          .seed = o.seed, .program = GuestProgram::SppStores};
 }
 }  // namespace
 

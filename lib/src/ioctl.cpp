@@ -1,6 +1,5 @@
 #include "dirtyscope/ioctl.hpp"
 
-#include <cstring>
 #include <string>
 
 namespace dirtyscope {

@@ -29,20 +29,13 @@ JsonWriter& JsonWriter::close(char c) {
   return *this;
 }
 
-JsonWriter& JsonWriter::begin_object() {
+JsonWriter& JsonWriter::open(char c) {
   separate();
-  out_ << '{';
+  out_ << c;
   first_.push_back(true);
   return *this;
 }
-JsonWriter& JsonWriter::end_object() { return close('}'); }
-JsonWriter& JsonWriter::begin_array() {
-  separate();
-  out_ << '[';
-  first_.push_back(true);
-  return *this;
-}
-JsonWriter& JsonWriter::end_array() { return close(']'); }
+
 JsonWriter& JsonWriter::key(std::string_view k) {
   separate();
   out_ << '"' << escape(k) << (indent_ > 0 ? "\": " : "\":");
@@ -52,16 +45,6 @@ JsonWriter& JsonWriter::key(std::string_view k) {
 JsonWriter& JsonWriter::value(std::string_view v) {
   separate();
   out_ << '"' << escape(v) << '"';
-  return *this;
-}
-JsonWriter& JsonWriter::value(uint64_t v) {
-  separate();
-  out_ << v;
-  return *this;
-}
-JsonWriter& JsonWriter::value(int64_t v) {
-  separate();
-  out_ << v;
   return *this;
 }
 JsonWriter& JsonWriter::value(double v) {
@@ -75,24 +58,6 @@ JsonWriter& JsonWriter::value(double v) {
   }
   return *this;
 }
-JsonWriter& JsonWriter::value(bool v) {
-  separate();
-  out_ << (v ? "true" : "false");
-  return *this;
-}
-
-JsonWriter& JsonWriter::null() {
-  separate();
-  out_ << "null";
-  return *this;
-}
-
-JsonWriter& JsonWriter::raw(std::string_view json) {
-  separate();
-  out_ << json;
-  return *this;
-}
-
 std::string JsonWriter::escape(std::string_view s) {
   std::string out;
   for (char c : s) {

@@ -130,30 +130,16 @@ class JsonParser {
 
 JsonValue JsonValue::parse(std::string_view text) { return JsonParser(text).document(); }
 
-namespace {
-[[noreturn]] void wrong(const char* want) { throw JsonParseError(std::string("JSON: expected ") + want); }
-}  // namespace
-
-double JsonValue::number() const {
-  if (kind_ != Kind::Number) wrong("a number");
-  return number_;
+template <typename T>
+const T& JsonValue::as(Kind want, const T& v, const char* what) const {
+  if (kind_ != want) throw JsonParseError(std::string("JSON: expected ") + what);
+  return v;
 }
-bool JsonValue::boolean() const {
-  if (kind_ != Kind::Bool) wrong("true or false");
-  return bool_;
-}
-const std::string& JsonValue::string() const {
-  if (kind_ != Kind::String) wrong("a string");
-  return string_;
-}
-const std::vector<JsonValue>& JsonValue::array() const {
-  if (kind_ != Kind::Array) wrong("an array");
-  return array_;
-}
-const std::map<std::string, JsonValue>& JsonValue::object() const {
-  if (kind_ != Kind::Object) wrong("an object");
-  return object_;
-}
+double JsonValue::number() const { return as(Kind::Number, number_, "a number"); }
+bool JsonValue::boolean() const { return as(Kind::Bool, bool_, "true or false"); }
+const std::string& JsonValue::string() const { return as(Kind::String, string_, "a string"); }
+const std::vector<JsonValue>& JsonValue::array() const { return as(Kind::Array, array_, "an array"); }
+const std::map<std::string, JsonValue>& JsonValue::object() const { return as(Kind::Object, object_, "an object"); }
 const JsonValue* JsonValue::find(const std::string& key) const {
   if (kind_ != Kind::Object) return nullptr;
   auto it = object_.find(key);

@@ -126,12 +126,9 @@ class Run {
   // One collection, judged on its own. The write counters around it are
   // the window the verifier needs (see verifier.hpp).
   Verdict collect_and_judge(uint64_t k, Phase phase) {
-    Collection c;
-    c.number = ++collection_number_;
-    c.iteration = k;
-    c.paused = phase == Phase::Paused;
     collected_.clear();
-    c.writes_before = write_counts();
+    Collection c{.number = ++collection_number_, .iteration = k, .paused = phase == Phase::Paused,
+                 .writes_before = write_counts()};
     collector_.collect(collected_, phase);
     c.writes_after = write_counts();
     if (!dropped_this_iteration_)
@@ -251,9 +248,7 @@ class Run {
 
 ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
                     const std::function<void(const std::string&)>& diag) {
-  ModeResult result;
-  result.mode = options.mode;
-  result.seed = mode_seed(options.guest.seed, options.mode);
+  ModeResult result{.mode = options.mode, .seed = mode_seed(options.guest.seed, options.mode)};
   RunOptions seeded = options;
   seeded.guest.seed = result.seed;
   seeded.guest.log_dirty_from_start = !options.populate_first;

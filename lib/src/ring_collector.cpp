@@ -14,9 +14,6 @@ namespace dirtyscope {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-uint64_t ns_between(Clock::time_point a, Clock::time_point b) {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count());
-}
 }  // namespace
 
 RingCollector::RingCollector(std::unique_ptr<RingPolicy> policy, Injection injection, uint32_t entries)
@@ -145,7 +142,7 @@ uint32_t RingCollector::harvest_ring_locked(DirtyRing& ring) {
     }
   } note{*this};
   const uint32_t n = recorder_.harvest(ring);
-  times_.harvest_ns += ns_between(start, Clock::now());
+  times_.harvest_ns += ns_since(start);
   times_.entries += n;
   vcpu_harvested_since_reset_[ring.vcpu_id()] += n;
   counters_.ring_high_water = std::max<uint64_t>(counters_.ring_high_water, n);
@@ -214,7 +211,7 @@ void RingCollector::reset_locked(bool final_collection, uint64_t harvested) {
 void RingCollector::do_collect(DirtySet& into, Phase phase) {
   const auto before_lock = Clock::now();
   std::lock_guard lock(mutex_);
-  times_.lock_wait_ns += ns_between(before_lock, Clock::now());
+  times_.lock_wait_ns += ns_since(before_lock);
   const bool final_collection = phase == Phase::Paused;
   if (final_collection) ++paused_collections_;
   // A policy that does not collect while vCPUs run harvests at the pause.
@@ -224,7 +221,7 @@ void RingCollector::do_collect(DirtySet& into, Phase phase) {
   DirtySet& pending = recorder_.pending();
   for (uint64_t w = 0; w < (pending.pages() + 63) / 64; ++w) into.words()[w] |= pending.words()[w];
   pending.clear();
-  times_.merge_ns += ns_between(merge_start, Clock::now());
+  times_.merge_ns += ns_since(merge_start);
 }
 
 std::optional<std::string> RingCollector::take_fault() {
@@ -240,7 +237,7 @@ RingTimes RingCollector::ring_times() {
 void RingCollector::on_ring_full(Vcpu& vcpu) {
   const auto before_lock = Clock::now();
   std::unique_lock lock(mutex_);
-  times_.lock_wait_ns += ns_between(before_lock, Clock::now());
+  times_.lock_wait_ns += ns_since(before_lock);
   ++counters_.ring_full_exits;
   policy_->on_full(lock, vcpu);
 }
@@ -300,7 +297,7 @@ void WaitOnFull::on_full(std::unique_lock<std::mutex>& lock, Vcpu& vcpu) {
   const auto start = Clock::now();
   const uint64_t generation = reset_generation_;
   reset_done_.wait(lock, [&] { return shutting_down_ || reset_generation_ != generation; });
-  counters.vcpu_blocked_ns += ns_between(start, Clock::now());
+  counters.vcpu_blocked_ns += ns_since(start);
 }
 
 void WaitOnFull::harvested(const std::vector<uint32_t>& by_vcpu) {

@@ -15,11 +15,9 @@ std::optional<RingLimits> ring_limits(int ring_max_bytes, int acq_rel_max_bytes)
   // Both flavours answer the same maximum where both exist; ACQ_REL is
   // preferred because it promises the ordering DirtyRing::harvest relies on.
   const int max_bytes = acq_rel_max_bytes > 0 ? acq_rel_max_bytes : ring_max_bytes;
-  RingLimits limits;
-  limits.min_entries = 4096 / sizeof(kvm_dirty_gfn);
-  limits.max_entries = static_cast<uint32_t>(static_cast<uint64_t>(max_bytes) / sizeof(kvm_dirty_gfn));
-  limits.acq_rel = acq_rel_max_bytes > 0;
-  return limits;
+  return RingLimits{.min_entries = 4096 / sizeof(kvm_dirty_gfn),
+                    .max_entries = static_cast<uint32_t>(static_cast<uint64_t>(max_bytes) / sizeof(kvm_dirty_gfn)),
+                    .acq_rel = acq_rel_max_bytes > 0};
 }
 
 template <typename Kvm>

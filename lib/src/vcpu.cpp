@@ -28,10 +28,7 @@ kvm_regs Vcpu::get_regs() const {
   return regs;
 }
 
-void Vcpu::set_regs(const kvm_regs& regs) {
-  kvm_regs copy = regs;
-  kvm_ioctl(fd(), KVM_SET_REGS, &copy);
-}
+void Vcpu::set_regs(kvm_regs regs) { kvm_ioctl(fd(), KVM_SET_REGS, &regs); }
 
 kvm_sregs Vcpu::get_sregs() const {
   kvm_sregs sregs{};
@@ -39,20 +36,13 @@ kvm_sregs Vcpu::get_sregs() const {
   return sregs;
 }
 
-void Vcpu::set_sregs(const kvm_sregs& sregs) {
-  kvm_sregs copy = sregs;
-  kvm_ioctl(fd(), KVM_SET_SREGS, &copy);
-}
+void Vcpu::set_sregs(kvm_sregs sregs) { kvm_ioctl(fd(), KVM_SET_SREGS, &sregs); }
 
-void Vcpu::set_cpuid(const std::vector<uint8_t>& cpuid2_blob) {
-  std::vector<uint8_t> copy = cpuid2_blob;
-  kvm_ioctl(fd(), DS_KVM_SET_CPUID2, reinterpret_cast<KvmCpuid2Header*>(copy.data()));
+void Vcpu::set_cpuid(std::vector<uint8_t> cpuid2_blob) {
+  kvm_ioctl(fd(), DS_KVM_SET_CPUID2, reinterpret_cast<KvmCpuid2Header*>(cpuid2_blob.data()));
 }
 #elif defined(__aarch64__)
-void Vcpu::arm_init(const kvm_vcpu_init& init) {
-  kvm_vcpu_init copy = init;
-  kvm_ioctl(fd(), KVM_ARM_VCPU_INIT, &copy);
-}
+void Vcpu::arm_init(kvm_vcpu_init init) { kvm_ioctl(fd(), KVM_ARM_VCPU_INIT, &init); }
 
 void Vcpu::set_one_reg(uint64_t id, uint64_t value) {
   kvm_one_reg reg{id, reinterpret_cast<uint64_t>(&value)};

@@ -87,9 +87,7 @@ bool VcpuPool::run_to_stop(uint32_t index) {
         // booked so a benchmark can count it as collection, not dirtying.
         const auto start = std::chrono::steady_clock::now();
         collector_.on_ring_full(vcpu);
-        ring_full_ns_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                   std::chrono::steady_clock::now() - start)
-                                                   .count());
+        ring_full_ns_ += ns_since(start);
         continue;
       }
       case KVM_EXIT_INTR:

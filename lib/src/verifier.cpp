@@ -120,10 +120,7 @@ uint64_t CollectionVerifier::first_after(const Collection& c, uint32_t w) {
 }
 
 Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, const DirtySet& reported) {
-  Verdict v;
-  v.collection = c.number;
-  v.iteration = c.iteration;
-  v.paused = c.paused;
+  Verdict v{.collection = c.number, .iteration = c.iteration, .paused = c.paused};
   for (uint64_t p = 0; p < memory.pages; ++p) {
     const PageWrite now = memory.read(p);
     const bool dirty = reported.test(p);

@@ -22,19 +22,13 @@ kvm_vcpu_init Vm::preferred_target() const {
 #endif
 
 void Vm::enable_cap(uint32_t cap, uint64_t arg0) {
-  kvm_enable_cap ec{};
-  ec.cap = cap;
-  ec.args[0] = arg0;
+  kvm_enable_cap ec{.cap = cap, .args = {arg0}};
   kvm_ioctl(fd(), KVM_ENABLE_CAP, &ec);
 }
 
 void Vm::set_memslot(const MemslotDesc& slot) {
-  kvm_userspace_memory_region region{};
-  region.slot = slot.slot;
-  region.flags = slot.flags;
-  region.guest_phys_addr = slot.gpa;
-  region.memory_size = slot.size;
-  region.userspace_addr = reinterpret_cast<uint64_t>(slot.host);
+  kvm_userspace_memory_region region{.slot = slot.slot, .flags = slot.flags, .guest_phys_addr = slot.gpa,
+                                     .memory_size = slot.size, .userspace_addr = reinterpret_cast<uint64_t>(slot.host)};
   kvm_ioctl(fd(), KVM_SET_USER_MEMORY_REGION, &region);
   auto it = std::find_if(slots_.begin(), slots_.end(),
                          [&](const MemslotDesc& s) { return s.slot == slot.slot; });
@@ -43,8 +37,7 @@ void Vm::set_memslot(const MemslotDesc& slot) {
 }
 
 void Vm::delete_memslot(uint32_t slot) {
-  kvm_userspace_memory_region region{};
-  region.slot = slot;
+  kvm_userspace_memory_region region{.slot = slot};
   kvm_ioctl(fd(), KVM_SET_USER_MEMORY_REGION, &region);
   std::erase_if(slots_, [&](const MemslotDesc& s) { return s.slot == slot; });
 }

@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
+
+#include "dirtyscope/stats/stats_source.hpp"
 
 namespace dirtyscope::stats::host {
 namespace {
@@ -51,6 +54,13 @@ std::string ensure_tracefs() {
     return {};
   return std::string("tracefs is not mounted and mounting it failed: ") +
          std::strerror(tracefs_errno);
+}
+
+void bpf_failed(const std::string& what, int err, const std::string& log) {
+  const std::string msg = what + ": " + std::strerror(err);
+  if (err == EPERM || err == EACCES || err == ENOSYS)
+    throw StatsUnavailable("BPF is disabled or denied on this host (" + msg + ")");
+  throw std::runtime_error(log.empty() ? msg : msg + "\nlibbpf:\n" + log);
 }
 
 }  // namespace dirtyscope::stats::host

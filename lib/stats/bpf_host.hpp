@@ -16,5 +16,9 @@ bool kernel_has_btf();
 // /sys/kernel/debug, only when neither already shows the events; leaves
 // the mount in place (other tools expect it there).
 std::string ensure_tracefs();
+// Throws for a failed BPF call: StatsUnavailable when BPF is disabled or
+// denied here (EPERM, EACCES, ENOSYS), else std::runtime_error, with
+// libbpf's messages (`log`) appended.
+[[noreturn]] void bpf_failed(const std::string& what, int err, const std::string& log = {});
 
 }  // namespace dirtyscope::stats::host

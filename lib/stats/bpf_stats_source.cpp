@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -117,15 +118,7 @@ class VmlinuxBtf {
   CPtr<btf, btf__free> btf_;
 };
 
-[[noreturn]] void fail_errno(const std::string& what, int err) {
-  std::string msg = what + ": " + std::strerror(err);
-  const std::string log = take_log();
-  if (err == EPERM || err == EACCES || err == ENOSYS) {
-    throw StatsUnavailable("BPF is disabled or denied on this host (" + msg + ")");
-  }
-  if (!log.empty()) msg += "\nlibbpf:\n" + log;
-  throw std::runtime_error(msg);
-}
+[[noreturn]] void fail_errno(const std::string& what, int err) { host::bpf_failed(what, err, take_log()); }
 
 }  // namespace
 
@@ -149,11 +142,7 @@ struct BpfStatsSource::Impl {
 void BpfStatsSource::Impl::open(const BpfOptions& options) {
   const bool btf = host::kernel_has_btf();
   mode = options.mode;
-#if DIRTYSCOPE_HAVE_CORE_SKEL
-  const bool have_core = true;
-#else
-  const bool have_core = false;
-#endif
+  constexpr bool have_core = DIRTYSCOPE_HAVE_CORE_SKEL;
   if (mode == AttachMode::Auto) mode = (btf && have_core) ? AttachMode::TpBtf : AttachMode::Tp;
   if (mode != AttachMode::Tp && !btf)
     throw StatsUnavailable("the kernel has no BTF (/sys/kernel/btf/vmlinux); " +
@@ -165,12 +154,10 @@ void BpfStatsSource::Impl::open(const BpfOptions& options) {
   // Which program serves each hook. tp_btf mode still uses raw_tp for a
   // tracepoint with no btf_trace_* type, and tp for the ioctl events.
   std::vector<const char*> wanted;
-  std::string tracefs_problem;
-  bool tracefs_checked = false;
+  std::optional<std::string> tracefs_problem;  // checked once, when first needed
   auto tracefs_ok = [&] {
-    if (!tracefs_checked) tracefs_problem = host::ensure_tracefs();
-    tracefs_checked = true;
-    return tracefs_problem.empty();
+    if (!tracefs_problem) tracefs_problem = host::ensure_tracefs();
+    return tracefs_problem->empty();
   };
   const VmlinuxBtf vmlinux;
   for (const Hook& h : kHooks) {
@@ -188,7 +175,7 @@ void BpfStatsSource::Impl::open(const BpfOptions& options) {
     wanted.push_back(prog);
     hooks.push_back(std::string(h.tracepoint) + ": " + kind);
   }
-  if (mode == AttachMode::Tp && !tracefs_ok()) throw StatsUnavailable(tracefs_problem);
+  if (mode == AttachMode::Tp && !tracefs_ok()) throw StatsUnavailable(*tracefs_problem);
 
   libbpf_set_print(libbpf_log);
   take_log();

@@ -1,43 +1,55 @@
 // Field-by-field arithmetic of the counter structs, written once: each
-// struct lists its counters in CounterFields<T>::all (maxima and sizes are
-// not counters: a difference keeps the newer value, a sum is the caller's).
+// struct lists its counters in CounterFields<T>::all, named as the tail of
+// their JSON keys (maxima and sizes are not counters: a difference keeps
+// the newer value, a sum is the caller's).
 #pragma once
 
-#include <array>
+#include <cstdint>
 
 #include "dirtyscope/stats/dirty_stats.hpp"
 
 namespace dirtyscope::stats {
 
 template <typename T>
+struct Counter {
+  std::uint64_t T::*member;
+  const char* name;
+};
+#define DS_COUNTER(T, f) Counter<T>{&T::f, #f}
+
+template <typename T>
 struct CounterFields;
 template <>
 struct CounterFields<VcpuCounters> {
-  static constexpr std::array all{&VcpuCounters::ring_pushes,      &VcpuCounters::ring_resets,
-                                  &VcpuCounters::ring_full_exits,  &VcpuCounters::page_faults,
-                                  &VcpuCounters::fast_page_faults, &VcpuCounters::set_spte};
+  static constexpr Counter<VcpuCounters> all[] = {
+      DS_COUNTER(VcpuCounters, ring_pushes), DS_COUNTER(VcpuCounters, ring_resets),
+      DS_COUNTER(VcpuCounters, ring_full_exits), DS_COUNTER(VcpuCounters, page_faults),
+      DS_COUNTER(VcpuCounters, fast_page_faults), DS_COUNTER(VcpuCounters, set_spte)};
 };
 template <>
 struct CounterFields<SppCounters> {
-  static constexpr std::array all{&SppCounters::allowed, &SppCounters::denied, &SppCounters::events_dropped};
+  static constexpr Counter<SppCounters> all[] = {DS_COUNTER(SppCounters, allowed), DS_COUNTER(SppCounters, denied),
+                                                 DS_COUNTER(SppCounters, events_dropped)};
 };
 template <>
 struct CounterFields<DropCounters> {
-  static constexpr std::array all{&DropCounters::events,     &DropCounters::pending_events, &DropCounters::vm_alloc,
-                                  &DropCounters::vm_table_full, &DropCounters::vcpu_alloc, &DropCounters::task,
-                                  &DropCounters::notify};
+  static constexpr Counter<DropCounters> all[] = {
+      DS_COUNTER(DropCounters, events),     DS_COUNTER(DropCounters, pending_events),
+      DS_COUNTER(DropCounters, vm_alloc),   DS_COUNTER(DropCounters, vm_table_full),
+      DS_COUNTER(DropCounters, vcpu_alloc), DS_COUNTER(DropCounters, task),
+      DS_COUNTER(DropCounters, notify)};
 };
 
 template <typename T>
 void add_counters(T& sum, const T& c) {
-  for (auto f : CounterFields<T>::all) sum.*f += c.*f;
+  for (auto f : CounterFields<T>::all) sum.*f.member += c.*f.member;
 }
 
 // Some counter of `now` is below `base`'s: reset in between.
 template <typename T>
 bool went_backwards(const T& now, const T& base) {
   for (auto f : CounterFields<T>::all)
-    if (now.*f < base.*f) return true;
+    if (now.*f.member < base.*f.member) return true;
   return false;
 }
 
@@ -45,7 +57,7 @@ bool went_backwards(const T& now, const T& base) {
 template <typename T>
 T minus(const T& now, const T& base) {
   T d = now;
-  for (auto f : CounterFields<T>::all) d.*f -= base.*f;
+  for (auto f : CounterFields<T>::all) d.*f.member -= base.*f.member;
   return d;
 }
 
@@ -54,7 +66,7 @@ T minus(const T& now, const T& base) {
 template <typename T>
 T minus_clamped(const T& now, const T& base) {
   T d = now;
-  for (auto f : CounterFields<T>::all) d.*f = now.*f > base.*f ? now.*f - base.*f : 0;
+  for (auto f : CounterFields<T>::all) d.*f.member = now.*f.member > base.*f.member ? now.*f.member - base.*f.member : 0;
   return d;
 }
 

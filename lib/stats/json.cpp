@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "counter_fields.hpp"
 #include "dirtyscope/json.hpp"
 #include "dirtyscope/stats/ring_health.hpp"
 
@@ -15,12 +16,7 @@ namespace dirtyscope::stats {
 namespace {
 
 void counters(JsonWriter& w, const std::string& p, const VcpuCounters& c) {
-  w.key(p + "ring_pushes"), w.value(c.ring_pushes);
-  w.key(p + "ring_resets"), w.value(c.ring_resets);
-  w.key(p + "ring_full_exits"), w.value(c.ring_full_exits);
-  w.key(p + "page_faults"), w.value(c.page_faults);
-  w.key(p + "fast_page_faults"), w.value(c.fast_page_faults);
-  w.key(p + "set_spte"), w.value(c.set_spte);
+  for (const auto& f : CounterFields<VcpuCounters>::all) w.key(p + f.name), w.value(c.*f.member);
   w.key(p + "occupancy_hwm"), w.value(c.occupancy_hwm);
 }
 
@@ -62,27 +58,14 @@ void ring_alarm_summary(JsonWriter& w, const std::string& p, ForEachVcpu&& each)
   w.key(p + "ring_unknown_vcpus"), w.value(unknown);
 }
 
-// Only for sources that count SPP: a missing key says "not counted here",
-// a 0 would claim "counted, none".
-void spp(JsonWriter& w, const std::string& p, const std::optional<SppCounters>& c) {
-  if (!c) return;
-  w.key(p + "spp_allowed"), w.value(c->allowed);
-  w.key(p + "spp_denied"), w.value(c->denied);
-  w.key(p + "spp_events_dropped"), w.value(c->events_dropped);
-}
-
-// Only for sources that count drops (kmod): "<p>drop_<reason>" per reason,
-// "<p>drop_events" being every counted event lost. Missing keys say "not
-// counted here" (or, module-wide, "not readable by this caller").
-void drops(JsonWriter& w, const std::string& p, const std::optional<DropCounters>& d) {
-  if (!d) return;
-  w.key(p + "drop_events"), w.value(d->events);
-  w.key(p + "drop_pending_events"), w.value(d->pending_events);
-  w.key(p + "drop_vm_alloc"), w.value(d->vm_alloc);
-  w.key(p + "drop_vm_table_full"), w.value(d->vm_table_full);
-  w.key(p + "drop_vcpu_alloc"), w.value(d->vcpu_alloc);
-  w.key(p + "drop_task"), w.value(d->task);
-  w.key(p + "drop_notify"), w.value(d->notify);
+// Only for sources that count them: SPP ("<p>spp_<counter>") and drops
+// ("<p>drop_<reason>", "<p>drop_events" being every counted event lost).
+// A missing key says "not counted here" (or, module-wide drops, "not
+// readable by this caller"); a 0 would claim "counted, none".
+template <typename T>
+void optional_counters(JsonWriter& w, const std::string& p, const std::optional<T>& c) {
+  if (c)
+    for (const auto& f : CounterFields<T>::all) w.key(p + f.name), w.value((*c).*f.member);
 }
 
 // Why the counts may not be exact though nothing was dropped; only when
@@ -151,8 +134,8 @@ std::string to_json(const DirtyStats& stats, int indent) {
   w.begin_object();
   w.key("source"), w.value(stats.source);
   counters(w, p, stats.totals());
-  spp(w, p, stats.spp_total());
-  drops(w, p, stats.drops);
+  optional_counters(w, p + "spp_", stats.spp_total());
+  optional_counters(w, p + "drop_", stats.drops);
   inexact(w, p, stats.inexact);
   ioctls(w, p, stats.ioctl_count(), [&](DirtyIoctl which) { return stats.ioctl_total(which); });
   ring_alarm_summary(w, p, [&](auto&& fn) {
@@ -165,8 +148,8 @@ std::string to_json(const DirtyStats& stats, int indent) {
     w.begin_object();
     w.key("pid"), w.value(static_cast<std::int64_t>(pid));
     counters(w, p, vm.totals());
-    spp(w, p, vm.spp);
-    drops(w, p, vm.drops);
+    optional_counters(w, p + "spp_", vm.spp);
+    optional_counters(w, p + "drop_", vm.drops);
     // A named reference: clang 14 (the fuzz build) cannot capture a
     // structured binding in a lambda.
     const auto& vm_ref = vm;

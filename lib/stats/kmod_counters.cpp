@@ -15,26 +15,21 @@ namespace dirtyscope::stats {
 
 template <>
 struct CounterFields<KmodCounters> {
-  static constexpr std::array all{&KmodCounters::ring_pushes,     &KmodCounters::ring_resets,
-                                  &KmodCounters::ring_reset_entries, &KmodCounters::ring_full_exits,
-                                  &KmodCounters::page_faults,     &KmodCounters::set_spte,
-                                  &KmodCounters::set_spte_writable};
+  static constexpr Counter<KmodCounters> all[] = {
+      DS_COUNTER(KmodCounters, ring_pushes),     DS_COUNTER(KmodCounters, ring_resets),
+      DS_COUNTER(KmodCounters, ring_reset_entries), DS_COUNTER(KmodCounters, ring_full_exits),
+      DS_COUNTER(KmodCounters, page_faults),     DS_COUNTER(KmodCounters, set_spte),
+      DS_COUNTER(KmodCounters, set_spte_writable)};
 };
 
 namespace {
 
+// set_spte: BPF's counts writable SPTEs only (write faults); match it.
+// fast_page_faults: the module has no fast_page_fault probe, stays 0.
 VcpuCounters to_vcpu_counters(const KmodCounters& k) {
-  VcpuCounters v;
-  v.ring_pushes = k.ring_pushes;
-  v.ring_resets = k.ring_resets;
-  v.ring_full_exits = k.ring_full_exits;
-  v.page_faults = k.page_faults;
-  // BPF's set_spte counts writable SPTEs only (write faults); match it.
-  v.set_spte = k.set_spte_writable;
-  v.occupancy_hwm = k.ring_high_water;
-  v.ring_size = k.ring_size;
-  // fast_page_faults: the module has no fast_page_fault probe, stays 0.
-  return v;
+  return {.ring_pushes = k.ring_pushes, .ring_resets = k.ring_resets, .ring_full_exits = k.ring_full_exits,
+          .page_faults = k.page_faults, .set_spte = k.set_spte_writable, .occupancy_hwm = k.ring_high_water,
+          .ring_size = k.ring_size};
 }
 
 void add(KmodCounters& sum, const KmodCounters& c) {

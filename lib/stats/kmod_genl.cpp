@@ -183,7 +183,6 @@ void get_stats_dump(const Connected& c, std::uint64_t vm_id, std::optional<KmodV
 
 }  // namespace
 
-// GET_STATS of one VM by id; nullopt if it is gone (destroyed since listed).
 std::optional<KmodVm> get_stats(const Connected& c, std::uint64_t vm_id) {
   auto m = request(c, DIRTYSCOPE_CMD_GET_STATS, 0, vm_id);
   std::optional<KmodVm> vm;

@@ -15,12 +15,10 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <memory>
 #include <new>
 #include <optional>
 #include <string>
 #include <system_error>
-#include <utility>
 #include <vector>
 
 #include "c_ptr.hpp"
@@ -99,5 +97,9 @@ void reset_stats(const Connected& c, std::optional<std::uint64_t> vm_id);
 // The process (tgid) of the thread that created a VM; the id itself if
 // that thread has exited.
 pid_t process_of_thread(std::uint32_t tid);
+// Refuses a pid whose VMs the module would hide (kmod_visibility.cpp): an
+// empty view would read as "this process has no VMs". A pid that does not
+// exist (yet) passes.
+void check_visible(pid_t pid);
 
 }  // namespace dirtyscope::stats::kmod

@@ -5,14 +5,11 @@
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 
 #include <exception>
-#include <map>
 #include <optional>
-#include <string>
 #include <utility>
 #include <vector>
 
 #include "kmod_genl.hpp"
-#include "kmod_visibility.hpp"
 
 namespace dirtyscope::stats {
 

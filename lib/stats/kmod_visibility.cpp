@@ -9,7 +9,6 @@
 
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 #include "kmod_genl.hpp"
-#include "kmod_visibility.hpp"
 
 namespace dirtyscope::stats {
 
@@ -41,8 +40,6 @@ std::uint64_t own_cap_effective() {
 
 }  // namespace
 
-// Refuses a pid whose VMs the module would hide: an empty view would read
-// as "this process has no VMs". A pid that does not exist (yet) passes.
 void check_visible(pid_t pid) {
   struct stat st {};
   if (pid == 0 || ::stat(("/proc/" + std::to_string(pid)).c_str(), &st) != 0) return;

@@ -185,17 +185,15 @@ StatAttrs nest(const TopAttrs& top, const nlattr* a, const std::string& name) {
 // Every v1 counter is required: the module always sends all of them, so a
 // missing one means the two sides disagree about the contract.
 KmodCounters counters(const StatAttrs& s) {
-  KmodCounters c;
-  c.ring_pushes = u64(s.need(DIRTYSCOPE_STAT_RING_PUSHES));
-  c.ring_resets = u64(s.need(DIRTYSCOPE_STAT_RING_RESETS));
-  c.ring_reset_entries = u64(s.need(DIRTYSCOPE_STAT_RING_RESET_ENTRIES));
-  c.ring_full_exits = u64(s.need(DIRTYSCOPE_STAT_RING_FULL_EXITS));
-  c.page_faults = u64(s.need(DIRTYSCOPE_STAT_PAGE_FAULTS));
-  c.set_spte = u64(s.need(DIRTYSCOPE_STAT_SET_SPTE));
-  c.set_spte_writable = u64(s.need(DIRTYSCOPE_STAT_SET_SPTE_WRITABLE));
-  c.ring_size = u32(s.need(DIRTYSCOPE_STAT_RING_SIZE));
-  c.ring_high_water = u32(s.need(DIRTYSCOPE_STAT_RING_HIGH_WATER));
-  return c;
+  return KmodCounters{.ring_pushes = u64(s.need(DIRTYSCOPE_STAT_RING_PUSHES)),
+                      .ring_resets = u64(s.need(DIRTYSCOPE_STAT_RING_RESETS)),
+                      .ring_reset_entries = u64(s.need(DIRTYSCOPE_STAT_RING_RESET_ENTRIES)),
+                      .ring_full_exits = u64(s.need(DIRTYSCOPE_STAT_RING_FULL_EXITS)),
+                      .page_faults = u64(s.need(DIRTYSCOPE_STAT_PAGE_FAULTS)),
+                      .set_spte = u64(s.need(DIRTYSCOPE_STAT_SET_SPTE)),
+                      .set_spte_writable = u64(s.need(DIRTYSCOPE_STAT_SET_SPTE_WRITABLE)),
+                      .ring_size = u32(s.need(DIRTYSCOPE_STAT_RING_SIZE)),
+                      .ring_high_water = u32(s.need(DIRTYSCOPE_STAT_RING_HIGH_WATER))};
 }
 
 // The SPP counters of a STATS nest: all three or none. A module without
@@ -287,10 +285,8 @@ KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd) {
     if (const nlattr* u = a.get(DIRTYSCOPE_ATTR_UNATTRIBUTED)) vm.unattributed = u64(u);
     for (const nlattr* v : a.repeated()) {
       const StatAttrs s = nest(a, v, "VCPU #" + std::to_string(vm.vcpus.size()));
-      KmodVcpu vc;
-      vc.index = u32(s.need(DIRTYSCOPE_STAT_VCPU_INDEX));
-      vc.id = u32(s.need(DIRTYSCOPE_STAT_VCPU_ID));
-      vc.counters = counters(s);
+      const KmodVcpu vc{.index = u32(s.need(DIRTYSCOPE_STAT_VCPU_INDEX)), .id = u32(s.need(DIRTYSCOPE_STAT_VCPU_ID)),
+                        .counters = counters(s)};
       // The module judges SPP per page and counts per VM only.
       if (s.get(DIRTYSCOPE_STAT_SPP_ALLOWED) || s.get(DIRTYSCOPE_STAT_SPP_DENIED) ||
           s.get(DIRTYSCOPE_STAT_SPP_EVENTS_DROPPED))
@@ -308,11 +304,9 @@ KmodVm parse_kmod_vm(const nlmsghdr* msg, std::uint8_t cmd) {
 
 KmodModule parse_kmod_module(const nlmsghdr* msg) {
   const TopAttrs a = top_attrs(msg, DIRTYSCOPE_CMD_GET_MODULE);
-  KmodModule m;
-  m.reset_gen = u64(a.need(DIRTYSCOPE_ATTR_RESET_GEN));
-  m.drops = drops(a, true);
-  m.unattributed = u64(a.need(DIRTYSCOPE_ATTR_UNATTRIBUTED));
-  return m;
+  return KmodModule{.reset_gen = u64(a.need(DIRTYSCOPE_ATTR_RESET_GEN)),
+                    .drops = drops(a, true),
+                    .unattributed = u64(a.need(DIRTYSCOPE_ATTR_UNATTRIBUTED))};
 }
 
 KmodEvent parse_kmod_event(const nlmsghdr* msg) {

@@ -15,8 +15,8 @@
 namespace dirtyscope::stats {
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
-  throw std::system_error(errno, std::generic_category(), what);
+[[noreturn]] void fail(const std::string& what, int err = errno) {
+  throw std::system_error(err, std::generic_category(), what);
 }
 
 // The whole range or an error: stats files are small and never short on a
@@ -29,10 +29,7 @@ void pread_all(int fd, void* buf, std::size_t len, std::uint64_t off, const char
       if (errno == EINTR) continue;
       fail(std::string("pread KVM stats ") + what);
     }
-    if (n == 0) {
-      errno = EIO;
-      fail(std::string("short read of KVM stats ") + what);
-    }
+    if (n == 0) fail(std::string("short read of KVM stats ") + what, EIO);
     p += n;
     len -= static_cast<std::size_t>(n);
     off += static_cast<std::uint64_t>(n);
@@ -71,14 +68,10 @@ KvmBinaryStats::KvmBinaryStats(UniqueFd stats_fd) : fd_(std::move(stats_fd)) {
   // Sizes come from the file: check them before allocating by them, or a
   // corrupt header asks for gigabytes (found by fuzz/kvm_stats_fuzz.cpp).
   // KVM names are 48 bytes and a vCPU has about 60 statistics.
-  if (hdr.name_size > kMaxNameSize) {
-    errno = EINVAL;
-    fail("implausible KVM stats name size (" + std::to_string(hdr.name_size) + " bytes)");
-  }
-  if (hdr.num_desc > kMaxDescriptors) {
-    errno = EINVAL;
-    fail("implausible KVM stats descriptor count (" + std::to_string(hdr.num_desc) + ")");
-  }
+  if (hdr.name_size > kMaxNameSize)
+    fail("implausible KVM stats name size (" + std::to_string(hdr.name_size) + " bytes)", EINVAL);
+  if (hdr.num_desc > kMaxDescriptors)
+    fail("implausible KVM stats descriptor count (" + std::to_string(hdr.num_desc) + ")", EINVAL);
 
   id_.assign(hdr.name_size, '\0');
   if (hdr.name_size) pread_all(fd, id_.data(), hdr.name_size, hdr.id_offset, "id");
@@ -97,22 +90,16 @@ KvmBinaryStats::KvmBinaryStats(UniqueFd stats_fd) : fd_(std::move(stats_fd)) {
     const char* d = raw.data() + i * desc_size;
     DescFixed fixed{};
     std::memcpy(&fixed, d, sizeof(fixed));
-    KvmStatDesc desc;
-    desc.flags = fixed.flags;
-    desc.exponent = fixed.exponent;
-    desc.size = fixed.size;
-    desc.offset = fixed.offset;
-    desc.bucket_size = fixed.bucket_size;
     const char* name = d + sizeof(DescFixed);
-    desc.name.assign(name, strnlen(name, hdr.name_size));
+    KvmStatDesc desc{.name = std::string(name, strnlen(name, hdr.name_size)), .flags = fixed.flags,
+                     .exponent = fixed.exponent, .size = fixed.size, .offset = fixed.offset,
+                     .bucket_size = fixed.bucket_size};
     data_words = std::max<std::uint64_t>(data_words, desc.offset / 8 + desc.size);
     descs_.push_back(std::move(desc));
   }
   // A corrupt descriptor must not make us allocate gigabytes.
-  if (data_words > kMaxDataWords) {
-    errno = EINVAL;
-    fail("implausible KVM stats data size (" + std::to_string(data_words) + " words)");
-  }
+  if (data_words > kMaxDataWords)
+    fail("implausible KVM stats data size (" + std::to_string(data_words) + " words)", EINVAL);
   data_offset_ = hdr.data_offset;
   data_.assign(data_words, 0);
   refresh();

@@ -1,7 +1,6 @@
 #include "dirtyscope/stats/log2_histogram.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 
 namespace dirtyscope::stats {

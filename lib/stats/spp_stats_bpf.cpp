@@ -30,21 +30,14 @@ static_assert(DS_SPP_MAX_PAGES == DIRTYSCOPE_SPP_MAX_PAGES);
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what, int err) {
-  const std::string msg = what + ": " + std::strerror(err);
-  if (err == EPERM || err == EACCES || err == ENOSYS)
-    throw StatsUnavailable("BPF is disabled or denied on this host (" + msg + ")");
-  throw std::runtime_error(msg);
-}
-
 class BpfSppSource final : public SppStatsSource {
  public:
   explicit BpfSppSource(pid_t pid) {
     if (std::string why = host::bpf_privilege_problem(); !why.empty()) throw StatsUnavailable(why);
     skel_.reset(spp_stats__open());
-    if (!skel_) fail("open BPF object spp_stats", errno);
+    if (!skel_) host::bpf_failed("open BPF object spp_stats", errno);
     skel_->rodata->target_tgid = static_cast<__u32>(pid);
-    if (const int err = spp_stats__load(skel_.get())) fail("load BPF object spp_stats", -err);
+    if (const int err = spp_stats__load(skel_.get())) host::bpf_failed("load BPF object spp_stats", -err);
     // raw_tp needs neither BTF nor tracefs; tp is the fallback for a
     // kernel that refuses raw_tp on a module's tracepoint.
     bpf_link* link = bpf_program__attach(skel_->progs.raw_kvm_mmio);
@@ -53,7 +46,7 @@ class BpfSppSource final : public SppStatsSource {
       if (std::string why = host::ensure_tracefs(); why.empty())
         link = bpf_program__attach(skel_->progs.tp_kvm_mmio);
       if (!link) {
-        if (raw_err == EPERM || raw_err == EACCES) fail("attach kvm:kvm_mmio", raw_err);
+        if (raw_err == EPERM || raw_err == EACCES) host::bpf_failed("attach kvm:kvm_mmio", raw_err);
         throw StatsUnavailable(std::string("cannot attach to kvm:kvm_mmio (is KVM loaded?): ") +
                                std::strerror(raw_err));
       }
@@ -72,13 +65,13 @@ class BpfSppSource final : public SppStatsSource {
         if (vector == DS_SPP_FULL_ACCESS) {
           // Unregistering a page that is not registered is not an error,
           // as with the module.
-          if (bpf_map_delete_elem(vectors_fd_, &key) && errno != ENOENT) fail("SPP map delete", errno);
+          if (bpf_map_delete_elem(vectors_fd_, &key) && errno != ENOENT) host::bpf_failed("SPP map delete", errno);
           continue;
         }
         const __u32 value = vector;
         // E2BIG: more than DIRTYSCOPE_SPP_MAX_PAGES registered, the
         // module's limit too (there -ENOSPC).
-        if (bpf_map_update_elem(vectors_fd_, &key, &value, BPF_ANY)) fail("SPP map update", errno);
+        if (bpf_map_update_elem(vectors_fd_, &key, &value, BPF_ANY)) host::bpf_failed("SPP map update", errno);
       }
     }
   }
@@ -88,7 +81,7 @@ class BpfSppSource final : public SppStatsSource {
     if (ncpus <= 0) throw std::runtime_error("libbpf_num_possible_cpus failed");
     std::vector<ds_spp_counts> per_cpu(static_cast<std::size_t>(ncpus));
     const __u32 zero = 0;
-    if (bpf_map_lookup_elem(counts_fd_, &zero, per_cpu.data())) fail("SPP counts lookup", errno);
+    if (bpf_map_lookup_elem(counts_fd_, &zero, per_cpu.data())) host::bpf_failed("SPP counts lookup", errno);
     SppStatsCounts out;
     for (const ds_spp_counts& c : per_cpu) {
       out.allowed += c.allowed;

@@ -7,6 +7,7 @@
 
 #include <linux/kvm.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -105,22 +106,18 @@ TEST_F(RingEntryRecorder, OffsetPastANewlyLookedUpSlotFails) {
 }
 
 TEST_F(RingEntryRecorder, UnknownSlotAndOtherAddressSpaceFail) {
-  r.push(7, 0);
-  EXPECT_NE(harvest_error(rec, r).find("slot 0x7 (address space 0)"), std::string::npos);
-  {
-    dirtyscope::RingEntryRecorder other(region, Injection::None);
-    Ring other_ring(64);
-    other_ring.push(5, 0);
-    other_ring.push((1u << 16) | 5, 0);  // slot 5 of address space 1 (SMM): not ours
-    EXPECT_NE(harvest_error(other, other_ring).find("slot 0x5 (address space 1)"), std::string::npos);
-  }
-  {
-    // The "no slot cached" marker itself is no slot.
-    dirtyscope::RingEntryRecorder other(region, Injection::None);
-    Ring other_ring(64);
-    other_ring.push(~0u, 0);
-    EXPECT_NE(harvest_error(other, other_ring).find("slot 0xffff (address space 65535)"), std::string::npos);
-  }
+  // A fresh recorder's error on a ring of entries at offset 0 of `slots`.
+  const auto error_of = [&](std::initializer_list<uint32_t> slots) {
+    dirtyscope::RingEntryRecorder fresh(region, Injection::None);
+    Ring ring(64);
+    for (uint32_t slot : slots) ring.push(slot, 0);
+    return harvest_error(fresh, ring);
+  };
+  EXPECT_NE(error_of({7}).find("slot 0x7 (address space 0)"), std::string::npos);
+  // Slot 5 of address space 1 (SMM): not ours.
+  EXPECT_NE(error_of({5, (1u << 16) | 5}).find("slot 0x5 (address space 1)"), std::string::npos);
+  // The "no slot cached" marker itself is no slot.
+  EXPECT_NE(error_of({~0u}).find("slot 0xffff (address space 65535)"), std::string::npos);
 }
 
 TEST_F(RingEntryRecorder, SlotsReplacedBetweenHarvestsAreLookedUpAfresh) {
@@ -128,12 +125,8 @@ TEST_F(RingEntryRecorder, SlotsReplacedBetweenHarvestsAreLookedUpAfresh) {
   EXPECT_EQ(rec.harvest(r.ring), 1u);
   // SppModel-style split: slot 5 now covers pages 0..99 only, 9 the rest of it.
   std::vector<RegionSlot> slots = region.slots();
-  RegionSlot tail = slots[0];
-  tail.slot = 9;
-  tail.first_page = 100;
-  tail.pages = 412;
-  tail.gpa += 100 * 4096;
-  tail.host += 100 * 4096;
+  const RegionSlot tail{.slot = 9, .gpa = slots[0].gpa + 100 * 4096, .first_page = 100, .pages = 412,
+                        .host = slots[0].host + 100 * 4096};
   slots[0].pages = 100;
   slots.insert(slots.begin() + 1, tail);
   region.replace_slots(slots);

@@ -343,10 +343,9 @@ TEST(PageWrite, DescribesWriterAndSequence) {
 // start, and reporting them later, unwritten since, is stale.
 TEST_F(Verifier, WritesBeforeLoggingAreNotDirty) {
   for (uint64_t p = 0; p < 64; ++p) g.write(p, 0);
-  CollectionVerifier verifier(64, 1);
-  ASSERT_TRUE(verifier.initial(g.collection(0, 0, true), g.view(), DirtySet(64), false).ok());
+  s.emplace(g);  // started on that memory
   g.write(3, 1);
-  Verdict v = verifier.judge(g.collection(1, 1, true), g.view(), set_of(64, {3, 4}));
+  Verdict v = judge(g.collection(1, 1, true), set_of(64, {3, 4}));
   EXPECT_EQ(v.stale, 1u) << v.summary();
   EXPECT_EQ(v.first[0].page, 4u);
   EXPECT_EQ(initial(set_of(64, {5}), false).initial_wrong, 1u);
@@ -356,8 +355,7 @@ TEST_F(Verifier, WritesBeforeLoggingAreNotDirty) {
 // the page writable) is missed at the first collection.
 TEST_F(Verifier, FirstWriteUnderLoggingMustBeReported) {
   for (uint64_t p = 0; p < 64; ++p) g.write(p, 0);
-  CollectionVerifier verifier(64, 1);
-  ASSERT_TRUE(verifier.initial(g.collection(0, 0, true), g.view(), DirtySet(64), false).ok());
+  s.emplace(g);  // started on that memory
   g.write(63, 1);
-  EXPECT_EQ(verifier.judge(g.collection(1, 1, false), g.view(), DirtySet(64)).missed, 1u);
+  EXPECT_EQ(judge(g.collection(1, 1, false), DirtySet(64)).missed, 1u);
 }

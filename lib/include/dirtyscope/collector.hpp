@@ -20,6 +20,12 @@
 
 namespace dirtyscope {
 
+// Steady-clock nanoseconds since `start`: how collection time is booked.
+inline uint64_t ns_since(std::chrono::steady_clock::time_point start) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+}
+
 // Deliberate collector faults (the verifier's negative twins).
 enum class Injection {
   None,
@@ -175,11 +181,7 @@ class Collector {
     struct Book {
       uint64_t& total;
       std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-      ~Book() {
-        total += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                           std::chrono::steady_clock::now() - start)
-                                           .count());
-      }
+      ~Book() { total += ns_since(start); }
     } book{counters_.collect_kernel_ns};
     return ioctl();
   }

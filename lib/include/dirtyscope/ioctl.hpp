@@ -34,12 +34,10 @@ unsigned long ioctl_arg(T arg) {
     static_assert(_IOC_SIZE(Cmd) == sizeof(std::remove_pointer_t<T>),
                   "ioctl argument size does not match the size encoded in the ioctl number");
     return reinterpret_cast<unsigned long>(arg);
-  } else if constexpr (std::is_same_v<T, std::nullptr_t>) {
-    static_assert(_IOC_SIZE(Cmd) == 0, "this ioctl takes a pointer argument");
-    return 0UL;
   } else {
     static_assert(_IOC_SIZE(Cmd) == 0, "this ioctl takes a pointer argument");
-    return static_cast<unsigned long>(arg);
+    if constexpr (std::is_same_v<T, std::nullptr_t>) return 0UL;
+    else return static_cast<unsigned long>(arg);
   }
 }
 

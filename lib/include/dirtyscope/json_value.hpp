@@ -4,7 +4,6 @@
 #pragma once
 
 #include <map>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,6 +39,8 @@ class JsonValue {
 
  private:
   friend class JsonParser;
+  template <typename T>
+  const T& as(Kind want, const T& v, const char* what) const;
   Kind kind_ = Kind::Null;
   bool bool_ = false;
   double number_ = 0;

@@ -4,7 +4,6 @@
 #include <linux/kvm.h>
 
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "dirtyscope/unique_fd.hpp"

@@ -41,10 +41,6 @@ class TestRegion {
   // tiling the region. Collectors read slots() at every collection.
   void replace_slots(std::vector<RegionSlot> slots);
   uint64_t gfn_of(uint64_t region_page) const { return gpa_ / 4096 + region_page; }
-  // The u64 stamp at the start of a page (what the guest last wrote there).
-  uint64_t stamp(uint64_t region_page) const {
-    return *reinterpret_cast<const volatile uint64_t*>(memory_.data() + region_page * 4096);
-  }
   uint8_t* host() const { return memory_.data(); }
 
  private:

@@ -24,15 +24,15 @@ class Vcpu {
   int run();
 #if defined(__x86_64__)
   kvm_regs get_regs() const;
-  void set_regs(const kvm_regs& regs);
+  void set_regs(kvm_regs regs);
   kvm_sregs get_sregs() const;
-  void set_sregs(const kvm_sregs& sregs);
-  void set_cpuid(const std::vector<uint8_t>& cpuid2_blob);
+  void set_sregs(kvm_sregs sregs);
+  void set_cpuid(std::vector<uint8_t> cpuid2_blob);
 #elif defined(__aarch64__)
   // arm64 has no KVM_SET_REGS/SREGS: a vCPU is first initialised with
   // KVM_ARM_VCPU_INIT (target and features, see Vm::preferred_target()),
   // then each register is set on its own by id (KVM_SET_ONE_REG).
-  void arm_init(const kvm_vcpu_init& init);
+  void arm_init(kvm_vcpu_init init);
   void set_one_reg(uint64_t id, uint64_t value);
   uint64_t get_one_reg(uint64_t id) const;
 #endif

@@ -61,18 +61,8 @@ uint64_t user_stack_top(uint32_t index) {
 }
 
 kvm_segment flat_segment(uint16_t selector, uint8_t type, bool code) {
-  kvm_segment s{};
-  s.base = 0;
-  s.limit = 0xffffffff;
-  s.selector = selector;
-  s.type = type;
-  s.present = 1;
-  s.dpl = static_cast<uint8_t>(selector & 3);
-  s.db = code ? 0 : 1;
-  s.s = 1;
-  s.l = code ? 1 : 0;
-  s.g = 1;
-  return s;
+  return kvm_segment{.base = 0, .limit = 0xffffffff, .selector = selector, .type = type, .present = 1,
+                     .dpl = static_cast<uint8_t>(selector & 3), .db = !code, .s = 1, .l = code, .g = 1};
 }
 }  // namespace
 
@@ -122,14 +112,9 @@ kvm_sregs GuestImage::initial_sregs(const kvm_sregs& current, uint32_t index) co
   s.idt.base = SystemLayout::kIdt;
   s.idt.limit = DS_IDT_ENTRIES * 16 - 1;
   // Each vCPU has its own TSS (busy TSS in a loaded TR cannot be shared).
-  s.tr = kvm_segment{};
-  s.tr.base = SystemLayout::kTss + index * 128;
-  s.tr.limit = 0x67;
-  s.tr.selector = DS_SEL_TSS;
-  s.tr.type = 11;
-  s.tr.present = 1;
-  s.ldt = kvm_segment{};
-  s.ldt.unusable = 1;
+  s.tr = kvm_segment{.base = SystemLayout::kTss + index * 128, .limit = 0x67, .selector = DS_SEL_TSS, .type = 11,
+                     .present = 1};
+  s.ldt = kvm_segment{.unusable = 1};
   return s;
 }
 
@@ -146,16 +131,14 @@ const void* program_entry(GuestProgram program) {
 }  // namespace
 
 kvm_regs GuestImage::initial_regs(uint32_t index, GuestCpl cpl, GuestProgram program) const {
-  kvm_regs r{};
-  r.rip = guest_code_addr(ds_guest_entry);
-  r.rsp = kernel_stack_top(index);
-  r.rflags = 0x2;  // the CPL3 path gets IOPL 3 from its iretq frame
-  r.rdi = SystemLayout::kShared;
-  r.rsi = SystemLayout::kShared + offsetof(ds_shared, vcpu) + index * sizeof(ds_vcpu_params);
-  r.rdx = cpl == GuestCpl::User ? 1 : 0;
-  r.rcx = user_stack_top(index);
-  r.r8 = guest_code_addr(program_entry(program));
-  return r;
+  return kvm_regs{.rcx = user_stack_top(index),
+                  .rdx = cpl == GuestCpl::User ? 1u : 0u,
+                  .rsi = SystemLayout::kShared + offsetof(ds_shared, vcpu) + index * sizeof(ds_vcpu_params),
+                  .rdi = SystemLayout::kShared,
+                  .rsp = kernel_stack_top(index),
+                  .r8 = guest_code_addr(program_entry(program)),
+                  .rip = guest_code_addr(ds_guest_entry),
+                  .rflags = 0x2};  // the CPL3 path gets IOPL 3 from its iretq frame
 }
 
 }  // namespace dirtyscope::x86

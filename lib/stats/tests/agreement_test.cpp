@@ -9,13 +9,7 @@ namespace dirtyscope::stats::testing {
 namespace {
 
 Workload workload() {
-  Workload w;
-  w.harvested = 64;
-  w.reset_calls = 3;
-  w.vcpus_with_ring = 2;
-  w.ring_full_exits = 1;
-  w.ioctls = {2, 2, 3};
-  return w;
+  return {.harvested = 64, .reset_calls = 3, .vcpus_with_ring = 2, .ring_full_exits = 1, .ioctls = {2, 2, 3}};
 }
 
 VmStats matching() {

@@ -13,12 +13,6 @@
 namespace dirtyscope::stats::testing {
 namespace {
 
-std::string join(const std::vector<std::string>& lines) {
-  std::string s;
-  for (const auto& l : lines) s += "  " + l + "\n";
-  return s;
-}
-
 class BpfLive : public ::testing::TestWithParam<AttachMode> {
  protected:
   // Attaches filtered to this process, so other VMs on the host (a
@@ -30,6 +24,12 @@ class BpfLive : public ::testing::TestWithParam<AttachMode> {
       skip_reason_ = e.what();
       return std::nullopt;
     }
+  }
+  // Exact agreement of `vm` with the workload `w`, else every disagreement.
+  void expect_agreement(const Workload& w, const VmStats& vm) {
+    std::string bad;
+    for (const auto& line : disagreements(w, vm)) bad += "  " + line + "\n";
+    EXPECT_TRUE(bad.empty()) << "BPF (" << attach_mode_name(GetParam()) << ") disagrees:\n" << bad;
   }
   static VmStats mine(const DirtyStats& s) {
     const auto it = s.vms.find(::getpid());
@@ -65,14 +65,10 @@ TEST_P(BpfLive, DirtyRingPushesResetsAndIoctlsAgreeExactly) {
   EXPECT_EQ(from_vcpu1, 0u);
   EXPECT_EQ(reset_entries, from_vcpu0);
 
-  Workload w;
-  w.harvested = guest.harvested_total();
-  w.reset_calls = guest.reset_calls();
-  w.vcpus_with_ring = static_cast<std::uint64_t>(opt.vcpus);
-  w.ioctls[static_cast<std::size_t>(DirtyIoctl::ResetDirtyRings)] = kResets;
+  const Workload w{.harvested = guest.harvested_total(), .reset_calls = guest.reset_calls(),
+                   .vcpus_with_ring = static_cast<std::uint64_t>(opt.vcpus), .ioctls = {0, 0, kResets}};
   const VmStats vm = mine(stats);
-  const auto bad = disagreements(w, vm);
-  EXPECT_TRUE(bad.empty()) << "BPF (" << attach_mode_name(GetParam()) << ") disagrees:\n" << join(bad);
+  expect_agreement(w, vm);
 
   // Attribution: pushes land on the vCPU that ran, via the ring's vCPU.
   ASSERT_TRUE(vm.vcpus.contains(0));
@@ -105,15 +101,10 @@ TEST_P(BpfLive, RingFullExitsAgreeExactly) {
   guest.reset_rings();
   if (guest.ring_full_exits() == 0) GTEST_SKIP() << "kernel never reported a full dirty ring";
 
-  Workload w;
-  w.harvested = guest.harvested_total();
-  w.reset_calls = guest.reset_calls();
-  w.vcpus_with_ring = 1;
-  w.ring_full_exits = guest.ring_full_exits();
-  w.ioctls[static_cast<std::size_t>(DirtyIoctl::ResetDirtyRings)] = guest.reset_calls();
+  const Workload w{.harvested = guest.harvested_total(), .reset_calls = guest.reset_calls(), .vcpus_with_ring = 1,
+                   .ring_full_exits = guest.ring_full_exits(), .ioctls = {0, 0, guest.reset_calls()}};
   const VmStats vm = mine(src->snapshot());
-  const auto bad = disagreements(w, vm);
-  EXPECT_TRUE(bad.empty()) << "BPF (" << attach_mode_name(GetParam()) << ") disagrees:\n" << join(bad);
+  expect_agreement(w, vm);
   EXPECT_LE(vm.totals().occupancy_hwm, 256u);
   EXPECT_EQ(vm.totals().ring_size, GetParam() == AttachMode::Tp ? 0u : 256u);
 }
@@ -131,11 +122,9 @@ TEST_P(BpfLive, BitmapIoctlLatencySamplesAgreeExactly) {
   guest.clear_dirty_log();
   guest.clear_dirty_log();
 
-  Workload w;
-  w.ioctls = {2, 3, 0};
+  const Workload w{.ioctls = {2, 3, 0}};
   const VmStats vm = mine(src->snapshot());
-  const auto bad = disagreements(w, vm);
-  EXPECT_TRUE(bad.empty()) << "BPF (" << attach_mode_name(GetParam()) << ") disagrees:\n" << join(bad);
+  expect_agreement(w, vm);
   // Latencies are real: a dirty-log ioctl takes more than a nanosecond.
   EXPECT_GT(vm.ioctl(DirtyIoctl::GetDirtyLog).total_ns, 0u);
 }

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "dirtyscope/stats/json.hpp"
 #include "kmod_module_msg.hpp"

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -185,13 +184,9 @@ inline std::string error_of(nlmsghdr* h, std::uint8_t cmd = DIRTYSCOPE_CMD_GET_S
 
 // A KmodVm with the given vCPUs, as kmod_since/kmod_to_dirty_stats see it.
 inline KmodVm vm_of(std::uint64_t id, std::uint32_t pid, std::vector<KmodVcpu> vcpus) {
-  KmodVm vm;
-  vm.id = id;
-  vm.pid = pid;
-  vm.name = std::to_string(pid) + "-" + std::to_string(id);
-  vm.nr_vcpus = static_cast<std::uint32_t>(vcpus.size());
-  vm.vcpus = std::move(vcpus);
-  return vm;
+  const auto n = static_cast<std::uint32_t>(vcpus.size());
+  return KmodVm{.id = id, .pid = pid, .name = std::to_string(pid) + "-" + std::to_string(id), .nr_vcpus = n,
+                .vcpus = std::move(vcpus)};
 }
 
 // Builds a LIST_VMS message of a VM without vCPUs, `before()` added ahead

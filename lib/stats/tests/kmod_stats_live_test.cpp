@@ -33,11 +33,13 @@ std::optional<KmodStatsSource> open_or_explain(std::string& why) {
   }
 }
 
-#define OPEN_OR_SKIP(var)                    \
-  std::string why_##var;                     \
-  auto var = open_or_explain(why_##var);     \
-  if (HasFailure()) return;                  \
-  if (!var) GTEST_SKIP() << why_##var
+// Then skips too if the workload `opt` cannot run here.
+#define OPEN_OR_SKIP(var, opt)                                         \
+  std::string why_##var;                                               \
+  auto var = open_or_explain(why_##var);                               \
+  if (HasFailure()) return;                                            \
+  if (!var) GTEST_SKIP() << why_##var;                                 \
+  if (auto problem = kvm_problem(opt); !problem.empty()) GTEST_SKIP() << problem
 
 TEST(KmodLive, EveryEntryPointRefusesWithTheReasonWhenNotLoaded) {
   if (module_loaded()) {
@@ -57,8 +59,7 @@ TEST(KmodLive, RingCountersAgreeExactly) {
   // 4 KiB = 256 entries: KVM's soft limit (192) is below the 240 pages
   // written, so the guest exits ring-full at least once.
   const GuestOptions opt{.vcpus = 2, .pages = 240, .ring_bytes = 4096};
-  OPEN_OR_SKIP(src);
-  if (auto problem = kvm_problem(opt); !problem.empty()) GTEST_SKIP() << problem;
+  OPEN_OR_SKIP(src, opt);
   std::optional<KmodEventSubscriber> events;
   events.emplace();
 
@@ -111,8 +112,7 @@ TEST(KmodLive, RingCountersAgreeExactly) {
 
 TEST(KmodLive, ResetZeroesThisProcessesVms) {
   const GuestOptions opt{.vcpus = 1, .pages = 32, .ring_bytes = 64 * 1024};
-  OPEN_OR_SKIP(src);
-  if (auto problem = kvm_problem(opt); !problem.empty()) GTEST_SKIP() << problem;
+  OPEN_OR_SKIP(src, opt);
   MiniGuest guest(opt);
   guest.run();
   guest.harvest(0);
@@ -132,8 +132,7 @@ TEST(KmodLive, ResetZeroesThisProcessesVms) {
 // so. The twin: A's snapshot before the reset carries no note.
 TEST(KmodLive, AResetByAnotherReaderIsNoted) {
   const GuestOptions opt{.vcpus = 1, .pages = 32, .ring_bytes = 64 * 1024};
-  OPEN_OR_SKIP(src);
-  if (auto problem = kvm_problem(opt); !problem.empty()) GTEST_SKIP() << problem;
+  OPEN_OR_SKIP(src, opt);
   MiniGuest guest(opt);
   guest.run();
   guest.harvest(0);

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string>
 #include <system_error>
 
@@ -56,11 +55,8 @@ std::string refusal(const kvm_stats_header& hdr) {
 // Regression (the kvm_stats fuzzer): these headers made the reader
 // allocate name_size * num_desc bytes (gigabytes) before noticing anything.
 TEST(KvmBinaryStatsUnit, ImplausibleHeaderSizesAreRefusedBeforeAllocating) {
-  kvm_stats_header hdr{};
-  hdr.name_size = 48;
-  hdr.num_desc = 100000000;
-  hdr.id_offset = sizeof(hdr);
-  hdr.desc_offset = sizeof(hdr) + 48;
+  kvm_stats_header hdr{.name_size = 48, .num_desc = 100000000, .id_offset = sizeof(kvm_stats_header),
+                       .desc_offset = sizeof(kvm_stats_header) + 48};
   EXPECT_NE(refusal(hdr).find("implausible KVM stats descriptor count (100000000)"), std::string::npos);
   hdr.num_desc = 1;
   hdr.name_size = 0xffffffffu;

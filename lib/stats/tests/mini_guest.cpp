@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <utility>
 
 #include "dirtyscope/error.hpp"
 
@@ -31,10 +30,7 @@ void start(Vcpu& vcpu) {
   sregs.cs.base = 0;
   sregs.cs.selector = 0;
   vcpu.set_sregs(sregs);
-  kvm_regs regs{};
-  regs.rip = kEntry;
-  regs.rflags = 0x2;  // bit 1 is reserved-one
-  vcpu.set_regs(regs);
+  vcpu.set_regs(kvm_regs{.rip = kEntry, .rflags = 0x2});  // rflags bit 1 is reserved-one
 }
 }  // namespace real_mode
 
@@ -81,6 +77,7 @@ std::string kvm_problem(const GuestOptions& opt) {
     }
     if (opt.manual_protect && kvm.check_extension(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) <= 0)
       return "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 not supported";
+    if (opt.readonly_mem && kvm.check_extension(KVM_CAP_READONLY_MEM) <= 0) return "KVM_CAP_READONLY_MEM not supported";
   } catch (const SkipError& e) {
     return e.what();  // no /dev/kvm, or no permission: the tests skip
   }

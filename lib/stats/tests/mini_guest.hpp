@@ -38,6 +38,7 @@ struct GuestOptions {
   std::uint32_t pages = 64;      // pages written (max 240: real mode, 1 MiB)
   std::uint32_t ring_bytes = 0;  // dirty ring size per vCPU; 0 = bitmap logging
   bool manual_protect = false;   // KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (bitmap mode)
+  bool readonly_mem = false;     // KVM_CAP_READONLY_MEM (the SPP test's guest, not MiniGuest)
 };
 
 // Why a workload cannot run here; empty when it can. Tests skip on it.
