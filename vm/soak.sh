@@ -48,5 +48,10 @@ mkdir -p "$OUT"
 rc=0
 VM_MODULE_SUITE=0 BUILD_DIR=$BUILD_DIR VM_OUT=$OUT/vm VM_TEST_TIMEOUT=300 VM_TIMEOUT=$((120 + RUNS * ncpl * 120)) \
   VM_TESTS="$tests" vm/run.sh >"$OUT/run.log" 2>&1 || rc=$?
+if [[ ! -s $OUT/vm/guest.ktap ]]; then
+  # Nothing ran in the guest: say why (vm/run.sh's verdict line) and fail.
+  echo "soak: no guest results; $(tail -n1 "$OUT/run.log")" >&2
+  exit 1
+fi
 python3 vm/soak_table.py "$OUT/vm/guest.ktap" || rc=1
 exit $rc

@@ -40,6 +40,9 @@ std::string describe_offense(const TestRegion& region, const Verdict& v, const O
   std::string s = buf + o.now.describe();
   if (o.now.writer) s += ", written by vCPU " + std::to_string(o.now.writer - 1);
   if (o.carried) s += " while the previous collection ran, which did not report it";
+  if (o.waited_from)
+    s += ", owed since collection " + std::to_string(o.waited_from) +
+         " (which could wait for another vCPU's fault on the page; every vCPU has moved on since)";
   s += o.then_collection ? "; when last reported (collection " + std::to_string(o.then_collection) +
                                ") it held " + o.then.describe()
                          : "; never reported before";

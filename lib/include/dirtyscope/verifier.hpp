@@ -58,6 +58,7 @@ struct OffendingPage {
   PageWrite then;         // what it held when last reported (never: writer 0)
   uint64_t then_collection = 0;  // which collection last reported it
   bool carried = false;   // missed: its write overlapped the previous collection
+  uint64_t waited_from = 0;  // missed: the collection that first let it wait (see judge)
 };
 
 struct Verdict {
@@ -103,6 +104,9 @@ class CollectionVerifier {
   // Whether some collection reported `page` while it held exactly `write`.
   bool reported_showing(uint64_t page, const PageWrite& write) const;
   OffendingPage offence(Offense kind, uint64_t page, const PageWrite& now, bool carried = false) const;
+  // A missed-looking page at a running collection: true while it may still
+  // wait for another vCPU's fault (see judge), remembering when it began.
+  bool may_wait(uint64_t page, const PageWrite& now, const Collection& c);
 
   uint32_t vcpus_;
   // The previous collection's window: writes complete before it began,
@@ -110,6 +114,14 @@ class CollectionVerifier {
   std::vector<uint64_t> prev_before_, prev_first_after_;
   // What each page held when last reported (stamp word, writer word), and when.
   std::vector<uint64_t> then_stamp_, then_writer_, then_collection_;
+  // Pages whose write is owed but may wait for another vCPU's fault still
+  // under way: what the page held (stamp word, writer word), the
+  // collection that first let it wait and each vCPU's counter then.
+  struct Waiting {
+    uint64_t stamp, writer, since;
+    std::vector<uint64_t> writes_before;
+  };
+  std::map<uint64_t, Waiting> waiting_;
 };
 
 }  // namespace dirtyscope
