@@ -160,10 +160,11 @@ class Run {
     dropped_this_iteration_ = false;
     mix_.plan_iteration(k);
     const std::vector<uint64_t> before = write_counts();
-    uint64_t reported = 0, rewritten = 0, collections = 0;
+    uint64_t reported = 0, rewritten = 0, collections = 0, waited = 0;
     const auto count = [&](const Verdict& v) {
       reported += v.reported;
       rewritten += v.rewritten;
+      waited += v.began_waiting;
       ++collections;
     };
 
@@ -204,7 +205,8 @@ class Run {
     diag_(std::string(collector_.mode()) + ": iteration " + std::to_string(k) + ": " + std::to_string(collections) +
           " collections reported " + std::to_string(reported) + " pages (" + std::to_string(rewritten) +
           " rewritten since reported), " + std::to_string(v.written) + " pages hold stamp " + std::to_string(k) +
-          ", guest writes " + std::to_string(writes));
+          ", guest writes " + std::to_string(writes) +
+          (waited ? ", " + std::to_string(waited) + " pages waited for another vCPU's fault" : ""));
     if (v.written == 0)
       fail("iteration " + std::to_string(k) + ": guest made " + std::to_string(writes) +
            " writes but no page holds stamp " + std::to_string(k));

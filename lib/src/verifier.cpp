@@ -136,11 +136,12 @@ uint64_t CollectionVerifier::first_after(const Collection& c, uint32_t w) {
 // has moved past the write it was in when the page first waited (its
 // counter, read before the collection, exceeds what it was then), and a
 // paused collection always does.
-bool CollectionVerifier::may_wait(uint64_t page, const PageWrite& now, const Collection& c) {
+bool CollectionVerifier::may_wait(uint64_t page, const PageWrite& now, const Collection& c, Verdict& v) {
   if (c.paused || vcpus_ < 2) return false;
   const auto it = waiting_.find(page);
   if (it == waiting_.end()) {
     waiting_.emplace(page, Waiting{now.stamp, DS_WRITE_WORD(now.writer, now.seq), c.number, c.writes_before});
+    ++v.began_waiting;
     return true;
   }
   for (uint32_t u = 0; u < vcpus_; ++u)
@@ -196,7 +197,7 @@ Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, 
         // between its stores and its counter); a report that showed the
         // write's words is the one that write owed.
         // It may also wait for another vCPU's fault (may_wait).
-        if (!dirty && !may_wait(p, now, c)) {
+        if (!dirty && !may_wait(p, now, c, v)) {
           OffendingPage o = offence(Offense::Missed, p, now, !waited_from && s < prev_first_after_[w]);
           o.waited_from = waited_from;
           waiting_.erase(p);

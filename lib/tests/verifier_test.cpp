@@ -384,9 +384,11 @@ TEST_F(Verifier, AnotherVcpusFaultMayDelayTheReport) {
     const uint64_t vcpu1_write = g.write(12, 2, 1);
     Verdict v = judge(g.collection(2, 2, false), DirtySet(64));
     EXPECT_TRUE(v.ok()) << "the page may wait for vCPU 0's fault: " << v.summary();
+    EXPECT_EQ(v.began_waiting, 1u);
     // Still inside that write at the next collection: the page still waits.
     v = judge(g.collection(3, 2, false), DirtySet(64));
     EXPECT_TRUE(v.ok()) << v.summary();
+    EXPECT_EQ(v.began_waiting, 0u);  // counted once, where it began
     switch (then) {
       case Then::ReportedOnceLogged:
         g.write(12, 2, 0);  // vCPU 0 logs the page, its write lands

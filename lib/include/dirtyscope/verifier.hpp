@@ -71,6 +71,9 @@ struct Verdict {
   uint64_t written = 0;    // pages holding this iteration's stamp
   uint64_t rewritten = 0;  // reported pages whose content changed since they were last reported
   uint64_t missed = 0, stale = 0, future = 0, initial_wrong = 0;
+  // Pages that began to wait here for another vCPU's fault (see judge):
+  // owed, not reported, not yet missed. What a stricter rule called missed.
+  uint64_t began_waiting = 0;
   std::vector<OffendingPage> first;  // the first kMaxListed offences, page order
   std::map<uint64_t, uint64_t> missed_by_writer;  // writer tag -> missed pages
 
@@ -106,7 +109,7 @@ class CollectionVerifier {
   OffendingPage offence(Offense kind, uint64_t page, const PageWrite& now, bool carried = false) const;
   // A missed-looking page at a running collection: true while it may still
   // wait for another vCPU's fault (see judge), remembering when it began.
-  bool may_wait(uint64_t page, const PageWrite& now, const Collection& c);
+  bool may_wait(uint64_t page, const PageWrite& now, const Collection& c, Verdict& v);
 
   uint32_t vcpus_;
   // The previous collection's window: writes complete before it began,
