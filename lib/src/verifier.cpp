@@ -195,8 +195,9 @@ Verdict CollectionVerifier::judge(const Collection& c, const StampView& memory, 
         // and not reported): due now either way. A vCPU can sit inside
         // one write across whole collections (a memslot update stalls it
         // between its stores and its counter); a report that showed the
-        // write's words is the one that write owed.
-        // It may also wait for another vCPU's fault (may_wait).
+        // write's words is the one that write owed. Or it was owed at an
+        // earlier collection and has waited since. Either way it is missed
+        // now unless it may (still) wait for another vCPU's fault.
         if (!dirty && !may_wait(p, now, c, v)) {
           OffendingPage o = offence(Offense::Missed, p, now, !waited_from && s < prev_first_after_[w]);
           o.waited_from = waited_from;
