@@ -40,6 +40,9 @@ std::string describe_offense(const TestRegion& region, const Verdict& v, const O
   std::string s = buf + o.now.describe();
   if (o.now.writer) s += ", written by vCPU " + std::to_string(o.now.writer - 1);
   if (o.carried) s += " while the previous collection ran, which did not report it";
+  if (o.waited_from)
+    s += ", owed since collection " + std::to_string(o.waited_from) +
+         " (which could wait for another vCPU's fault on the page; every vCPU has moved on since)";
   s += o.then_collection ? "; when last reported (collection " + std::to_string(o.then_collection) +
                                ") it held " + o.then.describe()
                          : "; never reported before";
@@ -154,10 +157,11 @@ class Run {
     dropped_this_iteration_ = false;
     mix_.plan_iteration(k);
     const std::vector<uint64_t> before = write_counts();
-    uint64_t reported = 0, rewritten = 0, collections = 0;
+    uint64_t reported = 0, rewritten = 0, collections = 0, waited = 0;
     const auto count = [&](const Verdict& v) {
       reported += v.reported;
       rewritten += v.rewritten;
+      waited += v.began_waiting;
       ++collections;
     };
 
@@ -198,7 +202,8 @@ class Run {
     diag_(std::string(collector_.mode()) + ": iteration " + std::to_string(k) + ": " + std::to_string(collections) +
           " collections reported " + std::to_string(reported) + " pages (" + std::to_string(rewritten) +
           " rewritten since reported), " + std::to_string(v.written) + " pages hold stamp " + std::to_string(k) +
-          ", guest writes " + std::to_string(writes));
+          ", guest writes " + std::to_string(writes) +
+          (waited ? ", " + std::to_string(waited) + " pages waited for another vCPU's fault" : ""));
     if (v.written == 0)
       fail("iteration " + std::to_string(k) + ": guest made " + std::to_string(writes) +
            " writes but no page holds stamp " + std::to_string(k));

@@ -173,7 +173,9 @@ TEST_F(Verifier, OverlappingWriteUnseenByItsCollectionIsDueAtTheNext) {
       Collection running = g.collection(1, 1, false);  // vCPU 0's write #0 may be under way
       ASSERT_TRUE(judge(running, first_reported_older ? set_of(64, {12}) : DirtySet(64)).ok());
       g.write(12, 1, 0);  // its stores land only now, after the scan
-      Verdict v = judge(g.collection(2, 1, false), reported_next ? set_of(64, {12}) : DirtySet(64));
+      // Collection 2 runs, so the page may wait for vCPU 1 (see
+      // AnotherVcpusFaultMayDelayTheReport); paused, it may not.
+      Verdict v = judge(g.collection(2, 1, true), reported_next ? set_of(64, {12}) : DirtySet(64));
       if (reported_next) {
         EXPECT_TRUE(v.ok()) << v.summary();
         continue;
@@ -358,4 +360,82 @@ TEST_F(Verifier, FirstWriteUnderLoggingMustBeReported) {
   s.emplace(g);  // started on that memory
   g.write(63, 1);
   EXPECT_EQ(judge(g.collection(1, 1, false), DirtySet(64)).missed, 1u);
+}
+
+// KVM makes a write-protected page writable and only then logs it (x86
+// fast_page_fault, arm64 user_mem_abort). A vCPU preempted between the
+// two lets another vCPU write the page without a fault, finish, and a
+// whole running collection pass before the page is logged: the shape of
+// "missed 1 (vCPU 1: 1) ... holds stamp 4 by vCPU 1 write #N; when last
+// reported it held stamp 3 by vCPU 0". The page may wait while the
+// faulting vCPU is still inside that write; once it has moved on, or at a
+// paused collection, the page is owed.
+TEST_F(Verifier, AnotherVcpusFaultMayDelayTheReport) {
+  enum class Then { ReportedOnceLogged, NotReportedAfterFaultingVcpuMovedOn, NotReportedWhenPaused };
+  for (Then then : {Then::ReportedOnceLogged, Then::NotReportedAfterFaultingVcpuMovedOn, Then::NotReportedWhenPaused}) {
+    SCOPED_TRACE(static_cast<int>(then));
+    restart(64, 2);
+    g.write(12, 1, 0);  // vCPU 0's write #0, reported: KVM re-protects the page
+    ASSERT_TRUE(judge(g.collection(1, 1, true), set_of(64, {12})).ok());
+    // Iteration 2: vCPU 0 faults on the page, which KVM makes writable, and
+    // stalls before logging it; vCPU 1 writes the page with no fault.
+    const uint64_t vcpu1_write = g.write(12, 2, 1);
+    Verdict v = judge(g.collection(2, 2, false), DirtySet(64));
+    EXPECT_TRUE(v.ok()) << "the page may wait for vCPU 0's fault: " << v.summary();
+    EXPECT_EQ(v.began_waiting, 1u);
+    // Still inside that write at the next collection: the page still waits.
+    v = judge(g.collection(3, 2, false), DirtySet(64));
+    EXPECT_TRUE(v.ok()) << v.summary();
+    EXPECT_EQ(v.began_waiting, 0u);  // counted once, where it began
+    switch (then) {
+      case Then::ReportedOnceLogged:
+        g.write(12, 2, 0);  // vCPU 0 logs the page, its write lands
+        v = judge(g.collection(4, 2, false), set_of(64, {12}));
+        EXPECT_TRUE(v.ok()) << v.summary();
+        EXPECT_TRUE(judge(g.collection(5, 2, true), DirtySet(64)).ok());
+        break;
+      case Then::NotReportedAfterFaultingVcpuMovedOn:
+        g.write(20, 2, 0);  // vCPU 0 moved on: it logged whatever it faulted on
+        v = judge(g.collection(4, 2, false), DirtySet(64));
+        ASSERT_EQ(v.missed, 1u) << v.summary();
+        EXPECT_EQ(v.first[0].page, 12u);
+        EXPECT_EQ(v.first[0].now.seq, vcpu1_write);
+        EXPECT_EQ(v.first[0].waited_from, 2u);
+        EXPECT_FALSE(v.first[0].carried);
+        EXPECT_EQ(v.missed_by_writer[2], 1u);
+        break;
+      case Then::NotReportedWhenPaused:
+        v = judge(g.collection(4, 2, true), DirtySet(64));
+        ASSERT_EQ(v.missed, 1u) << v.summary();
+        EXPECT_EQ(v.first[0].waited_from, 2u);
+        break;
+    }
+  }
+}
+
+// With one vCPU no other vCPU can hold a fault on the page: a running
+// collection owes it at once (the rule above never applies).
+TEST_F(Verifier, OneVcpuNeverWaits) {
+  g.write(12, 1);
+  ASSERT_TRUE(judge(g.collection(1, 1, true), set_of(64, {12})).ok());
+  g.write(12, 2);
+  Verdict v = judge(g.collection(2, 2, false), DirtySet(64));
+  ASSERT_EQ(v.missed, 1u) << v.summary();
+  EXPECT_EQ(v.first[0].waited_from, 0u);
+}
+
+// A waiting page written again is judged by its new write: the new
+// write's own rule applies, and the wait starts afresh.
+TEST_F(Verifier, WaitingPageWrittenAgainIsJudgedAfresh) {
+  restart(64, 2);
+  g.write(12, 1, 1);
+  ASSERT_TRUE(judge(g.collection(1, 1, false), DirtySet(64)).ok());  // waits (vCPU 0 may be faulting)
+  g.write(20, 1, 0);  // vCPU 0 moves on ...
+  g.write(12, 1, 1);  // ... and vCPU 1 writes the page again
+  // The new write may wait at collection 2, since vCPU 0 may be inside a new fault.
+  EXPECT_TRUE(judge(g.collection(2, 1, false), set_of(64, {20})).ok());
+  Verdict v = judge(g.collection(3, 1, true), DirtySet(64));
+  ASSERT_EQ(v.missed, 1u) << v.summary();
+  EXPECT_EQ(v.first[0].now.seq, 1u);
+  EXPECT_EQ(v.first[0].waited_from, 2u);
 }

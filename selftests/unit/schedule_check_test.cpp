@@ -20,6 +20,7 @@ struct Case {
   Shape shape;
   Fault fault;
   uint32_t mid_harvests;
+  bool late_mark = false;
 };
 
 std::string case_name(const Case& c);
@@ -28,7 +29,7 @@ void PrintTo(const Case& c, std::ostream* os) { *os << case_name(c); }
 
 std::string case_name(const Case& c) {
   std::string n = std::string(shape_name(c.shape)) + "_" + fault_name(c.fault) +
-                  (c.mid_harvests ? "_with_harvests_between" : "");
+                  (c.mid_harvests ? "_with_harvests_between" : "") + (c.late_mark ? "_late_mark" : "");
   for (auto& ch : n)
     if (ch == '-' || ch == ' ') ch = '_';
   return n;
@@ -40,11 +41,13 @@ std::string case_name(const Case& c) {
 Bounds bounds_for(const Case& c) {
   Bounds b;
   b.mid_harvests = c.mid_harvests;
+  b.late_mark = c.late_mark;
   return b;
 }
 
 void print(const Case& c, const Result& r) {
-  std::printf("%s, fault %s: %s\n", shape_name(c.shape), fault_name(c.fault), r.summary().c_str());
+  std::printf("%s%s, fault %s: %s\n", shape_name(c.shape), c.late_mark ? " (late mark)" : "", fault_name(c.fault),
+              r.summary().c_str());
 }
 
 class ScheduleCheck : public ::testing::TestWithParam<Case> {};
@@ -76,7 +79,15 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{Shape::Ring, Fault::None, 0}, Case{Shape::Ring, Fault::MissedMark, 0},
                       Case{Shape::Ring, Fault::MissedReprotect, 0}, Case{Shape::Ring, Fault::DroppedRingEntry, 0},
                       Case{Shape::Ring, Fault::None, 1}, Case{Shape::Ring, Fault::MissedMark, 1},
-                      Case{Shape::Ring, Fault::MissedReprotect, 1}, Case{Shape::Ring, Fault::DroppedRingEntry, 1}),
+                      Case{Shape::Ring, Fault::MissedReprotect, 1}, Case{Shape::Ring, Fault::DroppedRingEntry, 1},
+                      // KVM marking a page a step after making it writable:
+                      // the shape of the 2-vCPU one-page "misses" on 7.2.
+                      Case{Shape::Bitmap, Fault::None, 0, true}, Case{Shape::Bitmap, Fault::MissedMark, 0, true},
+                      Case{Shape::Bitmap, Fault::MissedReprotect, 0, true}, Case{Shape::ClearLog, Fault::None, 0, true},
+                      Case{Shape::ClearLog, Fault::MissedMark, 0, true},
+                      Case{Shape::ClearLog, Fault::MissedReprotect, 0, true}, Case{Shape::Ring, Fault::None, 0, true},
+                      Case{Shape::Ring, Fault::MissedMark, 0, true}, Case{Shape::Ring, Fault::MissedReprotect, 0, true},
+                      Case{Shape::Ring, Fault::DroppedRingEntry, 0, true}),
     [](const auto& p) { return case_name(p.param); });
 
 // The checker's negative twins: a verifier that never judges the last

@@ -27,6 +27,9 @@ struct State {
     uint8_t done;  // the write counter: writes complete
     uint8_t step;  // 0 between writes, 1 stamp stored, 2 writer word stored
     uint8_t page, write;
+    // Late marking: its store faulted, KVM made `page` writable and has not
+    // logged it yet (the store is retried once it has); 0 otherwise.
+    uint8_t unlogged;
   } cpu[kMaxVcpus];
   struct Write {
     uint8_t page, landed, due, covered;  // due: collection number, 0 = not yet known
@@ -39,7 +42,9 @@ struct State {
   uint8_t mid_step, mid_used, mid_report;  // a ring harvest between collections
   uint8_t scanned[kMaxPages][3];
   uint8_t fault_fired, lost;
+  uint8_t zero;  // always 0: the size stays a multiple of 4 (MemoKey appends a uint32_t)
 };
+static_assert(sizeof(State) % 4 == 0, "MemoKey must have no padding");
 // The host's progress through a collection (State::phase).
 enum Phase : uint8_t { kIdle, kHarvest, kAfterRead, kScan };
 
@@ -60,7 +65,12 @@ struct FaultNote {
 // with a note saying how.
 class KvmContract {
  public:
-  KvmContract(Shape shape, Fault fault, uint32_t pages) : shape_(shape), fault_(fault), pages_(pages) {}
+  KvmContract(Shape shape, Fault fault, uint32_t pages, bool late_mark)
+      : shape_(shape), fault_(fault), pages_(pages), late_mark_(late_mark) {}
+
+  // Whether a fault makes the page writable a step before it is marked
+  // (Bounds::late_mark).
+  bool late_mark() const { return late_mark_; }
 
   // Whether `kind` is this run's fault and has not struck yet.
   bool can_strike(Fault kind, const State& s) const {
@@ -74,7 +84,14 @@ class KvmContract {
     auto& pg = s.page[p];
     if (pg.writable) return;
     pg.writable = 1;
-    if (!lose) pg.mark = shape_ == Shape::Ring ? static_cast<uint8_t>(kPushedBy0 + w) : static_cast<uint8_t>(kMarked);
+    mark(s, w, p, lose);
+  }
+
+  // Logs page `p` for vCPU `w` (a bit, or an entry in `w`'s ring); `lose`
+  // is the missed-mark fault.
+  void mark(State& s, uint32_t w, uint32_t p, bool lose) const {
+    if (!lose)
+      s.page[p].mark = shape_ == Shape::Ring ? static_cast<uint8_t>(kPushedBy0 + w) : static_cast<uint8_t>(kMarked);
   }
 
   // Re-protects each page of `pages` (clearing its mark); the fault leaves
@@ -147,6 +164,7 @@ class KvmContract {
   Shape shape_;
   Fault fault_;
   uint32_t pages_;
+  bool late_mark_;
 };
 
 }  // namespace dirtyscope::schedule

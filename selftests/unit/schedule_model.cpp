@@ -76,7 +76,7 @@ std::string collection_name(const State& s) { return "collection " + std::to_str
 class Explorer {
  public:
   Explorer(Shape shape, Fault fault, const Bounds& b, const Tamper& tamper)
-      : shape_(shape), b_(b), tamper_(tamper), kvm_(shape, fault, b.pages), memory_(b.pages * 4096, 0),
+      : shape_(shape), b_(b), tamper_(tamper), kvm_(shape, fault, b.pages, b.late_mark), memory_(b.pages * 4096, 0),
         report_(b.pages) {
     if (b.vcpus > kMaxVcpus || b.pages > kMaxPages || b.vcpus * b.writes_per_vcpu > kMaxWrites ||
         b.collections < 1 || (b.mid_harvests && shape != Shape::Ring) ||
@@ -150,49 +150,77 @@ class Explorer {
 
   bool in_paused_collection(const State& s) const { return s.phase != kIdle && s.paused; }
 
+  // The store vCPU `w` makes next, applied to `n`: the stamp of a new write
+  // to page `p` (step 0), or its writer word (step 1).
+  void land_store(State& n, uint32_t w, uint32_t p) const {
+    auto& cpu = n.cpu[w];
+    if (cpu.step == 0) {
+      cpu.step = 1;
+      cpu.page = static_cast<uint8_t>(p);
+      cpu.write = n.writes;
+      n.write[n.writes++] = State::Write{static_cast<uint8_t>(p), 0, 0, 0};
+      n.page[p].stamp = n.iteration;
+    } else {
+      cpu.step = 2;
+      n.page[p].writer = static_cast<uint8_t>(w + 1);
+      n.page[p].seq = cpu.done;
+      n.write[cpu.write].landed = 1;
+    }
+  }
+
+  // vCPU `w`'s next store, to page `p`. A store to a protected page faults:
+  // KVM marks the page and makes it writable, and the store lands; with
+  // late marking, this step only makes it writable (the store waits).
+  void store_step(const State& s, uint32_t v, uint32_t w, uint32_t p, Counts& total) {
+    const auto& cpu = s.cpu[w];
+    const bool faults = !s.page[p].writable;
+    const auto what = [&s, &cpu, w, p] {
+      return "vCPU " + std::to_string(w) + " " +
+             (cpu.step == 0 ? "stores stamp " + std::to_string(s.iteration) + " of write #" : "stores the writer word of write #") +
+             std::to_string(cpu.done) + " to page " + std::to_string(p);
+    };
+    if (faults && kvm_.late_mark()) {
+      State n = s;
+      n.page[p].writable = 1;
+      n.cpu[w].unlogged = 1;
+      n.cpu[w].page = static_cast<uint8_t>(p);
+      total += step(n, v, [&] { return what() + ": faults, KVM makes the page writable (not logged yet)"; });
+      return;
+    }
+    State n = s;
+    land_store(n, w, p);
+    total += branch(n, faults ? Fault::MissedMark : Fault::None, [&](State& m, bool lose) {
+      kvm_.store(m, w, p, lose);
+      return step(m, v, [&] { return what() + (faults ? " (faults)" : ""); });
+    });
+  }
+
   void guest_steps(const State& s, uint32_t v, Counts& total) {
     if (in_paused_collection(s)) return;
     for (uint32_t w = 0; w < b_.vcpus; ++w) {
       const auto& cpu = s.cpu[w];
-      const auto who = [w] { return "vCPU " + std::to_string(w) + " "; };
-      if (cpu.step == 0) {
-        if (cpu.done >= b_.writes_per_vcpu) continue;
-        for (uint32_t p = 0; p < b_.pages; ++p) {
-          State n = s;
-          n.cpu[w].step = 1;
-          n.cpu[w].page = static_cast<uint8_t>(p);
-          n.cpu[w].write = n.writes;
-          n.write[n.writes++] = State::Write{static_cast<uint8_t>(p), 0, 0, 0};
-          n.page[p].stamp = s.iteration;
-          const bool faults = !s.page[p].writable;
-          total += branch(n, faults ? Fault::MissedMark : Fault::None, [&](State& m, bool lose) {
-            kvm_.store(m, w, p, lose);
-            return step(m, v, [&] {
-              return who() + "stores stamp " + std::to_string(s.iteration) + " of write #" +
-                     std::to_string(cpu.done) + " to page " + std::to_string(p) + (faults ? " (faults)" : "");
-            });
-          });
-        }
-      } else if (cpu.step == 1) {
+      if (cpu.unlogged) {
+        // Late marking: KVM logs the page, then the faulted store lands.
         State n = s;
         const uint32_t p = cpu.page;
-        n.cpu[w].step = 2;
-        n.page[p].writer = static_cast<uint8_t>(w + 1);
-        n.page[p].seq = cpu.done;
-        n.write[cpu.write].landed = 1;
-        const bool faults = !s.page[p].writable;
-        total += branch(n, faults ? Fault::MissedMark : Fault::None, [&](State& m, bool lose) {
-          kvm_.store(m, w, p, lose);
+        n.cpu[w].unlogged = 0;
+        land_store(n, w, p);
+        total += branch(n, Fault::MissedMark, [&](State& m, bool lose) {
+          kvm_.mark(m, w, p, lose);
           return step(m, v, [&] {
-            return who() + "stores the writer word of write #" + std::to_string(cpu.done) + " to page " +
-                   std::to_string(p) + (faults ? " (faults)" : "");
+            return "vCPU " + std::to_string(w) + ": KVM logs page " + std::to_string(p) + ", the store lands";
           });
         });
+      } else if (cpu.step == 0) {
+        if (cpu.done >= b_.writes_per_vcpu) continue;
+        for (uint32_t p = 0; p < b_.pages; ++p) store_step(s, v, w, p, total);
+      } else if (cpu.step == 1) {
+        store_step(s, v, w, cpu.page, total);
       } else {
         State n = s;
         n.cpu[w].step = 0;
         ++n.cpu[w].done;
-        total += step(n, v, [&] { return who() + "counts write #" + std::to_string(cpu.done) + " done"; });
+        total += step(n, v, [&] { return "vCPU " + std::to_string(w) + " counts write #" + std::to_string(cpu.done) + " done"; });
       }
     }
   }
@@ -239,7 +267,7 @@ class Explorer {
       case kIdle: {
         const bool last = s.collection == b_.collections;
         bool all_idle = s.mid_step == 0;
-        for (uint32_t w = 0; w < b_.vcpus; ++w) all_idle = all_idle && s.cpu[w].step == 0;
+        for (uint32_t w = 0; w < b_.vcpus; ++w) all_idle = all_idle && s.cpu[w].step == 0 && !s.cpu[w].unlogged;
         for (int paused = 0; paused < 2; ++paused) {
           if (paused ? !all_idle : last) continue;
           State n = s;
@@ -248,8 +276,10 @@ class Explorer {
           n.paused = static_cast<uint8_t>(paused);
           n.report = 0;
           for (uint32_t w = 0; w < b_.vcpus; ++w) n.before[w] = s.cpu[w].done;
+          // A write is due at the first collection to begin after its
+          // counter bump, once no fault on its page is still unlogged.
           for (uint32_t i = 0; i < n.writes; ++i)
-            if (n.write[i].due == 0 && bumped(n, i)) n.write[i].due = s.collection;
+            if (n.write[i].due == 0 && bumped(n, i) && !unlogged(n, n.write[i].page)) n.write[i].due = s.collection;
           total += step(n, v, [&] {
             return collection_name(s) + (paused ? " (vCPUs paused)" : " (vCPUs running)") + " reads the counters";
           });
@@ -291,6 +321,13 @@ class Explorer {
         return;
       }
     }
+  }
+
+  // Whether a vCPU's fault made page `p` writable and KVM has not logged it yet.
+  bool unlogged(const State& s, uint32_t p) const {
+    for (uint32_t w = 0; w < b_.vcpus; ++w)
+      if (s.cpu[w].unlogged && s.cpu[w].page == p) return true;
+    return false;
   }
 
   // Whether write i's counter bump happened: its vCPU has moved past it.

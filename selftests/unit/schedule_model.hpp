@@ -11,7 +11,11 @@
 //   KVM, per page = write-protected or writable, plus a dirty mark (bitmap
 //                   bit, or a ring entry pushed by one vCPU, then harvested
 //                   until the reset re-protects it). A store to a protected
-//                   page faults: the page is marked and made writable.
+//                   page faults: the page is marked and made writable. With
+//                   Bounds::late_mark it is made writable first and marked
+//                   in a later step of the faulting vCPU, before its store
+//                   lands (KVM's fast fault paths), so another vCPU may
+//                   write it unfaulted in between.
 //
 // Report shapes: bitmap (KVM_GET_DIRTY_LOG: snapshot, clear and re-protect
 // in one step), clear-log (KVM_GET_DIRTY_LOG, then KVM_CLEAR_DIRTY_LOG per
@@ -24,7 +28,9 @@
 // collection whose report holds its page scans the page after the write's
 // stores landed; it is due at the first collection that begins after its
 // counter bump. A write still uncovered when its due collection ends was
-// lost. Two properties, each over every schedule:
+// lost. (With late marking, a write to a page whose fault is not logged
+// yet is due only from the first collection to begin after it is logged.)
+// Two properties, each over every schedule:
 //   - no false alarms: with a correct model, every collection passes;
 //   - completeness: with one injected fault (a missed dirty mark, a missed
 //     re-protect, a dropped ring entry) at any point, every schedule that
@@ -53,6 +59,10 @@ struct Bounds {
   uint32_t collections = 3;      // after the one before iteration 1; the last is paused
   uint32_t writes_per_vcpu = 1;  // over the whole run
   uint32_t mid_harvests = 0;     // ring only: harvests between collections
+  // KVM's fast fault paths (x86 fast_page_fault, arm64 user_mem_abort) make
+  // a write-protected page writable, then mark it: a step apart, in which
+  // other vCPUs may write the page without a fault. False: one step.
+  bool late_mark = false;
 };
 
 // What the checker feeds the verifier can be bent, to show that the

@@ -58,6 +58,7 @@ struct OffendingPage {
   PageWrite then;         // what it held when last reported (never: writer 0)
   uint64_t then_collection = 0;  // which collection last reported it
   bool carried = false;   // missed: its write overlapped the previous collection
+  uint64_t waited_from = 0;  // missed: the collection that first let it wait (see judge)
 };
 
 struct Verdict {
@@ -70,6 +71,9 @@ struct Verdict {
   uint64_t written = 0;    // pages holding this iteration's stamp
   uint64_t rewritten = 0;  // reported pages whose content changed since they were last reported
   uint64_t missed = 0, stale = 0, future = 0, initial_wrong = 0;
+  // Pages that began to wait here for another vCPU's fault (see judge):
+  // owed, not reported, not yet missed. What a stricter rule called missed.
+  uint64_t began_waiting = 0;
   std::vector<OffendingPage> first;  // the first kMaxListed offences, page order
   std::map<uint64_t, uint64_t> missed_by_writer;  // writer tag -> missed pages
 
@@ -103,6 +107,9 @@ class CollectionVerifier {
   // Whether some collection reported `page` while it held exactly `write`.
   bool reported_showing(uint64_t page, const PageWrite& write) const;
   OffendingPage offence(Offense kind, uint64_t page, const PageWrite& now, bool carried = false) const;
+  // A missed-looking page at a running collection: true while it may still
+  // wait for another vCPU's fault (see judge), remembering when it began.
+  bool may_wait(uint64_t page, const PageWrite& now, const Collection& c, Verdict& v);
 
   uint32_t vcpus_;
   // The previous collection's window: writes complete before it began,
@@ -110,6 +117,14 @@ class CollectionVerifier {
   std::vector<uint64_t> prev_before_, prev_first_after_;
   // What each page held when last reported (stamp word, writer word), and when.
   std::vector<uint64_t> then_stamp_, then_writer_, then_collection_;
+  // Pages whose write is owed but may wait for another vCPU's fault still
+  // under way: what the page held (stamp word, writer word), the
+  // collection that first let it wait and each vCPU's counter then.
+  struct Waiting {
+    uint64_t stamp, writer, since;
+    std::vector<uint64_t> writes_before;
+  };
+  std::map<uint64_t, Waiting> waiting_;
 };
 
 }  // namespace dirtyscope
