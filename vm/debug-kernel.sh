@@ -32,9 +32,8 @@ mkdir -p "$top/debs" "$flavour"
 
 "$ROOT/scripts/install-deps.sh" debugkernel >&2
 
-apt_state "$top/apt" amd64 "${DEBUG_KERNEL_SUITE:-sid}"
-read -r pkg version < <(apt_newest '^linux-source-7\.2$') || true
-[[ -n ${pkg:-} ]] || die "no linux-source-7.2 in ${DEBUG_KERNEL_SUITE:-sid}"
+linux_source "$top" 7.2 "${DEBUG_KERNEL_SUITE:-sid}"
+version=$SRC_VERSION
 # The fixes without which a detector misses bugs (a finding each, as
 # docs/findings/kmemleak-sheaf-stale-slots/). DEBUG_KERNEL_FIXES=0 builds the
 # source as Debian ships it, each finding's "before"; switching rebuilds only
@@ -50,13 +49,7 @@ if [[ -f $flavour/.built && $(cat "$flavour/.built") == "$want" ]]; then
   exit 0
 fi
 
-if [[ ! -f $src/.version || $(cat "$src/.version") != "$version" ]]; then
-  deb=$(apt_deb "$top/debs" "$pkg" "$version")
-  rm -rf "$src" "$out"
-  note "unpacking $pkg $version"
-  apt_unpack_source "$deb" "$src"
-  echo "$version" >"$src/.version"
-fi
+linux_source_unpack "$top" "$src" "$out"
 
 patch_source "$src" "$wanted" "the fixes (${fixes[*]#"$ROOT"/})"
 
@@ -67,16 +60,8 @@ make -s -C "$src" O="$out" defconfig >/dev/null
   "$src/kernel/configs/kvm_guest.config" "${fragments[@]}" >"$flavour/merge.log" 2>&1
 make -s -C "$src" O="$out" olddefconfig >/dev/null
 # Every option the fragments ask for must have survived olddefconfig (a
-# dependency it lacks would silently drop a detector); as in merge_config,
-# a later fragment's line for an option replaces an earlier one.
-asked=$(cat "${fragments[@]}" | grep -E '^(# )?CONFIG_' | awk '{ match($0, /CONFIG_[A-Z0-9_]+/)
-  o = substr($0, RSTART, RLENGTH); if (!(o in last)) order[++n] = o; last[o] = $0 }
-  END { for (i = 1; i <= n; i++) print last[order[i]] }')
-lost=$(while read -r line; do
-  opt=$(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
-  have=$(grep -E "^(# )?$opt[= ]" "$out/.config" || echo "# $opt is not set")
-  [[ $line == "$have" ]] || echo "$opt"
-done <<<"$asked")
+# dependency it lacks would silently drop a detector).
+lost=$(config_differs "$out/.config" "${fragments[@]}" | grep -oE 'CONFIG_[A-Z0-9_]+' || true)
 [[ -z $lost ]] || die "the config lost what ${fragments[*]##*/} asks for: $lost"
 note "building 7.2 $version with the detectors on${1:+ ($1)} (log: $flavour/build.log)"
 make -C "$src" O="$out" -j "${JOBS:-$(nproc)}" bzImage modules >"$flavour/build.log" 2>&1 ||

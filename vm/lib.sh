@@ -41,3 +41,41 @@ patch_source() {
   cp "$wanted" "$applied"
   note "applied $what"
 }
+# linux_source TOP SERIES SUITE: SUITE's newest linux-source-SERIES (amd64
+# lists in a private apt state, TOP/apt; needs vm/apt.sh). Sets SRC_PKG and
+# SRC_VERSION; linux_source_unpack then unpacks it.
+linux_source() {
+  apt_state "$1/apt" amd64 "$3"
+  read -r SRC_PKG SRC_VERSION < <(apt_newest "^linux-source-${2//./\\.}\$") || true
+  [[ -n ${SRC_PKG:-} ]] || die "no linux-source-$2 in $3"
+}
+# linux_source_unpack TOP SRC [STALE...]: linux_source's package unpacked
+# into SRC (its .deb kept in TOP/debs) unless SRC holds that version
+# already; a new version first removes SRC and each STALE folder (the
+# trees built from the old one).
+linux_source_unpack() {
+  local top=$1 src=$2 deb
+  [[ ! -f $src/.version || $(cat "$src/.version") != "$SRC_VERSION" ]] || return 0
+  mkdir -p "$top/debs"
+  deb=$(apt_deb "$top/debs" "$SRC_PKG" "$SRC_VERSION")
+  rm -rf "$src" "${@:3}"
+  note "unpacking $SRC_PKG $SRC_VERSION into $src"
+  apt_unpack_source "$deb" "$src"
+  echo "$SRC_VERSION" >"$src/.version"
+}
+# config_differs CONFIG FRAGMENT...: each line the FRAGMENTs ask for
+# ("CONFIG_X=..." or "# CONFIG_X is not set") that the .config CONFIG does
+# not hold as written: olddefconfig silently drops an option whose
+# dependency is missing. As in merge_config, a later fragment's line for an
+# option replaces an earlier one.
+config_differs() {
+  local config=$1 line opt have
+  cat "${@:2}" | grep -E '^(# )?CONFIG_' | awk '{ match($0, /CONFIG_[A-Z0-9_]+/)
+    o = substr($0, RSTART, RLENGTH); if (!(o in last)) order[++n] = o; last[o] = $0 }
+    END { for (i = 1; i <= n; i++) print last[order[i]] }' |
+    while read -r line; do
+      opt=$(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
+      have=$(grep -E "^(# )?${opt}[= ]" "$config" || echo "# $opt is not set")
+      [[ $line == "$have" ]] || echo "$line"
+    done
+}

@@ -87,14 +87,7 @@ emit() {
     "$out/.config" "$version" "$busybox"
 }
 # differs FRAGMENT: its lines that out/.config does not hold as written.
-differs() {
-  local line opt have
-  grep -E '^(# )?CONFIG_' "$1" | while read -r line; do
-    opt=$(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
-    have=$(grep -E "^(# )?${opt}[= ]" "$out/.config" || echo "# $opt is not set")
-    [[ $line == "$have" ]] || echo "$line"
-  done
-}
+differs() { config_differs "$out/.config" "$1"; }
 if [[ -f $out/.built && $(cat "$out/.built") == "$want" ]]; then
   note "cached: linux-source-7.2 $version ($# patches) in $out"
   emit
