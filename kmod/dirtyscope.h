@@ -137,6 +137,14 @@ struct ds_vm {
 	 */
 	struct mm_struct *mm;
 	/*
+	 * The inode number of KVM's debugfs directory of this VM, 0 if it
+	 * had none (vm_name.c). Without a teardown hook (probes.h) a dead
+	 * VM's entry stays at its key, and the same process may create a
+	 * VM whose struct kvm lands at that address: same mm, but a new
+	 * directory, whose inode number is a new one.
+	 */
+	unsigned long kvm_dir_ino;
+	/*
 	 * Effective uid of the creating process's thread that first ran
 	 * it: the "owner" that may read and reset it and set its SPP
 	 * vectors (access.h). INVALID_UID when another process ran it

@@ -36,6 +36,8 @@ bool ds_vm_debugfs_name(struct ds_vm *vm, struct kvm *kvm)
 	int pid, fd;
 	char tail;
 
+	/* A pool entry may come back unused with an earlier VM's number. */
+	vm->kvm_dir_ino = 0;
 	if (atomic_dec_if_positive(&ds_fault_no_name) >= 0 || IS_ERR_OR_NULL(d))
 		return false;
 	snprintf(vm->name, sizeof(vm->name), "%pd", d);
@@ -43,7 +45,15 @@ bool ds_vm_debugfs_name(struct ds_vm *vm, struct kvm *kvm)
 		return false;
 	vm->pid = pid;
 	vm->fd = fd;
+	vm->kvm_dir_ino = ds_kvm_dir_ino(kvm);
 	return true;
+}
+
+unsigned long ds_kvm_dir_ino(struct kvm *kvm)
+{
+	struct dentry *d = READ_ONCE(kvm->debugfs_dentry);
+
+	return IS_ERR_OR_NULL(d) || !d_inode(d) ? 0 : d_inode(d)->i_ino;
 }
 
 /*

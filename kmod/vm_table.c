@@ -29,6 +29,7 @@
 #include <linux/spinlock.h>
 
 #include "dirtyscope.h"
+#include "probes.h"
 #include "vm_table.h"
 
 /*
@@ -167,10 +168,17 @@ static struct ds_vm *ds_pending_lookup(unsigned long key)
  */
 bool ds_fault_same_key;
 
-/* ds_lock held: vm sits at the key of kvm but belongs to an older VM. */
+/*
+ * vm sits at the key of kvm but belongs to an older VM: another process's,
+ * or, on a kernel where no teardown hook removes dead VMs, an older one of
+ * the same process (its KVM debugfs directory was another).
+ */
 static bool ds_vm_stale(struct ds_vm *vm, struct kvm *kvm)
 {
-	return vm->mm != kvm->mm;
+	if (vm->mm != kvm->mm)
+		return true;
+	return !DS_TEARDOWN_KPROBE && !DS_TEARDOWN_FTRACE && vm->kvm_dir_ino &&
+	       vm->kvm_dir_ino != ds_kvm_dir_ino(kvm);
 }
 
 static void ds_vm_unlink(struct ds_vm *vm);

@@ -26,6 +26,8 @@ struct ds_vm *ds_vm_get(struct kvm *kvm, bool event);
 
 /* vm_name.c. Probe context: KVM's debugfs name; false if there is none. */
 bool ds_vm_debugfs_name(struct ds_vm *vm, struct kvm *kvm);
+/* vm_name.c. Probe context: the inode number of KVM's debugfs directory, or 0. */
+unsigned long ds_kvm_dir_ino(struct kvm *kvm);
 /* On ds_wq: "<pid>-<fd>" from vm->task's file table, or "<pid>-nofd". */
 void ds_vm_fd_name(struct ds_vm *vm);
 

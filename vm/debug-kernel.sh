@@ -32,9 +32,8 @@ mkdir -p "$top/debs" "$flavour"
 
 "$ROOT/scripts/install-deps.sh" debugkernel >&2
 
-apt_state "$top/apt" amd64 "${DEBUG_KERNEL_SUITE:-sid}"
-read -r pkg version < <(apt_newest '^linux-source-7\.2$') || true
-[[ -n ${pkg:-} ]] || die "no linux-source-7.2 in ${DEBUG_KERNEL_SUITE:-sid}"
+linux_source "$top" 7.2 "${DEBUG_KERNEL_SUITE:-sid}"
+version=$SRC_VERSION
 # The fixes without which a detector misses bugs, or reports one of the
 # kernel's own in about one boot of ten (a finding each, as
 # docs/findings/kmemleak-sheaf-stale-slots/). DEBUG_KERNEL_FIXES=0 builds the
@@ -52,7 +51,7 @@ if [[ -f $flavour/.built && $(cat "$flavour/.built") == "$want" ]]; then
   exit 0
 fi
 
-apt_source_tree "$top/debs" "$pkg" "$version" "$src" "$out"
+linux_source_unpack "$top" "$src" "$out"
 
 patch_source "$src" "$wanted" "the fixes (${fixes[*]#"$ROOT"/})"
 
@@ -64,7 +63,7 @@ make -s -C "$src" O="$out" defconfig >/dev/null
 make -s -C "$src" O="$out" olddefconfig >/dev/null
 # Every option the fragments ask for must have survived olddefconfig (a
 # dependency it lacks would silently drop a detector).
-lost=$(config_lost "$out/.config" "${fragments[@]}" | grep -oE 'CONFIG_[A-Z0-9_]+' || true)
+lost=$(config_differs "$out/.config" "${fragments[@]}" | grep -oE 'CONFIG_[A-Z0-9_]+' || true)
 [[ -z $lost ]] || die "the config lost what ${fragments[*]##*/} asks for: $lost"
 note "building 7.2 $version with the detectors on${1:+ ($1)} (log: $flavour/build.log)"
 make -C "$src" O="$out" -j "${JOBS:-$(nproc)}" bzImage modules >"$flavour/build.log" 2>&1 ||

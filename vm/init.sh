@@ -6,9 +6,15 @@
 . /guest.sh
 # Shared libraries of VM_TESTS binaries, copied by vm/run.sh.
 [ -f /etc/ld_library_path ] && export LD_LIBRARY_PATH="$(cat /etc/ld_library_path)"
+# The VM-teardown hook too, unless the module was built without one (its
+# status then names what the kernel lacks, shown under the step).
 attached() {
-	status_has "kvm: module" && ! status_has ": detached" &&
-		status_has "teardown_probe: kvm_arch_destroy_vm" || show_status
+	status_has "kvm: module" && ! status_has ": detached" && teardown_hook || show_status
+}
+teardown_hook() {
+	status_has "^teardown_probe: kvm_arch_destroy_vm" && return 0
+	status_has "^left_out: teardown_probe" && status_has "^teardown_probe: none" &&
+		grep "^left_out:" /sys/kernel/debug/dirtyscope/status
 }
 detached() { status_has "kvm: absent" && ! status_has ": attached" || show_status; }
 insmod_before_kvm() { ! grep -q '^kvm ' /proc/modules && insmod /dirtyscope.ko && detached; }

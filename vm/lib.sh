@@ -41,17 +41,35 @@ patch_source() {
   cp "$wanted" "$applied"
   note "applied $what"
 }
-# config_lost CONFIG FRAGMENT...: the fragments' option lines that the
-# .config CONFIG does not hold as written (a later fragment's line for an
-# option replaces an earlier one, as in merge_config): what olddefconfig
-# dropped for a missing dependency.
-config_lost() {
-  local line opt have
+# linux_source TOP SERIES SUITE: SUITE's newest linux-source-SERIES (amd64
+# lists in a private apt state, TOP/apt; needs vm/apt.sh). Sets SRC_PKG and
+# SRC_VERSION; linux_source_unpack then unpacks it.
+linux_source() {
+  apt_state "$1/apt" amd64 "$3"
+  read -r SRC_PKG SRC_VERSION < <(apt_newest "^linux-source-${2//./\\.}\$") || true
+  [[ -n ${SRC_PKG:-} ]] || die "no linux-source-$2 in $3"
+}
+# linux_source_unpack TOP SRC [STALE...]: linux_source's package unpacked
+# into SRC (its .deb kept in TOP/debs) unless SRC holds that version
+# already; a new version first removes SRC and each STALE folder (the
+# trees built from the old one).
+linux_source_unpack() {
+  mkdir -p "$1/debs"
+  apt_source_tree "$1/debs" "$SRC_PKG" "$SRC_VERSION" "$2" "${@:3}"
+}
+# config_differs CONFIG FRAGMENT...: each line the FRAGMENTs ask for
+# ("CONFIG_X=..." or "# CONFIG_X is not set") that the .config CONFIG does
+# not hold as written: olddefconfig silently drops an option whose
+# dependency is missing. As in merge_config, a later fragment's line for an
+# option replaces an earlier one.
+config_differs() {
+  local config=$1 line opt have
   cat "${@:2}" | grep -E '^(# )?CONFIG_' | awk '{ match($0, /CONFIG_[A-Z0-9_]+/)
     o = substr($0, RSTART, RLENGTH); if (!(o in last)) order[++n] = o; last[o] = $0 }
-    END { for (i = 1; i <= n; i++) print last[order[i]] }' | while read -r line; do
-    opt=$(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
-    have=$(grep -E "^(# )?${opt}[= ]" "$1" || echo "# $opt is not set")
-    [[ $line == "$have" ]] || echo "$line"
-  done
+    END { for (i = 1; i <= n; i++) print last[order[i]] }' |
+    while read -r line; do
+      opt=$(grep -oE 'CONFIG_[A-Z0-9_]+' <<<"$line")
+      have=$(grep -E "^(# )?${opt}[= ]" "$config" || echo "# $opt is not set")
+      [[ $line == "$have" ]] || echo "$line"
+    done
 }

@@ -194,6 +194,7 @@ static void stale_cases(struct kmod_test *t)
 	static struct vm_list all;
 	struct owned_vm dead, fresh;
 	char dead_name[64];
+	const char *no_hook;
 	long long step = -1;
 	int up, r_mine, r_none, r_write = -1;
 
@@ -216,13 +217,22 @@ static void stale_cases(struct kmod_test *t)
 	}
 	mine.visible[0] = fresh.name;
 	mine.all = none.all = &all;
-	r_mine = run_as(mine.uid, mine.gid, list_child, &mine) ?:
-		 run_as(mine.uid, mine.gid, stats_child, &mine);
-	r_none = run_as(none.uid, none.gid, list_child, &none) ?:
-		 run_as(none.uid, none.gid, stats_child, &none);
-	CHECK(r_mine == 0 && r_none == 0,
-	      "fault/same_key: uid 1000 reads its new VM, nobody reads nothing (got %d, %d)",
-	      r_mine, r_none);
+	/*
+	 * The lists must hold exactly these VMs; without a teardown hook the
+	 * dead VMs of both uids from the earlier cases are still listed.
+	 */
+	no_hook = teardown_left_out();
+	if (no_hook) {
+		SKIP(no_hook, "fault/same_key: uid 1000 reads its new VM, nobody reads nothing");
+	} else {
+		r_mine = run_as(mine.uid, mine.gid, list_child, &mine) ?:
+			 run_as(mine.uid, mine.gid, stats_child, &mine);
+		r_none = run_as(none.uid, none.gid, list_child, &none) ?:
+			 run_as(none.uid, none.gid, stats_child, &none);
+		CHECK(r_mine == 0 && r_none == 0,
+		      "fault/same_key: uid 1000 reads its new VM, nobody reads nothing (got %d, %d)",
+		      r_mine, r_none);
+	}
 	r_write = reset_as(t, NOBODY_UID, 0, fresh.name, &step);
 	CHECK(r_write == ENOENT && step == 0,
 	      "fault/same_key: nobody's RESET_STATS of uid 1000's VM: ENOENT (got %d, generation +%lld)",

@@ -37,6 +37,25 @@ bool wait_vm_dropped(struct nl *nl, const char *name, int timeout_ms)
 	return gone;
 }
 
+const char *teardown_left_out(void)
+{
+	static const char key[] = "\nleft_out: teardown_probe (";
+	static char buf[1 << 16], why[256];
+	const char *at, *end;
+
+	if (read_file(DEBUGFS "/status", buf, sizeof(buf)) < 0)
+		return NULL;
+	at = strstr(buf, key);
+	if (!at)
+		return NULL;
+	at += strlen(key);
+	end = strstr(at, ")\n");
+	if (!end)
+		return NULL;
+	snprintf(why, sizeof(why), "no VM teardown hook: %.*s", (int)(end - at), at);
+	return why;
+}
+
 bool read_allocations(struct allocations *a)
 {
 	char buf[256], tail;

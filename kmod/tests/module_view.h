@@ -21,6 +21,15 @@ bool file_lists_name(const char *path, const char *name);
 bool wait_vm_dropped(struct nl *nl, const char *name, int timeout_ms);
 
 /*
+ * Why dirtyscope.ko has no VM-teardown hook on this kernel, from the
+ * status's "left_out: teardown_probe (WHY)" line (kmod/probes.h decides
+ * when the module is built), as "no VM teardown hook: WHY"; NULL when it
+ * has one. Without the hook a destroyed VM's state stays until kvm.ko
+ * unloads (kmod/README.md, "Kernels configured unlike Debian's").
+ */
+const char *teardown_left_out(void);
+
+/*
  * DEBUGFS "/allocations": exactly "allocations N", "frees N", "live N",
  * with live == allocations - frees. False if the file breaks that form.
  */

@@ -113,11 +113,11 @@ if [[ ! -f $out/.config-key || $(cat "$out/.config-key") != "$config_key" ]]; th
   kmake -s olddefconfig >/dev/null
   # Every line of the fragment must have survived olddefconfig: a missing
   # dependency would silently drop what the harness needs.
-  lost=$(config_lost "$out/.config" "$fragment" | grep -oE 'CONFIG_[A-Z0-9_]+' | tr '\n' ' ' || true)
+  lost=$(config_differs "$out/.config" "$fragment" | grep -oE 'CONFIG_[A-Z0-9_]+' | tr '\n' ' ' || true)
   [[ -z $lost ]] || die "the config lost what vm/arm64/kernel.config asks for: $lost"
   # Debian's lines may lose options this trimmed kernel lacks the base of
   # (errata of CPUs QEMU does not emulate, ACPI): listed, not fatal.
-  config_lost "$out/.config" "$top/debian.config" >"$top/debian-lost.config"
+  config_differs "$out/.config" "$top/debian.config" >"$top/debian-lost.config"
   note "$(grep -c . "$top/debian.config") options as Debian sets them, $(grep -c . "$top/debian-lost.config" || true) of them unavailable here ($top/debian-lost.config)"
   echo "$config_key" >"$out/.config-key"
 fi

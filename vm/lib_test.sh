@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# ctest vm.lib (label unit, no VM, no kernel build): vm/lib.sh's
+# config_differs, the check every kernel build (vm/debug-kernel.sh,
+# vm/tree-kernel.sh, vm/arm64/kernel-build.sh) makes that its fragment's
+# lines survived olddefconfig: silent when they did, each line that did
+# not when not, and a later fragment's line for an option wins.
+set -uo pipefail
+WHO=lib-test
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+fails=0
+check() { # check DESCRIPTION WANT GOT
+  if [[ $2 == "$3" ]]; then echo "ok: $1"; else printf 'FAIL: %s\n  want: %q\n  got:  %q\n' "$1" "$2" "$3"; fails=$((fails + 1)); fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '%s\n' 'CONFIG_KVM=m' 'CONFIG_KVM_AMD=m' '# CONFIG_KVM_INTEL is not set' 'CONFIG_NET=y' \
+  'CONFIG_LOG_BUF_SHIFT=17' '# CONFIG_KPROBES is not set' >"$tmp/config"
+
+printf '%s\n' '# what it needs' 'CONFIG_KVM=m' 'CONFIG_NET=y' 'CONFIG_LOG_BUF_SHIFT=17' \
+  '# CONFIG_KVM_INTEL is not set' '# CONFIG_FUNCTION_TRACER is not set' >"$tmp/kept"
+check "every line kept (an option off may be absent): nothing" "" "$(config_differs "$tmp/config" "$tmp/kept")"
+
+printf '%s\n' 'CONFIG_KVM=y' 'CONFIG_KPROBES=y' 'CONFIG_DEBUG_FS=y' '# CONFIG_NET is not set' \
+  'CONFIG_LOG_BUF_SHIFT=18' 'CONFIG_KVM_AMD=m' >"$tmp/lost"
+check "each line not kept, as written, in order" \
+  "$(printf '%s\n' 'CONFIG_KVM=y' 'CONFIG_KPROBES=y' 'CONFIG_DEBUG_FS=y' '# CONFIG_NET is not set' 'CONFIG_LOG_BUF_SHIFT=18')" \
+  "$(config_differs "$tmp/config" "$tmp/lost")"
+
+printf '%s\n' 'CONFIG_KPROBES=y' >"$tmp/first"
+printf '%s\n' '# CONFIG_KPROBES is not set' >"$tmp/second"
+check "a later fragment's line replaces an earlier one (kept)" "" \
+  "$(config_differs "$tmp/config" "$tmp/first" "$tmp/second")"
+check "... and the other way round (lost)" "CONFIG_KPROBES=y" \
+  "$(config_differs "$tmp/config" "$tmp/second" "$tmp/first")"
+
+if ((fails)); then echo "vm.lib: $fails failed"; exit 1; fi
+echo "vm.lib: all passed"
