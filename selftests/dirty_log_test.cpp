@@ -55,6 +55,7 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
       .field("inject", injection_name(t.run.injection))
       .field("sweep", t.run.mix.sweep).field("rewrite", t.run.mix.rewrite).field("soft_full", t.run.soft_full)
       .field("log_from_start", !t.run.populate_first)
+      .field("reset_signals", t.run.reset_signals)
       .end_object();
   j.key("modes").begin_array();
   for (const auto& r : results) {
@@ -70,6 +71,7 @@ void write_json(const std::string& path, const TestOptions& t, const std::vector
         .field("ring_entries", r.ring_entries)
         .field("ring_entries_harvested", r.counters.ring_entries_harvested)
         .field("ring_resets", r.counters.ring_resets)
+        .field("ring_resets_interrupted", r.counters.ring_resets_interrupted)
         .field("ring_full_exits", r.counters.ring_full_exits)
         .field("ring_high_water", r.counters.ring_high_water)
         .field("ring_overruns", r.counters.ring_overruns)
@@ -110,8 +112,6 @@ void print_verdicts(Ktap& ktap, const std::vector<ModeResult>& results) {
   }
 }
 
-bool mode_uses_ring(const std::string& mode) { return mode.find("ring") != std::string::npos; }
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   try {
     KvmSystem kvm = KvmSystem::open();
     bool ring = false;
-    for (const auto& m : t.modes) ring = ring || mode_uses_ring(m);
+    for (const auto& m : t.modes) ring = ring || is_ring_mode(m);
     check_host_limits(kvm, t.run, ring);
 
     std::unique_ptr<stats::StatsSource> stats_source;
@@ -197,6 +197,9 @@ int main(int argc, char** argv) {
                       std::to_string(r.counters.ring_full_exits) + " soft-full exits, fullest ring held " +
                       std::to_string(r.counters.ring_high_water) + " entries at a harvest (soft limit " +
                       std::to_string(r.ring_entries - 64) + ": KVM reserves 64)");
+          if (t.run.reset_signals && r.ring_entries)
+            ktap.diag(mode + ": --reset-signals: " + std::to_string(r.counters.ring_resets) + " resets, " +
+                      std::to_string(r.counters.ring_resets_interrupted) + " calls interrupted (EINTR) and retried");
           ktap.pass(mode);
           break;
         case Outcome::Fail:

@@ -12,7 +12,8 @@
 namespace dirtyscope {
 
 namespace {
-enum LongOnly { kSeed = 1000, kJson, kInject, kStats, kStatsSource, kNoSweep, kNoRewrite, kSoftFull, kLogFromStart, kStallTimeout };
+enum LongOnly { kSeed = 1000, kJson, kInject, kStats, kStatsSource, kNoSweep, kNoRewrite, kSoftFull, kLogFromStart, kStallTimeout,
+                kResetSignals };
 
 const option kLongOptions[] = {
     {"seed", required_argument, nullptr, kSeed},
@@ -25,6 +26,7 @@ const option kLongOptions[] = {
     {"soft-full", no_argument, nullptr, kSoftFull},
     {"log-from-start", no_argument, nullptr, kLogFromStart},
     {"stall-timeout", required_argument, nullptr, kStallTimeout},
+    {"reset-signals", no_argument, nullptr, kResetSignals},
     {"help", no_argument, nullptr, 'h'},
     {nullptr, 0, nullptr, 0},
 };
@@ -39,7 +41,7 @@ std::string test_usage(const char* argv0) {
          "       [-p gpa_offset] [-m guest_mode] [-b size] [-v vcpus] [-x memslots]\n"
          "       [-s backing] [-u 0|3] [--seed N] [--json FILE] [--inject KIND]\n"
          "       [--stats [--stats-source bpf|kmod|auto]] [--no-sweep] [--no-rewrite]\n"
-         "       [--soft-full] [--log-from-start] [--stall-timeout S]\n\n"
+         "       [--soft-full] [--log-from-start] [--stall-timeout S] [--reset-signals]\n\n"
          "Verifies that KVM reports every page the guest dirtied, in each mode.\n"
          "Output is KTAP; exit 0 pass, 1 fail, 2 usage error, 4 all skipped.\n\n"
          " -M MODE   mode to test, or 'all' (default). Modes:\n" + modes +
@@ -66,6 +68,10 @@ std::string test_usage(const char* argv0) {
          " --stall-timeout S  fail a mode whose vCPUs make no progress for S seconds\n"
          "           (default 60; make mutants uses less, so a wedged mutant is reported\n"
          "           before the harness's per-program limit)\n"
+         " --reset-signals  ring modes: another thread signals the collecting thread\n"
+         "           nonstop (no-op handler, no SA_RESTART), so KVM_RESET_DIRTY_RINGS\n"
+         "           meets pending signals; EINTR is retried, a reset short of the\n"
+         "           harvest fails. Other modes: usage error; -M all signals only ring modes\n"
          " --json F  also write results as JSON to F\n"
          " --inject KIND  make the collector misbehave on purpose; the run must fail:\n"
          "           drop-dirty (every mode), skip-clear (dirty-log, clear-log),\n"
@@ -115,6 +121,7 @@ TestOptions parse_test_options(int argc, char** argv) {
       case kNoRewrite: t.run.mix.rewrite = false; break;
       case kSoftFull: t.run.soft_full = true; break;
       case kLogFromStart: t.run.populate_first = false; break;
+      case kResetSignals: t.run.reset_signals = true; break;
       case kStallTimeout:
         t.run.stall_timeout = std::chrono::seconds(parse_uint("--stall-timeout", arg, 1, 3600));
         break;
@@ -138,6 +145,14 @@ TestOptions parse_test_options(int argc, char** argv) {
     for (const auto& m : all_modes()) known += std::string(known.empty() ? "" : ", ") + m.name;
     throw UsageError("-M: unknown mode '" + mode + "' (known: " + known + ", all)");
   }
+  // Only a ring collector issues KVM_RESET_DIRTY_RINGS; -M all signals its
+  // ring modes and runs the others as usual.
+  if (t.run.reset_signals && mode != "all" && !is_ring_mode(mode))
+    throw UsageError("--reset-signals: mode '" + mode + "' has no dirty ring (ring modes only)");
+  // --stats expects every reset call to visit every vCPU's ring; a call a
+  // signal cuts short visits only some, so the counts could not agree.
+  if (t.run.reset_signals && t.stats_source)
+    throw UsageError("--reset-signals cannot be combined with --stats (interrupted resets visit only some rings)");
   // Decided before /dev/kvm is opened: a mode that cannot do the fault is
   // a usage error, and -M all keeps only the modes that can.
   if (t.run.injection != Injection::None) {

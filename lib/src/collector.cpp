@@ -97,6 +97,10 @@ uint32_t default_ring_entries(std::string_view mode) {
   return mode == "dirty-ring-wait" ? 256 : 65536;
 }
 
+bool is_ring_mode(std::string_view mode) {
+  return mode == "dirty-ring" || mode == "dirty-ring-wait" || mode == "ring-with-bitmap";
+}
+
 std::unique_ptr<Collector> make_collector(std::string_view mode, Injection injection,
                                           uint32_t ring_entries, uint64_t seed, bool soft_full) {
   if (ring_entries == 0) ring_entries = default_ring_entries(mode);

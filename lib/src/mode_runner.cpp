@@ -2,12 +2,14 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/hex.hpp"
 #include "dirtyscope/run_engine.hpp"
+#include "dirtyscope/signal_storm.hpp"
 
 namespace dirtyscope {
 
@@ -266,7 +268,10 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
     if (!collector->faults().supports(options.injection))
       throw UsageError(inapplicable_injection(options.mode, options.injection));
     Run run(kvm, seeded, *collector, diag, result);
+    std::optional<SignalStorm> storm;
+    if (options.reset_signals && collector->ring_entries()) storm.emplace(pthread_self());
     run.execute();
+    storm.reset();
     // A fault that could fire but did not proves nothing about the
     // verifier: the run that was asked to fail has not, so it fails.
     if (options.injection != Injection::None && result.outcome == Outcome::Pass && !collector->faults().fired()) {

@@ -192,20 +192,37 @@ void RingCollector::reset_locked(bool final_collection, uint64_t harvested) {
   // skip_next_reprotect: the entries stay harvested but not reset; the
   // next reset covers them too, so they stay in harvested_since_reset_.
   if (harvested > 0 && faults_.take_skip_reprotect()) return;
-  const uint32_t reset = in_kernel([&] { return vm_->reset_dirty_rings(); });
+  const RingReset reset = in_kernel([&] { return vm_->reset_dirty_rings(); });
   ++counters_.ring_resets;
-  if (reset != harvested_since_reset_) {
-    std::string per_vcpu;
-    for (size_t i = 0; i < vcpu_harvested_since_reset_.size(); ++i)
-      per_vcpu += (per_vcpu.empty() ? "" : ", ") + std::string("vCPU ") + std::to_string(i) + ": " +
-                  std::to_string(vcpu_harvested_since_reset_[i]);
-    throw CollectorError("KVM_RESET_DIRTY_RINGS reset " + std::to_string(reset) + " entries, but " +
-                         std::to_string(harvested_since_reset_) + " were harvested since the previous reset (" +
-                         per_vcpu + ")" + (fault_ ? "; earlier: " + *fault_ : std::string()));
-  }
+  counters_.ring_resets_interrupted += reset.interrupted;
+  // Exact unless a signal cut a call short: the interrupted call's count
+  // is lost, so then only "no more than harvested" can be checked (missed
+  // pages are still the verifier's to find).
+  const bool exact = reset.interrupted == 0;
+  if (exact ? reset.entries != harvested_since_reset_ : reset.entries > harvested_since_reset_)
+    throw CollectorError(reset_mismatch(reset));
   harvested_since_reset_ = 0;
   std::fill(vcpu_harvested_since_reset_.begin(), vcpu_harvested_since_reset_.end(), 0);
   policy_->reset_done();
+}
+
+std::string RingCollector::reset_mismatch(const RingReset& reset) const {
+  std::string per_vcpu;
+  for (size_t i = 0; i < vcpu_harvested_since_reset_.size(); ++i)
+    per_vcpu += (per_vcpu.empty() ? "" : ", ") + std::string("vCPU ") + std::to_string(i) + ": " +
+                std::to_string(vcpu_harvested_since_reset_[i]);
+  // Short means entries we handed back stay harvested but not reset: their
+  // pages stay writable without a ring entry, so later writes go unlogged.
+  // A kernel that stops on a pending signal yet reports success does this.
+  const std::string shortfall =
+      reset.entries < harvested_since_reset_
+          ? " (short: KVM reported success but left " + std::to_string(harvested_since_reset_ - reset.entries) +
+                " harvested entries unreset, so their pages can be rewritten unlogged)"
+          : std::string();
+  return "KVM_RESET_DIRTY_RINGS reset " + std::to_string(reset.entries) + " entries" +
+         (reset.interrupted ? " after " + std::to_string(reset.interrupted) + " EINTR retries" : std::string()) +
+         ", but " + std::to_string(harvested_since_reset_) + " were harvested since the previous reset (" + per_vcpu +
+         ")" + shortfall + (fault_ ? "; earlier: " + *fault_ : std::string());
 }
 
 void RingCollector::do_collect(DirtySet& into, Phase phase) {

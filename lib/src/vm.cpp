@@ -1,6 +1,7 @@
 #include "dirtyscope/vm.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
 #include "dirtyscope/capability.hpp"
 #include "dirtyscope/error.hpp"
@@ -76,9 +77,22 @@ void Vm::clear_dirty_log(uint32_t slot, uint64_t first_page, uint32_t num_pages,
   kvm_ioctl(fd(), KVM_CLEAR_DIRTY_LOG, &clear);
 }
 
-uint32_t Vm::reset_dirty_rings() {
-  ++counts_.reset_dirty_rings;
-  return static_cast<uint32_t>(kvm_ioctl(fd(), KVM_RESET_DIRTY_RINGS, nullptr));
+RingReset Vm::reset_dirty_rings() {
+  RingReset out;
+  for (;;) {
+    ++counts_.reset_dirty_rings;
+    const long r = kvm_ioctl_raw(fd(), KVM_RESET_DIRTY_RINGS, nullptr);
+    if (r >= 0) {
+      out.entries = static_cast<uint32_t>(r);
+      return out;
+    }
+    if (r != -EINTR) throw KvmError("KVM_RESET_DIRTY_RINGS", static_cast<int>(-r));
+    // The kernel checks for signals before its first entry too, so a
+    // signal always pending would keep every call from progressing.
+    if (++out.interrupted == kMaxResetInterruptions)
+      throw KvmError("KVM_RESET_DIRTY_RINGS", EINTR,
+                     std::to_string(out.interrupted) + " calls in a row interrupted by signals, none completed");
+  }
 }
 
 }  // namespace dirtyscope

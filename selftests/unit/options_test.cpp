@@ -73,6 +73,27 @@ TEST(Options, StallTimeoutInSeconds) {
   EXPECT_EQ(parse({"--inject", "hide-ring"}).run.injection, Injection::HideRing);
 }
 
+// Only ring modes issue KVM_RESET_DIRTY_RINGS: a bitmap mode named with
+// --reset-signals is a usage error; -M all keeps every mode (the runner
+// signals only the ring ones).
+TEST(Options, ResetSignalsRingModesOnly) {
+  EXPECT_FALSE(parse({}).run.reset_signals);
+  for (const char* ring : {"dirty-ring", "dirty-ring-wait", "ring-with-bitmap"}) {
+    const TestOptions t = parse({"-M", ring, "--reset-signals"});
+    EXPECT_TRUE(t.run.reset_signals) << ring;
+    EXPECT_EQ(t.modes, std::vector<std::string>{ring});
+  }
+  for (const char* bitmap : {"dirty-log", "clear-log"})
+    EXPECT_EQ(usage_error({"-M", bitmap, "--reset-signals"}),
+              std::string("--reset-signals: mode '") + bitmap + "' has no dirty ring (ring modes only)");
+  const TestOptions all = parse({"--reset-signals"});
+  EXPECT_TRUE(all.run.reset_signals);
+  EXPECT_EQ(all.modes.size(), all_modes().size());
+  EXPECT_NE(test_usage("dirty_log_test").find("--reset-signals"), std::string::npos);
+  EXPECT_EQ(usage_error({"-M", "dirty-ring", "--reset-signals", "--stats"}),
+            "--reset-signals cannot be combined with --stats (interrupted resets visit only some rings)");
+}
+
 // Decided while parsing, before /dev/kvm: a named mode that cannot do the
 // fault is a usage error; -M all keeps only the modes that can.
 TEST(Options, InjectionAModeCannotDoIsAUsageError) {

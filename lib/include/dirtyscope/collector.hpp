@@ -47,6 +47,7 @@ struct CollectorCounters {
   uint64_t collections = 0;
   uint64_t ring_entries_harvested = 0;
   uint64_t ring_resets = 0;
+  uint64_t ring_resets_interrupted = 0;  // KVM_RESET_DIRTY_RINGS calls that returned EINTR and were retried
   uint64_t ring_full_exits = 0;
   uint64_t ring_high_water = 0;  // most entries one ring held at a harvest
   uint64_t ring_overruns = 0;    // harvests that found a ring completely full
@@ -227,6 +228,8 @@ std::vector<std::string> modes_for_injection(const std::vector<std::string>& req
 
 // Ring entries a mode uses when -c is not given.
 uint32_t default_ring_entries(std::string_view mode);
+// Whether `mode` collects from dirty rings (and so issues KVM_RESET_DIRTY_RINGS).
+bool is_ring_mode(std::string_view mode);
 
 // ring_entries 0 means the mode's default. `soft_full` (dirty-ring only):
 // harvest only on soft-full exits, and end no iteration before every vCPU

@@ -39,6 +39,10 @@ struct RunOptions {
   // dirty-ring: harvest only on soft-full exits, each vCPU exits ring-full
   // every iteration (the OwnRingOnFull policy); other modes skip.
   bool soft_full = false;
+  // Ring modes: a thread signals the runner thread (a no-op handler, no
+  // SA_RESTART) again and again while the mode runs, so KVM_RESET_DIRTY_RINGS
+  // meets pending signals as in a VMM's collector thread.
+  bool reset_signals = false;
   // Before logging is turned on, the guest writes every page once (stamp
   // 0), so logging starts on memory KVM has mapped writable, as a
   // migration does: enabling it must write-protect (and split) what the

@@ -189,6 +189,8 @@ class RingCollector : public Collector {
   void harvest_and_reset_locked(bool final_collection, const DirtyRing* only = nullptr);
   uint32_t harvest_ring_locked(DirtyRing& ring);
   void reset_locked(bool final_collection, uint64_t harvested);
+  // The CollectorError text for a reset count that does not match the harvest.
+  std::string reset_mismatch(const RingReset& reset) const;
   // " after an overrun (...)" when one was seen, for wedge messages.
   std::string after_overrun() const;
 

@@ -19,6 +19,14 @@ struct DirtyIoctlCounts {
   uint64_t reset_dirty_rings = 0;
 };
 
+// One completed KVM_RESET_DIRTY_RINGS: what the last call reported, and
+// how many calls before it a signal cut short (-1/EINTR). An interrupted
+// call's count is lost, so after one `entries` covers only the remainder.
+struct RingReset {
+  uint32_t entries = 0;
+  uint32_t interrupted = 0;
+};
+
 struct MemslotDesc {
   uint32_t slot;
   uint64_t gpa;
@@ -56,8 +64,11 @@ class Vm {
   // KVM_CLEAR_DIRTY_LOG; first_page and num_pages as the ioctl requires
   // (multiples of 64 unless the range reaches the slot's end).
   void clear_dirty_log(uint32_t slot, uint64_t first_page, uint32_t num_pages, uint64_t* bitmap);
-  // KVM_RESET_DIRTY_RINGS; returns how many entries the kernel reset.
-  uint32_t reset_dirty_rings();
+  // KVM_RESET_DIRTY_RINGS, issued again while a signal interrupts it (a
+  // correct kernel returns EINTR having reset only part of the harvest).
+  RingReset reset_dirty_rings();
+  // Interrupted calls in a row after which reset_dirty_rings() gives up.
+  static constexpr uint32_t kMaxResetInterruptions = 1000000;
   const DirtyIoctlCounts& dirty_ioctl_counts() const { return counts_; }
 
  private:

@@ -134,7 +134,7 @@ std::uint64_t MiniGuest::harvest(int i) {
 
 std::uint64_t MiniGuest::reset_rings() {
   ++reset_calls_;
-  return vm_.reset_dirty_rings();
+  return vm_.reset_dirty_rings().entries;
 }
 
 std::uint64_t MiniGuest::get_dirty_log() {
