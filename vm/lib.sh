@@ -6,11 +6,12 @@ abs() { [[ $1 = /* ]] && echo "$1" || echo "$ROOT/$1"; }
 BUILD_DIR=$(abs "${BUILD_DIR:-build}")
 die() { echo "$WHO: $*" >&2; exit 2; }
 note() { echo "$WHO: $*" >&2; }
-# patch_paths WHAT PATCH...: PATCHES, each PATCH's absolute path; a missing one dies.
+# patch_paths WHAT PATCH...: PATCHES, each PATCH's absolute path; a missing one dies
+# (/dev/null, the empty control of a patch check, is accepted).
 patch_paths() {
   local p
   PATCHES=()
-  for p in "${@:2}"; do [[ -f $p ]] || die "$1 '$p' not found"; PATCHES+=("$(realpath "$p")"); done
+  for p in "${@:2}"; do [[ -r $p && ! -d $p ]] || die "$1 '$p' not found"; PATCHES+=("$(realpath "$p")"); done
 }
 # lock FD WHAT: the lock on FD (opened by the caller), saying it waits for WHAT.
 lock() { flock -n "$1" || { note "waiting for $2"; flock "$1"; }; }
