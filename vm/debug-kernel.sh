@@ -56,18 +56,11 @@ linux_source_unpack "$top" "$src" "$out"
 patch_source "$src" "$wanted" "the fixes (${fixes[*]#"$ROOT"/})"
 
 t0=$SECONDS
-mkdir -p "$out"
-make -s -C "$src" O="$out" defconfig >/dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-  "$src/kernel/configs/kvm_guest.config" "${fragments[@]}" >"$flavour/merge.log" 2>&1
-make -s -C "$src" O="$out" olddefconfig >/dev/null
-# Every option the fragments ask for must have survived olddefconfig (a
-# dependency it lacks would silently drop a detector).
-lost=$(config_differs "$out/.config" "${fragments[@]}" | grep -oE 'CONFIG_[A-Z0-9_]+' || true)
-[[ -z $lost ]] || die "the config lost what ${fragments[*]##*/} asks for: $lost"
+# Every option the fragments ask for must survive olddefconfig (a
+# dependency it lacks would silently drop a detector): kernel_config checks.
+kernel_config "$src" "$out" "defconfig kvm_guest.config" "$flavour/merge.log" "${fragments[@]}"
 note "building 7.2 $version with the detectors on${1:+ ($1)} (log: $flavour/build.log)"
-make -C "$src" O="$out" -j "${JOBS:-$(nproc)}" bzImage modules >"$flavour/build.log" 2>&1 ||
-  { tail -n 20 "$flavour/build.log" >&2; die "kernel build failed (log: $flavour/build.log)"; }
+kernel_build "$src" "$out" "$flavour/build.log" bzImage modules
 rm -rf "$mods"
 make -s -C "$src" O="$out" INSTALL_MOD_PATH="$mods" modules_install >/dev/null
 echo "$want" >"$flavour/.built"

@@ -74,3 +74,25 @@ config_differs() {
       [[ $line == "$have" ]] || echo "$line"
     done
 }
+# kernel_config SRC OUT BASE LOG FRAGMENT...: OUT/.config from the make
+# targets BASE ("allnoconfig", "defconfig kvm_guest.config") with the
+# FRAGMENTs merged in, then olddefconfig (merge_config's output in LOG).
+# Dies naming each option a FRAGMENT asks for that olddefconfig dropped for
+# a missing dependency (BASE's own lines are the kernel's, not checked).
+kernel_config() {
+  local src=$1 out=$2 base=$3 log=$4 lost names=("${@:5}")
+  mkdir -p "$out"
+  # shellcheck disable=SC2086 # BASE is a list of make targets
+  make -s -C "$src" O="$out" $base >/dev/null
+  "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${@:5}" >"$log" 2>&1 ||
+    die "merge_config failed (log: $log)"
+  make -s -C "$src" O="$out" olddefconfig >/dev/null
+  lost=$(config_differs "$out/.config" "${@:5}" | grep -oE 'CONFIG_[A-Z0-9_]+' | paste -sd' ' || true)
+  [[ -z $lost ]] || die "the config lost what ${names[*]##*/} asks for: $lost"
+}
+# kernel_build SRC OUT LOG TARGET...: make -j$JOBS (default: every CPU) the
+# TARGETs in OUT, the output in LOG; on failure its last lines and a die.
+kernel_build() {
+  make -C "$1" O="$2" -j "${JOBS:-$(nproc)}" "${@:4}" >"$3" 2>&1 ||
+    { tail -n 20 "$3" >&2; die "kernel build failed (log: $3)"; }
+}

@@ -18,6 +18,8 @@ WHO=tree-kernel
 # shellcheck source=apt.sh
 . "$ROOT/vm/apt.sh"
 
+# A developer's build on a shared machine: every make below runs niced.
+renice -n 5 $$ >/dev/null
 top=$BUILD_DIR/kernels/tree-7.2
 src=$top/src out=$top/out fragment=$ROOT/vm/tree-kernel.config
 mkdir -p "$top"
@@ -32,21 +34,13 @@ if [[ -f $out/.built && $(cat "$out/.built") == "$want" ]]; then
 fi
 linux_source_unpack "$top" "$src" "$out"
 
-kmake() { nice -n 5 make -C "$src" O="$out" "$@"; }
 rm -f "$out/.built"
-mkdir -p "$out"
-kmake -s allnoconfig >/dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$fragment" >"$top/merge.log" 2>&1 ||
-  die "merge_config failed (log: $top/merge.log)"
-kmake -s olddefconfig >/dev/null
-lost=$(config_differs "$out/.config" "$fragment" | grep -oE 'CONFIG_[A-Z0-9_]+' | paste -sd' ' || true)
-[[ -z $lost ]] || die "the config lost what ${fragment##*/} asks for: $lost"
+kernel_config "$src" "$out" allnoconfig "$top/merge.log" "$fragment"
 
 t0=$SECONDS load0=$(cut -d' ' -f1-3 /proc/loadavg)
 note "building linux-source-7.2 $SRC_VERSION, allnoconfig + ${fragment##*/}, -j${JOBS:-2} (load $load0; log: $top/build.log)"
-kmake -j "${JOBS:-2}" bzImage modules >"$top/build.log" 2>&1 ||
-  { tail -n 20 "$top/build.log" >&2; die "kernel build failed (log: $top/build.log)"; }
+JOBS=${JOBS:-2} kernel_build "$src" "$out" "$top/build.log" bzImage modules
 rm -rf "$out/lib/modules"
-kmake -s INSTALL_MOD_PATH="$out" modules_install >/dev/null
+make -s -C "$src" O="$out" INSTALL_MOD_PATH="$out" modules_install >/dev/null
 echo "$want" >"$out/.built"
 note "built in $((SECONDS - t0)) s (load average before $load0, after $(cut -d' ' -f1-3 /proc/loadavg))"
