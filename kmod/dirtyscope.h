@@ -138,10 +138,13 @@ struct ds_vm {
 	struct mm_struct *mm;
 	/*
 	 * The inode number of KVM's debugfs directory of this VM, 0 if it
-	 * had none (vm_name.c). Without a teardown hook (probes.h) a dead
-	 * VM's entry stays at its key, and the same process may create a
-	 * VM whose struct kvm lands at that address: same mm, but a new
-	 * directory, whose inode number is a new one.
+	 * had none (vm_name.c). When the teardown hook is missing
+	 * (probes.h) or armed but never fires (kprobes disabled globally), a
+	 * dead VM's entry stays at its key, and the same process may create
+	 * a VM whose struct kvm lands at that address: same mm, but a new
+	 * directory, whose inode number is a new one. Every probe reaches
+	 * the VM through a vCPU that runs or an ioctl on it, so the struct
+	 * kvm it reads the directory from is alive, its directory too.
 	 */
 	unsigned long kvm_dir_ino;
 	/*

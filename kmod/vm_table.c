@@ -170,15 +170,15 @@ bool ds_fault_same_key;
 
 /*
  * vm sits at the key of kvm but belongs to an older VM: another process's,
- * or, on a kernel where no teardown hook removes dead VMs, an older one of
- * the same process (its KVM debugfs directory was another).
+ * or an older one of the same process (its KVM debugfs directory was
+ * another). The second needs no hook-less kernel: an armed teardown hook
+ * may never fire (echo 0 > /sys/kernel/debug/kprobes/enabled).
  */
 static bool ds_vm_stale(struct ds_vm *vm, struct kvm *kvm)
 {
 	if (vm->mm != kvm->mm)
 		return true;
-	return !DS_TEARDOWN_KPROBE && !DS_TEARDOWN_FTRACE && vm->kvm_dir_ino &&
-	       vm->kvm_dir_ino != ds_kvm_dir_ino(kvm);
+	return vm->kvm_dir_ino && vm->kvm_dir_ino != ds_kvm_dir_ino(kvm);
 }
 
 static void ds_vm_unlink(struct ds_vm *vm);

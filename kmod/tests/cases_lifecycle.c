@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dirtyscope_kmod_test: a burst of VM teardowns does not starve the
- * module's workqueue; the module reloaded under a running VM finds and
+ * module's workqueue; a VM at the key of the same process's dead VM is a
+ * new VM; the module reloaded under a running VM finds and
  * counts it; a destroyed VM leaves nothing behind.
  */
 #include <stdio.h>
@@ -70,6 +71,58 @@ void cases_teardown_burst(struct kmod_test *t)
 	      BURST_VMS, AFTER_BURST_VMS,
 	      (unsigned long long)(after.drops[DIRTYSCOPE_DROP_VM_ALLOC] -
 				   before.drops[DIRTYSCOPE_DROP_VM_ALLOC]));
+}
+
+/* name's id in LIST_VMS; 0 if it is not listed (or LIST_VMS failed). */
+static uint64_t listed_id(struct kmod_test *t, const char *name)
+{
+	static struct vm_list l;
+	struct vm_info *v;
+
+	if (list_vms(&t->nl, &l))
+		return 0;
+	v = find_vm(&l, name);
+	return v ? v->id : 0;
+}
+
+/*
+ * fault/same_key, one process: a VM runs and is destroyed, then a new VM
+ * of the same process runs at the dead one's key. The teardown hook
+ * looks up the real address and misses the dead VM, as it does when it
+ * is armed but never fires (echo 0 > kprobes/enabled): the new VM (same
+ * mm, often the same fd and so the same name) must get an entry of its
+ * own, under a new id, not inherit the dead one's.
+ */
+void cases_same_process_stale(struct kmod_test *t)
+{
+	static struct mini_guest dead, fresh;
+	uint64_t dead_id = 0, fresh_id = 0;
+	char dead_name[64], fresh_name[64] = "-";
+	int r;
+
+	r = write_file(SAME_KEY, "Y") ? start_vm(t, &dead, true) : -1;
+	snprintf(dead_name, sizeof(dead_name), "%d-%d", getpid(), dead.vm);
+	if (!r)
+		dead_id = listed_id(t, dead_name);
+	mini_guest_close(&dead);
+	r = r || !dead_id ? -1 : start_vm(t, &fresh, true);
+	if (!r) {
+		snprintf(fresh_name, sizeof(fresh_name), "%d-%d", getpid(),
+			 fresh.vm);
+		/* The dead entry goes and the new one is named on a workqueue. */
+		for (uint64_t start = now_ms(); now_ms() - start < 30000;
+		     usleep(1000)) {
+			fresh_id = listed_id(t, fresh_name);
+			if (fresh_id && fresh_id != dead_id)
+				break;
+		}
+	}
+	write_file(SAME_KEY, "N");
+	CHECK(!r && fresh_id && fresh_id != dead_id,
+	      "fault/same_key, one process: new VM %s is tracked under its own id (dead %s id %llu, new id %llu)",
+	      fresh_name, dead_name, (unsigned long long)dead_id,
+	      (unsigned long long)fresh_id);
+	mini_guest_close(&fresh);
 }
 
 void cases_reload(struct kmod_test *t)

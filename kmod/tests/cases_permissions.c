@@ -24,8 +24,6 @@
 #include "module_view.h"
 #include "owned_vm.h"
 
-#define SAME_KEY DEBUGFS "/fault/same_key"
-
 #define OTHER_UID 1000
 #define NR_OWNERS 3		/* root, nobody, OTHER_UID */
 

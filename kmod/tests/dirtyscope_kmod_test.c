@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	cases_drops(&t);
 	cases_requests(&t);
 	cases_permissions(&t);
+	cases_same_process_stale(&t);
 	cases_teardown_burst(&t);
 	cases_reload(&t);
 	cases_teardown(&t);

@@ -11,7 +11,7 @@
 #include "ring_guest.h"
 #include "stats_client.h"
 
-#define KMOD_TEST_PLAN 70
+#define KMOD_TEST_PLAN 71
 /* Results cases_teardown() prints: the last ones of the plan. */
 #define KMOD_TEARDOWN_CHECKS 3
 
@@ -66,10 +66,11 @@ void cases_requests(struct kmod_test *t);
  */
 void cases_permissions(struct kmod_test *t);
 /*
- * cases_lifecycle.c: a burst of teardowns, rmmod/insmod under the VM,
- * then VM teardown.
+ * cases_lifecycle.c: a burst of teardowns, a same-process VM at a dead
+ * VM's key, rmmod/insmod under the VM, then VM teardown.
  */
 void cases_teardown_burst(struct kmod_test *t);
+void cases_same_process_stale(struct kmod_test *t);
 void cases_reload(struct kmod_test *t);
 void cases_teardown(struct kmod_test *t);
 

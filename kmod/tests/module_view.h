@@ -10,6 +10,8 @@
 #include "genl_client.h"
 
 #define DEBUGFS "/sys/kernel/debug/" DIRTYSCOPE_DEBUGFS_DIR
+/* Root's test knob: every VM at one key (kmod/vm_table.c). */
+#define SAME_KEY DEBUGFS "/fault/same_key"
 
 /* The file (e.g. DEBUGFS "/vms") has a line with " name ". */
 bool file_lists_name(const char *path, const char *name);
