@@ -188,7 +188,7 @@ struct ds_vcpu *ds_task_note_vcpu(struct kvm_vcpu *vcpu, bool event)
 	}
 	/* Half full: forget the threads that exited (any context). */
 	if (ds_nr_tasks >= READ_ONCE(max_tasks) / 2)
-		queue_work(system_unbound_wq, &ds_task_reap_work);
+		queue_work(ds_unbound_wq, &ds_task_reap_work);
 	raw_spin_unlock(&ds_lock);
 	if (t)
 		ds_pool_put_task(t);

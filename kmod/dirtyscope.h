@@ -17,10 +17,21 @@
 #include <linux/srcu.h>
 #include <linux/uidgid.h>
 #include <linux/types.h>
+#include <linux/version.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "rate.h"
+
+/*
+ * The system's unbound workqueue. 6.17 named it system_dfl_wq, and from
+ * 7.2 work queued on the old name logs "enqueued on deprecated workqueue".
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#define ds_unbound_wq system_dfl_wq
+#else
+#define ds_unbound_wq system_unbound_wq
+#endif
 
 struct kvm;
 struct mm_struct;

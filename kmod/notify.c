@@ -59,7 +59,7 @@ bool ds_notify_queue(const struct ds_note *n)
 	raw_spin_unlock_irqrestore(&ds_note_lock, flags);
 	/* Any context: the workqueue's own locks are raw. */
 	if (room)
-		queue_work(system_unbound_wq, &ds_notify_work);
+		queue_work(ds_unbound_wq, &ds_notify_work);
 	return room;
 }
 

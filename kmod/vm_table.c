@@ -145,7 +145,7 @@ static void ds_vm_destroy_work(struct work_struct *work)
 		ds_task_forget(vm->id);
 	/* The first of a batch queues the reaper; later ones join the batch. */
 	if (llist_add(&vm->reap, &ds_dead))
-		queue_work(system_unbound_wq, &ds_reap_work);
+		queue_work(ds_unbound_wq, &ds_reap_work);
 }
 
 static struct ds_vm *ds_pending_lookup(unsigned long key)
