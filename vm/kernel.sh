@@ -247,9 +247,14 @@ debug | debug-rt)
   BUILD_DIR=$BUILD_DIR "$ROOT/vm/debug-kernel.sh" $([[ $K == debug-rt ]] && echo rt) >&2 || exit 2
   d=$BUILD_DIR/kernels/$K
   custom "$K" "$d/out/arch/x86/boot/bzImage" "$d/mods" "$d/out" ;;
+tree-7.2)
+  # A developer's own tree, configured unlike Debian's (vm/tree-kernel.sh).
+  "$ROOT/vm/tree-kernel.sh" >&2 || exit 2
+  d=$MACHINE_CACHE/kernels/tree-7.2/out
+  custom tree-7.2 "$d/arch/x86/boot/bzImage" "$d" "$d" ;;
 */* | .*)
   [[ -d $K ]] || die "KERNEL='$K': no such directory"
   [[ -f $K/arch/x86/boot/bzImage ]] || die "KERNEL='$K': no arch/x86/boot/bzImage (build the tree first)"
   custom tree "$K/arch/x86/boot/bzImage" "${KERNEL_MODULES:-$K}" "$K" ;;
-*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental, debian-13-arm64, debug, debug-rt, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=; with --arch arm64: debian-13-arm64, debian-7.2, debian-experimental)" ;;
+*) die "unknown KERNEL '$K' (debian-6.1, debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental, debian-13-arm64, debug, debug-rt, tree-7.2, a kernel tree path, or KERNEL_IMAGE= with KERNEL_MODULES=; with --arch arm64: debian-13-arm64, debian-7.2, debian-experimental)" ;;
 esac

@@ -13,6 +13,9 @@ patch_paths() {
   PATCHES=()
   for p in "${@:2}"; do [[ -r $p && ! -d $p ]] || die "$1 '$p' not found"; PATCHES+=("$(realpath "$p")"); done
 }
+# The machine's cache, outside every checkout (so a fresh clone, CI's among
+# them, reuses what an earlier one built): the tree kernel.
+MACHINE_CACHE=$(abs "${DIRTYSCOPE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/dirtyscope}")
 # lock FD WHAT: the lock on FD (opened by the caller), saying it waits for WHAT.
 lock() { flock -n "$1" || { note "waiting for $2"; flock "$1"; }; }
 # kernel_cc CONFIG: the compiler the kernel of .config CONFIG was built with.

@@ -6,11 +6,13 @@
 # (no function tracer, no kprobes), built with the host's compiler, its
 # modules staged into the tree itself as the docs' step-by-step does
 # (modules_install INSTALL_MOD_PATH=<tree>).
-# Cache ($BUILD_DIR/kernels/tree-7.2/): src/ the source, out/ the O= tree
-# that `make vm-test KERNEL=$BUILD_DIR/kernels/tree-7.2/out` boots;
-# out/.built holds the key (source version, config): a second run with
-# neither changed does nothing.
-# Usage: vm/tree-kernel.sh   (env BUILD_DIR; JOBS, 2)
+# Cache ($MACHINE_CACHE/kernels/tree-7.2/, vm/lib.sh: outside the
+# checkout, shared by every clone on the machine, as the first build takes
+# most of an hour on two busy cores): src/ the source, out/ the O= tree
+# that `make vm-test KERNEL=tree-7.2` boots (vm/kernel.sh); out/.built
+# holds the key (source version, config): a second run with neither
+# changed does nothing. One build at a time, across clones.
+# Usage: vm/tree-kernel.sh   (env DIRTYSCOPE_CACHE; JOBS, 2)
 set -euo pipefail
 WHO=tree-kernel
 # shellcheck source=lib.sh
@@ -20,9 +22,11 @@ WHO=tree-kernel
 
 # A developer's build on a shared machine: every make below runs niced.
 renice -n 5 $$ >/dev/null
-top=$BUILD_DIR/kernels/tree-7.2
+top=$MACHINE_CACHE/kernels/tree-7.2
 src=$top/src out=$top/out fragment=$ROOT/vm/tree-kernel.config
 mkdir -p "$top"
+exec 9>"$top/.lock"
+lock 9 "another checkout's tree kernel build"
 # A kernel build's tools (flex, bison, bc, libelf) and pahole for BTF.
 "$ROOT/scripts/install-deps.sh" debugkernel >&2
 
