@@ -246,7 +246,10 @@ image) custom image "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
 debug | debug-rt)
   BUILD_DIR=$BUILD_DIR "$ROOT/vm/debug-kernel.sh" $([[ $K == debug-rt ]] && echo rt) >&2 || exit 2
   d=$BUILD_DIR/kernels/$K
-  custom "$K" "$d/out/arch/x86/boot/bzImage" "$d/mods" "$d/out" ;;
+  custom "$K" "$d/out/arch/x86/boot/bzImage" "$d/mods" "$d/out"
+  # KASAN, lockdep and kmemleak: programs run several times slower (run.sh
+  # scales its default limits) and KASAN's shadow needs memory.
+  emit KERNEL_SLOW 8 KERNEL_MEM 2G ;;
 tree-7.2)
   # A developer's own tree, configured unlike Debian's (vm/tree-kernel.sh).
   "$ROOT/vm/tree-kernel.sh" >&2 || exit 2

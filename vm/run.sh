@@ -29,13 +29,8 @@ if [[ -z ${VM_TESTS+x} ]]; then
   VM_TESTS=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
   VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
   nset=$(vm/verdict-set.sh configs | wc -l)
-  export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-120}
-  export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-60}
-  VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + nset * VM_TEST_TIMEOUT))}
   echo "vm-test: VM_TESTS not given: the dirty_log_test verdict set ($nset runs, vm/verdict-set.txt)"
 fi
-VM_TIMEOUT=${VM_TIMEOUT:-300}
-VM_MEM=${VM_MEM:-1G}
 VM_TESTS_ENTRIES=()
 IFS=';' read -r -a entries <<<"${VM_TESTS:-}"
 for entry in ${entries[@]+"${entries[@]}"}; do
@@ -50,8 +45,22 @@ mkdir -p "$SHARED"
 nothing_booted() { echo "vm-test verdict: FAIL (nothing booted: $*)"; exit 1; }
 
 # KERNEL_* (vm/kernel.sh; exit 2 for an unknown or incomplete kernel).
+KERNEL_SLOW=1 KERNEL_MEM=1G
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
+# Limits not given: generous for TCG, and KERNEL_SLOW times that on a kernel
+# whose detectors make every program slower (the debug kernel's module
+# suite takes 1-3 min where Debian's takes 10 s).
+if ((VERDICT_SET)); then
+  export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-$((120 * KERNEL_SLOW))}
+  export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-$((60 * KERNEL_SLOW))}
+  VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + nset * VM_TEST_TIMEOUT))}
+elif ((KERNEL_SLOW > 1)); then
+  export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-$((120 * KERNEL_SLOW))}
+  export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-$((200 * KERNEL_SLOW))}
+fi
+VM_TIMEOUT=${VM_TIMEOUT:-$((300 * KERNEL_SLOW))}
+VM_MEM=${VM_MEM:-$KERNEL_MEM}
 [[ -z $KERNEL_BUSYBOX ]] || die "KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64"
 # The default kernel's module is built where it always was.
 KMOD_BUILD=$BUILD_DIR/kmod
