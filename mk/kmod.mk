@@ -68,8 +68,8 @@ vm-matrix: vm-deps $(BUILD_DIR)/bin/dirty_log_test
 # A developer's own x86-64 kernel, configured unlike Debian's (no function
 # tracer, no kprobes): KERNEL=tree-7.2 builds it from linux-source-7.2
 # (vm/tree-kernel.sh, cached outside the checkout in
-# ~/.cache/dirtyscope/kernels/tree-7.2/; the first build takes most of an
-# hour on two busy cores), then vm-test runs on it as on any built tree.
+# ~/.cache/dirtyscope/kernels/tree-7.2/; the first build is long, see
+# docs/kernels-and-vm-harness.md), then vm-test runs on it as on any built tree.
 .PHONY: vm-tree-kernel
 vm-tree-kernel:
 	@JOBS=$(JOBS) $(MAKE) --no-print-directory vm-test KERNEL=tree-7.2

@@ -49,8 +49,7 @@ KERNEL_SLOW=1 KERNEL_MEM=1G
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
 # Limits not given: generous for TCG, and KERNEL_SLOW times that on a kernel
-# whose detectors make every program slower (the debug kernel's module
-# suite takes 1-3 min where Debian's takes 10 s).
+# whose detectors make every program slower (vm/kernel.sh).
 if ((VERDICT_SET)); then
   export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-$((120 * KERNEL_SLOW))}
   export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-$((60 * KERNEL_SLOW))}

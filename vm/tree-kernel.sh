@@ -7,8 +7,8 @@
 # modules staged into the tree itself as the docs' step-by-step does
 # (modules_install INSTALL_MOD_PATH=<tree>).
 # Cache ($MACHINE_CACHE/kernels/tree-7.2/, vm/lib.sh: outside the
-# checkout, shared by every clone on the machine, as the first build takes
-# most of an hour on two busy cores): src/ the source, out/ the O= tree
+# checkout, shared by every clone on the machine, as the first build is
+# long): src/ the source, out/ the O= tree
 # that `make vm-test KERNEL=tree-7.2` boots (vm/kernel.sh); out/.built
 # holds the key (source version, config): a second run with neither
 # changed does nothing. One build at a time, across clones.
