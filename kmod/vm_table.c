@@ -29,7 +29,6 @@
 #include <linux/spinlock.h>
 
 #include "dirtyscope.h"
-#include "probes.h"
 #include "vm_table.h"
 
 /*
