@@ -74,16 +74,12 @@ void cases_teardown_burst(struct kmod_test *t)
 				   before.drops[DIRTYSCOPE_DROP_VM_ALLOC]));
 }
 
-/* name's id in LIST_VMS; 0 if it is not listed (or LIST_VMS failed). */
-static uint64_t listed_id(struct kmod_test *t, const char *name)
+/* The id of this process's VM on fd vm_fd; 0 if the module has none. */
+static uint64_t own_vm_id(struct kmod_test *t, int vm_fd)
 {
-	static struct vm_list l;
-	struct vm_info *v;
+	static struct vm_info v;
 
-	if (list_vms(&t->nl, &l))
-		return 0;
-	v = find_vm(&l, name);
-	return v ? v->id : 0;
+	return get_stats_by_name(&t->nl, getpid(), vm_fd, &v) ? 0 : v.id;
 }
 
 /*
@@ -105,7 +101,7 @@ void cases_same_process_stale(struct kmod_test *t)
 	r = write_file(SAME_KEY, "Y") ? start_vm(t, &dead, true) : -1;
 	snprintf(dead_name, sizeof(dead_name), "%d-%d", getpid(), dead.vm);
 	if (!r)
-		dead_id = listed_id(t, dead_name);
+		dead_id = own_vm_id(t, dead.vm);
 	mini_guest_close(&dead);
 	r = r || !dead_id ? -1 : start_vm(t, &fresh, true);
 	if (!r) {
@@ -114,7 +110,7 @@ void cases_same_process_stale(struct kmod_test *t)
 		/* The dead entry goes and the new one is named on a workqueue. */
 		for (uint64_t start = now_ms(); now_ms() - start < 30000;
 		     usleep(1000)) {
-			fresh_id = listed_id(t, fresh_name);
+			fresh_id = own_vm_id(t, fresh.vm);
 			if (fresh_id && fresh_id != dead_id)
 				break;
 		}
