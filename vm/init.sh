@@ -48,22 +48,24 @@ step "insmod dirtyscope.ko before kvm.ko" insmod_before_kvm
 step "kvm.ko loaded after dirtyscope.ko: probes attach" load_kvm
 # What this kernel's KVM offers for dirty tracking (diagnostics only).
 /bin/kvm_caps 2>&1 | sed 's/^/# /' >&3
+# Program limits: VM_KMOD_TEST_TIMEOUT and VM_TEST_TIMEOUT, which vm/run.sh
+# always passes on the kernel command line.
 if [ "$suite" = 1 ]; then
-	prog "dirtyscope_kmod_test (module loaded before kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test /dirtyscope.ko
+	prog "dirtyscope_kmod_test (module loaded before kvm)" "$VM_KMOD_TEST_TIMEOUT" /bin/dirtyscope_kmod_test /dirtyscope.ko
 	step "kvm.ko unloaded under dirtyscope.ko: probes detach" unload_kvm
 	step "kvm.ko loaded again: probes reattach" load_kvm
 	step "dirtyscope.ko reloaded after kvm.ko" reload_module
 	# The full 10 s reset flood ran in the first run; 2 s repeat it here.
-	prog "dirtyscope_kmod_test (module loaded after kvm)" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/dirtyscope_kmod_test --flood-ms 2000 /dirtyscope.ko
+	prog "dirtyscope_kmod_test (module loaded after kvm)" "$VM_KMOD_TEST_TIMEOUT" /bin/dirtyscope_kmod_test --flood-ms 2000 /dirtyscope.ko
 	# SPP hooks: counts, events, permissions; also reloads the module with pages registered.
-	prog "spp_kmod_test" "${VM_KMOD_TEST_TIMEOUT:-120}" /bin/spp_kmod_test /dirtyscope.ko
+	prog "spp_kmod_test" "$VM_KMOD_TEST_TIMEOUT" /bin/spp_kmod_test /dirtyscope.ko
 fi
 [ -f /tests/plan ] && run_plan /tests/plan
 # The kernel's runner (its /dev/stdout linked) through a pipe, since on
 # prog's truncated file its own result lines would overwrite it.
 if [ -f /kselftest/run_kselftest.sh ]; then
 	[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
-	prog "run_kselftest.sh (kselftest tree in /kselftest)" "${VM_TEST_TIMEOUT:-200}" \
+	prog "run_kselftest.sh (kselftest tree in /kselftest)" "$VM_TEST_TIMEOUT" \
 		sh -c 'set -o pipefail; sh /kselftest/run_kselftest.sh | cat'
 fi
 step "rmmod dirtyscope after its VMs exited" final_rmmod

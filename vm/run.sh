@@ -48,16 +48,14 @@ nothing_booted() { echo "vm-test verdict: FAIL (nothing booted: $*)"; exit 1; }
 KERNEL_SLOW=1 KERNEL_MEM=1G
 kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
 eval "$kernel_vars"
-# Limits not given: generous for TCG, and KERNEL_SLOW times that on a kernel
-# whose detectors make every program slower (vm/kernel.sh).
-if ((VERDICT_SET)); then
-  export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-$((120 * KERNEL_SLOW))}
-  export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-$((60 * KERNEL_SLOW))}
-  VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + nset * VM_TEST_TIMEOUT))}
-elif ((KERNEL_SLOW > 1)); then
-  export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-$((120 * KERNEL_SLOW))}
-  export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-$((200 * KERNEL_SLOW))}
-fi
+# Limits not given: generous for TCG (a verdict-set program, and the module
+# suite beside it, is short; a VM_TESTS program may be anything), and
+# KERNEL_SLOW times that on a kernel whose detectors make every program
+# slower (vm/kernel.sh).
+if ((VERDICT_SET)); then test_limit=120 kmod_limit=60; else test_limit=200 kmod_limit=120; fi
+export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-$((test_limit * KERNEL_SLOW))}
+export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-$((kmod_limit * KERNEL_SLOW))}
+((VERDICT_SET == 0)) || VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + nset * VM_TEST_TIMEOUT))}
 VM_TIMEOUT=${VM_TIMEOUT:-$((300 * KERNEL_SLOW))}
 VM_MEM=${VM_MEM:-$KERNEL_MEM}
 [[ -z $KERNEL_BUSYBOX ]] || die "KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64"
@@ -215,7 +213,7 @@ for entry in ${VM_TESTS_ENTRIES[@]+"${VM_TESTS_ENTRIES[@]}"}; do
   cp -L "$bin" "$STAGE/tests/"
   name="$(basename "$bin") ${args:-}"
   # The plan's line (vm/guest.sh run_plan): limit, name, no expectation.
-  printf '%s\t%s\t-\t-\t%s\n' "${VM_TEST_TIMEOUT:-200}" "$name" "/tests/$name" >>"$STAGE/tests/plan"
+  printf '%s\t%s\t-\t-\t%s\n' "$VM_TEST_TIMEOUT" "$name" "/tests/$name" >>"$STAGE/tests/plan"
   if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
   printf '%s\t%s\n' "$label" "$name" >>"$PROGRAMS"
   nprog=$((nprog + 1))
@@ -244,7 +242,7 @@ KTAP=$OUT/guest.ktap
 boot=$SECONDS
 qemu_rc=0
 BOOT_KERNEL=$KERNEL_IMAGE BOOT_TIMEOUT=$VM_TIMEOUT BOOT_MEM=$VM_MEM BOOT_SMP=${VM_SMP:-1} \
-  BOOT_APPEND="VM_MODULE_SUITE=$VM_MODULE_SUITE${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES}${VM_TEST_TIMEOUT:+ VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT}${VM_KMOD_TEST_TIMEOUT:+ VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT}" \
+  BOOT_APPEND="VM_MODULE_SUITE=$VM_MODULE_SUITE${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES} VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT" \
   vm/boot.sh x86_64 "$STAGE" "$OUT" || qemu_rc=$?
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"
 
