@@ -77,21 +77,27 @@ config_differs() {
       [[ $line == "$have" ]] || echo "$line"
     done
 }
+# config_kept CONFIG WHAT FRAGMENT...: dies naming each option the
+# FRAGMENTs (WHAT, for the message) ask for that CONFIG does not hold.
+config_kept() {
+  local lost
+  lost=$(config_differs "$1" "${@:3}" | grep -oE 'CONFIG_[A-Z0-9_]+' | paste -sd' ' || true)
+  [[ -z $lost ]] || die "the config lost what $2 asks for: $lost"
+}
 # kernel_config SRC OUT BASE LOG FRAGMENT...: OUT/.config from the make
 # targets BASE ("allnoconfig", "defconfig kvm_guest.config") with the
 # FRAGMENTs merged in, then olddefconfig (merge_config's output in LOG).
 # Dies naming each option a FRAGMENT asks for that olddefconfig dropped for
 # a missing dependency (BASE's own lines are the kernel's, not checked).
 kernel_config() {
-  local src=$1 out=$2 base=$3 log=$4 lost names=("${@:5}")
+  local src=$1 out=$2 base=$3 log=$4 names=("${@:5}")
   mkdir -p "$out"
   # shellcheck disable=SC2086 # BASE is a list of make targets
   make -s -C "$src" O="$out" $base >/dev/null
   "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${@:5}" >"$log" 2>&1 ||
     die "merge_config failed (log: $log)"
   make -s -C "$src" O="$out" olddefconfig >/dev/null
-  lost=$(config_differs "$out/.config" "${@:5}" | grep -oE 'CONFIG_[A-Z0-9_]+' | paste -sd' ' || true)
-  [[ -z $lost ]] || die "the config lost what ${names[*]##*/} asks for: $lost"
+  config_kept "$out/.config" "${names[*]##*/}" "${@:5}"
 }
 # kernel_build SRC OUT LOG TARGET...: make -j$JOBS (default: every CPU) the
 # TARGETs in OUT, the output in LOG; on failure its last lines and a die.

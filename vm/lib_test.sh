@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ctest vm.lib (label unit, no VM, no kernel build): vm/lib.sh's
-# config_differs, the check every kernel build (vm/debug-kernel.sh,
+# config_differs and config_kept, the check every kernel build (vm/debug-kernel.sh,
 # vm/tree-kernel.sh, vm/arm64/kernel-build.sh) makes that its fragment's
 # lines survived olddefconfig: silent when they did, each line that did
 # not when not, and a later fragment's line for an option wins.
@@ -33,6 +33,13 @@ check "a later fragment's line replaces an earlier one (kept)" "" \
   "$(config_differs "$tmp/config" "$tmp/first" "$tmp/second")"
 check "... and the other way round (lost)" "CONFIG_KPROBES=y" \
   "$(config_differs "$tmp/config" "$tmp/second" "$tmp/first")"
+
+# config_kept: the dying form of the same check (every kernel build's).
+got=$( (config_kept "$tmp/config" kept.config "$tmp/kept") 2>&1; echo "exit $?")
+check "config_kept: every line kept, silent, exit 0" "exit 0" "$got"
+got=$( (config_kept "$tmp/config" lost.config "$tmp/lost") 2>&1; echo "exit $?")
+check "config_kept: dies naming each lost option, exit 2" \
+  "$(printf '%s\n' 'lib-test: the config lost what lost.config asks for: CONFIG_KVM CONFIG_KPROBES CONFIG_DEBUG_FS CONFIG_NET CONFIG_LOG_BUF_SHIFT' 'exit 2')" "$got"
 
 if ((fails)); then echo "vm.lib: $fails failed"; exit 1; fi
 echo "vm.lib: all passed"
