@@ -53,7 +53,7 @@ fi
 
 linux_source_unpack "$top" "$src" "$out"
 
-patch_source "$src" "$wanted" "the fixes (${fixes[*]#"$ROOT"/})"
+patch_source "$src" ${fixes[@]+"${fixes[@]}"}
 
 t0=$SECONDS
 # Every option the fragments ask for must survive olddefconfig (a

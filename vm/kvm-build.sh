@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Rebuilds kvm.ko, kvm-amd.ko and kvm-intel.ko for the guest kernel (KERNEL,
 # vm/kernel.sh: a Debian one) from Debian's linux-source of the image's
-# version, with PATCHes applied, then puts the tree back as it was: a KVM
-# patch or a mutant (vm/mutants/) is tested without building a kernel.
+# version, with PATCHes applied (vm/lib.sh patch_source): a KVM patch or a
+# mutant (vm/mutants/) is tested without building a kernel.
 # Cache, steps and exit codes: docs/kernels-and-vm-harness.md, "How kvm.ko
 # is rebuilt".
 # Usage: vm/kvm-build.sh OUTDIR [PATCH...]   OUTDIR/{kvm,kvm-amd,kvm-intel}.ko
 #          and OUTDIR/patches.txt ("NAME sha256:HASH" a patch)
-#        vm/kvm-build.sh --tree   only prepares the tree and prints its path
+#        vm/kvm-build.sh --tree   only prepares the tree, unpatched, and prints its path
 set -euo pipefail
 
 WHO=kvm-build
@@ -66,32 +66,9 @@ if [[ $SERIES != 6.1 ]]; then
     "${pahole_ver:0:1}" "${pahole_ver:1}" >"$CACHE/pahole-stub"
   chmod +x "$CACHE/pahole-stub"
 fi
-BACKUP=$CACHE/backup     # exists only while a patch set is applied
-# git must not find the checkout's repository above the tree: `git apply`
-# inside another repo's subdirectory silently skips paths.
-export GIT_CEILING_DIRECTORIES=$CACHE
-
 # One user of the tree at a time.
 exec 9>"$CACHE/.lock"
 flock 9
-
-# Puts back every file the last patch set touched (also after a crash).
-restore_tree() {
-  [[ -d $BACKUP ]] || return 0
-  local rel TREE=$TREE
-  # The cache holds one tree per version: restore the one the backup is of.
-  [[ -f $BACKUP/tree ]] && TREE=$(cat "$BACKUP/tree")
-  while IFS= read -r rel; do
-    if [[ -e $BACKUP/files/$rel ]]; then
-      mkdir -p "$(dirname "$TREE/$rel")"
-      cp "$BACKUP/files/$rel" "$TREE/$rel"   # fresh mtime: recompiled next time
-    else
-      rm -f "$TREE/$rel"                       # the patch created it
-    fi
-  done <"$BACKUP/touched"
-  rm -rf "$BACKUP"
-}
-restore_tree
 
 # --- 1. fetch -----------------------------------------------------------
 fetch_source() {
@@ -143,9 +120,10 @@ prepare_tree() {
 if [[ ! -f $STAMP || $(cat "$STAMP") != "$STAMP_TEXT" ]]; then
   prepare_tree "$(fetch_source)"
 fi
-((TREE_ONLY)) && { echo "$TREE"; exit 0; }
+# --tree: the source as Debian ships it.
+((TREE_ONLY)) && { patch_source "$TREE"; echo "$TREE"; exit 0; }
 
-# --- 3. patch, build, copy out, restore ---------------------------------
+# --- 3. patch, build, copy out ---------------------------------------
 # The result depends only on the tree and the patches' content.
 key=$( { echo "$STAMP_TEXT"; for p in "${PATCHES[@]}"; do sha256sum <"$p"; done; } |
   sha256sum | cut -c1-16)
@@ -159,43 +137,16 @@ write_patch_list() {
 
 if [[ ! -f $RESULT/kvm.ko ]]; then
   t0=$SECONDS
-  # Back up every file any patch touches before touching one.
-  rm -rf "$BACKUP"
-  mkdir -p "$BACKUP/files"
-  echo "$TREE" >"$BACKUP/tree"
-  # The files a -p1 patch touches: its ---/+++ paths without their first
-  # component (and a git rename's both names).
-  sed -nE -e 's#^(---|\+\+\+) [^/ \t]+/([^\t]*).*#\2#p' -e 's#^rename (from|to) ##p' /dev/null ${PATCHES[@]+"${PATCHES[@]}"} |
-    sort -u >"$BACKUP/touched"
-  while IFS= read -r rel; do
-    [[ -e $BACKUP/files/$rel || ! -e $TREE/$rel ]] && continue
-    mkdir -p "$(dirname "$BACKUP/files/$rel")"
-    cp -p "$TREE/$rel" "$BACKUP/files/$rel"
-  done <"$BACKUP/touched"
-
-  for p in "${PATCHES[@]}"; do
-    name=$(basename "$p")
-    if ! err=$(cd "$TREE" && git apply --whitespace=nowarn "$p" 2>&1); then
-      # Context that moved a little: let patch(1) try with fuzz, dry run first.
-      if (cd "$TREE" && patch -p1 --dry-run --batch --forward -s <"$p" >/dev/null 2>&1); then
-        (cd "$TREE" && patch -p1 --batch --forward -s --no-backup-if-mismatch -r - <"$p" >/dev/null)
-      else
-        restore_tree
-        die "patch $name does not apply to $SRC_PKG $KERNEL_VERSION: $(echo "$err" | grep -m1 -E 'error|fatal' || echo "$err" | head -n1)"
-      fi
-    fi
-  done
-
+  # The tree keeps them until another set comes (patch_source).
+  patch_source "$TREE" ${PATCHES[@]+"${PATCHES[@]}"}
   log=$CACHE/build.log
   if ! ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$KERNEL_ABI" ${KMAKE[@]+"${KMAKE[@]}"} >"$log" 2>&1; then
-    restore_tree
     names=$(for p in "${PATCHES[@]}"; do basename "$p"; done | paste -sd' ')
     note "kvm modules do not compile with ${names:-no patches} (log: $log):"
     grep -E -A3 'error:|Error [0-9]|undefined!' "$log" | head -n 30 >&2
     exit 2
   fi
   mkdir -p "$RESULT.tmp" && cp "$TREE"/arch/x86/kvm/{kvm,kvm-amd,kvm-intel}.ko "$RESULT.tmp/"
-  restore_tree
   write_patch_list "$RESULT.tmp"
   rm -rf "$RESULT"
   mv "$RESULT.tmp" "$RESULT"

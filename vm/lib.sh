@@ -29,21 +29,31 @@ btf_args() {
   have=$(pahole --version 2>/dev/null | tr -dc 0-9 || true)
   if [[ -z $have ]] || { [[ -n $want ]] && ((have < want)); }; then echo CONFIG_DEBUG_INFO_BTF_MODULES=; fi
 }
-# patch_source SRC WANTED WHAT: a kernel source patched in place (builds
-# stay incremental): the set recorded in SRC/.dirtyscope-patches.patch is
-# taken back out unless it is WANTED, then WANTED (one patch, maybe empty)
-# goes in and is recorded. WHAT names the patches in messages.
+# patch_source SRC PATCH...: a kernel source holding exactly the PATCHes,
+# patched in place (builds stay incremental): the set recorded in
+# SRC/.dirtyscope-patches.patch is taken back out unless it is the same,
+# then each PATCH goes in, in order. One that does not apply dies naming it
+# and its first failing hunk, with SRC as it was before (exit 2).
 patch_source() {
-  local src=$1 wanted=$2 what=$3 applied=$1/.dirtyscope-patches.patch
-  if [[ -f $applied ]] && ! cmp -s "$applied" "$wanted"; then
-    patch -s -R -p1 -d "$src" <"$applied" || die "could not take the previous patches back out of $src"
+  local src=$1 applied=$1/.dirtyscope-patches.patch wanted p err done=()
+  wanted=$(cat "${@:2}" /dev/null)
+  if [[ -f $applied ]] && [[ $(cat "$applied") != "$wanted" ]]; then
+    patch -s -R -p1 -d "$src" --no-backup-if-mismatch <"$applied" || die "could not take the previous patches back out of $src"
     rm -f "$applied"
   fi
-  [[ ! -f $applied && -s $wanted ]] || return 0
-  patch -s -p1 -d "$src" --dry-run <"$wanted" >/dev/null 2>&1 || die "$what do not apply to $src"
-  patch -s -p1 -d "$src" <"$wanted"
-  cp "$wanted" "$applied"
-  note "applied $what"
+  [[ ! -f $applied && -n $wanted ]] || return 0
+  for p in "${@:2}"; do
+    [[ -s $p ]] || continue
+    if ! err=$(patch -p1 -d "$src" --dry-run --batch --forward <"$p" 2>&1); then
+      ((${#done[@]} == 0)) || cat "${done[@]}" | patch -s -R -p1 -d "$src"
+      die "$(basename "$p") does not apply to $src: $(awk '/^checking file /{ f = $3 ": " }
+        /FAILED|garbage|malformed|ignored|can.t find/{ print f $0; exit }' <<<"$err")"
+    fi
+    patch -s -p1 -d "$src" --no-backup-if-mismatch <"$p"
+    done+=("$p")
+  done
+  printf '%s\n' "$wanted" >"$applied"
+  note "applied ${#done[@]} patch(es) to $src"
 }
 # linux_source TOP SERIES SUITE: SUITE's newest linux-source-SERIES (amd64
 # lists in a private apt state, TOP/apt; needs vm/apt.sh). Sets SRC_PKG and

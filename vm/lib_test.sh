@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # ctest vm.lib (label unit, no VM, no kernel build): vm/lib.sh's
+# patch_source (a patch set in place, switched, refused whole), and
 # config_differs and config_kept, the check every kernel build (vm/debug-kernel.sh,
 # vm/tree-kernel.sh, vm/arm64/kernel-build.sh) makes that its fragment's
 # lines survived olddefconfig: silent when they did, each line that did
@@ -40,6 +41,22 @@ check "config_kept: every line kept, silent, exit 0" "exit 0" "$got"
 got=$( (config_kept "$tmp/config" lost.config "$tmp/lost") 2>&1; echo "exit $?")
 check "config_kept: dies naming each lost option, exit 2" \
   "$(printf '%s\n' 'lib-test: the config lost what lost.config asks for: CONFIG_KVM CONFIG_KPROBES CONFIG_DEBUG_FS CONFIG_NET CONFIG_LOG_BUF_SHIFT' 'exit 2')" "$got"
+
+# patch_source: a set goes in, another replaces it, one that does not apply
+# leaves the source as it was, and none gives the plain source back.
+mkdir -p "$tmp/src/a" && seq 9 >"$tmp/src/a/f" && cp -r "$tmp/src" "$tmp/plain"
+seq 9 | sed 's/^2$/TWO/' >"$tmp/two" && seq 9 | sed 's/^8$/EIGHT/' >"$tmp/eight"
+for v in two eight; do diff -u --label a/a/f --label b/a/f "$tmp/src/a/f" "$tmp/$v" >"$tmp/$v.patch"; done
+sed "s/^ .*/ not in the source/" "$tmp/eight.patch" >"$tmp/bad.patch"
+got=$( (patch_source "$tmp/src" "$tmp/two.patch") 2>/dev/null; cat "$tmp/src/a/f")
+check "patch_source: the set goes in" "$(seq 9 | sed 's/^2$/TWO/')" "$got"
+got=$( (patch_source "$tmp/src" "$tmp/eight.patch") 2>/dev/null; cat "$tmp/src/a/f")
+check "patch_source: another set replaces it" "$(seq 9 | sed 's/^8$/EIGHT/')" "$got"
+got=$( (patch_source "$tmp/src" "$tmp/two.patch" "$tmp/bad.patch") 2>&1; echo "exit $?"; cat "$tmp/src/a/f")
+check "patch_source: a patch that does not apply: named, exit 2, the source as it was" \
+  "$(printf '%s\n' "lib-test: bad.patch does not apply to $tmp/src: a/f: Hunk #1 FAILED at 5." 'exit 2'; seq 9)" "$got"
+got=$( (patch_source "$tmp/src" "$tmp/two.patch" && patch_source "$tmp/src") 2>/dev/null; diff -r "$tmp/plain" "$tmp/src")
+check "patch_source: no patches, the plain source" "" "$got"
 
 if ((fails)); then echo "vm.lib: $fails failed"; exit 1; fi
 echo "vm.lib: all passed"

@@ -97,7 +97,7 @@ fi
 apt_source_tree "$top/debs" linux-source-7.2 "$version" "$src" "$out"
 mkdir -p "$out"
 
-patch_source "$src" "$wanted" "KVM_PATCHES ($*)"
+patch_source "$src" "$@"
 
 t0=$SECONDS
 rm -f "$out/.built"
