@@ -4,8 +4,9 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 SANITIZE ?= 0
-# Warnings are errors in every build made through this Makefile.
-CMAKE_FLAGS += -DDS_WERROR=ON
+# Warnings are errors in every build made through this Makefile, and
+# compiling goes through ccache (installed by deps; CMakeLists.txt).
+CMAKE_FLAGS += -DDS_WERROR=ON -DDS_CCACHE=ON
 DEPS_GROUPS := core bpf netlink plot kmod vm
 
 # ARCH=arm64: cross-build with cmake/aarch64-linux-gnu.cmake into
@@ -35,7 +36,7 @@ $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
 
 build: deps $(BUILD_DIR)/CMakeCache.txt
-	@grep -q '^DS_WERROR:BOOL=ON' $(BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+	@grep -q '^DS_WERROR:BOOL=ON' $(BUILD_DIR)/CMakeCache.txt && grep -q '^DS_CCACHE:BOOL=ON' $(BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS) $(BUILD_TARGETS)
 
 # Every test: unit tests under ASan/UBSan first, then unit and live-kernel

@@ -8,8 +8,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 declare -A groups=(
   # valgrind: callgrind counts the micro-benchmark's instructions (make
   # microbench, bench/icount.sh), and the micro-benchmark includes its
-  # valgrind/callgrind.h client requests.
-  [core]="build-essential cmake g++ libgtest-dev libgmock-dev libbenchmark-dev pkg-config libssl-dev valgrind"
+  # valgrind/callgrind.h client requests. ccache: the Makefile's builds
+  # compile through it.
+  [core]="build-essential ccache cmake g++ libgtest-dev libgmock-dev libbenchmark-dev pkg-config libssl-dev valgrind"
   [bpf]="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev"
   [netlink]="libnl-3-dev libnl-genl-3-dev"
   [plot]="gnuplot-nox"
@@ -18,8 +19,8 @@ declare -A groups=(
   # The kernel the VM harness boots, and tools to boot it and judge its output.
   [vm]="build-essential linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio kmod xz-utils python3 bpftool"
   # Rebuilding kvm*.ko from linux-source-6.1 (vm/kvm-build.sh): kconfig needs
-  # flex and bison, the build bc, libelf (objtool), libssl (sign-file); git
-  # and patch apply patches; rsync installs uapi headers for PEER=1.
+  # flex and bison, the build bc, libelf (objtool), libssl (sign-file); patch
+  # applies the patches, git copies the checkout (make churn-mutant); rsync installs uapi headers for PEER=1.
   [kvmsrc]="build-essential bc flex bison libssl-dev libelf-dev git patch xz-utils rsync"
   # The debug kernel (vm/debug-kernel.sh): a whole kernel with BTF, so
   # pahole (dwarves) besides what the kvm rebuild needs.
