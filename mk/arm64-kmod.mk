@@ -10,4 +10,4 @@
 #                        run those too (slow under TCG)
 .PHONY: vm-arm64-kmod
 vm-arm64-kmod:
-	ARM64_KMOD_EXTRA="$(ARM64_KMOD_EXTRA)" vm/arm64/kmod-test.sh
+	ARM64_KMOD_EXTRA="$(ARM64_KMOD_EXTRA)" vm/arm64/boot.sh --kmod

@@ -36,12 +36,11 @@ known_bug() {
   if carries "$fix"; then echo "=$T $*"; else echo "!$T $* ~ $message"; fi
 }
 # arm64's ring-only dirty logging on huge pages (docs/findings/
-# arm64-ring-only-hugepages/; measured still there in 7.2.13 and 7.3-rc7).
-# A page is lost only when the guest writes two pages of one 2 MiB block
-# between collections, which a slow guest (TCG on a busy host) may not do
-# in 2 short intervals (6.12 once lost just 1 page): 8 intervals of 100 ms
-# make a run that loses nothing on a buggy kernel unlikely however slow
-# the guest is, short of not running at all.
+# arm64-ring-only-hugepages/, with the kernels it was measured on). A page
+# is lost only when the guest writes two pages of one 2 MiB block between
+# collections, which a slow guest (TCG on a busy host) may not do in 2
+# short intervals: 8 intervals of 100 ms make a run that loses nothing on a
+# buggy kernel unlikely however slow the guest is, short of not running.
 ring_fix=docs/findings/arm64-ring-only-hugepages/fix.patch
 known_bug=(
   "$(known_bug "$ring_fix" missed -M dirty-ring -b 16M -i 8 -I 100 -s anonymous_hugetlb)"
