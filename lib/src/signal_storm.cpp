@@ -35,7 +35,6 @@ SignalStorm::SignalStorm(pthread_t target) {
     while (!stop_.load(std::memory_order_relaxed)) {
       const uint64_t before = handled.load(std::memory_order_relaxed);
       pthread_kill(target, kSignal);
-      sent_.fetch_add(1, std::memory_order_relaxed);
       // The next signal only once this one was handled, and after a pause:
       // a signal sent as soon as the last was handled can still be pending
       // at every return to user space, and then the target never runs its

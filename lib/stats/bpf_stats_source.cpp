@@ -130,7 +130,6 @@ struct BpfStatsSource::Impl {
   CPtr<dirty_stats_tp, dirty_stats_tp__destroy> tp;
   bpf_object* obj = nullptr;  // owned by the skeleton above
   AttachMode mode = AttachMode::Auto;
-  std::vector<std::string> hooks;
   int counters_fd = -1;
   int ioctl_fd = -1;
   std::vector<CPtr<bpf_link, bpf_link__destroy>> links;
@@ -161,19 +160,14 @@ void BpfStatsSource::Impl::open(const BpfOptions& options) {
   };
   const VmlinuxBtf vmlinux;
   for (const Hook& h : kHooks) {
-    const char* prog = nullptr;
-    const char* kind = "";
-    if (mode == AttachMode::Tp) {
-      prog = h.tp, kind = "tp";
-    } else if (mode == AttachMode::TpBtf && h.tp_btf && vmlinux.has_typedef(h.btf_name)) {
-      prog = h.tp_btf, kind = "tp_btf";
-    } else if (!h.tp_btf && mode == AttachMode::TpBtf && tracefs_ok()) {
-      prog = h.tp, kind = "tp";
-    } else {
-      prog = h.raw_tp, kind = "raw_tp";
-    }
-    wanted.push_back(prog);
-    hooks.push_back(std::string(h.tracepoint) + ": " + kind);
+    if (mode == AttachMode::Tp)
+      wanted.push_back(h.tp);
+    else if (mode == AttachMode::TpBtf && h.tp_btf && vmlinux.has_typedef(h.btf_name))
+      wanted.push_back(h.tp_btf);
+    else if (!h.tp_btf && mode == AttachMode::TpBtf && tracefs_ok())
+      wanted.push_back(h.tp);
+    else
+      wanted.push_back(h.raw_tp);
   }
   if (mode == AttachMode::Tp && !tracefs_ok()) throw StatsUnavailable(*tracefs_problem);
 
@@ -216,7 +210,6 @@ void BpfStatsSource::Impl::attach(const std::vector<const char*>& wanted) {
       continue;
     }
     const int err = prog ? errno : ENOENT;
-    hooks[i] += std::string(" (not attached: ") + std::strerror(err) + ")";
     if (kHooks[i].required) {
       if (err == EPERM || err == EACCES) fail_errno("attach " + std::string(kHooks[i].tracepoint), err);
       missing += missing.empty() ? "" : ", ";
@@ -225,7 +218,7 @@ void BpfStatsSource::Impl::attach(const std::vector<const char*>& wanted) {
   }
   if (!missing.empty())
     throw StatsUnavailable("tracepoints missing (is KVM loaded?): " + missing);
-  take_log();  // warnings about optional hooks are in hooks()
+  take_log();  // an optional hook that did not attach is no error
 }
 
 BpfStatsSource::BpfStatsSource(BpfOptions options) : impl_(std::make_unique<Impl>()) {
@@ -238,7 +231,6 @@ BpfStatsSource::BpfStatsSource(BpfStatsSource&&) noexcept = default;
 BpfStatsSource& BpfStatsSource::operator=(BpfStatsSource&&) noexcept = default;
 
 AttachMode BpfStatsSource::mode() const { return impl_->mode; }
-const std::vector<std::string>& BpfStatsSource::hooks() const { return impl_->hooks; }
 
 namespace {
 

@@ -23,10 +23,6 @@ BpfStatsSource::~BpfStatsSource() = default;
 BpfStatsSource::BpfStatsSource(BpfStatsSource&&) noexcept = default;
 BpfStatsSource& BpfStatsSource::operator=(BpfStatsSource&&) noexcept = default;
 AttachMode BpfStatsSource::mode() const { return AttachMode::Auto; }
-const std::vector<std::string>& BpfStatsSource::hooks() const {
-  static const std::vector<std::string> none;
-  return none;
-}
 DirtyStats BpfStatsSource::snapshot() { return {}; }
 
 std::unique_ptr<SppStatsSource> make_bpf_spp_source(pid_t) { no_bpf(); }

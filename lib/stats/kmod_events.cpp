@@ -44,11 +44,9 @@ KmodEventSubscriber::~KmodEventSubscriber() = default;
 KmodEventSubscriber::KmodEventSubscriber(KmodEventSubscriber&&) noexcept = default;
 KmodEventSubscriber& KmodEventSubscriber::operator=(KmodEventSubscriber&&) noexcept = default;
 
-int KmodEventSubscriber::fd() const { return nl_socket_get_fd(impl_->conn.sock.get()); }
-
 std::vector<KmodEvent> KmodEventSubscriber::poll(int timeout_ms) {
   std::vector<KmodEvent> events;
-  pollfd p{.fd = fd(), .events = POLLIN, .revents = 0};
+  pollfd p{.fd = nl_socket_get_fd(impl_->conn.sock.get()), .events = POLLIN, .revents = 0};
   const int r = ::poll(&p, 1, timeout_ms);
   if (r < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
   if (r <= 0) return events;

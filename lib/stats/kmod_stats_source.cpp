@@ -4,7 +4,6 @@
 // kmod_visibility.cpp; the events group: kmod_events.cpp).
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 
-#include <exception>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -64,15 +63,6 @@ void KmodStatsSource::reset(pid_t pid) {
     if (process_of_thread(vm.pid) != pid) continue;
     reset_stats(impl_->conn, vm.id);
     impl_->base.vms.erase(vm.id);
-  }
-}
-
-bool KmodStatsSource::available() {
-  try {
-    (void)connect_family();
-    return true;
-  } catch (const std::exception&) {
-    return false;
   }
 }
 

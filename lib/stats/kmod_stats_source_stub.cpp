@@ -1,9 +1,7 @@
 // Built instead of the kmod sources (kmod_stats_source.cpp and the rest,
 // spp_stats_kmod.cpp) when libnl-genl was missing at configure time: the
-// API stays, and using a source is a clean "unavailable" (exit 4 / test
+// sources stay, and using one is a clean "unavailable" (exit 4 / test
 // skip) rather than a build failure.
-#include <stdexcept>
-
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 #include "spp_sources.hpp"
 
@@ -21,13 +19,6 @@ namespace {
 struct KmodStatsSource::Impl {};
 struct KmodEventSubscriber::Impl {};
 
-KmodVm parse_kmod_vm(const nlmsghdr*, std::uint8_t) { no_libnl(); }
-KmodEvent parse_kmod_event(const nlmsghdr*) { no_libnl(); }
-KmodVm kmod_since(const KmodVm& now, const KmodVm&) { return now; }
-DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>&, const std::function<pid_t(std::uint32_t)>&) {
-  return DirtyStats{.source = "kmod", .vms = {}};
-}
-
 KmodStatsSource::KmodStatsSource(KmodOptions) { no_libnl(); }
 KmodStatsSource::~KmodStatsSource() = default;
 KmodStatsSource::KmodStatsSource(KmodStatsSource&&) noexcept = default;
@@ -35,7 +26,6 @@ KmodStatsSource& KmodStatsSource::operator=(KmodStatsSource&&) noexcept = defaul
 DirtyStats KmodStatsSource::snapshot() { return {}; }
 std::vector<KmodVm> KmodStatsSource::vms() { return {}; }
 void KmodStatsSource::reset(pid_t) { no_libnl(); }
-bool KmodStatsSource::available() { return false; }
 void kmod_reset_stats(pid_t) { no_libnl(); }
 
 KmodEventSubscriber::KmodEventSubscriber() { no_libnl(); }
@@ -43,11 +33,7 @@ KmodEventSubscriber::~KmodEventSubscriber() = default;
 KmodEventSubscriber::KmodEventSubscriber(KmodEventSubscriber&&) noexcept = default;
 KmodEventSubscriber& KmodEventSubscriber::operator=(KmodEventSubscriber&&) noexcept = default;
 std::vector<KmodEvent> KmodEventSubscriber::poll(int) { return {}; }
-int KmodEventSubscriber::fd() const { return -1; }
 
 std::unique_ptr<SppStatsSource> make_kmod_spp_source(pid_t, int) { no_libnl(); }
-void put_spp_set(nl_msg*, std::uint64_t, const SppRange&, std::uint32_t) {
-  throw std::logic_error("put_spp_set without libnl");
-}
 
 }  // namespace dirtyscope::stats

@@ -91,9 +91,8 @@ KvmBinaryStats::KvmBinaryStats(UniqueFd stats_fd) : fd_(std::move(stats_fd)) {
     DescFixed fixed{};
     std::memcpy(&fixed, d, sizeof(fixed));
     const char* name = d + sizeof(DescFixed);
-    KvmStatDesc desc{.name = std::string(name, strnlen(name, hdr.name_size)), .flags = fixed.flags,
-                     .exponent = fixed.exponent, .size = fixed.size, .offset = fixed.offset,
-                     .bucket_size = fixed.bucket_size};
+    KvmStatDesc desc{.name = std::string(name, strnlen(name, hdr.name_size)), .size = fixed.size,
+                     .offset = fixed.offset};
     data_words = std::max<std::uint64_t>(data_words, desc.offset / 8 + desc.size);
     descs_.push_back(std::move(desc));
   }

@@ -7,12 +7,10 @@
 #include "dirtyscope/arm64/guest_image.hpp"
 namespace dirtyscope {
 using ArchGuestImage = arm64::GuestImage;
-inline constexpr const char* kGuestArchName = "arm64";
 }  // namespace dirtyscope
 #else
 #include "dirtyscope/x86/guest_image.hpp"
 namespace dirtyscope {
 using ArchGuestImage = x86::GuestImage;
-inline constexpr const char* kGuestArchName = "x86-64";
 }  // namespace dirtyscope
 #endif

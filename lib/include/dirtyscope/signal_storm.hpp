@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdint>
 #include <thread>
 
 namespace dirtyscope {
@@ -27,11 +26,8 @@ class SignalStorm {
   SignalStorm(const SignalStorm&) = delete;
   SignalStorm& operator=(const SignalStorm&) = delete;
 
-  uint64_t sent() const { return sent_.load(std::memory_order_relaxed); }
-
  private:
   std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> sent_{0};
   std::thread thread_;
 };
 

@@ -33,7 +33,6 @@ struct PageWrite {
 struct StampView {
   const uint8_t* base;
   uint64_t pages;
-  uint64_t stamp(uint64_t page) const { return word(page, 0); }
   PageWrite read(uint64_t page) const { return PageWrite::decode(word(page, 0), word(page, 1)); }
 
  private:

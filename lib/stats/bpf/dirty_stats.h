@@ -26,7 +26,6 @@ enum ds_ioctl_kind {
 	DS_IOCTL_GET_DIRTY_LOG = 0,
 	DS_IOCTL_CLEAR_DIRTY_LOG = 1,
 	DS_IOCTL_RESET_DIRTY_RINGS = 2,
-	DS_IOCTL_KINDS = 3,
 };
 
 /* counters map: one entry per (process, vCPU). */

@@ -8,9 +8,7 @@
 #include <sys/types.h>
 
 #include <memory>
-#include <string>
 #include <string_view>
-#include <vector>
 
 #include "dirtyscope/stats/stats_source.hpp"
 
@@ -42,8 +40,6 @@ class BpfStatsSource final : public StatsSource {
 
   // The variant actually attached (never Auto).
   AttachMode mode() const;
-  // One line per hook: "kvm_dirty_ring_push: tp_btf", or why it is missing.
-  const std::vector<std::string>& hooks() const;
 
  private:
   struct Impl;

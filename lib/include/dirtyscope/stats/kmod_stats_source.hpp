@@ -197,10 +197,6 @@ class KmodStatsSource final : public StatsSource {
   // snapshot() stays consistent.
   void reset(pid_t pid = 0);
 
-  // True when the family is registered (dirtyscope.ko loaded); never throws
-  // StatsUnavailable. `dirtyscope stats --source auto` uses it.
-  static bool available();
-
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -223,8 +219,6 @@ class KmodEventSubscriber {
   // Waits up to timeout_ms (0: just look, -1: forever) for events and
   // returns those that arrived (possibly none).
   std::vector<KmodEvent> poll(int timeout_ms);
-  // The socket's fd, for an external poll loop.
-  int fd() const;
 
  private:
   struct Impl;

@@ -17,11 +17,8 @@ namespace dirtyscope::stats {
 
 struct KvmStatDesc {
   std::string name;
-  std::uint32_t flags = 0;     // KVM_STATS_TYPE_* | KVM_STATS_UNIT_* | KVM_STATS_BASE_*
-  std::int16_t exponent = 0;   // value * base^exponent is in `unit`
   std::uint16_t size = 0;      // number of u64 values (1, or buckets of a histogram)
   std::uint32_t offset = 0;    // byte offset inside the data block
-  std::uint32_t bucket_size = 0;
 };
 
 class KvmBinaryStats {
