@@ -16,45 +16,6 @@ namespace {
 
 using namespace kmod_test;
 
-constexpr DropCounters kVmDrops{.events = 4, .pending_events = 1, .vcpu_alloc = 2, .notify = 3};
-constexpr DropCounters kModuleDrops{.events = 9,     .pending_events = 1, .vm_alloc = 5, .vm_table_full = 6,
-                                    .vcpu_alloc = 2, .task = 7,           .notify = 3};
-
-class KmodDropsWire : public ::testing::TestWithParam<bool> {};
-
-TEST_P(KmodDropsWire, VmRepliesCarryGenerationAndDrops) {
-  for (std::uint8_t cmd : {DIRTYSCOPE_CMD_GET_STATS, DIRTYSCOPE_CMD_LIST_VMS}) {
-    ModuleMsg m(cmd, GetParam());
-    m.reset_gen = 7;
-    m.drops = kVmDrops;
-    m.vm(5, 4242, 9, "4242-9", {{0, kVcpu0}}, cmd == DIRTYSCOPE_CMD_GET_STATS);
-    const KmodVm vm = parse_kmod_vm(m.hdr(), cmd);
-    EXPECT_EQ(vm.reset_gen, std::optional<std::uint64_t>(7)) << int(cmd);
-    EXPECT_EQ(vm.drops, std::optional<DropCounters>(kVmDrops)) << int(cmd);
-    EXPECT_EQ(vm.totals.ring_pushes, 100u) << "the counters are unaffected";
-  }
-}
-
-TEST_P(KmodDropsWire, ModuleReplyParses) {
-  ModuleMsg m(DIRTYSCOPE_CMD_GET_MODULE, GetParam());
-  m.module_reply(3, kModuleDrops, 11);
-  EXPECT_EQ(parse_kmod_module(m.hdr()),
-            (KmodModule{.reset_gen = 3, .drops = kModuleDrops, .unattributed = 11}));
-}
-
-INSTANTIATE_TEST_SUITE_P(Padding, KmodDropsWire, ::testing::Values(false, true),
-                         [](const auto& p) { return p.param ? "Pad64" : "X86"; });
-
-// The twin: a module from before generations sends neither; nothing is made up.
-TEST(KmodDropsWire, AnOlderModuleHasNoGenerationAndNoDrops) {
-  ModuleMsg m(DIRTYSCOPE_CMD_GET_STATS);
-  get_stats_reply(m);
-  const KmodVm vm = parse_kmod_vm(m.hdr(), DIRTYSCOPE_CMD_GET_STATS);
-  EXPECT_FALSE(vm.reset_gen.has_value());
-  EXPECT_FALSE(vm.drops.has_value());
-  EXPECT_EQ(to_json(kmod_to_dirty_stats({vm})).find("drop_"), std::string::npos);
-}
-
 TEST(KmodDropsMalformed, ModuleReplyNeedsEveryReason) {
   ModuleMsg m(DIRTYSCOPE_CMD_GET_MODULE);
   m.u64(DIRTYSCOPE_ATTR_RESET_GEN, 1, DIRTYSCOPE_ATTR_PAD);
@@ -84,8 +45,8 @@ KmodVm reply(std::optional<std::uint64_t> gen, std::uint64_t pushes, std::uint64
   ModuleMsg m(DIRTYSCOPE_CMD_GET_STATS);
   m.reset_gen = gen;
   m.drops.events = dropped;
-  Counters c = kVcpu0;
-  c.pushes = pushes;
+  KmodCounters c = kVcpu0;
+  c.ring_pushes = pushes;
   m.vm(5, 4242, 9, "4242-9", {{0, c}}, true);
   return parse_kmod_vm(m.hdr(), DIRTYSCOPE_CMD_GET_STATS);
 }

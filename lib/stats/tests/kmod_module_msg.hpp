@@ -26,12 +26,6 @@ namespace dirtyscope::stats::kmod_test {
 
 constexpr int kFamilyId = 0x1c;  // any id: the parser does not look at it
 
-struct Counters {
-  std::uint64_t pushes = 0, resets = 0, reset_entries = 0, full = 0, faults = 0, spte = 0,
-                spte_w = 0;
-  std::uint32_t ring_size = 0, hwm = 0;
-};
-
 // Builds one message the way the module does. `pad64` emulates
 // nla_put_u64_64bit() on an architecture without efficient unaligned
 // access: a zero-length *_PAD attribute before a u64 whose payload would
@@ -103,30 +97,31 @@ class ModuleMsg {
     str(DIRTYSCOPE_ATTR_VM_NAME, name);
   }
   // ds_put_counters(): same order, u32 for ring size and high water.
-  void counters(const Counters& c) {
-    u64(DIRTYSCOPE_STAT_RING_PUSHES, c.pushes, DIRTYSCOPE_STAT_PAD);
-    u64(DIRTYSCOPE_STAT_RING_RESETS, c.resets, DIRTYSCOPE_STAT_PAD);
-    u64(DIRTYSCOPE_STAT_RING_RESET_ENTRIES, c.reset_entries, DIRTYSCOPE_STAT_PAD);
-    u64(DIRTYSCOPE_STAT_RING_FULL_EXITS, c.full, DIRTYSCOPE_STAT_PAD);
-    u64(DIRTYSCOPE_STAT_PAGE_FAULTS, c.faults, DIRTYSCOPE_STAT_PAD);
-    u64(DIRTYSCOPE_STAT_SET_SPTE, c.spte, DIRTYSCOPE_STAT_PAD);
-    u64(DIRTYSCOPE_STAT_SET_SPTE_WRITABLE, c.spte_w, DIRTYSCOPE_STAT_PAD);
+  void counters(const KmodCounters& c) {
+    u64(DIRTYSCOPE_STAT_RING_PUSHES, c.ring_pushes, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_RING_RESETS, c.ring_resets, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_RING_RESET_ENTRIES, c.ring_reset_entries, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_RING_FULL_EXITS, c.ring_full_exits, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_PAGE_FAULTS, c.page_faults, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_SET_SPTE, c.set_spte, DIRTYSCOPE_STAT_PAD);
+    u64(DIRTYSCOPE_STAT_SET_SPTE_WRITABLE, c.set_spte_writable, DIRTYSCOPE_STAT_PAD);
     u32(DIRTYSCOPE_STAT_RING_SIZE, c.ring_size);
-    u32(DIRTYSCOPE_STAT_RING_HIGH_WATER, c.hwm);
+    u32(DIRTYSCOPE_STAT_RING_HIGH_WATER, c.ring_high_water);
   }
   // ds_put_vm(): identity, NR_VCPUS, STATS nest (totals), VCPU nests.
   void vm(std::uint64_t id, std::uint32_t pid, std::int32_t fd, const char* name,
-          const std::vector<std::pair<std::uint32_t, Counters>>& vcpus, bool per_vcpu) {
+          const std::vector<std::pair<std::uint32_t, KmodCounters>>& vcpus, bool per_vcpu) {
     if (reset_gen) u64(DIRTYSCOPE_ATTR_RESET_GEN, *reset_gen, DIRTYSCOPE_ATTR_PAD);
     vm_id(id, pid, fd, name);
     u32(DIRTYSCOPE_ATTR_NR_VCPUS, static_cast<std::uint32_t>(vcpus.size()));
     if (reset_gen) drops_nest(drops, false);
-    Counters sum;
+    KmodCounters sum;
     for (const auto& [vid, c] : vcpus) {
-      sum.pushes += c.pushes, sum.resets += c.resets, sum.reset_entries += c.reset_entries;
-      sum.full += c.full, sum.faults += c.faults, sum.spte += c.spte, sum.spte_w += c.spte_w;
+      sum.ring_pushes += c.ring_pushes, sum.ring_resets += c.ring_resets;
+      sum.ring_reset_entries += c.ring_reset_entries, sum.ring_full_exits += c.ring_full_exits;
+      sum.page_faults += c.page_faults, sum.set_spte += c.set_spte, sum.set_spte_writable += c.set_spte_writable;
       sum.ring_size = std::max(sum.ring_size, c.ring_size);
-      sum.hwm = std::max(sum.hwm, c.hwm);
+      sum.ring_high_water = std::max(sum.ring_high_water, c.ring_high_water);
     }
     nlattr* n = nest_start(DIRTYSCOPE_ATTR_STATS);
     counters(sum);
@@ -156,10 +151,8 @@ class ModuleMsg {
   bool pad64_;
 };
 
-inline const Counters kVcpu0{.pushes = 100, .resets = 3, .reset_entries = 90, .full = 2, .faults = 150,
-                      .spte = 120, .spte_w = 110, .ring_size = 256, .hwm = 192};
-inline const Counters kVcpu1{.pushes = 7, .resets = 3, .reset_entries = 7, .full = 0, .faults = 9,
-                      .spte = 8, .spte_w = 6, .ring_size = 256, .hwm = 7};
+inline const KmodCounters kVcpu0{100, 3, 90, 2, 150, 120, 110, 256, 192};
+inline const KmodCounters kVcpu1{7, 3, 7, 0, 9, 8, 6, 256, 7};
 
 // A GET_STATS reply as ds_nl_get_stats() sends it.
 inline void get_stats_reply(ModuleMsg& m, std::uint64_t id = 5, std::uint32_t pid = 4242, std::int32_t fd = 9,
@@ -169,6 +162,9 @@ inline void get_stats_reply(ModuleMsg& m, std::uint64_t id = 5, std::uint32_t pi
 }
 
 constexpr SppCounters kSpp{.allowed = 41, .denied = 17, .events_dropped = 3};
+constexpr DropCounters kVmDrops{.events = 4, .pending_events = 1, .vcpu_alloc = 2, .notify = 3};
+constexpr DropCounters kModuleDrops{.events = 9,     .pending_events = 1, .vm_alloc = 5, .vm_table_full = 6,
+                                    .vcpu_alloc = 2, .task = 7,           .notify = 3};
 
 // Why `parse` refused its message (the KmodProtocolError's text), or
 // "(accepted)".

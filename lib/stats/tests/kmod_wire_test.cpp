@@ -87,26 +87,46 @@ TEST(KmodWire, UnknownNewerAttributesAreSkipped) {
   EXPECT_EQ(parse_kmod_vm(m.hdr(), DIRTYSCOPE_CMD_GET_STATS).id, 5u);
 }
 
-// --- SPP counters in the STATS nest.
-TEST_P(KmodWire, SppTotalsParseFromTheStatsNest) {
-  for (std::uint8_t cmd : {DIRTYSCOPE_CMD_GET_STATS, DIRTYSCOPE_CMD_LIST_VMS}) {
-    ModuleMsg m(cmd, GetParam());
-    m.spp = kSpp;
-    m.vm(5, 4242, 9, "4242-9", {{0, kVcpu0}}, cmd == DIRTYSCOPE_CMD_GET_STATS);
-    if (cmd == DIRTYSCOPE_CMD_GET_STATS) m.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 0, DIRTYSCOPE_ATTR_PAD);
-    const KmodVm vm = parse_kmod_vm(m.hdr(), cmd);
-    EXPECT_EQ(vm.spp, std::optional<SppCounters>(kSpp)) << int(cmd);
-    EXPECT_EQ(vm.totals.ring_pushes, 100u) << "the other counters are unaffected";
-  }
+// What the uapi appended: SPP totals in the STATS nest (the SPP hooks), a
+// VM's reset generation and drops (later still); each without the other.
+TEST_P(KmodWire, AppendedVmAttributesParse) {
+  for (bool spp : {true, false})
+    for (std::uint8_t cmd : {DIRTYSCOPE_CMD_GET_STATS, DIRTYSCOPE_CMD_LIST_VMS}) {
+      ModuleMsg m(cmd, GetParam());
+      if (spp) {
+        m.spp = kSpp;
+      } else {
+        m.reset_gen = 7;
+        m.drops = kVmDrops;
+      }
+      m.vm(5, 4242, 9, "4242-9", {{0, kVcpu0}}, cmd == DIRTYSCOPE_CMD_GET_STATS);
+      if (cmd == DIRTYSCOPE_CMD_GET_STATS) m.u64(DIRTYSCOPE_ATTR_UNATTRIBUTED, 0, DIRTYSCOPE_ATTR_PAD);
+      const KmodVm vm = parse_kmod_vm(m.hdr(), cmd);
+      EXPECT_EQ(vm.spp, spp ? std::optional<SppCounters>(kSpp) : std::nullopt) << int(cmd);
+      EXPECT_EQ(vm.reset_gen, spp ? std::nullopt : std::optional<std::uint64_t>(7)) << int(cmd);
+      EXPECT_EQ(vm.drops, spp ? std::nullopt : std::optional<DropCounters>(kVmDrops)) << int(cmd);
+      EXPECT_EQ(vm.totals.ring_pushes, 100u) << "the counters are unaffected";
+    }
 }
 
-TEST(KmodWire, AModuleWithoutSppHooksHasNoSppCounts) {
+TEST_P(KmodWire, ModuleReplyParses) {
+  ModuleMsg m(DIRTYSCOPE_CMD_GET_MODULE, GetParam());
+  m.module_reply(3, kModuleDrops, 11);
+  EXPECT_EQ(parse_kmod_module(m.hdr()), (KmodModule{.reset_gen = 3, .drops = kModuleDrops, .unattributed = 11}));
+}
+
+// The twin: a module from before them sends none of them; nothing is made up.
+TEST(KmodWire, AnOlderModuleHasNoSppCountsGenerationOrDrops) {
   ModuleMsg m(DIRTYSCOPE_CMD_GET_STATS);
   get_stats_reply(m);
   const KmodVm vm = parse_kmod_vm(m.hdr(), DIRTYSCOPE_CMD_GET_STATS);
   EXPECT_FALSE(vm.spp.has_value());
+  EXPECT_FALSE(vm.reset_gen.has_value());
+  EXPECT_FALSE(vm.drops.has_value());
   EXPECT_FALSE(kmod_to_dirty_stats({vm}).vms.at(4242).spp.has_value());
-  EXPECT_EQ(to_json(kmod_to_dirty_stats({vm})).find("spp_"), std::string::npos);
+  const std::string json = to_json(kmod_to_dirty_stats({vm}));
+  EXPECT_EQ(json.find("spp_"), std::string::npos);
+  EXPECT_EQ(json.find("drop_"), std::string::npos);
 }
 
 }  // namespace
