@@ -44,6 +44,7 @@
 #include "dirtyscope/host_memory.hpp"
 #include "dirtyscope/ring_collector.hpp"
 #include "dirtyscope/test_region.hpp"
+#include "spp_plan.h"
 
 using namespace dirtyscope;
 
@@ -51,12 +52,7 @@ namespace {
 
 constexpr uint64_t kGiB = 1ULL << 30;
 
-uint64_t splitmix(uint64_t& s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+uint64_t splitmix(uint64_t& s) { return ds_mix64(s += 0x9e3779b97f4a7c15ULL); }
 
 // A bitmap of `pages` bits with each bit set with probability
 // per_million / 1e6 (deterministic seed: runs are comparable).

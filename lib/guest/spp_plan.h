@@ -36,7 +36,8 @@ struct ds_spp_store {
   uint64_t value;  /* the low `size` bytes are stored, little-endian */
 };
 
-DS_SPP_INLINE uint64_t ds_spp_mix(uint64_t z) {
+/* splitmix64's finalizer; the host's seeds (vCPU, mode) mix with it too. */
+DS_SPP_INLINE uint64_t ds_mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
@@ -44,8 +45,8 @@ DS_SPP_INLINE uint64_t ds_spp_mix(uint64_t z) {
 
 DS_SPP_INLINE void ds_spp_plan(uint64_t seed, uint64_t round, uint64_t i, uint64_t pages,
                                struct ds_spp_store *s) {
-  const uint64_t h = ds_spp_mix(seed + round * 0x9e3779b97f4a7c15ULL + i * 0xd1b54a32d192ed03ULL);
-  s->value = ds_spp_mix(h);
+  const uint64_t h = ds_mix64(seed + round * 0x9e3779b97f4a7c15ULL + i * 0xd1b54a32d192ed03ULL);
+  s->value = ds_mix64(h);
   if (i < pages * DS_SPP_PLAN_PER_PAGE) {
     const uint64_t r = i % DS_SPP_PLAN_PER_PAGE;
     const uint32_t sub = (uint32_t)(r / DS_SPP_PLAN_KINDS), kind = (uint32_t)(r % DS_SPP_PLAN_KINDS);

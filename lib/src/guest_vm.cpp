@@ -2,14 +2,12 @@
 
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/page.hpp"
+#include "spp_plan.h"
 
 namespace dirtyscope {
 
 uint64_t vcpu_rng_seed(uint64_t run_seed, uint32_t index) {
-  uint64_t z = run_seed + (uint64_t{index} + 1) * 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
+  const uint64_t z = ds_mix64(run_seed + (uint64_t{index} + 1) * 0x9e3779b97f4a7c15ULL);
   return z ? z : 1;
 }
 

@@ -10,6 +10,7 @@
 #include "dirtyscope/hex.hpp"
 #include "dirtyscope/run_engine.hpp"
 #include "dirtyscope/signal_storm.hpp"
+#include "spp_plan.h"
 
 namespace dirtyscope {
 
@@ -25,10 +26,7 @@ const char* outcome_name(Outcome o) {
 uint64_t mode_seed(uint64_t run_seed, std::string_view mode) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a of the name, then splitmix64
   for (char c : mode) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
-  uint64_t z = run_seed ^ h;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return ds_mix64(run_seed ^ h);
 }
 
 namespace {

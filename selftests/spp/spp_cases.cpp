@@ -13,12 +13,7 @@ namespace dirtyscope {
 
 namespace {
 
-uint64_t splitmix(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+uint64_t splitmix(uint64_t z) { return ds_mix64(z + 0x9e3779b97f4a7c15ULL); }
 
 // The store of the plan that last wrote byte `at` of the pages, if any.
 std::optional<uint64_t> last_store_at(const SppRoundPlan& plan, uint64_t at) {
