@@ -3,6 +3,7 @@
 #include <linux/kvm.h>
 
 #include "dirtyscope/error.hpp"
+#include "dirtyscope/hex.hpp"
 #include "dirtyscope/kvm_abi.hpp"
 #include "dirtyscope/kvm_dirty_abi.h"
 #include "dirtyscope/ring_limits.hpp"
@@ -37,11 +38,8 @@ void check_host_limits(const KvmSystem& kvm, const RunOptions& options, bool use
   unsigned bits = guest_phys_bits(kvm);
   uint64_t limit = bits >= 64 ? UINT64_MAX : (1ULL << bits);
   if (g.test_gpa + g.test_size > limit || g.test_gpa + g.test_size < g.test_gpa)
-    throw UsageError("-p/-b: test memory would end at 0x" + [&] {
-      char buf[32];
-      std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(g.test_gpa + g.test_size));
-      return std::string(buf);
-    }() + ", beyond the guest's " + std::to_string(bits) + "-bit physical address space");
+    throw UsageError("-p/-b: test memory would end at " + hex(g.test_gpa + g.test_size) + ", beyond the guest's " +
+                     std::to_string(bits) + "-bit physical address space");
   if (uses_ring && options.ring_entries != 0)
     if (const auto limits = ring_limits_of(kvm)) check_ring_entries(options.ring_entries, *limits);
 }

@@ -59,20 +59,14 @@ const MemslotDesc* Vm::find_slot(uint32_t slot) const {
 }
 
 void Vm::get_dirty_log(uint32_t slot, uint64_t* bitmap) {
-  kvm_dirty_log log{};
-  log.slot = slot;
-  log.dirty_bitmap = bitmap;
+  kvm_dirty_log log{.slot = slot, .dirty_bitmap = bitmap};
   ++counts_.get_dirty_log;
   kvm_ioctl(fd(), KVM_GET_DIRTY_LOG, &log);
 }
 
 void Vm::clear_dirty_log(uint32_t slot, uint64_t first_page, uint32_t num_pages,
                          uint64_t* bitmap) {
-  kvm_clear_dirty_log clear{};
-  clear.slot = slot;
-  clear.first_page = first_page;
-  clear.num_pages = num_pages;
-  clear.dirty_bitmap = bitmap;
+  kvm_clear_dirty_log clear{.slot = slot, .num_pages = num_pages, .first_page = first_page, .dirty_bitmap = bitmap};
   ++counts_.clear_dirty_log;
   kvm_ioctl(fd(), KVM_CLEAR_DIRTY_LOG, &clear);
 }

@@ -81,11 +81,7 @@ void inexact(JsonWriter& w, const std::string& p, const std::vector<std::string>
 void percentile(JsonWriter& w, std::string_view key, const Log2Histogram& h, double p) {
   w.key(key);
   const auto v = h.percentile(p);
-  if (v) {
-    w.value(static_cast<std::uint64_t>(std::llround(*v)));
-  } else {
-    w.null();
-  }
+  v ? w.value(static_cast<std::uint64_t>(std::llround(*v))) : w.null();
 }
 
 void ioctl(JsonWriter& w, const IoctlStats& s) {
@@ -93,11 +89,7 @@ void ioctl(JsonWriter& w, const IoctlStats& s) {
   w.key("count"), w.value(s.count);
   w.key("total_ns"), w.value(s.total_ns);
   w.key("mean_ns");
-  if (s.count) {
-    w.value(s.total_ns / s.count);
-  } else {
-    w.null();
-  }
+  s.count ? w.value(s.total_ns / s.count) : w.null();
   percentile(w, "p50_ns", s.latency_ns, 50);
   percentile(w, "p90_ns", s.latency_ns, 90);
   percentile(w, "p99_ns", s.latency_ns, 99);
