@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "dirtyscope/stats/dirty_stats.hpp"
 
@@ -68,6 +69,21 @@ T minus_clamped(const T& now, const T& base) {
   T d = now;
   for (auto f : CounterFields<T>::all) d.*f.member = now.*f.member > base.*f.member ? now.*f.member - base.*f.member : 0;
   return d;
+}
+
+// Counters a source may not count (absent: not counted). Over a window:
+// now - base where both have them, now where only now has them.
+template <typename T>
+std::optional<T> since(const std::optional<T>& now, const std::optional<T>& base) {
+  return now && base ? minus_clamped(*now, *base) : now;
+}
+
+// Adds `c` to `sum` where it is counted; a sum starts at 0 once one is.
+template <typename T>
+void add_counted(std::optional<T>& sum, const std::optional<T>& c) {
+  if (!c) return;
+  if (!sum) sum.emplace();
+  *sum += *c;
 }
 
 }  // namespace dirtyscope::stats

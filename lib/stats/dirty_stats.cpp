@@ -59,11 +59,7 @@ VcpuCounters DirtyStats::totals() const {
 
 std::optional<SppCounters> DirtyStats::spp_total() const {
   std::optional<SppCounters> t;
-  for (const auto& [pid, vm] : vms) {
-    if (!vm.spp) continue;
-    if (!t) t.emplace();
-    *t += *vm.spp;
-  }
+  for (const auto& [pid, vm] : vms) add_counted(t, vm.spp);
   return t;
 }
 
@@ -92,32 +88,22 @@ DirtyStats delta(const DirtyStats& after, const DirtyStats& before) {
   for (const auto& [pid, vm] : after.vms) {
     VmStats& out = d.vms[pid];
     out.pid = pid;
-    const auto prev = before.vms.find(pid);
-    for (const auto& [id, c] : vm.vcpus) {
-      if (prev == before.vms.end() || !prev->second.vcpus.contains(id)) {
-        out.vcpus[id] = c;
-      } else {
-        out.vcpus[id] = minus_clamped(c, prev->second.vcpus.at(id));
-      }
-    }
-    if (vm.spp) {
-      const bool had = prev != before.vms.end() && prev->second.spp;
-      out.spp = had ? minus_clamped(*vm.spp, *prev->second.spp) : *vm.spp;
-    }
-    if (vm.drops) {
-      const bool had = prev != before.vms.end() && prev->second.drops;
-      out.drops = had ? minus_clamped(*vm.drops, *prev->second.drops) : *vm.drops;
-    }
+    const auto it = before.vms.find(pid);
+    const VmStats* prev = it == before.vms.end() ? nullptr : &it->second;
+    for (const auto& [id, c] : vm.vcpus)
+      out.vcpus[id] = prev && prev->vcpus.contains(id) ? minus_clamped(c, prev->vcpus.at(id)) : c;
+    out.spp = since(vm.spp, prev ? prev->spp : std::nullopt);
+    out.drops = since(vm.drops, prev ? prev->drops : std::nullopt);
     for (std::size_t i = 0; i < kDirtyIoctlCount; ++i) {
       out.ioctls[i] = vm.ioctls[i];
-      if (prev == before.vms.end()) continue;
-      const IoctlStats& p = prev->second.ioctls[i];
+      if (!prev) continue;
+      const IoctlStats& p = prev->ioctls[i];
       out.ioctls[i].count = sub(out.ioctls[i].count, p.count);
       out.ioctls[i].total_ns = sub(out.ioctls[i].total_ns, p.total_ns);
       out.ioctls[i].latency_ns -= p.latency_ns;
     }
   }
-  if (after.drops) d.drops = before.drops ? minus_clamped(*after.drops, *before.drops) : *after.drops;
+  d.drops = since(after.drops, before.drops);
   for (const std::string& note : after.inexact)
     if (std::find(before.inexact.begin(), before.inexact.end(), note) == before.inexact.end())
       d.inexact.push_back(note);

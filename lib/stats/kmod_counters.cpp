@@ -99,14 +99,8 @@ DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
     // as the BPF source sees it. Their vCPUs with the same id add up.
     VmStats& v = out.vms[pid];
     v.pid = pid;
-    if (vm.spp) {
-      if (!v.spp) v.spp.emplace();
-      *v.spp += *vm.spp;
-    }
-    if (vm.drops) {
-      if (!v.drops) v.drops.emplace();
-      *v.drops += *vm.drops;
-    }
+    add_counted(v.spp, vm.spp);
+    add_counted(v.drops, vm.drops);
     for (const KmodVcpu& vc : vm.vcpus) v.vcpus[static_cast<int>(vc.id)] += to_vcpu_counters(vc.counters);
     // A LIST_VMS record has only totals; keep them rather than drop them.
     if (vm.vcpus.empty() && vm.totals != KmodCounters{})
