@@ -6,13 +6,8 @@ namespace dirtyscope::stats {
 namespace {
 
 TEST(Log2Histogram, SlotBoundaries) {
-  EXPECT_EQ(Log2Histogram::slot_for(0), 0u);
-  EXPECT_EQ(Log2Histogram::slot_for(1), 0u);
-  EXPECT_EQ(Log2Histogram::slot_for(2), 1u);
-  EXPECT_EQ(Log2Histogram::slot_for(3), 1u);
-  EXPECT_EQ(Log2Histogram::slot_for(4), 2u);
-  EXPECT_EQ(Log2Histogram::slot_for(1023), 9u);
-  EXPECT_EQ(Log2Histogram::slot_for(1024), 10u);
+  const std::pair<std::uint64_t, std::size_t> slots[] = {{0, 0}, {1, 0}, {2, 1}, {3, 1}, {4, 2}, {1023, 9}, {1024, 10}};
+  for (const auto& [ns, slot] : slots) EXPECT_EQ(Log2Histogram::slot_for(ns), slot) << ns;
   // Saturates instead of indexing past the array.
   EXPECT_EQ(Log2Histogram::slot_for(~0ULL), Log2Histogram::kSlots - 1);
   for (std::size_t s = 1; s < Log2Histogram::kSlots; ++s) {

@@ -50,9 +50,8 @@ TEST(KmodSppSet, RequestCarriesTheVmIdAndTheRangeInTheUapiTypes) {
 TEST(KmodHiddenReason, OwnUidOrACapabilitySeesTheVms) {
   using dirtyscope::stats::kmod_hidden_reason;
   EXPECT_EQ(kmod_hidden_reason(42, 1000, 1000, 0), std::nullopt);
-  EXPECT_EQ(kmod_hidden_reason(42, 0, 1000, 1ULL << CAP_SYS_PTRACE), std::nullopt);
-  EXPECT_EQ(kmod_hidden_reason(42, 0, 1000, 1ULL << CAP_SYS_ADMIN), std::nullopt);
-  EXPECT_EQ(kmod_hidden_reason(42, 0, 1000, 1ULL << CAP_PERFMON), std::nullopt);
+  for (int cap : {CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_PERFMON})
+    EXPECT_EQ(kmod_hidden_reason(42, 0, 1000, 1ULL << cap), std::nullopt) << cap;
   const auto why = kmod_hidden_reason(42, 0, 1000, 1ULL << CAP_NET_ADMIN);
   ASSERT_TRUE(why.has_value());
   EXPECT_NE(why->find("process 42 runs as uid 0, this caller as uid 1000"), std::string::npos) << *why;

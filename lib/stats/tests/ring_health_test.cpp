@@ -57,11 +57,9 @@ TEST(RingHealth, UnknownSizeIsNeverOk) {
 }
 
 TEST(RingHealth, VerdictNames) {
-  EXPECT_EQ(ring_verdict_name(RingVerdict::NoRing), "no-ring");
-  EXPECT_EQ(ring_verdict_name(RingVerdict::Ok), "ok");
-  EXPECT_EQ(ring_verdict_name(RingVerdict::Unknown), "unknown");
-  EXPECT_EQ(ring_verdict_name(RingVerdict::Late), "late");
-  EXPECT_EQ(ring_verdict_name(RingVerdict::Overrun), "overrun");
+  const std::pair<RingVerdict, const char*> names[] = {{RingVerdict::NoRing, "no-ring"}, {RingVerdict::Ok, "ok"},
+      {RingVerdict::Unknown, "unknown"}, {RingVerdict::Late, "late"}, {RingVerdict::Overrun, "overrun"}};
+  for (const auto& [verdict, name] : names) EXPECT_EQ(ring_verdict_name(verdict), name);
 }
 
 DirtyStats three_vcpus(std::uint64_t hwm1, std::uint64_t size1) {
