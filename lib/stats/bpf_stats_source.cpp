@@ -75,33 +75,27 @@ std::string take_log() {
   return std::exchange(g_log, {});
 }
 
-// One tracepoint and the program that serves it in each variant.
+// One tracepoint ("kvm:kvm_dirty_ring_push", for messages) and its
+// programs: btf_<name> (tp_btf, where vmlinux BTF has btf_trace_<event>)
+// and raw_<name> in the CO-RE object, tp_<name> (needs tracefs) in both.
 struct Hook {
-  const char* tracepoint;  // "kvm:kvm_dirty_ring_push", for messages
-  const char* btf_name;    // btf_trace_<name> looked up in vmlinux BTF
-  const char* tp_btf;      // program names in the CO-RE object (or null)
-  const char* raw_tp;
-  const char* tp;          // program names usable via tracefs
-  bool required;           // without it the source is useless
+  const char* tracepoint;
+  const char* name;
+  bool required;  // without it the source is useless
+  bool tp_btf;    // a real tracepoint, which tp_btf can attach to
 };
 
 constexpr Hook kHooks[] = {
-    {"kvm:kvm_dirty_ring_push", "btf_trace_kvm_dirty_ring_push", "btf_dirty_ring_push",
-     "raw_dirty_ring_push", "tp_dirty_ring_push", true},
-    {"kvm:kvm_dirty_ring_reset", "btf_trace_kvm_dirty_ring_reset", "btf_dirty_ring_reset",
-     "raw_dirty_ring_reset", "tp_dirty_ring_reset", true},
-    {"kvm:kvm_dirty_ring_exit", "btf_trace_kvm_dirty_ring_exit", "btf_dirty_ring_exit",
-     "raw_dirty_ring_exit", "tp_dirty_ring_exit", true},
-    {"kvm:kvm_page_fault", "btf_trace_kvm_page_fault", "btf_page_fault", "raw_page_fault",
-     "tp_page_fault", false},
-    {"kvmmmu:fast_page_fault", "btf_trace_fast_page_fault", "btf_fast_page_fault",
-     "raw_fast_page_fault", "tp_fast_page_fault", false},
-    {"kvmmmu:kvm_mmu_set_spte", "btf_trace_kvm_mmu_set_spte", "btf_mmu_set_spte",
-     "raw_mmu_set_spte", "tp_mmu_set_spte", false},
+    {"kvm:kvm_dirty_ring_push", "dirty_ring_push", true, true},
+    {"kvm:kvm_dirty_ring_reset", "dirty_ring_reset", true, true},
+    {"kvm:kvm_dirty_ring_exit", "dirty_ring_exit", true, true},
+    {"kvm:kvm_page_fault", "page_fault", false, true},
+    {"kvmmmu:fast_page_fault", "fast_page_fault", false, true},
+    {"kvmmmu:kvm_mmu_set_spte", "mmu_set_spte", false, true},
     // The per-syscall events are not real tracepoints (no tp_btf). Their
     // raw_tp fallback sees every syscall on the host, so tp is preferred.
-    {"syscalls:sys_enter_ioctl", nullptr, nullptr, "raw_sys_enter", "tp_sys_enter_ioctl", true},
-    {"syscalls:sys_exit_ioctl", nullptr, nullptr, "raw_sys_exit", "tp_sys_exit_ioctl", true},
+    {"syscalls:sys_enter_ioctl", "sys_enter_ioctl", true, false},
+    {"syscalls:sys_exit_ioctl", "sys_exit_ioctl", true, false},
 };
 
 // Reading BTF once tells which tracepoints tp_btf can attach to; a
@@ -135,7 +129,7 @@ struct BpfStatsSource::Impl {
   std::vector<CPtr<bpf_link, bpf_link__destroy>> links;
 
   void open(const BpfOptions& options);
-  void attach(const std::vector<const char*>& wanted);
+  void attach(const std::vector<std::string>& wanted);
 };
 
 void BpfStatsSource::Impl::open(const BpfOptions& options) {
@@ -152,7 +146,7 @@ void BpfStatsSource::Impl::open(const BpfOptions& options) {
 
   // Which program serves each hook. tp_btf mode still uses raw_tp for a
   // tracepoint with no btf_trace_* type, and tp for the ioctl events.
-  std::vector<const char*> wanted;
+  std::vector<std::string> wanted;
   std::optional<std::string> tracefs_problem;  // checked once, when first needed
   auto tracefs_ok = [&] {
     if (!tracefs_problem) tracefs_problem = host::ensure_tracefs();
@@ -160,14 +154,13 @@ void BpfStatsSource::Impl::open(const BpfOptions& options) {
   };
   const VmlinuxBtf vmlinux;
   for (const Hook& h : kHooks) {
-    if (mode == AttachMode::Tp)
-      wanted.push_back(h.tp);
-    else if (mode == AttachMode::TpBtf && h.tp_btf && vmlinux.has_typedef(h.btf_name))
-      wanted.push_back(h.tp_btf);
-    else if (!h.tp_btf && mode == AttachMode::TpBtf && tracefs_ok())
-      wanted.push_back(h.tp);
-    else
-      wanted.push_back(h.raw_tp);
+    const std::string btf_name = "btf_trace_" + std::string(std::strchr(h.tracepoint, ':') + 1);
+    const char* prefix = "raw_";
+    if (mode == AttachMode::Tp || (!h.tp_btf && mode == AttachMode::TpBtf && tracefs_ok()))
+      prefix = "tp_";
+    else if (mode == AttachMode::TpBtf && h.tp_btf && vmlinux.has_typedef(btf_name.c_str()))
+      prefix = "btf_";
+    wanted.push_back(prefix + std::string(h.name));
   }
   if (mode == AttachMode::Tp && !tracefs_ok()) throw StatsUnavailable(*tracefs_problem);
 
@@ -191,7 +184,7 @@ void BpfStatsSource::Impl::open(const BpfOptions& options) {
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, obj) {
     bool on = false;
-    for (const char* w : wanted) on = on || std::strcmp(w, bpf_program__name(prog)) == 0;
+    for (const std::string& w : wanted) on = on || w == bpf_program__name(prog);
     bpf_program__set_autoload(prog, on);
   }
   if (int err = bpf_object__load(obj); err) fail_errno("load BPF programs", -err);
@@ -200,10 +193,10 @@ void BpfStatsSource::Impl::open(const BpfOptions& options) {
   attach(wanted);
 }
 
-void BpfStatsSource::Impl::attach(const std::vector<const char*>& wanted) {
+void BpfStatsSource::Impl::attach(const std::vector<std::string>& wanted) {
   std::string missing;
   for (std::size_t i = 0; i < wanted.size(); ++i) {
-    bpf_program* prog = bpf_object__find_program_by_name(obj, wanted[i]);
+    bpf_program* prog = bpf_object__find_program_by_name(obj, wanted[i].c_str());
     bpf_link* link = prog ? bpf_program__attach(prog) : nullptr;
     if (link) {
       links.emplace_back(link);

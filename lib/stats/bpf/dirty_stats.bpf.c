@@ -78,7 +78,7 @@ DS_HOOK(kvm_mmu_set_spte, mmu_set_spte, set_spte(sptep), int level, u64 gfn, u64
 #include "ioctl_tp.bpf.h"
 
 SEC("raw_tp/sys_enter")
-int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long id)
+int BPF_PROG(raw_sys_enter_ioctl, struct pt_regs *regs, long id)
 {
 	if (id == DS_NR_IOCTL)
 		ds_on_ioctl_enter((__u32)BPF_CORE_READ(regs, si));
@@ -86,7 +86,7 @@ int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long id)
 }
 
 SEC("raw_tp/sys_exit")
-int BPF_PROG(raw_sys_exit, struct pt_regs *regs)
+int BPF_PROG(raw_sys_exit_ioctl, struct pt_regs *regs)
 {
 	if (BPF_CORE_READ(regs, orig_ax) == DS_NR_IOCTL)
 		ds_on_ioctl_exit();
