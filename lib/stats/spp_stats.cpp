@@ -35,21 +35,8 @@ std::vector<SppRange> spp_request_ranges(std::uint64_t gfn, std::uint64_t npages
 std::unique_ptr<SppStatsSource> make_spp_stats_source(const std::string& which, pid_t pid, int vm_fd) {
   if (which == "kmod") return make_kmod_spp_source(pid, vm_fd);
   if (which == "bpf") return make_bpf_spp_source(pid);
-  if (which == "auto") {
-    // Only "cannot run here" falls through to BPF; any other failure of a
-    // loaded module is a real error and propagates.
-    std::string kmod_why;
-    try {
-      return make_kmod_spp_source(pid, vm_fd);
-    } catch (const StatsUnavailable& e) {
-      kmod_why = e.what();
-    }
-    try {
-      return make_bpf_spp_source(pid);
-    } catch (const StatsUnavailable& e) {
-      throw StatsUnavailable("bpf: " + std::string(e.what()) + "; kmod: " + kmod_why);
-    }
-  }
+  if (which == "auto")
+    return kmod_else_bpf([&] { return make_kmod_spp_source(pid, vm_fd); }, [&] { return make_bpf_spp_source(pid); });
   throw std::invalid_argument("unknown SPP statistics source '" + which + "' (kmod, bpf, auto)");
 }
 

@@ -18,6 +18,24 @@ class StatsUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// "auto" for the factories: the module's source when it can run here (it
+// is loaded: no privilege, no programs to load), else BPF's. Only "cannot
+// run here" falls through; if neither can run, the reason names both.
+template <typename Kmod, typename Bpf>
+auto kmod_else_bpf(Kmod&& kmod, Bpf&& bpf) {
+  std::string kmod_why;
+  try {
+    return kmod();
+  } catch (const StatsUnavailable& e) {
+    kmod_why = e.what();
+  }
+  try {
+    return bpf();
+  } catch (const StatsUnavailable& e) {
+    throw StatsUnavailable("bpf: " + std::string(e.what()) + "; kmod: " + kmod_why);
+  }
+}
+
 class StatsSource {
  public:
   virtual ~StatsSource() = default;
