@@ -48,9 +48,4 @@ void RunEngine::wait_until(const std::function<std::string()>& behind,
   }
 }
 
-void RunEngine::collect(DirtySet& into, Phase phase) {
-  std::lock_guard lock(collector_mutex_);
-  collector_.collect(into, phase);
-}
-
 }  // namespace dirtyscope

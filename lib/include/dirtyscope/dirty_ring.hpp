@@ -63,7 +63,6 @@ class DirtyRing {
       : vcpu_id_(vcpu_id), entries_(entries), gfns_(gfns) {}
 
   uint32_t vcpu_id() const { return vcpu_id_; }
-  uint32_t entries() const { return entries_; }
   // How many entries were consumed from this ring so far (wraps at 2^64).
   uint64_t fetch_index() const { return fetch_index_; }
   // Consumes every published entry in order, calling visit(slot, offset)

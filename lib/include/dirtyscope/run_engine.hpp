@@ -39,10 +39,9 @@ class RunEngine {
   void wait_until(const std::function<std::string()>& behind,
                   const std::function<std::string(const std::string&)>& stalled,
                   const std::function<void()>& tick = {});
-  // One collection, serialized with any other thread's (migrate's reaper).
-  void collect(DirtySet& into, Phase phase);
+  // Held around the schedule's while_waiting; a thread that collects
+  // beside the loop (migrate's reaper) takes it too.
   std::mutex& collector_mutex() { return collector_mutex_; }
-  std::chrono::milliseconds stall_timeout() const { return stall_timeout_; }
 
  private:
   void check_pool();
