@@ -5,7 +5,6 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/hex.hpp"
 #include "dirtyscope/kvm_abi.hpp"
-#include "dirtyscope/kvm_dirty_abi.h"
 #include "dirtyscope/ring_limits.hpp"
 #include "dirtyscope/size_parse.hpp"
 

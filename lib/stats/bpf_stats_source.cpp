@@ -8,7 +8,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/kvm.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdarg>

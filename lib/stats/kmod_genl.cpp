@@ -3,7 +3,6 @@
 #include "kmod_genl.hpp"
 
 #include <linux/dirtyscope.h>
-#include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <netlink/attr.h>
 #include <netlink/genl/ctrl.h>
