@@ -29,9 +29,9 @@ corpus_root=${FUZZ_CORPUS_ROOT:-$here/fuzz/corpus}
 # Configured every time (seconds): a target added since the last run is
 # unknown to the generated makefiles until then.
 if [[ ! -f $build/CMakeCache.txt ]]; then
-  cmake -S "$here" -B "$build" -DDS_WERROR=ON -DFUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+  cmake -S "$here" -B "$build" -DDS_WERROR=ON -DDS_CCACHE=ON -DFUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 else
-  cmake -S "$here" -B "$build" -DDS_WERROR=ON >/dev/null
+  cmake -S "$here" -B "$build" -DDS_WERROR=ON -DDS_CCACHE=ON >/dev/null
 fi
 cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}" >/dev/null
 
