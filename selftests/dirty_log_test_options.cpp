@@ -68,7 +68,7 @@ std::string test_usage(const char* argv0) {
          " --stall-timeout S  fail a mode whose vCPUs make no progress for S seconds\n"
          "           (default 60; make mutants uses less, so a wedged mutant is reported\n"
          "           before the harness's per-program limit)\n"
-         " --reset-signals  ring modes: another thread signals the collecting thread\n"
+         " --reset-signals  ring modes: a 100 us timer signals the collecting thread\n"
          "           nonstop (no-op handler, no SA_RESTART), so KVM_RESET_DIRTY_RINGS\n"
          "           meets pending signals; EINTR is retried, a reset short of the\n"
          "           harvest fails. Other modes: usage error; -M all signals only ring modes\n"

@@ -267,7 +267,7 @@ ModeResult run_mode(const KvmSystem& kvm, const RunOptions& options,
       throw UsageError(inapplicable_injection(options.mode, options.injection));
     Run run(kvm, seeded, *collector, diag, result);
     std::optional<SignalStorm> storm;
-    if (options.reset_signals && collector->ring_entries()) storm.emplace(pthread_self());
+    if (options.reset_signals && collector->ring_entries()) storm.emplace();
     run.execute();
     storm.reset();
     // A fault that could fire but did not proves nothing about the

@@ -1,55 +1,52 @@
 #include "dirtyscope/signal_storm.hpp"
 
-#include <sched.h>
+#include <unistd.h>
 
-#include <atomic>
 #include <csignal>
 #include <mutex>
+
+#include "dirtyscope/error.hpp"
 
 namespace dirtyscope {
 
 static_assert(SignalStorm::kSignal == SIGUSR2);
 
 namespace {
-// Signals handled so far, by every storm's target; lock-free, so the
-// handler may touch it.
-std::atomic<uint64_t> handled{0};
-static_assert(std::atomic<uint64_t>::is_always_lock_free);
-
-void count_signal(int) { handled.fetch_add(1, std::memory_order_relaxed); }
+void ignore_signal(int) {}
 
 void install_handler() {
   static std::once_flag once;
   std::call_once(once, [] {
     struct sigaction sa {};
-    sa.sa_handler = count_signal;  // no SA_RESTART: interrupted calls return EINTR
+    sa.sa_handler = ignore_signal;  // no SA_RESTART: interrupted calls return EINTR
     sigemptyset(&sa.sa_mask);
     sigaction(SignalStorm::kSignal, &sa, nullptr);
   });
 }
 }  // namespace
 
-SignalStorm::SignalStorm(pthread_t target) {
+// An interval timer aimed at this thread, not a thread that sends: a
+// timer's expiry is an interrupt, so the signal turns pending in the middle
+// of a system call (KVM_RESET_DIRTY_RINGS's loop) even on one CPU, where a
+// sending thread runs only between the collector's system calls. A timer
+// signal is never queued twice, so however slow the handler, the thread
+// meets at most one per return to user space and still makes progress.
+SignalStorm::SignalStorm() {
   install_handler();
-  thread_ = std::thread([this, target] {
-    while (!stop_.load(std::memory_order_relaxed)) {
-      const uint64_t before = handled.load(std::memory_order_relaxed);
-      pthread_kill(target, kSignal);
-      // The next signal only once this one was handled, and after a pause:
-      // a signal sent as soon as the last was handled can still be pending
-      // at every return to user space, and then the target never runs its
-      // own code again (seen: a 200 us sleep that never ended). The pause
-      // is a pace, not a wait for anything.
-      while (handled.load(std::memory_order_relaxed) == before && !stop_.load(std::memory_order_relaxed))
-        sched_yield();
-      std::this_thread::sleep_for(kPace);
-    }
-  });
+  sigevent ev{};
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev.sigev_signo = kSignal;
+  ev._sigev_un._tid = gettid();
+  if (timer_create(CLOCK_MONOTONIC, &ev, &timer_) != 0) throw KvmError("timer_create", errno);
+  const long ns = std::chrono::nanoseconds(kPeriod).count();
+  const itimerspec every{.it_interval = {0, ns}, .it_value = {0, ns}};
+  if (timer_settime(timer_, 0, &every, nullptr) != 0) {
+    const int err = errno;
+    timer_delete(timer_);
+    throw KvmError("timer_settime", err);
+  }
 }
 
-SignalStorm::~SignalStorm() {
-  stop_.store(true, std::memory_order_relaxed);
-  thread_.join();
-}
+SignalStorm::~SignalStorm() { timer_delete(timer_); }
 
 }  // namespace dirtyscope

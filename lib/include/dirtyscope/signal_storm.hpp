@@ -1,14 +1,11 @@
-// A thread that keeps a signal pending on another thread, for as long as it
+// Keeps a signal arriving at the thread that creates it, for as long as it
 // lives: what a VMM's collector thread meets when timers, migration control
 // or debuggers signal it. The handler does nothing and is installed without
-// SA_RESTART, so an ioctl it interrupts returns EINTR to the caller.
+// SA_RESTART, so a system call it interrupts returns EINTR to the caller.
 #pragma once
 
-#include <pthread.h>
-
-#include <atomic>
 #include <chrono>
-#include <thread>
+#include <ctime>
 
 namespace dirtyscope {
 
@@ -16,19 +13,18 @@ class SignalStorm {
  public:
   // SIGUSR2: SIGUSR1 is the vCPU kick, which only vCPU threads receive.
   static constexpr int kSignal = 12;  // SIGUSR2
-  // Between a handled signal and the next one.
-  static constexpr std::chrono::microseconds kPace{20};
+  // The timer's period.
+  static constexpr std::chrono::microseconds kPeriod{100};
 
-  // Starts signalling `target` at once; it must outlive this object.
-  explicit SignalStorm(pthread_t target);
-  // Stops signalling and joins the thread.
+  // Starts signalling the calling thread at once.
+  SignalStorm();
+  // Stops the timer; a signal already pending is still delivered.
   ~SignalStorm();
   SignalStorm(const SignalStorm&) = delete;
   SignalStorm& operator=(const SignalStorm&) = delete;
 
  private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  timer_t timer_;
 };
 
 }  // namespace dirtyscope
