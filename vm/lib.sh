@@ -33,10 +33,12 @@ btf_args() {
 # patched in place (builds stay incremental): the set recorded in
 # SRC/.dirtyscope-patches.patch is taken back out unless it is the same,
 # then each PATCH goes in, in order. One that does not apply dies naming it
-# and its first failing hunk, with SRC as it was before (exit 2).
+# and its first failing hunk, with SRC as it was before (exit 2). A patch
+# may change what an earlier one added, so sets come out last patch first:
+# the record holds them in that order.
 patch_source() {
-  local src=$1 applied=$1/.dirtyscope-patches.patch wanted p err done=()
-  wanted=$(cat "${@:2}" /dev/null)
+  local src=$1 applied=$1/.dirtyscope-patches.patch wanted p err i done=()
+  wanted=$(for ((i = $#; i >= 2; i--)); do cat "${!i}"; done)
   if [[ -f $applied ]] && [[ $(cat "$applied") != "$wanted" ]]; then
     patch -s -R -p1 -d "$src" --no-backup-if-mismatch <"$applied" || die "could not take the previous patches back out of $src"
     rm -f "$applied"
@@ -45,7 +47,7 @@ patch_source() {
   for p in "${@:2}"; do
     [[ -s $p ]] || continue
     if ! err=$(patch -p1 -d "$src" --dry-run --batch --forward <"$p" 2>&1); then
-      ((${#done[@]} == 0)) || cat "${done[@]}" | patch -s -R -p1 -d "$src"
+      for ((i = ${#done[@]} - 1; i >= 0; i--)); do patch -s -R -p1 -d "$src" --no-backup-if-mismatch <"${done[i]}"; done
       die "$(basename "$p") does not apply to $src: $(awk '/^checking file /{ f = $3 ": " }
         /FAILED|garbage|malformed|ignored|can.t find/{ print f $0; exit }' <<<"$err")"
     fi

@@ -57,6 +57,16 @@ check "patch_source: a patch that does not apply: named, exit 2, the source as i
   "$(printf '%s\n' "lib-test: bad.patch does not apply to $tmp/src: a/f: Hunk #1 FAILED at 5." 'exit 2'; seq 9)" "$got"
 got=$( (patch_source "$tmp/src" "$tmp/two.patch" && patch_source "$tmp/src") 2>/dev/null; diff -r "$tmp/plain" "$tmp/src")
 check "patch_source: no patches, the plain source" "" "$got"
+# A series whose second patch changes a line the first added: in, and out
+# again (last patch first); and refused after it, both taken back out.
+seq 9 | sed 's/^2$/TWICE/' >"$tmp/twice"
+diff -u --label a/a/f --label b/a/f "$tmp/two" "$tmp/twice" >"$tmp/twice.patch"
+got=$( (patch_source "$tmp/src" "$tmp/two.patch" "$tmp/twice.patch") 2>/dev/null; sed -n 2p "$tmp/src/a/f")
+check "patch_source: a series building on itself goes in" "TWICE" "$got"
+got=$( (patch_source "$tmp/src" "$tmp/eight.patch") 2>&1 >/dev/null | grep -v '^lib-test: applied'; diff -r "$tmp/plain" "$tmp/src" | grep -c '^[<>]')
+check "patch_source: ... and comes out for the next set" "2" "$got"
+got=$( (patch_source "$tmp/src" && patch_source "$tmp/src" "$tmp/two.patch" "$tmp/twice.patch" "$tmp/bad.patch") 2>/dev/null; diff -r "$tmp/plain" "$tmp/src")
+check "patch_source: refused after it: both taken back out" "" "$got"
 
 if ((fails)); then echo "vm.lib: $fails failed"; exit 1; fi
 echo "vm.lib: all passed"
