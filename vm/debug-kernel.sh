@@ -43,10 +43,7 @@ version=$SRC_VERSION
 fixes=()
 [[ ${DEBUG_KERNEL_FIXES:-1} == 0 ]] || fixes=("$ROOT/docs/findings/kmemleak-sheaf-stale-slots/fix.patch"
   "$ROOT/docs/findings/x86-la57-boot-irq-window/fix.patch" "$ROOT/docs/findings/dirty-ring-reset-eintr/fix.patch")
-# They go in as one patch (empty without fixes).
-wanted=$top/fixes.patch
-cat ${fixes[@]+"${fixes[@]}"} /dev/null >"$wanted"
-want="$version $(cat "${fragments[@]}" | sha256sum | cut -c1-16) fixes $(sha256sum <"$wanted" | cut -c1-16)"
+want="$version $(cat "${fragments[@]}" | sha256sum | cut -c1-16) fixes $(cat ${fixes[@]+"${fixes[@]}"} /dev/null | sha256sum | cut -c1-16)"
 if [[ -f $flavour/.built && $(cat "$flavour/.built") == "$want" ]]; then
   note "cached: linux-source-7.2 $version with ${fragments[*]##*/} in $flavour"
   exit 0

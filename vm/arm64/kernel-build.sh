@@ -58,11 +58,8 @@ inherit='^(# )?CONFIG_(ARM64_|KVM|PGTABLE_LEVELS|TRANSPARENT_HUGEPAGE|HUGETLB|PR
 grep -E "$inherit" "$debian_config" >"$top/debian.config" || die "no $inherit lines in $debian_config"
 fragment=$ROOT/vm/arm64/kernel.config
 
-# The patches go in as one (empty without patches).
-wanted=$top/patches.patch
-cat "$@" /dev/null >"$wanted"
 key() { cat "$@" | sha256sum | cut -c1-16; }
-want="$version config $(key "$top/debian.config" "$fragment") patches $(key "$wanted")"
+want="$version config $(key "$top/debian.config" "$fragment") patches $(key "$@" /dev/null)"
 
 tc=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/toolchain.sh" root "$debian_config" gcc-16-aarch64-linux-gnu flex bison bc) || exit 2
 [[ -n $tc ]] || die "$debian_config names no compiler the private root provides"
