@@ -132,9 +132,16 @@ std::uint64_t MiniGuest::harvest(int i) {
   return n;
 }
 
-std::uint64_t MiniGuest::reset_rings() {
-  ++reset_calls_;
-  return vm_.reset_dirty_rings().entries;
+std::uint64_t MiniGuest::reset_rings() { return vm_.reset_dirty_rings().entries; }
+
+ModeResult MiniGuest::result() const {
+  ModeResult r;
+  r.counters.ring_entries_harvested = harvested_total_;
+  r.counters.ring_full_exits = ring_full_exits_;
+  r.ring_entries = static_cast<std::uint32_t>(opt_.ring_bytes / sizeof(kvm_dirty_gfn));
+  r.vcpus = static_cast<std::uint32_t>(opt_.vcpus);
+  r.ioctls = vm_.dirty_ioctl_counts();
+  return r;
 }
 
 std::uint64_t MiniGuest::get_dirty_log() {

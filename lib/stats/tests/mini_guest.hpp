@@ -16,6 +16,7 @@
 #include "dirtyscope/dirty_ring.hpp"
 #include "dirtyscope/kvm_system.hpp"
 #include "dirtyscope/mapping.hpp"
+#include "dirtyscope/mode_runner.hpp"
 #include "dirtyscope/vcpu.hpp"
 #include "dirtyscope/vm.hpp"
 
@@ -72,7 +73,10 @@ class MiniGuest {
   void clear_dirty_log();
 
   std::uint64_t harvested_total() const { return harvested_total_; }
-  std::uint64_t reset_calls() const { return reset_calls_; }
+  std::uint64_t reset_calls() const { return vm_.dirty_ioctl_counts().reset_dirty_rings; }
+  // What the workload did, as a mode run reports it: what compare_stats
+  // (selftests/stats_agreement.hpp) holds a statistics source to.
+  ModeResult result() const;
 
  private:
   GuestOptions opt_;
@@ -85,7 +89,6 @@ class MiniGuest {
   std::vector<std::uint64_t> bitmap_;
   std::uint64_t ring_full_exits_ = 0;
   std::uint64_t harvested_total_ = 0;
-  std::uint64_t reset_calls_ = 0;
 };
 
 }  // namespace dirtyscope::stats::testing
