@@ -17,43 +17,38 @@ static_assert(ring_soft_limit(4096) == 4032);
 static_assert(ring_soft_limit(64) == 0);  // saturates, never wraps
 static_assert(ring_soft_limit(0) == 0);
 
-TEST(RingHealth, HealthyRingStopsAtTheSoftLimit) {
-  // A healthy ring is harvested at its soft limit: 256 - 64 reserved.
-  const RingHealth h = judge_ring(192, 256);
-  EXPECT_EQ(h.verdict, RingVerdict::Ok);
-  EXPECT_EQ(h.soft_limit, 192u);
-  EXPECT_FALSE(h.late());
-  EXPECT_FALSE(h.overrun());
-  EXPECT_EQ(judge_ring(0, 256).verdict, RingVerdict::Ok);  // sized, never used
-}
+struct Judged {
+  std::uint64_t hwm, size;
+  RingVerdict verdict;
+  std::uint64_t soft_limit;
+  bool late, overrun;
+};
 
-TEST(RingHealth, OnePastTheSoftLimitIsLate) {
-  const RingHealth h = judge_ring(193, 256);
-  EXPECT_EQ(h.verdict, RingVerdict::Late);
-  EXPECT_TRUE(h.late());
-  EXPECT_FALSE(h.overrun());
-  // One short of full is still only late.
-  EXPECT_EQ(judge_ring(255, 256).verdict, RingVerdict::Late);
-}
+constexpr Judged kJudged[] = {
+    // A healthy ring is harvested at its soft limit: 256 - 64 reserved.
+    {192, 256, RingVerdict::Ok, 192, false, false},
+    {0, 256, RingVerdict::Ok, 192, false, false},  // sized, never used
+    {193, 256, RingVerdict::Late, 192, true, false},
+    {255, 256, RingVerdict::Late, 192, true, false},  // one short of full is still only late
+    // A full ring is an overrun, and an overrun was late first.
+    {256, 256, RingVerdict::Overrun, 192, true, true},
+    {257, 256, RingVerdict::Overrun, 192, true, true},
+    {1000, 256, RingVerdict::Overrun, 192, true, true},
+    {256, 4096, RingVerdict::Ok, 4032, false, false},  // the same hwm in a larger ring
+    // Unknown size: no flag (cannot tell), and no all-clear either.
+    {300, 0, RingVerdict::Unknown, 0, false, false},
+    {0, 0, RingVerdict::NoRing, 0, false, false},  // no size, no entry: bitmap logging
+};
 
-TEST(RingHealth, AFullRingIsAnOverrun) {
-  for (std::uint64_t hwm : {256u, 257u, 1000u}) {
-    const RingHealth h = judge_ring(hwm, 256);
-    EXPECT_EQ(h.verdict, RingVerdict::Overrun) << hwm;
-    EXPECT_TRUE(h.overrun()) << hwm;
-    EXPECT_TRUE(h.late()) << hwm;  // an overrun was late first
+TEST(RingHealth, EachThresholdAndItsHealthySide) {
+  for (const Judged& j : kJudged) {
+    const RingHealth h = judge_ring(j.hwm, j.size);
+    const std::string at = std::to_string(j.hwm) + " of " + std::to_string(j.size);
+    EXPECT_EQ(h.verdict, j.verdict) << at;
+    EXPECT_EQ(h.soft_limit, j.soft_limit) << at;
+    EXPECT_EQ(h.late(), j.late) << at;
+    EXPECT_EQ(h.overrun(), j.overrun) << at;
   }
-  // Twin: the same hwm in a larger ring is healthy.
-  EXPECT_EQ(judge_ring(256, 4096).verdict, RingVerdict::Ok);
-}
-
-TEST(RingHealth, UnknownSizeIsNeverOk) {
-  const RingHealth h = judge_ring(300, 0);
-  EXPECT_EQ(h.verdict, RingVerdict::Unknown);
-  EXPECT_FALSE(h.late());  // cannot tell, so no flag...
-  EXPECT_NE(h.verdict, RingVerdict::Ok);  // ...and no all-clear either
-  // Twin: no size and no entry is a vCPU without a ring (bitmap logging).
-  EXPECT_EQ(judge_ring(0, 0).verdict, RingVerdict::NoRing);
 }
 
 TEST(RingHealth, VerdictNames) {
@@ -73,51 +68,47 @@ DirtyStats three_vcpus(std::uint64_t hwm1, std::uint64_t size1) {
   return s;
 }
 
-std::string vcpu_alarm(const std::string& prefix, const char* size, const char* soft, const char* verdict,
-                       const char* late, const char* overrun) {
-  return "\"" + prefix + "ring_size\":" + size + ",\"" + prefix + "ring_soft_limit\":" + soft + ",\"" +
-         prefix + "ring_alarm\":\"" + verdict + "\",\"" + prefix + "ring_late\":" + late + ",\"" + prefix +
-         "ring_overrun\":" + overrun + "}";
+std::string vcpu_alarm(const char* size, const char* soft, const char* verdict, const char* late,
+                       const char* overrun) {
+  return std::string(R"("bpf.ring_size":)") + size + R"(,"bpf.ring_soft_limit":)" + soft +
+         R"(,"bpf.ring_alarm":")" + verdict + R"(","bpf.ring_late":)" + late + R"(,"bpf.ring_overrun":)" +
+         overrun + "}";
 }
 
-TEST(RingHealthJson, HealthyVmHasNoFlag) {
-  const std::string j = to_json(three_vcpus(150, 256));
-  EXPECT_NE(j.find(vcpu_alarm("bpf.", "256", "192", "ok", "false", "false")), std::string::npos) << j;
-  EXPECT_NE(j.find(R"("bpf.ring_alarm":"ok","bpf.ring_late_vcpus":0,"bpf.ring_overrun_vcpus":0,)"
-                   R"("bpf.ring_unknown_vcpus":0,"vcpus")"),
-            std::string::npos)
-      << j;
-  EXPECT_EQ(j.find("true"), std::string::npos) << j;
-  EXPECT_NE(j.find(vcpu_alarm("bpf.", "null", "null", "no-ring", "null", "null")), std::string::npos) << j;
-}
+// vCPU 1 of three_vcpus() in each state, next to a healthy vCPU 0 and a
+// vCPU without a ring: its alarm, and the summary of the VM and of the
+// whole document (the worst verdict, the vCPUs with each flag).
+struct JsonCase {
+  std::uint64_t hwm1, size1;
+  std::string vcpu1, summary;
+  bool flagged;  // some "true" in the document
+};
 
-TEST(RingHealthJson, LateVcpuIsFlaggedAndCounted) {
-  const std::string j = to_json(three_vcpus(200, 256));
-  EXPECT_NE(j.find(vcpu_alarm("bpf.", "256", "192", "late", "true", "false")), std::string::npos) << j;
-  EXPECT_NE(j.find(R"("bpf.ring_alarm":"late","bpf.ring_late_vcpus":1,"bpf.ring_overrun_vcpus":0,)"),
-            std::string::npos)
-      << j;
-}
-
-TEST(RingHealthJson, OverrunVcpuIsFlaggedAtEveryLevel) {
-  const std::string j = to_json(three_vcpus(256, 256));
-  EXPECT_NE(j.find(vcpu_alarm("bpf.", "256", "192", "overrun", "true", "true")), std::string::npos) << j;
-  const std::string summary =
-      R"("bpf.ring_alarm":"overrun","bpf.ring_late_vcpus":1,"bpf.ring_overrun_vcpus":1,)"
-      R"("bpf.ring_unknown_vcpus":0,)";
-  // Top level (before "vms") and the VM (before "vcpus").
-  EXPECT_NE(j.find(summary + R"("vms")"), std::string::npos) << j;
-  EXPECT_NE(j.find(summary + R"("vcpus")"), std::string::npos) << j;
-}
-
-TEST(RingHealthJson, UnknownSizeIsNullNotFalse) {
-  const std::string j = to_json(three_vcpus(200, 0));
-  EXPECT_NE(j.find(vcpu_alarm("bpf.", "null", "null", "unknown", "null", "null")), std::string::npos) << j;
-  // Unknown outranks the healthy vCPU 0: the VM is not "ok".
-  EXPECT_NE(j.find(R"("bpf.ring_alarm":"unknown","bpf.ring_late_vcpus":0,"bpf.ring_overrun_vcpus":0,)"
-                   R"("bpf.ring_unknown_vcpus":1,"vcpus")"),
-            std::string::npos)
-      << j;
+TEST(RingHealthJson, EveryStateAtEveryLevel) {
+  const JsonCase cases[] = {
+      {150, 256, vcpu_alarm("256", "192", "ok", "false", "false"),
+       R"("bpf.ring_alarm":"ok","bpf.ring_late_vcpus":0,"bpf.ring_overrun_vcpus":0,"bpf.ring_unknown_vcpus":0,)",
+       false},
+      {200, 256, vcpu_alarm("256", "192", "late", "true", "false"),
+       R"("bpf.ring_alarm":"late","bpf.ring_late_vcpus":1,"bpf.ring_overrun_vcpus":0,"bpf.ring_unknown_vcpus":0,)",
+       true},
+      {256, 256, vcpu_alarm("256", "192", "overrun", "true", "true"),
+       R"("bpf.ring_alarm":"overrun","bpf.ring_late_vcpus":1,"bpf.ring_overrun_vcpus":1,"bpf.ring_unknown_vcpus":0,)",
+       true},
+      // Unknown is null, not false, and outranks the healthy vCPU 0: the VM is not "ok".
+      {200, 0, vcpu_alarm("null", "null", "unknown", "null", "null"),
+       R"("bpf.ring_alarm":"unknown","bpf.ring_late_vcpus":0,"bpf.ring_overrun_vcpus":0,"bpf.ring_unknown_vcpus":1,)",
+       false},
+  };
+  for (const JsonCase& c : cases) {
+    const std::string j = to_json(three_vcpus(c.hwm1, c.size1));
+    EXPECT_NE(j.find(c.vcpu1), std::string::npos) << j;
+    // Top level (before "vms") and the VM (before "vcpus").
+    EXPECT_NE(j.find(c.summary + R"("vms")"), std::string::npos) << j;
+    EXPECT_NE(j.find(c.summary + R"("vcpus")"), std::string::npos) << j;
+    EXPECT_EQ(j.find("true") != std::string::npos, c.flagged) << j;
+    EXPECT_NE(j.find(vcpu_alarm("null", "null", "no-ring", "null", "null")), std::string::npos) << j;
+  }
 }
 
 }  // namespace
