@@ -81,11 +81,9 @@ class KmodSppSource final : public SppStatsSource {
     if (!vm) return last_;  // destroyed: its counts are final
     if (!vm->spp)
       throw std::runtime_error("this dirtyscope.ko sends no SPP counters (a build from before the SPP hooks)");
-    const SppCounters& now = *vm->spp;
     // RESET_STATS in between zeroes them: count from zero again.
-    if (went_backwards(now, base_)) base_ = SppCounters{};
-    last_ = {now.allowed - base_.allowed, now.denied - base_.denied, now.events_dropped - base_.events_dropped};
-    return last_;
+    if (went_backwards(*vm->spp, base_)) base_ = SppCounters{};
+    return last_ = minus(*vm->spp, base_);
   }
 
  private:

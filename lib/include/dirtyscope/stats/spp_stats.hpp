@@ -15,10 +15,8 @@
 
 namespace dirtyscope::stats {
 
-struct SppStatsCounts {
-  std::uint64_t allowed = 0, denied = 0, events_dropped = 0;
-  bool operator==(const SppStatsCounts&) const = default;
-};
+// The same three numbers a VM's DirtyStats carries (VmStats::spp).
+using SppStatsCounts = SppCounters;
 
 class SppStatsSource {
  public:
