@@ -19,7 +19,15 @@ namespace dirtyscope::stats {
 // tracepoint object when the kernel has no BTF at all. The others force a
 // variant (tests use them to exercise every fallback).
 enum class AttachMode { Auto, TpBtf, RawTp, Tp };
-std::string_view attach_mode_name(AttachMode mode);
+constexpr std::string_view attach_mode_name(AttachMode mode) {
+  switch (mode) {
+    case AttachMode::Auto: return "auto";
+    case AttachMode::TpBtf: return "tp_btf";
+    case AttachMode::RawTp: return "raw_tp";
+    case AttachMode::Tp: return "tp";
+  }
+  return "?";
+}
 
 struct BpfOptions {
   pid_t pid = 0;                 // count only this process (tgid); 0 = all
