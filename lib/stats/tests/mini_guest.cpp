@@ -10,33 +10,15 @@
 #include "dirtyscope/error.hpp"
 
 namespace dirtyscope::stats::testing {
-namespace real_mode {
-constexpr std::uint64_t kCodeSize = kDataGpa;
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+constexpr std::uint64_t kCodeSize = RealModeGuest::kDataGpa;
 constexpr std::uint64_t kEntry = 0x1000;
 
 Mapping anon(const char* what, std::size_t len) {
   return Mapping::map(what, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
-
-Mapping load_code(Vm& vm, const std::vector<std::uint8_t>& code) {
-  Mapping m = anon("real-mode guest code", kCodeSize);
-  std::memcpy(m.as<std::uint8_t>() + kEntry, code.data(), code.size());
-  vm.set_memslot({.slot = 0, .gpa = 0, .size = kCodeSize, .host = m.as<std::uint8_t>(), .flags = 0});
-  return m;
-}
-
-void start(Vcpu& vcpu) {
-  kvm_sregs sregs = vcpu.get_sregs();
-  sregs.cs.base = 0;
-  sregs.cs.selector = 0;
-  vcpu.set_sregs(sregs);
-  vcpu.set_regs(kvm_regs{.rip = kEntry, .rflags = 0x2});  // rflags bit 1 is reserved-one
-}
-}  // namespace real_mode
-
-namespace {
-
-constexpr std::uint64_t kPage = 4096;
 
 // Real mode, 16-bit code:
 //        mov ax, 0x1000        ; segment of the first data page (GPA 0x10000)
@@ -47,7 +29,7 @@ constexpr std::uint64_t kPage = 4096;
 //        loop L
 //   H:   hlt
 //        jmp H                 ; running again just halts again
-std::vector<std::uint8_t> guest_code(std::uint16_t pages) {
+std::vector<std::uint8_t> mini_guest_code(std::uint16_t pages) {
   return {0xB8, 0x00, 0x10,
           0xB9, static_cast<std::uint8_t>(pages & 0xff), static_cast<std::uint8_t>(pages >> 8),
           0x8E, 0xC0,
@@ -84,45 +66,55 @@ std::string kvm_problem(const GuestOptions& opt) {
   return {};
 }
 
-MiniGuest::MiniGuest(const GuestOptions& opt)
-    : opt_(checked(opt)), kvm_(KvmSystem::open()), vm_(kvm_) {
+RealModeGuest::RealModeGuest(const GuestOptions& opt, const std::vector<std::uint8_t>& code,
+                             std::uint64_t data_pages, std::uint32_t data_flags)
+    : opt_(opt), kvm_(KvmSystem::open()), vm_(kvm_) {
   // Both caps must be enabled before any vCPU or memslot exists.
   if (opt.ring_bytes) vm_.enable_cap(KVM_CAP_DIRTY_LOG_RING, opt.ring_bytes);
   if (opt.manual_protect) vm_.enable_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
 
-  code_ = real_mode::load_code(vm_, guest_code(static_cast<std::uint16_t>(opt.pages)));
-  data_ = real_mode::anon("mini guest data", opt.pages * kPage);
-  vm_.set_memslot({.slot = kDataSlot, .gpa = real_mode::kDataGpa, .size = opt.pages * kPage,
-                   .host = data_.as<std::uint8_t>(), .flags = KVM_MEM_LOG_DIRTY_PAGES});
-  bitmap_.assign((opt.pages + 63) / 64, 0);
+  code_ = anon("real-mode guest code", kCodeSize);
+  std::memcpy(code_.as<std::uint8_t>() + kEntry, code.data(), code.size());
+  vm_.set_memslot({.slot = 0, .gpa = 0, .size = kCodeSize, .host = code_.as<std::uint8_t>(), .flags = 0});
+  data_ = anon("real-mode guest data", data_pages * kPage);
+  vm_.set_memslot({.slot = kDataSlot, .gpa = kDataGpa, .size = data_pages * kPage, .host = data_.as<std::uint8_t>(),
+                   .flags = data_flags});
 
-  for (int i = 0; i < opt.vcpus; ++i) {
-    vcpus_.push_back(std::make_unique<Vcpu>(vm_, static_cast<std::uint32_t>(i)));
-    if (opt.ring_bytes)
-      rings_.push_back(std::make_unique<DirtyRing>(*vcpus_.back(),
-                                                   static_cast<std::uint32_t>(opt.ring_bytes / sizeof(kvm_dirty_gfn))));
-  }
-  real_mode::start(*vcpus_[0]);
+  for (int i = 0; i < opt.vcpus; ++i) vcpus_.push_back(std::make_unique<Vcpu>(vm_, static_cast<std::uint32_t>(i)));
+  kvm_sregs sregs = vcpus_[0]->get_sregs();
+  sregs.cs.base = 0;
+  sregs.cs.selector = 0;
+  vcpus_[0]->set_sregs(sregs);
+  vcpus_[0]->set_regs(kvm_regs{.rip = kEntry, .rflags = 0x2});  // rflags bit 1 is reserved-one
 }
 
-void MiniGuest::run() {
+void RealModeGuest::run_to_halt(const std::function<void(const kvm_run&)>& on_exit) {
   Vcpu& v0 = *vcpus_[0];
   for (;;) {
     if (v0.run() == -EINTR) continue;  // a stray signal: just enter again
-    switch (v0.run_state()->exit_reason) {
-      case KVM_EXIT_HLT:
-        return;
-      case KVM_EXIT_DIRTY_RING_FULL:
-        // What a VMM does: drain every ring, reset, resume.
-        ++ring_full_exits_;
-        for (int i = 0; i < opt_.vcpus; ++i) harvest(i);
-        reset_rings();
-        break;
-      default:
-        throw std::runtime_error("guest stopped with unexpected exit reason " +
-                                 std::to_string(v0.run_state()->exit_reason));
-    }
+    if (v0.run_state()->exit_reason == KVM_EXIT_HLT) return;
+    on_exit(*v0.run_state());
   }
+}
+
+MiniGuest::MiniGuest(const GuestOptions& opt)
+    : RealModeGuest(checked(opt), mini_guest_code(static_cast<std::uint16_t>(opt.pages)), opt.pages,
+                    KVM_MEM_LOG_DIRTY_PAGES) {
+  bitmap_.assign((opt.pages + 63) / 64, 0);
+  const auto entries = static_cast<std::uint32_t>(opt.ring_bytes / sizeof(kvm_dirty_gfn));
+  if (opt.ring_bytes)
+    for (const auto& v : vcpus_) rings_.push_back(std::make_unique<DirtyRing>(*v, entries));
+}
+
+void MiniGuest::run() {
+  run_to_halt([this](const kvm_run& run) {
+    if (run.exit_reason != KVM_EXIT_DIRTY_RING_FULL)
+      throw std::runtime_error("guest stopped with unexpected exit reason " + std::to_string(run.exit_reason));
+    // What a VMM does: drain every ring, reset, resume.
+    ++ring_full_exits_;
+    for (int i = 0; i < opt_.vcpus; ++i) harvest(i);
+    reset_rings();
+  });
 }
 
 std::uint64_t MiniGuest::harvest(int i) {

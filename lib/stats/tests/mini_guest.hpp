@@ -1,14 +1,14 @@
-// A deliberately tiny KVM workload for the statistics tests: one VM, a
-// real-mode guest that writes one byte to each of N consecutive pages of a
-// dirty-logged memslot and halts; and the real-mode frame it shares with
-// the SPP test's guest. Its counts are known exactly, which is
-// what the BPF and module agreement tests need. Built from the library's
+// The statistics tests' guests: one VM whose vCPU 0 runs real-mode code
+// the test wrote itself, so every store it makes, and so every count a
+// source must report, is known exactly. MiniGuest writes one byte to each
+// of N consecutive pages of a dirty-logged memslot and halts; the SPP
+// test's guest stores into read-only pages. Built from the library's
 // owners (KvmSystem, Vm, Vcpu, DirtyRing, Mapping), so every ioctl goes
 // through the checked wrapper and every fd and mapping has one owner.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,18 +22,6 @@
 
 namespace dirtyscope::stats::testing {
 
-// A real-mode guest's frame: its code in slot 0 (64 KiB at GPA 0), entered
-// at CS:IP 0:0x1000; the test's data slots start at GPA 0x10000.
-namespace real_mode {
-inline constexpr std::uint64_t kDataGpa = 0x10000;
-// Anonymous read-write memory for a slot.
-Mapping anon(const char* what, std::size_t len);
-// A fresh code mapping with `code` at the entry point, made slot 0 of `vm`.
-Mapping load_code(Vm& vm, const std::vector<std::uint8_t>& code);
-// Points `vcpu` at the entry point, in real mode.
-void start(Vcpu& vcpu);
-}  // namespace real_mode
-
 struct GuestOptions {
   int vcpus = 1;                 // all created; only vCPU 0 runs the guest
   std::uint32_t pages = 64;      // pages written (max 240: real mode, 1 MiB)
@@ -45,17 +33,40 @@ struct GuestOptions {
 // Why a workload cannot run here; empty when it can. Tests skip on it.
 std::string kvm_problem(const GuestOptions& opt);
 
-class MiniGuest {
+// A real-mode guest: `code` in slot 0 (64 KiB at GPA 0), entered at CS:IP
+// 0:0x1000 on vCPU 0; `data_pages` of anonymous memory as slot 1 at GPA
+// 0x10000 with `data_flags`; opt.vcpus vCPUs. The ring and manual-protect
+// capabilities of `opt` are enabled before any slot or vCPU exists.
+class RealModeGuest {
  public:
+  static constexpr std::uint64_t kDataGpa = 0x10000;
   static constexpr std::uint32_t kDataSlot = 1;
 
-  explicit MiniGuest(const GuestOptions& opt);
+  RealModeGuest(const GuestOptions& opt, const std::vector<std::uint8_t>& code, std::uint64_t data_pages,
+                std::uint32_t data_flags);
   // The Vm points at kvm_: the guest stays where it was built.
-  MiniGuest(const MiniGuest&) = delete;
-  MiniGuest& operator=(const MiniGuest&) = delete;
+  RealModeGuest(const RealModeGuest&) = delete;
+  RealModeGuest& operator=(const RealModeGuest&) = delete;
 
   int vm_fd() const { return vm_.fd(); }
   int vcpu_fd(int i) const { return vcpus_.at(static_cast<std::size_t>(i))->fd(); }
+
+ protected:
+  // Runs vCPU 0 until HLT, entering again after a stray signal; every
+  // other exit goes to `on_exit`, which throws for one it does not expect.
+  void run_to_halt(const std::function<void(const kvm_run&)>& on_exit);
+
+  GuestOptions opt_;
+  KvmSystem kvm_;
+  Vm vm_;
+  Mapping code_;
+  Mapping data_;
+  std::vector<std::unique_ptr<Vcpu>> vcpus_;
+};
+
+class MiniGuest : public RealModeGuest {
+ public:
+  explicit MiniGuest(const GuestOptions& opt);
 
   // Runs vCPU 0 until HLT. Dirty-ring-full exits are handled by harvesting
   // every ring and resetting, as a VMM would; each is counted. Running
@@ -79,12 +90,6 @@ class MiniGuest {
   ModeResult result() const;
 
  private:
-  GuestOptions opt_;
-  KvmSystem kvm_;
-  Vm vm_;
-  Mapping code_;
-  Mapping data_;
-  std::vector<std::unique_ptr<Vcpu>> vcpus_;
   std::vector<std::unique_ptr<DirtyRing>> rings_;  // one per vCPU in ring mode
   std::vector<std::uint64_t> bitmap_;
   std::uint64_t ring_full_exits_ = 0;

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -21,20 +20,16 @@
 #include <string>
 #include <vector>
 
-#include "dirtyscope/kvm_system.hpp"
-#include "dirtyscope/mapping.hpp"
 #include "dirtyscope/stats/json.hpp"
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 #include "dirtyscope/stats/spp_stats.hpp"
-#include "dirtyscope/vcpu.hpp"
-#include "dirtyscope/vm.hpp"
 #include "mini_guest.hpp"
 
 namespace dirtyscope::stats::testing {
 namespace {
 
 constexpr std::uint64_t kPage = 4096;
-constexpr std::uint64_t kSppGpa = real_mode::kDataGpa;  // DS = 0x1000: offsets below are from here
+constexpr std::uint64_t kSppGpa = RealModeGuest::kDataGpa;  // DS = 0x1000: offsets below are from here
 constexpr std::uint64_t kSppGfn = kSppGpa / kPage;
 constexpr int kSppPages = 2;
 
@@ -83,53 +78,39 @@ bool allows(std::uint32_t vector, std::uint64_t gpa, std::uint32_t len) {
 }
 
 // The guest and userspace's side of SPP: vectors, and its own decisions.
-class SppGuest {
+class SppGuest : public RealModeGuest {
  public:
-  SppGuest()
-      : kvm_(KvmSystem::open()), vm_(kvm_), code_(real_mode::load_code(vm_, guest_code())),
-        spp_(real_mode::anon("spp guest pages", kSppPages * kPage)) {
-    vm_.set_memslot({.slot = 1, .gpa = kSppGpa, .size = kSppPages * kPage, .host = spp_.as<std::uint8_t>(),
-                     .flags = KVM_MEM_READONLY});
-    vcpu_ = std::make_unique<Vcpu>(vm_, 0);
-    real_mode::start(*vcpu_);
+  SppGuest() : RealModeGuest({.readonly_mem = true}, guest_code(), kSppPages, KVM_MEM_READONLY) {
     vectors_.fill(DIRTYSCOPE_SPP_FULL_ACCESS);
   }
 
-  int vm_fd() const { return vm_.fd(); }
   void set_vector(int page, std::uint32_t v) { vectors_.at(static_cast<std::size_t>(page)) = v; }
 
   // One pass of the stores up to HLT; returns the MMIO write exits seen.
   int round() {
     int exits = 0;
-    for (;;) {
-      if (vcpu_->run() == -EINTR) continue;
-      const kvm_run* run = vcpu_->run_state();
-      if (run->exit_reason == KVM_EXIT_HLT) return exits;
-      if (run->exit_reason != KVM_EXIT_MMIO || !run->mmio.is_write)
-        throw std::runtime_error("unexpected exit " + std::to_string(run->exit_reason));
-      const std::uint64_t gpa = run->mmio.phys_addr;
-      if (gpa < kSppGpa || gpa + run->mmio.len > kSppGpa + kSppPages * kPage)
+    run_to_halt([&](const kvm_run& run) {
+      if (run.exit_reason != KVM_EXIT_MMIO || !run.mmio.is_write)
+        throw std::runtime_error("unexpected exit " + std::to_string(run.exit_reason));
+      const std::uint64_t gpa = run.mmio.phys_addr;
+      if (gpa < kSppGpa || gpa + run.mmio.len > kSppGpa + kSppPages * kPage)
         throw std::runtime_error("MMIO write outside the SPP pages");
       ++exits;
       const std::uint32_t v = vectors_.at((gpa - kSppGpa) / kPage);
-      if (v == DIRTYSCOPE_SPP_FULL_ACCESS) continue;  // not registered: not judged
-      if (allows(v, gpa, run->mmio.len)) {
+      if (v == DIRTYSCOPE_SPP_FULL_ACCESS) return;  // not registered: not judged
+      if (allows(v, gpa, run.mmio.len)) {
         ++allowed_;
-        std::memcpy(spp_.as<std::uint8_t>() + (gpa - kSppGpa), run->mmio.data, run->mmio.len);
+        std::memcpy(data_.as<std::uint8_t>() + (gpa - kSppGpa), run.mmio.data, run.mmio.len);
       } else {
         ++denied_;
       }
-    }
+    });
+    return exits;
   }
 
   SppStatsCounts counts() const { return {allowed_, denied_, 0}; }
 
  private:
-  KvmSystem kvm_;
-  Vm vm_;
-  Mapping code_;
-  Mapping spp_;
-  std::unique_ptr<Vcpu> vcpu_;
   std::array<std::uint32_t, kSppPages> vectors_{};
   std::uint64_t allowed_ = 0, denied_ = 0;
 };
