@@ -26,16 +26,15 @@ void counters(JsonWriter& w, const std::string& p, const VcpuCounters& c) {
 // read as "not late".
 void ring_alarm(JsonWriter& w, const std::string& p, const VcpuCounters& c) {
   const RingHealth h = judge_ring(c.occupancy_hwm, c.ring_size);
-  const bool known = c.ring_size != 0;
-  w.key(p + "ring_size");
-  known ? w.value(c.ring_size) : w.null();
-  w.key(p + "ring_soft_limit");
-  known ? w.value(h.soft_limit) : w.null();
+  const auto if_known = [&](const char* key, auto value) {
+    w.key(p + key);
+    c.ring_size ? w.value(value) : w.null();
+  };
+  if_known("ring_size", c.ring_size);
+  if_known("ring_soft_limit", h.soft_limit);
   w.key(p + "ring_alarm"), w.value(ring_verdict_name(h.verdict));
-  w.key(p + "ring_late");
-  known ? w.value(h.late()) : w.null();
-  w.key(p + "ring_overrun");
-  known ? w.value(h.overrun()) : w.null();
+  if_known("ring_late", h.late());
+  if_known("ring_overrun", h.overrun());
 }
 
 // A VM's (or all VMs') alarm: the worst vCPU verdict and how many vCPUs
