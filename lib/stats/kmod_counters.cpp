@@ -79,15 +79,6 @@ KmodVm kmod_since(const KmodVm& now, const KmodVm& base) {
   return out;
 }
 
-std::optional<KmodModule> kmod_module_since(const KmodModule& now, const KmodModule& base) {
-  if (now.reset_gen != base.reset_gen || went_backwards(now.drops, base.drops) ||
-      now.unattributed < base.unattributed)
-    return std::nullopt;
-  return KmodModule{.reset_gen = now.reset_gen,
-                    .drops = minus(now.drops, base.drops),
-                    .unattributed = now.unattributed - base.unattributed};
-}
-
 DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
                                const std::function<pid_t(std::uint32_t)>& process_of) {
   DirtyStats out;
@@ -110,6 +101,17 @@ DirtyStats kmod_to_dirty_stats(const std::vector<KmodVm>& vms,
 }
 
 namespace {
+
+// kmod_since's module-wide counterpart: nullopt if the generation moved
+// (reset by another reader; count from zero), else now - base.
+std::optional<KmodModule> kmod_module_since(const KmodModule& now, const KmodModule& base) {
+  if (now.reset_gen != base.reset_gen || went_backwards(now.drops, base.drops) ||
+      now.unattributed < base.unattributed)
+    return std::nullopt;
+  return KmodModule{.reset_gen = now.reset_gen,
+                    .drops = minus(now.drops, base.drops),
+                    .unattributed = now.unattributed - base.unattributed};
+}
 
 // A baseline of zero in `vm`'s generation: after someone else's reset,
 // what the VM reports is what happened since, once.

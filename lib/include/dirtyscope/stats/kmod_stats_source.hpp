@@ -135,9 +135,6 @@ std::optional<std::string> kmod_hidden_reason(pid_t pid, uid_t process_euid, uid
 // which, docs/statistics-and-alarm.md "Reset generations") are taken from
 // zero. High-water marks and ring size are not counters: `now`'s.
 KmodVm kmod_since(const KmodVm& now, const KmodVm& base);
-// The module-wide counterpart: nullopt if the generation moved (reset
-// by another reader; count from zero), else now - base.
-std::optional<KmodModule> kmod_module_since(const KmodModule& now, const KmodModule& base);
 
 // The DirtyStats form, keyed by process. `process_of` maps the module's
 // pid (the thread that created the VM) to its process; identity if empty.
