@@ -75,9 +75,16 @@ std::string vcpu_alarm(const char* size, const char* soft, const char* verdict, 
          overrun + "}";
 }
 
+// A VM's or the document's alarm: the worst verdict, the vCPUs with each flag.
+std::string summary(const char* verdict, int late, int overrun, int unknown) {
+  return std::string(R"("bpf.ring_alarm":")") + verdict + R"(","bpf.ring_late_vcpus":)" + std::to_string(late) +
+         R"(,"bpf.ring_overrun_vcpus":)" + std::to_string(overrun) + R"(,"bpf.ring_unknown_vcpus":)" +
+         std::to_string(unknown) + ",";
+}
+
 // vCPU 1 of three_vcpus() in each state, next to a healthy vCPU 0 and a
 // vCPU without a ring: its alarm, and the summary of the VM and of the
-// whole document (the worst verdict, the vCPUs with each flag).
+// whole document.
 struct JsonCase {
   std::uint64_t hwm1, size1;
   std::string vcpu1, summary;
@@ -86,19 +93,11 @@ struct JsonCase {
 
 TEST(RingHealthJson, EveryStateAtEveryLevel) {
   const JsonCase cases[] = {
-      {150, 256, vcpu_alarm("256", "192", "ok", "false", "false"),
-       R"("bpf.ring_alarm":"ok","bpf.ring_late_vcpus":0,"bpf.ring_overrun_vcpus":0,"bpf.ring_unknown_vcpus":0,)",
-       false},
-      {200, 256, vcpu_alarm("256", "192", "late", "true", "false"),
-       R"("bpf.ring_alarm":"late","bpf.ring_late_vcpus":1,"bpf.ring_overrun_vcpus":0,"bpf.ring_unknown_vcpus":0,)",
-       true},
-      {256, 256, vcpu_alarm("256", "192", "overrun", "true", "true"),
-       R"("bpf.ring_alarm":"overrun","bpf.ring_late_vcpus":1,"bpf.ring_overrun_vcpus":1,"bpf.ring_unknown_vcpus":0,)",
-       true},
+      {150, 256, vcpu_alarm("256", "192", "ok", "false", "false"), summary("ok", 0, 0, 0), false},
+      {200, 256, vcpu_alarm("256", "192", "late", "true", "false"), summary("late", 1, 0, 0), true},
+      {256, 256, vcpu_alarm("256", "192", "overrun", "true", "true"), summary("overrun", 1, 1, 0), true},
       // Unknown is null, not false, and outranks the healthy vCPU 0: the VM is not "ok".
-      {200, 0, vcpu_alarm("null", "null", "unknown", "null", "null"),
-       R"("bpf.ring_alarm":"unknown","bpf.ring_late_vcpus":0,"bpf.ring_overrun_vcpus":0,"bpf.ring_unknown_vcpus":1,)",
-       false},
+      {200, 0, vcpu_alarm("null", "null", "unknown", "null", "null"), summary("unknown", 0, 0, 1), false},
   };
   for (const JsonCase& c : cases) {
     const std::string j = to_json(three_vcpus(c.hwm1, c.size1));
