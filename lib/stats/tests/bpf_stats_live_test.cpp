@@ -103,9 +103,7 @@ TEST_P(BpfLive, RingFullExitsAgreeExactly) {
   guest.run();
   // KVM checks the soft limit when it next enters the guest, which may be
   // after the halt: run once more so the full ring is reported.
-  guest.run();
-  guest.harvest(0);
-  guest.reset_rings();
+  guest.run_and_collect();
   if (guest.ring_full_exits() == 0) GTEST_SKIP() << "kernel never reported a full dirty ring";
 
   const VmStats vm = mine(src->snapshot());
@@ -145,9 +143,7 @@ TEST_P(BpfLive, PidFilterExcludesOtherProcesses) {
   ATTACH_OR_SKIP(self);
 
   MiniGuest guest(opt);
-  guest.run();
-  guest.harvest(0);
-  guest.reset_rings();
+  guest.run_and_collect();
   EXPECT_FALSE(other->snapshot().vms.contains(::getpid()));
   // ...while the same workload is visible to a source filtered to us.
   EXPECT_EQ(mine(self->snapshot()).totals().ring_pushes, guest.harvested_total());

@@ -115,9 +115,7 @@ TEST(KmodLive, ResetZeroesThisProcessesVms) {
   const GuestOptions opt{.vcpus = 1, .pages = 32, .ring_bytes = 64 * 1024};
   OPEN_OR_SKIP(src, opt);
   MiniGuest guest(opt);
-  guest.run();
-  guest.harvest(0);
-  guest.reset_rings();
+  guest.run_and_collect();
   ASSERT_GT(src->snapshot().totals().ring_pushes, 0u);
   try {
     src->reset(::getpid());
@@ -135,9 +133,7 @@ TEST(KmodLive, AResetByAnotherReaderIsNoted) {
   const GuestOptions opt{.vcpus = 1, .pages = 32, .ring_bytes = 64 * 1024};
   OPEN_OR_SKIP(src, opt);
   MiniGuest guest(opt);
-  guest.run();
-  guest.harvest(0);
-  guest.reset_rings();
+  guest.run_and_collect();
   // A opened now: its baseline holds this VM, in its current generation.
   KmodStatsSource a({.pid = ::getpid()});
   const DirtyStats before = a.snapshot();

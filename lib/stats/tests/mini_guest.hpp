@@ -74,6 +74,12 @@ class MiniGuest : public RealModeGuest {
   void run();
   std::uint64_t ring_full_exits() const { return ring_full_exits_; }
 
+  // One round of a ring VMM: run(), harvest vCPU 0's ring (the one that ran), reset.
+  void run_and_collect() {
+    run();
+    harvest(0);
+    reset_rings();
+  }
   // Collects (and marks for reset) every dirty entry of vCPU i's ring.
   std::uint64_t harvest(int i);
   // KVM_RESET_DIRTY_RINGS; returns the kernel's count of reset entries.
