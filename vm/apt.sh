@@ -39,17 +39,16 @@ apt_newest() {
   apt_packages | awk -v re="$1" '/^Package: /{p=$2} /^Version: /{ if (p ~ re && p !~ /-dbg$/) print p, $2 }' |
     sort -V -k2 | tail -n1
 }
-# apt_download DIR PKG=VERSION...: the .debs into DIR (log DIR/download.log).
-apt_download() {
-  local dir=$1
-  (cd "$dir" && apt-get -q "${APT_OPTS[@]}" download "${@:2}") >>"$dir/download.log" 2>&1 ||
-    { tail -n 5 "$dir/download.log" >&2; die "apt-get download of ${*:2} failed (log: $dir/download.log)"; }
-}
-# apt_deb DIR PKG VERSION: the path of PKG=VERSION's .deb in DIR, downloaded if missing.
+# apt_deb DIR PKG VERSION: the path of PKG=VERSION's .deb in DIR, downloaded
+# if missing (log DIR/download.log).
 apt_deb() {
-  local debs=("$1/${2}_${3//:/%3a}_"*.deb)
-  [[ -f ${debs[0]} ]] || { note "downloading $2=$3"; apt_download "$1" "$2=$3"; debs=("$1/${2}_${3//:/%3a}_"*.deb); }
-  echo "${debs[0]}"
+  local found=("$1/${2}_${3//:/%3a}_"*.deb)
+  [[ ! -f ${found[0]} ]] || { echo "${found[0]}"; return; }
+  note "downloading $2=$3"
+  (cd "$1" && apt-get -q "${APT_OPTS[@]}" download "$2=$3") >>"$1/download.log" 2>&1 ||
+    { tail -n 5 "$1/download.log" >&2; die "apt-get download of $2=$3 failed (log: $1/download.log)"; }
+  found=("$1/${2}_${3//:/%3a}_"*.deb)
+  echo "${found[0]}"
 }
 # apt_extract ROOT DEB...: ROOT made afresh with every DEB unpacked into it.
 apt_extract() {

@@ -35,6 +35,14 @@ K=${K:-debian-6.1}
 emit() {   # NAME VALUE...: one shell-quoted assignment per line
   while (($#)); do printf '%s=%q\n' "$1" "$2"; shift 2; done
 }
+# fresh DIR KEY: DIR/root holds what KEY names (DIR/.extracted says so).
+fresh() { [[ -f $1/.extracted && $(cat "$1/.extracted") == "$2" ]]; }
+# first_file PATH...: the first PATH that is a file, or nothing.
+first_file() { local f; for f; do [[ ! -f $f ]] || { echo "$f"; return; }; done; }
+# headers_at ROOT KDIR: the headers in KDIR, unpacked into ROOT, used where
+# they are: the arch headers include the common ones (and 7.x set
+# KBUILD_OUTPUT) by absolute path.
+headers_at() { sed -i "s#\(^\|[ =]\)/usr/src/#\1$1/usr/src/#g" "$2/Makefile"; }
 
 # --- Debian 6.1: the host's installed image and headers -----------------
 debian_61() {
@@ -48,64 +56,92 @@ debian_61() {
     KERNEL_CONFIG "/boot/config-$abi" KERNEL_VERSION "$version" KERNEL_SRC_DEB "" KERNEL_BUSYBOX ""
 }
 
-# --- Debian kernels from another suite, privately fetched ------------------
-# debian_suite NAME SUITE SERIES [FLAVOUR]: SUITE's newest
-# linux-image-<SERIES>*-<FLAVOUR> (amd64; rt-amd64 is PREEMPT_RT) with its
-# headers, fetched into $BUILD_DIR/kernels/NAME/.
-debian_suite() {
-  local name=$1 suite=$2 series=$3 flavour=${4:-amd64}
-  local top=$BUILD_DIR/kernels/$name
-  local debs=$top/debs root=$top/root stamp=$top/.extracted
+# --- Debian's kernels of another suite, privately fetched ----------------
+# debian_kernel NAME SUITE SERIES FLAVOUR: SUITE's newest
+# linux-image-<SERIES>*-<FLAVOUR> (amd64, rt-amd64: PREEMPT_RT, or arm64),
+# fetched with a private apt state. x86: with its modules and headers (the
+# module is built on the host), into $BUILD_DIR/kernels/NAME/. arm64: with a
+# busybox-static, under $ARM64_DIR (build/arm64; another suite than trixie
+# in its SUITE/ folder); with --headers, to cross-build the module, its
+# arm64 headers and an amd64 linux-kbuild for the host tools, under
+# $ARM64_KMOD_DIR (build/arm64-kmod[/SUITE]); which kbuild, and why:
+# docs/kernels-and-vm-harness.md, "dirtyscope.ko on arm64".
+debian_kernel() {
+  local name=$1 suite=$2 series=$3 flavour=$4 arch=${4##*-} top kt p
+  top=$BUILD_DIR/kernels/$name
+  if [[ $arch == arm64 ]]; then
+    top=$(abs "${ARM64_DIR:-build/arm64}") kt=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
+    [[ $suite == trixie ]] || { top=$top/$suite kt=$kt/$suite; }
+  fi
+  local root=$top/root debs=$top/debs pkg version abi common
   mkdir -p "$debs"
-  apt_state "$top/apt" amd64 "$suite" "$(apt_mirror)"
-  # The newest linux-image-<series>*-amd64 (unsigned is the same kernel):
-  # 6.12.95+deb12-amd64, 7.2.13+deb14-amd64, 7.3-rc7-amd64 ...
-  local pkg abi version re="^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-$flavour(-unsigned)?\$"
-  read -r pkg version < <(apt_newest "$re") || true
+  apt_state "$top/apt" "$arch" "$suite" "$(apt_mirror)"
+  # The newest linux-image-<series>*-<flavour> (on amd64 -unsigned is the
+  # same kernel; arm64 takes the signed one): 6.12.95+deb12-amd64,
+  # 7.2.13+deb14-arm64, 7.3-rc7-amd64 ...
+  local unsigned='(-unsigned)?'
+  [[ $arch == amd64 ]] || unsigned=''
+  read -r pkg version < <(apt_newest "^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-$flavour$unsigned\$") || true
   [[ -n ${pkg:-} ]] || die "no linux-image-${series}*-$flavour in $suite"
-  abi=${pkg#linux-image-}; abi=${abi%-unsigned}       # 6.12.95+deb12-amd64
-  local common=${abi%-"$flavour"}                      # 6.12.95+deb12
-  # The flavour's common headers: -common, or -common-rt for PREEMPT_RT.
-  local common_headers=linux-headers-$common-common
-  [[ $flavour == amd64 ]] || common_headers+=-${flavour%-amd64}
-  # Every linux-*<common>* package the image and the headers depend on (7.x
-  # splits the image into linux-{base,binary,modules}-<abi>).
-  if [[ ! -f $stamp || $(cat "$stamp") != "$abi $version" ]]; then
-    local extra
-    extra=$(apt_packages |
-      awk -v i="$pkg" -v a="linux-headers-$abi" -v c="$common_headers" \
-        '/^Package: /{q=$2} /^Depends: /{ if (q==i || q==a || q==c) print }' |
-      grep -oE 'linux-[a-z]+-[^ ,]+' | grep -F -- "${common%%+*}" | grep -v -- "^linux-headers-" | sort -u || true)
-    local pkgs=("$pkg" "linux-headers-$abi" "$common_headers") p names=() files=()
-    for p in $extra; do pkgs+=("$p"); done
-    [[ " ${pkgs[*]} " == *" linux-kbuild-"* ]] || pkgs+=("linux-kbuild-$common")
-    names=("${pkgs[@]}")
-    pkgs=("${pkgs[@]/%/=$version}")
-    note "downloading ${pkgs[*]} from $suite"
+  abi=${pkg#linux-image-} abi=${abi%-unsigned}        # 6.12.95+deb12-amd64
+  common=${abi%-"$flavour"}                            # 6.12.95+deb12
+  # x86 unpacks the headers too: the flavour's, the common ones (-common,
+  # or -common-rt for PREEMPT_RT) and a linux-kbuild.
+  local pkgs=("$pkg") kinds='(base|binary)'
+  if [[ $arch == amd64 ]]; then
+    pkgs+=("linux-headers-$abi" "linux-headers-$common-common") kinds='[a-z]+'
+    [[ $flavour == amd64 ]] || pkgs[2]+=-${flavour%-amd64}
+  fi
+  # And every linux-*-<common> package those depend on: 7.x splits the
+  # image into linux-{base,binary,modules}-<abi> (arm64 needs no modules:
+  # KVM and its drivers are built in).
+  for p in $(apt_packages | awk -v l=" ${pkgs[*]} " '/^Package: /{q=" " $2 " "} /^Depends: / && index(l, q)' |
+    grep -oE "linux-$kinds-[^ ,]+" | grep -F -- "${common%%+*}" | grep -v -- "^linux-headers-" | sort -u || true); do
+    pkgs+=("$p")
+  done
+  [[ $arch == arm64 || " ${pkgs[*]} " == *" linux-kbuild-"* ]] || pkgs+=("linux-kbuild-$common")
+  local key="$abi $version" files=() bbver
+  if [[ $arch == arm64 ]]; then
+    # experimental carries only what it changes over sid: busybox is sid's.
+    local bbsuite=$suite bbtop=$top
+    [[ $suite != experimental ]] || { bbsuite=sid bbtop=${top%/experimental}/sid; }
+    [[ $bbsuite == "$suite" ]] || apt_state "$bbtop/apt" arm64 "$bbsuite" "$(apt_mirror)"
+    read -r _ bbver < <(apt_newest '^busybox-static$') || true
+    [[ -n ${bbver:-} ]] || die "no busybox-static in $bbsuite arm64"
+    key+=" $bbver"
+    fresh "$top" "$key" || files+=("$(apt_deb "$debs" busybox-static "$bbver")")
+    apt_state "$top/apt" arm64 "$suite" "$(apt_mirror)"
+  fi
+  if ! fresh "$top" "$key"; then
     local t0=$SECONDS
-    apt_download "$debs" "${pkgs[@]}"
-    for p in "${names[@]}"; do files+=("$debs/${p}_${version//:/%3a}_"*.deb); done
+    for p in "${pkgs[@]}"; do files+=("$(apt_deb "$debs" "$p" "$version")"); done
     apt_extract "$root" "${files[@]}"
-    # The arch headers include the common ones (and 7.x set KBUILD_OUTPUT)
-    # by absolute path.
-    sed -i "s#\(^\|[ =]\)/usr/src/#\1$root/usr/src/#g" "$root/usr/src/linux-headers-$abi/Makefile"
-    # Merged /usr (7.x packages): lib/modules/ lives under usr/.
-    [[ -e $root/lib || ! -d $root/usr/lib/modules ]] || ln -s usr/lib "$root/lib"
-    depmod -b "$root" "$abi"      # modules.dep is not shipped
-    echo "$abi $version" >"$stamp"
+    if [[ $arch == amd64 ]]; then
+      headers_at "$root" "$root/usr/src/linux-headers-$abi"
+      # Merged /usr (7.x packages): lib/modules/ lives under usr/.
+      [[ -e $root/lib || ! -d $root/usr/lib/modules ]] || ln -s usr/lib "$root/lib"
+      depmod -b "$root" "$abi"      # modules.dep is not shipped
+    fi
+    echo "$key" >"$top/.extracted"
     note "extracted $abi ($version) into $root in $((SECONDS - t0)) s"
   fi
-  local src=
-  ((WANT_SOURCE == 0)) || src=$(apt_deb "$debs" "linux-source-$series" "$version")
+  local src='' kdir='' moddir='' busybox='' image config
+  ((WANT_SOURCE == 0)) || [[ $arch == arm64 ]] || src=$(apt_deb "$debs" "linux-source-$series" "$version")
   # 6.12: boot/vmlinuz-<abi>, boot/config-<abi>; 7.x (linux-binary-<abi>,
-  # linux-base-<abi>): lib/modules/<abi>/vmlinuz and .../config.
-  local image=$root/boot/vmlinuz-$abi config=$root/boot/config-$abi
-  [[ -f $image ]] || image=$root/lib/modules/$abi/vmlinuz
-  [[ -f $config ]] || config=$root/lib/modules/$abi/config
-  [[ -f $image ]] || die "no kernel image for $abi in $root (boot/ or lib/modules/$abi/vmlinuz)"
+  # linux-base-<abi>): [usr/]lib/modules/<abi>/vmlinuz and .../config.
+  image=$(first_file "$root/boot/vmlinuz-$abi" "$root/lib/modules/$abi/vmlinuz" "$root/usr/lib/modules/$abi/vmlinuz")
+  config=$(first_file "$root/boot/config-$abi" "$root/lib/modules/$abi/config" "$root/usr/lib/modules/$abi/config")
+  if [[ $arch == amd64 ]]; then
+    moddir=$root/lib/modules/$abi kdir=$root/usr/src/linux-headers-$abi
+  else
+    busybox=$root/usr/bin/busybox
+    [[ -x $busybox ]] || die "no busybox in $root"
+    ((WANT_HEADERS == 0)) || { arm64_headers "$top" "$kt" "$suite" "$abi" "$version"; kdir=$kt/root/usr/src/linux-headers-$abi config=$kdir/.config; }
+  fi
+  [[ -n $image ]] || die "no kernel image for $abi in $root (boot/ or [usr/]lib/modules/$abi/vmlinuz)"
   emit KERNEL_NAME "$name" KERNEL_ABI "$abi" KERNEL_IMAGE "$image" \
-    KERNEL_MODDIR "$root/lib/modules/$abi" KERNEL_KDIR "$root/usr/src/linux-headers-$abi" \
-    KERNEL_CONFIG "$config" KERNEL_VERSION "$version" KERNEL_SRC_DEB "$src" KERNEL_BUSYBOX ""
+    KERNEL_MODDIR "$moddir" KERNEL_KDIR "$kdir" KERNEL_CONFIG "$config" \
+    KERNEL_VERSION "$version" KERNEL_SRC_DEB "$src" KERNEL_BUSYBOX "$busybox"
 }
 
 # --- a built tree, or KERNEL_IMAGE + KERNEL_MODULES ------------------------
@@ -135,113 +171,57 @@ custom() {
     KERNEL_CONFIG "$config" KERNEL_VERSION "" KERNEL_SRC_DEB "" KERNEL_BUSYBOX ""
 }
 
-# --- the arm64 guest's kernels --------------------------------------------
-# debian_arm64 NAME SUITE SERIES: SUITE's newest arm64 SERIES image and a
-# busybox-static under $ARM64_DIR (build/arm64; another suite than trixie
-# in its SUITE/ folder). With --headers, to cross-build the module: its
-# arm64 headers and an amd64 linux-kbuild for the host tools, under
-# $ARM64_KMOD_DIR (build/arm64-kmod[/SUITE]); which kbuild, and why:
-# docs/kernels-and-vm-harness.md, "dirtyscope.ko on arm64".
-debian_arm64() {
-  local name=$1 suite=$2 series=$3
-  local top kt pkg version bbver abi common kpkg kver want kdir="" hc fixdep p
-  top=$(abs "${ARM64_DIR:-build/arm64}") kt=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
-  [[ $suite == trixie ]] || { top=$top/$suite kt=$kt/$suite; }
-  mkdir -p "$top/debs"
-  apt_state "$top/apt" arm64 "$suite"
-  # The newest signed linux-image-<series>*-arm64 (-unsigned is the same
-  # kernel): 6.12.117+deb13-arm64, 7.2.13+deb14-arm64, 7.3-arm64 ...
-  read -r pkg version < <(apt_newest "^linux-image-${series//./\\.}(\\.[0-9]+)*(-rc[0-9]+)?(\\+deb[0-9]+)?-arm64\$") || true
-  [[ -n ${pkg:-} ]] || die "no linux-image-$series*-arm64 in $suite"
-  abi=${pkg#linux-image-} common=${abi%-arm64}
-  # 7.x's linux-image-<abi> is a meta package: the image and config are in
-  # linux-binary-<abi> and linux-base-<abi> (KVM and drivers are built in).
-  local pkgs=("$pkg") files=()
-  for p in $(apt_packages | awk -v i="$pkg" '/^Package: /{q=$2} /^Depends: / && q==i { print }' |
-    grep -oE "linux-(base|binary)-${abi//+/\\+}" | sort -u || true); do pkgs+=("$p"); done
-  # experimental carries only what it changes over sid: busybox is sid's.
-  local bbsuite=$suite bbtop=$top
-  [[ $suite != experimental ]] || { bbsuite=sid bbtop=${top%/experimental}/sid; }
-  [[ $bbsuite == "$suite" ]] || apt_state "$bbtop/apt" arm64 "$bbsuite"
-  read -r _ bbver < <(apt_newest '^busybox-static$') || true
-  [[ -n ${bbver:-} ]] || die "no busybox-static in $bbsuite arm64"
-  if [[ ! -f $top/.extracted || $(cat "$top/.extracted") != "$abi $version $bbver" ]]; then
-    note "downloading ${pkgs[*]} ($version) from $suite, busybox-static=$bbver from $bbsuite"
-    apt_download "$top/debs" "busybox-static=$bbver"
-    apt_state "$top/apt" arm64 "$suite"
-    apt_download "$top/debs" "${pkgs[@]/%/=$version}"
-    for p in "${pkgs[@]}"; do files+=("$top/debs/${p}_${version//:/%3a}_arm64.deb"); done
-    apt_extract "$top/root" "${files[@]}" "$top/debs/busybox-static_${bbver//:/%3a}_arm64.deb"
-    echo "$abi $version $bbver" >"$top/.extracted"
-    note "extracted $abi and busybox-static $bbver into $top/root"
+# arm64_headers TOP KT SUITE ABI VERSION: the arm64 image's headers
+# (from TOP's apt state) and an amd64 linux-kbuild, unpacked into KT/root.
+arm64_headers() {
+  local top=$1 kt=$2 suite=$3 abi=$4 version=$5 kpkg kver files=() d fixdep
+  local common=${abi%-arm64} kdir=$kt/root/usr/src/linux-headers-$abi
+  mkdir -p "$kt/debs"
+  if [[ $suite == trixie ]]; then
+    apt_state "$kt/apt-amd64" amd64 bookworm-backports "$(apt_mirror)"
+    read -r kpkg kver < <(apt_newest '^linux-kbuild-6\.12\.') || true
+    [[ -n ${kpkg:-} ]] || die "no linux-kbuild-6.12.* in bookworm-backports"
+  else
+    apt_state "$kt/apt-amd64" amd64 "$suite" "$(apt_mirror)"
+    read -r kpkg kver < <(apt_newest "^linux-kbuild-${common//+/\\+}\$") || true
+    [[ ${kver:-} == "$version" ]] || die "no linux-kbuild-$common=$version in $suite amd64"
   fi
-  # 6.12: boot/vmlinuz-<abi>, boot/config-<abi>; 7.x: usr/lib/modules/<abi>/.
-  local image=$top/root/boot/vmlinuz-$abi config=$top/root/boot/config-$abi
-  [[ -f $image ]] || image=$top/root/usr/lib/modules/$abi/vmlinuz
-  [[ -f $config ]] || config=$top/root/usr/lib/modules/$abi/config
-  [[ -f $config ]] || config=
-  if ((WANT_HEADERS)); then
-    mkdir -p "$kt/debs"
-    if [[ $suite == trixie ]]; then
-      apt_state "$kt/apt-amd64" amd64 bookworm-backports
-      read -r kpkg kver < <(apt_newest '^linux-kbuild-6\.12\.') || true
-      [[ -n ${kpkg:-} ]] || die "no linux-kbuild-6.12.* in bookworm-backports"
-    else
-      apt_state "$kt/apt-amd64" amd64 "$suite"
-      read -r kpkg kver < <(apt_newest "^linux-kbuild-${common//+/\\+}\$") || true
-      [[ ${kver:-} == "$version" ]] || die "no linux-kbuild-$common=$version in $suite amd64"
-    fi
-    kdir=$kt/root/usr/src/linux-headers-$abi hc=$kt/root/usr/src/linux-headers-$common-common
-    want="$abi $version $kpkg $kver"
-    if [[ ! -f $kt/.extracted || $(cat "$kt/.extracted") != "$want" ]]; then
-      note "downloading linux-headers-$abi linux-headers-$common-common ($version, $suite arm64) and $kpkg $kver (amd64)"
-      apt_download "$kt/debs" "$kpkg=$kver"
-      apt_state "$top/apt" arm64 "$suite"
-      apt_download "$kt/debs" "linux-headers-$abi=$version" "linux-headers-$common-common=$version"
-      apt_extract "$kt/root" "$kt/debs/linux-headers-${abi}_${version//:/%3a}_arm64.deb" \
-        "$kt/debs/linux-headers-$common-common_${version//:/%3a}_all.deb" "$kt/debs/${kpkg}_${kver//:/%3a}_amd64.deb"
-      # The arch headers include the common ones (and 7.x set KBUILD_OUTPUT)
-      # by absolute path, and both reach the host tools through relative
-      # links into their own kbuild: point them at the amd64 one.
-      sed -i "s#\(^\|[ =]\)/usr/src/#\1$kt/root/usr/src/#g" "$kdir/Makefile"
-      for d in "$kdir" "$hc"; do
-        rm -f "$d/scripts" "$d/tools"
-        ln -s "../../lib/$kpkg/scripts" "$d/scripts"
-        ln -s "../../lib/$kpkg/tools" "$d/tools"
-      done
-      fixdep=$kt/root/usr/lib/$kpkg/scripts/basic/fixdep
-      [[ -x $fixdep ]] || die "$kpkg has no scripts/basic/fixdep"
-      # bookworm-backports' tools run here; another suite's in its root.
-      [[ $suite != trixie || $("$fixdep" 2>&1 || true) == *[Uu]sage* ]] ||
-        die "$kpkg's fixdep does not run on this host"
-      echo "$want" >"$kt/.extracted"
-      note "extracted into $kt/root (headers $abi, host tools $kpkg)"
-    fi
-    config=$kdir/.config
-  fi
-  [[ -f $image && -x $top/root/usr/bin/busybox ]] || die "no arm64 kernel or busybox in $top/root"
-  emit KERNEL_NAME "$name" KERNEL_ABI "$abi" KERNEL_IMAGE "$image" \
-    KERNEL_MODDIR "" KERNEL_KDIR "$kdir" KERNEL_CONFIG "$config" \
-    KERNEL_VERSION "$version" KERNEL_SRC_DEB "" KERNEL_BUSYBOX "$top/root/usr/bin/busybox"
+  local key="$abi $version $kpkg $kver"
+  fresh "$kt" "$key" && return
+  files+=("$(apt_deb "$kt/debs" "$kpkg" "$kver")")
+  apt_state "$top/apt" arm64 "$suite" "$(apt_mirror)"
+  files+=("$(apt_deb "$kt/debs" "linux-headers-$abi" "$version")" "$(apt_deb "$kt/debs" "linux-headers-$common-common" "$version")")
+  apt_extract "$kt/root" "${files[@]}"
+  headers_at "$kt/root" "$kdir"
+  # Both headers reach the host tools through relative links into their
+  # own kbuild: point them at the amd64 one.
+  for d in "$kdir" "$kt/root/usr/src/linux-headers-$common-common"; do
+    rm -f "$d/scripts" "$d/tools"
+    ln -s "../../lib/$kpkg/scripts" "$d/scripts"
+    ln -s "../../lib/$kpkg/tools" "$d/tools"
+  done
+  fixdep=$kt/root/usr/lib/$kpkg/scripts/basic/fixdep
+  [[ -x $fixdep ]] || die "$kpkg has no scripts/basic/fixdep"
+  # bookworm-backports' tools run here; another suite's in its root.
+  [[ $suite != trixie || $("$fixdep" 2>&1 || true) == *[Uu]sage* ]] ||
+    die "$kpkg's fixdep does not run on this host"
+  echo "$key" >"$kt/.extracted"
+  note "extracted into $kt/root (headers $abi, host tools $kpkg)"
 }
 
+flavour=amd64
 if [[ $KARCH == arm64 ]]; then
-  case ${1:-${KERNEL:-debian-13-arm64}} in
-  debian-13-arm64) debian_arm64 debian-13-arm64 trixie 6.12 ;;
-  debian-7.2) debian_arm64 debian-7.2 sid 7.2 ;;
-  debian-experimental) debian_arm64 debian-experimental experimental 7.3 ;;
-  *) die "unknown arm64 KERNEL '${1:-$KERNEL}' (debian-13-arm64, debian-7.2, debian-experimental)" ;;
-  esac
-  exit 0
+  K=${1:-${KERNEL:-debian-13-arm64}} flavour=arm64
+  [[ $K == debian-13-arm64 || $K == debian-7.2 || $K == debian-experimental ]] ||
+    die "unknown arm64 KERNEL '$K' (debian-13-arm64, debian-7.2, debian-experimental)"
 fi
-
 case $K in
 debian-6.1) debian_61 ;;
-debian-6.12) debian_suite debian-6.12 bookworm-backports 6.12 ;;
-debian-6.12-rt) debian_suite debian-6.12-rt bookworm-backports 6.12 rt-amd64 ;;
-debian-7.2) debian_suite debian-7.2 sid 7.2 ;;
-debian-experimental) debian_suite debian-experimental experimental 7.3 ;;
-debian-13-arm64) debian_arm64 debian-13-arm64 trixie 6.12 ;;
+debian-6.12) debian_kernel debian-6.12 bookworm-backports 6.12 amd64 ;;
+debian-6.12-rt) debian_kernel debian-6.12-rt bookworm-backports 6.12 rt-amd64 ;;
+debian-7.2) debian_kernel debian-7.2 sid 7.2 $flavour ;;
+debian-experimental) debian_kernel debian-experimental experimental 7.3 $flavour ;;
+debian-13-arm64) debian_kernel debian-13-arm64 trixie 6.12 arm64 ;;
 image) custom image "$KERNEL_IMAGE" "${KERNEL_MODULES:-}" ;;
 debug | debug-rt)
   BUILD_DIR=$BUILD_DIR "$ROOT/vm/debug-kernel.sh" $([[ $K == debug-rt ]] && echo rt) >&2 || exit 2
