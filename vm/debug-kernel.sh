@@ -19,47 +19,26 @@ WHO=debug-kernel
 
 # The source, its apt state and its fixes are shared by both flavours.
 top=$BUILD_DIR/kernels/debug
-src=$top/src
-fragments=("$ROOT/vm/debug-kernel.config")
-flavour=$top
+K_FRAGMENTS=("$ROOT/vm/debug-kernel.config")
+K_DIR=$top
 case ${1:-} in
 '') ;;
-rt) flavour=$BUILD_DIR/kernels/debug-rt fragments+=("$ROOT/vm/debug-kernel-rt.config") ;;
+rt) K_DIR=$BUILD_DIR/kernels/debug-rt K_FRAGMENTS+=("$ROOT/vm/debug-kernel-rt.config") ;;
 *) die "usage: vm/debug-kernel.sh [rt]" ;;
 esac
-out=$flavour/out mods=$flavour/mods
-mkdir -p "$top/debs" "$flavour"
 
 "$ROOT/scripts/install-deps.sh" debugkernel >&2
 
 linux_source "$top" 7.2 "${DEBUG_KERNEL_SUITE:-sid}"
-version=$SRC_VERSION
 # The fixes without which a detector misses bugs, or reports one of the
 # kernel's own in about one boot of ten, or the verdict set fails on a
 # known 7.2 bug (a finding each, as
 # docs/findings/kmemleak-sheaf-stale-slots/). DEBUG_KERNEL_FIXES=0 builds the
 # source as Debian ships it, each finding's "before"; switching rebuilds only
 # what the fixes touch.
-fixes=()
-[[ ${DEBUG_KERNEL_FIXES:-1} == 0 ]] || fixes=("$ROOT/docs/findings/kmemleak-sheaf-stale-slots/fix.patch"
+K_PATCHES=()
+[[ ${DEBUG_KERNEL_FIXES:-1} == 0 ]] || K_PATCHES=("$ROOT/docs/findings/kmemleak-sheaf-stale-slots/fix.patch"
   "$ROOT/docs/findings/x86-la57-boot-irq-window/fix.patch" "$ROOT/docs/findings/dirty-ring-reset-eintr/fix.patch")
-want="$version $(cat "${fragments[@]}" | sha256sum | cut -c1-16) fixes $(cat ${fixes[@]+"${fixes[@]}"} /dev/null | sha256sum | cut -c1-16)"
-if [[ -f $flavour/.built && $(cat "$flavour/.built") == "$want" ]]; then
-  note "cached: linux-source-7.2 $version with ${fragments[*]##*/} in $flavour"
-  exit 0
-fi
-
-linux_source_unpack "$top" "$src" "$out"
-
-patch_source "$src" ${fixes[@]+"${fixes[@]}"}
-
-t0=$SECONDS
-# Every option the fragments ask for must survive olddefconfig (a
-# dependency it lacks would silently drop a detector): kernel_config checks.
-kernel_config "$src" "$out" "defconfig kvm_guest.config" "$flavour/merge.log" "${fragments[@]}"
-note "building 7.2 $version with the detectors on${1:+ ($1)} (log: $flavour/build.log)"
-kernel_build "$src" "$out" "$flavour/build.log" bzImage modules
-rm -rf "$mods"
-make -s -C "$src" O="$out" INSTALL_MOD_PATH="$mods" modules_install >/dev/null
-echo "$want" >"$flavour/.built"
-note "built in $((SECONDS - t0)) s"
+K_TOP=$top K_OUT=$K_DIR/out K_BUILT=$K_DIR/.built K_MODS=$K_DIR/mods
+K_BASE="defconfig kvm_guest.config" K_INHERIT='' K_TARGETS="bzImage modules" K_KEY_WORDS=('' fixes)
+JOBS=${JOBS:-$(nproc)} build_kernel

@@ -50,12 +50,8 @@ KMAKE=()
 # private toolchain root (vm/toolchain.sh), with what a tree build needs
 # (kconfig: flex, bison; resolve_btfids: python3; sign-file: libssl).
 TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/toolchain.sh" root "$KERNEL_CONFIG" bc flex bison libssl-dev python3) || exit 2
-IN_TOOLCHAIN=()
-if [[ -n $TOOLCHAIN ]]; then
-  IN_TOOLCHAIN=(env BUILD_DIR="$BUILD_DIR" "$ROOT/vm/toolchain.sh" run "$TOOLCHAIN")
-  # The root has only the versioned compiler (no plain gcc) for both roles.
-  KMAKE+=(CC="$(kernel_cc "$KERNEL_CONFIG")" HOSTCC="$(kernel_cc "$KERNEL_CONFIG")")
-fi
+# The root has only the versioned compiler (no plain gcc) for both roles.
+[[ -z $TOOLCHAIN ]] || KMAKE+=(CC="$(kernel_cc "$KERNEL_CONFIG")" HOSTCC="$(kernel_cc "$KERNEL_CONFIG")")
 # After 6.1 the image's BTF options stay (they change struct module's size,
 # which the loader checks): a pahole stub keeps them in Kconfig, -g0 fast.
 if [[ $SERIES != 6.1 ]]; then
@@ -66,6 +62,7 @@ if [[ $SERIES != 6.1 ]]; then
     "${pahole_ver:0:1}" "${pahole_ver:1}" >"$CACHE/pahole-stub"
   chmod +x "$CACHE/pahole-stub"
 fi
+kmake() { toolchain_make "$TOOLCHAIN" -C "$TREE" ${KMAKE[@]+"${KMAKE[@]}"} "$@"; }
 # One user of the tree at a time.
 exec 9>"$CACHE/.lock"
 flock 9
@@ -106,8 +103,8 @@ prepare_tree() {
     --disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5 --disable DEBUG_INFO_BTF
     --disable DEBUG_INFO_BTF_MODULES --enable DEBUG_INFO_NONE)
   (cd "$TREE" && scripts/config "${cfg[@]}")
-  ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -s olddefconfig ${KMAKE[@]+"${KMAKE[@]}"} >"$CACHE/prepare.log" 2>&1 &&
-    ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -s -j"$JOBS" modules_prepare KERNELRELEASE="$KERNEL_ABI" ${KMAKE[@]+"${KMAKE[@]}"} >>"$CACHE/prepare.log" 2>&1 || {
+  kmake -s olddefconfig >"$CACHE/prepare.log" 2>&1 &&
+    kmake -s -j"$JOBS" modules_prepare KERNELRELEASE="$KERNEL_ABI" >>"$CACHE/prepare.log" 2>&1 || {
     tail -n 30 "$CACHE/prepare.log" >&2; note "preparing the kernel tree failed (log: $CACHE/prepare.log)"; exit 1; }
   if [[ $SERIES != 6.1 ]] && ! grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$TREE/.config" &&
     grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$KERNEL_CONFIG"; then
@@ -140,7 +137,7 @@ if [[ ! -f $RESULT/kvm.ko ]]; then
   # The tree keeps them until another set comes (patch_source).
   patch_source "$TREE" ${PATCHES[@]+"${PATCHES[@]}"}
   log=$CACHE/build.log
-  if ! ${IN_TOOLCHAIN[@]+"${IN_TOOLCHAIN[@]}"} make -C "$TREE" -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$KERNEL_ABI" ${KMAKE[@]+"${KMAKE[@]}"} >"$log" 2>&1; then
+  if ! kmake -j"$JOBS" M=arch/x86/kvm modules KERNELRELEASE="$KERNEL_ABI" >"$log" 2>&1; then
     names=$(for p in "${PATCHES[@]}"; do basename "$p"; done | paste -sd' ')
     note "kvm modules do not compile with ${names:-no patches} (log: $log):"
     grep -E -A3 'error:|Error [0-9]|undefined!' "$log" | head -n 30 >&2

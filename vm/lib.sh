@@ -59,19 +59,11 @@ patch_source() {
 }
 # linux_source TOP SERIES SUITE: SUITE's newest linux-source-SERIES (amd64
 # lists in a private apt state, TOP/apt; needs vm/apt.sh). Sets SRC_PKG and
-# SRC_VERSION; linux_source_unpack then unpacks it.
+# SRC_VERSION, which build_kernel builds.
 linux_source() {
   apt_state "$1/apt" amd64 "$3"
   read -r SRC_PKG SRC_VERSION < <(apt_newest "^linux-source-${2//./\\.}\$") || true
   [[ -n ${SRC_PKG:-} ]] || die "no linux-source-$2 in $3"
-}
-# linux_source_unpack TOP SRC [STALE...]: linux_source's package unpacked
-# into SRC (its .deb kept in TOP/debs) unless SRC holds that version
-# already; a new version first removes SRC and each STALE folder (the
-# trees built from the old one).
-linux_source_unpack() {
-  mkdir -p "$1/debs"
-  apt_source_tree "$1/debs" "$SRC_PKG" "$SRC_VERSION" "$2" "${@:3}"
 }
 # config_differs CONFIG FRAGMENT...: each line the FRAGMENTs ask for
 # ("CONFIG_X=..." or "# CONFIG_X is not set") that the .config CONFIG does
@@ -96,24 +88,77 @@ config_kept() {
   lost=$(config_differs "$1" "${@:3}" | grep -oE 'CONFIG_[A-Z0-9_]+' | paste -sd' ' || true)
   [[ -z $lost ]] || die "the config lost what $2 asks for: $lost"
 }
-# kernel_config SRC OUT BASE LOG FRAGMENT...: OUT/.config from the make
-# targets BASE ("allnoconfig", "defconfig kvm_guest.config") with the
-# FRAGMENTs merged in, then olddefconfig (merge_config's output in LOG).
-# Dies naming each option a FRAGMENT asks for that olddefconfig dropped for
-# a missing dependency (BASE's own lines are the kernel's, not checked).
-kernel_config() {
-  local src=$1 out=$2 base=$3 log=$4 names=("${@:5}")
-  mkdir -p "$out"
-  # shellcheck disable=SC2086 # BASE is a list of make targets
-  make -s -C "$src" O="$out" $base >/dev/null
-  "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${@:5}" >"$log" 2>&1 ||
-    die "merge_config failed (log: $log)"
-  make -s -C "$src" O="$out" olddefconfig >/dev/null
-  config_kept "$out/.config" "${names[*]##*/}" "${@:5}"
+# digest FILE...: the first 16 hex digits of the FILEs' sha256, together.
+digest() { cat "$@" | sha256sum | cut -c1-16; }
+# toolchain_make TC ARG...: make, niced (a build on a shared machine), in
+# the private toolchain root TC (vm/toolchain.sh), or on the host when TC
+# is empty.
+toolchain_make() {
+  if [[ -n $1 ]]; then BUILD_DIR=$BUILD_DIR "$ROOT/vm/toolchain.sh" run "$1" nice -n 5 make "${@:2}"; else nice -n 5 make "${@:2}"; fi
 }
-# kernel_build SRC OUT LOG TARGET...: make -j$JOBS (default: every CPU) the
-# TARGETs in OUT, the output in LOG; on failure its last lines and a die.
-kernel_build() {
-  make -C "$1" O="$2" -j "${JOBS:-$(nproc)}" "${@:4}" >"$3" 2>&1 ||
-    { tail -n 20 "$3" >&2; die "kernel build failed (log: $3)"; }
+# build_kernel: a kernel built from Debian's linux-source as its recipe
+# (vm/tree-kernel.sh, vm/debug-kernel.sh, vm/arm64/kernel-build.sh) says,
+# once per key. The recipe, in variables:
+#   K_TOP      the source's folder: src/ (unpacked, patched in place: a new
+#              patch set rebuilds only what it touches), debs/, .lock
+#   K_DIR      the build's folder (merge.log, build.log); K_OUT, its O= tree
+#   K_BUILT    the file holding the key of what K_OUT holds
+#   SRC_PKG SRC_VERSION  the linux-source .deb (linux_source; one missing
+#              from K_TOP/debs comes from the current apt state)
+#   K_BASE     the make targets the config starts from ("allnoconfig")
+#   K_INHERIT  a fragment taken as far as that config allows (or empty)
+#   K_FRAGMENTS  fragments each of whose lines must survive olddefconfig
+#              (a dependency they lack would silently drop an option)
+#   K_PATCHES  the patches, in order (an empty /dev/null adds nothing)
+#   K_KEY_WORDS  the two words of the key, as each kernel has always
+#              written it (so a built one stays cached): "SRC_VERSION
+#              [WORD1] <config digest> WORD2 <patches digest>"
+#   K_TARGETS  the make targets; K_MODS, where modules_install puts the
+#              modules (empty: none); JOBS, make's -j
+#   K_TOOLCHAIN, K_MAKE_ARGS  (optional) toolchain_make's root, and make
+#              arguments (a cross-compiler)
+# kernel_make ARG...: make in the recipe's tree.
+kernel_make() { toolchain_make "${K_TOOLCHAIN:-}" -C "$K_TOP/src" O="$K_OUT" ${K_MAKE_ARGS[@]+"${K_MAKE_ARGS[@]}"} "$@"; }
+build_kernel() {
+  local configs=(${K_INHERIT:+"$K_INHERIT"} "${K_FRAGMENTS[@]}") config_key want t0 load0
+  config_key="$SRC_VERSION${K_KEY_WORDS[0]:+ ${K_KEY_WORDS[0]}} $(digest "${configs[@]}")"
+  want="$config_key ${K_KEY_WORDS[1]} $(digest ${K_PATCHES[@]+"${K_PATCHES[@]}"} /dev/null)"
+  mkdir -p "$K_TOP/debs" "$K_DIR"
+  exec 9>"$K_TOP/.lock"
+  lock 9 "another build from $K_TOP/src"
+  if [[ -f $K_BUILT && $(cat "$K_BUILT") == "$want" ]]; then
+    note "cached: $SRC_PKG $SRC_VERSION with ${configs[*]##*/} and ${#K_PATCHES[@]} patch(es) in $K_OUT"
+    return 0
+  fi
+  apt_source_tree "$K_TOP/debs" "$SRC_PKG" "$SRC_VERSION" "$K_TOP/src" "$K_OUT"
+  patch_source "$K_TOP/src" ${K_PATCHES[@]+"${K_PATCHES[@]}"}
+  rm -f "$K_BUILT"
+  mkdir -p "$K_OUT"
+  # The config is made again only when what it comes from changed (another
+  # patch set keeps it, and the build stays incremental).
+  if [[ ! -f $K_OUT/.config-key || $(cat "$K_OUT/.config-key") != "$config_key" ]]; then
+    rm -f "$K_OUT/.config-key"
+    # shellcheck disable=SC2086 # K_BASE is a list of make targets
+    kernel_make -s $K_BASE >/dev/null
+    "$K_TOP/src/scripts/kconfig/merge_config.sh" -m -O "$K_OUT" "$K_OUT/.config" "${configs[@]}" >"$K_DIR/merge.log" 2>&1 ||
+      die "merge_config failed (log: $K_DIR/merge.log)"
+    kernel_make -s olddefconfig >/dev/null
+    config_kept "$K_OUT/.config" "${K_FRAGMENTS[*]##*/}" "${K_FRAGMENTS[@]}"
+    if [[ -n $K_INHERIT ]]; then
+      config_differs "$K_OUT/.config" "$K_INHERIT" >"${K_INHERIT%.config}-lost.config"
+      note "$(grep -c . "$K_INHERIT") options of ${K_INHERIT##*/} taken, $(grep -c . "${K_INHERIT%.config}-lost.config" || true) of them unavailable here (${K_INHERIT%.config}-lost.config)"
+    fi
+    echo "$config_key" >"$K_OUT/.config-key"
+  fi
+  t0=$SECONDS load0=$(cut -d' ' -f1-3 /proc/loadavg)
+  note "building $SRC_PKG $SRC_VERSION, $K_BASE + ${configs[*]##*/}, -j$JOBS (load $load0; log: $K_DIR/build.log)"
+  # shellcheck disable=SC2086 # K_TARGETS is a list of make targets
+  kernel_make -j "$JOBS" $K_TARGETS >"$K_DIR/build.log" 2>&1 ||
+    { tail -n 20 "$K_DIR/build.log" >&2; die "kernel build failed (log: $K_DIR/build.log)"; }
+  if [[ -n $K_MODS ]]; then
+    rm -rf "$K_MODS/lib/modules"
+    kernel_make -s INSTALL_MOD_PATH="$K_MODS" modules_install >/dev/null
+  fi
+  echo "$want" >"$K_BUILT"
+  note "built in $((SECONDS - t0)) s (load average before $load0, after $(cut -d' ' -f1-3 /proc/loadavg))"
 }
