@@ -69,22 +69,22 @@ flock 9
 
 # --- 1. fetch -----------------------------------------------------------
 fetch_source() {
-  local debs=$CACHE/debs deb
+  local debs=$CACHE/debs deb=$CACHE/debs/${SRC_PKG}_${KERNEL_VERSION//:/%3a}_all.deb
   if [[ $KERNEL_NAME != debian-6.1 ]]; then
     # From the same private apt state the image came from (vm/kernel.sh).
     (eval "$(BUILD_DIR=$BUILD_DIR "$ROOT/vm/kernel.sh" --source "$KERNEL_NAME")" && echo "$KERNEL_SRC_DEB")
     return
   fi
   mkdir -p "$debs"
-  deb=$(ls "$debs/${SRC_PKG}_${KERNEL_VERSION//:/%3a}_all.deb" 2>/dev/null || true)
-  [[ -n $deb ]] && { echo "$deb"; return; }
-  note "downloading $SRC_PKG=$KERNEL_VERSION (same version as linux-image-$KERNEL_ABI)"
-  # As root apt drops to _apt for downloads, which cannot write here. A
-  # fresh machine's lists may be old: refresh once, then give up.
-  get() { (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$KERNEL_VERSION" >&2); }
-  get || { [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true; get; } ||
-    die "$SRC_PKG=$KERNEL_VERSION (the guest image's version) is not available from apt; cannot rebuild kvm.ko"
-  ls "$debs/${SRC_PKG}_"*"_all.deb" | grep -F "_${KERNEL_VERSION//:/%3a}_" | head -n1
+  if [[ ! -f $deb ]]; then
+    note "downloading $SRC_PKG=$KERNEL_VERSION (same version as linux-image-$KERNEL_ABI)"
+    # As root apt drops to _apt for downloads, which cannot write here. A
+    # fresh machine's lists may be old: refresh once, then give up.
+    get() { (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$SRC_PKG=$KERNEL_VERSION" >&2); }
+    get || { [[ $(id -u) -eq 0 ]] && apt-get update -qq >&2 || true; get; } ||
+      die "$SRC_PKG=$KERNEL_VERSION (the guest image's version) is not available from apt; cannot rebuild kvm.ko"
+  fi
+  echo "$deb"
 }
 
 # --- 2. extract and prepare (once per version) --------------------------
