@@ -1,8 +1,11 @@
 // What the guest runs, independent of the architecture: the program the
-// vCPUs start in (lib/guest/protocol.h describes each) and the privilege
-// they run it at. Each architecture's GuestImage maps these onto its own
-// entry points and registers (x86/guest_image.hpp, arm64/guest_image.hpp).
+// vCPUs start in (lib/guest/protocol.h describes each), the privilege they
+// run it at, and the guest code, section guest_text, which each
+// architecture's GuestImage copies to the same guest address and enters
+// with its own registers (x86/guest_image.hpp, arm64/guest_image.hpp).
 #pragma once
+
+#include <cstdint>
 
 namespace dirtyscope {
 
@@ -17,6 +20,19 @@ enum class GuestProgram {
   SppStores,      // ds_spp_guest_main: spp_test's store plan, one round per request
   MigrateWrites,  // ds_migrate_guest_main: dirtyscope migrate's counted periods (x86: reads the TSC)
 };
+
+// Where the guest code goes in the system slot, and its room: 64 KiB.
+inline constexpr uint64_t kGuestCode = 0x10000;
+inline constexpr uint64_t kGuestCodeMax = 0x10000;
+// Copies the code to `system_host` + kGuestCode; throws std::logic_error
+// when it has outgrown its room.
+void copy_guest_text(uint8_t* system_host);
+// The guest address of a symbol of the code (an entry, vectors, stubs).
+uint64_t guest_code_addr(const void* host_symbol);
+// ds_guest_entry, where every vCPU starts.
+uint64_t guest_entry_addr();
+// The main function of `program`, which ds_guest_entry calls.
+uint64_t guest_program_addr(GuestProgram program);
 
 #if defined(__aarch64__)
 inline constexpr GuestCpl kDefaultGuestCpl = GuestCpl::Kernel;

@@ -3,29 +3,15 @@
 #include <asm/ptrace.h>
 
 #include <cstddef>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 
-// Bounds of the guest code section and its symbols (lib/guest/).
-extern "C" {
-extern const uint8_t __start_guest_text[];
-extern const uint8_t __stop_guest_text[];
-extern const uint8_t ds_guest_entry[];
-extern const uint8_t ds_arm64_vectors[];
-void ds_guest_main(ds_shared*, ds_vcpu_params*);
-void ds_perf_guest_main(ds_shared*, ds_vcpu_params*);
-void ds_spp_guest_main(ds_shared*, ds_vcpu_params*);
-}
+// The exception vectors of the guest code (lib/guest/arm64/entry.S).
+extern "C" const uint8_t ds_arm64_vectors[];
 
 namespace dirtyscope::arm64 {
 
 namespace {
-uint64_t guest_code_addr(const void* host_symbol) {
-  auto offset = static_cast<uint64_t>(static_cast<const uint8_t*>(host_symbol) - __start_guest_text);
-  return SystemLayout::kCode + offset;
-}
-
 // A 64-bit core register (struct kvm_regs) by its offset in 32-bit words,
 // the encoding KVM_{GET,SET}_ONE_REG expects for KVM_REG_ARM_CORE.
 constexpr uint64_t core_reg(size_t byte_offset) {
@@ -64,17 +50,6 @@ uint64_t block_1g(uint64_t pa, uint64_t attr) {
   if (attr == kAttrDevice) d |= (1ULL << 54) | (1ULL << 53);
   return d;
 }
-
-const void* program_entry(GuestProgram program) {
-  switch (program) {
-    case GuestProgram::PerfPasses: return reinterpret_cast<const void*>(&ds_perf_guest_main);
-    case GuestProgram::SppStores: return reinterpret_cast<const void*>(&ds_spp_guest_main);
-    case GuestProgram::RandomWrites: break;
-    case GuestProgram::MigrateWrites:
-      throw std::invalid_argument("the migrate guest program paces itself with x86's TSC: not built for arm64");
-  }
-  return reinterpret_cast<const void*>(&ds_guest_main);
-}
 }  // namespace
 
 uint64_t GuestImage::x_reg(unsigned n) {
@@ -85,8 +60,6 @@ uint64_t GuestImage::pc_reg() { return core_reg(offsetof(kvm_regs, regs.pc)); }
 uint64_t GuestImage::sctlr_reg() { return kSctlrEl1; }
 
 GuestImage::GuestImage(uint64_t test_gpa, uint64_t test_size) : test_gpa_(test_gpa), test_size_(test_size) {
-  auto code_size = static_cast<uint64_t>(__stop_guest_text - __start_guest_text);
-  if (code_size > SystemLayout::kCodeMax) throw std::logic_error("guest code larger than its area");
   if (test_gpa_ < SystemLayout::kSize)
     throw std::invalid_argument("test memory overlaps the guest's system area (below " +
                                 std::to_string(SystemLayout::kSize) + ")");
@@ -109,8 +82,7 @@ void GuestImage::write_system(uint8_t* system) const {
     const bool mmio = DS_GUEST_MMIO_ADDR >= gib * k1G && DS_GUEST_MMIO_ADDR < (gib + 1) * k1G;
     l1[gib] = block_1g(gib * k1G, mmio ? kAttrDevice : kAttrNormal);
   }
-  std::memcpy(system + SystemLayout::kCode, __start_guest_text,
-              static_cast<size_t>(__stop_guest_text - __start_guest_text));
+  copy_guest_text(system);
 }
 
 std::vector<OneReg> GuestImage::initial_regs(uint32_t index, uint64_t sctlr_reset, GuestProgram program) const {
@@ -125,11 +97,11 @@ std::vector<OneReg> GuestImage::initial_regs(uint32_t index, uint64_t sctlr_rese
       {kSctlrEl1, sctlr_reset | kSctlrMmuOn, "SCTLR_EL1"},
       {x_reg(0), SystemLayout::kShared, "x0"},
       {x_reg(1), params, "x1"},
-      {x_reg(2), guest_code_addr(program_entry(program)), "x2"},
+      {x_reg(2), guest_program_addr(program), "x2"},
       {x_reg(3), guest_code_addr(ds_arm64_vectors), "x3"},
       {core_reg(offsetof(kvm_regs, sp_el1)), stack_top, "sp_el1"},
       {core_reg(offsetof(kvm_regs, regs.pstate)), kInitialPstate, "pstate"},
-      {pc_reg(), guest_code_addr(ds_guest_entry), "pc"},
+      {pc_reg(), guest_entry_addr(), "pc"},
   };
 }
 

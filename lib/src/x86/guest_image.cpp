@@ -5,28 +5,16 @@
 
 #include "dirtyscope/x86/page_tables.hpp"
 
-// Bounds of the guest code section and its symbols (lib/guest/).
+// The exception stubs and the CPL3 gate of the guest code (lib/guest/entry.S).
 extern "C" {
-extern const uint8_t __start_guest_text[];
-extern const uint8_t __stop_guest_text[];
-extern const uint8_t ds_guest_entry[];
 extern const uint8_t ds_exception_stubs[];
 extern const uint8_t ds_guest_call[];
-void ds_guest_main(ds_shared*, ds_vcpu_params*);
-void ds_perf_guest_main(ds_shared*, ds_vcpu_params*);
-void ds_spp_guest_main(ds_shared*, ds_vcpu_params*);
-void ds_migrate_guest_main(ds_shared*, ds_vcpu_params*);
 }
 
 namespace dirtyscope::x86 {
 
 namespace {
 constexpr uint64_t k2M = 2ULL << 20;
-
-uint64_t guest_code_addr(const void* host_symbol) {
-  auto offset = static_cast<uint64_t>(static_cast<const uint8_t*>(host_symbol) - __start_guest_text);
-  return SystemLayout::kCode + offset;
-}
 
 // 64-bit GDT descriptors: flat segments; L=1 for code.
 constexpr uint64_t kGdtEntries[] = {
@@ -68,8 +56,6 @@ kvm_segment flat_segment(uint16_t selector, uint8_t type, bool code) {
 
 GuestImage::GuestImage(uint64_t test_gpa, uint64_t test_size)
     : test_gpa_(test_gpa), test_size_(test_size) {
-  auto code_size = static_cast<uint64_t>(__stop_guest_text - __start_guest_text);
-  if (code_size > SystemLayout::kCodeMax) throw std::logic_error("guest code larger than its area");
   // Dry run to learn how many table pages the test region needs; the system
   // area then covers itself and the tables (+3 for its own PDPT/PD/PT).
   PageTableBuilder probe(SystemLayout::kPageTables);
@@ -89,8 +75,7 @@ void GuestImage::write_system(uint8_t* system) const {
     uint64_t rsp0 = kernel_stack_top(i);
     std::memcpy(system + SystemLayout::kTss + i * 128 + 4, &rsp0, sizeof(rsp0));
   }
-  std::memcpy(system + SystemLayout::kCode, __start_guest_text,
-              static_cast<size_t>(__stop_guest_text - __start_guest_text));
+  copy_guest_text(system);
   PageTableBuilder tables(SystemLayout::kPageTables);
   tables.identity_map(0, system_size_);
   tables.identity_map(test_gpa_, test_size_);
@@ -118,26 +103,14 @@ kvm_sregs GuestImage::initial_sregs(const kvm_sregs& current, uint32_t index) co
   return s;
 }
 
-namespace {
-const void* program_entry(GuestProgram program) {
-  switch (program) {
-    case GuestProgram::PerfPasses: return reinterpret_cast<const void*>(&ds_perf_guest_main);
-    case GuestProgram::SppStores: return reinterpret_cast<const void*>(&ds_spp_guest_main);
-    case GuestProgram::MigrateWrites: return reinterpret_cast<const void*>(&ds_migrate_guest_main);
-    case GuestProgram::RandomWrites: break;
-  }
-  return reinterpret_cast<const void*>(&ds_guest_main);
-}
-}  // namespace
-
 kvm_regs GuestImage::initial_regs(uint32_t index, GuestCpl cpl, GuestProgram program) const {
   return kvm_regs{.rcx = user_stack_top(index),
                   .rdx = cpl == GuestCpl::User ? 1u : 0u,
                   .rsi = SystemLayout::kShared + offsetof(ds_shared, vcpu) + index * sizeof(ds_vcpu_params),
                   .rdi = SystemLayout::kShared,
                   .rsp = kernel_stack_top(index),
-                  .r8 = guest_code_addr(program_entry(program)),
-                  .rip = guest_code_addr(ds_guest_entry),
+                  .r8 = guest_program_addr(program),
+                  .rip = guest_entry_addr(),
                   .rflags = 0x2};  // the CPL3 path gets IOPL 3 from its iretq frame
 }
 

@@ -31,8 +31,7 @@ using dirtyscope::GuestProgram;
 struct SystemLayout {
   static constexpr uint64_t kPageTable = 0x1000;   // the level-1 table (x86: GDT)
   static constexpr uint64_t kShared = 0x3000;      // struct ds_shared, 4 pages
-  static constexpr uint64_t kCode = 0x10000;       // guest_text, up to 64 KiB
-  static constexpr uint64_t kCodeMax = 0x10000;
+  static constexpr uint64_t kCode = kGuestCode;  // guest_text (guest_program.hpp)
   static constexpr uint64_t kStacks = 0x100000;    // 16 KiB per vCPU
   static constexpr uint64_t kStackPerVcpu = 0x4000;
   static constexpr uint64_t kSize = 0x200000;      // one 2 MiB slot

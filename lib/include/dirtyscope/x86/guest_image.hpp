@@ -25,8 +25,7 @@ struct SystemLayout {
   static constexpr uint64_t kIdt = 0x2000;
   static constexpr uint64_t kShared = 0x3000;  // struct ds_shared, 4 pages
   static constexpr uint64_t kTss = 0x7000;     // one 128-byte TSS per vCPU
-  static constexpr uint64_t kCode = 0x10000;   // guest_text, up to 64 KiB
-  static constexpr uint64_t kCodeMax = 0x10000;
+  static constexpr uint64_t kCode = kGuestCode;  // guest_text (guest_program.hpp)
   static constexpr uint64_t kStacks = 0x100000;  // 16 KiB per vCPU: kernel then user
   static constexpr uint64_t kStackPerVcpu = 0x4000;
   static constexpr uint64_t kPageTables = 0x200000;
