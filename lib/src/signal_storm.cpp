@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <mutex>
 
 #include "dirtyscope/error.hpp"
 
@@ -11,19 +10,12 @@ namespace dirtyscope {
 
 static_assert(SignalStorm::kSignal == SIGUSR2);
 
-namespace {
-void ignore_signal(int) {}
-
-void install_handler() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction sa {};
-    sa.sa_handler = ignore_signal;  // no SA_RESTART: interrupted calls return EINTR
-    sigemptyset(&sa.sa_mask);
-    sigaction(SignalStorm::kSignal, &sa, nullptr);
-  });
+void install_interrupting_handler(int signo) {
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {};
+  sigemptyset(&sa.sa_mask);
+  sigaction(signo, &sa, nullptr);
 }
-}  // namespace
 
 // An interval timer aimed at this thread, not a thread that sends: a
 // timer's expiry is an interrupt, so the signal turns pending in the middle
@@ -34,7 +26,7 @@ void install_handler() {
 // far above a no-op handler's round trip, which leaves the thread its own
 // time between signals.
 SignalStorm::SignalStorm() {
-  install_handler();
+  install_interrupting_handler(kSignal);
   sigevent ev{};
   ev.sigev_notify = SIGEV_THREAD_ID;
   ev.sigev_signo = kSignal;

@@ -5,9 +5,12 @@
 #include <stdexcept>
 #include <utility>
 
+#include "dirtyscope/signal_storm.hpp"
 #include "dirtyscope/vcpu_exit.hpp"
 
 namespace dirtyscope {
+
+static_assert(kVcpuKickSignal == SIGUSR1);
 
 VcpuPool::VcpuPool(GuestVm& guest, Collector& collector, FirstRun first, ExitHandler other_exits)
     : guest_(guest),
@@ -15,7 +18,7 @@ VcpuPool::VcpuPool(GuestVm& guest, Collector& collector, FirstRun first, ExitHan
       other_exits_(std::move(other_exits)),
       generation_(first == FirstRun::AtOnce ? 1 : 0),
       stopped_(guest.vcpus().size(), 0) {
-  install_vcpu_kick_handler();
+  install_interrupting_handler(kVcpuKickSignal);
   for (uint32_t i = 0; i < guest_.vcpus().size(); ++i) threads_.emplace_back([this, i] { thread_main(i); });
 }
 

@@ -9,6 +9,11 @@
 
 namespace dirtyscope {
 
+// Makes `signo` only interrupt the thread it reaches: a handler that does
+// nothing, installed without SA_RESTART, so a system call it lands in
+// returns EINTR (KVM_RUN for the vCPU kick, KVM_RESET_DIRTY_RINGS here).
+void install_interrupting_handler(int signo);
+
 class SignalStorm {
  public:
   // SIGUSR2: SIGUSR1 is the vCPU kick, which only vCPU threads receive.

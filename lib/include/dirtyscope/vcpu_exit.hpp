@@ -16,9 +16,8 @@
 namespace dirtyscope {
 
 // The signal that interrupts KVM_RUN in a vCPU thread (KVM_RUN returns
-// EINTR); its handler does nothing. Installed once per process.
+// EINTR; install_interrupting_handler, signal_storm.hpp).
 inline constexpr int kVcpuKickSignal = 10;  // SIGUSR1
-void install_vcpu_kick_handler();
 
 // The command the guest reported (lib/guest/protocol.h), or nullopt when
 // this exit is anything else.
