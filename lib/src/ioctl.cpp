@@ -1,5 +1,7 @@
 #include "dirtyscope/ioctl.hpp"
 
+#include <linux/kvm.h>
+
 #include <string>
 
 namespace dirtyscope {
@@ -28,5 +30,7 @@ long checked_ioctl(int fd, unsigned long cmd, unsigned long arg, const char* nam
   }
   return r;
 }
+
+int check_extension(int fd, long cap) { return static_cast<int>(kvm_ioctl(fd, KVM_CHECK_EXTENSION, cap)); }
 
 }  // namespace dirtyscope

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 
-#include "dirtyscope/capability.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/ioctl.hpp"
 #include "dirtyscope/kvm_abi.hpp"

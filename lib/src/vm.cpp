@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "dirtyscope/capability.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/ioctl.hpp"
 

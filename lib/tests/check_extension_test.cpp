@@ -6,8 +6,8 @@
 
 #include <cerrno>
 
-#include "dirtyscope/capability.hpp"
 #include "dirtyscope/error.hpp"
+#include "dirtyscope/ioctl.hpp"
 #include "dirtyscope/unique_fd.hpp"
 #include "thrown.hpp"
 

@@ -26,6 +26,12 @@ inline long raw_ioctl(int fd, unsigned long cmd, unsigned long arg) {
 // Checked form: throws KvmError naming the ioctl.
 long checked_ioctl(int fd, unsigned long cmd, unsigned long arg, const char* name);
 
+// KVM_CHECK_EXTENSION on `fd` (a /dev/kvm or VM fd): 0 when the
+// capability is missing, else its value (often a size or count). A call
+// that fails (bad fd, not a KVM fd) throws KvmError: read as 0 it would
+// turn a broken fd into "capability missing", i.e. a silent skip.
+int check_extension(int fd, long cap);
+
 // Size check: ioctls that encode a size (_IOW/_IOR/_IOWR) must get a pointer
 // to an object of exactly that size; _IO ioctls take a plain integer.
 template <unsigned long Cmd, typename T>
