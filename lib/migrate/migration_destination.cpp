@@ -131,11 +131,7 @@ class Destination {
 
   template <typename Done>
   void wait_until(RunEngine& engine, const std::string& what, Done done) {
-    engine.wait_until([&] { return done() ? std::string() : what; },
-                      [&](const std::string&) {
-                        return "the guest did not " + what + " within " +
-                               std::to_string(options_.stall_timeout.count()) + " ms";
-                      });
+    engine.wait_until([&] { return done() ? std::string() : what; }, "the guest did not " + what);
   }
 
   const MigrateOptions& options_;

@@ -292,10 +292,7 @@ class Source {
             if (now[i] < from[i] + n) return "vCPU " + std::to_string(i);
           return std::string();
         },
-        [&](const std::string&) {
-          return "the guest did not complete a period within " + std::to_string(options_.stall_timeout.count()) +
-                 " ms before stop-and-copy";
-        },
+        "the guest did not complete a period before stop-and-copy",
         [&] { check(); });
   }
 

@@ -92,20 +92,13 @@ class Run {
     return n;
   }
 
-  std::string within(const std::string& what, const std::string& behind) const {
-    return what + " (no progress for " + std::to_string(options_.stall_timeout.count()) + " ms): " + behind;
-  }
-
   // Logging off: the guest writes every page once (stamp 0); then logging
   // is turned on for every test memslot, with the vCPUs paused.
   void populate(RunEngine& engine) {
     guest_.shared()->iteration = 0;
     mix_.plan_populate();
     engine.resume();
-    engine.wait_until([&] { return mix_.pending(); },
-                      [&](const std::string& behind) {
-                        return within("populating before logging: the guest did not finish", behind);
-                      });
+    engine.wait_until([&] { return mix_.pending(); }, "populating before logging: the guest did not finish");
     engine.pause();
     for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, true);
     diag_(std::string(collector_.mode()) + ": populated " + std::to_string(memory_.pages) +
@@ -181,9 +174,7 @@ class Run {
           if (!ran_one || std::chrono::steady_clock::now() < start + interval) return std::string("the interval");
           return guest_behind(before);
         },
-        [&](const std::string& behind) {
-          return within("iteration " + std::to_string(k) + ": the guest did not finish its writes", behind);
-        },
+        "iteration " + std::to_string(k) + ": the guest did not finish its writes",
         [&] {
           if (!schedule.collects_while_running() || std::chrono::steady_clock::now() < next) return;
           count(collect_and_judge(k, Phase::Running));

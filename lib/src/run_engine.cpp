@@ -22,8 +22,7 @@ void RunEngine::pause() {
   if (!pool_.pause_all(stall_timeout_)) check_pool();
 }
 
-void RunEngine::wait_until(const std::function<std::string()>& behind,
-                           const std::function<std::string(const std::string&)>& stalled,
+void RunEngine::wait_until(const std::function<std::string()>& behind, const std::string& stalled,
                            const std::function<void()>& tick) {
   // A stall is no progress for stall_timeout, not a slow guest: whenever
   // what is still behind changes (a vCPU's sweep or write count moved), the
@@ -38,7 +37,9 @@ void RunEngine::wait_until(const std::function<std::string()>& behind,
       last = still;
       deadline = std::chrono::steady_clock::now() + stall_timeout_;
     }
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error(stalled(still));
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error(stalled + " (no progress for " + std::to_string(stall_timeout_.count()) +
+                               " ms): " + still);
     check_pool();
     {
       std::lock_guard lock(collector_mutex_);

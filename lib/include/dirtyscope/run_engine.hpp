@@ -35,9 +35,9 @@ class RunEngine {
   // The collection loop: until `behind()` is empty, calls `tick` (the
   // program's collections while vCPUs run, when it wants them), then the
   // schedule's while_waiting, every 200 us. Throws the vCPU pool's error,
-  // or `stalled(behind())` once the stall timeout is over.
-  void wait_until(const std::function<std::string()>& behind,
-                  const std::function<std::string(const std::string&)>& stalled,
+  // or, once the stall timeout is over, "`stalled` (no progress for N ms):
+  // <what is behind>".
+  void wait_until(const std::function<std::string()>& behind, const std::string& stalled,
                   const std::function<void()>& tick = {});
   // Held around the schedule's while_waiting; a thread that collects
   // beside the loop (migrate's reaper) takes it too.
