@@ -21,18 +21,6 @@ TestRegion::TestRegion(HostMemory memory, uint64_t gpa, uint32_t nslots, uint32_
   }
 }
 
-const RegionSlot* TestRegion::find_slot(uint32_t slot_id) const {
-  for (const auto& s : slots_)
-    if (s.slot == slot_id) return &s;
-  return nullptr;
-}
-
-std::optional<uint64_t> TestRegion::region_page(uint32_t slot_id, uint64_t offset) const {
-  const RegionSlot* s = find_slot(slot_id);
-  if (!s || offset >= s->pages) return std::nullopt;
-  return s->first_page + offset;
-}
-
 const RegionSlot& TestRegion::slot_of(uint64_t region_page) const {
   if (region_page >= pages_) throw std::out_of_range("region page beyond the test region");
   // Slots are in page order and tile the region (also after replace_slots).

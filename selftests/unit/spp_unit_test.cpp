@@ -154,8 +154,8 @@ TEST(TestRegionLayout, ReplacedSlotsMustTileTheRegionInOrder) {
   EXPECT_EQ(region.slot_of(4).slot, 1u);
   EXPECT_EQ(region.slot_of(5).slot, 7u);
   EXPECT_EQ(region.slot_of(15).slot, 8u);
-  EXPECT_EQ(region.region_page(8, 2), 8u);
-  EXPECT_FALSE(region.region_page(7, 1));
+  EXPECT_EQ(region.slot_of(6).slot, 8u);  // slot 7 holds one page: page 6 starts slot 8
+  EXPECT_EQ(region.slot_of(8).first_page, 6u);
   // A gap, an overlap, a short cover, or a wrong host address is refused.
   EXPECT_THROW(region.replace_slots({{1, gpa, 0, 5, host}, {8, gpa + 6 * 4096, 6, 10, host + 6 * 4096}}),
                std::invalid_argument);

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "dirtyscope/host_memory.hpp"
@@ -33,9 +32,6 @@ class TestRegion {
   uint64_t gpa() const { return gpa_; }
   uint64_t size() const { return memory_.size(); }
   const std::vector<RegionSlot>& slots() const { return slots_; }
-  const RegionSlot* find_slot(uint32_t slot_id) const;
-  // Region page of (slot id, page offset in slot); nullopt if outside.
-  std::optional<uint64_t> region_page(uint32_t slot_id, uint64_t offset) const;
   const RegionSlot& slot_of(uint64_t region_page) const;
   // SppModel split or merged the memslots: the new ones, in page order,
   // tiling the region. Collectors read slots() at every collection.
