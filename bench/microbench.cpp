@@ -239,7 +239,7 @@ int run_icount() {
   DirtySet into(region.pages());
   icount_case("ring_merge_pending", region.pages(), "page", [] {}, [&] {
     DirtySet& p = recorder.pending();
-    for (uint64_t w = 0; w < (p.pages() + 63) / 64; ++w) into.words()[w] |= p.words()[w];
+    into.merge_bitmap(0, p.words(), p.pages());
     p.clear();
   });
   // Bitmap collectors: a slot bitmap merged into the DirtySet, per page.

@@ -30,7 +30,7 @@ void RingReaper::loop() {
 
 void RingReaper::take(DirtySet& into) {
   if (error_) throw CollectorError(*error_);
-  for (uint64_t w = 0; w < (reaped_.pages() + 63) / 64; ++w) into.words()[w] |= reaped_.words()[w];
+  into.merge_bitmap(0, reaped_.words(), reaped_.pages());
   reaped_.clear();
 }
 

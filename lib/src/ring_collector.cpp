@@ -236,7 +236,7 @@ void RingCollector::do_collect(DirtySet& into, Phase phase) {
   if (final_collection) policy_->paused();
   const auto merge_start = Clock::now();
   DirtySet& pending = recorder_.pending();
-  for (uint64_t w = 0; w < (pending.pages() + 63) / 64; ++w) into.words()[w] |= pending.words()[w];
+  into.merge_bitmap(0, pending.words(), pending.pages());
   pending.clear();
   times_.merge_ns += ns_since(merge_start);
 }
