@@ -34,8 +34,7 @@ bool wants_ring(const PerfOptions& o) {
 
 // Refuses sizes before anything is allocated: one line, exit 2.
 void check_memory(const PerfOptions& o) {
-  const bool hugetlb = o.backing == Backing::AnonymousHugetlb || o.backing == Backing::SharedHugetlb;
-  if (hugetlb) return;  // a huge page shortfall is a skip, raised at allocation
+  if (is_hugetlb(o.backing)) return;  // a huge page shortfall is a skip, raised at allocation
   const uint64_t avail = host_available_bytes(o.backing);
   if (o.total_bytes() > avail)
     throw UsageError("-b/-v: test memory " + format_size(o.total_bytes()) + " exceeds the " +

@@ -27,8 +27,7 @@ unsigned guest_phys_bits(const KvmSystem& kvm) {
 
 void check_host_limits(const KvmSystem& kvm, const RunOptions& options, bool uses_ring) {
   const GuestConfig& g = options.guest;
-  const bool hugetlb = g.backing == Backing::AnonymousHugetlb || g.backing == Backing::SharedHugetlb;
-  if (!hugetlb) {  // hugetlb shortfalls are a skip, raised at allocation
+  if (!is_hugetlb(g.backing)) {  // hugetlb shortfalls are a skip, raised at allocation
     uint64_t avail = host_available_bytes(g.backing);
     if (g.test_size > avail)
       throw UsageError("-b: test memory " + format_size(g.test_size) + " exceeds the " +

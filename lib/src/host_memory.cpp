@@ -37,7 +37,7 @@ const char* backing_name(Backing b) {
   return "?";
 }
 
-static bool is_hugetlb(Backing b) {
+bool is_hugetlb(Backing b) {
   return b == Backing::AnonymousHugetlb || b == Backing::SharedHugetlb;
 }
 

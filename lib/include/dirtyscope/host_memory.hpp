@@ -22,6 +22,8 @@ struct BackingInfo {
 const std::vector<BackingInfo>& all_backings();
 std::optional<Backing> parse_backing(std::string_view name);
 const char* backing_name(Backing b);
+// hugetlbfs: its shortfalls are a skip (no free huge pages), not a usage error.
+bool is_hugetlb(Backing b);
 // Alignment a slot of this backing needs (host page or huge page size).
 uint64_t backing_alignment(Backing b);
 
