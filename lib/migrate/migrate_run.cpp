@@ -92,7 +92,7 @@ const char* migrate_injection_name(MigrateInjection i) {
 
 bool migrate_injection_applies(std::string_view mode, MigrateInjection injection) {
   if (injection != MigrateInjection::SkipReset) return true;
-  return make_collector(mode, Injection::None, 0, 0)->faults().can_skip_reprotect();
+  return make_collector(mode, Injection::None, 0, 0)->faults().supports(Injection::SkipReset);
 }
 
 std::string migrate_injection_inapplicable(std::string_view mode, MigrateInjection injection) {

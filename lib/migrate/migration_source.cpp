@@ -127,7 +127,7 @@ class Source {
       // Still pending: no harvest up to this one found an entry, so no
       // reset was skipped. Withdrawn, or stop-and-copy would skip it
       // where it can lose nothing.
-      result_.injection_fired = !collector_->faults().cancel_skip_reprotect();
+      result_.injection_fired = !collector_->faults().take_skip_reprotect();
       send_collected(r);
       result_.injected = "skip-reset: round " + std::to_string(round) + " harvested " + std::to_string(r.collected) +
                          " pages without KVM_RESET_DIRTY_RINGS";

@@ -108,11 +108,9 @@ class FaultInjector {
   // loses writes: a dirty ring, the one collector that can skip-reset.
   // (KVM_GET_DIRTY_LOG re-protects as it harvests; a skipped
   // KVM_CLEAR_DIRTY_LOG leaves the bits set, so the pages come again.)
-  bool can_skip_reprotect() const { return supports(Injection::SkipReset); }
   void skip_next_reprotect() { skip_reprotect_.store(true); }
-  // Withdraws a skip no harvest has taken yet; true if one was pending.
-  bool cancel_skip_reprotect() { return skip_reprotect_.exchange(false); }
-  // The collector, at a harvest: true once, after skip_next_reprotect().
+  // True once after skip_next_reprotect(): the collector takes the skip at
+  // a harvest; migrate withdraws one no harvest took (then true: pending).
   bool take_skip_reprotect() { return skip_reprotect_.exchange(false); }
 
  private:
