@@ -19,16 +19,6 @@ std::optional<uint64_t> first_set_bit(const uint64_t* bitmap, uint64_t pages) {
 }
 }  // namespace
 
-void SlotBitmaps::allocate(const TestRegion& region) {
-  bitmaps_.clear();
-  for (const auto& s : region.slots()) bitmaps_.emplace_back((s.pages + 63) / 64, 0);
-}
-
-void DirtyLogCollector::attach(Vm& vm, const TestRegion& region) {
-  Collector::attach(vm, region);
-  bitmaps_.allocate(region);
-}
-
 void DirtyLogCollector::do_collect(DirtySet& into, Phase phase) {
   const auto& slots = region_->slots();
   if (phase == Phase::Paused) ++paused_collections_;
@@ -37,14 +27,10 @@ void DirtyLogCollector::do_collect(DirtySet& into, Phase phase) {
   const bool use_stale = faults_.is(Injection::SkipClear) && paused_collections_ == 3;
   if (use_stale) faults_.fire();
   for (size_t i = 0; i < slots.size(); ++i) {
-    in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i)); });
-    const uint64_t* source = use_stale ? previous_[i].data() : bitmaps_.of(i);
-    into.merge_bitmap(slots[i].first_page, source, slots[i].pages);
+    const uint64_t* fetched = get_dirty_log(i);
+    into.merge_bitmap(slots[i].first_page, use_stale ? previous_[i].data() : fetched, slots[i].pages);
   }
-  if (phase == Phase::Paused && faults_.is(Injection::SkipClear)) {
-    previous_.resize(slots.size());
-    for (size_t i = 0; i < slots.size(); ++i) previous_[i] = bitmaps_.vec(i);
-  }
+  if (phase == Phase::Paused && faults_.is(Injection::SkipClear)) previous_ = bitmaps_;
 }
 
 void ClearLogCollector::prepare_vm(Vm& vm) {
@@ -55,16 +41,10 @@ void ClearLogCollector::prepare_vm(Vm& vm) {
                 KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | (cap & KVM_DIRTY_LOG_INITIALLY_SET));
 }
 
-void ClearLogCollector::attach(Vm& vm, const TestRegion& region) {
-  Collector::attach(vm, region);
-  bitmaps_.allocate(region);
-}
-
 void ClearLogCollector::do_collect(DirtySet& into, Phase phase) {
   const auto& slots = region_->slots();
   for (size_t i = 0; i < slots.size(); ++i) {
-    uint64_t* bitmap = bitmaps_.of(i);
-    in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmap); });
+    uint64_t* bitmap = get_dirty_log(i);
     into.merge_bitmap(slots[i].first_page, bitmap, slots[i].pages);
     // SkipClear: from iteration 1's last collection on, the first page it
     // reported is never cleared, so KVM never write-protects it again.

@@ -41,6 +41,14 @@ std::optional<uint64_t> FaultInjector::drop(DirtySet& reported) {
 
 CollectSchedule Collector::eager_;
 
+uint64_t* Collector::get_dirty_log(size_t i) {
+  const RegionSlot& slot = region_->slots()[i];
+  if (bitmaps_.size() < region_->slots().size()) bitmaps_.resize(region_->slots().size());
+  bitmaps_[i].resize((slot.pages + 63) / 64);  // KVM writes every word: no need to zero it
+  in_kernel([&] { vm_->get_dirty_log(slot.slot, bitmaps_[i].data()); });
+  return bitmaps_[i].data();
+}
+
 void Collector::on_ring_full(Vcpu& vcpu) {
   throw CollectorError("vCPU " + std::to_string(vcpu.id()) +
                        ": KVM_EXIT_DIRTY_RING_FULL in mode " + mode() + ", which has no ring");

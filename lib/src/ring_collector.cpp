@@ -376,21 +376,13 @@ void RingWithBitmapCollector::prepare_vm(Vm& vm) {
   vm.enable_cap(KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP, 0);
 }
 
-void RingWithBitmapCollector::attach(Vm& vm, const TestRegion& region) {
-  RingCollector::attach(vm, region);
-  bitmaps_.allocate(region);
-}
-
 void RingWithBitmapCollector::do_collect(DirtySet& into, Phase phase) {
   RingCollector::do_collect(into, phase);
   if (phase != Phase::Paused) return;
   // The backup bitmap holds pages dirtied with no running vCPU; per
   // api.rst it is collected after the last ring harvest, vCPUs stopped.
   const auto& slots = region_->slots();
-  for (size_t i = 0; i < slots.size(); ++i) {
-    in_kernel([&] { vm_->get_dirty_log(slots[i].slot, bitmaps_.of(i)); });
-    into.merge_bitmap(slots[i].first_page, bitmaps_.of(i), slots[i].pages);
-  }
+  for (size_t i = 0; i < slots.size(); ++i) into.merge_bitmap(slots[i].first_page, get_dirty_log(i), slots[i].pages);
 }
 
 }  // namespace dirtyscope

@@ -10,29 +10,16 @@
 
 namespace dirtyscope {
 
-// One KVM-format bitmap per test memslot, reused across collections.
-class SlotBitmaps {
- public:
-  void allocate(const TestRegion& region);
-  uint64_t* of(size_t slot_index) { return bitmaps_[slot_index].data(); }
-  std::vector<uint64_t>& vec(size_t slot_index) { return bitmaps_[slot_index]; }
-
- private:
-  std::vector<std::vector<uint64_t>> bitmaps_;
-};
-
 class DirtyLogCollector : public Collector {
  public:
   explicit DirtyLogCollector(Injection injection) : Collector(injection, {Injection::DropDirty, Injection::SkipClear}) {}
   const char* mode() const override { return "dirty-log"; }
   void prepare_vm(Vm&) override {}
-  void attach(Vm& vm, const TestRegion& region) override;
 
  protected:
   void do_collect(DirtySet& into, Phase phase) override;
 
  private:
-  SlotBitmaps bitmaps_;
   // SkipClear: the previous Paused collection, handed back once instead of
   // a fresh one, as a collector with a stale buffer would.
   std::vector<std::vector<uint64_t>> previous_;
@@ -49,7 +36,6 @@ class ClearLogCollector : public Collector {
       : Collector(injection, {Injection::DropDirty, Injection::SkipClear}), rng_(seed), chunks_(chunks) {}
   const char* mode() const override { return "clear-log"; }
   void prepare_vm(Vm& vm) override;
-  void attach(Vm& vm, const TestRegion& region) override;
 
  protected:
   void do_collect(DirtySet& into, Phase phase) override;
@@ -60,7 +46,6 @@ class ClearLogCollector : public Collector {
   // once unless it is small, skipping chunks with nothing to clear.
   void clear_in_chunks(const RegionSlot& slot, uint64_t* bitmap);
 
-  SlotBitmaps bitmaps_;
   std::mt19937_64 rng_;
   Chunks chunks_;
   // SkipClear: this region page is never cleared again once chosen.

@@ -184,6 +184,11 @@ class Collector {
     } book{counters_.collect_kernel_ns};
     return ioctl();
   }
+  // KVM_GET_DIRTY_LOG of test memslot `i` (region_->slots()[i]) into its
+  // bitmap, timed by in_kernel: the bitmap modes' fetch and
+  // ring-with-bitmap's backup bitmap. Each slot's bitmap is reused, sized
+  // to the slot as it is now (SppModel replaces slots).
+  uint64_t* get_dirty_log(size_t i);
 
   static CollectSchedule eager_;
   CollectSchedule* schedule_ = &eager_;  // a mode with its own points in time sets its own
@@ -194,6 +199,7 @@ class Collector {
   CollectorCounters counters_;
   Vm* vm_ = nullptr;
   const TestRegion* region_ = nullptr;
+  std::vector<std::vector<uint64_t>> bitmaps_;  // by test memslot, for get_dirty_log
 };
 
 // KVM returned data that cannot be right (e.g. a ring entry naming a slot

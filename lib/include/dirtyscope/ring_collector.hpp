@@ -16,7 +16,6 @@
 #include <mutex>
 #include <vector>
 
-#include "dirtyscope/bitmap_collector.hpp"
 #include "dirtyscope/collector.hpp"
 #include "dirtyscope/dirty_ring.hpp"
 
@@ -216,13 +215,9 @@ class RingWithBitmapCollector : public RingCollector {
       : RingCollector(std::make_unique<HarvestOnFull>(), injection, entries) {}
   const char* mode() const override { return "ring-with-bitmap"; }
   void prepare_vm(Vm& vm) override;
-  void attach(Vm& vm, const TestRegion& region) override;
 
  protected:
   void do_collect(DirtySet& into, Phase phase) override;
-
- private:
-  SlotBitmaps bitmaps_;
 };
 
 }  // namespace dirtyscope
