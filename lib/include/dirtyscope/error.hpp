@@ -29,7 +29,4 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Builds "call: strerror (ENAME)" text; exposed for the other syscall owners.
-std::string describe_errno(const std::string& call, int err);
-
 }  // namespace dirtyscope
