@@ -54,6 +54,22 @@ static inline GUEST uint64_t ds_load_acquire(const volatile uint64_t *p) {
 #define DS_LOAD_ACQUIRE(lv) (lv)
 #endif
 
+/* The words of page `page` of the vCPU's range. */
+static inline GUEST volatile uint64_t *page_words(const struct ds_vcpu_params *self, uint64_t page) {
+  return (volatile uint64_t *)(self->region_gva + (page << 12));
+}
+
+/* One verified write: the stamp, then who and which write, then the count
+ * (the order the host relies on, see protocol.h). */
+static inline GUEST void write_page(const struct ds_shared *shared, struct ds_vcpu_params *self,
+                                    uint64_t page) {
+  volatile uint64_t *slot = page_words(self, page);
+  const uint64_t seq = self->writes;
+  slot[0] = shared->iteration;
+  slot[1] = DS_WRITE_WORD(self->writer_tag, seq);
+  DS_STORE_RELEASE(self->writes, seq + 1);
+}
+
 /* The guest programs' pseudo-random pages (xorshift64; never 0 from a
  * non-zero seed). */
 static inline GUEST uint64_t xorshift64(uint64_t x) {

@@ -12,16 +12,12 @@ static inline GUEST uint64_t read_tsc(void) {
   return ((uint64_t)hi << 32) | lo;
 }
 
-/* One write: the page's own counter first, then stamp, writer and count
- * (the order protocol.h gives the host). */
+/* One write: the page's own counter first, then the verified write's
+ * stamp, writer and count (the order protocol.h gives the host). */
 static inline GUEST void count_write(const struct ds_shared *shared, struct ds_vcpu_params *self,
                                      uint64_t page) {
-  volatile uint64_t *slot = (volatile uint64_t *)(self->region_gva + (page << 12));
-  const uint64_t seq = self->writes;
-  slot[2] = slot[2] + 1;
-  slot[0] = shared->iteration;
-  slot[1] = DS_WRITE_WORD(self->writer_tag, seq);
-  self->writes = seq + 1;
+  page_words(self, page)[2] = page_words(self, page)[2] + 1;
+  write_page(shared, self, page);
 }
 
 /* Every write of this vCPU added 1 to exactly one of its pages: the sum of
@@ -29,7 +25,7 @@ static inline GUEST void count_write(const struct ds_shared *shared, struct ds_v
 static inline GUEST void self_check(struct ds_vcpu_params *self, struct ds_vcpu_migrate *state, uint64_t gen) {
   uint64_t sum = 0;
   for (uint64_t page = 0; page < self->region_pages; ++page)
-    sum += ((volatile uint64_t *)(self->region_gva + (page << 12)))[2];
+    sum += page_words(self, page)[2];
   state->check_sum = sum;
   state->check = DS_MIGRATE_CHECK(gen, sum == self->writes);
 }

@@ -8,17 +8,6 @@
  */
 #include "guest_report.h"
 
-/* One write: the stamp, then who and which write, then the count (the
- * order the host relies on, see protocol.h). */
-static inline GUEST void write_page(const struct ds_shared *shared, struct ds_vcpu_params *self,
-                                    uint64_t page) {
-  volatile uint64_t *slot = (volatile uint64_t *)(self->region_gva + (page << 12));
-  const uint64_t seq = self->writes;
-  slot[0] = shared->iteration;
-  slot[1] = DS_WRITE_WORD(self->writer_tag, seq);
-  DS_STORE_RELEASE(self->writes, seq + 1);
-}
-
 void ds_guest_main(struct ds_shared *shared, struct ds_vcpu_params *self);
 
 GUEST void ds_guest_main(struct ds_shared *shared, struct ds_vcpu_params *self) {
