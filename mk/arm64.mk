@@ -4,7 +4,7 @@
 #                             dirty_log_test in every mode on anonymous,
 #                             hugetlb and THP memory, the negative twins,
 #                             dirty_log_perf, spp_test; with the module's
-#                             suite first in the same boot (boot.sh --kmod)
+#                             suite first in the same boot (vm/run.sh --arch arm64 --kmod)
 #   KERNEL=debian-7.2 | debian-experimental   sid's 7.2 or experimental's
 #                             7.3-rc instead of Debian 13's 6.12 (debian-13-arm64)
 #   KERNEL=debian-7.2 KVM_PATCHES="a.patch ..."   the kernel built from

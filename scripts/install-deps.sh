@@ -30,7 +30,7 @@ declare -A groups=(
   # installs without recommends); llvm brings llvm-symbolizer for reports.
   [fuzz]="clang libclang-rt-14-dev llvm"
   # arm64: the cross toolchain for `make build ARCH=arm64` and the
-  # emulator that runs an arm64 kernel with KVM at EL2 (vm/arm64/boot.sh).
+  # emulator that runs an arm64 kernel with KVM at EL2 (vm/run.sh --arch arm64).
   # The arm64 kernel and busybox are fetched privately, not installed.
   [arm64]="gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-system-arm cpio xz-utils"
 )

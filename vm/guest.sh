@@ -1,12 +1,14 @@
-# The guest side every /init shares (vm/init.sh and vm/arm64/init.sh
-# source it; vm/boot.sh copies it to /guest.sh): mounts, the results
-# port, KTAP results, checks, programs, the kernel log.
+# The guest side of /init (vm/init.sh, both architectures, sources it;
+# vm/boot.sh copies it to /guest.sh): mounts, the results port, KTAP
+# results, checks, programs, the kernel log.
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 /bin/busybox mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /tmp
 export PATH=/bin:/sbin
+# Shared libraries of the plan's programs, copied by vm/run.sh.
+[ -f /etc/ld_library_path ] && export LD_LIBRARY_PATH="$(cat /etc/ld_library_path)"
 # KTAP goes to $RESULTS, the second port (vm/arch/*.conf), apart from the console.
 exec 3>"$RESULTS"
 out() { echo "$*" >&3; }
@@ -90,6 +92,9 @@ status_has() { grep -q "$1" /sys/kernel/debug/dirtyscope/status; }
 show_status() { cat /sys/kernel/debug/dirtyscope/status; return 1; }
 # finish LINE: the last diagnostic, then power off.
 finish() { out "$1"; sync; poweroff -f; }
+# reload_module: the module out and in again, every hook attached (the
+# init's own attached()).
+reload_module() { rmmod dirtyscope && insmod /dirtyscope.ko && attached; }
 final_rmmod() { rmmod dirtyscope && ! grep -q '^dirtyscope ' /proc/modules; }
 # dmesg_clean [REGEX]: the kernel log since boot has no warning, oops or
 # leak report, no deprecation notice naming the module (7.2's "work func

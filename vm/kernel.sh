@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one kernel interface: resolves a kernel the nested VM boots and prints
-# its KERNEL_* assignments, which vm/run.sh, vm/kvm-build.sh and
-# vm/arm64/boot.sh eval: debian-6.1 (the default: the host's installed
+# its KERNEL_* assignments, which vm/run.sh (both architectures) and
+# vm/kvm-build.sh eval: debian-6.1 (the default: the host's installed
 # image), debian-6.12, debian-6.12-rt, debian-7.2, debian-experimental
 # (fetched with a private apt state into $BUILD_DIR/kernels/NAME/), debug and
 # debug-rt (vm/debug-kernel.sh), a built tree DIR, or KERNEL_IMAGE with

@@ -1,5 +1,5 @@
-# Each run's own output folder, for the runners (vm/run.sh,
-# vm/arm64/boot.sh source it after vm/lib.sh).
+# Each run's own output folder, for the runner (vm/run.sh sources it
+# after vm/lib.sh).
 # run_folder BASE FIXED FILE...: sets OUT, FIXED (VM_OUT) if given,
 #   else BASE/runs/<UTC time>-<pid>/ with BASE/latest (swapped at once) and
 #   BASE/FILE... pointing into it; the newest VM_KEEP_RUNS (5) are kept.

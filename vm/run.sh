@@ -1,118 +1,219 @@
 #!/usr/bin/env bash
-# The x86-64 runner behind `make vm-test` (vm/README.md): its steps and knobs
-# (KERNEL, VM_*, KVM_PATCHES, KVM_MODULES_DIR): docs/kernels-and-vm-harness.md,
-# "What vm/run.sh does". Every run ends with the verdict line (vm/README.md),
-# stdout, last; exit 0 only with PASS; bad input is one line on stderr and exit 2.
+# The one VM runner, for both guests: x86-64 behind `make vm-test`, arm64
+# (--arch arm64) behind vm/arm64/suite.sh and `make vm-arm64-kmod`. What
+# differs is data (vm/arch/ARCH.conf) and a few branches below. Steps and
+# knobs (KERNEL, VM_*, ARM64_*, KVM_PATCHES, KVM_MODULES_DIR):
+# docs/kernels-and-vm-harness.md, "What vm/run.sh does" and "arm64".
+# Usage: vm/run.sh [--arch x86_64|arm64] [--kmod] ["PROGRAM [ARGS]"...]
+#   x86-64: the programs are VM_TESTS (unset: the verdict set), the module
+#   suite always runs. arm64: the arguments, "=PROGRAM ARGS" must run (its
+#   skip fails), "!PROGRAM ARGS[ ~ REGEX]" must fail with exit 1, its
+#   output matching REGEX (a negative twin); --kmod adds the module suite.
+# Every run ends with the verdict line (vm/README.md), stdout, last; exit 0
+# only with PASS; bad input is one line on stderr and exit 2.
 set -euo pipefail
 WHO=vm-test
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+arch=x86_64
+[[ ${1:-} != --arch ]] || { arch=${2:-}; shift 2 || shift; }
+[[ $arch == x86_64 || $arch == arm64 ]] || die "--arch '$arch': x86_64 or arm64"
+# shellcheck source=arch/x86_64.conf
+. "$ROOT/vm/arch/$arch.conf"
 # shellcheck disable=SC2086 # a list of paths
 patch_paths KVM_PATCHES: ${KVM_PATCHES:-}
 KVM_MODULES_DIR=${KVM_MODULES_DIR:+$(realpath "$KVM_MODULES_DIR")}
+kmod=1
+if [[ $arch == arm64 ]]; then
+  kmod=0
+  [[ ${1:-} != --kmod ]] || { kmod=1; shift; }
+  # arm64's names of the VM_* knobs, as its docs give them.
+  for k in TIMEOUT TEST_TIMEOUT MEM SMP HUGEPAGES; do
+    v=ARM64_$k
+    [[ -z ${!v:-} ]] || printf -v "VM_$k" %s "${!v}"
+  done
+  ARM64_DIR=$(abs "${ARM64_DIR:-build/arm64}") ARM64_KMOD_DIR=$(abs "${ARM64_KMOD_DIR:-build/arm64-kmod}")
+  export ARM64_DIR ARM64_KMOD_DIR
+  SHARED=$ARM64_DIR
+  ((kmod == 0)) || SHARED=$ARM64_KMOD_DIR
+  entries=("$@")
+else
+  (($# == 0)) || die "x86-64 takes its programs from VM_TESTS, not arguments"
+  SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
+  IFS=';' read -r -a entries <<<"${VM_TESTS:-}"
+fi
 VM_MODULE_SUITE=${VM_MODULE_SUITE:-1}
 [[ $VM_MODULE_SUITE == [01] ]] || die "VM_MODULE_SUITE must be 0 or 1, not '$VM_MODULE_SUITE'"
 cd "$ROOT"
-# VM_FILES, and below VM_TESTS' binaries: checked before anything is written.
+# VM_FILES, and below the programs: checked before anything is written.
 for f in ${VM_FILES:-}; do
   [[ -e $f && $f = /* ]] || die "VM_FILES: '$f' is not an existing absolute path"
 done
 start=$SECONDS
 
 # --- what runs in the guest -----------------------------------------------
-# VM_TESTS unset: the verdict set; its programs are judged by label.
+# x86-64 without VM_TESTS: the verdict set; its programs are judged by label.
 VERDICT_SET=0
-if [[ -z ${VM_TESTS+x} ]]; then
+if [[ $arch == x86_64 && -z ${VM_TESTS+x} ]]; then
   VERDICT_SET=1
   DLT=$BUILD_DIR/bin/dirty_log_test
   [[ -x $DLT ]] || die "$DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)"
-  VM_TESTS=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
+  set_tests=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
+  IFS=';' read -r -a entries <<<"$set_tests"
   VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
-  nset=$(vm/verdict-set.sh configs | wc -l)
-  echo "vm-test: VM_TESTS not given: the dirty_log_test verdict set ($nset runs, vm/verdict-set.txt)"
+  mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
+  echo "vm-test: VM_TESTS not given: the dirty_log_test verdict set (${#set_labels[@]} runs, vm/verdict-set.txt)"
 fi
-VM_TESTS_ENTRIES=()
-IFS=';' read -r -a entries <<<"${VM_TESTS:-}"
-for entry in ${entries[@]+"${entries[@]}"}; do
-  read -r bin _ <<<"$entry" || true
+# Each program a line of the guest's plan, "LIMIT<TAB>NAME<TAB>KIND<TAB>
+# REGEX<TAB>COMMAND" (vm/guest.sh run_plan), its limit filled in below.
+progs=() plan=() labels=()
+for cmd in ${entries[@]+"${entries[@]}"}; do
+  kind=- pattern=-
+  if [[ $cmd == '!'* ]]; then kind='!'; cmd=${cmd#!}; fi
+  if [[ $kind == '!' && $cmd == *' ~ '* ]]; then pattern=${cmd##* ~ }; cmd=${cmd% ~ *}; fi
+  if [[ $cmd == '='* ]]; then kind='='; cmd=${cmd#=}; fi
+  read -r bin args <<<"$cmd" || true
   [[ -n ${bin:-} ]] || continue
-  [[ -x $bin ]] || die "VM_TESTS binary '$bin' not found or not executable"
-  VM_TESTS_ENTRIES+=("$entry")
+  [[ -x $bin ]] || die "program '$bin' not found or not executable"
+  [[ -z $GUEST_ELF ]] || file -b "$bin" | grep -q "$GUEST_ELF" || die "'$bin' is not an $GUEST_ELF binary"
+  progs+=("$bin")
+  base=$(basename "$bin")
+  if [[ $arch == arm64 ]]; then
+    # Numbered: one program runs in several plan lines, twins among them.
+    name="${#progs[@]}-$base${args:+_${args//[^A-Za-z0-9=.-]/_}}"
+    case $kind in '!') name+=_must_fail ;; '=') name+=_must_run ;; esac
+  else
+    name="$base ${args:-}"   # as vm/init.sh names its result
+  fi
+  plan+=("$(printf '%s\t%s\t%s\t%s' "$name" "$kind" "$pattern" "/tests/$base${args:+ $args}")")
+  # The programs the verdict line counts: the verdict set's labels, else "#N:program".
+  if ((VERDICT_SET)); then labels+=("${set_labels[${#labels[@]}]}"); else labels+=("#${#progs[@]}:$base"); fi
 done
-SHARED=$BUILD_DIR/vm        # module build log, static test program, BTF cache
+# ARM64_KMOD_EXTRA: the module's own programs, run after the plan (/tests/extra).
+extra=() extra_plan=()
+IFS=';' read -r -a specs <<<"${ARM64_KMOD_EXTRA:-}"
+for spec in ${specs[@]+"${specs[@]}"}; do
+  read -r p args <<<"$spec" || true
+  [[ -n ${p:-} ]] || continue
+  [[ $p == module_churn || $p == genl_fuzz ]] || die "ARM64_KMOD_EXTRA: unknown program '$p' (module_churn, genl_fuzz)"
+  extra+=("$p")
+  extra_plan+=("$(printf '%s\t-\t-\t%s' "$p $args" "/bin/$p${args:+ $args}")")
+done
 mkdir -p "$SHARED"
 # nothing_booted WHY: the verdict line of a run that stopped before the boot.
 nothing_booted() { echo "vm-test verdict: FAIL (nothing booted: $*)"; exit 1; }
 
-# KERNEL_* (vm/kernel.sh; exit 2 for an unknown or incomplete kernel).
+# KERNEL_* (vm/kernel.sh; exit 2 for an unknown or incomplete kernel). arm64
+# KVM is built into the image, so KVM_PATCHES there rebuild the kernel
+# (vm/arm64/kernel-build.sh), before the run folder exists: a patch that
+# does not apply or compile leaves no run behind.
+[[ $arch == x86_64 ]] || scripts/install-deps.sh arm64
 KERNEL_SLOW=1 KERNEL_MEM=1G
-kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh) || exit $?
+if [[ $arch == arm64 ]] && ((${#PATCHES[@]})); then
+  kernel_vars=$(vm/arm64/kernel-build.sh "${KERNEL:-debian-13-arm64}" "${PATCHES[@]}") || exit $?
+  PATCHES=()
+else
+  headers=()
+  [[ $arch == x86_64 ]] || ((kmod == 0)) || headers=(--headers)
+  kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh --arch "$arch" ${headers[@]+"${headers[@]}"}) || exit $?
+fi
 eval "$kernel_vars"
+[[ $arch == arm64 || -z $KERNEL_BUSYBOX ]] || die "KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64"
 # Limits not given: generous for TCG (a verdict-set program, and the module
-# suite beside it, is short; a VM_TESTS program may be anything), and
-# KERNEL_SLOW times that on a kernel whose detectors make every program
-# slower (vm/kernel.sh).
-if ((VERDICT_SET)); then test_limit=120 kmod_limit=60; else test_limit=200 kmod_limit=120; fi
+# suite beside it, is short; a VM_TESTS program may be anything; arm64's
+# guest is slower), and KERNEL_SLOW times that on a kernel whose detectors
+# make every program slower (vm/kernel.sh).
+if [[ $arch == arm64 ]]; then test_limit=600 kmod_limit=${VM_TEST_TIMEOUT:-600}
+elif ((VERDICT_SET)); then test_limit=120 kmod_limit=60
+else test_limit=200 kmod_limit=120; fi
 export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-$((test_limit * KERNEL_SLOW))}
 export VM_KMOD_TEST_TIMEOUT=${VM_KMOD_TEST_TIMEOUT:-$((kmod_limit * KERNEL_SLOW))}
-((VERDICT_SET == 0)) || VM_TIMEOUT=${VM_TIMEOUT:-$((60 + 3 * VM_KMOD_TEST_TIMEOUT + nset * VM_TEST_TIMEOUT))}
-VM_TIMEOUT=${VM_TIMEOUT:-$((300 * KERNEL_SLOW))}
+if [[ $arch == arm64 ]]; then run_limit=$((kmod ? 900 : 600))
+elif ((VERDICT_SET)); then run_limit=$((60 + 3 * VM_KMOD_TEST_TIMEOUT + ${#plan[@]} * VM_TEST_TIMEOUT))
+else run_limit=$((300 * KERNEL_SLOW)); fi
+VM_TIMEOUT=${VM_TIMEOUT:-$run_limit}
 VM_MEM=${VM_MEM:-$KERNEL_MEM}
-[[ -z $KERNEL_BUSYBOX ]] || die "KERNEL=$KERNEL_NAME is the arm64 guest's kernel: make vm-test ARCH=arm64"
-# The default kernel's module is built where it always was.
-KMOD_BUILD=$BUILD_DIR/kmod
-KMOD_ARGS=()
-if [[ $KERNEL_NAME != debian-6.1 ]]; then
-  KMOD_BUILD=$BUILD_DIR/kernels/kmod-$KERNEL_ABI
-  # Later headers ship vmlinux, so Kbuild would make the module's own BTF,
-  # which the probes do not need: skipped when this host's pahole cannot.
-  btf=$(btf_args "$KERNEL_CONFIG")
-  [[ -z $btf ]] || KMOD_ARGS+=("$btf")
-fi
 # --- this run's folder (vm/run-folder.sh), once the input is known good ---
 # shellcheck source=run-folder.sh
 . vm/run-folder.sh
 run_folder "$SHARED" "${VM_OUT:-}" guest.ktap host.ktap console.log
 HOST_KTAP=$OUT/host.ktap
-: >"$HOST_KTAP"
+STAGE=$OUT/initramfs
+rm -rf "$STAGE" "$HOST_KTAP"
+mkdir -p "$STAGE"/{bin,tests,etc}
 
-# --- build: the module for the guest's ABI, the static test program -------
+# --- build: the module for the guest's ABI, its test programs, kvm_caps ---
 # Under a lock: parallel runs (make mutants, two make vm-test) share them.
 exec 8>"$SHARED/.build.lock"
 lock 8 "another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)"
-# A kernel built by a compiler the host lacks (7.x: gcc-16) gets its module
-# built in a private sid root (vm/toolchain.sh; created once, cached).
-TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG") ||
-  nothing_booted "no compiler for $KERNEL_ABI, see vm/toolchain.sh"
-if [[ -n $TOOLCHAIN ]]; then
-  KMOD_ARGS+=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
-  tc_version=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$(kernel_cc "$KERNEL_CONFIG")" --version | head -n1) || true
+if ((kmod)); then
+  # The default kernel's module is built where it always was.
+  KMOD_BUILD=$BUILD_DIR/kmod KMOD_ARGS=("${KMOD_CROSS[@]}")
+  if [[ $arch == arm64 ]]; then
+    KMOD_BUILD=$SHARED/obj
+    [[ $KERNEL_NAME == debian-13-arm64 ]] || KMOD_BUILD=$SHARED/obj-$KERNEL_NAME
+  elif [[ $KERNEL_NAME != debian-6.1 ]]; then
+    KMOD_BUILD=$BUILD_DIR/kernels/kmod-$KERNEL_ABI
+  fi
+  # Headers that ship vmlinux make Kbuild write the module's own BTF, which
+  # the probes do not need: skipped when this host's pahole cannot.
+  btf=$(btf_args "$KERNEL_CONFIG")
+  [[ -z $btf ]] || KMOD_ARGS+=("$btf")
+  # A kernel built by a compiler the host lacks (7.x: gcc-16) gets its module
+  # built in a private sid root (vm/toolchain.sh; created once, cached),
+  # whose glibc the amd64 kbuild tools of arm64's headers need too.
+  # Debian 13's arm64 6.12 (gcc-14) builds with bookworm's cross gcc-12 and
+  # one flag turned into the kernel's own fallback (docs: "dirtyscope.ko on arm64").
+  TOOLCHAIN=''
+  if [[ $arch == arm64 && $KERNEL_NAME == debian-13-arm64 ]]; then
+    KMOD_ARGS+=(CC=aarch64-linux-gnu-gcc CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
+  else
+    TOOLCHAIN=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh root "$KERNEL_CONFIG" ${TOOLCHAIN_CROSS_PKG[@]+"${TOOLCHAIN_CROSS_PKG[@]}"}) ||
+      nothing_booted "no compiler for $KERNEL_ABI, see vm/toolchain.sh"
+    [[ $arch == x86_64 || -n $TOOLCHAIN ]] || die "no private toolchain for $KERNEL_ABI (its .config names no gcc-N the host lacks)"
+  fi
+  if [[ -n $TOOLCHAIN ]]; then
+    cc=$(kernel_cc "$KERNEL_CONFIG")
+    KMOD_ARGS+=(KMOD_WRAP="env BUILD_DIR=$BUILD_DIR $ROOT/vm/toolchain.sh run $TOOLCHAIN")
+    [[ $arch == x86_64 ]] || KMOD_ARGS+=(CC="$cc")
+    tc_version=$(BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN" "$cc" --version | head -n1) || true
+  fi
+  make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
+    BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
+    cat "$SHARED/kmod-build.log" >&2; note "module build failed ($KERNEL_KDIR)"
+    nothing_booted "dirtyscope.ko did not build against $KERNEL_KDIR"; }
+  [[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private toolchain: $TOOLCHAIN: $tc_version"
+  KO=$KMOD_BUILD/dirtyscope.ko
+  if [[ $arch == arm64 ]]; then
+    vermagic=$(modinfo -F vermagic "$KO" 2>/dev/null || strings "$KO" | sed -n 's/^vermagic=//p')
+    [[ $vermagic == "$KERNEL_ABI "* ]] || nothing_booted "vermagic '$vermagic' is not $KERNEL_ABI"
+    # gcc 12's -falign-functions=8 skips cold (__init) functions, and ftrace's
+    # per-call-site ops pointer before each function needs 8-byte alignment.
+    misaligned=$(aarch64-linux-gnu-nm "$KO" | while read -r addr type name; do
+      [[ $type == [tT] && $((16#$addr % 8)) -ne 0 ]] && echo "$name"; done || true)
+    [[ -z $misaligned ]] || nothing_booted "functions not 8-byte aligned: $misaligned"
+  fi
+  # KVM on PREEMPT_RT refuses to load without a constant TSC, which TCG
+  # cannot advertise: kmod/tests/tcg-tsc/ marks it (init.sh loads it).
+  if [[ $arch == x86_64 ]] && grep -q '^CONFIG_PREEMPT_RT=y' "$KERNEL_CONFIG"; then
+    tsc_build=$BUILD_DIR/kernels/tcg-tsc-$KERNEL_ABI
+    mkdir -p "$tsc_build" && cp -a kmod/tests/tcg-tsc/. "$tsc_build/"
+    ${TOOLCHAIN:+env BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN"} \
+      make -C "$KERNEL_KDIR" M="$tsc_build" modules >"$SHARED/tcg-tsc-build.log" 2>&1 || {
+      cat "$SHARED/tcg-tsc-build.log" >&2; nothing_booted "kmod/tests/tcg-tsc did not build against $KERNEL_KDIR"; }
+    cp "$tsc_build/tcg_constant_tsc.ko" "$STAGE/"
+  fi
+  kmod/tests/build.sh "$GUEST_CC" "$SHARED" dirtyscope_kmod_test spp_kmod_test ${extra[@]+"${extra[@]}"}
+  for p in dirtyscope_kmod_test spp_kmod_test ${extra[@]+"${extra[@]}"}; do cp "$SHARED/$p" "$STAGE/bin/"; done
 fi
-make --no-print-directory -C "$ROOT" kmod KDIR="$KERNEL_KDIR" KMOD_BUILD="$KMOD_BUILD" \
-  BUILD_DIR="$BUILD_DIR" ${KMOD_ARGS[@]+"${KMOD_ARGS[@]}"} >"$SHARED/kmod-build.log" 2>&1 || {
-  cat "$SHARED/kmod-build.log" >&2; note "module build failed ($KERNEL_KDIR)"
-  nothing_booted "dirtyscope.ko did not build against $KERNEL_KDIR"; }
-[[ -z $TOOLCHAIN ]] || echo "vm-test: module built in a private toolchain: $TOOLCHAIN: $tc_version"
-KO=$KMOD_BUILD/dirtyscope.ko
-# KVM on PREEMPT_RT refuses to load without a constant TSC, which TCG
-# cannot advertise: kmod/tests/tcg-tsc/ marks it (init.sh loads it).
-TSC_KO=''
-if grep -q '^CONFIG_PREEMPT_RT=y' "$KERNEL_CONFIG"; then
-  tsc_build=$BUILD_DIR/kernels/tcg-tsc-$KERNEL_ABI
-  mkdir -p "$tsc_build" && cp -a kmod/tests/tcg-tsc/. "$tsc_build/"
-  ${TOOLCHAIN:+env BUILD_DIR=$BUILD_DIR vm/toolchain.sh run "$TOOLCHAIN"} \
-    make -C "$KERNEL_KDIR" M="$tsc_build" modules >"$SHARED/tcg-tsc-build.log" 2>&1 || {
-    cat "$SHARED/tcg-tsc-build.log" >&2; nothing_booted "kmod/tests/tcg-tsc did not build against $KERNEL_KDIR"; }
-  TSC_KO=$tsc_build/tcg_constant_tsc.ko
-fi
-kmod/tests/build.sh gcc "$SHARED" dirtyscope_kmod_test spp_kmod_test
 # What the guest kernel's KVM offers (KTAP diagnostics in the report).
 if [[ ! $SHARED/kvm_caps -nt vm/kvm_caps.c || ! $SHARED/kvm_caps -nt lib/include/dirtyscope/kvm_dirty_abi.h ]]; then
-  gcc -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
+  "$GUEST_CC" -static -O2 -Wall -Wextra -Werror -I lib/include -o "$SHARED/kvm_caps.tmp" vm/kvm_caps.c
   mv "$SHARED/kvm_caps.tmp" "$SHARED/kvm_caps"
 fi
+cp "$SHARED/kvm_caps" "$STAGE/bin/"
 
-# --- kvm modules rebuilt with KVM_PATCHES -------------------------------
+# --- kvm modules rebuilt with KVM_PATCHES (x86-64: KVM is a module) -------
 if ((${#PATCHES[@]})); then
   KVM_MODULES_DIR=$OUT/kvm-modules
   rm -rf "$KVM_MODULES_DIR"
@@ -124,30 +225,37 @@ if [[ -n $KVM_MODULES_DIR ]]; then
   done
   kvm_patch_list=$(awk '{ print $1 }' "$KVM_MODULES_DIR/patches.txt" 2>/dev/null | paste -sd' ')
   echo "vm-test: kvm modules rebuilt from linux-source with patches: ${kvm_patch_list:-none}"
+  # The guest's KTAP names the kvm patches the modules were built with.
+  cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
 fi
 
 # --- host check: probe prototypes against the kernel's BTF (vmlinux, kvm.ko):
 # a mismatch is refused before the module ever loads (dkms runs it too).
 proto_ok=0
-kvm_ko=$(find "$KERNEL_MODDIR/kernel/arch/x86/kvm" -name 'kvm.ko*' 2>/dev/null | head -n1 || true)
-{
-  echo "KTAP version 1"
-  echo "1..1"
-  echo "# kernel: $KERNEL_NAME ($KERNEL_ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
-  [[ -z $KVM_MODULES_DIR ]] ||
-    echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
-  out=$(kmod/check-prototypes.sh --image "$KERNEL_IMAGE" ${kvm_ko:+--kvm-ko "$kvm_ko"} --cache "$SHARED" 2>&1) || proto_ok=$?
-  echo "$out" | sed 's/^/# /'
-  echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $KERNEL_ABI (vmlinux + kvm.ko)"
-} >"$HOST_KTAP"
-# Parallel runs for other kernels rebuild $KMOD_BUILD: take this one's copy.
-cp "$KO" "$OUT/dirtyscope.ko.tmp"
-KO=$OUT/dirtyscope.ko.tmp
+if ((kmod)); then
+  kvm_ko=$(find "$KERNEL_MODDIR/kernel/arch/x86/kvm" -name 'kvm.ko*' 2>/dev/null | head -n1 || true)
+  image=$KERNEL_IMAGE
+  # The arm64 image is compressed without its BTF's symbols; the headers' vmlinux has them.
+  [[ $arch == x86_64 ]] || image=$KERNEL_KDIR/vmlinux
+  {
+    echo "KTAP version 1"
+    echo "1..1"
+    echo "# kernel: $KERNEL_NAME ($KERNEL_ABI${KERNEL_VERSION:+, Debian $KERNEL_VERSION}), image $KERNEL_IMAGE"
+    [[ -z $KVM_MODULES_DIR ]] ||
+      echo "# kvm modules: rebuilt from linux-source, patches: $(paste -sd, "$KVM_MODULES_DIR/patches.txt" | sed 's/,/, /g')"
+    out=$(kmod/check-prototypes.sh --image "$image" ${kvm_ko:+--kvm-ko "$kvm_ko"} --expected "$PROTOTYPES" \
+      --cache "$SHARED" 2>&1) || proto_ok=$?
+    echo "$out" | sed 's/^/# /'
+    echo "$( ((proto_ok)) && echo 'not ')ok 1 host: probe prototypes match BTF of $KERNEL_ABI (vmlinux${kvm_ko:+ + kvm.ko})"
+  } >"$HOST_KTAP"
+  # Parallel runs for other kernels rebuild $KMOD_BUILD: take this one's copy.
+  cp "$KO" "$STAGE/dirtyscope.ko"
+fi
 flock -u 8
 if ((proto_ok != 0)); then
   python3 vm/ktap_summary.py "$HOST_KTAP" || true
   grep -E 'MISMATCH|check-prototypes:' "$HOST_KTAP" | sed 's/^# //' >&2
-  rm -f "$KO"
+  rm -f "$STAGE/dirtyscope.ko"
   ((proto_ok != 1)) || { note "refusing to load dirtyscope.ko into $KERNEL_ABI: probe prototypes do not match its BTF"
     nothing_booted "probe prototypes do not match the BTF of $KERNEL_ABI"; }
   # Not a mismatch: nothing was compared (no BTF, or BTF nobody here can read).
@@ -156,41 +264,36 @@ if ((proto_ok != 0)); then
 fi
 
 # --- initramfs ----------------------------------------------------------
-STAGE=$OUT/initramfs
-rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,tests,etc} "$STAGE/lib/modules/$KERNEL_ABI"
 cp vm/init.sh "$STAGE/init"
-mv "$KO" "$STAGE/dirtyscope.ko"
-[[ -z $TSC_KO ]] || cp "$TSC_KO" "$STAGE/"
-cp "$SHARED/dirtyscope_kmod_test" "$SHARED/spp_kmod_test" "$SHARED/kvm_caps" "$STAGE/bin/"
-# The guest's KTAP names the kvm patches the modules were built with.
-[[ -z $KVM_MODULES_DIR ]] || cp "$KVM_MODULES_DIR/patches.txt" "$STAGE/etc/kvm_patches"
+# x86-64: only what the guest loads, kvm_amd (TCG emulates SVM), as a
+# module with every module it depends on (modules.dep lists them all), or
+# built in (a tree built without CONFIG_KVM_INTEL is fine). arm64's KVM is
+# built into the image.
+if [[ $arch == x86_64 ]]; then
+  mkdir -p "$STAGE/lib/modules/$KERNEL_ABI"
+  rels=$(awk -F': *' '$1 ~ /\/kvm-amd\.ko(\.xz|\.zst|\.gz)?$/ { print $1, $2; exit }' "$KERNEL_MODDIR/modules.dep")
+  [[ -n $rels ]] || grep -qE "/kvm-amd\.ko$" "$KERNEL_MODDIR/modules.builtin" 2>/dev/null ||
+    die "the kernel has no kvm_amd (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM"
+  for rel in $rels; do
+    dst=$STAGE/lib/modules/$KERNEL_ABI/${rel%.ko*}.ko
+    mkdir -p "$(dirname "$dst")"
+    case $rel in
+    *.ko.xz) xz -dc ;;
+    *.ko.zst) zstd -qdc ;;
+    *.ko.gz) gzip -dc ;;
+    *) cat ;;
+    esac <"$KERNEL_MODDIR/$rel" >"$dst"
+    # Rebuilt kvm modules replace the image's (their dependencies stay).
+    base=$(basename "$dst" .ko)
+    if [[ -n $KVM_MODULES_DIR && $base =~ ^(kvm|kvm-amd|kvm-intel)$ ]]; then
+      cp "$KVM_MODULES_DIR/$base.ko" "$dst"
+    fi
+  done
+  cp "$KERNEL_MODDIR"/modules.{order,builtin} "$STAGE/lib/modules/$KERNEL_ABI/" 2>/dev/null || true
+  depmod -b "$STAGE" "$KERNEL_ABI"
+fi
 
-# Only what the guest loads: kvm_amd (TCG emulates SVM), as a module with
-# every module it depends on (modules.dep lists them all), or built in (a
-# tree built without CONFIG_KVM_INTEL is fine).
-rels=$(awk -F': *' '$1 ~ /\/kvm-amd\.ko(\.xz|\.zst|\.gz)?$/ { print $1, $2; exit }' "$KERNEL_MODDIR/modules.dep")
-[[ -n $rels ]] || grep -qE "/kvm-amd\.ko$" "$KERNEL_MODDIR/modules.builtin" 2>/dev/null ||
-  die "the kernel has no kvm_amd (CONFIG_KVM_AMD, as a module or built in): the guest runs KVM on TCG's emulated SVM"
-for rel in $rels; do
-  dst=$STAGE/lib/modules/$KERNEL_ABI/${rel%.ko*}.ko
-  mkdir -p "$(dirname "$dst")"
-  case $rel in
-  *.ko.xz) xz -dc ;;
-  *.ko.zst) zstd -qdc ;;
-  *.ko.gz) gzip -dc ;;
-  *) cat ;;
-  esac <"$KERNEL_MODDIR/$rel" >"$dst"
-  # Rebuilt kvm modules replace the image's (their dependencies stay).
-  base=$(basename "$dst" .ko)
-  if [[ -n $KVM_MODULES_DIR && $base =~ ^(kvm|kvm-amd|kvm-intel)$ ]]; then
-    cp "$KVM_MODULES_DIR/$base.ko" "$dst"
-  fi
-done
-cp "$KERNEL_MODDIR"/modules.{order,builtin} "$STAGE/lib/modules/$KERNEL_ABI/" 2>/dev/null || true
-depmod -b "$STAGE" "$KERNEL_ABI"
-
-# Extra test binaries with their shared libraries and the dynamic loader.
+# The plan's programs with their shared libraries and the dynamic loader.
 libdirs=()
 # stage_libs FILE: the libraries ldd names for FILE, at their host paths.
 stage_libs() {
@@ -202,22 +305,20 @@ stage_libs() {
     libdirs+=("$(dirname "$lib")")
   done < <(ldd "$1" 2>/dev/null | grep -oE '/[^ ]+' || true)
 }
-# The programs the verdict line counts: "LABEL<TAB>NAME", NAME as init.sh
-# names its result (labels: the verdict set's, else "#N:program").
+# The programs the verdict line counts: "LABEL<TAB>NAME", NAME as the plan
+# names its result.
 PROGRAMS=$OUT/programs.list
 : >"$PROGRAMS"
-((VERDICT_SET == 0)) || mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
-nprog=0
-for entry in ${VM_TESTS_ENTRIES[@]+"${VM_TESTS_ENTRIES[@]}"}; do
-  read -r bin args <<<"$entry" || true
-  cp -L "$bin" "$STAGE/tests/"
-  name="$(basename "$bin") ${args:-}"
-  # The plan's line (vm/guest.sh run_plan): limit, name, no expectation.
-  printf '%s\t%s\t-\t-\t%s\n' "$VM_TEST_TIMEOUT" "$name" "/tests/$name" >>"$STAGE/tests/plan"
-  if ((VERDICT_SET)); then label=${set_labels[nprog]}; else label="#$((nprog + 1)):$(basename "$bin")"; fi
-  printf '%s\t%s\n' "$label" "$name" >>"$PROGRAMS"
-  nprog=$((nprog + 1))
-  stage_libs "$bin"
+: >"$STAGE/tests/plan"
+: >"$STAGE/tests/extra"
+for i in "${!plan[@]}"; do
+  cp -L "${progs[i]}" "$STAGE/tests/"
+  stage_libs "${progs[i]}"
+  printf '%s\t%s\n' "$VM_TEST_TIMEOUT" "${plan[i]}" >>"$STAGE/tests/plan"
+  printf '%s\t%s\n' "${labels[i]}" "${plan[i]%%$'\t'*}" >>"$PROGRAMS"
+done
+for line in ${extra_plan[@]+"${extra_plan[@]}"}; do
+  printf '%s\t%s\n' "$VM_TEST_TIMEOUT" "$line" >>"$STAGE/tests/extra"
 done
 # VM_FILES: staged at their host paths; executables with their libraries.
 for f in ${VM_FILES:-}; do
@@ -241,15 +342,17 @@ CONSOLE=$OUT/console.log
 KTAP=$OUT/guest.ktap
 boot=$SECONDS
 qemu_rc=0
-BOOT_KERNEL=$KERNEL_IMAGE BOOT_TIMEOUT=$VM_TIMEOUT BOOT_MEM=$VM_MEM BOOT_SMP=${VM_SMP:-1} \
+BOOT_KERNEL=$KERNEL_IMAGE BOOT_BUSYBOX=${KERNEL_BUSYBOX:-} BOOT_TIMEOUT=$VM_TIMEOUT BOOT_MEM=$VM_MEM BOOT_SMP=${VM_SMP:-1} \
   BOOT_APPEND="VM_MODULE_SUITE=$VM_MODULE_SUITE${VM_HUGEPAGES:+ hugepages=$VM_HUGEPAGES} VM_TEST_TIMEOUT=$VM_TEST_TIMEOUT VM_KMOD_TEST_TIMEOUT=$VM_KMOD_TEST_TIMEOUT" \
-  vm/boot.sh x86_64 "$STAGE" "$OUT" || qemu_rc=$?
+  vm/boot.sh "$arch" "$STAGE" "$OUT" || qemu_rc=$?
 echo "vm-test: guest ran $((SECONDS - boot)) s (qemu exit $qemu_rc), total $((SECONDS - start)) s"
 
 rc=0
 why=""
 COUNTS=$OUT/verdict-counts.sh
-python3 vm/ktap_summary.py --programs "$PROGRAMS" --counts "$COUNTS" "$HOST_KTAP" "$KTAP" || rc=$?
+ktaps=("$KTAP")
+[[ ! -f $HOST_KTAP ]] || ktaps=("$HOST_KTAP" "$KTAP")
+python3 vm/ktap_summary.py --programs "$PROGRAMS" --counts "$COUNTS" "${ktaps[@]}" || rc=$?
 if ((qemu_rc == 124 || qemu_rc == 137)); then
   why="QEMU timed out after ${VM_TIMEOUT}s"
 elif ((qemu_rc != 0)); then
@@ -279,6 +382,7 @@ if grep -qE '^CONFIG_(PROVE_LOCKING|KASAN|DEBUG_KMEMLEAK)=y' "$KERNEL_CONFIG" 2>
 fi
 what=VM_TESTS
 ((VERDICT_SET)) && what="dirty_log_test verdict set"
+[[ $arch == x86_64 ]] || what="arm64 programs"
 detail="$what: $programs_passed/$programs_total passed"
 [[ -n $programs_failed ]] && detail+=", failed: $programs_failed"
 [[ -n $programs_skipped ]] && detail+=", skipped: $programs_skipped"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The arm64 test suite: dirty_log_test, dirty_log_perf and spp_test
-# cross-built for aarch64 (`make build ARCH=arm64`), run by vm/arm64/boot.sh
-# (whose prefixes the tests use) in the arm64 KERNEL it boots.
+# cross-built for aarch64 (`make build ARCH=arm64`), run by vm/run.sh
+# --arch arm64 (whose prefixes the tests use) in the arm64 KERNEL it boots.
 # Usage: [KERNEL=...] vm/arm64/suite.sh full|short [--kmod]   full: `make
 #   vm-test ARCH=arm64`; short: ctest vm.arm64_selftests; --kmod: the
 #   module's suite in the same boot. Ends with the runner's "N passed, M
 #   failed, K skipped" and a line naming the suite; exit 0 only when
 #   nothing failed. KVM_PATCHES="a.patch ..." (KERNEL=debian-7.2): the
-#   kernel built from source with them (vm/arm64/boot.sh); a known bug's
+#   kernel built from source with them (vm/run.sh); a known bug's
 #   twin whose fix is among them must pass instead of fail (below).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -90,7 +90,7 @@ done
 
 rc=0
 ARM64_HUGEPAGES=${ARM64_HUGEPAGES:-$hugepages} ARM64_TIMEOUT=${ARM64_TIMEOUT:-1500} \
-  "$ROOT/vm/arm64/boot.sh" ${opts[@]+"${opts[@]}"} "${tests[@]}" || rc=$?
-((rc == 2)) && exit 2   # bad input: boot.sh's one line says which
+  "$ROOT/vm/run.sh" --arch arm64 ${opts[@]+"${opts[@]}"} "${tests[@]}" || rc=$?
+((rc == 2)) && exit 2   # bad input: the runner's one line says which
 echo "arm64 suite ($level${opts[*]:+, module}): $( ((rc == 0)) && echo passed || echo FAILED)"
 exit $rc
