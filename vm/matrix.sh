@@ -29,16 +29,15 @@ for k in "${kernels[@]}"; do
   t0=$SECONDS
   echo "vm-matrix: $k ..." >&2
   if [[ $k == arm64 || $k == arm64:* ]]; then
-    # arm64 runs its own short suite; its run folder is ARM64_DIR's newest.
+    # arm64 runs its own short suite, through the same runner.
     ak=${k#arm64}
     ak=${ak#:}
     ak=${ak:-debian-13-arm64}
     make --no-print-directory build ARCH=arm64 >"$top/$name.log" 2>&1 &&
-      KERNEL=$ak vm/arm64/suite.sh short >>"$top/$name.log" 2>&1
+      KERNEL=$ak VM_OUT=$out vm/arm64/suite.sh short >>"$top/$name.log" 2>&1
     rc=$?
     arch=arm64
     k=$ak
-    out=$(readlink -f "${ARM64_DIR:-$ROOT/build/arm64}/latest" 2>/dev/null || echo "$out")
   else
     KERNEL=$k VM_OUT=$out BUILD_DIR=$BUILD_DIR vm/run.sh >"$top/$name.log" 2>&1
     rc=$?
@@ -46,9 +45,9 @@ for k in "${kernels[@]}"; do
   fi
   ((rc == 2)) && { tail -n 1 "$top/$name.log" >&2; echo "vm-matrix: $k: bad input (exit 2)" >&2; exit 2; }
   mkdir -p "$out"
-  # The verdict line (x86: run.sh's last line; arm64: its summary).
-  tail -n 1 "$top/$name.log" >"$out/verdict.txt"
-  ((rc == 0)) && ! grep -q '^vm-test verdict:' "$out/verdict.txt" && echo "vm-test verdict: PASS (arm64 short suite)" >"$out/verdict.txt"
+  # The runner's verdict line, else the log's last line: what stopped it.
+  verdict=$(grep '^vm-test verdict:' "$top/$name.log" | tail -n 1)
+  echo "${verdict:-$(tail -n 1 "$top/$name.log")}" >"$out/verdict.txt"
   echo "vm-matrix: $k ($arch): $(cat "$out/verdict.txt") ($((SECONDS - t0)) s)" >&2
   specs+=("$k:$arch:$((SECONDS - t0)):$out")
 done
