@@ -12,11 +12,10 @@
 # one O= tree, out/, as vm/lib.sh build_kernel keeps them: switching patch
 # sets rebuilds only the objects they touch.
 #
-# Usage: vm/arm64/kernel-build.sh [--check] KERNEL [PATCH...]
+# Usage: vm/arm64/kernel-build.sh KERNEL [PATCH...]
 #        KERNEL: debian-7.2; no PATCH or an empty one (/dev/null) builds
 #        Debian's source unchanged (the control). Prints KERNEL_*
 #        assignments as vm/kernel.sh does (for eval); notes on stderr.
-#        --check: only checks the arguments (before a run makes anything).
 #        Env: BUILD_DIR, JOBS (2).
 # Exit 2 (one line) on bad input or when the kernel cannot be built.
 set -euo pipefail
@@ -26,15 +25,12 @@ WHO=arm64-kernel-build
 # shellcheck source=../apt.sh
 . "$ROOT/vm/apt.sh"
 
-check=0
-[[ ${1:-} != --check ]] || { check=1; shift; }
-[[ $# -ge 1 ]] || die "usage: vm/arm64/kernel-build.sh [--check] KERNEL [PATCH...]"
+[[ $# -ge 1 ]] || die "usage: vm/arm64/kernel-build.sh KERNEL [PATCH...]"
 name=$1
 shift
 [[ $name == debian-7.2 ]] ||
   die "KVM_PATCHES on arm64 needs KERNEL=debian-7.2 (built from linux-source-7.2), not '$name'"
 patch_paths KVM_PATCHES: "$@"
-((check == 0)) || exit 0
 
 # Debian's image this kernel stands in for: its version, config, compiler
 # and busybox.

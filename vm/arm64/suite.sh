@@ -81,9 +81,6 @@ case $level in
   *) echo "usage: vm/arm64/suite.sh full|short [--kmod]" >&2; exit 2 ;;
 esac
 
-if ((${#patches[@]})); then
-  "$ROOT/vm/arm64/kernel-build.sh" --check "${KERNEL:-debian-13-arm64}" "${patches[@]}" || exit 2
-fi
 for p in "$T" "$B/dirty_log_perf" "$B/spp_test"; do
   [[ -x $p ]] || { echo "arm64-suite: $p missing: make build ARCH=arm64" >&2; exit 2; }
 done
