@@ -58,10 +58,9 @@ if [[ $arch == x86_64 && -z ${VM_TESTS+x} ]]; then
   VERDICT_SET=1
   DLT=$BUILD_DIR/bin/dirty_log_test
   [[ -x $DLT ]] || die "$DLT not found: the verdict set needs it (make build, or VM_TESTS=\"\" for the module suite alone)"
-  set_tests=$(vm/verdict-set.sh vm-tests "$DLT") || exit 2
-  IFS=';' read -r -a entries <<<"$set_tests"
+  configs=$(vm/verdict-set.sh configs) || exit 2
+  while IFS='|' read -r label args; do set_labels+=("$label") entries+=("$DLT $args"); done <<<"$configs"
   VM_HUGEPAGES=${VM_HUGEPAGES:-$(vm/verdict-set.sh hugepages)}
-  mapfile -t set_labels < <(vm/verdict-set.sh configs | cut -d'|' -f1)
   echo "vm-test: VM_TESTS not given: the dirty_log_test verdict set (${#set_labels[@]} runs, vm/verdict-set.txt)"
 fi
 # Each program a line of the guest's plan, "LIMIT<TAB>NAME<TAB>KIND<TAB>
@@ -114,7 +113,7 @@ if [[ $arch == arm64 ]] && ((${#PATCHES[@]})); then
   PATCHES=()
 else
   headers=()
-  [[ $arch == x86_64 ]] || ((kmod == 0)) || headers=(--headers)
+  ((kmod == 0)) || headers=(--headers)   # arm64's, for the module
   kernel_vars=$(BUILD_DIR=$BUILD_DIR vm/kernel.sh --arch "$arch" ${headers[@]+"${headers[@]}"}) || exit $?
 fi
 eval "$kernel_vars"
@@ -147,14 +146,9 @@ mkdir -p "$STAGE"/{bin,tests,etc}
 exec 8>"$SHARED/.build.lock"
 lock 8 "another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)"
 if ((kmod)); then
-  # The default kernel's module is built where it always was.
-  KMOD_BUILD=$BUILD_DIR/kmod KMOD_ARGS=("${KMOD_CROSS[@]}")
-  if [[ $arch == arm64 ]]; then
-    KMOD_BUILD=$SHARED/obj
-    [[ $KERNEL_NAME == debian-13-arm64 ]] || KMOD_BUILD=$SHARED/obj-$KERNEL_NAME
-  elif [[ $KERNEL_NAME != debian-6.1 ]]; then
-    KMOD_BUILD=$BUILD_DIR/kernels/kmod-$KERNEL_ABI
-  fi
+  # One object folder per kernel; the default kernel's where `make kmod` has it.
+  KMOD_BUILD=$BUILD_DIR/kernels/kmod-$KERNEL_ABI KMOD_ARGS=("${KMOD_CROSS[@]}")
+  [[ $KERNEL_NAME != debian-6.1 ]] || KMOD_BUILD=$BUILD_DIR/kmod
   # Headers that ship vmlinux make Kbuild write the module's own BTF, which
   # the probes do not need: skipped when this host's pahole cannot.
   btf=$(btf_args "$KERNEL_CONFIG")
@@ -309,17 +303,14 @@ stage_libs() {
 # names its result.
 PROGRAMS=$OUT/programs.list
 : >"$PROGRAMS"
-: >"$STAGE/tests/plan"
-: >"$STAGE/tests/extra"
 for i in "${!plan[@]}"; do
   cp -L "${progs[i]}" "$STAGE/tests/"
   stage_libs "${progs[i]}"
-  printf '%s\t%s\n' "$VM_TEST_TIMEOUT" "${plan[i]}" >>"$STAGE/tests/plan"
   printf '%s\t%s\n' "${labels[i]}" "${plan[i]%%$'\t'*}" >>"$PROGRAMS"
 done
-for line in ${extra_plan[@]+"${extra_plan[@]}"}; do
-  printf '%s\t%s\n' "$VM_TEST_TIMEOUT" "$line" >>"$STAGE/tests/extra"
-done
+# Both plans (an empty one too: init.sh counts their lines), each line with its limit.
+printf '%s\n' ${plan[@]+"${plan[@]/#/$VM_TEST_TIMEOUT$'\t'}"} >"$STAGE/tests/plan"
+printf '%s\n' ${extra_plan[@]+"${extra_plan[@]/#/$VM_TEST_TIMEOUT$'\t'}"} >"$STAGE/tests/extra"
 # VM_FILES: staged at their host paths; executables with their libraries.
 for f in ${VM_FILES:-}; do
   mkdir -p "$STAGE$(dirname "$f")"

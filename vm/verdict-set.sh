@@ -3,7 +3,6 @@
 # dirty_log_test verdict set, for the scripts that run it.
 # Usage: vm/verdict-set.sh configs         one "LABEL|ARGS" line per run
 #        vm/verdict-set.sh hugepages       the 2 MiB pages the set needs
-#        vm/verdict-set.sh vm-tests BIN    a VM_TESTS value: "BIN ARGS; BIN ARGS"
 # Exit 2 with one line on stderr for a malformed file or bad usage.
 set -euo pipefail
 WHO=verdict-set
@@ -39,9 +38,5 @@ done <"$FILE"
 case ${1:-}:$# in
 configs:1) for i in "${!labels[@]}"; do echo "${labels[i]}|${args[i]}"; done ;;
 hugepages:1) echo "$hugepages" ;;
-vm-tests:2)
-  out=""
-  for i in "${!labels[@]}"; do out+="${out:+; }$2 ${args[i]}"; done
-  echo "$out" ;;
-*) die "usage: vm/verdict-set.sh configs|hugepages|vm-tests BIN" ;;
+*) die "usage: vm/verdict-set.sh configs|hugepages" ;;
 esac

@@ -41,8 +41,6 @@ check "CPL3 (the default)" [ "$(runs '.' ' -u 0( |$)')" -ge 1 ]
 check "hugetlb under logging" [ "$(runs 'hugetlb')" -ge 1 ]
 check "populate-then-log (no --log-from-start)" [ "$(runs '.' 'log-from-start')" -ge 1 ]
 check "huge pages reserved for the hugetlb runs" [ "$hp" -gt 0 ]
-vt=$("$ROOT/vm/verdict-set.sh" vm-tests /x/dirty_log_test)
-check "vm-tests: one program per run" [ "$(tr ';' '\n' <<<"$vt" | grep -c /x/dirty_log_test)" -eq "$(grep -c . <<<"$configs")" ]
 
 # --- 2. malformed files ------------------------------------------------------
 bad() { # bad CONTENT EXPECTED-TEXT
