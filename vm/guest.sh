@@ -8,7 +8,7 @@
 mkdir -p /tmp
 export PATH=/bin:/sbin
 # Shared libraries of the plan's programs, copied by vm/run.sh.
-[ -f /etc/ld_library_path ] && export LD_LIBRARY_PATH="$(cat /etc/ld_library_path)"
+[ -f /etc/ld_library_path ] && LD_LIBRARY_PATH=$(cat /etc/ld_library_path) && export LD_LIBRARY_PATH
 # KTAP goes to $RESULTS, the second port (vm/arch/*.conf), apart from the console.
 exec 3>"$RESULTS"
 out() { echo "$*" >&3; }

@@ -146,8 +146,10 @@ mkdir -p "$STAGE"/{bin,tests,etc}
 exec 8>"$SHARED/.build.lock"
 lock 8 "another run's build (lock ${SHARED#"$ROOT"/}/.build.lock)"
 if ((kmod)); then
-  # One object folder per kernel; the default kernel's where `make kmod` has it.
+  # One object folder per kernel (the default kernel's where `make kmod` has
+  # it); arm64's apart, as a kernel built from source is 7.2.13 on both.
   KMOD_BUILD=$BUILD_DIR/kernels/kmod-$KERNEL_ABI KMOD_ARGS=("${KMOD_CROSS[@]}")
+  [[ $arch == x86_64 ]] || KMOD_BUILD=$SHARED/kmod-$KERNEL_ABI
   [[ $KERNEL_NAME != debian-6.1 ]] || KMOD_BUILD=$BUILD_DIR/kmod
   # Headers that ship vmlinux make Kbuild write the module's own BTF, which
   # the probes do not need: skipped when this host's pahole cannot.
