@@ -7,18 +7,8 @@ set -uo pipefail
 judge=$(dirname "$0")/debug_reports.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() {  # check NAME WANT_EXIT WANT_PATTERN LOG [ARGS...]
-  local name=$1 want=$2 pattern=$3 log=$4 out rc=0
-  shift 4
-  out=$("$judge" "$log" "$@" 2>&1) || rc=$?
-  if [[ $rc == "$want" ]] && grep -qE -- "$pattern" <<<"$out"; then
-    echo "ok - $name"
-  else
-    echo "not ok - $name (exit $rc, want $want; output: ${out//$'\n'/ | })"
-    fails=$((fails + 1))
-  fi
-}
+# shellcheck source=check.sh
+. "$(dirname "$0")/check.sh"
 
 cat >"$tmp/clean" <<'LOG'
 [    0.000000] Linux version 7.2.13 (debug)
@@ -43,16 +33,15 @@ LOG
   echo "[   10.0] dirtyscope-vm: tests begin"; cat "$tmp/clean"; } >"$tmp/boot"
 { echo "[    3.1] WARNING: possible circular locking dependency detected"
   echo "[   10.0] dirtyscope-vm: tests begin"; cat "$tmp/each"; } >"$tmp/both"
-check "a boot-time report is the kernel's, named, and fails" 1 '0 atomic-sleep reports; 1 during boot, before the tests' "$tmp/boot"
-check "after the marker only the tests' reports count" 1 '^debug kernel: 1 lockdep, 1 KASAN, 1 kmemleak, 1 UBSAN, 2 atomic-sleep reports; 1 during boot' "$tmp/both"
-check "--expect with a boot-time report fails (lockdep may be off)" 1 'during boot, lockdep' "$tmp/both" --expect lockdep KASAN kmemleak UBSAN atomic-sleep
-check "clean log: 0 of everything, exit 0" 0 '^debug kernel: 0 lockdep, 0 KASAN, 0 kmemleak, 0 UBSAN, 0 atomic-sleep reports$' "$tmp/clean"
-check "each detector once (atomic sleep twice), exit 1" 1 '^debug kernel: 1 lockdep, 1 KASAN, 1 kmemleak, 1 UBSAN, 2 atomic-sleep reports$' "$tmp/each"
-check "the first line of a report is shown" 1 'KASAN: .*BUG: KASAN: slab-use-after-free' "$tmp/each"
-check "--expect every detector that reported: pass" 0 '^debug kernel' "$tmp/each" --expect lockdep KASAN kmemleak UBSAN atomic-sleep
-check "--expect misses a planted bug: fail" 1 'lockdep: expected a report, none seen' "$tmp/clean" --expect lockdep
-check "--expect: a report nobody planted fails" 1 'UBSAN: reported, but no bug was planted' "$tmp/each" --expect lockdep KASAN kmemleak atomic-sleep
-check "unknown detector is usage" 2 "unknown detector 'kasan'" "$tmp/each" --expect kasan
-check "missing log is usage" 2 'No such file' "$tmp/none"
-echo "# $fails failed"
-[[ $fails == 0 ]]
+check "a boot-time report is the kernel's, named, and fails" exits 1 '0 atomic-sleep reports; 1 during boot, before the tests' "$judge" "$tmp/boot"
+check "after the marker only the tests' reports count" exits 1 '^debug kernel: 1 lockdep, 1 KASAN, 1 kmemleak, 1 UBSAN, 2 atomic-sleep reports; 1 during boot' "$judge" "$tmp/both"
+check "--expect with a boot-time report fails (lockdep may be off)" exits 1 'during boot, lockdep' "$judge" "$tmp/both" --expect lockdep KASAN kmemleak UBSAN atomic-sleep
+check "clean log: 0 of everything, exit 0" exits 0 '^debug kernel: 0 lockdep, 0 KASAN, 0 kmemleak, 0 UBSAN, 0 atomic-sleep reports$' "$judge" "$tmp/clean"
+check "each detector once (atomic sleep twice), exit 1" exits 1 '^debug kernel: 1 lockdep, 1 KASAN, 1 kmemleak, 1 UBSAN, 2 atomic-sleep reports$' "$judge" "$tmp/each"
+check "the first line of a report is shown" exits 1 'KASAN: .*BUG: KASAN: slab-use-after-free' "$judge" "$tmp/each"
+check "--expect every detector that reported: pass" exits 0 '^debug kernel' "$judge" "$tmp/each" --expect lockdep KASAN kmemleak UBSAN atomic-sleep
+check "--expect misses a planted bug: fail" exits 1 'lockdep: expected a report, none seen' "$judge" "$tmp/clean" --expect lockdep
+check "--expect: a report nobody planted fails" exits 1 'UBSAN: reported, but no bug was planted' "$judge" "$tmp/each" --expect lockdep KASAN kmemleak atomic-sleep
+check "unknown detector is usage" exits 2 "unknown detector 'kasan'" "$judge" "$tmp/each" --expect kasan
+check "missing log is usage" exits 2 'No such file' "$judge" "$tmp/none"
+checks_done debug_reports

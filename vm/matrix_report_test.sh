@@ -4,21 +4,11 @@
 # one "#" deeper; a must-fail twin's failing row (`expect !`) is not the
 # mode's failure, a must-run program's is; bad usage is exit 2.
 set -uo pipefail
-report=$(dirname "$0")/matrix_report.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() {  # check NAME WANT_EXIT WANT_PATTERN SPEC...
-  local name=$1 want=$2 pattern=$3 out rc=0
-  shift 3
-  out=$(python3 "$report" "$tmp/m.json" "$@" 2>&1) || rc=$?
-  if [[ $rc == "$want" ]] && grep -qE -- "$pattern" <<<"$out"; then
-    echo "ok - $name"
-  else
-    echo "not ok - $name (exit $rc, want $want; output: ${out//$'\n'/ | })"
-    fails=$((fails + 1))
-  fi
-}
+# shellcheck source=check.sh
+. "$(dirname "$0")/check.sh"
+report() { python3 "$(dirname "$0")/matrix_report.py" "$tmp/m.json" "$@"; }
 mkdir -p "$tmp/x86" "$tmp/arm" "$tmp/armbad"
 cat >"$tmp/x86/guest.ktap" <<'KTAP'
 # running: /tests/dirty_log_test -M all -b 16M
@@ -37,9 +27,8 @@ echo "vm-test verdict: PASS (arm64 short suite)" >"$tmp/arm/verdict.txt"
 sed 's/expect ! missed/expect = -/' "$tmp/arm/guest.ktap" >"$tmp/armbad/guest.ktap"
 echo "vm-test verdict: FAIL" >"$tmp/armbad/verdict.txt"
 
-check "x86 rows and a skip with its reason" 0 'k1 +x86_64 +pass 2s +pass 2s .*skip' "k1:x86_64:10:$tmp/x86"
-check "arm64 rows one # deeper; a must-fail twin's row is not a failure" 0 'k2 +arm64 +no run +no run +pass 9s' "k2:arm64:10:$tmp/arm"
-check "a must-run program's failing row fails the cell" 1 'k3 +arm64 +no run +no run +fail 9s' "k3:arm64:10:$tmp/armbad"
-check "a spec that is not KERNEL:ARCH:SECONDS:RUN_DIR is bad usage" 2 'is not KERNEL:ARCH' "k4:arm64"
-((fails == 0)) && echo "matrix_report: all passed" || echo "matrix_report: $fails failed"
-((fails == 0))
+check "x86 rows and a skip with its reason" exits 0 'k1 +x86_64 +pass 2s +pass 2s .*skip' report "k1:x86_64:10:$tmp/x86"
+check "arm64 rows one # deeper; a must-fail twin's row is not a failure" exits 0 'k2 +arm64 +no run +no run +pass 9s' report "k2:arm64:10:$tmp/arm"
+check "a must-run program's failing row fails the cell" exits 1 'k3 +arm64 +no run +no run +fail 9s' report "k3:arm64:10:$tmp/armbad"
+check "a spec that is not KERNEL:ARCH:SECONDS:RUN_DIR is bad usage" exits 2 'is not KERNEL:ARCH' report "k4:arm64"
+checks_done matrix_report

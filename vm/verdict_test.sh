@@ -10,11 +10,8 @@
 #     and a diagnostic before a parent's result does not make it a leaf.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-fails=0
-check() { # check DESCRIPTION COMMAND...
-  local d=$1; shift
-  if "$@"; then echo "ok: $d"; else echo "FAIL: $d"; fails=$((fails + 1)); fi
-}
+# shellcheck source=check.sh
+. "$ROOT/vm/check.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -95,6 +92,4 @@ check "module suite: insmod and case a passed, case b failed" \
 check "overall line: a diagnostic before 'ok 3' does not make it a leaf" \
   grep -qx '5 passed, 3 failed, 1 skipped' "$tmp/out"
 
-((fails == 0)) && echo "verdict_test: all passed" && exit 0
-echo "verdict_test: $fails check(s) failed"
-exit 1
+checks_done verdict_test
