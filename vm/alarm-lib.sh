@@ -35,9 +35,8 @@ verdict() {
 	last "$2" | cut -c1-800 | sed 's/^/# json: /'
 }
 # alarm_boot GUEST (host; vm/run.sh's VM_* and KVM_PATCHES set): the boot's
-# verdict. With patched kvm the module's own tests fail too (they count
-# ring-full exits against KVM's real soft limit): there only GUEST's own
-# result counts.
+# verdict, but with patched kvm the module's own tests fail too (they count
+# ring-full exits against KVM's real soft limit): only GUEST's result counts.
 alarm_boot() {
 	"$ROOT/vm/run.sh" && return 0
 	[ -n "${KVM_PATCHES:-}" ] && grep -qE "^ok [0-9]+ $1" "$VM_OUT/guest.ktap"

@@ -34,9 +34,7 @@ for run in $RUNS; do
     late) patch=vm/ring-alarm/soft-limit-half-reserve.patch want="late kmod" ;;
     *) die "unknown run '$run' (control, mutant, late)" ;;
   esac
-  what="(Debian's kvm)"
-  [[ -z $patch ]] || what=$(basename "$patch" .patch)
-  echo "ring-alarm: $run $what"
+  echo "ring-alarm: $run, kvm ${patch:-unpatched}"
   VM_OUT=$OUT/$run KVM_PATCHES=$patch VM_TESTS="$guest $BUILD_DIR/bin $want" alarm_boot ring-alarm-guest.sh || rc=1
   echo "ring-alarm: $run took $((SECONDS - t)) s"
 done
