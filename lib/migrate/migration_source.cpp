@@ -82,7 +82,7 @@ class Source {
     // Stop where two periods have run since the last live round, so at
     // least one whole period (its hot pages included) was written after
     // it, as a workload that keeps running would.
-    wait_periods(periods(), 2);
+    wait_periods(periods(), 2, "stop-and-copy");
 
     const auto paused_at = Clock::now();
     engine_->pause();
@@ -119,7 +119,7 @@ class Source {
   // (hot pages included); two after it (before the pause) that pages it
   // collected are written again, which only a working reset would log.
   void faulty_round(uint32_t round) {
-    wait_periods(periods(), 2);
+    wait_periods(periods(), 2, "the faulty round");
     const bool skip_reset = options_.injection == MigrateInjection::SkipReset;
     if (skip_reset) collector_->faults().skip_next_reprotect();  // the reaper's harvest may be the one that skips
     RoundStats r = harvest(round, Phase::Running);
@@ -157,7 +157,7 @@ class Source {
   // "period" ends with that pass); now logging starts under it, as QEMU
   // starts it under a running VM: KVM must write-protect what is mapped.
   void start_logging() {
-    wait_periods(std::vector<uint64_t>(guest_.vcpus().size(), 0), 1);
+    wait_periods(std::vector<uint64_t>(guest_.vcpus().size(), 0), 1, "logging started");
     for (const auto& s : guest_.region().slots()) guest_.vm().set_dirty_logging(s.slot, true);
     diag_(mode() + ": every page written with logging off; logging on with the vCPUs running");
   }
@@ -284,7 +284,8 @@ class Source {
     return p;
   }
 
-  void wait_periods(const std::vector<uint64_t>& from, uint64_t n) {
+  // BEFORE names what waits on the guest, for the stall message.
+  void wait_periods(const std::vector<uint64_t>& from, uint64_t n, const std::string& before) {
     engine_->wait_until(
         [&] {
           const std::vector<uint64_t> now = periods();
@@ -292,7 +293,7 @@ class Source {
             if (now[i] < from[i] + n) return "vCPU " + std::to_string(i);
           return std::string();
         },
-        "the guest did not complete a period before stop-and-copy",
+        "the guest did not complete a period before " + before,
         [&] { check(); });
   }
 
