@@ -262,7 +262,10 @@ void RingCollector::on_ring_full(Vcpu& vcpu) {
 std::string RingPolicy::not_done(const std::vector<bool>& done, const char* what) const {
   std::string who;
   for (size_t i = 0; i < ring_->rings_.size(); ++i)
-    if (ring_->rings_[i] && !done[i]) who += (who.empty() ? "" : ",") + std::to_string(i);
+    if (ring_->rings_[i] && !done[i]) {
+      if (!who.empty()) who += ',';
+      who += std::to_string(i);
+    }
   if (who.empty()) return {};
   const uint32_t entries = ring_->ring_entries_;
   return "vCPU(s) " + who + what + std::to_string(entries) + "-entry dirty ring (highest fill seen " +

@@ -108,7 +108,10 @@ bool VcpuPool::wait_all_stopped(std::chrono::milliseconds timeout, const std::st
     if (error_) return false;
     std::string who;
     for (size_t i = 0; i < stopped_.size(); ++i)
-      if (stopped_[i] < generation_) who += (who.empty() ? "" : ",") + std::to_string(i);
+      if (stopped_[i] < generation_) {
+        if (!who.empty()) who += ',';
+        who += std::to_string(i);
+      }
     if (who.empty()) return true;
     if (std::chrono::steady_clock::now() >= deadline) {
       error_ = "vCPU(s) " + who + " did not " + what + " within " + std::to_string(timeout.count()) +
