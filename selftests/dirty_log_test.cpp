@@ -17,7 +17,7 @@
 #include "dirtyscope/stats/source_factory.hpp"
 #include "dirtyscope/stats/stats_window.hpp"
 #include "dirtyscope/ktap.hpp"
-#include "stats_agreement.hpp"
+#include "dirtyscope/stats/stats_agreement.hpp"
 
 using namespace dirtyscope;
 

@@ -8,7 +8,7 @@
 
 #include "dirtyscope/stats/bpf_stats_source.hpp"
 #include "mini_guest.hpp"
-#include "stats_agreement.hpp"
+#include "dirtyscope/stats/stats_agreement.hpp"
 
 namespace dirtyscope::stats::testing {
 namespace {

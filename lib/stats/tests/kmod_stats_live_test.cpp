@@ -11,7 +11,7 @@
 
 #include "dirtyscope/stats/kmod_stats_source.hpp"
 #include "mini_guest.hpp"
-#include "stats_agreement.hpp"
+#include "dirtyscope/stats/stats_agreement.hpp"
 #include "thrown.hpp"
 
 namespace dirtyscope::stats::testing {

@@ -92,7 +92,7 @@ class MiniGuest : public RealModeGuest {
   std::uint64_t harvested_total() const { return harvested_total_; }
   std::uint64_t reset_calls() const { return vm_.dirty_ioctl_counts().reset_dirty_rings; }
   // What the workload did, as a mode run reports it: what compare_stats
-  // (selftests/stats_agreement.hpp) holds a statistics source to.
+  // (dirtyscope/stats/stats_agreement.hpp) holds a statistics source to.
   ModeResult result() const;
 
  private:

@@ -2,7 +2,7 @@
 // exactly what the run did, and each kind of disagreement is caught.
 #include <gtest/gtest.h>
 
-#include "stats_agreement.hpp"
+#include "dirtyscope/stats/stats_agreement.hpp"
 
 using namespace dirtyscope;
 

@@ -1,4 +1,4 @@
-#include "stats_agreement.hpp"
+#include "dirtyscope/stats/stats_agreement.hpp"
 
 namespace dirtyscope {
 
