@@ -10,7 +10,8 @@
 # Env: BOOT_KERNEL (image, required), BOOT_BUSYBOX (/bin/busybox),
 #      BOOT_TIMEOUT (300 s), BOOT_MEM (1G), BOOT_SMP (1), BOOT_APPEND (more
 #      kernel command line; NAME=VALUE words reach /init as environment).
-# Exit: QEMU's (124 or 137 when it timed out).
+# Exit: QEMU's, or 124 when the guest outlived BOOT_TIMEOUT (what it was
+# doing then is in OUT/stuck.txt, stuck_report).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 arch=$1 stage=$2 out=$3
@@ -34,14 +35,72 @@ chmod +x "$stage/init"
 printf 'root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n' >"$stage/etc/passwd"
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$out/initramfs.cpio"
 
-rm -rf "$out/console.log" "$out/guest.ktap" "$out/programs.b64" "$out/programs"
+rm -rf "$out/console.log" "$out/guest.ktap" "$out/programs.b64" "$out/programs" "$out/stuck.txt"
+# The monitor on two FIFOs (QEMU's pipe chardev opens them read-write, so
+# neither side waits for the other): asked only when the guest outlives its
+# limit, what it was doing then (stuck_report).
+mon=$out/monitor
+rm -f "$mon.in" "$mon.out"
+mkfifo "$mon.in" "$mon.out"
+exec 5<>"$mon.in" 6<>"$mon.out"
 # shellcheck disable=SC2086 # the conf's QEMU flags are word lists
-timeout --kill-after=10 "${BOOT_TIMEOUT:-300}" "$QEMU" \
+"$QEMU" \
   -machine "$MACHINE" -accel tcg -cpu "$CPU" -smp "${BOOT_SMP:-1}" -m "${BOOT_MEM:-1G}" \
-  -nographic -no-reboot -net none -monitor none \
+  -nographic -no-reboot -net none -chardev "pipe,id=mon,path=$mon" -mon chardev=mon,mode=readline \
   -serial "file:$out/console.log" ${RESULTS_QEMU//\{\}/$out/guest.ktap} ${FILES_QEMU//\{\}/$out/programs.b64} \
   -kernel "$BOOT_KERNEL" -initrd "$out/initramfs.cpio" \
-  -append "console=$CONSOLE panic=-1 oops=panic RESULTS=$RESULTS_DEV FILES=$FILES_DEV ${BOOT_APPEND:-}" </dev/null || rc=$?
+  -append "console=$CONSOLE panic=-1 oops=panic RESULTS=$RESULTS_DEV FILES=$FILES_DEV ${BOOT_APPEND:-}" </dev/null &
+qemu=$!
+# Nothing outlives this script: an interrupted run takes its QEMU along.
+trap 'kill -9 $qemu 2>/dev/null || true; rm -f "$mon.in" "$mon.out"' EXIT
+trap 'exit 130' INT TERM
+# monitor CMD: one monitor command; its answer (up to the next prompt, at
+# most 5 s, terminal escapes dropped) on stdout.
+monitor() {
+  local line
+  echo "$1" >&5
+  while IFS= read -r -t 5 line <&6; do
+    [[ $line == *"(qemu)"* ]] && break
+    printf '%s\n' "$line"
+  done | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/\r//g'
+}
+# stuck_report: what a guest that outlived its limit was doing, into
+# OUT/stuck.txt: its CPUs' registers (every architecture) and, where the
+# conf names monitor commands that make its kernel print its own account
+# (x86: SysRq l and t), the backtraces that account gives of the running
+# CPUs and of every user task (the programs), once the console is quiet.
+stuck_report() {
+  local c from size=-1
+  from=$(wc -l <"$out/console.log")
+  monitor "info registers -a" | grep -E '^CPU#|^(RIP|PC|pc|RFL|CR3)=' >"$out/stuck.txt" || true
+  IFS=';' read -r -a cmds <<<"${STUCK_MONITOR:-}"
+  ((${#cmds[@]})) || return 0
+  for c in "${cmds[@]}"; do monitor "$c" >/dev/null; done
+  for ((i = 0; i < 30 && size != $(stat -c %s "$out/console.log"); i++)); do
+    size=$(stat -c %s "$out/console.log")
+    sleep 2
+  done
+  # A block a task (or CPU); kept if it is a user task's (it ends in user
+  # space: RIP 0033) or a CPU's; "? " frames and registers dropped.
+  tail -n +$((from + 1)) "$out/console.log" | sed 's/^\[ *[0-9.]*\] //' | awk '
+    /^(task:|NMI backtrace|Sched Debug|Showing busy|sysrq: )/ { if (keep) printf "%s", blk; blk = ""; keep = /^NMI/; on = /^(task:|NMI)/ }
+    on && /^RIP: 0033/ { keep = 1 }
+    on && !/^ *\? |^ *R[A-Z0-9]+:|^Code:|^ *<\/?TASK>|^Call Trace/ { blk = blk $0 "\n" }
+    END { if (keep) printf "%s", blk }' >>"$out/stuck.txt"
+}
+# The limit, polled while the monitor's own output is drained.
+end=$((SECONDS + ${BOOT_TIMEOUT:-300}))
+while kill -0 $qemu 2>/dev/null && ((SECONDS < end)); do
+  read -r -t 1 _ <&6 || true
+done
+if kill -0 $qemu 2>/dev/null; then
+  stuck_report
+  kill -9 $qemu 2>/dev/null || true
+  wait $qemu || true
+  rc=124
+else
+  wait $qemu || rc=$?
+fi
 # One base64 tar a program, blank-line separated; a crash cuts the last.
 mkdir -p "$out/programs"
 [[ ! -f $out/programs.b64 ]] || tr -d '\r' <"$out/programs.b64" | awk -v RS= -v x="base64 -d | tar -x -C '$out/programs' 2>/dev/null" '{ print | x; close(x) }'

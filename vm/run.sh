@@ -353,8 +353,14 @@ elif ((qemu_rc != 0)); then
 fi
 [[ -z $why ]] || { note "$why"; rc=1; }
 if ((rc != 0)) || [[ ${VM_KEEP_LOG:-0} == 1 ]]; then
+  # Up to the SysRq dump a stuck guest was made to print (vm/boot.sh), then
+  # its digest.
   echo "---- guest console (last 60 lines of $CONSOLE) ----" >&2
-  tail -n 60 "$CONSOLE" >&2 || true
+  sed '/sysrq: Show backtrace of all active CPUs/,$d' "$CONSOLE" | tail -n 60 >&2 || true
+  if [[ -s $OUT/stuck.txt ]]; then
+    echo "---- what the guest was doing at the limit ($OUT/stuck.txt) ----" >&2
+    cat "$OUT/stuck.txt" >&2
+  fi
 fi
 
 # --- the verdict line: last, one line, stable for grep ---------------------
