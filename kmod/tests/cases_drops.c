@@ -271,7 +271,7 @@ static void case_no_name(struct kmod_test *t, struct ring_guest *g)
 	snprintf(want, sizeof(want), "%d-%d", getpid(), g->mg.vm);
 	r = !write_file(FAULT "no_name", "1") || run_round(g, &rd);
 	/* Published once the workqueue found the fd: a moment after its first event. */
-	for (deadline = now_ms() + 3000; !r && !vm_of(&t->nl, g, &st) &&
+	for (deadline = now_ms() + QUEUED_WORK_LIMIT_MS; !r && !vm_of(&t->nl, g, &st) &&
 	     now_ms() < deadline;)
 		usleep(20000);
 	r = r || !vm_of(&t->nl, g, &st);

@@ -39,7 +39,7 @@ static int start_vm(struct kmod_test *t, struct mini_guest *mg, bool named)
 	/* Its creation work ran, and with it the pool refill queued before. */
 	snprintf(path, sizeof(path), DEBUGFS "/%d-%d", getpid(), mg->vm);
 	for (uint64_t start = now_ms(); stat(path, &sb); usleep(1000))
-		if (now_ms() - start > 3000)
+		if (now_ms() - start > QUEUED_WORK_LIMIT_MS)
 			return -1;
 	return 0;
 }
@@ -181,9 +181,9 @@ void cases_teardown(struct kmod_test *t)
 		SKIP(no_hook, "allocations: live back to the baseline after the VM is destroyed");
 		return;
 	}
-	CHECK(wait_vm_dropped(&t->nl, t->name, 3000),
+	CHECK(wait_vm_dropped(&t->nl, t->name, QUEUED_WORK_LIMIT_MS),
 	      "VM state is dropped when the VM is destroyed");
-	live = wait_live_allocations(t->live_base, 3000);
+	live = wait_live_allocations(t->live_base, QUEUED_WORK_LIMIT_MS);
 	CHECK(live == t->live_base,
 	      "allocations: live back to the baseline %lld after the VM is destroyed (%lld)",
 	      t->live_base, live);

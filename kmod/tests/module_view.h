@@ -13,6 +13,14 @@
 /* Root's test knob: every VM at one key (kmod/vm_table.c). */
 #define SAME_KEY DEBUGFS "/fault/same_key"
 
+/*
+ * How long a test waits for what the module does on its workqueue (a VM's
+ * debugfs directory, its state after teardown): normally milliseconds, but
+ * a debug kernel under TCG on a busy host runs queued work late, so the
+ * limit is generous; each wait ends as soon as the state is reached.
+ */
+#define QUEUED_WORK_LIMIT_MS 20000
+
 /* The file (e.g. DEBUGFS "/vms") has a line with " name ". */
 bool file_lists_name(const char *path, const char *name);
 /*

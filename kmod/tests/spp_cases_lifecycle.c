@@ -65,7 +65,7 @@ void spp_cases_teardown(struct spp_test *t)
 		SKIP(no_hook, "VM destroyed: its state and SPP pages are gone (SPP_GET: ENOENT)");
 		return;
 	}
-	CHECK(wait_vm_dropped(&t->nl, t->name, 3000) &&
+	CHECK(wait_vm_dropped(&t->nl, t->name, QUEUED_WORK_LIMIT_MS) &&
 	      spp_get(&t->nl, (struct vm_sel){ .id = id }, SPP_GUEST_GFN0, &page) == -ENOENT,
 	      "VM destroyed: its state and SPP pages are gone (SPP_GET: ENOENT)");
 }
