@@ -24,6 +24,12 @@ mkfifo $qmp.in $qmp.out
 	-display none -nodefaults -no-reboot -kernel "$elf" \
 	-chardev pipe,id=qmp,path=$qmp -mon chardev=qmp,mode=control >$tmp/qemu.log 2>&1 &
 qemu=$!
+watchers=""
+# Cut short (the harness's per-program limit sends TERM): QEMU and the
+# watchers go with this script, so a stuck QEMU does not hold the guest's
+# CPU through the rest of the suite.
+# shellcheck disable=SC2086 # a list of pids
+trap 'kill -9 $qemu $watchers 2>/dev/null; exit 143' TERM
 # Read-write opens: a FIFO opened O_RDWR does not wait for the other end
 # (Linux), so a QEMU that dies at start cannot hang or kill this script.
 exec 7<>$qmp.in 8<>$qmp.out
@@ -49,7 +55,6 @@ qmp_wait() {
 	return 1
 }
 qmp '{"execute":"qmp_capabilities"}'
-watchers=""
 for src in "$@"; do
 	"$bin/dirtyscope" stats -p $qemu -i 1 --json --cumulative --source "$src" \
 		>$tmp/qemu-alarm-$src.json 2>$tmp/qemu-alarm-$src.err &
@@ -82,7 +87,9 @@ echo "# guest made $passes passes over its memory before the migration ($(($(dat
 qmp '{"execute":"migrate-set-parameters","arguments":{"downtime-limit":1,"max-bandwidth":4194304}}'
 qmp '{"execute":"migrate","arguments":{"uri":"exec:cat > /dev/null"}}'
 t0=$(date +%s)
-sleep "$secs"
+# In the background: a TERM is handled at once, not when the sleep ends.
+sleep "$secs" &
+wait $!
 qmp '{"execute":"query-migrate"}'
 qmp_wait '"ram"' 10
 qmp '{"execute":"migrate_cancel"}'
