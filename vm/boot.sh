@@ -72,7 +72,13 @@ monitor() {
 stuck_report() {
   local c from size=-1
   from=$(wc -l <"$out/console.log")
-  monitor "info registers -a" | grep -E '^CPU#|^(RIP|PC|pc|RFL|CR3)=' >"$out/stuck.txt" || true
+  # Five looks a second apart: one place each time is a CPU that is stuck
+  # there; places that change, one that runs (say, a loop through KVM).
+  : >"$out/stuck.txt"
+  for i in 1 2 3 4 5; do
+    monitor "info registers -a" | grep -E '^CPU#|^(RIP|PC|pc)=' >>"$out/stuck.txt" || true
+    sleep 1
+  done
   IFS=';' read -r -a cmds <<<"${STUCK_MONITOR:-}"
   ((${#cmds[@]})) || return 0
   for c in "${cmds[@]}"; do monitor "$c" >/dev/null; done
@@ -87,6 +93,9 @@ stuck_report() {
     on && /^RIP: 0033/ { keep = 1 }
     on && !/^ *\? |^ *R[A-Z0-9]+:|^Code:|^ *<\/?TASK>|^Call Trace/ { blk = blk $0 "\n" }
     END { if (keep) printf "%s", blk }' >>"$out/stuck.txt"
+  # No answer at all: the kernel took no interrupt, not even the keyboard's.
+  tail -n +$((from + 1)) "$out/console.log" | grep -q 'sysrq: ' ||
+    echo "the guest's kernel did not answer SysRq: no CPU took an interrupt" >>"$out/stuck.txt"
 }
 # The limit, polled while the monitor's own output is drained.
 end=$((SECONDS + ${BOOT_TIMEOUT:-300}))
