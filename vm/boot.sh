@@ -76,7 +76,7 @@ stuck_report() {
   # there; places that change, one that runs (say, a loop through KVM).
   : >"$out/stuck.txt"
   for i in 1 2 3 4 5; do
-    monitor "info registers -a" | grep -E '^CPU#|^(RIP|PC|pc)=' >>"$out/stuck.txt" || true
+    monitor "info registers -a" | grep -oE '^CPU#[0-9]+|(RIP|PC|pc)=[0-9a-f]+.*' >>"$out/stuck.txt" || true
     sleep 1
   done
   IFS=';' read -r -a cmds <<<"${STUCK_MONITOR:-}"
