@@ -20,8 +20,9 @@ diag() { sed 's/^/# /' >&3; }
 nest() { sed 's/^/    /' >&3; }
 up() { cut -d' ' -f1 /proc/uptime; }
 # Every SysRq function: the host's account of a guest that outlives its
-# limit is the kernel's own backtraces (vm/boot.sh stuck_report).
-echo 1 >/proc/sys/kernel/sysrq
+# limit is the kernel's own backtraces (vm/boot.sh stuck_report). A kernel
+# built without SysRq (the tree kernel) has no such file.
+[ -w /proc/sys/kernel/sysrq ] && echo 1 >/proc/sys/kernel/sysrq
 dmesg >/tmp/dmesg.boot
 # Where the tests begin in the kernel log: a debug kernel's own reports
 # before it (vm/debug_reports.py) are the kernel's, not the module's.
