@@ -70,7 +70,7 @@ monitor() {
 # (x86: SysRq l and t), the backtraces that account gives of the running
 # CPUs and of every user task (the programs), once the console is quiet.
 stuck_report() {
-  local c from size=-1
+  local c i cmds from fresh size=-1
   from=$(wc -l <"$out/console.log")
   # Five looks a second apart: one place each time is a CPU that is stuck
   # there; places that change, one that runs (say, a loop through KVM).
@@ -86,15 +86,17 @@ stuck_report() {
     size=$(stat -c %s "$out/console.log")
     sleep 2
   done
+  # What the kernel printed since, timestamps dropped.
+  fresh=$(tail -n +$((from + 1)) "$out/console.log" | sed 's/^\[ *[0-9.]*\] //')
   # A block a task (or CPU); kept if it is a user task's (it ends in user
   # space: RIP 0033) or a CPU's; "? " frames and registers dropped.
-  tail -n +$((from + 1)) "$out/console.log" | sed 's/^\[ *[0-9.]*\] //' | awk '
+  awk '
     /^(task:|NMI backtrace|Sched Debug|Showing busy|sysrq: )/ { if (keep) printf "%s", blk; blk = ""; keep = /^NMI/; on = /^(task:|NMI)/ }
     on && /^RIP: 0033/ { keep = 1 }
     on && !/^ *\? |^ *R[A-Z0-9]+:|^Code:|^ *<\/?TASK>|^Call Trace/ { blk = blk $0 "\n" }
-    END { if (keep) printf "%s", blk }' >>"$out/stuck.txt"
+    END { if (keep) printf "%s", blk }' <<<"$fresh" >>"$out/stuck.txt"
   # No answer at all: the kernel took no interrupt, not even the keyboard's.
-  tail -n +$((from + 1)) "$out/console.log" | grep -q 'sysrq: ' ||
+  grep -q 'sysrq: ' <<<"$fresh" ||
     echo "the guest's kernel did not answer SysRq: no CPU took an interrupt" >>"$out/stuck.txt"
 }
 # The limit, polled while the monitor's own output is drained. Every 10 s

@@ -346,7 +346,7 @@ COUNTS=$OUT/verdict-counts.sh
 ktaps=("$KTAP")
 [[ ! -f $HOST_KTAP ]] || ktaps=("$HOST_KTAP" "$KTAP")
 python3 vm/ktap_summary.py --programs "$PROGRAMS" --counts "$COUNTS" "${ktaps[@]}" || rc=$?
-if ((qemu_rc == 124 || qemu_rc == 137)); then
+if ((qemu_rc == 124)); then
   why="QEMU timed out after ${VM_TIMEOUT}s"
 elif ((qemu_rc != 0)); then
   why="QEMU exited with $qemu_rc"
