@@ -101,9 +101,8 @@ MiniGuest::MiniGuest(const GuestOptions& opt)
     : RealModeGuest(checked(opt), mini_guest_code(static_cast<std::uint16_t>(opt.pages)), opt.pages,
                     KVM_MEM_LOG_DIRTY_PAGES) {
   bitmap_.assign((opt.pages + 63) / 64, 0);
-  const auto entries = static_cast<std::uint32_t>(opt.ring_bytes / sizeof(kvm_dirty_gfn));
   if (opt.ring_bytes)
-    for (const auto& v : vcpus_) rings_.push_back(std::make_unique<DirtyRing>(*v, entries));
+    for (const auto& v : vcpus_) rings_.push_back(std::make_unique<DirtyRing>(*v, ring_entries()));
 }
 
 void MiniGuest::run() {
@@ -130,7 +129,7 @@ ModeResult MiniGuest::result() const {
   ModeResult r;
   r.counters.ring_entries_harvested = harvested_total_;
   r.counters.ring_full_exits = ring_full_exits_;
-  r.ring_entries = static_cast<std::uint32_t>(opt_.ring_bytes / sizeof(kvm_dirty_gfn));
+  r.ring_entries = ring_entries();
   r.vcpus = static_cast<std::uint32_t>(opt_.vcpus);
   r.ioctls = vm_.dirty_ioctl_counts();
   return r;

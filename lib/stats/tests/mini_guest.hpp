@@ -96,6 +96,8 @@ class MiniGuest : public RealModeGuest {
   ModeResult result() const;
 
  private:
+  std::uint32_t ring_entries() const { return static_cast<std::uint32_t>(opt_.ring_bytes / sizeof(kvm_dirty_gfn)); }
+
   std::vector<std::unique_ptr<DirtyRing>> rings_;  // one per vCPU in ring mode
   std::vector<std::uint64_t> bitmap_;
   std::uint64_t ring_full_exits_ = 0;
