@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
     std::printf("dirty_log_perf: %s\n", describe_config(o).c_str());
     if (o.cpl == x86::GuestCpl::Kernel && wants_ring(o) && o.pages_per_vcpu() >= o.ring_entries - 64)
       std::printf("note: at CPL0 each vCPU's %u-entry ring reaches soft-full; on a PVM host CPL0 can "
-                  "overrun it (README: Finding). Use -u 3 or -c above %llu.\n",
+                  "overrun it (docs/findings.md). Use -u 3 or -c above %llu.\n",
                   o.ring_entries, static_cast<unsigned long long>(o.pages_per_vcpu() + 64));
     std::fflush(stdout);
 
