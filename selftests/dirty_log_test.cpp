@@ -18,6 +18,7 @@
 #include "dirtyscope/stats/stats_window.hpp"
 #include "dirtyscope/ktap.hpp"
 #include "dirtyscope/stats/stats_agreement.hpp"
+#include "dirtyscope/text_list.hpp"
 
 using namespace dirtyscope;
 
@@ -160,7 +161,7 @@ int main(int argc, char** argv) {
 
     if (!t.left_out.empty()) {
       std::string names;
-      for (const auto& m : t.left_out) names += (names.empty() ? "" : ", ") + m;
+      for (const auto& m : t.left_out) append_item(names, ", ", m);
       ktap.diag(std::string("--inject ") + injection_name(t.run.injection) + " cannot fire in " + names +
                 ": not run");
     }

@@ -8,6 +8,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/page.hpp"
 #include "dirtyscope/size_parse.hpp"
+#include "dirtyscope/text_list.hpp"
 
 namespace dirtyscope {
 
@@ -142,7 +143,7 @@ TestOptions parse_test_options(int argc, char** argv) {
     t.modes.push_back(mode);
   } else {
     std::string known;
-    for (const auto& m : all_modes()) known += std::string(known.empty() ? "" : ", ") + m.name;
+    for (const auto& m : all_modes()) append_item(known, ", ", m.name);
     throw UsageError("-M: unknown mode '" + mode + "' (known: " + known + ", all)");
   }
   // Only a ring collector issues KVM_RESET_DIRTY_RINGS; -M all signals its

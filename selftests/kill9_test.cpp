@@ -25,6 +25,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/size_parse.hpp"
 #include "dirtyscope/ktap.hpp"
+#include "dirtyscope/text_list.hpp"
 
 using namespace dirtyscope;
 
@@ -65,7 +66,7 @@ std::string module_vms_of(pid_t pid) {
     std::istringstream fields(line);
     std::string id, name;
     fields >> id >> name;
-    if (name.rfind(prefix, 0) == 0) found += (found.empty() ? "" : "; ") + line;
+    if (name.rfind(prefix, 0) == 0) append_item(found, "; ", line);
   }
   return found;
 }

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "dirtyscope/text_list.hpp"
+
 namespace dirtyscope::tools {
 
 namespace {
@@ -72,7 +74,7 @@ LinearFit fit_least_squares(const std::vector<FitColumn>& columns, const Vector&
       std::string with;
       for (size_t k = 0; k < q.size(); ++k)
         if (std::fabs(along[k]) > 1e-6 && fit.terms[kept[k]].name != "constant")
-          with += (with.empty() ? "" : ", ") + fit.terms[kept[k]].name;
+          append_item(with, ", ", fit.terms[kept[k]].name);
       term.dropped = with.empty() ? "not varied" : "confounded with " + with;
       fit.terms.push_back(term);
       return;

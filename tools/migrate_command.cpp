@@ -8,6 +8,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "dirtyscope/migrate/migrate_run.hpp"
+#include "dirtyscope/text_list.hpp"
 #include "migrate_args.hpp"
 #include "report_migrate.hpp"
 #include "report_plot.hpp"
@@ -56,7 +57,7 @@ int migrate_main(int argc, char** argv) {
   }
   if (!args.left_out.empty()) {
     std::string names;
-    for (const auto& m : args.left_out) names += (names.empty() ? "" : ", ") + m;
+    for (const auto& m : args.left_out) append_item(names, ", ", m);
     std::printf("# --inject %s cannot fire in %s: not run\n", migrate::migrate_injection_name(args.options.injection),
                 names.c_str());
   }

@@ -3,6 +3,7 @@
 #include "dirtyscope/bitmap_collector.hpp"
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/ring_collector.hpp"
+#include "dirtyscope/text_list.hpp"
 
 namespace dirtyscope {
 
@@ -80,7 +81,7 @@ bool mode_accepts(std::string_view mode, Injection injection) {
 std::string inapplicable_injection(std::string_view mode, Injection injection) {
   std::string accepting;
   for (const auto& m : all_modes())
-    if (mode_accepts(m.name, injection)) accepting += std::string(accepting.empty() ? "" : ", ") + m.name;
+    if (mode_accepts(m.name, injection)) append_item(accepting, ", ", m.name);
   return std::string("--inject ") + injection_name(injection) + " cannot fire in " + std::string(mode) + ": " +
          (accepting.empty() ? std::string("no mode has it") : "only " + accepting + " have it");
 }

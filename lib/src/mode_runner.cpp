@@ -10,6 +10,7 @@
 #include "dirtyscope/hex.hpp"
 #include "dirtyscope/run_engine.hpp"
 #include "dirtyscope/signal_storm.hpp"
+#include "dirtyscope/text_list.hpp"
 #include "spp_plan.h"
 
 namespace dirtyscope {
@@ -210,11 +211,12 @@ class Run {
     for (uint32_t i = 0; i < before.size(); ++i) {
       const uint64_t made = guest_.writes(i) - before[i];
       if (made < options_.min_writes_per_vcpu)
-        behind += (behind.empty() ? "" : "; ") + std::string("vCPU ") + std::to_string(i) + " made " +
-                  std::to_string(made) + " of " + std::to_string(options_.min_writes_per_vcpu) + " writes";
+        append_item(behind, "; ",
+                    "vCPU " + std::to_string(i) + " made " + std::to_string(made) + " of " +
+                        std::to_string(options_.min_writes_per_vcpu) + " writes");
     }
     const std::string waiting = collector_.schedule().waiting_for();
-    if (!waiting.empty()) behind += (behind.empty() ? "" : "; ") + waiting;
+    if (!waiting.empty()) append_item(behind, "; ", waiting);
     return behind;
   }
 

@@ -9,6 +9,7 @@
 #include "dirtyscope/error.hpp"
 #include "dirtyscope/kvm_abi.hpp"
 #include "dirtyscope/ring_limits.hpp"
+#include "dirtyscope/text_list.hpp"
 
 namespace dirtyscope {
 
@@ -209,8 +210,7 @@ void RingCollector::reset_locked(bool final_collection, uint64_t harvested) {
 std::string RingCollector::reset_mismatch(const RingReset& reset) const {
   std::string per_vcpu;
   for (size_t i = 0; i < vcpu_harvested_since_reset_.size(); ++i)
-    per_vcpu += (per_vcpu.empty() ? "" : ", ") + std::string("vCPU ") + std::to_string(i) + ": " +
-                std::to_string(vcpu_harvested_since_reset_[i]);
+    append_item(per_vcpu, ", ", "vCPU " + std::to_string(i) + ": " + std::to_string(vcpu_harvested_since_reset_[i]));
   // Short means entries we handed back stay harvested but not reset: their
   // pages stay writable without a ring entry, so later writes go unlogged.
   // A kernel that stops on a pending signal yet reports success does this.
@@ -260,12 +260,7 @@ void RingCollector::on_ring_full(Vcpu& vcpu) {
 }
 
 std::string RingPolicy::not_done(const std::vector<bool>& done, const char* what) const {
-  std::string who;
-  for (size_t i = 0; i < ring_->rings_.size(); ++i)
-    if (ring_->rings_[i] && !done[i]) {
-      if (!who.empty()) who += ',';
-      who += std::to_string(i);
-    }
+  const std::string who = indices_where(ring_->rings_.size(), [&](size_t i) { return ring_->rings_[i] && !done[i]; });
   if (who.empty()) return {};
   const uint32_t entries = ring_->ring_entries_;
   return "vCPU(s) " + who + what + std::to_string(entries) + "-entry dirty ring (highest fill seen " +

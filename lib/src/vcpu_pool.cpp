@@ -7,6 +7,7 @@
 
 #include "dirtyscope/signal_storm.hpp"
 #include "dirtyscope/vcpu_exit.hpp"
+#include "dirtyscope/text_list.hpp"
 
 namespace dirtyscope {
 
@@ -106,12 +107,7 @@ bool VcpuPool::wait_all_stopped(std::chrono::milliseconds timeout, const std::st
   std::unique_lock lock(mutex_);
   for (;;) {
     if (error_) return false;
-    std::string who;
-    for (size_t i = 0; i < stopped_.size(); ++i)
-      if (stopped_[i] < generation_) {
-        if (!who.empty()) who += ',';
-        who += std::to_string(i);
-      }
+    const std::string who = indices_where(stopped_.size(), [&](size_t i) { return stopped_[i] < generation_; });
     if (who.empty()) return true;
     if (std::chrono::steady_clock::now() >= deadline) {
       error_ = "vCPU(s) " + who + " did not " + what + " within " + std::to_string(timeout.count()) +

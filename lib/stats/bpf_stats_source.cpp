@@ -3,6 +3,7 @@
 // skeleton). Every step's failure leaves nothing behind: the owners below
 // are declared in teardown order.
 #include "dirtyscope/stats/bpf_stats_source.hpp"
+#include "dirtyscope/text_list.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -204,8 +205,7 @@ void BpfStatsSource::Impl::attach(const std::vector<std::string>& wanted) {
     const int err = prog ? errno : ENOENT;
     if (kHooks[i].required) {
       if (err == EPERM || err == EACCES) fail_errno("attach " + std::string(kHooks[i].tracepoint), err);
-      missing += missing.empty() ? "" : ", ";
-      missing += kHooks[i].tracepoint;
+      append_item(missing, ", ", kHooks[i].tracepoint);
     }
   }
   if (!missing.empty())

@@ -1,4 +1,5 @@
 #include "dirtyscope/stats/stats_agreement.hpp"
+#include "dirtyscope/text_list.hpp"
 
 namespace dirtyscope {
 
@@ -16,7 +17,7 @@ std::optional<uint64_t> vm_drops(const stats::DirtyStats& seen) {
 // but cannot be charged to this VM, and resets whose loss nobody counted.
 std::string note_for(const stats::DirtyStats& seen, const std::optional<uint64_t>& mine) {
   std::string note;
-  auto add = [&note](const std::string& s) { note += (note.empty() ? "" : "; ") + s; };
+  auto add = [&note](const std::string& s) { append_item(note, "; ", s); };
   if (!mine) {
     if (seen.drops && seen.drops->events)
       add(std::to_string(seen.drops->events) +
@@ -41,7 +42,7 @@ std::string StatsComparison::describe() const {
     why = std::to_string(seen - expected) + " more than the run did; drops only lose counts";
   else if (vm_drops)
     why = std::to_string(expected - seen) + " missing, but " + dropped;
-  if (!note.empty()) why += (why.empty() ? "" : "; ") + note;
+  if (!note.empty()) append_item(why, "; ", note);
   return d + " (not excused: " + why + ")";
 }
 
