@@ -63,9 +63,9 @@ if [[ $SERIES != 6.1 ]]; then
   chmod +x "$CACHE/pahole-stub"
 fi
 kmake() { toolchain_make "$TOOLCHAIN" -C "$TREE" ${KMAKE[@]+"${KMAKE[@]}"} "$@"; }
-# One user of the tree at a time.
+# One user of the tree at a time; a second run says what it waits for.
 exec 9>"$CACHE/.lock"
-flock 9
+lock 9 "another kvm build in ${CACHE#"$ROOT"/}"
 
 # --- 1. fetch -----------------------------------------------------------
 fetch_source() {
