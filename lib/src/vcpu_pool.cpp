@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "dirtyscope/signal_storm.hpp"
-#include "dirtyscope/vcpu_exit.hpp"
 #include "dirtyscope/text_list.hpp"
+#include "dirtyscope/vcpu_exit.hpp"
 
 namespace dirtyscope {
 

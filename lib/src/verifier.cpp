@@ -1,5 +1,6 @@
 #include "dirtyscope/verifier.hpp"
 
+#include "dirtyscope/text_list.hpp"
 #include "protocol.h"
 
 namespace dirtyscope {
@@ -28,9 +29,8 @@ std::string PageWrite::describe() const {
 std::string Verdict::summary() const {
   std::string by_vcpu;
   for (const auto& [writer, n] : missed_by_writer)
-    by_vcpu += (by_vcpu.empty() ? " (" : ", ") + std::string("vCPU ") +
-               (writer ? std::to_string(writer - 1) : "?") + ": " + std::to_string(n);
-  if (!by_vcpu.empty()) by_vcpu += ")";
+    append_item(by_vcpu, ", ", "vCPU " + (writer ? std::to_string(writer - 1) : "?") + ": " + std::to_string(n));
+  if (!by_vcpu.empty()) by_vcpu = " (" + by_vcpu + ")";
   return "missed " + std::to_string(missed) + by_vcpu + ", stale " + std::to_string(stale) + ", future " +
          std::to_string(future) + (initial_wrong ? ", initial " + std::to_string(initial_wrong) : "");
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 
+#include "dirtyscope/text_list.hpp"
+
 namespace dirtyscope {
 
 WriteMix::WriteMix(GuestVm& guest, uint32_t iterations, WriteMixOptions options)
@@ -82,7 +84,7 @@ std::string WriteMix::pending() {
       what += " rewrite " + std::to_string(m.carry_done) + "/" + std::to_string(m.carry_count);
     if (m.recent_progress != DS_RECENT_PROGRESS(m.recent_gen, m.recent_count))
       what += " recent " + std::to_string(m.recent_progress & 0xffffffffu) + "/" + std::to_string(m.recent_count);
-    if (!what.empty()) behind += (behind.empty() ? "vCPU " : "; vCPU ") + std::to_string(i) + ":" + what;
+    if (!what.empty()) append_item(behind, "; ", "vCPU " + std::to_string(i) + ":" + what);
   }
   return behind;
 }

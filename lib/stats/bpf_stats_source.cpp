@@ -3,7 +3,6 @@
 // skeleton). Every step's failure leaves nothing behind: the owners below
 // are declared in teardown order.
 #include "dirtyscope/stats/bpf_stats_source.hpp"
-#include "dirtyscope/text_list.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -24,6 +23,7 @@
 
 #include "bpf_host.hpp"
 #include "c_ptr.hpp"
+#include "dirtyscope/text_list.hpp"
 
 extern "C" {
 #include "dirty_stats.h"

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dirtyscope/json_value.hpp"
+#include "dirtyscope/text_list.hpp"
 #include "report_scale.hpp"
 #include "report_scale_plot.hpp"
 
@@ -40,10 +41,10 @@ std::string run_json(double gib_per_vcpu, int vcpus, int slots, int f) {
   for (const auto& [name, truth] : {std::pair{"dirty-log", kBitmap}, std::pair{"dirty-ring", kRing}}) {
     const double y = truth.at(mem, dirty, groups, vcpus, slots);
     const double user = name == std::string("dirty-ring") ? y / 2 : y / 100;
-    modes += std::string(modes.empty() ? "" : ",") + "{\"mode\":\"" + name + "\",\"result\":\"ok\",\"iterations\":[" +
+    append_item(modes, ",", "{\"mode\":\"" + std::string(name) + "\",\"result\":\"ok\",\"iterations\":[" +
              iteration(10 * y, user, mem) + "," + iteration(y, user, dirty) + "," + iteration(y, user, dirty) +
              "],\"median\":{\"collect_ns\":" + std::to_string(y) + ",\"pages_collected\":" + std::to_string(dirty) +
-             "}}";
+                                 "}}");
   }
   return "{\"tool\":\"dirty_log_perf\",\"config\":{\"total_bytes\":" + std::to_string(bytes) +
          ",\"bytes_per_vcpu\":" + std::to_string(bytes / vcpus) + ",\"vcpus\":" + std::to_string(vcpus) +
