@@ -350,6 +350,12 @@ if ((qemu_rc == 124)); then
   why="QEMU timed out after ${VM_TIMEOUT}s"
 elif ((qemu_rc != 0)); then
   why="QEMU exited with $qemu_rc"
+  # Over 128: a signal from outside this run killed it (its own limit is
+  # 124); SIGKILL is what the OOM killer sends.
+  if ((qemu_rc > 128)); then
+    sig=$(kill -l $((qemu_rc - 128)) 2>/dev/null) && sig=SIG$sig || sig="signal $((qemu_rc - 128))"
+    why+=" (killed by $sig from outside this run)"
+  fi
 fi
 [[ -z $why ]] || { note "$why"; rc=1; }
 if ((rc != 0)) || [[ ${VM_KEEP_LOG:-0} == 1 ]]; then
